@@ -1,0 +1,36 @@
+/**
+ * Core types of the pure analyzer. Nothing here imports `vscode` or the LSP libraries.
+ */
+import type { Dialect, Severity } from '../protocol';
+
+export type { Dialect, Severity };
+
+/** What kind of migration source a document is. */
+export type SourceKind = 'sql' | 'knex';
+
+/**
+ * One finding. Offsets are UTF-16 code-unit indices into the analyzed text (JavaScript string
+ * indices), `start` inclusive, `end` exclusive, so `text.slice(start, end)` is the offending code.
+ * Parsers that report UTF-8 byte offsets (libpg-query) convert before building a Finding.
+ */
+export interface Finding {
+  /** Stable rule id, e.g. `ban-drop-table`. */
+  ruleId: string;
+  severity: Severity;
+  /** One sentence: what is dangerous here. */
+  message: string;
+  start: number;
+  end: number;
+  /** The safe alternative, shown in hovers; optional. */
+  help?: string;
+}
+
+/** Options for {@link analyze}. */
+export interface AnalyzeOptions {
+  /** File name or path; its extension picks the source kind (`.sql` → SQL, `.js/.ts/.cjs/.mjs` → Knex). */
+  fileName: string;
+  /** SQL dialect; default `postgresql`. */
+  dialect?: Dialect;
+  /** Force the source kind instead of inferring it from the file name. */
+  kind?: SourceKind;
+}
