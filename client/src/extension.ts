@@ -1,0 +1,108 @@
+/**
+ * Extension entry: one output channel, the language client (its own lifetime), the revision tree,
+ * the status bar item and the palette commands. Engine work runs in a child process (engine.ts).
+ */
+import * as vscode from 'vscode';
+import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
+import type { StatusResult } from '../../server/src/protocol';
+import { backupCommand, upgradeCommand, validateCommand, type CommandContext } from './commands';
+import { Engine, EngineError, type EngineTarget } from './engine';
+import { RevisionTreeProvider } from './tree';
+
+let client: LanguageClient | undefined;
+
+/** Picks the workspace folder to act on: the only one, the active editor's, or the user's choice. */
+async function pickTarget(): Promise<EngineTarget | undefined> {
+  const folders = vscode.workspace.workspaceFolders ?? [];
+  if (folders.length === 0) {
+    void vscode.window.showWarningMessage('Migration Guard: open a folder that holds your knexfile or migrations first.');
+    return undefined;
+  }
+  if (folders.length === 1) return { folder: folders[0] };
+  const active = vscode.window.activeTextEditor?.document.uri;
+  const activeFolder = active ? vscode.workspace.getWorkspaceFolder(active) : undefined;
+  if (activeFolder) return { folder: activeFolder };
+  const folder = await vscode.window.showWorkspaceFolderPick({ placeHolder: 'Workspace folder whose database to use' });
+  return folder ? { folder } : undefined;
+}
+
+function startLanguageClient(context: vscode.ExtensionContext, output: vscode.OutputChannel): LanguageClient {
+  const module = context.asAbsolutePath('dist/server.js');
+  const serverOptions: ServerOptions = {
+    run: { module, transport: TransportKind.ipc },
+    debug: { module, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6019'] } },
+  };
+  const clientOptions: LanguageClientOptions = {
+    documentSelector: [
+      { scheme: 'file', language: 'sql' },
+      { scheme: 'file', language: 'javascript' },
+      { scheme: 'file', language: 'typescript' },
+    ],
+    outputChannel: output,
+  };
+  return new LanguageClient('migrationGuard', 'Migration Guard', serverOptions, clientOptions);
+}
+
+export async function activate(context: vscode.ExtensionContext): Promise<void> {
+  const output = vscode.window.createOutputChannel('Migration Guard');
+  context.subscriptions.push(output);
+  const engine = new Engine(context.asAbsolutePath('dist/cli.js'), (line) => output.appendLine(line));
+
+  const statusItem = vscode.window.createStatusBarItem(vscode.StatusBarAlignment.Left, 10);
+  statusItem.command = 'workbench.view.extension.migrationGuard';
+  context.subscriptions.push(statusItem);
+  const showStatus = (status: StatusResult | undefined) => {
+    if (!status) {
+      statusItem.hide();
+      return;
+    }
+    const pending = status.migrations.filter((m) => m.state === 'pending').length;
+    const missing = status.migrations.filter((m) => m.state === 'missing').length;
+    statusItem.text = missing > 0 ? `$(warning) ${missing} missing` : pending > 0 ? `$(database) ${pending} pending` : '$(database) up to date';
+    statusItem.tooltip = `Migration Guard: ${status.project.client} ${status.project.connection}`;
+    statusItem.show();
+  };
+
+  const tree = new RevisionTreeProvider(async () => {
+    if (!vscode.workspace.isTrusted) return undefined;
+    const folders = vscode.workspace.workspaceFolders ?? [];
+    if (folders.length === 0) return undefined;
+    const active = vscode.window.activeTextEditor?.document.uri;
+    const folder = (active && vscode.workspace.getWorkspaceFolder(active)) || folders[0];
+    try {
+      return await engine.run<StatusResult>('status', [], { folder });
+    } catch (error) {
+      output.appendLine(`status failed: ${error instanceof Error ? error.message : String(error)}`);
+      return error instanceof Error ? error : new EngineError(String(error), 'unknown');
+    }
+  }, showStatus);
+  context.subscriptions.push(tree, vscode.window.registerTreeDataProvider('migrationGuard.revisions', tree));
+
+  const ctx: CommandContext = { engine, output, pickTarget, refresh: () => tree.refresh() };
+  context.subscriptions.push(
+    vscode.commands.registerCommand('migrationGuard.upgrade', () => upgradeCommand(ctx)),
+    vscode.commands.registerCommand('migrationGuard.backup', () => backupCommand(ctx)),
+    vscode.commands.registerCommand('migrationGuard.validate', () => validateCommand(ctx)),
+    vscode.commands.registerCommand('migrationGuard.refresh', () => tree.refresh()),
+    vscode.commands.registerCommand('migrationGuard.openMigration', (uri: vscode.Uri) => vscode.window.showTextDocument(uri)),
+    vscode.workspace.onDidGrantWorkspaceTrust(() => tree.refresh()),
+  );
+
+  // Migration files appearing, changing or disappearing change the status.
+  const watcher = vscode.workspace.createFileSystemWatcher('**/{migrations/**,knexfile.*}');
+  context.subscriptions.push(watcher, watcher.onDidCreate(() => tree.refresh()), watcher.onDidDelete(() => tree.refresh()));
+
+  client = startLanguageClient(context, output);
+  try {
+    await client.start();
+  } catch (error) {
+    output.appendLine(`Migration Guard language server failed to start: ${error instanceof Error ? error.message : String(error)}`);
+    void vscode.window.showErrorMessage('Migration Guard: the language server failed to start. See the Migration Guard output.');
+  }
+}
+
+export async function deactivate(): Promise<void> {
+  const running = client;
+  client = undefined;
+  if (running) await running.stop();
+}

@@ -1,0 +1,127 @@
+/**
+ * Findings → LSP diagnostics, hovers and code actions. Pure over the analyzer's plain objects;
+ * the only LSP dependency is the protocol types.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import {
+  CodeAction,
+  CodeActionKind,
+  Diagnostic,
+  DiagnosticSeverity,
+  Hover,
+  MarkupKind,
+  Position,
+  Range,
+  TextEdit,
+} from 'vscode-languageserver';
+import type { TextDocument } from 'vscode-languageserver-textdocument';
+import { getRuleMeta, type Finding } from '../lint';
+import type { Severity } from '../protocol';
+
+/** Diagnostic `source` shown by the editor. */
+export const diagnosticSource = 'migration-guard';
+
+const severityMap: Record<Severity, DiagnosticSeverity> = {
+  error: DiagnosticSeverity.Error,
+  warning: DiagnosticSeverity.Warning,
+  info: DiagnosticSeverity.Information,
+};
+
+let docsRoot: string | null | undefined;
+
+/** Folder holding `rules/<id>.md`, found upward from this module (works bundled in dist/ and from sources). */
+function findDocsRoot(): string | null {
+  if (docsRoot !== undefined) return docsRoot;
+  let dir = __dirname;
+  for (let i = 0; i < 6; i++) {
+    const candidate = path.join(dir, 'docs', 'rules');
+    if (fs.existsSync(candidate)) return (docsRoot = path.dirname(candidate));
+    dir = path.dirname(dir);
+  }
+  return (docsRoot = null);
+}
+
+/** `file:` URI of a rule's documentation page shipped with the extension, or undefined when absent. */
+export function ruleDocsUri(ruleId: string): string | undefined {
+  const root = findDocsRoot();
+  if (!root) return undefined;
+  const file = path.join(root, 'rules', `${ruleId}.md`);
+  return fs.existsSync(file) ? pathToFileURL(file).toString() : undefined;
+}
+
+/** Converts one finding to a diagnostic with `code` = rule id and a link to the rule's page. */
+export function toDiagnostic(document: TextDocument, finding: Finding): Diagnostic {
+  const href = ruleDocsUri(finding.ruleId);
+  return {
+    range: Range.create(document.positionAt(finding.start), document.positionAt(finding.end)),
+    severity: severityMap[finding.severity],
+    code: finding.ruleId,
+    ...(href ? { codeDescription: { href } } : {}),
+    source: diagnosticSource,
+    message: finding.message,
+  };
+}
+
+function contains(range: Range, position: Position): boolean {
+  const afterStart = position.line > range.start.line || (position.line === range.start.line && position.character >= range.start.character);
+  const beforeEnd = position.line < range.end.line || (position.line === range.end.line && position.character <= range.end.character);
+  return afterStart && beforeEnd;
+}
+
+/** Hover for our diagnostics under the cursor: the rule, why, the lock taken and the safe alternative. */
+export function hoverAt(diagnostics: readonly Diagnostic[], position: Position): Hover | null {
+  const hits = diagnostics.filter((d) => d.source === diagnosticSource && contains(d.range, position));
+  if (hits.length === 0) return null;
+  const sections = hits.map((d) => {
+    const id = String(d.code);
+    const meta = getRuleMeta(id);
+    const lines = [`**${id}**${meta ? ` — ${meta.title}` : ''}`, '', d.message];
+    if (meta?.description) lines.push('', meta.description);
+    if (meta?.lock) lines.push('', `**Lock:** ${meta.lock}`);
+    if (meta?.help) lines.push('', `**Safer:** ${meta.help}`);
+    const href = d.codeDescription?.href;
+    if (href) lines.push('', `[Rule documentation](${href})`);
+    return lines.join('\n');
+  });
+  return { contents: { kind: MarkupKind.Markdown, value: sections.join('\n\n---\n\n') }, range: hits[0].range };
+}
+
+/** Comment prefix for ignore comments in a document, by language / file name. */
+export function commentPrefix(document: TextDocument): string {
+  const name = document.uri.toLowerCase();
+  if (document.languageId === 'sql' || name.endsWith('.sql')) return '--';
+  if (document.languageId === 'python' || name.endsWith('.py')) return '#';
+  return '//';
+}
+
+/**
+ * Code actions for our diagnostics in `range`: "ignore for this statement" (a comment on the line
+ * above) and "ignore for this file" (a comment on the first line).
+ */
+export function ignoreActions(document: TextDocument, diagnostics: readonly Diagnostic[]): CodeAction[] {
+  const prefix = commentPrefix(document);
+  const actions: CodeAction[] = [];
+  for (const diagnostic of diagnostics) {
+    if (diagnostic.source !== diagnosticSource || diagnostic.code === undefined) continue;
+    const id = String(diagnostic.code);
+    if (id === 'syntax-error') continue;
+    const line = diagnostic.range.start.line;
+    const lineText = document.getText(Range.create(line, 0, line + 1, 0));
+    const indent = /^[ \t]*/.exec(lineText)?.[0] ?? '';
+    actions.push({
+      title: `Ignore ${id} for this statement`,
+      kind: CodeActionKind.QuickFix,
+      diagnostics: [diagnostic],
+      edit: { changes: { [document.uri]: [TextEdit.insert(Position.create(line, 0), `${indent}${prefix} migration-guard-ignore ${id}: reviewed\n`)] } },
+    });
+    actions.push({
+      title: `Ignore ${id} for this file`,
+      kind: CodeActionKind.QuickFix,
+      diagnostics: [diagnostic],
+      edit: { changes: { [document.uri]: [TextEdit.insert(Position.create(0, 0), `${prefix} migration-guard-ignore-file ${id}\n`)] } },
+    });
+  }
+  return actions;
+}
