@@ -1,0 +1,120 @@
+/**
+ * Opening Knex on a loaded project and the read-only queries the engine needs.
+ * Nothing here creates tables: `knex.migrate.list()` would (FACTS.md), so it is never used for reading.
+ */
+import { existsSync } from 'node:fs';
+import knexFactory, { type Knex } from 'knex';
+import type { LoadedProject } from './config';
+import { classifySetupError, EngineError } from './errors';
+import { maskText } from './mask';
+
+/** Receives progress and Knex's own warnings (masked). Knex would otherwise print them on stdout. */
+export type EngineLog = (level: 'info' | 'warn' | 'debug', message: string) => void;
+
+/** A no-op {@link EngineLog}. */
+export const silentLog: EngineLog = () => {};
+
+/**
+ * Creates a Knex instance for the project, routing Knex's logger to `log`, and checks the
+ * connection with a trivial query.
+ * @throws EngineError `driver-missing` or `connection`.
+ */
+export async function openKnex(project: LoadedProject, log: EngineLog = silentLog): Promise<Knex> {
+  const target = project.info.connection;
+  let db: Knex;
+  try {
+    db = knexFactory({
+      ...project.knexConfig,
+      log: {
+        warn: (m: unknown) => log('warn', maskText(String(m))),
+        error: (m: unknown) => log('warn', maskText(String(m))),
+        deprecate: (m: unknown) => log('debug', maskText(String(m))),
+        debug: (m: unknown) => log('debug', maskText(typeof m === 'string' ? m : JSON.stringify(m))),
+      },
+    });
+  } catch (err) {
+    throw classifySetupError(err, target) ?? new EngineError('knexfile-load', `Knex rejected the configuration: ${String((err as Error).message ?? err)}`, undefined, { cause: err });
+  }
+  try {
+    await db.raw('select 1');
+  } catch (err) {
+    await db.destroy().catch(() => {});
+    throw classifySetupError(err, target) ?? new EngineError('connection', `Cannot query ${target}: ${String((err as Error).message ?? err)}`, undefined, { cause: err });
+  }
+  return db;
+}
+
+/** True when the project's database does not exist yet (an SQLite file not yet created). Such a database is never created by read-only views. */
+export function databaseAbsent(project: LoadedProject): boolean {
+  return project.family === 'sqlite' && project.sqliteFile !== null && !existsSync(project.sqliteFile);
+}
+
+/** One row of `knex_migrations`, normalised. */
+export interface MigrationRow {
+  id: number;
+  name: string;
+  batch: number;
+  /** ISO-8601 UTC, or null when the stored value cannot be read as a time. */
+  appliedAt: string | null;
+}
+
+/** `knex.schema.hasTable` in the configured schema: a read-only catalog query on every dialect. */
+export async function tableExists(db: Knex, table: string, schemaName: string | undefined): Promise<boolean> {
+  const builder = schemaName ? db.schema.withSchema(schemaName) : db.schema;
+  return builder.hasTable(table);
+}
+
+function qualified(db: Knex, table: string, schemaName: string | undefined): Knex.QueryBuilder {
+  return schemaName ? db.withSchema(schemaName).from(table) : db.from(table);
+}
+
+/**
+ * Converts a stored `migration_time` to ISO-8601 UTC. SQLite stores `Date` values as epoch
+ * milliseconds in a datetime column (a number, or digits in a string); PostgreSQL returns a `Date`;
+ * a text `YYYY-MM-DD HH:MM:SS` without zone is read as UTC.
+ */
+export function toIsoTime(value: unknown): string | null {
+  let d: Date | null = null;
+  if (value instanceof Date) d = value;
+  else if (typeof value === 'number' || typeof value === 'bigint') d = new Date(Number(value));
+  else if (typeof value === 'string') {
+    const s = value.trim();
+    if (/^\d+(\.\d+)?$/.test(s)) d = new Date(Number(s));
+    else if (/^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(s)) d = new Date(`${s.replace(' ', 'T')}Z`);
+    else if (s) d = new Date(s);
+  }
+  return d && !Number.isNaN(d.getTime()) ? d.toISOString() : null;
+}
+
+/**
+ * Reads the migrations table in `id` order; an empty list when it does not exist.
+ * Never creates it.
+ */
+export async function readMigrationRows(db: Knex, tableName: string, schemaName: string | undefined): Promise<{ exists: boolean; rows: MigrationRow[] }> {
+  if (!(await tableExists(db, tableName, schemaName))) return { exists: false, rows: [] };
+  const rows = (await qualified(db, tableName, schemaName).select('id', 'name', 'batch', 'migration_time').orderBy('id')) as Array<Record<string, unknown>>;
+  return {
+    exists: true,
+    rows: rows.map((r) => ({
+      id: Number(r.id),
+      name: String(r.name),
+      batch: Number(r.batch),
+      appliedAt: toIsoTime(r.migration_time),
+    })),
+  };
+}
+
+/** Whether `<tableName>_lock` exists and has a row with `is_locked = 1` (Knex's lock). */
+export async function readLock(db: Knex, tableName: string, schemaName: string | undefined): Promise<boolean> {
+  const lockTable = `${tableName}_lock`;
+  if (!(await tableExists(db, lockTable, schemaName))) return false;
+  const rows = (await qualified(db, lockTable, schemaName).select('is_locked')) as Array<{ is_locked: unknown }>;
+  return rows.some((r) => Number(r.is_locked) === 1);
+}
+
+/** Frees Knex's lock (`UPDATE <tableName>_lock SET is_locked = 0`), as `knex migrate:unlock` does. */
+export async function freeLock(db: Knex, tableName: string, schemaName: string | undefined): Promise<void> {
+  const lockTable = `${tableName}_lock`;
+  if (!(await tableExists(db, lockTable, schemaName))) return;
+  await qualified(db, lockTable, schemaName).update({ is_locked: 0 });
+}

@@ -1,0 +1,22 @@
+/**
+ * Public API of the migration engine: pure over Knex, no `vscode` imports.
+ * Every operation takes a {@link LoadedProject} from {@link loadProject}, opens its own Knex
+ * instance with absolute paths and destroys it before returning.
+ */
+export { loadProject, findKnexfile, loadKnexfile, clientFamily, KNEXFILE_NAMES, DEFAULT_LOAD_EXTENSIONS } from './config';
+export type { LoadProjectOptions, LoadedProject, MigrationSettings } from './config';
+export { getStatus, readStatus, mergeStatus } from './status';
+export type { OperationOptions } from './status';
+export { validate, runValidation } from './validate';
+export { backup, backupBaseName, backupSqliteFile, hashFile, pgDumpInvocation } from './backup';
+export type { BackupOptions } from './backup';
+export { upgrade, lintPending, defaultAnalyzer } from './upgrade';
+export type { Analyzer, UpgradeOptions } from './upgrade';
+export { EngineError, isEngineError, errorMessage, SETUP_ERROR_CODES } from './errors';
+export type { EngineErrorCode } from './errors';
+export { maskText, maskValue, describeConnection, registerSecret } from './mask';
+export { listMigrationFiles } from './files';
+export type { MigrationFile } from './files';
+export { toIsoTime } from './db';
+export type { EngineLog } from './db';
+export { lineStarts, positionAt, rangeToCheckPosition } from './positions';

@@ -1,0 +1,210 @@
+/**
+ * The safe upgrade: status → lint pending files → refuse unsafe → (dry run stops) → backup →
+ * `knex.migrate.latest()` with absolute directories → validate.
+ */
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import type { Knex } from 'knex';
+import { analyze as lintAnalyze, initAnalyzer, type AnalyzeOptions, type Finding } from '../lint';
+import type { BackupInfo, PendingFinding, StatusResult, UpgradeResult } from '../protocol';
+import { backup } from './backup';
+import type { LoadedProject } from './config';
+import { databaseAbsent, freeLock, openKnex, readLock, silentLog, type EngineLog } from './db';
+import { EngineError, errorMessage, isEngineError } from './errors';
+import { rangeToCheckPosition } from './positions';
+import { readStatus, type OperationOptions } from './status';
+import { runValidation } from './validate';
+
+/** The analyzer the upgrade lints with; default: `initAnalyzer`/`analyze` from `../lint`. */
+export interface Analyzer {
+  init(): Promise<void>;
+  analyze(text: string, options: AnalyzeOptions): Finding[];
+}
+
+/** The real analyzer of `server/src/lint`. */
+export const defaultAnalyzer: Analyzer = { init: initAnalyzer, analyze: lintAnalyze };
+
+/** Options of {@link upgrade}. */
+export interface UpgradeOptions extends OperationOptions {
+  /** Lint and plan only: nothing is written (no backup, no migration). */
+  dryRun?: boolean;
+  /** Apply even when findings of error severity exist. */
+  allowUnsafe?: boolean;
+  /** Skip the backup (required for clients without a backup method). */
+  noBackup?: boolean;
+  /** Backup folder; default `<root>/.migration-guard/backups`. */
+  backupDirectory?: string;
+  /** Analyzer to lint with; default {@link defaultAnalyzer}. */
+  analyzer?: Analyzer;
+}
+
+/**
+ * Lints the pending migrations of a status with the analyzer (dialect from the project).
+ * Findings carry the absolute file path and 1-based positions.
+ */
+export async function lintPending(status: StatusResult, project: LoadedProject, analyzer: Analyzer = defaultAnalyzer): Promise<PendingFinding[]> {
+  const pending = status.migrations.filter((m) => m.state === 'pending' && m.file);
+  if (pending.length === 0) return [];
+  await analyzer.init();
+  const out: PendingFinding[] = [];
+  for (const m of pending) {
+    const file = m.file as string;
+    const text = await readFile(file, 'utf8');
+    for (const f of analyzer.analyze(text, { fileName: file, dialect: project.dialect })) {
+      out.push({ migration: m.name, file, ruleId: f.ruleId, severity: f.severity, message: f.message, ...rangeToCheckPosition(text, f.start, f.end) });
+    }
+  }
+  return out;
+}
+
+/** Whether a migration module opts out of transactions (`export const config = { transaction: false }`). Uses the require cache Knex just filled. */
+function ranWithoutTransaction(project: LoadedProject, file: string | null): boolean {
+  const m = project.knexConfig.migrations as { disableTransactions?: boolean } | undefined;
+  if (m?.disableTransactions) return true;
+  if (!file) return false;
+  try {
+    const mod = createRequire(file)(file) as { config?: { transaction?: boolean }; default?: { config?: { transaction?: boolean } } };
+    return (mod.config ?? mod.default?.config)?.transaction === false;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Runs the safe upgrade and returns what happened.
+ *
+ * 1. Reads the status (read-only). A migration recorded without its file → `corrupt-directory`.
+ *    Nothing pending → a result with empty lists.
+ * 2. Lints every pending file (`analyze(text, { fileName, dialect })`).
+ * 3. Findings of error severity → `refused: true` (nothing written) unless `allowUnsafe`.
+ * 4. `dryRun` → returns the plan (nothing written).
+ * 5. Lock held → `lock-held`. Backup (SQLite backup API / pg_dump) unless `noBackup`; a SQLite
+ *    file that does not exist yet needs none.
+ * 6. `knex.migrate.latest()` with absolute directories. Knex runs the batch in one transaction
+ *    unless a file exports `config.transaction = false`; on failure the engine re-reads the table to
+ *    say what stayed applied, and frees the lock if Knex left it held.
+ * 7. Validates (`validation`). Knex is always destroyed.
+ *
+ * @throws EngineError `connection`, `driver-missing`, `corrupt-directory`, `lock-held`,
+ *   `backup-failed`, `migration-failed` (message names the migration and whether the database
+ *   was rolled back), `usage` (no backup method for the client without `noBackup`).
+ */
+export async function upgrade(project: LoadedProject, options: UpgradeOptions = {}): Promise<UpgradeResult> {
+  const log: EngineLog = options.log ?? silentLog;
+  const result: UpgradeResult = { pending: [], findings: [], refused: false, dryRun: options.dryRun === true, backup: null, batch: null, applied: [], validation: null };
+  let db: Knex | null = null;
+  const { tableName } = project.migrations;
+  // Knex reports the failing file only through its logger: 'migration file "<name>" failed'.
+  let failedName: string | null = null;
+  const capture: EngineLog = (level, message) => {
+    const m = /^migration file "(.+)" failed$/.exec(message);
+    if (m?.[1]) failedName = m[1];
+    log(level, message);
+  };
+  try {
+    if (!databaseAbsent(project)) db = await openKnex(project, capture);
+    const status = await readStatus(db, project);
+    const missing = status.migrations.filter((m) => m.state === 'missing').map((m) => m.name);
+    if (missing.length > 0) {
+      throw new EngineError(
+        'corrupt-directory',
+        `The migration directory is corrupt: ${missing.length} applied migration(s) have no file: ${missing.join(', ')}.`,
+        `Restore the missing file(s) into ${project.migrations.directories.join(', ')} (for example from version control) before upgrading.`,
+      );
+    }
+    result.pending = status.migrations.filter((m) => m.state === 'pending').map((m) => m.name);
+    if (result.pending.length === 0) {
+      log('info', 'Nothing to migrate: the database is up to date.');
+      return result;
+    }
+    log('info', `Linting ${result.pending.length} pending migration(s) (${project.dialect})…`);
+    result.findings = await lintPending(status, project, options.analyzer ?? defaultAnalyzer);
+    const errors = result.findings.filter((f) => f.severity === 'error');
+    if (errors.length > 0 && !options.allowUnsafe) {
+      result.refused = true;
+      log('warn', `Refusing to upgrade: ${errors.length} finding(s) of error severity.`);
+      return result;
+    }
+    if (options.dryRun) return result;
+
+    if (status.lock.held) {
+      throw new EngineError('lock-held', `The migration lock is held (${tableName}_lock.is_locked = 1): another migration is running, or one crashed.`, "If no migration is running, free it with 'knex migrate:unlock', then retry.");
+    }
+
+    let backupInfo: BackupInfo | null = null;
+    if (options.noBackup) {
+      log('warn', 'Skipping the backup (--no-backup).');
+    } else if (project.family === 'sqlite' && (project.sqliteFile === null || databaseAbsent(project))) {
+      log('info', 'No backup needed: the SQLite database does not exist yet.');
+    } else if (project.family === 'other') {
+      throw new EngineError('usage', `Backup is not yet supported for client '${project.client}', so the upgrade will not run.`, 'Back up the database yourself, then pass --no-backup.');
+    } else {
+      backupInfo = (await backup(project, { log, ...(options.backupDirectory ? { directory: options.backupDirectory } : {}) })).backup;
+      log('info', `Backup written: ${backupInfo.path} (${backupInfo.bytes} bytes)`);
+    }
+    result.backup = backupInfo;
+
+    if (!db) db = await openKnex(project, capture);
+    log('info', `Applying ${result.pending.length} migration(s)…`);
+    try {
+      const [batch, names] = (await db.migrate.latest({ directory: project.migrations.directories })) as [number, string[]];
+      result.batch = names.length > 0 ? batch : null;
+      result.applied = names;
+    } catch (err) {
+      throw await explainFailure(err, db, project, status, failedName, backupInfo, log);
+    }
+    log('info', `Applied ${result.applied.length} migration(s) in batch ${result.batch ?? '-'}.`);
+    result.validation = await runValidation(db, project);
+    return result;
+  } finally {
+    if (db) await db.destroy();
+  }
+}
+
+async function explainFailure(
+  err: unknown,
+  db: Knex,
+  project: LoadedProject,
+  before: StatusResult,
+  failedName: string | null,
+  backupInfo: BackupInfo | null,
+  log: EngineLog,
+): Promise<EngineError> {
+  const { tableName, schemaName } = project.migrations;
+  if (isEngineError(err)) return err;
+  const name = (err as { name?: string }).name;
+  const msg = errorMessage(err);
+  if (name === 'MigrationLocked') {
+    return new EngineError('lock-held', `The migration lock was taken by someone else: ${msg}`, "If no migration is running, free it with 'knex migrate:unlock', then retry.", { cause: err });
+  }
+  if (/migration directory is corrupt/i.test(msg)) {
+    return new EngineError('corrupt-directory', msg, 'Restore the missing migration files before upgrading.', { cause: err });
+  }
+  let after: StatusResult | null = null;
+  try {
+    after = await readStatus(db, project);
+    if (after.lock.held && !before.lock.held) {
+      log('warn', 'Knex left the migration lock held after the failure; freeing it.');
+      await freeLock(db, tableName, schemaName);
+    }
+    if (await readLock(db, tableName, schemaName)) log('warn', 'The migration lock is still held.');
+  } catch (e) {
+    log('warn', `Could not re-read the migration state after the failure: ${errorMessage(e)}`);
+  }
+  const pendingBefore = new Set(before.migrations.filter((m) => m.state === 'pending').map((m) => m.name));
+  const committed = after ? after.migrations.filter((m) => m.state === 'applied' && pendingBefore.has(m.name)).map((m) => m.name) : [];
+  const failedFile = failedName ? (before.migrations.find((m) => m.name === failedName)?.file ?? null) : null;
+  const noTrx = ranWithoutTransaction(project, failedFile);
+  const parts = [`Migration ${failedName ?? '(while loading the pending migrations)'} failed: ${msg}.`];
+  if (!after) parts.push('The state of the database after the failure is unknown.');
+  else if (committed.length === 0 && !noTrx) parts.push('Nothing was applied: Knex ran the batch in one transaction and rolled it back, so the database is as it was before the upgrade.');
+  else {
+    if (committed.length > 0) parts.push(`${committed.length} migration(s) before it were committed and stay applied: ${committed.join(', ')}.`);
+    if (noTrx) parts.push('The failed migration ran without a transaction, so part of its changes may remain.');
+    else parts.push('The failed migration itself was rolled back.');
+  }
+  const hint = backupInfo
+    ? `Fix the migration and run upgrade again; the backup taken before the upgrade is ${backupInfo.path}.`
+    : 'Fix the migration and run upgrade again.';
+  return new EngineError('migration-failed', parts.join(' '), hint, { cause: err });
+}

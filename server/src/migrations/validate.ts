@@ -1,0 +1,54 @@
+/**
+ * Validation of the migration state: every applied migration still has its file, the lock is
+ * free, and (SQLite) `PRAGMA integrity_check` answers `ok`. Read-only.
+ */
+import type { Knex } from 'knex';
+import type { ValidateResult, ValidationProblem } from '../protocol';
+import type { LoadedProject } from './config';
+import { databaseAbsent, openKnex, silentLog } from './db';
+import { readStatus, type OperationOptions } from './status';
+
+/** Validation using an already-open Knex instance (null: the SQLite file does not exist yet). */
+export async function runValidation(db: Knex | null, project: LoadedProject): Promise<ValidateResult> {
+  const checked = ['migration files', 'lock'];
+  const problems: ValidationProblem[] = [];
+  const status = await readStatus(db, project);
+  for (const m of status.migrations) {
+    if (m.state === 'missing') {
+      problems.push({
+        code: 'missing-file',
+        message: `Migration ${m.name} is recorded as applied (batch ${m.batch ?? '?'}) but no file with that name exists in ${project.migrations.directories.join(', ')}.`,
+      });
+    }
+  }
+  if (status.lock.held) {
+    problems.push({
+      code: 'lock-held',
+      message: `The migration lock (${project.migrations.tableName}_lock.is_locked = 1) is held: another migration is running, or one crashed. If none is running, free it with 'knex migrate:unlock'.`,
+    });
+  }
+  if (db && project.family === 'sqlite') {
+    checked.push('PRAGMA integrity_check');
+    const rows = (await db.raw('PRAGMA integrity_check')) as Array<Record<string, unknown>>;
+    const lines = rows.map((r) => String(Object.values(r)[0]));
+    if (!(lines.length === 1 && lines[0] === 'ok')) {
+      problems.push({ code: 'integrity-check', message: `PRAGMA integrity_check reported: ${lines.slice(0, 10).join('; ')}` });
+    }
+  }
+  return { valid: problems.length === 0, problems, checked };
+}
+
+/**
+ * Validates the project's migration state. Problems are reported, not thrown:
+ * `missing-file`, `lock-held`, `integrity-check`. Read-only; an absent SQLite file is valid.
+ * @throws EngineError `connection`, `driver-missing` when the database cannot be reached.
+ */
+export async function validate(project: LoadedProject, options: OperationOptions = {}): Promise<ValidateResult> {
+  if (databaseAbsent(project)) return runValidation(null, project);
+  const db = await openKnex(project, options.log ?? silentLog);
+  try {
+    return await runValidation(db, project);
+  } finally {
+    await db.destroy();
+  }
+}
