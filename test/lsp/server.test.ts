@@ -1,0 +1,169 @@
+/**
+ * The language server over stdio, as an editor talks to it: the bundled dist/server.js (built by
+ * `npm test` before the tests run) is spawned and driven with JSON-RPC.
+ */
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { pathToFileURL } from 'node:url';
+import {
+  CodeActionRequest,
+  createProtocolConnection,
+  DidChangeTextDocumentNotification,
+  DidOpenTextDocumentNotification,
+  ExitNotification,
+  HoverRequest,
+  InitializedNotification,
+  InitializeRequest,
+  PublishDiagnosticsNotification,
+  ShutdownRequest,
+  StreamMessageReader,
+  StreamMessageWriter,
+  type Diagnostic,
+  type ProtocolConnection,
+  type PublishDiagnosticsParams,
+} from 'vscode-languageserver-protocol/node';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+
+const serverPath = path.resolve(__dirname, '../../dist/server.js');
+let child: ChildProcessWithoutNullStreams;
+let connection: ProtocolConnection;
+let workspace: string;
+const waiters = new Map<string, { predicate: (p: PublishDiagnosticsParams) => boolean; resolve: (p: PublishDiagnosticsParams) => void }[]>();
+
+/** Resolves with the next diagnostics published for `uri` that satisfy `predicate` (default: any). */
+function nextDiagnostics(uri: string, predicate: (p: PublishDiagnosticsParams) => boolean = () => true): Promise<PublishDiagnosticsParams> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no matching diagnostics for ${uri} within 20 s`)), 20_000);
+    const list = waiters.get(uri) ?? [];
+    list.push({ predicate, resolve: (p) => (clearTimeout(timer), resolve(p)) });
+    waiters.set(uri, list);
+  });
+}
+
+function open(file: string, languageId: string, text: string): string {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, text);
+  const uri = pathToFileURL(file).toString();
+  void connection.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri, languageId, version: 1, text } });
+  return uri;
+}
+
+function textOf(text: string, d: Diagnostic): string {
+  const doc = TextDocument.create('file:///x', 'sql', 1, text);
+  return doc.getText(d.range);
+}
+
+before(async () => {
+  assert.ok(fs.existsSync(serverPath), `${serverPath} missing: run npm run build`);
+  workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'mg-lsp-'));
+  child = spawn(process.execPath, [serverPath, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  child.stderr.on('data', (chunk) => process.stderr.write(`[server] ${chunk}`));
+  connection = createProtocolConnection(new StreamMessageReader(child.stdout), new StreamMessageWriter(child.stdin));
+  connection.onNotification(PublishDiagnosticsNotification.type, (params) => {
+    const list = waiters.get(params.uri) ?? [];
+    const index = list.findIndex((w) => w.predicate(params));
+    if (index >= 0) list.splice(index, 1)[0].resolve(params);
+  });
+  connection.listen();
+  const result = await connection.sendRequest(InitializeRequest.type, {
+    processId: process.pid,
+    rootUri: pathToFileURL(workspace).toString(),
+    workspaceFolders: [{ uri: pathToFileURL(workspace).toString(), name: 'ws' }],
+    capabilities: {},
+  });
+  assert.equal(result.capabilities.hoverProvider, true);
+  await connection.sendNotification(InitializedNotification.type, {});
+});
+
+after(async () => {
+  await connection.sendRequest(ShutdownRequest.type);
+  await connection.sendNotification(ExitNotification.type);
+  await new Promise((resolve) => child.once('exit', resolve));
+  connection.dispose();
+  fs.rmSync(workspace, { recursive: true, force: true });
+});
+
+const knexMigration = `exports.up = function (knex) {
+  return knex.schema.dropTable('legacy_sessions');
+};
+
+exports.down = function (knex) {
+  return knex.schema.dropTable('other_table');
+};
+`;
+
+test('a Knex migration gets a ban-drop-table diagnostic on the dropTable call in up, not in down', async () => {
+  const file = path.join(workspace, 'migrations', '20240101_drop.js');
+  const published = nextDiagnostics(pathToFileURL(file).toString());
+  const uri = open(file, 'javascript', knexMigration);
+  const { diagnostics } = await published;
+  const drops = diagnostics.filter((d) => d.code === 'ban-drop-table');
+  assert.equal(drops.length, 1, JSON.stringify(diagnostics));
+  const [drop] = drops;
+  assert.equal(drop.source, 'migration-guard');
+  assert.equal(drop.severity, 1, 'error severity');
+  assert.match(textOf(knexMigration, drop), /dropTable\('legacy_sessions'\)/);
+  assert.equal(drop.range.start.line, 1, 'range starts on the line of the call, not at the file start');
+  assert.ok(drop.codeDescription?.href.endsWith('/docs/rules/ban-drop-table.md'), drop.codeDescription?.href);
+
+  const hover = await connection.sendRequest(HoverRequest.type, { textDocument: { uri }, position: { line: drop.range.start.line, character: drop.range.start.character + 2 } });
+  assert.ok(hover, 'hover on the diagnostic');
+  const value = typeof hover.contents === 'object' && 'value' in hover.contents ? hover.contents.value : JSON.stringify(hover.contents);
+  assert.match(value, /ban-drop-table/);
+
+  const actions = await connection.sendRequest(CodeActionRequest.type, { textDocument: { uri }, range: drop.range, context: { diagnostics: [drop] } });
+  const titles = (actions ?? []).map((a) => a.title);
+  assert.deepEqual(titles, ['Ignore ban-drop-table for this statement', 'Ignore ban-drop-table for this file']);
+});
+
+test('a syntax error in one SQL statement is reported there and does not hide findings in the others', async () => {
+  const text = 'DROP TABLE accounts;\nSELEC oops FROM;\nTRUNCATE audit_log;\n';
+  const file = path.join(workspace, 'sql', '001_cleanup.sql');
+  const published = nextDiagnostics(pathToFileURL(file).toString());
+  open(file, 'sql', text);
+  const { diagnostics } = await published;
+  const byRule = (id: string) => diagnostics.filter((d) => d.code === id);
+  assert.equal(byRule('ban-drop-table').length, 1);
+  assert.equal(byRule('ban-truncate').length, 1);
+  const [syntax] = byRule('syntax-error');
+  assert.ok(syntax, JSON.stringify(diagnostics));
+  assert.equal(syntax.range.start.line, 1, 'the error is on line 2');
+  assert.equal(byRule('ban-truncate')[0].range.start.line, 2);
+});
+
+test('editing a document re-publishes: removing the DROP clears the diagnostic', async () => {
+  const file = path.join(workspace, 'db', '002_drop.sql');
+  const uri = pathToFileURL(file).toString();
+  const first = nextDiagnostics(uri);
+  open(file, 'sql', 'DROP TABLE users;\n');
+  assert.equal((await first).diagnostics.filter((d) => d.code === 'ban-drop-table').length, 1);
+  const second = nextDiagnostics(uri, (p) => p.version === 2);
+  await connection.sendNotification(DidChangeTextDocumentNotification.type, {
+    textDocument: { uri, version: 2 },
+    contentChanges: [{ text: 'CREATE TABLE users (id integer PRIMARY KEY);\n' }],
+  });
+  assert.deepEqual((await second).diagnostics, []);
+});
+
+test('a JavaScript file outside a migrations folder is not linted', async () => {
+  const file = path.join(workspace, 'src', 'cleanup.js');
+  const published = nextDiagnostics(pathToFileURL(file).toString());
+  open(file, 'javascript', knexMigration);
+  assert.deepEqual((await published).diagnostics, []);
+});
+
+test('the server survives garbage and keeps answering', async () => {
+  const file = path.join(workspace, 'migrations', 'garbage.ts');
+  const published = nextDiagnostics(pathToFileURL(file).toString());
+  open(file, 'typescript', 'exports.up = (knex) => knex.schema.dropTable(`\u0000${');
+  const { diagnostics } = await published;
+  assert.ok(Array.isArray(diagnostics));
+  const sql = path.join(workspace, 'after.sql');
+  const next = nextDiagnostics(pathToFileURL(sql).toString());
+  open(sql, 'sql', 'DROP TABLE t;');
+  assert.equal((await next).diagnostics[0]?.code, 'ban-drop-table');
+});
