@@ -1,0 +1,238 @@
+/**
+ * `migration-guard` CLI: `check` lints files; `status`, `upgrade`, `backup`, `validate` run the
+ * engine on the project's Knex configuration. `--json` prints the shapes of protocol.ts on stdout
+ * (an ErrorResult on failure); human text goes to stdout and progress to stderr.
+ * Exit codes: protocol.ts `ExitCode` (0 ok, 1 findings/invalid/failed/refused, 2 usage or setup error).
+ */
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { Command, CommanderError, Option } from 'commander';
+import {
+  backup,
+  EngineError,
+  errorMessage,
+  getStatus,
+  isEngineError,
+  loadProject,
+  maskText,
+  SETUP_ERROR_CODES,
+  upgrade,
+  validate,
+  type EngineLog,
+  type LoadedProject,
+} from '../migrations';
+import { ExitCode, type Dialect, type ErrorResult } from '../protocol';
+import { checkFiles, expandPaths } from './check';
+import { formatFindings, formatStatus, formatUpgrade, formatValidation } from './format';
+
+/** Where the CLI reads and writes; tests pass their own. */
+export interface CliIo {
+  stdout(text: string): void;
+  stderr(text: string): void;
+  /** Whether stdin is an interactive terminal (upgrade asks y/N only then). */
+  isTTY: boolean;
+  /** Asks a question (on stderr) and returns the typed line. */
+  ask(question: string): Promise<string>;
+  /** Base for relative paths and the default `--cwd`. */
+  cwd: string;
+}
+
+function defaultIo(): CliIo {
+  return {
+    stdout: (t) => void process.stdout.write(t),
+    stderr: (t) => void process.stderr.write(t),
+    isTTY: process.stdin.isTTY === true,
+    cwd: process.cwd(),
+    ask: (question) =>
+      new Promise((resolve) => {
+        const rl = createInterface({ input: process.stdin, output: process.stderr });
+        rl.question(question, (answer) => {
+          rl.close();
+          resolve(answer);
+        });
+        rl.on('close', () => resolve(''));
+      }),
+  };
+}
+
+interface EngineFlags {
+  cwd?: string;
+  env?: string;
+  knexfile?: string;
+  json?: boolean;
+}
+
+interface UpgradeFlags extends EngineFlags {
+  yes?: boolean;
+  allowUnsafe?: boolean;
+  dryRun?: boolean;
+  backup?: boolean;
+}
+
+interface CheckFlags {
+  format: 'text' | 'json';
+  json?: boolean;
+  dialect: Dialect | 'auto';
+}
+
+function withEngineOptions(cmd: Command): Command {
+  return cmd
+    .option('--cwd <dir>', 'project folder: the knexfile is searched from here upward')
+    .option('--env <name>', 'knexfile environment (default: NODE_ENV, else development)')
+    .option('--knexfile <path>', 'knexfile to use (relative to --cwd)')
+    .option('--json', 'print the result as JSON on stdout');
+}
+
+/**
+ * Runs the CLI with `argv` (the arguments after the script, e.g. `['status', '--json']`) and
+ * returns the exit code. Never calls `process.exit`.
+ */
+export async function main(argv: string[], ioOverrides: Partial<CliIo> = {}): Promise<number> {
+  const io: CliIo = { ...defaultIo(), ...ioOverrides };
+  const state = {
+    code: ExitCode.ok as number,
+    json: argv.includes('--json') || argv.includes('--format=json') || argv.join(' ').includes('--format json'),
+  };
+  const out = (text: string) => io.stdout(text.endsWith('\n') ? text : `${text}\n`);
+  const progress: EngineLog = (level, message) => {
+    if (level === 'debug') return;
+    io.stderr(`${level === 'warn' ? 'warning: ' : ''}${maskText(message)}\n`);
+  };
+  const project = (flags: EngineFlags): Promise<LoadedProject> =>
+    loadProject({
+      cwd: flags.cwd ? resolvePath(io.cwd, flags.cwd) : io.cwd,
+      ...(flags.env ? { env: flags.env } : {}),
+      ...(flags.knexfile ? { knexfile: flags.knexfile } : {}),
+    });
+  const emit = (flags: { json?: boolean }, result: unknown, text: () => string) => {
+    state.json = flags.json === true;
+    out(flags.json ? JSON.stringify(result, null, 2) : text());
+  };
+
+  const program = new Command('migration-guard')
+    .description('Catches dangerous database migrations before they run, and runs Knex migrations safely.')
+    .version('0.1.0')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) })
+    .showHelpAfterError('(run migration-guard --help for usage)')
+    .allowExcessArguments(false);
+
+  program
+    .command('check')
+    .description('lint migration files (directories are searched for .sql/.js/.ts/.cjs/.mjs)')
+    .argument('<paths...>', 'files or directories')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .option('--json', 'same as --format json')
+    .addOption(new Option('--dialect <dialect>', 'SQL dialect (auto: from the nearest knexfile, else postgresql)').choices(['auto', 'postgresql', 'sqlite']).default('auto'))
+    .action(async (paths: string[], flags: CheckFlags) => {
+      const json = flags.json === true || flags.format === 'json';
+      state.json = json;
+      const files = expandPaths(paths, io.cwd);
+      const result = await checkFiles(files, io.cwd, flags.dialect);
+      out(json ? JSON.stringify(result, null, 2) : formatFindings(result.findings, files.length));
+      state.code = result.findings.some((f) => f.severity === 'error') ? ExitCode.failure : ExitCode.ok;
+    });
+
+  withEngineOptions(program.command('status').description('show applied, pending and missing migrations (read-only)')).action(async (flags: EngineFlags) => {
+    state.json = flags.json === true;
+    const result = await getStatus(await project(flags), { log: progress });
+    emit(flags, result, () => formatStatus(result));
+  });
+
+  withEngineOptions(program.command('validate').description('check that applied migrations have files, the lock is free and the database is intact')).action(async (flags: EngineFlags) => {
+    state.json = flags.json === true;
+    const result = await validate(await project(flags), { log: progress });
+    emit(flags, result, () => formatValidation(result));
+    state.code = result.valid ? ExitCode.ok : ExitCode.failure;
+  });
+
+  withEngineOptions(program.command('backup').description('write a backup of the database under .migration-guard/backups')).action(async (flags: EngineFlags) => {
+    state.json = flags.json === true;
+    const result = await backup(await project(flags), { log: progress });
+    emit(flags, result, () => `Backup written: ${result.backup.path}\n  ${result.backup.bytes} bytes, sha256 ${result.backup.sha256}`);
+  });
+
+  withEngineOptions(program.command('upgrade').description('lint, back up, then apply pending migrations (knex migrate:latest)'))
+    .option('-y, --yes', 'do not ask for confirmation')
+    .option('--allow-unsafe', 'apply even when findings of error severity exist')
+    .option('--dry-run', 'lint and show the plan; write nothing')
+    .option('--no-backup', 'skip the backup before applying')
+    .action(async (flags: UpgradeFlags) => {
+      state.json = flags.json === true;
+      const dryRun = flags.dryRun === true;
+      if (!dryRun && !flags.yes && !io.isTTY) {
+        throw new EngineError('usage', 'upgrade needs confirmation, and stdin is not a terminal.', 'Pass --yes to apply without a prompt (or --dry-run to see the plan).');
+      }
+      const p = await project(flags);
+      const base = { log: progress, allowUnsafe: flags.allowUnsafe === true, noBackup: flags.backup === false };
+      if (!dryRun && !flags.yes) {
+        const plan = await upgrade(p, { ...base, dryRun: true });
+        if (plan.pending.length === 0 || plan.refused) {
+          emit(flags, plan, () => formatUpgrade(plan));
+          state.code = plan.refused ? ExitCode.failure : ExitCode.ok;
+          return;
+        }
+        io.stderr(`${formatUpgrade({ ...plan, dryRun: true }).replace(/\n\nDry run: nothing was applied\.$/, '')}\n\n`);
+        const answer = await io.ask(`Apply ${plan.pending.length} migration${plan.pending.length === 1 ? '' : 's'} to ${p.info.connection}${flags.backup === false ? ' without a backup' : ''}? [y/N] `);
+        if (!/^y(es)?$/i.test(answer.trim())) {
+          throw new EngineError('usage', 'Upgrade cancelled: nothing was applied.');
+        }
+      }
+      const result = await upgrade(p, { ...base, dryRun });
+      emit(flags, result, () => formatUpgrade(result));
+      state.code = result.refused || (result.validation !== null && !result.validation.valid) ? ExitCode.failure : ExitCode.ok;
+    });
+
+  // stdout carries results only: knexfiles and migrations that console.log go to stderr.
+  const saved = { log: console.log, info: console.info, debug: console.debug };
+  const toStderr = (...args: unknown[]) => io.stderr(`${args.map((a) => (typeof a === 'string' ? a : String(a))).join(' ')}\n`);
+  console.log = toStderr;
+  console.info = toStderr;
+  console.debug = toStderr;
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return state.code;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return ExitCode.ok;
+      if (state.json) printError(io, { error: { code: 'usage', message: err.message.replace(/^error: /, '') } });
+      return ExitCode.setup;
+    }
+    const e = isEngineError(err) ? err : new EngineError('migration-failed', `Unexpected error: ${errorMessage(err)}`);
+    const code = isEngineError(err) ? err.code : 'internal';
+    if (state.json) {
+      printError(io, { error: { code, message: e.message, ...(e.hint ? { hint: e.hint } : {}) } });
+    } else {
+      io.stderr(`error: ${e.message}\n${e.hint ? `hint: ${e.hint}\n` : ''}`);
+      if (!isEngineError(err) && err instanceof Error && err.stack) io.stderr(`${maskText(err.stack)}\n`);
+    }
+    return isEngineError(err) && SETUP_ERROR_CODES.has(err.code) ? ExitCode.setup : ExitCode.failure;
+  } finally {
+    console.log = saved.log;
+    console.info = saved.info;
+    console.debug = saved.debug;
+  }
+}
+
+function printError(io: CliIo, result: ErrorResult): void {
+  io.stdout(`${JSON.stringify(result, null, 2)}\n`);
+}
+
+/** Resolves against the CLI's base folder, never against an implicit `process.cwd()`. */
+function resolvePath(base: string, p: string): string {
+  return path.resolve(base, p);
+}
+
+// Entry: run when this file is the program (node dist/cli.js, node --import tsx …/main.ts) or when
+// bin/migration-guard.js requires the bundle. Importing main() from a test does not run it.
+const isEntry =
+  typeof require !== 'undefined' &&
+  typeof module !== 'undefined' &&
+  (require.main === module || /[\\/]migration-guard(\.[cm]?js)?$/.test(require.main?.filename ?? ''));
+if (isEntry) {
+  void main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+    // If workspace code (a knexfile, a migration) left a handle open, do not hang: exit once stdout is flushed.
+    setTimeout(() => process.exit(code), 2000).unref();
+  });
+}
