@@ -1,0 +1,149 @@
+import assert from 'node:assert/strict';
+import { readdirSync, existsSync } from 'node:fs';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { EngineError, getStatus, loadProject, upgrade, type Analyzer } from '../../server/src/migrations';
+import { analyzerUnavailable, createTableMigration, sqliteAll, sqliteKnexfile, sqliteTables, tempDir, writeFiles } from './helpers';
+
+/** The real analyzer once server/src/lint lands; until then a no-op one so the Knex mechanics stay tested. */
+async function analyzerForMechanics(t: { diagnostic(msg: string): void }): Promise<Analyzer | undefined> {
+  const why = await analyzerUnavailable();
+  if (!why) return undefined; // default = the real analyzer
+  t.diagnostic(`${why}; using a no-op analyzer for this Knex-mechanics test`);
+  return { init: async () => {}, analyze: () => [] };
+}
+
+const DROP_TABLE = `exports.up = (knex) => knex.schema.dropTable('a');
+exports.down = (knex) => knex.schema.createTable('a', (t) => { t.increments('id'); });
+`;
+
+describe('upgrade', () => {
+  it('applies pending migrations in one batch, records them, backs up first and validates', async (t) => {
+    const { dir, cleanup } = tempDir();
+    try {
+      writeFiles(dir, { 'knexfile.js': sqliteKnexfile(), 'db/migrations/001_a.js': createTableMigration('a'), 'db/migrations/002_b.js': createTableMigration('b') });
+      const project = await loadProject({ cwd: dir, processEnv: {} });
+      const analyzer = await analyzerForMechanics(t);
+      const lines: string[] = [];
+      const first = await upgrade(project, { ...(analyzer ? { analyzer } : {}), log: (_l, m) => lines.push(m) });
+      assert.deepEqual(first.pending, ['001_a.js', '002_b.js']);
+      assert.deepEqual(first.applied, ['001_a.js', '002_b.js']);
+      assert.equal(first.batch, 1);
+      assert.equal(first.refused, false);
+      assert.equal(first.backup, null, 'no backup for a database that did not exist');
+      assert.equal(first.validation?.valid, true);
+      const db = project.sqliteFile as string;
+      assert.deepEqual(await sqliteTables(db), ['a', 'b', 'knex_migrations', 'knex_migrations_lock', 'sqlite_sequence']);
+      assert.deepEqual((await sqliteAll(db, 'select name, batch from knex_migrations order by id')).map((r) => [r.name, r.batch]), [['001_a.js', 1], ['002_b.js', 1]]);
+      assert.ok(lines.some((l) => /Applied 2 migration/.test(l)));
+
+      const none = await upgrade(project, { ...(analyzer ? { analyzer } : {}) });
+      assert.deepEqual(none, { pending: [], findings: [], refused: false, dryRun: false, backup: null, batch: null, applied: [], validation: null });
+
+      writeFiles(dir, { 'db/migrations/003_c.js': createTableMigration('c') });
+      const dry = await upgrade(project, { ...(analyzer ? { analyzer } : {}), dryRun: true });
+      assert.deepEqual([dry.pending, dry.applied, dry.backup, dry.dryRun], [['003_c.js'], [], null, true]);
+      assert.equal((await getStatus(project)).migrations.find((m) => m.name === '003_c.js')?.state, 'pending', 'a dry run writes nothing');
+      assert.equal(existsSync(path.join(dir, '.migration-guard')), false);
+
+      const second = await upgrade(project, { ...(analyzer ? { analyzer } : {}) });
+      assert.deepEqual([second.applied, second.batch], [['003_c.js'], 2]);
+      assert.ok(second.backup && existsSync(second.backup.path), 'a backup is taken before applying to an existing database');
+      assert.ok(!(await sqliteTables(second.backup.path)).includes('c'), 'the backup predates the migration');
+      assert.ok((await sqliteTables(db)).includes('c'));
+    } finally {
+      cleanup();
+    }
+  });
+
+  it('a migration throwing mid-batch leaves the database unchanged and the lock free', async (t) => {
+    const { dir, cleanup } = tempDir();
+    try {
+      writeFiles(dir, { 'knexfile.js': sqliteKnexfile(), 'db/migrations/001_a.js': createTableMigration('a') });
+      const project = await loadProject({ cwd: dir, processEnv: {} });
+      const analyzer = await analyzerForMechanics(t);
+      const opts = analyzer ? { analyzer } : {};
+      await upgrade(project, opts);
+      await sqliteAll(project.sqliteFile as string, "insert into a (name) values ('kept')");
+      writeFiles(dir, {
+        'db/migrations/002_b.js': createTableMigration('b'),
+        'db/migrations/003_boom.js': `exports.up = async (knex) => { await knex.schema.createTable('half', (t) => { t.increments(); }); throw new Error('boom in 003'); };
+exports.down = async () => {};
+`,
+        'db/migrations/004_d.js': createTableMigration('d'),
+      });
+      const tablesBefore = await sqliteTables(project.sqliteFile as string);
+      await assert.rejects(upgrade(project, opts), (e: unknown) => {
+        assert.ok(e instanceof EngineError);
+        assert.equal(e.code, 'migration-failed');
+        assert.match(e.message, /Migration 003_boom\.js failed: boom in 003/);
+        assert.match(e.message, /rolled it back/);
+        assert.match(e.hint ?? '', /backup/);
+        return true;
+      });
+      const db = project.sqliteFile as string;
+      assert.deepEqual(await sqliteTables(db), tablesBefore, 'no table of the failed batch remains');
+      assert.deepEqual((await sqliteAll(db, 'select name from knex_migrations')).map((r) => r.name), ['001_a.js']);
+      assert.deepEqual(await sqliteAll(db, 'select name from a'), [{ name: 'kept' }]);
+      const s = await getStatus(project);
+      assert.equal(s.lock.held, false);
+      assert.deepEqual(s.migrations.filter((m) => m.state === 'pending').map((m) => m.name), ['002_b.js', '003_boom.js', '004_d.js']);
+      assert.equal(readdirSync(path.join(dir, '.migration-guard', 'backups')).length, 1);
+    } finally {
+      cleanup();
+    }
+  });
+
+  it('refuses a missing file (corrupt directory) and a held lock before touching anything', async (t) => {
+    const { dir, cleanup } = tempDir();
+    try {
+      writeFiles(dir, { 'knexfile.js': sqliteKnexfile(), 'db/migrations/001_a.js': createTableMigration('a') });
+      const project = await loadProject({ cwd: dir, processEnv: {} });
+      const analyzer = await analyzerForMechanics(t);
+      const opts = analyzer ? { analyzer } : {};
+      await upgrade(project, opts);
+      writeFiles(dir, { 'db/migrations/002_b.js': createTableMigration('b') });
+      const db = project.sqliteFile as string;
+      await sqliteAll(db, 'update knex_migrations_lock set is_locked = 1');
+      await assert.rejects(upgrade(project, opts), (e: unknown) => e instanceof EngineError && e.code === 'lock-held');
+      await sqliteAll(db, 'update knex_migrations_lock set is_locked = 0');
+      await sqliteAll(db, "insert into knex_migrations (name, batch, migration_time) values ('000_gone.js', 1, 0)");
+      await assert.rejects(upgrade(project, opts), (e: unknown) => e instanceof EngineError && e.code === 'corrupt-directory' && /000_gone\.js/.test(e.message));
+      assert.ok(!(await sqliteTables(db)).includes('b'));
+    } finally {
+      cleanup();
+    }
+  });
+
+  it('refuses an unsafe pending migration unless allowUnsafe (real analyzer)', async (t) => {
+    const why = await analyzerUnavailable();
+    if (why) return t.skip(why);
+    const { dir, cleanup } = tempDir();
+    try {
+      writeFiles(dir, { 'knexfile.js': sqliteKnexfile(), 'db/migrations/001_a.js': createTableMigration('a') });
+      const project = await loadProject({ cwd: dir, processEnv: {} });
+      await upgrade(project);
+      writeFiles(dir, { 'db/migrations/002_drop_a.js': DROP_TABLE });
+      const refused = await upgrade(project);
+      assert.equal(refused.refused, true);
+      assert.deepEqual(refused.applied, []);
+      assert.equal(refused.backup, null);
+      const f = refused.findings.find((x) => x.severity === 'error');
+      assert.ok(f, JSON.stringify(refused.findings));
+      assert.equal(f.migration, '002_drop_a.js');
+      assert.equal(f.file, path.join(dir, 'db', 'migrations', '002_drop_a.js'));
+      assert.equal(f.line, 1);
+      assert.ok(f.column >= 1 && f.endColumn > f.column);
+      assert.ok((await sqliteTables(project.sqliteFile as string)).includes('a'), 'nothing applied');
+
+      const forced = await upgrade(project, { allowUnsafe: true });
+      assert.equal(forced.refused, false);
+      assert.deepEqual(forced.applied, ['002_drop_a.js']);
+      assert.ok(forced.backup);
+      assert.ok(!(await sqliteTables(project.sqliteFile as string)).includes('a'));
+      assert.ok((await sqliteTables(forced.backup.path)).includes('a'), 'the backup still has the dropped table');
+    } finally {
+      cleanup();
+    }
+  });
+});
