@@ -1,0 +1,190 @@
+/**
+ * End to end in a real VS Code (code-server + headless Chromium): the packaged extension lints the
+ * demo workspace's migrations, lists them in the Revisions view, and "Migration Guard: Upgrade"
+ * asks for consent in a modal (the history drops a table), backs the SQLite database up, applies the
+ * six migrations in one batch and updates the view.
+ *
+ * Needs dist/migration-guard.vsix (npm test builds and packages it; run directly, it is packaged here
+ * when missing or older than the bundles) and the environment of install-e2e-env.sh.
+ * Screenshots: test-results/e2e/NN-name.png; on failure also 99-failure.png and the logs.
+ * MG_E2E_KEEP=1 keeps the run folder (workspace copy, user data, logs) for inspection.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import test, { type TestContext } from 'node:test';
+import sqlite3 from 'sqlite3';
+import { CodeServer, e2eEnvironment } from './codeServer';
+import { Workbench, type TreeRow } from './workbench';
+
+const root = path.resolve(import.meta.dirname, '..', '..');
+const resultsDir = path.join(root, 'test-results', 'e2e');
+const demoDir = path.join(root, 'examples', 'demo');
+const extensionId = 'migration-guard.migration-guard';
+const container = 'migrationGuard';
+const dropMigration = '20240515170000_drop_legacy_sessions.js';
+
+const started = Date.now();
+const log = (line: string) => console.log(`[e2e ${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s] ${line}`);
+
+/** dist/migration-guard.vsix, packaged first when missing or older than the bundles or the manifest. */
+function packagedExtension(): string {
+  const vsix = path.join(root, 'dist', 'migration-guard.vsix');
+  const inputs = ['dist/client.js', 'dist/server.js', 'dist/cli.js', 'package.json'].map((f) => path.join(root, f));
+  const missing = inputs.filter((f) => !fs.existsSync(f));
+  if (missing.length > 0) throw new Error(`Build first (node esbuild.mjs): missing ${missing.join(', ')}`);
+  const newest = Math.max(...inputs.map((f) => fs.statSync(f).mtimeMs));
+  if (!fs.existsSync(vsix) || fs.statSync(vsix).mtimeMs < newest) {
+    log('packaging dist/migration-guard.vsix (missing or older than the bundles)');
+    const vsce = path.join(root, 'node_modules', '.bin', 'vsce');
+    const result = spawnSync(vsce, ['package', '--no-yarn', '--allow-missing-repository', '-o', vsix], { cwd: root, encoding: 'utf8' });
+    if (result.status !== 0) throw new Error(`vsce package failed (${result.status ?? result.signal}):\n${result.stdout}\n${result.stderr}`);
+  }
+  return vsix;
+}
+
+/** Copies the demo workspace without any database, backups or lock a local run may have left. */
+function copyDemo(to: string): void {
+  fs.cpSync(demoDir, to, {
+    recursive: true,
+    filter: (src) => !/\.sqlite3(-journal|-wal|-shm)?$/.test(src) && path.basename(src) !== '.migration-guard',
+  });
+}
+
+/** SELECT over a SQLite file, read-only. */
+function query<T>(file: string, sql: string): Promise<T[]> {
+  return new Promise((resolve, reject) => {
+    const db = new sqlite3.Database(file, sqlite3.OPEN_READONLY, (openError) => {
+      if (openError) return reject(openError);
+      db.all(sql, (error, rows) => db.close(() => (error ? reject(error) : resolve(rows as T[]))));
+    });
+  });
+}
+
+void test('Migration Guard in VS Code: lint, Revisions view, modal-confirmed upgrade with backup', { timeout: 300_000 }, async (t: TestContext) => {
+  const env = e2eEnvironment();
+  const vsix = packagedExtension();
+  fs.rmSync(resultsDir, { recursive: true, force: true });
+  fs.mkdirSync(resultsDir, { recursive: true });
+  const runDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mg-e2e-'));
+  const workspace = path.join(runDir, 'demo');
+  log(`run folder ${runDir}`);
+
+  const server = new CodeServer({ env, runDir });
+  let workbench: Workbench | undefined;
+  let failed = false;
+
+  t.after(async () => {
+    await workbench?.close();
+    await server.stop();
+    log('browser closed, code-server process group ended');
+    // Logs are complete only once code-server is down.
+    if (failed) {
+      fs.copyFileSync(server.logFile, path.join(resultsDir, 'code-server.log'));
+      const outputs = server.findLogs('Migration Guard');
+      fs.writeFileSync(
+        path.join(resultsDir, 'extension-output.log'),
+        outputs.length ? outputs.map((f) => `==> ${path.relative(runDir, f)}\n${fs.readFileSync(f, 'utf8')}`).join('\n') : '(no Migration Guard output channel log found)\n',
+      );
+      for (const f of server.findLogs('exthost.log')) fs.copyFileSync(f, path.join(resultsDir, path.basename(f)));
+      workbench?.saveBrowserErrors(path.join(resultsDir, 'browser-errors.log'));
+      log(`failure artifacts in ${path.relative(root, resultsDir)}; run folder kept: ${runDir}`);
+    } else if (process.env.MG_E2E_KEEP === '1') {
+      log(`run folder kept: ${runDir}`);
+    } else {
+      fs.rmSync(runDir, { recursive: true, force: true });
+    }
+  });
+
+  /** One scenario step as a subtest; after a failure the remaining steps are skipped. */
+  const step = async (name: string, body: (wb: Workbench) => Promise<void>) => {
+    if (failed) return t.test(name, { skip: 'an earlier step failed' }, () => {});
+    return t.test(name, async () => {
+      try {
+        await body(workbench!);
+        log(`✓ ${name}`);
+      } catch (error) {
+        failed = true;
+        await workbench?.screenshotAs('99-failure.png');
+        throw error;
+      }
+    });
+  };
+
+  await t.test('fresh workspace copy and code-server with the packaged extension', async () => {
+    try {
+      copyDemo(workspace);
+      const installed = await server.installExtension(vsix, extensionId);
+      log(`installed ${path.basename(installed)} from ${path.relative(root, vsix)}`);
+      await server.start();
+      log(`code-server healthy at ${server.url}`);
+      workbench = await Workbench.launch({
+        toolsDir: env.tools,
+        chromium: env.chromium,
+        profileDir: path.join(runDir, 'chromium-profile'),
+        screenshotsDir: resultsDir,
+        log,
+      });
+      await workbench.openFolder(server.url, workspace);
+      await workbench.screenshot('workbench');
+    } catch (error) {
+      failed = true;
+      await workbench?.screenshotAs('99-failure.png');
+      throw error;
+    }
+  });
+
+  await step(`lint: ${dropMigration} gets an error squiggle and a ban-drop-table problem`, async (wb) => {
+    await wb.quickOpen(dropMigration);
+    await wb.waitForSquiggle('error');
+    await wb.screenshot('squiggle');
+    const problem = await wb.waitForProblem('ban-drop-table');
+    log(`Problems row: ${problem}`);
+    assert.match(problem, /ban-drop-table/);
+    assert.match(problem, /legacy_sessions/);
+    await wb.screenshot('problems');
+  });
+
+  const migrations = fs.readdirSync(path.join(demoDir, 'migrations')).filter((f) => f.endsWith('.js')).sort();
+  const rows = (description: string): TreeRow[] => migrations.map((label) => ({ label, description }));
+
+  await step('Revisions view lists the 6 migrations as pending', async (wb) => {
+    assert.equal(migrations.length, 6);
+    await wb.openViewContainer('Migration Guard', container);
+    const shown = await wb.waitForTreeRows(container, rows('pending'));
+    log(`Revisions: ${shown.map((r) => `${r.label} (${r.description})`).join(', ')}`);
+    await wb.screenshot('revisions-pending');
+  });
+
+  await step('Upgrade asks in a modal that names the dropped table; "Upgrade Anyway"', async (wb) => {
+    await wb.runCommand('Migration Guard: Upgrade', async () => void (await wb.screenshot('command-palette')));
+    const dialog = await wb.waitForDialog();
+    log(`dialog: ${dialog.message} | buttons ${JSON.stringify(dialog.buttons)}\n${dialog.detail}`);
+    await wb.screenshot('upgrade-dialog');
+    assert.match(dialog.message, /1 unsafe change in 6 pending migrations/);
+    assert.match(dialog.detail, /ban-drop-table/);
+    assert.match(dialog.detail, new RegExp(dropMigration.replace('.', '\\.')));
+    assert.match(dialog.detail, /legacy_sessions/);
+    assert.ok(dialog.buttons.includes('Upgrade Anyway'), `buttons: ${JSON.stringify(dialog.buttons)}`);
+    await wb.clickDialogButton('Upgrade Anyway');
+  });
+
+  await step('upgrade applies all 6 in batch 1, with a backup, in the view and on disk', async (wb) => {
+    const toast = await wb.waitForToast(/Migration Guard: applied 6 migrations \(batch 1\)\. Backup: backup_/);
+    log(`toast: ${toast}`);
+    await wb.screenshot('upgrade-toast');
+    await wb.waitForTreeRows(container, rows('applied · batch 1'));
+    await wb.screenshot('revisions-applied');
+
+    const backupsDir = path.join(workspace, '.migration-guard', 'backups');
+    const backups = fs.existsSync(backupsDir) ? fs.readdirSync(backupsDir).filter((f) => /^backup_.*\.sqlite3$/.test(f)) : [];
+    assert.equal(backups.length, 1, `one backup_*.sqlite3 in ${backupsDir}, found ${JSON.stringify(backups)}`);
+    assert.ok(toast.includes(backups[0]), `the toast names the backup file ${backups[0]}`);
+    const applied = await query<{ name: string; batch: number }>(path.join(workspace, 'dev.sqlite3'), 'SELECT name, batch FROM knex_migrations ORDER BY id');
+    assert.deepEqual(applied, migrations.map((name) => ({ name, batch: 1 })));
+    const tables = await query<{ name: string }>(path.join(workspace, 'dev.sqlite3'), "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'legacy_sessions'");
+    assert.deepEqual(tables, [], 'legacy_sessions was dropped');
+  });
+});

@@ -1,0 +1,260 @@
+/**
+ * Drives code-server's workbench in headless Chromium with playwright-core, the way a person would:
+ * Quick Open, the command palette (F1), the Problems panel, activity-bar views, modal dialogs and
+ * notification toasts. Every wait is on a selector or a DOM condition, never a fixed sleep.
+ *
+ * playwright-core is not a dependency of the project (it lives in the end-to-end environment next to
+ * code-server), so it is loaded with createRequire and typed by the few members used here.
+ */
+import * as fs from 'node:fs';
+import { createRequire } from 'node:module';
+import * as path from 'node:path';
+
+// ---- the slice of playwright-core's API this file uses
+export interface Locator {
+  first(): Locator;
+  nth(index: number): Locator;
+  filter(options: { hasText?: string | RegExp }): Locator;
+  locator(selector: string, options?: { hasText?: string | RegExp }): Locator;
+  waitFor(options?: { state?: 'attached' | 'detached' | 'visible' | 'hidden'; timeout?: number }): Promise<void>;
+  innerText(options?: { timeout?: number }): Promise<string>;
+  allInnerTexts(): Promise<string[]>;
+  click(options?: { timeout?: number }): Promise<void>;
+  count(): Promise<number>;
+}
+export interface Page {
+  goto(url: string, options?: { timeout?: number }): Promise<unknown>;
+  locator(selector: string, options?: { hasText?: string | RegExp }): Locator;
+  keyboard: { press(key: string): Promise<void>; type(text: string, options?: { delay?: number }): Promise<void> };
+  screenshot(options: { path: string; fullPage?: boolean }): Promise<Buffer>;
+  waitForFunction<A>(fn: (arg: A) => unknown, arg: A, options?: { timeout?: number; polling?: number | 'raf' }): Promise<unknown>;
+  evaluate<R, A>(fn: (arg: A) => R, arg: A): Promise<R>;
+  on(event: 'console', handler: (message: { type(): string; text(): string }) => void): void;
+  on(event: 'pageerror', handler: (error: Error) => void): void;
+}
+export interface BrowserContext {
+  pages(): Page[];
+  newPage(): Promise<Page>;
+  close(): Promise<void>;
+}
+export interface Chromium {
+  launchPersistentContext(
+    userDataDir: string,
+    options: { executablePath: string; headless: boolean; args: string[]; viewport: { width: number; height: number }; timeout?: number },
+  ): Promise<BrowserContext>;
+}
+
+// ---- the slice of the DOM that page functions (run in the browser) use; the test project has no DOM lib
+interface DomElement {
+  textContent: string | null;
+  querySelector(selector: string): DomElement | null;
+  querySelectorAll(selector: string): ArrayLike<DomElement>;
+}
+declare const document: { getElementById(id: string): DomElement | null; querySelector(selector: string): DomElement | null };
+
+/** Loads playwright-core from `<toolsDir>/node_modules`. */
+export function loadChromium(toolsDir: string): Chromium {
+  const require = createRequire(path.join(toolsDir, 'package.json'));
+  return (require('playwright-core') as { chromium: Chromium }).chromium;
+}
+
+/** A row of a tree view: its label and its description (the dimmed text after the label). */
+export interface TreeRow {
+  label: string;
+  description: string;
+}
+
+export interface WorkbenchOptions {
+  toolsDir: string;
+  chromium: string;
+  /** Fresh Chromium profile folder. */
+  profileDir: string;
+  /** Where screenshots go (NN-name.png). */
+  screenshotsDir: string;
+  log?: (line: string) => void;
+}
+
+const oneLine = (text: string) => text.replace(/\s+/g, ' ').trim();
+
+/** One browser window on code-server's workbench. */
+export class Workbench {
+  /** Browser console errors and page errors, for the failure report. */
+  readonly browserErrors: string[] = [];
+  private shots = 0;
+
+  private constructor(
+    private readonly context: BrowserContext,
+    readonly page: Page,
+    private readonly options: WorkbenchOptions,
+  ) {
+    page.on('pageerror', (error) => this.browserErrors.push(`pageerror: ${error.message}`));
+    page.on('console', (message) => {
+      if (message.type() === 'error') this.browserErrors.push(`console: ${message.text()}`);
+    });
+  }
+
+  static async launch(options: WorkbenchOptions): Promise<Workbench> {
+    const context = await loadChromium(options.toolsDir).launchPersistentContext(options.profileDir, {
+      executablePath: options.chromium,
+      headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      viewport: { width: 1400, height: 900 },
+      timeout: 60_000,
+    });
+    const page = context.pages()[0] ?? (await context.newPage());
+    return new Workbench(context, page, options);
+  }
+
+  private log(line: string): void {
+    this.options.log?.(line);
+  }
+
+  /** Saves `<screenshotsDir>/NN-name.png`, NN counting up from 01; returns the path. */
+  async screenshot(name: string): Promise<string> {
+    this.shots += 1;
+    const file = path.join(this.options.screenshotsDir, `${String(this.shots).padStart(2, '0')}-${name}.png`);
+    await this.page.screenshot({ path: file });
+    return file;
+  }
+
+  /** Saves a screenshot under an exact file name (e.g. 99-failure.png), never throwing. */
+  async screenshotAs(fileName: string): Promise<void> {
+    await this.page.screenshot({ path: path.join(this.options.screenshotsDir, fileName) }).catch(() => undefined);
+  }
+
+  /** Opens `folder` in the workbench and waits until the Explorer lists its files (workbench and remote file system live). */
+  async openFolder(baseUrl: string, folder: string): Promise<void> {
+    await this.page.goto(`${baseUrl}/?folder=${encodeURIComponent(folder)}`, { timeout: 60_000 });
+    await this.page.locator('.monaco-workbench').waitFor({ timeout: 90_000 });
+    await this.page.locator('.explorer-folders-view .monaco-list-row').first().waitFor({ timeout: 90_000 });
+  }
+
+  /** Quick Open (Ctrl+P): types `fileName`, waits for it in the list, opens it; resolves when its editor tab is active. */
+  async quickOpen(fileName: string): Promise<void> {
+    await this.page.keyboard.press('Control+P');
+    const input = this.page.locator('.quick-input-widget .quick-input-box input');
+    await input.waitFor({ state: 'visible', timeout: 15_000 });
+    await this.page.keyboard.type(fileName);
+    // File search is asynchronous: wait until the focused row is the file, then open it.
+    await this.page.locator('.quick-input-list .monaco-list-row.focused', { hasText: fileName }).waitFor({ timeout: 30_000 });
+    await this.page.keyboard.press('Enter');
+    await this.page.locator('.tabs-container .tab.active', { hasText: fileName }).waitFor({ timeout: 30_000 });
+    await this.page.locator('.editor-instance .monaco-editor .view-lines').first().waitFor({ timeout: 30_000 });
+  }
+
+  /** Waits for a squiggle of `severity` in the active editor. */
+  async waitForSquiggle(severity: 'error' | 'warning' | 'info', timeout = 90_000): Promise<void> {
+    await this.page.locator(`.editor-instance .monaco-editor .squiggly-${severity}`).first().waitFor({ state: 'attached', timeout });
+  }
+
+  /** Opens the Problems panel (Ctrl+Shift+M) and waits for a row containing `text`; resolves the row's text. */
+  async waitForProblem(text: string, timeout = 60_000): Promise<string> {
+    await this.page.keyboard.press('Control+Shift+M');
+    const row = this.page.locator('.markers-panel .monaco-list-row', { hasText: text }).first();
+    await row.waitFor({ timeout });
+    return oneLine(await row.innerText());
+  }
+
+  /** F1, types `title`, waits until the focused entry is exactly that command, runs it. */
+  async runCommand(title: string, beforeRun?: () => Promise<void>): Promise<void> {
+    await this.page.keyboard.press('F1');
+    await this.page.locator('.quick-input-widget .quick-input-box input').waitFor({ state: 'visible', timeout: 15_000 });
+    await this.page.keyboard.type(title);
+    const focused = this.page.locator('.quick-input-list .monaco-list-row.focused');
+    await this.page.waitForFunction(
+      (expected) => {
+        const row = document.querySelector('.quick-input-list .monaco-list-row.focused');
+        return row?.querySelector('.label-name')?.textContent?.replace(/\s+/g, ' ').trim() === expected;
+      },
+      title,
+      { timeout: 30_000, polling: 100 },
+    ).catch(async (error: Error) => {
+      const current = (await focused.count()) > 0 ? oneLine(await focused.first().innerText()) : '(no focused entry)';
+      throw new Error(`Command palette: "${title}" never became the focused entry (focused: ${current}). ${error.message}`);
+    });
+    if (beforeRun) await beforeRun();
+    await this.page.keyboard.press('Enter');
+    await this.page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 15_000 });
+  }
+
+  /** Clicks the activity-bar entry whose label starts with `title` and waits for its view container. */
+  async openViewContainer(title: string, containerId: string): Promise<void> {
+    await this.page.locator(`.activitybar .action-item a[aria-label^="${title}"]`).first().click({ timeout: 30_000 });
+    await this.page.locator(`[id="workbench.view.extension.${containerId}"]`).waitFor({ state: 'visible', timeout: 30_000 });
+  }
+
+  /** The rows of the tree views in view container `containerId`, as rendered now. */
+  async treeRows(containerId: string): Promise<TreeRow[]> {
+    return this.page.evaluate((id) => {
+      const container = document.getElementById(`workbench.view.extension.${id}`);
+      const rows = container ? Array.from(container.querySelectorAll('.monaco-list-row')) : [];
+      const text = (el: DomElement | null) => (el?.textContent ?? '').replace(/\s+/g, ' ').trim();
+      return rows.map((row) => ({ label: text(row.querySelector('.label-name')), description: text(row.querySelector('.label-description')) }));
+    }, containerId);
+  }
+
+  /**
+   * Waits until the container's tree rows are exactly `expected` (label and description, in order).
+   * On timeout the error shows what was rendered last.
+   */
+  async waitForTreeRows(containerId: string, expected: TreeRow[], timeout = 60_000): Promise<TreeRow[]> {
+    try {
+      await this.page.waitForFunction(
+        ({ id, want }) => {
+          const container = document.getElementById(`workbench.view.extension.${id}`);
+          const rows = container ? Array.from(container.querySelectorAll('.monaco-list-row')) : [];
+          const text = (el: DomElement | null) => (el?.textContent ?? '').replace(/\s+/g, ' ').trim();
+          const got = rows.map((row) => ({ label: text(row.querySelector('.label-name')), description: text(row.querySelector('.label-description')) }));
+          return got.length === want.length && got.every((r, i) => r.label === want[i].label && r.description === want[i].description);
+        },
+        { id: containerId, want: expected },
+        { timeout, polling: 200 },
+      );
+    } catch (error) {
+      const got = await this.treeRows(containerId).catch(() => []);
+      throw new Error(
+        `Tree rows never matched.\n  expected: ${JSON.stringify(expected)}\n  rendered: ${JSON.stringify(got)}\n  ${(error as Error).message.split('\n')[0]}`,
+      );
+    }
+    return this.treeRows(containerId);
+  }
+
+  /** Waits for a modal dialog; resolves its message, detail and button labels. */
+  async waitForDialog(timeout = 60_000): Promise<{ message: string; detail: string; buttons: string[] }> {
+    const box = this.page.locator('.monaco-dialog-box');
+    await box.waitFor({ state: 'visible', timeout });
+    const message = oneLine(await box.locator('.dialog-message-text').innerText());
+    const detailLocator = box.locator('.dialog-message-detail');
+    const detail = (await detailLocator.count()) > 0 ? (await detailLocator.innerText()).trim() : '';
+    const buttons = (await box.locator('.dialog-buttons .monaco-button').allInnerTexts()).map(oneLine);
+    return { message, detail, buttons };
+  }
+
+  /** Clicks the dialog button labelled exactly `label` and waits for the dialog to close. */
+  async clickDialogButton(label: string): Promise<void> {
+    const box = this.page.locator('.monaco-dialog-box');
+    await box.locator('.dialog-buttons .monaco-button', { hasText: new RegExp(`^\\s*${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`) }).click({ timeout: 15_000 });
+    await box.waitFor({ state: 'hidden', timeout: 15_000 });
+  }
+
+  /** Waits for a notification toast containing `text` (a string or pattern); resolves its text. */
+  async waitForToast(text: string | RegExp, timeout = 120_000): Promise<string> {
+    const toast = this.page.locator('.notifications-toasts .notification-toast', { hasText: text }).first();
+    try {
+      await toast.waitFor({ state: 'visible', timeout });
+    } catch (error) {
+      const shown = await this.page.locator('.notifications-toasts .notification-toast').allInnerTexts().catch(() => []);
+      throw new Error(`No toast matching ${String(text)} (toasts shown: ${JSON.stringify(shown.map(oneLine))}). ${(error as Error).message.split('\n')[0]}`);
+    }
+    return oneLine(await toast.innerText());
+  }
+
+  /** Writes the browser errors collected so far to `file` (when there are any). */
+  saveBrowserErrors(file: string): void {
+    if (this.browserErrors.length > 0) fs.writeFileSync(file, `${this.browserErrors.join('\n')}\n`);
+  }
+
+  async close(): Promise<void> {
+    await this.context.close().catch((error: Error) => this.log(`browser close failed: ${error.message}`));
+  }
+}
