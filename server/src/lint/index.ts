@@ -1,16 +1,128 @@
 /**
- * Public entry of the pure analyzer (placeholder signatures; the analyzer is being written).
+ * Public entry of the pure analyzer: text in, findings out. No `vscode` / LSP imports here or below.
+ *
+ * Pipeline: pick the source kind from the file name → parse into a {@link ParsedDocument}
+ * (PostgreSQL: libpg-query; SQLite: sql-parser-cst; Knex: TypeScript compiler API) → annotate operations
+ * (tables created in the same file, known column types) → run every rule → drop suppressed findings → sort.
  */
-import type { AnalyzeOptions, Finding } from './types';
+import { annotateOperations, emptyDocument } from './model';
+import type { ParsedDocument, Phase, Rule, RuleContext, RuleMeta } from './model';
+import { parseKnex } from './parsers/knex';
+import { initPostgresParser, isPostgresParserReady, parsePostgres } from './parsers/sql-postgres';
+import { parseSqlite } from './parsers/sql-sqlite';
+import { allRules } from './rules/index';
+import { findSuppressions, isSuppressed } from './suppression';
+import type { AnalyzeOptions, Dialect, Finding, SourceKind } from './types';
 
-export type { AnalyzeOptions, Finding } from './types';
+export type { AnalyzeOptions, Finding, SourceKind } from './types';
+export type { RuleMeta, Rule, RuleContext, RuleViolation, ParsedDocument, Operation } from './model';
+export { lineColumnAt } from './text';
+export type { LineColumn, TextRange } from './text';
+export { findSuppressions } from './suppression';
+export type { Suppression } from './suppression';
 
-/** Loads the WASM parsers once. Must be awaited before {@link analyze}. Safe to call repeatedly. */
+/**
+ * Loads the WASM parser (libpg-query) once. Must be awaited before {@link analyze} is used on PostgreSQL
+ * SQL (including SQL in `knex.raw`). Safe to call repeatedly and concurrently; rejects only if the WASM
+ * module cannot be loaded (a later call retries).
+ */
 export async function initAnalyzer(): Promise<void> {
-  throw new Error('analyzer not implemented yet');
+  await initPostgresParser();
 }
 
-/** Analyzes one document and returns its findings, sorted by start offset. Never throws. */
-export function analyze(_text: string, _options: AnalyzeOptions): Finding[] {
-  throw new Error('analyzer not implemented yet');
+/** True once {@link initAnalyzer} has completed; before that, PostgreSQL SQL yields no findings. */
+export function isAnalyzerReady(): boolean {
+  return isPostgresParserReady();
+}
+
+/** Metadata of every rule, in a stable order (the registry). */
+export const rules: readonly RuleMeta[] = allRules.map((r) => r.meta);
+
+const byId = new Map<string, Rule>(allRules.map((r) => [r.meta.id, r]));
+
+/** Metadata of one rule, or `undefined` for an unknown id. */
+export function getRuleMeta(id: string): RuleMeta | undefined {
+  return byId.get(id)?.meta;
+}
+
+/**
+ * Source kind from a file name: `.sql` → `sql`; `.js/.cjs/.mjs/.jsx/.ts/.cts/.mts/.tsx` → `knex`;
+ * anything else → `undefined` (not analysed).
+ */
+export function inferSourceKind(fileName: string): SourceKind | undefined {
+  const f = fileName.toLowerCase();
+  if (f.endsWith('.sql')) return 'sql';
+  if (/\.(c|m)?(j|t)sx?$/.test(f)) return 'knex';
+  return undefined;
+}
+
+/** `*.down.sql`, `down.sql`, `0001_x_down.sql`: a rollback script. */
+function isDownFile(fileName: string): boolean {
+  return /(^|[\\/._-])down\.sql$/i.test(fileName);
+}
+
+function sqlParser(dialect: Dialect): (sql: string) => ParsedDocument {
+  return dialect === 'sqlite' ? parseSqlite : parsePostgres;
+}
+
+/** Parses a document into the normalized model (exposed for tools and tests). Never throws. */
+export function parseDocument(text: string, options: AnalyzeOptions): ParsedDocument {
+  try {
+    const dialect = options.dialect ?? 'postgresql';
+    const kind = options.kind ?? inferSourceKind(options.fileName);
+    let doc: ParsedDocument;
+    if (kind === 'sql') {
+      doc = sqlParser(dialect)(text);
+      if (isDownFile(options.fileName)) {
+        const phase: Phase = 'down';
+        for (const op of doc.operations) op.phase = phase;
+      }
+    } else if (kind === 'knex') {
+      doc = parseKnex(text, options.fileName, sqlParser(dialect));
+    } else {
+      return emptyDocument();
+    }
+    doc.operations = annotateOperations(doc.operations);
+    return doc;
+  } catch {
+    return emptyDocument();
+  }
+}
+
+/**
+ * Analyzes one document and returns its findings, sorted by `start` (then `end`, then rule id).
+ * Offsets are UTF-16 indices into `text`. Synchronous; call {@link initAnalyzer} first for PostgreSQL.
+ * Never throws: a parser or rule crash costs at most that parser's or rule's findings.
+ */
+export function analyze(text: string, options: AnalyzeOptions): Finding[] {
+  try {
+    if (typeof text !== 'string') return [];
+    const dialect = options.dialect ?? 'postgresql';
+    const kind = options.kind ?? inferSourceKind(options.fileName);
+    if (!kind) return [];
+    const doc = parseDocument(text, options);
+    const ctx: RuleContext = { text, fileName: options.fileName, dialect, kind, doc };
+    const suppressions = findSuppressions(text, doc.statements);
+    const findings: Finding[] = [];
+    for (const rule of allRules) {
+      const configured = options.rules?.[rule.meta.id];
+      if (configured === 'off') continue;
+      if (rule.meta.dialects && !rule.meta.dialects.includes(dialect)) continue;
+      let violations;
+      try {
+        violations = rule.check(ctx);
+      } catch {
+        continue;
+      }
+      for (const v of violations) {
+        const start = Math.max(0, Math.min(v.start, text.length));
+        const end = Math.max(start, Math.min(v.end, text.length));
+        if (isSuppressed(suppressions, rule.meta.id, start)) continue;
+        findings.push({ ruleId: rule.meta.id, severity: configured ?? rule.meta.defaultSeverity, message: v.message, start, end, help: rule.meta.help });
+      }
+    }
+    return findings.sort((a, b) => a.start - b.start || a.end - b.end || (a.ruleId < b.ruleId ? -1 : a.ruleId > b.ruleId ? 1 : 0));
+  } catch {
+    return [];
+  }
 }

@@ -33,4 +33,9 @@ export interface AnalyzeOptions {
   dialect?: Dialect;
   /** Force the source kind instead of inferring it from the file name. */
   kind?: SourceKind;
+  /**
+   * Per-rule severity overrides (`'off'` disables the rule), e.g. from the project config.
+   * Rules not listed keep their default severity.
+   */
+  rules?: Readonly<Record<string, Severity | 'off'>>;
 }

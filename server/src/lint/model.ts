@@ -1,0 +1,232 @@
+/**
+ * The normalized statement model rules work on. Every parser (PostgreSQL SQL, SQLite SQL, Knex)
+ * produces a {@link ParsedDocument}: a list of schema {@link Operation}s with UTF-16 ranges into the
+ * analyzed text, syntax errors, statement ranges (for suppression comments) and, for migration
+ * modules, where `up`/`down` are. One rule can then serve every source kind and dialect.
+ */
+import type { Dialect, Severity, SourceKind } from './types';
+import type { TextRange } from './text';
+
+export type { TextRange };
+
+/** A column type as far as the analyzer understands it, e.g. `{ name: 'varchar', args: [255] }`. */
+export interface ColumnType {
+  /** Lower-case canonical name: `varchar`, `text`, `int4`, `int8`, `bool`, … (PostgreSQL catalog names where known). */
+  name: string;
+  /** Numeric type modifiers, e.g. `[255]` for `varchar(255)`; empty when none. */
+  args: number[];
+}
+
+/** Which half of a migration an operation is in; `undefined` for plain SQL files. */
+export type Phase = 'up' | 'down';
+
+/** Fields every operation has. */
+export interface OperationBase {
+  /** Where a finding about this operation points: the sub-command when known, else the statement. */
+  range: TextRange;
+  /** The whole statement (SQL statement, or the Knex call chain) the operation belongs to. */
+  statement: TextRange;
+  /** `down` inside a rollback (`exports.down`, `*.down.sql`); `up` in `exports.up`; undefined otherwise. */
+  phase?: Phase;
+  /** Where it came from: plain SQL, SQL inside `knex.raw(...)`, or the Knex schema builder. */
+  origin: 'sql' | 'knex-raw' | 'knex';
+  /**
+   * True when the table was created earlier in the same file (and the same phase), so it holds no rows
+   * yet and locks on it hurt nobody. Filled in by {@link annotateOperations}.
+   */
+  tableIsNew: boolean;
+}
+
+/** Table name as written: `table` is the bare name, `schema` the optional qualifier. */
+export interface TableRef {
+  table: string;
+  schema?: string;
+}
+
+export interface CreateTableOp extends OperationBase, TableRef {
+  type: 'createTable';
+  columns: { name: string; dataType?: ColumnType }[];
+}
+export interface DropTableOp extends OperationBase, TableRef {
+  type: 'dropTable';
+}
+export interface TruncateOp extends OperationBase, TableRef {
+  type: 'truncate';
+}
+export interface DropColumnOp extends OperationBase, TableRef {
+  type: 'dropColumn';
+  column: string;
+}
+export interface AddColumnOp extends OperationBase, TableRef {
+  type: 'addColumn';
+  column: string;
+  /** NOT NULL (or PRIMARY KEY) is declared. */
+  notNull: boolean;
+  /** A DEFAULT, identity, generated expression or serial type supplies values for existing rows. */
+  hasDefault: boolean;
+  dataType?: ColumnType;
+}
+export interface CreateIndexOp extends OperationBase, TableRef {
+  type: 'createIndex';
+  index?: string;
+  concurrently: boolean;
+  unique: boolean;
+}
+export interface RenameColumnOp extends OperationBase, TableRef {
+  type: 'renameColumn';
+  column: string;
+  newName: string;
+}
+export interface AlterColumnTypeOp extends OperationBase, TableRef {
+  type: 'alterColumnType';
+  column: string;
+  /** The new type, when understood. */
+  newType?: ColumnType;
+  /** A `USING` expression is given (an explicit conversion of every row). */
+  hasUsing: boolean;
+  /** The column's type as declared earlier in the same file, when known. Filled in by {@link annotateOperations}. */
+  previousType?: ColumnType;
+}
+
+/** A normalized schema operation. Later rules add members here (renameTable, addForeignKey, setNotNull, …). */
+export type Operation =
+  | CreateTableOp
+  | DropTableOp
+  | TruncateOp
+  | DropColumnOp
+  | AddColumnOp
+  | CreateIndexOp
+  | RenameColumnOp
+  | AlterColumnTypeOp;
+
+/** A syntax error the parser reported, with a small range (the offending token). */
+export interface SyntaxProblem {
+  range: TextRange;
+  /** The parser's message, e.g. `syntax error at or near "selec"`. */
+  message: string;
+}
+
+/** A named export of a migration module (`up` / `down`). */
+export interface MigrationExport {
+  /** Range of the name (`up` in `exports.up = …`, `export function up`, `{ up }`). */
+  nameRange: TextRange;
+  /** The function has no statements (or only `return;` / `return Promise.resolve()`). */
+  empty: boolean;
+}
+
+/** What a parser found in one document. */
+export interface ParsedDocument {
+  operations: Operation[];
+  syntaxErrors: SyntaxProblem[];
+  /** Statement ranges, sorted by start; a suppression comment applies to the next one. */
+  statements: TextRange[];
+  /** Present for migration modules (Knex): where `up` and `down` are; `undefined` members are missing. */
+  migration?: { up?: MigrationExport; down?: MigrationExport };
+  /** Ranges of SQL strings that could not be inspected (template literals with `${}`). */
+  uninspectable: TextRange[];
+}
+
+/** An empty {@link ParsedDocument}. */
+export function emptyDocument(): ParsedDocument {
+  return { operations: [], syntaxErrors: [], statements: [], uninspectable: [] };
+}
+
+/** What a rule sees. */
+export interface RuleContext {
+  text: string;
+  fileName: string;
+  dialect: Dialect;
+  kind: SourceKind;
+  doc: ParsedDocument;
+}
+
+/** One problem a rule reports; the registry adds rule id, severity and help. */
+export interface RuleViolation {
+  start: number;
+  end: number;
+  message: string;
+}
+
+/** Static description of a rule, for hovers, docs links and the CLI. */
+export interface RuleMeta {
+  /** Stable id, also the diagnostic code, e.g. `ban-drop-table`. */
+  id: string;
+  defaultSeverity: Severity;
+  /** A few words, e.g. "Dropping a table". */
+  title: string;
+  /** Why it is dangerous, one or two sentences. */
+  description: string;
+  /** The safe alternative. */
+  help: string;
+  /** The PostgreSQL lock taken, where relevant, e.g. `ACCESS EXCLUSIVE (ALTER TABLE)`. */
+  lock?: string;
+  /** Dialects the rule applies to; all when omitted. */
+  dialects?: Dialect[];
+  /** Repository-relative path of the rule's documentation page: `docs/rules/<id>.md`. */
+  docsPath: string;
+}
+
+/** A rule: metadata plus a pure check over the parsed document. `check` may throw; the analyzer catches it. */
+export interface Rule {
+  meta: RuleMeta;
+  check(ctx: RuleContext): RuleViolation[];
+}
+
+/** Lower-cased key used to match table names across statements (schema ignored). */
+export function tableKey(t: TableRef): string {
+  return t.table.toLowerCase();
+}
+
+/** `"schema"."table"` or `"table"`, for messages. */
+export function displayTable(t: TableRef): string {
+  return t.schema ? `"${t.schema}"."${t.table}"` : `"${t.table}"`;
+}
+
+/** `varchar(255)`, `text`, … for messages. */
+export function displayType(t: ColumnType | undefined): string {
+  if (!t) return 'a new type';
+  return t.args.length ? `${t.name}(${t.args.join(', ')})` : t.name;
+}
+
+/**
+ * Sorts operations by position and fills in {@link OperationBase.tableIsNew} and
+ * {@link AlterColumnTypeOp.previousType}: walking each phase in document order, a table counts as new
+ * after a `createTable` of the same name, and column types are remembered from `createTable`/`addColumn`/
+ * earlier type changes. A `dropTable` forgets the table.
+ */
+export function annotateOperations(ops: Operation[]): Operation[] {
+  const sorted = [...ops].sort((a, b) => a.range.start - b.range.start || a.range.end - b.range.end);
+  const created = new Map<string, Set<string>>();
+  const types = new Map<string, Map<string, ColumnType | undefined>>();
+  for (const op of sorted) {
+    const phase = op.phase ?? '';
+    let set = created.get(phase);
+    if (!set) created.set(phase, (set = new Set()));
+    let colTypes = types.get(phase);
+    if (!colTypes) types.set(phase, (colTypes = new Map()));
+    const key = tableKey(op);
+    op.tableIsNew = set.has(key);
+    switch (op.type) {
+      case 'createTable':
+        set.add(key);
+        for (const c of op.columns) colTypes.set(`${key}.${c.name.toLowerCase()}`, c.dataType);
+        break;
+      case 'dropTable':
+        set.delete(key);
+        break;
+      case 'addColumn':
+        colTypes.set(`${key}.${op.column.toLowerCase()}`, op.dataType);
+        break;
+      case 'alterColumnType': {
+        const k = `${key}.${op.column.toLowerCase()}`;
+        const prev = colTypes.get(k);
+        if (prev) op.previousType = prev;
+        colTypes.set(k, op.newType);
+        break;
+      }
+      default:
+        break;
+    }
+  }
+  return sorted;
+}

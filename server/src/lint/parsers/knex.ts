@@ -1,0 +1,477 @@
+/**
+ * Knex migration modules (JavaScript / TypeScript) → {@link ParsedDocument}, with the TypeScript
+ * compiler API (`ts.createSourceFile`, which yields a tree even for half-typed files).
+ *
+ * Recognised exports: `exports.up = …`, `module.exports.up = …`, `module.exports = { up, down }`,
+ * `export default { up, down }`, `export [async] function up(…)`, `export const up = …`, `export { up }`,
+ * where the value is a function, arrow, method, or the name of a top-level function/const.
+ *
+ * Inside `up`/`down`, the receiver is the first parameter's name (`knex`, `db`, `trx`, …; `knex` when there
+ * is none) plus the parameter of any `<receiver>.transaction(cb)` callback. Recognised calls:
+ * `<r>.schema[.withSchema(s)].dropTable/dropTableIfExists/createTable/createTableIfNotExists/alterTable/table/raw`,
+ * `<r>.raw(sql)`, `<r>('t').truncate()`, `<r>.table|from('t').truncate()`, and in `alterTable`/`table`
+ * callbacks `t.dropColumn(s)`, `t.renameColumn`, `t.<type>(col)…[.notNullable()][.defaultTo()][.alter()]`,
+ * `t.index(…)`, `t.unique(…)`. SQL in string (or no-substitution template) literals passed to `raw` is
+ * analysed with the SQL parser of the dialect and mapped back into the literal.
+ */
+import ts from 'typescript';
+import type { TextRange } from '../text';
+import { emptyDocument } from '../model';
+import type { ColumnType, MigrationExport, Operation, ParsedDocument, Phase, TableRef } from '../model';
+import { decodeJsString, mapDecodedRange } from './js-string';
+import type { DecodedString } from './js-string';
+
+type FunctionLike = ts.FunctionExpression | ts.ArrowFunction | ts.FunctionDeclaration | ts.MethodDeclaration;
+
+interface ExportInfo {
+  nameNode: ts.Node;
+  fn?: FunctionLike;
+  /** The exported value is `undefined`/`null`. */
+  nullish: boolean;
+}
+
+/** Column-builder methods and the PostgreSQL type they create. */
+const COLUMN_TYPES: Record<string, (args: readonly ts.Expression[]) => ColumnType> = {
+  increments: () => ({ name: 'serial', args: [] }),
+  bigIncrements: () => ({ name: 'bigserial', args: [] }),
+  integer: () => ({ name: 'int4', args: [] }),
+  bigInteger: () => ({ name: 'int8', args: [] }),
+  bigint: () => ({ name: 'int8', args: [] }),
+  tinyint: () => ({ name: 'int2', args: [] }),
+  smallint: () => ({ name: 'int2', args: [] }),
+  mediumint: () => ({ name: 'int4', args: [] }),
+  text: () => ({ name: 'text', args: [] }),
+  string: (a) => ({ name: 'varchar', args: [numberArg(a[1]) ?? 255] }),
+  float: () => ({ name: 'real', args: [] }),
+  double: () => ({ name: 'float8', args: [] }),
+  decimal: () => ({ name: 'numeric', args: [] }),
+  boolean: () => ({ name: 'bool', args: [] }),
+  date: () => ({ name: 'date', args: [] }),
+  datetime: () => ({ name: 'timestamptz', args: [] }),
+  timestamp: () => ({ name: 'timestamptz', args: [] }),
+  time: () => ({ name: 'time', args: [] }),
+  binary: () => ({ name: 'bytea', args: [] }),
+  enu: () => ({ name: 'text', args: [] }),
+  enum: () => ({ name: 'text', args: [] }),
+  json: () => ({ name: 'json', args: [] }),
+  jsonb: () => ({ name: 'jsonb', args: [] }),
+  uuid: () => ({ name: 'uuid', args: [] }),
+  geometry: () => ({ name: 'geometry', args: [] }),
+  geography: () => ({ name: 'geography', args: [] }),
+  point: () => ({ name: 'point', args: [] }),
+  specificType: (a) => {
+    const s = (stringArg(a[1]) ?? 'unknown').trim().toLowerCase();
+    const m = /^([a-z_ ]+?)\s*(?:\(([\d,\s]+)\))?$/.exec(s);
+    const name = m?.[1] === 'character varying' ? 'varchar' : (m?.[1] ?? s);
+    return { name, args: m?.[2] ? m[2].split(',').map((x) => Number(x.trim())) : [] };
+  },
+};
+
+function numberArg(e: ts.Expression | undefined): number | undefined {
+  return e && ts.isNumericLiteral(e) ? Number(e.text) : undefined;
+}
+function stringArg(e: ts.Expression | undefined): string | undefined {
+  return e && (ts.isStringLiteral(e) || ts.isNoSubstitutionTemplateLiteral(e)) ? e.text : undefined;
+}
+function scriptKind(fileName: string): ts.ScriptKind {
+  const f = fileName.toLowerCase();
+  if (f.endsWith('.tsx')) return ts.ScriptKind.TSX;
+  if (f.endsWith('.jsx')) return ts.ScriptKind.JSX;
+  if (/\.(js|cjs|mjs)$/.test(f)) return ts.ScriptKind.JS;
+  return ts.ScriptKind.TS;
+}
+function isFunctionLike(n: ts.Node | undefined): n is FunctionLike {
+  return !!n && (ts.isFunctionExpression(n) || ts.isArrowFunction(n) || ts.isFunctionDeclaration(n) || ts.isMethodDeclaration(n));
+}
+function unparen(e: ts.Expression): ts.Expression {
+  let cur = e;
+  while (ts.isParenthesizedExpression(cur) || ts.isAsExpression(cur) || ts.isSatisfiesExpression(cur) || ts.isNonNullExpression(cur) || ts.isTypeAssertionExpression(cur)) {
+    cur = cur.expression;
+  }
+  return cur;
+}
+function hasExportModifier(n: ts.Node): boolean {
+  return ts.canHaveModifiers(n) && (ts.getModifiers(n) ?? []).some((m) => m.kind === ts.SyntaxKind.ExportKeyword);
+}
+
+/** One link of a call chain: `.name(args)`. */
+interface Link {
+  name: string;
+  nameNode: ts.Node;
+  call?: ts.CallExpression;
+}
+interface Chain {
+  root: ts.Expression;
+  /** Set when the root itself is called: `knex('users')`. */
+  rootCall?: ts.CallExpression;
+  links: Link[];
+}
+function flattenChain(expr: ts.Expression): Chain {
+  const links: Link[] = [];
+  let cur: ts.Expression = expr;
+  let pending: ts.CallExpression | undefined;
+  for (;;) {
+    if (ts.isCallExpression(cur)) {
+      pending = cur;
+      cur = cur.expression;
+    } else if (ts.isPropertyAccessExpression(cur)) {
+      links.unshift(pending ? { name: cur.name.text, nameNode: cur.name, call: pending } : { name: cur.name.text, nameNode: cur.name });
+      pending = undefined;
+      cur = cur.expression;
+    } else if (ts.isParenthesizedExpression(cur) || ts.isNonNullExpression(cur) || ts.isAsExpression(cur)) {
+      if (pending) break;
+      cur = cur.expression;
+    } else break;
+  }
+  return pending ? { root: cur, rootCall: pending, links } : { root: cur, links };
+}
+/** The outermost call of a chain is not itself the receiver of a property access. */
+function isOutermostCall(node: ts.CallExpression): boolean {
+  const p = node.parent;
+  return !(p && ts.isPropertyAccessExpression(p) && p.expression === node);
+}
+
+/** Replaces Knex `?`/`??` bindings outside quotes with same-length SQL so the text can be parsed. */
+function neutralizeBindings(sql: string): string {
+  let out = '';
+  let quote: string | undefined;
+  for (let i = 0; i < sql.length; i++) {
+    const c = sql[i]!;
+    if (quote) {
+      if (c === quote) quote = undefined;
+      out += c;
+    } else if (c === "'" || c === '"') {
+      quote = c;
+      out += c;
+    } else if (c === '\\' && sql[i + 1] === '?') {
+      out += ' ?';
+      i++;
+    } else if (c === '?' && sql[i + 1] === '?') {
+      out += 'q_';
+      i++;
+    } else if (c === '?') {
+      out += '0';
+    } else out += c;
+  }
+  return out;
+}
+
+/** Parses the SQL of one dialect; provided by the caller so this module does not pick the dialect. */
+export type SqlParser = (sql: string) => ParsedDocument;
+
+/**
+ * Parses a Knex migration module. `parseSql` analyses SQL found in `raw(...)` calls.
+ * All ranges are UTF-16 offsets into `text`. Never throws on malformed source (the TypeScript parser is
+ * error-tolerant); unexpected internal errors are the caller's to catch.
+ */
+export function parseKnex(text: string, fileName: string, parseSql: SqlParser): ParsedDocument {
+  const doc = emptyDocument();
+  const sf = ts.createSourceFile(fileName || 'migration.ts', text, ts.ScriptTarget.Latest, true, scriptKind(fileName));
+  const start = (n: ts.Node): number => n.getStart(sf);
+  const rangeOf = (n: ts.Node): TextRange => ({ start: start(n), end: n.end });
+
+  // Top-level functions and consts, to resolve `module.exports = { up }` and `exports.up = up`.
+  const locals = new Map<string, ts.Node>();
+  for (const s of sf.statements) {
+    if (ts.isFunctionDeclaration(s) && s.name) locals.set(s.name.text, s);
+    if (ts.isVariableStatement(s)) {
+      for (const d of s.declarationList.declarations) if (ts.isIdentifier(d.name) && d.initializer) locals.set(d.name.text, d.initializer);
+    }
+  }
+  const resolve = (n: ts.Node | undefined, depth = 0): { fn?: FunctionLike; nullish: boolean } => {
+    if (!n || depth > 5) return { nullish: false };
+    if (isFunctionLike(n)) return { fn: n, nullish: false };
+    if (ts.isIdentifier(n)) {
+      if (n.text === 'undefined') return { nullish: true };
+      return resolve(locals.get(n.text), depth + 1);
+    }
+    if (n.kind === ts.SyntaxKind.NullKeyword) return { nullish: true };
+    if (ts.isParenthesizedExpression(n) || ts.isAsExpression(n) || ts.isSatisfiesExpression(n)) return resolve(n.expression, depth + 1);
+    return { nullish: false };
+  };
+
+  const exportsFound = new Map<string, ExportInfo>();
+  const addExport = (name: string, nameNode: ts.Node, value: ts.Node | undefined): void => {
+    if ((name !== 'up' && name !== 'down') || exportsFound.has(name)) return;
+    exportsFound.set(name, { nameNode, ...resolve(value) });
+  };
+  const addObjectExports = (o: ts.ObjectLiteralExpression): void => {
+    for (const p of o.properties) {
+      if (ts.isPropertyAssignment(p) && (ts.isIdentifier(p.name) || ts.isStringLiteral(p.name))) addExport(p.name.text, p.name, p.initializer);
+      else if (ts.isShorthandPropertyAssignment(p)) addExport(p.name.text, p.name, p.name);
+      else if (ts.isMethodDeclaration(p) && ts.isIdentifier(p.name)) addExport(p.name.text, p.name, p);
+    }
+  };
+  const isModuleExports = (e: ts.Expression): boolean =>
+    ts.isPropertyAccessExpression(e) && ts.isIdentifier(e.expression) && e.expression.text === 'module' && e.name.text === 'exports';
+  for (const s of sf.statements) {
+    if (ts.isExpressionStatement(s) && ts.isBinaryExpression(s.expression) && s.expression.operatorToken.kind === ts.SyntaxKind.EqualsToken) {
+      const { left, right } = s.expression;
+      if (ts.isPropertyAccessExpression(left) && ((ts.isIdentifier(left.expression) && left.expression.text === 'exports') || isModuleExports(left.expression))) {
+        addExport(left.name.text, left.name, right);
+      } else if (isModuleExports(left)) {
+        const r = unparen(right);
+        if (ts.isObjectLiteralExpression(r)) addObjectExports(r);
+      }
+    } else if (ts.isFunctionDeclaration(s) && s.name && hasExportModifier(s)) {
+      addExport(s.name.text, s.name, s);
+    } else if (ts.isVariableStatement(s) && hasExportModifier(s)) {
+      for (const d of s.declarationList.declarations) if (ts.isIdentifier(d.name)) addExport(d.name.text, d.name, d.initializer);
+    } else if (ts.isExportAssignment(s)) {
+      const r = unparen(s.expression);
+      if (ts.isObjectLiteralExpression(r)) addObjectExports(r);
+    } else if (ts.isExportDeclaration(s) && s.exportClause && ts.isNamedExports(s.exportClause) && !s.moduleSpecifier) {
+      for (const el of s.exportClause.elements) addExport(el.name.text, el.name, el.propertyName ?? el.name);
+    }
+  }
+
+  // Statement ranges for suppression comments: every statement, object property and class member.
+  const collectStatements = (n: ts.Node): void => {
+    const p = n.parent;
+    if (p && (ts.isBlock(p) || ts.isSourceFile(p) || ts.isModuleBlock(p) || ts.isCaseOrDefaultClause(p) || ts.isObjectLiteralExpression(p))) {
+      if (!ts.isToken(n)) doc.statements.push(rangeOf(n));
+    }
+    ts.forEachChild(n, collectStatements);
+  };
+  ts.forEachChild(sf, collectStatements);
+
+  const ops = doc.operations;
+
+  const analyzeRaw = (arg: ts.Expression | undefined, hasBindings: boolean, phase: Phase): void => {
+    if (!arg) return;
+    const a = unparen(arg);
+    if (ts.isTemplateExpression(a)) {
+      doc.uninspectable.push(rangeOf(a));
+      return;
+    }
+    if (!ts.isStringLiteral(a) && !ts.isNoSubstitutionTemplateLiteral(a)) {
+      doc.uninspectable.push(rangeOf(a));
+      return;
+    }
+    const litStart = start(a);
+    let decoded: DecodedString | undefined = decodeJsString(text.slice(litStart + 1, a.end - 1), litStart + 1, ts.isNoSubstitutionTemplateLiteral(a));
+    if (!decoded || decoded.value !== a.text) {
+      // Fallback: every character maps to the whole literal.
+      const n = a.text.length;
+      decoded = { value: a.text, starts: new Array<number>(n).fill(litStart), ends: new Array<number>(n).fill(a.end), contentEnd: a.end };
+    }
+    const sql = hasBindings ? neutralizeBindings(decoded.value) : decoded.value;
+    const inner = parseSql(sql);
+    const d = decoded;
+    const map = (r: TextRange): TextRange => mapDecodedRange(d, r);
+    for (const op of inner.operations) ops.push({ ...op, range: map(op.range), statement: map(op.statement), origin: 'knex-raw', phase });
+    for (const s of inner.statements) doc.statements.push(map(s));
+    if (!hasBindings) for (const e of inner.syntaxErrors) doc.syntaxErrors.push({ ...e, range: map(e.range) });
+  };
+
+  const tableCallback = (fn: ts.Expression | undefined, ref: TableRef, mode: 'create' | 'alter', phase: Phase, columns: { name: string; dataType?: ColumnType }[]): void => {
+    if (!fn) return;
+    const f = unparen(fn);
+    if (!isFunctionLike(f) || !f.body) return;
+    const p0 = f.parameters[0];
+    if (!p0 || !ts.isIdentifier(p0.name)) return;
+    const builder = p0.name.text;
+    const visit = (n: ts.Node): void => {
+      if (ts.isCallExpression(n) && isOutermostCall(n)) {
+        const chain = flattenChain(n);
+        if (ts.isIdentifier(chain.root) && chain.root.text === builder && !chain.rootCall) handleBuilderChain(chain, n, ref, mode, phase, columns);
+      }
+      ts.forEachChild(n, visit);
+    };
+    visit(f.body);
+  };
+
+  const handleBuilderChain = (
+    chain: Chain,
+    outer: ts.CallExpression,
+    ref: TableRef,
+    mode: 'create' | 'alter',
+    phase: Phase,
+    columns: { name: string; dataType?: ColumnType }[],
+  ): void => {
+    const first = chain.links[0];
+    if (!first?.call) return;
+    const args = first.call.arguments;
+    const range = rangeOf(outer);
+    const base = { ...ref, statement: range, origin: 'knex' as const, phase, tableIsNew: false };
+    const names = chain.links.map((l) => l.name);
+    const typeFn = COLUMN_TYPES[first.name];
+    if (typeFn) {
+      const column = stringArg(args[0]);
+      if (column === undefined) return;
+      const dataType = typeFn(args);
+      if (mode === 'create') {
+        columns.push({ name: column, dataType });
+        return;
+      }
+      if (names.includes('alter')) {
+        ops.push({ ...base, type: 'alterColumnType', column, newType: dataType, hasUsing: false, range });
+        return;
+      }
+      const lastNull = Math.max(names.lastIndexOf('notNullable'), names.lastIndexOf('primary'));
+      const notNull = lastNull > names.lastIndexOf('nullable');
+      const defaultLink = chain.links.find((l) => l.name === 'defaultTo');
+      const defaultArg = defaultLink?.call?.arguments[0];
+      const hasDefault =
+        first.name === 'increments' || first.name === 'bigIncrements' || (!!defaultArg && defaultArg.kind !== ts.SyntaxKind.NullKeyword && !(ts.isIdentifier(defaultArg) && defaultArg.text === 'undefined'));
+      ops.push({ ...base, type: 'addColumn', column, notNull, hasDefault, dataType, range });
+      for (const l of chain.links.slice(1)) {
+        if ((l.name === 'index' || l.name === 'unique') && l.call) {
+          ops.push({ ...base, type: 'createIndex', concurrently: false, unique: l.name === 'unique', range });
+        }
+      }
+      return;
+    }
+    if (mode === 'create') return;
+    switch (first.name) {
+      case 'dropColumn':
+      case 'dropColumns': {
+        const cols: { name: string; node: ts.Node }[] = [];
+        for (const a of args) {
+          const e = unparen(a);
+          if (ts.isArrayLiteralExpression(e)) {
+            for (const el of e.elements) {
+              const s = stringArg(el);
+              if (s !== undefined) cols.push({ name: s, node: el });
+            }
+          } else {
+            const s = stringArg(e);
+            if (s !== undefined) cols.push({ name: s, node: e });
+          }
+        }
+        for (const c of cols) ops.push({ ...base, type: 'dropColumn', column: c.name, range: cols.length > 1 ? rangeOf(c.node) : range });
+        return;
+      }
+      case 'dropTimestamps':
+        for (const column of ['created_at', 'updated_at']) ops.push({ ...base, type: 'dropColumn', column, range });
+        return;
+      case 'renameColumn': {
+        const column = stringArg(args[0]);
+        const newName = stringArg(args[1]);
+        if (column !== undefined && newName !== undefined) ops.push({ ...base, type: 'renameColumn', column, newName, range });
+        return;
+      }
+      case 'index':
+      case 'unique': {
+        const nameArg = args[1] ? unparen(args[1]) : undefined;
+        let index = stringArg(nameArg);
+        if (nameArg && ts.isObjectLiteralExpression(nameArg)) {
+          for (const p of nameArg.properties) {
+            if (ts.isPropertyAssignment(p) && ts.isIdentifier(p.name) && p.name.text === 'indexName') index = stringArg(p.initializer);
+          }
+        }
+        ops.push({ ...base, type: 'createIndex', ...(index !== undefined ? { index } : {}), concurrently: false, unique: first.name === 'unique', range });
+        return;
+      }
+      default:
+        return;
+    }
+  };
+
+  const analyzeFunction = (fn: FunctionLike, phase: Phase): void => {
+    if (!fn.body) return;
+    const receivers = new Set<string>();
+    const p0 = fn.parameters[0];
+    receivers.add(p0 && ts.isIdentifier(p0.name) ? p0.name.text : 'knex');
+    const tableName = (e: ts.Expression | undefined): string | undefined => (e ? (stringArg(unparen(e)) ?? unparen(e).getText(sf)) : undefined);
+
+    const visit = (n: ts.Node): void => {
+      if (ts.isCallExpression(n) && isOutermostCall(n)) handleChain(n);
+      ts.forEachChild(n, visit);
+    };
+    const handleChain = (outer: ts.CallExpression): void => {
+      const chain = flattenChain(outer);
+      if (!ts.isIdentifier(chain.root) || !receivers.has(chain.root.text)) return;
+      const chainStart = start(chain.root);
+      const links = chain.links;
+      // <r>.transaction(async (trx) => …): trx becomes a receiver too.
+      for (const l of links) {
+        if (l.name === 'transaction' && l.call) {
+          const cb = l.call.arguments[0] ? unparen(l.call.arguments[0]) : undefined;
+          const cp = isFunctionLike(cb) ? cb.parameters[0] : undefined;
+          if (cp && ts.isIdentifier(cp.name)) receivers.add(cp.name.text);
+        }
+      }
+      // Query builder: <r>('t')…truncate(), <r>.table('t')…truncate()
+      let qbTable: string | undefined = chain.rootCall ? tableName(chain.rootCall.arguments[0]) : undefined;
+      if (!chain.rootCall && links[0] && ['table', 'from', 'into', 'queryBuilder'].includes(links[0].name) && links[0].call) {
+        qbTable = tableName(links[0].call.arguments[0]);
+      }
+      if (qbTable !== undefined) {
+        const tr = links.find((l) => l.name === 'truncate' && l.call);
+        if (tr?.call) {
+          const range = { start: chainStart, end: tr.call.end };
+          ops.push({ type: 'truncate', table: qbTable, range, statement: rangeOf(outer), origin: 'knex', phase, tableIsNew: false });
+        }
+        return;
+      }
+      if (chain.rootCall) return;
+      if (links[0]?.name === 'raw' && links[0].call) {
+        analyzeRaw(links[0].call.arguments[0], links[0].call.arguments.length > 1, phase);
+        return;
+      }
+      if (links[0]?.name !== 'schema') return;
+      let schema: string | undefined;
+      links.forEach((l, idx) => {
+        if (!l.call) return;
+        const args = l.call.arguments;
+        const range = idx === 1 || (idx === 2 && links[1]?.name === 'withSchema') ? { start: chainStart, end: l.call.end } : { start: start(l.nameNode), end: l.call.end };
+        const table = tableName(args[0]);
+        const ref: TableRef = table !== undefined ? (schema ? { table, schema } : { table }) : { table: '' };
+        const base = { ...ref, range, statement: rangeOf(outer), origin: 'knex' as const, phase, tableIsNew: false };
+        switch (l.name) {
+          case 'withSchema':
+            schema = stringArg(args[0]);
+            return;
+          case 'dropTable':
+          case 'dropTableIfExists':
+            if (table !== undefined) ops.push({ ...base, type: 'dropTable' });
+            return;
+          case 'createTable':
+          case 'createTableIfNotExists': {
+            if (table === undefined) return;
+            const op: Operation = { ...base, type: 'createTable', columns: [] };
+            ops.push(op);
+            tableCallback(args[1], ref, 'create', phase, op.columns);
+            return;
+          }
+          case 'alterTable':
+          case 'table':
+            if (table !== undefined) tableCallback(args[1], ref, 'alter', phase, []);
+            return;
+          case 'raw':
+            analyzeRaw(args[0], args.length > 1, phase);
+            return;
+          default:
+            return;
+        }
+      });
+    };
+    visit(fn.body);
+  };
+
+  const migration: { up?: MigrationExport; down?: MigrationExport } = {};
+  for (const phase of ['up', 'down'] as const) {
+    const info = exportsFound.get(phase);
+    if (!info) continue;
+    migration[phase] = { nameRange: rangeOf(info.nameNode), empty: info.nullish || (info.fn ? isEmptyFunction(info.fn) : false) };
+    if (info.fn) analyzeFunction(info.fn, phase);
+  }
+  if (migration.up || migration.down) doc.migration = migration;
+  doc.statements.sort((a, b) => a.start - b.start || b.end - a.end);
+  return doc;
+}
+
+/** A function with no statements, or only `return;` / `return Promise.resolve()` / `return null`. */
+function isEmptyFunction(fn: FunctionLike): boolean {
+  const body = fn.body;
+  if (!body) return true;
+  const trivial = (e: ts.Expression | undefined): boolean => {
+    if (!e) return true;
+    const x = unparen(e);
+    if (x.kind === ts.SyntaxKind.NullKeyword || (ts.isIdentifier(x) && x.text === 'undefined') || ts.isVoidExpression(x)) return true;
+    return ts.isCallExpression(x) && x.arguments.length === 0 && x.expression.getText() === 'Promise.resolve';
+  };
+  if (!ts.isBlock(body)) return trivial(body);
+  return body.statements.every((s) => ts.isEmptyStatement(s) || (ts.isReturnStatement(s) && trivial(s.expression)));
+}

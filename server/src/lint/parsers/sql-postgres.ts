@@ -1,0 +1,387 @@
+/**
+ * PostgreSQL SQL → {@link ParsedDocument}, with libpg-query (PostgreSQL 18's own parser compiled to WASM).
+ *
+ * libpg-query reports UTF-8 **byte** offsets (`stmt_location`, `stmt_len`, `location`,
+ * `cursorPosition`); everything produced here is converted to UTF-16 offsets. ALTER TABLE sub-commands
+ * and DROP targets carry no location, so their ranges come from `scanSync` tokens.
+ *
+ * Error recovery: libpg-query stops at the first syntax error. When the whole text fails, it is split
+ * at top-level `;` (with `scanSync` tokens, or {@link splitSqlStatements} when the scanner itself throws on
+ * an unterminated quote or `$$`) and each piece is parsed alone, so one bad statement costs one statement.
+ */
+import { loadModule, parseSync, scanSync } from 'libpg-query';
+import type { ScanToken } from 'libpg-query';
+import { byteToUtf16Mapper, tokenRangeAt } from '../text';
+import type { TextRange } from '../text';
+import { emptyDocument } from '../model';
+import type { ColumnType, Operation, ParsedDocument, TableRef } from '../model';
+import { mayContinueBlock, splitSqlStatements } from './sql-split';
+
+let ready = false;
+let loading: Promise<void> | undefined;
+
+/** Loads the libpg-query WASM module once. Idempotent; concurrent callers share one load. Rejects if the WASM cannot load. */
+export function initPostgresParser(): Promise<void> {
+  if (ready) return Promise.resolve();
+  loading ??= loadModule().then(
+    () => {
+      ready = true;
+    },
+    (e: unknown) => {
+      loading = undefined;
+      throw e;
+    },
+  );
+  return loading;
+}
+
+/** True once {@link initPostgresParser} has completed. */
+export function isPostgresParserReady(): boolean {
+  return ready;
+}
+
+type Json = Record<string, unknown>;
+
+function obj(v: unknown): Json | undefined {
+  return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : undefined;
+}
+function arr(v: unknown): unknown[] {
+  return Array.isArray(v) ? v : [];
+}
+function str(v: unknown): string | undefined {
+  return typeof v === 'string' ? v : undefined;
+}
+function num(v: unknown): number | undefined {
+  return typeof v === 'number' ? v : undefined;
+}
+/** `{ ColumnDef: {...} }` → `['ColumnDef', {...}]` */
+function unwrap(node: unknown): [string, Json] | undefined {
+  const o = obj(node);
+  if (!o) return undefined;
+  const key = Object.keys(o)[0];
+  if (!key) return undefined;
+  const inner = obj(o[key]);
+  return inner ? [key, inner] : undefined;
+}
+function stringItems(list: unknown): string[] {
+  return arr(list)
+    .map((n) => str(obj(obj(n)?.['String'])?.['sval']))
+    .filter((s): s is string => s !== undefined);
+}
+
+const COMMENT_TOKENS = new Set(['SQL_COMMENT', 'C_COMMENT']);
+
+/** Converts a libpg-query TypeName node to a {@link ColumnType}. */
+function columnType(typeName: unknown): ColumnType | undefined {
+  const t = obj(typeName);
+  if (!t) return undefined;
+  const names = stringItems(t['names']);
+  let name = names[names.length - 1];
+  if (!name) return undefined;
+  name = name.toLowerCase();
+  const args = arr(t['typmods'])
+    .map((m) => num(obj(obj(obj(m)?.['A_Const'])?.['ival'])?.['ival']))
+    .filter((x): x is number => x !== undefined);
+  if (arr(t['arrayBounds']).length > 0) name += '[]';
+  return { name, args };
+}
+
+function relationRef(rel: unknown): (TableRef & { location?: number }) | undefined {
+  const r = obj(rel);
+  const table = str(r?.['relname']);
+  if (!r || table === undefined) return undefined;
+  const ref: TableRef & { location?: number } = { table };
+  const schema = str(r['schemaname']);
+  if (schema) ref.schema = schema;
+  const loc = num(r['location']);
+  if (loc !== undefined) ref.location = loc;
+  return ref;
+}
+
+/** Splits tokens at top-level commas (outside parentheses/brackets). */
+function splitTopLevel(tokens: ScanToken[]): ScanToken[][] {
+  const out: ScanToken[][] = [[]];
+  let depth = 0;
+  for (const t of tokens) {
+    if (t.text === '(' || t.text === '[') depth++;
+    else if (t.text === ')' || t.text === ']') depth = Math.max(0, depth - 1);
+    if (t.text === ',' && depth === 0) out.push([]);
+    else out[out.length - 1]!.push(t);
+  }
+  return out;
+}
+
+interface ChunkContext {
+  chunk: string;
+  base: number;
+  toUtf16: (b: number) => number;
+  tokens: ScanToken[] | undefined;
+  ops: Operation[];
+  statements: TextRange[];
+}
+
+/** UTF-16 range (absolute) of a run of tokens. */
+function tokensRange(cx: ChunkContext, toks: ScanToken[]): TextRange | undefined {
+  const first = toks[0];
+  const last = toks[toks.length - 1];
+  if (!first || !last) return undefined;
+  return { start: cx.base + cx.toUtf16(first.start), end: cx.base + cx.toUtf16(last.end) };
+}
+
+function handleStatement(cx: ChunkContext, raw: Json): void {
+  const locB = num(raw['stmt_location']) ?? 0;
+  const lenB = num(raw['stmt_len']) ?? 0;
+  const endB = lenB > 0 ? locB + lenB : Number.MAX_SAFE_INTEGER;
+  const stmtTokens = cx.tokens?.filter((t) => t.start >= locB && t.end <= endB && !COMMENT_TOKENS.has(t.tokenName) && t.text !== ';');
+  let statement: TextRange;
+  const fromTokens = stmtTokens && tokensRange(cx, stmtTokens);
+  if (fromTokens) statement = fromTokens;
+  else {
+    const s = cx.toUtf16(locB);
+    const e = lenB > 0 ? cx.toUtf16(locB + lenB) : cx.chunk.length;
+    const text = cx.chunk.slice(s, e);
+    const lead = text.length - text.trimStart().length;
+    statement = { start: cx.base + s + lead, end: cx.base + s + text.trimEnd().length };
+  }
+  cx.statements.push(statement);
+  const node = unwrap(raw['stmt']);
+  if (!node) return;
+  const [kind, stmt] = node;
+  const base = { statement, origin: 'sql' as const, tableIsNew: false };
+  const toks = stmtTokens ?? [];
+  /** The comma-separated segment of `list` containing byte `loc`, as a range; else the statement. */
+  const segmentAt = (segments: ScanToken[][], loc: number | undefined): TextRange => {
+    if (segments.length < 2 || loc === undefined) return statement;
+    const seg = segments.find((s) => s.some((t) => t.start <= loc && loc < t.end));
+    return (seg && tokensRange(cx, seg)) ?? statement;
+  };
+  const trimKeywords = (seg: ScanToken[], words: string[]): ScanToken[] => {
+    let end = seg.length;
+    while (end > 0 && words.includes(seg[end - 1]!.text.toUpperCase())) end--;
+    return seg.slice(0, end);
+  };
+
+  switch (kind) {
+    case 'CreateStmt': {
+      const rel = relationRef(stmt['relation']);
+      if (!rel) return;
+      const columns = arr(stmt['tableElts'])
+        .map(unwrap)
+        .filter((e): e is [string, Json] => e?.[0] === 'ColumnDef')
+        .map(([, c]) => ({ name: str(c['colname']) ?? '', dataType: columnType(c['typeName']) }))
+        .map((c) => (c.dataType ? c : { name: c.name }));
+      cx.ops.push({ ...base, type: 'createTable', table: rel.table, ...(rel.schema ? { schema: rel.schema } : {}), columns, range: statement });
+      return;
+    }
+    case 'CreateTableAsStmt': {
+      const rel = relationRef(obj(stmt['into'])?.['rel']);
+      if (!rel || (str(stmt['objtype']) ?? 'OBJECT_TABLE') !== 'OBJECT_TABLE') return;
+      cx.ops.push({ ...base, type: 'createTable', table: rel.table, ...(rel.schema ? { schema: rel.schema } : {}), columns: [], range: statement });
+      return;
+    }
+    case 'DropStmt': {
+      if (str(stmt['removeType']) !== 'OBJECT_TABLE') return;
+      const objects = arr(stmt['objects']).map((o) => stringItems(obj(obj(o)?.['List'])?.['items']));
+      // Tokens after DROP TABLE [IF EXISTS]
+      let i = 2;
+      if (toks[i]?.text.toUpperCase() === 'IF') i += 2;
+      const segments = splitTopLevel(toks.slice(i)).map((s) => trimKeywords(s, ['CASCADE', 'RESTRICT']));
+      objects.forEach((names, idx) => {
+        const table = names[names.length - 1];
+        if (table === undefined) return;
+        const schema = names.length > 1 ? names[names.length - 2] : undefined;
+        const range = objects.length > 1 && segments.length === objects.length ? (tokensRange(cx, segments[idx]!) ?? statement) : statement;
+        cx.ops.push({ ...base, type: 'dropTable', table, ...(schema ? { schema } : {}), range });
+      });
+      return;
+    }
+    case 'TruncateStmt': {
+      const rels = arr(stmt['relations']).map((r) => relationRef(obj(r)?.['RangeVar']));
+      const segments = splitTopLevel(toks).map((s) => trimKeywords(s, ['CASCADE', 'RESTRICT', 'IDENTITY', 'RESTART', 'CONTINUE']));
+      for (const rel of rels) {
+        if (!rel) continue;
+        const range = rels.length > 1 ? segmentAt(segments, rel.location) : statement;
+        cx.ops.push({ ...base, type: 'truncate', table: rel.table, ...(rel.schema ? { schema: rel.schema } : {}), range });
+      }
+      return;
+    }
+    case 'IndexStmt': {
+      const rel = relationRef(stmt['relation']);
+      if (!rel) return;
+      const index = str(stmt['idxname']);
+      cx.ops.push({
+        ...base,
+        type: 'createIndex',
+        table: rel.table,
+        ...(rel.schema ? { schema: rel.schema } : {}),
+        ...(index ? { index } : {}),
+        concurrently: stmt['concurrent'] === true,
+        unique: stmt['unique'] === true,
+        range: statement,
+      });
+      return;
+    }
+    case 'RenameStmt': {
+      if (str(stmt['renameType']) !== 'OBJECT_COLUMN') return;
+      const rel = relationRef(stmt['relation']);
+      const column = str(stmt['subname']);
+      const newName = str(stmt['newname']);
+      if (!rel || column === undefined || newName === undefined) return;
+      cx.ops.push({ ...base, type: 'renameColumn', table: rel.table, ...(rel.schema ? { schema: rel.schema } : {}), column, newName, range: statement });
+      return;
+    }
+    case 'AlterTableStmt': {
+      const objtype = str(stmt['objtype']) ?? 'OBJECT_TABLE';
+      if (objtype !== 'OBJECT_TABLE') return;
+      const rel = relationRef(stmt['relation']);
+      if (!rel) return;
+      const tableFields = { table: rel.table, ...(rel.schema ? { schema: rel.schema } : {}) };
+      const cmds = arr(stmt['cmds']).map((c) => obj(obj(c)?.['AlterTableCmd']));
+      // Sub-command ranges: tokens after the table name, split at top-level commas.
+      let subRanges: (TextRange | undefined)[] = [];
+      if (rel.location !== undefined) {
+        let i = toks.findIndex((t) => t.start >= rel.location!);
+        if (i >= 0) {
+          i++;
+          while (toks[i]?.text === '.' && toks[i + 1]) i += 2;
+          const segments = splitTopLevel(toks.slice(i));
+          if (segments.length === cmds.length) subRanges = segments.map((s) => tokensRange(cx, s));
+        }
+      }
+      cmds.forEach((cmd, idx) => {
+        if (!cmd) return;
+        const range = subRanges[idx] ?? statement;
+        const subtype = str(cmd['subtype']);
+        if (subtype === 'AT_DropColumn') {
+          const column = str(cmd['name']);
+          if (column !== undefined) cx.ops.push({ ...base, ...tableFields, type: 'dropColumn', column, range });
+        } else if (subtype === 'AT_AddColumn') {
+          const def = obj(obj(cmd['def'])?.['ColumnDef']);
+          const column = str(def?.['colname']);
+          if (!def || column === undefined) return;
+          const dataType = columnType(def['typeName']);
+          let notNull = false;
+          let hasDefault = dataType !== undefined && /^(small|big)?serial[248]?$/.test(dataType.name);
+          for (const c of arr(def['constraints'])) {
+            const contype = str(obj(obj(c)?.['Constraint'])?.['contype']);
+            if (contype === 'CONSTR_NOTNULL' || contype === 'CONSTR_PRIMARY') notNull = true;
+            if (contype === 'CONSTR_DEFAULT' || contype === 'CONSTR_IDENTITY' || contype === 'CONSTR_GENERATED') hasDefault = true;
+          }
+          cx.ops.push({ ...base, ...tableFields, type: 'addColumn', column, notNull, hasDefault, ...(dataType ? { dataType } : {}), range });
+        } else if (subtype === 'AT_AlterColumnType') {
+          const column = str(cmd['name']);
+          const def = obj(obj(cmd['def'])?.['ColumnDef']);
+          if (column === undefined) return;
+          const newType = columnType(def?.['typeName']);
+          cx.ops.push({ ...base, ...tableFields, type: 'alterColumnType', column, ...(newType ? { newType } : {}), hasUsing: def?.['raw_default'] !== undefined, range });
+        }
+      });
+      return;
+    }
+    default:
+      return;
+  }
+}
+
+interface PgError {
+  message: string;
+  cursorPosition?: number;
+}
+function asPgError(e: unknown): PgError {
+  const o = obj(e);
+  const details = obj(o?.['sqlDetails']);
+  const message = str(details?.['message']) ?? (e instanceof Error ? e.message : String(e));
+  const cursor = num(details?.['cursorPosition']);
+  return cursor !== undefined ? { message, cursorPosition: cursor } : { message };
+}
+
+/**
+ * Parses one chunk of text (the whole document, or one recovered piece) starting at UTF-16 offset
+ * `base` of the document. Returns the parse error instead of throwing.
+ */
+function parseChunk(chunk: string, base: number, doc: ParsedDocument): PgError | undefined {
+  let result: Json;
+  try {
+    result = parseSync(chunk) as unknown as Json;
+  } catch (e) {
+    return asPgError(e);
+  }
+  let tokens: ScanToken[] | undefined;
+  try {
+    tokens = scanSync(chunk).tokens;
+  } catch {
+    tokens = undefined;
+  }
+  const cx: ChunkContext = { chunk, base, toUtf16: byteToUtf16Mapper(chunk), tokens, ops: doc.operations, statements: doc.statements };
+  for (const raw of arr(result['stmts'])) {
+    const r = obj(raw);
+    if (r) handleStatement(cx, r);
+  }
+  return undefined;
+}
+
+function recordError(text: string, chunkStart: number, chunk: string, err: PgError, doc: ParsedDocument): void {
+  const at = err.cursorPosition !== undefined ? chunkStart + byteToUtf16Mapper(chunk)(err.cursorPosition) : chunkStart;
+  const range = tokenRangeAt(text, at, chunkStart, chunkStart + chunk.length);
+  doc.syntaxErrors.push({ range, message: err.message });
+}
+
+/** Top-level statement pieces (UTF-16 ranges, without `;`), from libpg-query's scanner when it can scan the text. */
+function splitPieces(text: string): TextRange[] {
+  let tokens: ScanToken[];
+  try {
+    tokens = scanSync(text).tokens;
+  } catch {
+    return splitSqlStatements(text, 'postgresql');
+  }
+  const toUtf16 = byteToUtf16Mapper(text);
+  const pieces: TextRange[] = [];
+  let start = 0;
+  let meaningful = false;
+  for (const t of tokens) {
+    if (t.text === ';') {
+      if (meaningful) pieces.push({ start, end: toUtf16(t.start) });
+      start = toUtf16(t.end);
+      meaningful = false;
+    } else if (!COMMENT_TOKENS.has(t.tokenName)) meaningful = true;
+  }
+  if (meaningful) pieces.push({ start, end: text.length });
+  return pieces;
+}
+
+/**
+ * Parses PostgreSQL `text` into operations, statements and syntax errors (all UTF-16 offsets into `text`).
+ * Never throws. Before {@link initPostgresParser} has completed it returns an empty document.
+ */
+export function parsePostgres(text: string): ParsedDocument {
+  const doc = emptyDocument();
+  if (!ready) return doc;
+  const whole = parseChunk(text, 0, doc);
+  if (!whole) return doc;
+  // Recovery: parse statement by statement.
+  doc.operations.length = 0;
+  doc.statements.length = 0;
+  const pieces = splitPieces(text);
+  for (let i = 0; i < pieces.length; i++) {
+    const p = pieces[i]!;
+    const chunk = text.slice(p.start, p.end);
+    const err = parseChunk(chunk, p.start, doc);
+    if (!err) continue;
+    let merged = false;
+    if (mayContinueBlock(chunk)) {
+      for (let j = i + 1; j < Math.min(pieces.length, i + 9); j++) {
+        if (!parseChunk(text.slice(p.start, pieces[j]!.end), p.start, doc)) {
+          i = j;
+          merged = true;
+          break;
+        }
+      }
+    }
+    if (!merged) {
+      recordError(text, p.start, chunk, err, doc);
+      doc.statements.push({ start: p.start + (chunk.length - chunk.trimStart().length), end: p.start + chunk.trimEnd().length });
+    }
+  }
+  doc.statements.sort((a, b) => a.start - b.start);
+  return doc;
+}

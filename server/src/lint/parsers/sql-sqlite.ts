@@ -1,0 +1,238 @@
+/**
+ * SQLite SQL → {@link ParsedDocument}, with sql-parser-cst (`dialect: 'sqlite'`, `includeRange: true`).
+ * Its ranges are already UTF-16 offsets. It throws at the first syntax error with the position only in
+ * the message (`--> file:LINE:COL`, 1-based, columns in UTF-16 units); we read it back from there.
+ * Recovery is the same as for PostgreSQL: split at top-level `;` and parse piece by piece.
+ */
+import { parse } from 'sql-parser-cst';
+import { tokenRangeAt } from '../text';
+import type { TextRange } from '../text';
+import { emptyDocument } from '../model';
+import type { ColumnType, Operation, ParsedDocument, TableRef } from '../model';
+import { mayContinueBlock, splitSqlStatements } from './sql-split';
+
+type Json = Record<string, unknown>;
+function obj(v: unknown): Json | undefined {
+  return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : undefined;
+}
+function arr(v: unknown): unknown[] {
+  return Array.isArray(v) ? v : [];
+}
+function rangeOf(node: unknown, base: number): TextRange | undefined {
+  const r = obj(node)?.['range'];
+  if (!Array.isArray(r) || typeof r[0] !== 'number' || typeof r[1] !== 'number') return undefined;
+  return { start: base + r[0], end: base + r[1] };
+}
+/** Name of an identifier node. */
+function identName(node: unknown): string | undefined {
+  const o = obj(node);
+  if (!o) return undefined;
+  if (o['type'] === 'identifier' && typeof o['name'] === 'string') return o['name'];
+  return undefined;
+}
+/** `t` or `main.t` → TableRef. */
+function entityRef(node: unknown): TableRef | undefined {
+  const o = obj(node);
+  if (!o) return undefined;
+  if (o['type'] === 'identifier') {
+    const table = identName(o);
+    return table === undefined ? undefined : { table };
+  }
+  if (o['type'] === 'member_expr') {
+    const table = identName(o['property']);
+    const schema = identName(o['object']);
+    if (table === undefined) return undefined;
+    return schema ? { table, schema } : { table };
+  }
+  if (o['type'] === 'table_without_inheritance') return entityRef(o['table']);
+  return undefined;
+}
+function columnType(node: unknown): ColumnType | undefined {
+  const o = obj(node);
+  if (!o) return undefined;
+  if (o['type'] === 'data_type_name') {
+    const kws = Array.isArray(o['name']) ? o['name'] : [o['name']];
+    const name = kws
+      .map((k) => obj(k)?.['text'])
+      .filter((t): t is string => typeof t === 'string')
+      .join(' ')
+      .toLowerCase();
+    return name ? { name, args: [] } : undefined;
+  }
+  if (o['type'] === 'modified_data_type') {
+    const inner = columnType(o['dataType']);
+    if (!inner) return undefined;
+    const items = arr(obj(obj(o['modifiers'])?.['expr'])?.['items']);
+    const args = items.map((i) => Number(obj(i)?.['value'])).filter((n) => Number.isFinite(n));
+    return { name: inner.name, args };
+  }
+  return undefined;
+}
+function constraintTypes(constraints: unknown): string[] {
+  return arr(constraints).map((c) => {
+    const o = obj(c);
+    const inner = o?.['type'] === 'constraint' ? obj(o['constraint']) : o;
+    return typeof inner?.['type'] === 'string' ? inner['type'] : '';
+  });
+}
+
+function handleStatement(node: unknown, base: number, ops: Operation[], statements: TextRange[]): void {
+  const stmt = obj(node);
+  const statement = rangeOf(stmt, base);
+  if (!stmt || !statement || stmt['type'] === 'empty') return;
+  statements.push(statement);
+  const common = { statement, origin: 'sql' as const, tableIsNew: false };
+  switch (stmt['type']) {
+    case 'create_table_stmt': {
+      const ref = entityRef(stmt['name']);
+      if (!ref) return;
+      const columns = arr(obj(obj(stmt['columns'])?.['expr'])?.['items'])
+        .map(obj)
+        .filter((c): c is Json => c?.['type'] === 'column_definition')
+        .map((c) => {
+          const dataType = columnType(c['dataType']);
+          const name = identName(c['name']) ?? '';
+          return dataType ? { name, dataType } : { name };
+        });
+      ops.push({ ...common, ...ref, type: 'createTable', columns, range: statement });
+      return;
+    }
+    case 'drop_table_stmt': {
+      const tables = arr(obj(stmt['tables'])?.['items']);
+      for (const t of tables) {
+        const ref = entityRef(t);
+        if (!ref) continue;
+        const range = tables.length > 1 ? (rangeOf(t, base) ?? statement) : statement;
+        ops.push({ ...common, ...ref, type: 'dropTable', range });
+      }
+      return;
+    }
+    case 'create_index_stmt': {
+      const ref = entityRef(stmt['table']);
+      if (!ref) return;
+      const nameNode = obj(stmt['name']);
+      const index = nameNode ? entityRef(nameNode)?.table : undefined;
+      ops.push({
+        ...common,
+        ...ref,
+        type: 'createIndex',
+        ...(index ? { index } : {}),
+        concurrently: stmt['concurrentlyKw'] !== undefined,
+        unique: obj(stmt['indexTypeKw'])?.['name'] === 'UNIQUE',
+        range: statement,
+      });
+      return;
+    }
+    case 'alter_table_stmt': {
+      const ref = entityRef(stmt['table']);
+      if (!ref) return;
+      for (const action of arr(obj(stmt['actions'])?.['items'])) {
+        const a = obj(action);
+        const range = rangeOf(a, base) ?? statement;
+        if (!a) continue;
+        if (a['type'] === 'alter_action_drop_column') {
+          const column = identName(a['column']);
+          if (column !== undefined) ops.push({ ...common, ...ref, type: 'dropColumn', column, range });
+        } else if (a['type'] === 'alter_action_rename_column') {
+          const column = identName(a['oldName']);
+          const newName = identName(a['newName']);
+          if (column !== undefined && newName !== undefined) ops.push({ ...common, ...ref, type: 'renameColumn', column, newName, range });
+        } else if (a['type'] === 'alter_action_add_column') {
+          const def = obj(a['column']);
+          const column = identName(def?.['name']);
+          if (!def || column === undefined) continue;
+          const kinds = constraintTypes(def['constraints']);
+          const dataType = columnType(def['dataType']);
+          ops.push({
+            ...common,
+            ...ref,
+            type: 'addColumn',
+            column,
+            notNull: kinds.includes('constraint_not_null') || kinds.includes('constraint_primary_key'),
+            hasDefault: kinds.includes('constraint_default') || kinds.includes('constraint_generated'),
+            ...(dataType ? { dataType } : {}),
+            range,
+          });
+        }
+      }
+      return;
+    }
+    default:
+      return;
+  }
+}
+
+interface CstError {
+  message: string;
+  /** UTF-16 offset within the chunk. */
+  offset: number;
+}
+
+function parseChunk(chunk: string, base: number, doc: ParsedDocument): CstError | undefined {
+  let program: unknown;
+  try {
+    program = parse(chunk, { dialect: 'sqlite', includeRange: true, filename: 'sql' });
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    let offset = 0;
+    const m = /-->\s*sql:(\d+):(\d+)/.exec(message);
+    if (m) {
+      const line = Number(m[1]);
+      const col = Number(m[2]);
+      let lineStart = 0;
+      for (let l = 1; l < line; l++) {
+        const nl = chunk.indexOf('\n', lineStart);
+        if (nl < 0) break;
+        lineStart = nl + 1;
+      }
+      offset = Math.min(chunk.length, lineStart + col - 1);
+    }
+    const first = message.split('\n')[0] ?? message;
+    return { message: first.replace(/^Syntax Error: Unexpected/, 'syntax error: unexpected'), offset };
+  }
+  const ops: Operation[] = [];
+  const statements: TextRange[] = [];
+  try {
+    for (const s of arr(obj(program)?.['statements'])) handleStatement(s, base, ops, statements);
+  } catch {
+    // A CST shape we did not expect: keep what we have.
+  }
+  doc.operations.push(...ops);
+  doc.statements.push(...statements);
+  return undefined;
+}
+
+/**
+ * Parses SQLite `text` into operations, statements and syntax errors (UTF-16 offsets into `text`).
+ * Never throws.
+ */
+export function parseSqlite(text: string): ParsedDocument {
+  const doc = emptyDocument();
+  if (!parseChunk(text, 0, doc)) return doc;
+  doc.operations.length = 0;
+  doc.statements.length = 0;
+  const pieces = splitSqlStatements(text, 'sqlite');
+  for (let i = 0; i < pieces.length; i++) {
+    const p = pieces[i]!;
+    const chunk = text.slice(p.start, p.end);
+    const err = parseChunk(chunk, p.start, doc);
+    if (!err) continue;
+    let merged = false;
+    if (mayContinueBlock(chunk)) {
+      for (let j = i + 1; j < Math.min(pieces.length, i + 9); j++) {
+        if (!parseChunk(text.slice(p.start, pieces[j]!.end), p.start, doc)) {
+          i = j;
+          merged = true;
+          break;
+        }
+      }
+    }
+    if (!merged) {
+      const range = tokenRangeAt(text, p.start + err.offset, p.start, p.end);
+      doc.syntaxErrors.push({ range, message: err.message });
+      doc.statements.push({ start: p.start + (chunk.length - chunk.trimStart().length), end: p.start + chunk.trimEnd().length });
+    }
+  }
+  doc.statements.sort((a, b) => a.start - b.start);
+  return doc;
+}

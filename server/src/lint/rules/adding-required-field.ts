@@ -1,0 +1,36 @@
+/**
+ * `adding-required-field`: ADD COLUMN … NOT NULL without DEFAULT on an existing table.
+ * PostgreSQL fails with `column "x" of relation "t" contains null values` as soon as the table has a row;
+ * SQLite refuses outright: `Cannot add a NOT NULL column with default value NULL`.
+ * Knex: `t.<type>('x').notNullable()` without `.defaultTo(…)` inside `alterTable`/`table`.
+ * Source: PostgreSQL docs, "ALTER TABLE" — ADD COLUMN (ACCESS EXCLUSIVE); SQLite docs "ALTER TABLE" (ADD COLUMN restrictions);
+ * Squawk `adding-required-field`.
+ */
+import { displayTable } from '../model';
+import type { Rule } from '../model';
+import { at, docsPath } from './util';
+
+export const id = 'adding-required-field';
+
+export const rule: Rule = {
+  meta: {
+    id,
+    defaultSeverity: 'error',
+    title: 'Adding a NOT NULL column without a default',
+    description: 'A NOT NULL column without a DEFAULT has no value for existing rows: PostgreSQL aborts the migration when the table has rows, and SQLite rejects it outright.',
+    help: 'Add the column with a DEFAULT (constant defaults are instant on PostgreSQL 11+), or add it nullable, backfill it in batches, then set NOT NULL (on PostgreSQL via a `CHECK (col IS NOT NULL) NOT VALID` constraint validated separately).',
+    lock: 'ACCESS EXCLUSIVE (ALTER TABLE … ADD COLUMN)',
+    docsPath: docsPath(id),
+  },
+  check(ctx) {
+    const violations = [];
+    for (const op of ctx.doc.operations) {
+      if (op.type !== 'addColumn' || !op.notNull || op.hasDefault || op.tableIsNew) continue;
+      violations.push(at(op, `Adding NOT NULL column "${op.column}" to ${displayTable(op)} without a DEFAULT fails when the table already has rows.`));
+    }
+    return violations;
+  },
+};
+
+/** The rule as `{ meta, check }`, for callers that prefer named exports. */
+export const { meta, check } = rule;

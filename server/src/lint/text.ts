@@ -1,0 +1,116 @@
+/**
+ * Text position helpers shared by the parsers and the CLI.
+ *
+ * Offsets everywhere in the analyzer are UTF-16 code-unit indices (JavaScript string indices).
+ * libpg-query reports UTF-8 byte offsets; {@link byteToUtf16Mapper} converts them.
+ */
+
+/** A half-open range `[start, end)` of UTF-16 code-unit offsets. */
+export interface TextRange {
+  start: number;
+  end: number;
+}
+
+/** Zero-based position: `line` counts line breaks (`\n`, `\r\n`, `\r`), `column` is in UTF-16 code units. */
+export interface LineColumn {
+  line: number;
+  column: number;
+}
+
+/**
+ * Converts a UTF-16 offset into a 0-based line and 0-based UTF-16 column, the way LSP positions count.
+ * `\r\n`, `\n` and `\r` each end a line. Offsets outside the text are clamped to `[0, text.length]`;
+ * an offset between `\r` and `\n` is reported on the line that `\r\n` ends.
+ */
+export function lineColumnAt(text: string, offset: number): LineColumn {
+  const target = Math.max(0, Math.min(Number.isFinite(offset) ? Math.floor(offset) : 0, text.length));
+  let line = 0;
+  let lineStart = 0;
+  for (let i = 0; i < target; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10) {
+      line++;
+      lineStart = i + 1;
+    } else if (c === 13) {
+      if (text.charCodeAt(i + 1) === 10) {
+        if (i + 1 === target) break; // between \r and \n: still on this line
+        i++;
+      }
+      line++;
+      lineStart = i + 1;
+    }
+  }
+  return { line, column: target - lineStart };
+}
+
+/** Number of bytes the UTF-8 encoding of the code point at `text[i]` takes, and how many UTF-16 units it spans. */
+function codePointAt(text: string, i: number): { bytes: number; units: number } {
+  const c = text.charCodeAt(i);
+  if (c < 0x80) return { bytes: 1, units: 1 };
+  if (c < 0x800) return { bytes: 2, units: 1 };
+  if (c >= 0xd800 && c <= 0xdbff) {
+    const d = text.charCodeAt(i + 1);
+    if (d >= 0xdc00 && d <= 0xdfff) return { bytes: 4, units: 2 };
+  }
+  // Other BMP characters, and lone surrogates (encoded as 3 bytes by TextEncoder and Emscripten alike).
+  return { bytes: 3, units: 1 };
+}
+
+/**
+ * Returns a function converting a UTF-8 byte offset into `text` to a UTF-16 offset.
+ * Byte offsets inside a multi-byte character map to that character's start; offsets past the end
+ * map to `text.length`. ASCII-only text maps identically without allocating a table.
+ */
+export function byteToUtf16Mapper(text: string): (byteOffset: number) => number {
+  // eslint-disable-next-line no-control-regex
+  if (/^[\x00-\x7f]*$/.test(text)) {
+    return (b) => Math.max(0, Math.min(b, text.length));
+  }
+  const table: number[] = [];
+  for (let i = 0; i < text.length; ) {
+    const { bytes, units } = codePointAt(text, i);
+    for (let k = 0; k < bytes; k++) table.push(i);
+    i += units;
+  }
+  const total = table.length;
+  return (b) => {
+    if (!(b >= 0)) return 0;
+    if (b >= total) return text.length;
+    return table[Math.floor(b)] ?? text.length;
+  };
+}
+
+/** Number of UTF-8 bytes `text` encodes to (lone surrogates count 3). */
+export function utf8Length(text: string): number {
+  let n = 0;
+  for (let i = 0; i < text.length; ) {
+    const { bytes, units } = codePointAt(text, i);
+    n += bytes;
+    i += units;
+  }
+  return n;
+}
+
+/**
+ * Range of the "token" at `offset` for pointing at a syntax error: a run of word characters,
+ * a quoted string start, or a single non-space character. At or after the end of meaningful text,
+ * the last non-space character run before `offset` is used. Never returns an empty range for non-empty text.
+ */
+export function tokenRangeAt(text: string, offset: number, lower = 0, upper = text.length): TextRange {
+  let pos = Math.max(lower, Math.min(offset, upper));
+  // Skip whitespace forward.
+  while (pos < upper && /\s/.test(text[pos] ?? '')) pos++;
+  if (pos >= upper) {
+    // End of input: point at the last token before it.
+    let end = Math.min(offset, upper);
+    while (end > lower && /\s/.test(text[end - 1] ?? '')) end--;
+    if (end <= lower) return { start: lower, end: Math.min(upper, lower + 1) > lower ? Math.min(upper, lower + 1) : lower };
+    let start = end - 1;
+    while (start > lower && /[\p{L}\p{N}_$]/u.test(text[start - 1] ?? '') && /[\p{L}\p{N}_$]/u.test(text[end - 1] ?? '')) start--;
+    return { start, end };
+  }
+  const m = /^[\p{L}\p{N}_$]+/u.exec(text.slice(pos, Math.min(upper, pos + 200)));
+  if (m) return { start: pos, end: pos + m[0].length };
+  const ch = text.codePointAt(pos) ?? 0;
+  return { start: pos, end: pos + (ch > 0xffff ? 2 : 1) };
+}
