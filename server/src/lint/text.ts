@@ -93,7 +93,7 @@ export function utf8Length(text: string): number {
 
 /**
  * Range of the "token" at `offset` for pointing at a syntax error: a run of word characters,
- * a quoted string start, or a single non-space character. At or after the end of meaningful text,
+ * a quoted string (to its closing quote, else to the end of the line), or a single non-space character. At or after the end of meaningful text,
  * the last non-space character run before `offset` is used. Never returns an empty range for non-empty text.
  */
 export function tokenRangeAt(text: string, offset: number, lower = 0, upper = text.length): TextRange {
@@ -111,6 +111,24 @@ export function tokenRangeAt(text: string, offset: number, lower = 0, upper = te
   }
   const m = /^[\p{L}\p{N}_$]+/u.exec(text.slice(pos, Math.min(upper, pos + 200)));
   if (m) return { start: pos, end: pos + m[0].length };
+  const q = text[pos];
+  if (q === "'" || q === '"' || q === '`') {
+    // A quoted token: up to its closing quote (doubled quotes escape), else to the end of the line.
+    let i = pos + 1;
+    while (i < upper && text[i] !== '\n') {
+      if (text[i] === q) {
+        if (text[i + 1] === q) {
+          i += 2;
+          continue;
+        }
+        return { start: pos, end: i + 1 };
+      }
+      i++;
+    }
+    let end = i;
+    while (end > pos + 1 && /\s/.test(text[end - 1] ?? '')) end--;
+    return { start: pos, end };
+  }
   const ch = text.codePointAt(pos) ?? 0;
   return { start: pos, end: pos + (ch > 0xffff ? 2 : 1) };
 }
