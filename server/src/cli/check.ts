@@ -6,10 +6,10 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { resolveDialect } from '../dialect';
-import { analyze, initAnalyzer } from '../lint';
 import { rangeToCheckPosition } from '../migrations/positions';
 import type { CheckFinding, CheckResult, Dialect } from '../protocol';
 import { EngineError } from '../migrations/errors';
+import { defaultAnalyzer } from '../migrations/upgrade';
 
 /** Extensions `check` picks up inside directories. */
 export const CHECK_EXTENSIONS = ['.sql', '.js', '.ts', '.cjs', '.mjs'];
@@ -61,13 +61,13 @@ export function expandPaths(paths: string[], cwd: string): string[] {
  * @param dialect `auto` resolves per file from the nearest knexfile's text.
  */
 export async function checkFiles(files: string[], cwd: string, dialect: Dialect | 'auto'): Promise<CheckResult> {
-  await initAnalyzer();
+  await defaultAnalyzer.init();
   const findings: CheckFinding[] = [];
   for (const file of files) {
     const abs = path.resolve(cwd, file);
     const text = readFileSync(abs, 'utf8');
     const d = resolveDialect(dialect, abs);
-    for (const f of analyze(text, { fileName: abs, dialect: d })) {
+    for (const f of defaultAnalyzer.analyze(text, { fileName: abs, dialect: d })) {
       findings.push({ file, ruleId: f.ruleId, severity: f.severity, message: f.message, ...rangeToCheckPosition(text, f.start, f.end) });
     }
   }

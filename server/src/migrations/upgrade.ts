@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import type { Knex } from 'knex';
-import { analyze as lintAnalyze, initAnalyzer, type AnalyzeOptions, type Finding } from '../lint';
+import type { AnalyzeOptions, Finding } from '../lint';
 import type { BackupInfo, PendingFinding, StatusResult, UpgradeResult } from '../protocol';
 import { backup } from './backup';
 import type { LoadedProject } from './config';
@@ -21,8 +21,22 @@ export interface Analyzer {
   analyze(text: string, options: AnalyzeOptions): Finding[];
 }
 
-/** The real analyzer of `server/src/lint`. */
-export const defaultAnalyzer: Analyzer = { init: initAnalyzer, analyze: lintAnalyze };
+let lintModule: typeof import('../lint') | undefined;
+
+/**
+ * The real analyzer of `server/src/lint`, loaded on first use (it pulls in the parsers, which
+ * `status`/`validate`/`backup` never need).
+ */
+export const defaultAnalyzer: Analyzer = {
+  async init() {
+    lintModule ??= await import('../lint');
+    await lintModule.initAnalyzer();
+  },
+  analyze(text, options) {
+    if (!lintModule) throw new Error('defaultAnalyzer.init() must be awaited before analyze()');
+    return lintModule.analyze(text, options);
+  },
+};
 
 /** Options of {@link upgrade}. */
 export interface UpgradeOptions extends OperationOptions {
