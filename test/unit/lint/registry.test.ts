@@ -1,0 +1,43 @@
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { getRuleMeta, rules } from '../../../server/src/lint';
+
+const root = path.resolve(__dirname, '../../..');
+
+const EXPECTED: Record<string, 'error' | 'warning'> = {
+  'ban-drop-table': 'error',
+  'ban-drop-column': 'error',
+  'ban-truncate': 'error',
+  'adding-required-field': 'error',
+  'require-concurrent-index-creation': 'warning',
+  'renaming-column': 'warning',
+  'changing-column-type': 'warning',
+  'missing-down': 'warning',
+  'syntax-error': 'error',
+};
+
+describe('rule registry', () => {
+  it('lists every required rule with its default severity', () => {
+    assert.deepEqual(Object.fromEntries(rules.map((r) => [r.id, r.defaultSeverity])), EXPECTED);
+  });
+
+  it('every rule has a title, description, help, docs page with the required sections', () => {
+    for (const meta of rules) {
+      assert.ok(meta.title && meta.description && meta.help, meta.id);
+      assert.equal(meta.docsPath, `docs/rules/${meta.id}.md`);
+      const file = path.join(root, meta.docsPath);
+      assert.ok(existsSync(file), `${file} exists`);
+      const doc = readFileSync(file, 'utf8');
+      assert.match(doc, new RegExp(`^# ${meta.id}`, 'm'), `${meta.id} title`);
+      for (const heading of ['## Why', '## Bad', '## Good', '## Source']) assert.ok(doc.includes(heading), `${meta.id}: ${heading}`);
+    }
+  });
+
+  it('getRuleMeta finds rules by id and returns undefined otherwise', () => {
+    assert.equal(getRuleMeta('ban-drop-table')?.lock, 'ACCESS EXCLUSIVE (DROP TABLE)');
+    assert.deepEqual(getRuleMeta('require-concurrent-index-creation')?.dialects, ['postgresql']);
+    assert.equal(getRuleMeta('nope'), undefined);
+  });
+});

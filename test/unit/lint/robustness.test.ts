@@ -1,0 +1,86 @@
+import assert from 'node:assert/strict';
+import { before, describe, it } from 'node:test';
+import { analyze, initAnalyzer } from '../../../server/src/lint';
+import type { AnalyzeOptions } from '../../../server/src/lint';
+
+before(async () => {
+  await initAnalyzer();
+});
+
+/** Small deterministic PRNG (mulberry32) so failures reproduce. */
+function rng(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const SEEDS = [
+  "DROP TABLE a; ALTER TABLE b DROP COLUMN c, ADD COLUMN d text NOT NULL; CREATE INDEX i ON b(d); TRUNCATE e; -- café ☕\nSELECT $$x$$, 'y', E'\\n';",
+  "CREATE TRIGGER t AFTER INSERT ON a BEGIN UPDATE b SET c = 1; END; ALTER TABLE a RENAME COLUMN x TO y; /* 😀 */",
+  "exports.up = async function (knex) { await knex.schema.alterTable('u', (t) => { t.string('e').notNullable(); t.dropColumn('a'); t.integer('n').alter(); }); await knex.raw('DROP TABLE x; selec'); await knex('t').truncate(); };\nexports.down = () => {};",
+  "export async function up(db: Knex) { await db.schema.createTable('x', t => { t.index('a') }); await db.raw(`CREATE INDEX i ON y(a)`); }",
+];
+const ALPHABET = ['(', ')', ';', "'", '"', '`', '$$', '$', '--', '/*', '*/', '\\', '\n', '\r', ' ', 'é', '😀', '\ud800', '\0', '{', '}', '=>', ',', '.', 'DROP', 'TABLE', 'BEGIN', 'END', '${', '?'];
+
+function mutate(text: string, r: () => number): string {
+  let out = text;
+  const n = 1 + Math.floor(r() * 6);
+  for (let k = 0; k < n; k++) {
+    const pos = Math.floor(r() * (out.length + 1));
+    const op = r();
+    if (op < 0.4) out = out.slice(0, pos) + ALPHABET[Math.floor(r() * ALPHABET.length)]! + out.slice(pos);
+    else if (op < 0.7) out = out.slice(0, pos) + out.slice(pos + 1 + Math.floor(r() * 5));
+    else out = out.slice(0, pos);
+  }
+  return out;
+}
+
+const OPTIONS: AnalyzeOptions[] = [
+  { fileName: 'm.sql', dialect: 'postgresql' },
+  { fileName: 'm.sql', dialect: 'sqlite' },
+  { fileName: 'm.js', dialect: 'postgresql' },
+  { fileName: 'm.ts', dialect: 'sqlite' },
+];
+
+describe('analyze never throws', () => {
+  it('on random and mutated inputs, returning sorted in-range findings', () => {
+    const r = rng(42);
+    let runs = 0;
+    for (let i = 0; i < 150; i++) {
+      const seed = SEEDS[i % SEEDS.length]!;
+      const text =
+        i % 5 === 4
+          ? Array.from({ length: Math.floor(r() * 80) }, () => ALPHABET[Math.floor(r() * ALPHABET.length)]).join('')
+          : mutate(seed, r);
+      for (const options of OPTIONS) {
+        const findings = analyze(text, options);
+        runs++;
+        for (let k = 0; k < findings.length; k++) {
+          const f = findings[k]!;
+          assert.ok(f.start >= 0 && f.start <= f.end && f.end <= text.length, `range in text: ${JSON.stringify(text)}`);
+          if (k > 0) assert.ok(findings[k - 1]!.start <= f.start, 'sorted by start');
+        }
+      }
+    }
+    assert.equal(runs, 600);
+  });
+
+  it('on empty text, unknown extensions and odd options', () => {
+    assert.deepEqual(analyze('', { fileName: 'a.sql' }), []);
+    assert.deepEqual(analyze('DROP TABLE a;', { fileName: 'notes.txt' }), []);
+    assert.deepEqual(analyze('DROP TABLE a;', { fileName: '' }), []);
+    assert.equal(analyze('DROP TABLE a;', { fileName: 'anything', kind: 'sql' }).length, 1);
+    assert.deepEqual(analyze(undefined as unknown as string, { fileName: 'a.sql' }), []);
+    assert.deepEqual(analyze('x'.repeat(10000) + ';'.repeat(2000), { fileName: 'a.sql', dialect: 'postgresql' }).length, 1);
+  });
+
+  it('honours severity overrides and off', () => {
+    const text = 'DROP TABLE a; TRUNCATE b;';
+    const found = analyze(text, { fileName: 'a.sql', rules: { 'ban-drop-table': 'warning', 'ban-truncate': 'off' } });
+    assert.deepEqual(found.map((f) => [f.ruleId, f.severity]), [['ban-drop-table', 'warning']]);
+  });
+});
