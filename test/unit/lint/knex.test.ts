@@ -7,7 +7,7 @@ before(async () => {
   await initAnalyzer();
 });
 
-describe('Knex migrations: export forms', () => {
+void describe('Knex migrations: export forms', () => {
   const body = "  await knex.schema.dropTable('legacy');";
   const forms: [string, string][] = [
     ['exports.up = function', `exports.up = function (knex) {\n${body}\n};\nexports.down = function (knex) { return knex.schema.createTable('legacy', () => {}); };`],
@@ -20,107 +20,107 @@ describe('Knex migrations: export forms', () => {
     ['module.exports.up =', `module.exports.up = (knex) => knex.schema.dropTable('legacy');\nmodule.exports.down = (knex) => knex.schema.createTable('legacy', () => {});`],
   ];
   for (const [name, text] of forms) {
-    it(`finds up in "${name}"`, () => {
+    void it(`finds up in "${name}"`, () => {
       const fileName = name.includes('export ') ? 'm.ts' : 'm.js';
       assert.deepEqual(hits(text, { fileName, dialect: 'postgresql' }), [['ban-drop-table', text.includes("knex.schema.dropTable('legacy')") ? "knex.schema.dropTable('legacy')" : '']]);
     });
   }
 
-  it('uses the first parameter name as the receiver (db, trx) and follows transaction callbacks', () => {
+  void it('uses the first parameter name as the receiver (db, trx) and follows transaction callbacks', () => {
     const text = knexUp("  await db.schema.dropTable('a');\n  await db.transaction(async (tx) => { await tx.schema.dropTable('b'); });\n  await other.schema.dropTable('c');", 'db');
     assert.deepEqual(snippets('ban-drop-table', text, knexPg), ["db.schema.dropTable('a')", "tx.schema.dropTable('b')"]);
   });
 
-  it('tolerates half-typed files', () => {
+  void it('tolerates half-typed files', () => {
     const text = "exports.up = async function (knex) {\n  await knex.schema.dropTable('users');\n  await knex.schema.alterTable('x', (t) => {\n    t.dropColumn(\n";
     assert.deepEqual(snippets('ban-drop-table', text, knexPg), ["knex.schema.dropTable('users')"]);
   });
 });
 
-describe('Knex rules', () => {
-  it('ban-drop-table fires on dropTable and dropTableIfExists, also in chains and withSchema', () => {
+void describe('Knex rules', () => {
+  void it('ban-drop-table fires on dropTable and dropTableIfExists, also in chains and withSchema', () => {
     const text = knexUp("  await knex.schema.dropTableIfExists('sessions').dropTable('tokens');\n  await knex.schema.withSchema('app').dropTable('logs');");
     assert.deepEqual(snippets('ban-drop-table', text, knexPg), ["knex.schema.dropTableIfExists('sessions')", "dropTable('tokens')", "knex.schema.withSchema('app').dropTable('logs')"]);
     assert.match(of('ban-drop-table', text, knexPg)[2]!.message, /"app"\."logs"/);
   });
 
-  it('ban-drop-table does not fire in down, on tables created in up, or on other receivers', () => {
+  void it('ban-drop-table does not fire in down, on tables created in up, or on other receivers', () => {
     const text = `exports.up = async (knex) => {\n  await knex.schema.createTable('tmp', (t) => { t.increments(); });\n  await knex.schema.dropTable('tmp');\n  await notKnex.schema.dropTable('x');\n};\nexports.down = async (knex) => { await knex.schema.dropTable('users'); };`;
     assert.deepEqual(snippets('ban-drop-table', text, knexPg), []);
   });
 
-  it('ban-drop-column fires on dropColumn / dropColumns in alterTable and table', () => {
+  void it('ban-drop-column fires on dropColumn / dropColumns in alterTable and table', () => {
     const text = knexUp("  await knex.schema.alterTable('users', (t) => {\n    t.dropColumn('age');\n  });\n  await knex.schema.table('orders', function (table) { table.dropColumns('a', 'b'); });");
     assert.deepEqual(snippets('ban-drop-column', text, knexPg), ["t.dropColumn('age')", "'a'", "'b'"]);
     assert.equal(of('ban-drop-column', text, knexPg)[0]!.message, 'Dropping column "age" from "users" permanently deletes its data and breaks code that still reads it.');
   });
 
-  it('ban-drop-column does not fire in down or on other builders', () => {
+  void it('ban-drop-column does not fire in down or on other builders', () => {
     const text = `exports.up = async (knex) => { await knex.schema.alterTable('u', (t) => { t.string('age'); other.dropColumn('x'); }); };\nexports.down = async (knex) => { await knex.schema.alterTable('u', (t) => { t.dropColumn('age'); }); };`;
     assert.deepEqual(snippets('ban-drop-column', text, knexPg), []);
   });
 
-  it('ban-truncate fires on knex(table).truncate() and knex.table(table).truncate()', () => {
+  void it('ban-truncate fires on knex(table).truncate() and knex.table(table).truncate()', () => {
     const text = knexUp("  await knex('audit_log').truncate();\n  await knex.table('events').truncate();");
     assert.deepEqual(snippets('ban-truncate', text, knexPg), ["knex('audit_log').truncate()", "knex.table('events').truncate()"]);
   });
 
-  it('ban-truncate does not fire on del() with where, or in down', () => {
+  void it('ban-truncate does not fire on del() with where, or in down', () => {
     const text = `exports.up = async (knex) => { await knex('audit_log').where('id', '<', 10).del(); };\nexports.down = async (knex) => { await knex('audit_log').truncate(); };`;
     assert.deepEqual(snippets('ban-truncate', text, knexPg), []);
   });
 
-  it('adding-required-field fires on notNullable() without defaultTo() in alterTable, in both dialects', () => {
+  void it('adding-required-field fires on notNullable() without defaultTo() in alterTable, in both dialects', () => {
     const text = knexUp("  await knex.schema.alterTable('users', (t) => {\n    t.string('email').notNullable();\n    t.integer('score').unsigned().notNullable().defaultTo(null);\n  });");
     const expected = ["t.string('email').notNullable()", "t.integer('score').unsigned().notNullable().defaultTo(null)"];
     assert.deepEqual(snippets('adding-required-field', text, knexPg), expected);
     assert.deepEqual(snippets('adding-required-field', text, knexLite), expected);
   });
 
-  it('adding-required-field does not fire with defaultTo, nullable, in createTable, or with alter()', () => {
+  void it('adding-required-field does not fire with defaultTo, nullable, in createTable, or with alter()', () => {
     const text = knexUp(
       "  await knex.schema.createTable('fresh', (t) => { t.string('name').notNullable(); });\n  await knex.schema.alterTable('users', (t) => {\n    t.string('email').notNullable().defaultTo('');\n    t.string('nick');\n    t.string('x').notNullable().alter();\n    t.increments('seq');\n  });",
     );
     assert.deepEqual(snippets('adding-required-field', text, knexPg), []);
   });
 
-  it('require-concurrent-index-creation fires on t.index / t.unique in alterTable on PostgreSQL', () => {
+  void it('require-concurrent-index-creation fires on t.index / t.unique in alterTable on PostgreSQL', () => {
     const text = knexUp("  await knex.schema.alterTable('users', (t) => {\n    t.index(['email'], 'users_email_idx');\n    t.unique('ref');\n  });");
     assert.deepEqual(snippets('require-concurrent-index-creation', text, knexPg), ["t.index(['email'], 'users_email_idx')", "t.unique('ref')"]);
     assert.match(of('require-concurrent-index-creation', text, knexPg)[0]!.message, /index "users_email_idx" on "users"/);
   });
 
-  it('require-concurrent-index-creation does not fire for SQLite, in createTable, or on a table created earlier', () => {
+  void it('require-concurrent-index-creation does not fire for SQLite, in createTable, or on a table created earlier', () => {
     const text = knexUp("  await knex.schema.createTable('t', (t) => { t.string('a'); t.index('a'); });\n  await knex.schema.alterTable('t', (t) => { t.index('a'); });");
     assert.deepEqual(snippets('require-concurrent-index-creation', text, knexPg), []);
     const existing = knexUp("  await knex.schema.alterTable('users', (t) => { t.index('email'); });");
     assert.deepEqual(snippets('require-concurrent-index-creation', existing, knexLite), []);
   });
 
-  it('renaming-column fires on renameColumn', () => {
+  void it('renaming-column fires on renameColumn', () => {
     const text = knexUp("  await knex.schema.alterTable('users', (t) => { t.renameColumn('nm', 'name'); });\n  await knex.schema.table('a', (t) => t.renameColumn('b', 'c'));");
     assert.deepEqual(snippets('renaming-column', text, knexPg), ["t.renameColumn('nm', 'name')", "t.renameColumn('b', 'c')"]);
   });
 
-  it('renaming-column does not fire on renameTable or on a new table', () => {
+  void it('renaming-column does not fire on renameTable or on a new table', () => {
     const text = knexUp("  await knex.schema.renameTable('a', 'b');\n  await knex.schema.createTable('n', (t) => { t.string('x'); });\n  await knex.schema.alterTable('n', (t) => { t.renameColumn('x', 'y'); });");
     assert.deepEqual(snippets('renaming-column', text, knexPg), []);
   });
 
-  it('changing-column-type fires on .alter() to a non-string type, and on SQLite for any alter', () => {
+  void it('changing-column-type fires on .alter() to a non-string type, and on SQLite for any alter', () => {
     const text = knexUp("  await knex.schema.alterTable('users', (t) => {\n    t.bigInteger('id').alter();\n    t.string('name', 500).alter();\n  });");
     assert.deepEqual(snippets('changing-column-type', text, knexPg), ["t.bigInteger('id').alter()"]);
     assert.deepEqual(snippets('changing-column-type', text, knexLite), ["t.bigInteger('id').alter()", "t.string('name', 500).alter()"]);
   });
 
-  it('changing-column-type does not fire on widening string columns', () => {
+  void it('changing-column-type does not fire on widening string columns', () => {
     const text = knexUp("  await knex.schema.alterTable('users', (t) => { t.string('bio').alter(); t.text('note').alter(); });");
     assert.deepEqual(snippets('changing-column-type', text, knexPg), []);
   });
 });
 
-describe('missing-down', () => {
-  it('fires on the up name when down is missing', () => {
+void describe('missing-down', () => {
+  void it('fires on the up name when down is missing', () => {
     const text = "exports.up = async function (knex) {\n  await knex.schema.createTable('a', () => {});\n};\n";
     const found = of('missing-down', text, knexPg);
     assert.equal(found.length, 1);
@@ -129,7 +129,7 @@ describe('missing-down', () => {
     assert.equal(found[0]!.severity, 'warning');
   });
 
-  it('fires when down is empty (block, Promise.resolve(), export function)', () => {
+  void it('fires when down is empty (block, Promise.resolve(), export function)', () => {
     for (const down of ['exports.down = async function () {};', 'exports.down = () => Promise.resolve();', 'exports.down = async (knex) => { return; };']) {
       const text = `exports.up = (knex) => knex.schema.createTable('a', () => {});\n${down}`;
       assert.deepEqual(snippets('missing-down', text, knexPg), ['up'], down);
@@ -139,7 +139,7 @@ describe('missing-down', () => {
     assert.match(of('missing-down', ts, { fileName: 'm.ts' })[0]!.message, /empty/);
   });
 
-  it('does not fire when down does something, or on files that are not migrations, or on SQL', () => {
+  void it('does not fire when down does something, or on files that are not migrations, or on SQL', () => {
     const text = "exports.up = (knex) => knex.schema.createTable('a', () => {});\nexports.down = (knex) => knex.schema.dropTable('a');";
     assert.deepEqual(snippets('missing-down', text, knexPg), []);
     assert.deepEqual(snippets('missing-down', "module.exports = { client: 'sqlite3' };", { fileName: 'knexfile.js' }), []);
@@ -149,8 +149,8 @@ describe('missing-down', () => {
   });
 });
 
-describe('knex.raw SQL', () => {
-  it('analyses SQL in raw string literals and maps ranges into the literal, across escapes and non-ASCII', () => {
+void describe('knex.raw SQL', () => {
+  void it('analyses SQL in raw string literals and maps ranges into the literal, across escapes and non-ASCII', () => {
     const text = knexUp("  // café ☕ 😀\n  await knex.raw('DROP TABLE \"légacy\";\\n  ALTER TABLE u DROP COLUMN \\'x\\'');\n  await knex.schema.raw(`TRUNCATE audit_😀;\nCREATE INDEX i ON users (email)`);");
     assert.deepEqual(hits(text, knexPg), [
       ['ban-drop-table', 'DROP TABLE "légacy"'],
@@ -160,17 +160,17 @@ describe('knex.raw SQL', () => {
     ]);
   });
 
-  it('uses the SQLite parser for SQLite projects', () => {
+  void it('uses the SQLite parser for SQLite projects', () => {
     const text = knexUp("  await knex.raw('ALTER TABLE users ADD COLUMN email TEXT NOT NULL');\n  await knex.raw('PRAGMA foreign_keys = OFF');");
     assert.deepEqual(hits(text, knexLite), [['adding-required-field', 'ADD COLUMN email TEXT NOT NULL']]);
   });
 
-  it('skips template literals with substitutions and parses raw SQL with ? bindings without syntax errors', () => {
+  void it('skips template literals with substitutions and parses raw SQL with ? bindings without syntax errors', () => {
     const text = knexUp("  await knex.raw(`DROP TABLE ${name}`);\n  await knex.raw('ALTER TABLE ?? DROP COLUMN ??', ['users', 'age']);\n  await knex.raw('SELECT * FROM t WHERE id = ?', [1]);");
     assert.deepEqual(hits(text, knexPg), [['ban-drop-column', 'DROP COLUMN ??']]);
   });
 
-  it('does not report raw SQL in down', () => {
+  void it('does not report raw SQL in down', () => {
     const text = "exports.up = (knex) => knex.schema.createTable('a', () => {});\nexports.down = (knex) => knex.raw('DROP TABLE a');";
     assert.deepEqual(analyze(text, knexPg), []);
   });

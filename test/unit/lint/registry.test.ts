@@ -18,12 +18,12 @@ const EXPECTED: Record<string, 'error' | 'warning'> = {
   'syntax-error': 'error',
 };
 
-describe('rule registry', () => {
-  it('lists every required rule with its default severity', () => {
+void describe('rule registry', () => {
+  void it('lists every required rule with its default severity', () => {
     assert.deepEqual(Object.fromEntries(rules.map((r) => [r.id, r.defaultSeverity])), EXPECTED);
   });
 
-  it('every rule has a title, description, help, docs page with the required sections', () => {
+  void it('every rule has a title, description, help, docs page with the required sections', () => {
     for (const meta of rules) {
       assert.ok(meta.title && meta.description && meta.help, meta.id);
       assert.equal(meta.docsPath, `docs/rules/${meta.id}.md`);
@@ -35,7 +35,7 @@ describe('rule registry', () => {
     }
   });
 
-  it('getRuleMeta finds rules by id and returns undefined otherwise', () => {
+  void it('getRuleMeta finds rules by id and returns undefined otherwise', () => {
     assert.equal(getRuleMeta('ban-drop-table')?.lock, 'ACCESS EXCLUSIVE (DROP TABLE)');
     assert.deepEqual(getRuleMeta('require-concurrent-index-creation')?.dialects, ['postgresql']);
     assert.equal(getRuleMeta('nope'), undefined);

@@ -46,8 +46,8 @@ const OPTIONS: AnalyzeOptions[] = [
   { fileName: 'm.ts', dialect: 'sqlite' },
 ];
 
-describe('analyze never throws', () => {
-  it('on random and mutated inputs, returning sorted in-range findings', () => {
+void describe('analyze never throws', () => {
+  void it('on random and mutated inputs, returning sorted in-range findings', () => {
     const r = rng(42);
     let runs = 0;
     for (let i = 0; i < 150; i++) {
@@ -69,7 +69,7 @@ describe('analyze never throws', () => {
     assert.equal(runs, 600);
   });
 
-  it('on empty text, unknown extensions and odd options', () => {
+  void it('on empty text, unknown extensions and odd options', () => {
     assert.deepEqual(analyze('', { fileName: 'a.sql' }), []);
     assert.deepEqual(analyze('DROP TABLE a;', { fileName: 'notes.txt' }), []);
     assert.deepEqual(analyze('DROP TABLE a;', { fileName: '' }), []);
@@ -78,7 +78,7 @@ describe('analyze never throws', () => {
     assert.deepEqual(analyze('x'.repeat(10000) + ';'.repeat(2000), { fileName: 'a.sql', dialect: 'postgresql' }).length, 1);
   });
 
-  it('honours severity overrides and off', () => {
+  void it('honours severity overrides and off', () => {
     const text = 'DROP TABLE a; TRUNCATE b;';
     const found = analyze(text, { fileName: 'a.sql', rules: { 'ban-drop-table': 'warning', 'ban-truncate': 'off' } });
     assert.deepEqual(found.map((f) => [f.ruleId, f.severity]), [['ban-drop-table', 'warning']]);

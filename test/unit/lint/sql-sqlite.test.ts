@@ -5,55 +5,55 @@ import { hits, lite, of, snippets } from './helpers';
 
 // The SQLite parser needs no initialization: these tests deliberately do not call initAnalyzer().
 
-describe('SQLite SQL rules', () => {
-  it('ban-drop-table fires on DROP TABLE, one range per table when several', () => {
+void describe('SQLite SQL rules', () => {
+  void it('ban-drop-table fires on DROP TABLE, one range per table when several', () => {
     assert.deepEqual(snippets('ban-drop-table', 'DROP TABLE IF EXISTS "legacy_sessions";', lite), ['DROP TABLE IF EXISTS "legacy_sessions"']);
     assert.deepEqual(snippets('ban-drop-table', 'DROP TABLE main.a;\nDROP TABLE b;', lite), ['DROP TABLE main.a', 'DROP TABLE b']);
     assert.equal(of('ban-drop-table', 'DROP TABLE "legacy_sessions";', lite)[0]!.message, 'DROP TABLE "legacy_sessions" permanently deletes the table and all its rows.');
   });
 
-  it('ban-drop-table does not fire on DROP INDEX/VIEW/TRIGGER, new tables, or down files', () => {
+  void it('ban-drop-table does not fire on DROP INDEX/VIEW/TRIGGER, new tables, or down files', () => {
     assert.deepEqual(snippets('ban-drop-table', 'DROP INDEX i; DROP VIEW v; DROP TRIGGER t;', lite), []);
     assert.deepEqual(snippets('ban-drop-table', 'CREATE TABLE tmp (id INTEGER) STRICT; DROP TABLE tmp;', lite), []);
     assert.deepEqual(snippets('ban-drop-table', 'DROP TABLE users;', { ...lite, fileName: '0002_users.down.sql' }), []);
   });
 
-  it('ban-drop-column fires on DROP COLUMN with the action range', () => {
+  void it('ban-drop-column fires on DROP COLUMN with the action range', () => {
     assert.deepEqual(snippets('ban-drop-column', 'ALTER TABLE users DROP COLUMN age;\nALTER TABLE t DROP "b";', lite), ['DROP COLUMN age', 'DROP "b"']);
   });
 
-  it('ban-drop-column does not fire on other ALTERs', () => {
+  void it('ban-drop-column does not fire on other ALTERs', () => {
     assert.deepEqual(snippets('ban-drop-column', 'ALTER TABLE users RENAME TO members; ALTER TABLE m ADD COLUMN x TEXT;', lite), []);
     assert.deepEqual(snippets('ban-drop-column', 'CREATE TABLE n (a, b); ALTER TABLE n DROP COLUMN b;', lite), []);
   });
 
-  it('adding-required-field fires on ADD COLUMN NOT NULL without DEFAULT', () => {
+  void it('adding-required-field fires on ADD COLUMN NOT NULL without DEFAULT', () => {
     const text = 'ALTER TABLE users ADD COLUMN email TEXT NOT NULL;\nALTER TABLE users ADD score INTEGER CONSTRAINT nn NOT NULL;';
     assert.deepEqual(snippets('adding-required-field', text, lite), ['ADD COLUMN email TEXT NOT NULL', 'ADD score INTEGER CONSTRAINT nn NOT NULL']);
   });
 
-  it('adding-required-field does not fire with a DEFAULT, when nullable, or in CREATE TABLE', () => {
+  void it('adding-required-field does not fire with a DEFAULT, when nullable, or in CREATE TABLE', () => {
     const text = "ALTER TABLE users ADD COLUMN email TEXT NOT NULL DEFAULT '';\nALTER TABLE users ADD COLUMN note TEXT;\nCREATE TABLE x (a TEXT NOT NULL);";
     assert.deepEqual(snippets('adding-required-field', text, lite), []);
   });
 
-  it('renaming-column fires on RENAME COLUMN and not on RENAME TO', () => {
+  void it('renaming-column fires on RENAME COLUMN and not on RENAME TO', () => {
     assert.deepEqual(snippets('renaming-column', 'ALTER TABLE users RENAME COLUMN nm TO name;', lite), ['RENAME COLUMN nm TO name']);
     assert.deepEqual(snippets('renaming-column', 'ALTER TABLE users RENAME nm TO name;', lite), ['RENAME nm TO name']);
     assert.deepEqual(snippets('renaming-column', 'ALTER TABLE users RENAME TO members;', lite), []);
     assert.deepEqual(snippets('renaming-column', 'CREATE TABLE t (a); ALTER TABLE t RENAME COLUMN a TO b;', lite), []);
   });
 
-  it('require-concurrent-index-creation never fires for SQLite', () => {
+  void it('require-concurrent-index-creation never fires for SQLite', () => {
     assert.deepEqual(snippets('require-concurrent-index-creation', 'CREATE INDEX i ON users (email);\nCREATE UNIQUE INDEX j ON users (a);', lite), []);
   });
 
-  it('TRUNCATE is not SQLite: it is a syntax error, and DELETE does not fire ban-truncate', () => {
+  void it('TRUNCATE is not SQLite: it is a syntax error, and DELETE does not fire ban-truncate', () => {
     assert.deepEqual(snippets('ban-truncate', 'DELETE FROM audit_log;', lite), []);
     assert.deepEqual(hits('TRUNCATE audit_log;', lite), [['syntax-error', 'TRUNCATE']]);
   });
 
-  it('accepts SQLite-specific syntax without errors (PRAGMA, WITHOUT ROWID, STRICT, triggers, upsert)', () => {
+  void it('accepts SQLite-specific syntax without errors (PRAGMA, WITHOUT ROWID, STRICT, triggers, upsert)', () => {
     const text = [
       'PRAGMA foreign_keys = OFF;',
       'CREATE TABLE kv (k TEXT PRIMARY KEY, v BLOB) WITHOUT ROWID;',
@@ -65,8 +65,8 @@ describe('SQLite SQL rules', () => {
   });
 });
 
-describe('SQLite offsets and recovery', () => {
-  it('keeps UTF-16 ranges with non-ASCII text and emoji before the statement', () => {
+void describe('SQLite offsets and recovery', () => {
+  void it('keeps UTF-16 ranges with non-ASCII text and emoji before the statement', () => {
     const text = '-- café ☕ 😀\nDROP TABLE "légacy_😀";\nALTER TABLE "ü" DROP COLUMN "ß";';
     assert.deepEqual(hits(text, lite), [
       ['ban-drop-table', 'DROP TABLE "légacy_😀"'],
@@ -74,7 +74,7 @@ describe('SQLite offsets and recovery', () => {
     ]);
   });
 
-  it('a syntax error in statement 2 of 3 still reports findings in statements 1 and 3', () => {
+  void it('a syntax error in statement 2 of 3 still reports findings in statements 1 and 3', () => {
     const text = '-- ☕\nDROP TABLE a;\nALTER TABLE b ADD COLUMN c TEXT NOT NUL;\nALTER TABLE d DROP COLUMN e;';
     const found = hits(text, lite);
     assert.deepEqual(found.map((f) => f[0]), ['ban-drop-table', 'syntax-error', 'ban-drop-column']);
@@ -85,7 +85,7 @@ describe('SQLite offsets and recovery', () => {
     assert.match(err.message, /^Syntax error: unexpected/);
   });
 
-  it('recovery keeps trigger bodies together', () => {
+  void it('recovery keeps trigger bodies together', () => {
     const text = 'selec 1;\nCREATE TRIGGER tr AFTER INSERT ON kv BEGIN UPDATE s SET id = 1; DELETE FROM s; END;\nDROP TABLE z;';
     assert.deepEqual(hits(text, lite), [
       ['syntax-error', 'selec'],
@@ -93,7 +93,7 @@ describe('SQLite offsets and recovery', () => {
     ]);
   });
 
-  it('reports syntax errors with a small range, not the file', () => {
+  void it('reports syntax errors with a small range, not the file', () => {
     const text = 'CREATE TABLE ok (a);\nCREATE TABLE bad (a,);\n';
     const [err] = analyze(text, lite);
     assert.equal(err?.ruleId, 'syntax-error');

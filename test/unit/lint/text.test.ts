@@ -3,8 +3,8 @@ import { describe, it } from 'node:test';
 import { lineColumnAt } from '../../../server/src/lint';
 import { byteToUtf16Mapper, tokenRangeAt, utf8Length } from '../../../server/src/lint/text';
 
-describe('lineColumnAt', () => {
-  it('returns 0-based line and UTF-16 column for \\n, \\r\\n and \\r line breaks', () => {
+void describe('lineColumnAt', () => {
+  void it('returns 0-based line and UTF-16 column for \\n, \\r\\n and \\r line breaks', () => {
     const text = 'ab\ncd\r\nef\rgh';
     assert.deepEqual(lineColumnAt(text, 0), { line: 0, column: 0 });
     assert.deepEqual(lineColumnAt(text, 2), { line: 0, column: 2 });
@@ -14,7 +14,7 @@ describe('lineColumnAt', () => {
     assert.deepEqual(lineColumnAt(text, 12), { line: 3, column: 2 });
   });
 
-  it('counts UTF-16 code units (an emoji is 2) and clamps out-of-range offsets', () => {
+  void it('counts UTF-16 code units (an emoji is 2) and clamps out-of-range offsets', () => {
     const text = '😀x\n☕y';
     assert.deepEqual(lineColumnAt(text, 2), { line: 0, column: 2 });
     assert.deepEqual(lineColumnAt(text, 5), { line: 1, column: 1 });
@@ -24,8 +24,8 @@ describe('lineColumnAt', () => {
   });
 });
 
-describe('byteToUtf16Mapper', () => {
-  it('maps byte offsets of every character to its UTF-16 index', () => {
+void describe('byteToUtf16Mapper', () => {
+  void it('maps byte offsets of every character to its UTF-16 index', () => {
     const text = 'aé☕😀b\u{10348}';
     const map = byteToUtf16Mapper(text);
     let byte = 0;
@@ -39,15 +39,15 @@ describe('byteToUtf16Mapper', () => {
     assert.equal(utf8Length(text), Buffer.byteLength(text));
   });
 
-  it('is the identity for ASCII', () => {
+  void it('is the identity for ASCII', () => {
     const map = byteToUtf16Mapper('select 1');
     assert.equal(map(3), 3);
     assert.equal(map(100), 8);
   });
 });
 
-describe('tokenRangeAt', () => {
-  it('picks a word, a quoted string, or the last token at end of input', () => {
+void describe('tokenRangeAt', () => {
+  void it('picks a word, a quoted string, or the last token at end of input', () => {
     const t = "select fooé 'a''b' x";
     assert.deepEqual(tokenRangeAt(t, 7), { start: 7, end: 11 });
     assert.deepEqual(tokenRangeAt(t, 12), { start: 12, end: 18 });
