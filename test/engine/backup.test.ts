@@ -6,8 +6,8 @@ import { describe, it } from 'node:test';
 import { backup, backupBaseName, EngineError, loadProject, pgDumpInvocation } from '../../server/src/migrations';
 import { sqliteAll, sqliteKnexfile, tempDir, writeFiles } from './helpers';
 
-describe('backup', () => {
-  it('copies the SQLite database with the online backup API into .migration-guard/backups, mode 0600', async () => {
+void describe('backup', () => {
+  void it('copies the SQLite database with the online backup API into .migration-guard/backups, mode 0600', async () => {
     const { dir, cleanup } = tempDir();
     try {
       writeFiles(dir, { 'knexfile.js': sqliteKnexfile(), 'db/.keep': '' });
@@ -33,7 +33,7 @@ describe('backup', () => {
     }
   });
 
-  it('names backups by UTC time and gives pg_dump the password only through PGPASSWORD', () => {
+  void it('names backups by UTC time and gives pg_dump the password only through PGPASSWORD', () => {
     assert.equal(backupBaseName(new Date(Date.UTC(2024, 11, 31, 23, 59, 58))), 'backup_20241231_235958');
     const url = pgDumpInvocation('postgres://app:s3cret@db:5433/main?sslmode=disable', '/x.dump');
     assert.equal(url.env.PGPASSWORD, 's3cret');

@@ -9,8 +9,8 @@ function project(dir: string): void {
   writeFiles(dir, { 'knexfile.js': sqliteKnexfile(), 'db/migrations/001_a.js': createTableMigration('a'), 'db/migrations/002_b.js': createTableMigration('b') });
 }
 
-describe('CLI (spawned: node --import tsx server/src/cli/main.ts)', () => {
-  it('status --json is read-only and prints StatusResult; text mode prints a table', async () => {
+void describe('CLI (spawned: node --import tsx server/src/cli/main.ts)', () => {
+  void it('status --json is read-only and prints StatusResult; text mode prints a table', async () => {
     const { dir, cleanup } = tempDir();
     try {
       project(dir);
@@ -29,7 +29,7 @@ describe('CLI (spawned: node --import tsx server/src/cli/main.ts)', () => {
     }
   });
 
-  it('upgrade without --yes and without a TTY is a usage error (exit 2, ErrorResult)', async () => {
+  void it('upgrade without --yes and without a TTY is a usage error (exit 2, ErrorResult)', async () => {
     const { dir, cleanup } = tempDir();
     try {
       project(dir);
@@ -44,7 +44,7 @@ describe('CLI (spawned: node --import tsx server/src/cli/main.ts)', () => {
     }
   });
 
-  it('a broken knexfile and a bad option exit 2 with an ErrorResult; passwords are masked', async () => {
+  void it('a broken knexfile and a bad option exit 2 with an ErrorResult; passwords are masked', async () => {
     const { dir, cleanup } = tempDir();
     try {
       writeFiles(dir, { 'knexfile.js': `throw new Error('no route to postgres://admin:Sup3rSecret@db/app');` });
@@ -65,7 +65,7 @@ describe('CLI (spawned: node --import tsx server/src/cli/main.ts)', () => {
     }
   });
 
-  it('pg connection failures exit 2 with code connection and a masked target', async () => {
+  void it('pg connection failures exit 2 with code connection and a masked target', async () => {
     const { dir, cleanup } = tempDir();
     try {
       // Port 1 on loopback: nothing listens there.
@@ -80,7 +80,7 @@ describe('CLI (spawned: node --import tsx server/src/cli/main.ts)', () => {
     }
   });
 
-  it('upgrade --yes --json applies; backup --json writes a 0600 copy; validate exits 1 on a missing file', async (t) => {
+  void it('upgrade --yes --json applies; backup --json writes a 0600 copy; validate exits 1 on a missing file', async (t) => {
     const why = await analyzerUnavailable();
     if (why) return t.skip(why);
     const { dir, cleanup } = tempDir();
@@ -111,7 +111,7 @@ describe('CLI (spawned: node --import tsx server/src/cli/main.ts)', () => {
     }
   });
 
-  it('upgrade refuses an unsafe migration (exit 1) and applies it with --allow-unsafe', async (t) => {
+  void it('upgrade refuses an unsafe migration (exit 1) and applies it with --allow-unsafe', async (t) => {
     const why = await analyzerUnavailable();
     if (why) return t.skip(why);
     const { dir, cleanup } = tempDir();
@@ -140,7 +140,7 @@ describe('CLI (spawned: node --import tsx server/src/cli/main.ts)', () => {
     }
   });
 
-  it('check --format json prints 1-based positions and exits 1 on errors; text format; missing path exits 2', async (t) => {
+  void it('check --format json prints 1-based positions and exits 1 on errors; text format; missing path exits 2', async (t) => {
     const why = await analyzerUnavailable();
     if (why) return t.skip(why);
     const { dir, cleanup } = tempDir();

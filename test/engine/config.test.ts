@@ -5,8 +5,8 @@ import { describe, it } from 'node:test';
 import { EngineError, findKnexfile, loadProject } from '../../server/src/migrations';
 import { sqliteKnexfile, tempDir, writeFiles } from './helpers';
 
-describe('config: loadProject', () => {
-  it('finds the knexfile upward from a subfolder and resolves paths against the knexfile folder, not process.cwd()', async () => {
+void describe('config: loadProject', () => {
+  void it('finds the knexfile upward from a subfolder and resolves paths against the knexfile folder, not process.cwd()', async () => {
     const { dir, cleanup } = tempDir();
     try {
       writeFiles(dir, { 'knexfile.js': sqliteKnexfile('./data/app.sqlite3', './db/migrations'), 'src/deep/x.txt': '' });
@@ -28,7 +28,7 @@ describe('config: loadProject', () => {
     }
   });
 
-  it('selects the environment: --env, then NODE_ENV, then development; whole object when not keyed', async () => {
+  void it('selects the environment: --env, then NODE_ENV, then development; whole object when not keyed', async () => {
     const { dir, cleanup } = tempDir();
     try {
       writeFiles(dir, {
@@ -61,7 +61,7 @@ describe('config: loadProject', () => {
     }
   });
 
-  it('honours a default export, an async function export, .mjs knexfiles and --knexfile', async () => {
+  void it('honours a default export, an async function export, .mjs knexfiles and --knexfile', async () => {
     const { dir, cleanup } = tempDir();
     try {
       writeFiles(dir, {
@@ -81,7 +81,7 @@ describe('config: loadProject', () => {
     }
   });
 
-  it('falls back to DATABASE_URL, then to the embedded SQLite default relative to cwd', async () => {
+  void it('falls back to DATABASE_URL, then to the embedded SQLite default relative to cwd', async () => {
     const { dir, cleanup } = tempDir();
     try {
       const url = await loadProject({ cwd: dir, processEnv: { DATABASE_URL: 'postgresql://u:hunter2pw@h/db' } });
@@ -98,7 +98,7 @@ describe('config: loadProject', () => {
     }
   });
 
-  it('reports a broken knexfile as knexfile-load, with secrets masked', async () => {
+  void it('reports a broken knexfile as knexfile-load, with secrets masked', async () => {
     const { dir, cleanup } = tempDir();
     try {
       writeFiles(dir, { 'knexfile.js': `throw new Error('cannot reach postgres://admin:topsecret1@db/app');` });

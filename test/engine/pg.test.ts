@@ -24,7 +24,7 @@ function hasPgDump(): boolean {
   }
 }
 
-describe('PostgreSQL (MG_TEST_PG_URL)', { skip }, () => {
+void describe('PostgreSQL (MG_TEST_PG_URL)', { skip }, () => {
   const dbName = `mg_test_${process.pid}_${Date.now()}`;
   let url = '';
   let admin: pg.Client;
@@ -64,7 +64,7 @@ describe('PostgreSQL (MG_TEST_PG_URL)', { skip }, () => {
     tmp?.cleanup();
   });
 
-  it('status is read-only on a fresh database', async () => {
+  void it('status is read-only on a fresh database', async () => {
     const s = await getStatus(project);
     assert.deepEqual(s.migrations.map((m) => m.state), ['pending', 'pending']);
     assert.equal(s.project.client, 'pg');
@@ -74,7 +74,7 @@ describe('PostgreSQL (MG_TEST_PG_URL)', { skip }, () => {
     assert.deepEqual(await tables(), []);
   });
 
-  it('upgrade applies, records with timestamptz times, validates; pg_dump backup when available', async () => {
+  void it('upgrade applies, records with timestamptz times, validates; pg_dump backup when available', async () => {
     const dump = hasPgDump();
     const r = await upgrade(project, { noBackup: !dump });
     assert.deepEqual(r.applied, ['001_a.js', '002_b.js']);
@@ -94,7 +94,7 @@ describe('PostgreSQL (MG_TEST_PG_URL)', { skip }, () => {
     assert.deepEqual(await tables(), ['a', 'b', 'knex_migrations', 'knex_migrations_lock']);
   });
 
-  it('a failing migration rolls the whole batch back and frees the lock', async () => {
+  void it('a failing migration rolls the whole batch back and frees the lock', async () => {
     writeFiles(tmp.dir, {
       'migrations/003_c.js': createTableMigration('c'),
       'migrations/004_boom.js': `exports.up = async (knex) => { await knex.raw('select * from no_such_table'); };\nexports.down = async () => {};\n`,
@@ -112,7 +112,7 @@ describe('PostgreSQL (MG_TEST_PG_URL)', { skip }, () => {
     assert.deepEqual(s.migrations.filter((m) => m.state === 'pending').map((m) => m.name), ['003_c.js', '004_boom.js']);
   });
 
-  it('the CLI reports status --json and validate against PostgreSQL', async () => {
+  void it('the CLI reports status --json and validate against PostgreSQL', async () => {
     const r = await runCli(['status', '--json', '--cwd', tmp.dir]);
     assert.equal(r.code, 0, r.stderr);
     const s = JSON.parse(r.stdout) as StatusResult;

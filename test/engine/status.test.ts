@@ -7,8 +7,8 @@ import { createTableMigration, sqliteAll, sqliteKnexfile, sqliteTables, tempDir,
 
 const noLint = { init: async () => {}, analyze: () => [] };
 
-describe('status (read-only)', () => {
-  it('creates no table in a fresh database file and no file when the database does not exist', async () => {
+void describe('status (read-only)', () => {
+  void it('creates no table in a fresh database file and no file when the database does not exist', async () => {
     const { dir, cleanup } = tempDir();
     try {
       writeFiles(dir, { 'knexfile.js': sqliteKnexfile(), 'db/migrations/001_a.js': createTableMigration('a') });
@@ -32,7 +32,7 @@ describe('status (read-only)', () => {
     }
   });
 
-  it('reports applied (batch, ISO time), pending and missing migrations, in Knex order and extensions', async () => {
+  void it('reports applied (batch, ISO time), pending and missing migrations, in Knex order and extensions', async () => {
     const { dir, cleanup } = tempDir();
     try {
       writeFiles(dir, {
@@ -70,7 +70,7 @@ describe('status (read-only)', () => {
     }
   });
 
-  it('converts stored migration times', () => {
+  void it('converts stored migration times', () => {
     assert.equal(toIsoTime(1704067200000), '2024-01-01T00:00:00.000Z');
     assert.equal(toIsoTime('1704067200000'), '2024-01-01T00:00:00.000Z');
     assert.equal(toIsoTime('2024-01-01 00:00:00'), '2024-01-01T00:00:00.000Z');
@@ -80,8 +80,8 @@ describe('status (read-only)', () => {
   });
 });
 
-describe('validate', () => {
-  it('is valid after an upgrade, then detects a missing file and a held lock', async () => {
+void describe('validate', () => {
+  void it('is valid after an upgrade, then detects a missing file and a held lock', async () => {
     const { dir, cleanup } = tempDir();
     try {
       writeFiles(dir, { 'knexfile.js': sqliteKnexfile(), 'db/migrations/001_a.js': createTableMigration('a'), 'db/migrations/002_b.js': createTableMigration('b') });

@@ -17,8 +17,8 @@ const DROP_TABLE = `exports.up = (knex) => knex.schema.dropTable('a');
 exports.down = (knex) => knex.schema.createTable('a', (t) => { t.increments('id'); });
 `;
 
-describe('upgrade', () => {
-  it('applies pending migrations in one batch, records them, backs up first and validates', async (t) => {
+void describe('upgrade', () => {
+  void it('applies pending migrations in one batch, records them, backs up first and validates', async (t) => {
     const { dir, cleanup } = tempDir();
     try {
       writeFiles(dir, { 'knexfile.js': sqliteKnexfile(), 'db/migrations/001_a.js': createTableMigration('a'), 'db/migrations/002_b.js': createTableMigration('b') });
@@ -56,7 +56,7 @@ describe('upgrade', () => {
     }
   });
 
-  it('a migration throwing mid-batch leaves the database unchanged and the lock free', async (t) => {
+  void it('a migration throwing mid-batch leaves the database unchanged and the lock free', async (t) => {
     const { dir, cleanup } = tempDir();
     try {
       writeFiles(dir, { 'knexfile.js': sqliteKnexfile(), 'db/migrations/001_a.js': createTableMigration('a') });
@@ -94,7 +94,7 @@ exports.down = async () => {};
     }
   });
 
-  it('refuses a missing file (corrupt directory) and a held lock before touching anything', async (t) => {
+  void it('refuses a missing file (corrupt directory) and a held lock before touching anything', async (t) => {
     const { dir, cleanup } = tempDir();
     try {
       writeFiles(dir, { 'knexfile.js': sqliteKnexfile(), 'db/migrations/001_a.js': createTableMigration('a') });
@@ -115,7 +115,7 @@ exports.down = async () => {};
     }
   });
 
-  it('refuses an unsafe pending migration unless allowUnsafe (real analyzer)', async (t) => {
+  void it('refuses an unsafe pending migration unless allowUnsafe (real analyzer)', async (t) => {
     const why = await analyzerUnavailable();
     if (why) return t.skip(why);
     const { dir, cleanup } = tempDir();

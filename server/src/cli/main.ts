@@ -175,7 +175,7 @@ export async function main(argv: string[], ioOverrides: Partial<CliIo> = {}): Pr
         io.stderr(`${formatUpgrade({ ...plan, dryRun: true }).replace(/\n\nDry run: nothing was applied\.$/, '')}\n\n`);
         const answer = await io.ask(`Apply ${plan.pending.length} migration${plan.pending.length === 1 ? '' : 's'} to ${p.info.connection}${flags.backup === false ? ' without a backup' : ''}? [y/N] `);
         if (!/^y(es)?$/i.test(answer.trim())) {
-          throw new EngineError('usage', 'Upgrade cancelled: nothing was applied.');
+          throw new EngineError('cancelled', 'Upgrade cancelled: nothing was applied.');
         }
       }
       const result = await upgrade(p, { ...base, dryRun });

@@ -13,6 +13,7 @@ export type EngineErrorCode =
   | 'corrupt-directory'
   | 'migration-failed'
   | 'backup-failed'
+  | 'cancelled'
   | 'usage';
 
 /** Codes that mean "the setup is wrong" (CLI exit code 2) rather than "the operation failed" (exit 1). */
