@@ -11,6 +11,7 @@ import path from 'node:path';
 import sqlite3 from 'sqlite3';
 import type { BackupInfo, BackupResult } from '../protocol';
 import type { LoadedProject } from './config';
+import { openKnex } from './db';
 import { EngineError, errorMessage } from './errors';
 import { maskText } from './mask';
 import type { OperationOptions } from './status';
@@ -197,6 +198,9 @@ export async function backup(project: LoadedProject, options: BackupOptions = {}
     }
   } else if (project.family === 'postgresql') {
     const exe = options.pgDump ?? process.env.MG_PG_DUMP ?? 'pg_dump';
+    // Probe the connection first, so an unreachable server or a wrong password is a `connection`
+    // error with its hint rather than pg_dump's stderr.
+    await (await openKnex(project, log)).destroy();
     dest = await reserveFile(dir, base, '.dump');
     log('info', `Backing up ${project.info.connection} with ${exe} to ${dest}`);
     const { args, env } = pgDumpInvocation(project.knexConfig.connection, dest);

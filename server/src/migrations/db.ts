@@ -26,8 +26,12 @@ export async function openKnex(project: LoadedProject, log: EngineLog = silentLo
     db = knexFactory({
       ...project.knexConfig,
       log: {
-        warn: (m: unknown) => log('warn', maskText(String(m))),
-        error: (m: unknown) => log('warn', maskText(String(m))),
+        // "Acquire connection error" repeats the failure openKnex reports as a `connection` error.
+        warn: (m: unknown) => {
+          const text = maskText(withoutStack(m));
+          log(text.startsWith('Acquire connection error') ? 'debug' : 'warn', text);
+        },
+        error: (m: unknown) => log('warn', maskText(withoutStack(m))),
         deprecate: (m: unknown) => log('debug', maskText(String(m))),
         debug: (m: unknown) => log('debug', maskText(typeof m === 'string' ? m : JSON.stringify(m))),
       },
@@ -42,6 +46,12 @@ export async function openKnex(project: LoadedProject, log: EngineLog = silentLo
     throw classifySetupError(err, target) ?? new EngineError('connection', `Cannot query ${target}: ${String((err as Error).message ?? err)}`, undefined, { cause: err });
   }
   return db;
+}
+
+/** A logged value as text, without a stack trace (Knex logs some errors with theirs). */
+function withoutStack(m: unknown): string {
+  const text = m instanceof Error ? `${m.name}: ${m.message}` : String(m);
+  return text.replace(/\n\s+at [\s\S]*$/, '');
 }
 
 /** True when the project's database does not exist yet (an SQLite file not yet created). Such a database is never created by read-only views. */
