@@ -53,6 +53,16 @@ function copyDemo(to: string): void {
   });
 }
 
+/** Runs statements on a SQLite file (created when missing). */
+function exec(file: string, sql: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const db = new sqlite3.Database(file, (openError) => {
+      if (openError) return reject(openError);
+      db.exec(sql, (error) => db.close(() => (error ? reject(error) : resolve())));
+    });
+  });
+}
+
 /** SELECT over a SQLite file, read-only. */
 function query<T>(file: string, sql: string): Promise<T[]> {
   return new Promise((resolve, reject) => {
@@ -70,6 +80,7 @@ void test('Migration Guard in VS Code: lint, Revisions view, modal-confirmed upg
   fs.mkdirSync(resultsDir, { recursive: true });
   const runDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mg-e2e-'));
   const workspace = path.join(runDir, 'demo');
+  const database = path.join(workspace, 'dev.sqlite3');
   log(`run folder ${runDir}`);
 
   const server = new CodeServer({ env, runDir });
@@ -116,6 +127,9 @@ void test('Migration Guard in VS Code: lint, Revisions view, modal-confirmed upg
   await t.test('fresh workspace copy and code-server with the packaged extension', async () => {
     try {
       copyDemo(workspace);
+      // The developer's database already exists, with data of its own: the engine backs up an existing
+      // SQLite file before it writes (a file that does not exist yet needs no backup, and gets none).
+      await exec(database, "CREATE TABLE app_notes (note TEXT NOT NULL); INSERT INTO app_notes VALUES ('written before the upgrade');");
       const installed = await server.installExtension(vsix, extensionId);
       log(`installed ${path.basename(installed)} from ${path.relative(root, vsix)}`);
       await server.start();
@@ -153,6 +167,7 @@ void test('Migration Guard in VS Code: lint, Revisions view, modal-confirmed upg
   await step('Revisions view lists the 6 migrations as pending', async (wb) => {
     assert.equal(migrations.length, 6);
     await wb.openViewContainer('Migration Guard', container);
+    await wb.resizeSideBar(560);
     const shown = await wb.waitForTreeRows(container, rows('pending'));
     log(`Revisions: ${shown.map((r) => `${r.label} (${r.description})`).join(', ')}`);
     await wb.screenshot('revisions-pending');
@@ -181,10 +196,16 @@ void test('Migration Guard in VS Code: lint, Revisions view, modal-confirmed upg
     const backupsDir = path.join(workspace, '.migration-guard', 'backups');
     const backups = fs.existsSync(backupsDir) ? fs.readdirSync(backupsDir).filter((f) => /^backup_.*\.sqlite3$/.test(f)) : [];
     assert.equal(backups.length, 1, `one backup_*.sqlite3 in ${backupsDir}, found ${JSON.stringify(backups)}`);
-    assert.ok(toast.includes(backups[0]), `the toast names the backup file ${backups[0]}`);
-    const applied = await query<{ name: string; batch: number }>(path.join(workspace, 'dev.sqlite3'), 'SELECT name, batch FROM knex_migrations ORDER BY id');
+    assert.ok(toast.includes(`Backup: ${backups[0]}`), `the toast names the backup file ${backups[0]}`);
+    // The backup is the database as it was before the upgrade: the existing data, no migration applied.
+    const backup = path.join(backupsDir, backups[0]);
+    assert.deepEqual(await query(backup, 'SELECT note FROM app_notes'), [{ note: 'written before the upgrade' }]);
+    assert.deepEqual(await query(backup, "SELECT name FROM sqlite_master WHERE name IN ('knex_migrations', 'users')"), []);
+    // The database: the six migrations recorded in batch 1, their effect visible, the existing data kept.
+    const applied = await query<{ name: string; batch: number }>(database, 'SELECT name, batch FROM knex_migrations ORDER BY id');
     assert.deepEqual(applied, migrations.map((name) => ({ name, batch: 1 })));
-    const tables = await query<{ name: string }>(path.join(workspace, 'dev.sqlite3'), "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'legacy_sessions'");
-    assert.deepEqual(tables, [], 'legacy_sessions was dropped');
+    const tables = await query<{ name: string }>(database, "SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('users', 'orders', 'legacy_sessions') ORDER BY name");
+    assert.deepEqual(tables.map((t) => t.name), ['orders', 'users'], 'users and orders created, legacy_sessions created and dropped again');
+    assert.deepEqual(await query(database, 'SELECT note FROM app_notes'), [{ note: 'written before the upgrade' }]);
   });
 });

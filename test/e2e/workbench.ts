@@ -21,13 +21,15 @@ export interface Locator {
   allInnerTexts(): Promise<string[]>;
   click(options?: { timeout?: number }): Promise<void>;
   count(): Promise<number>;
+  boundingBox(): Promise<{ x: number; y: number; width: number; height: number } | null>;
 }
 export interface Page {
   goto(url: string, options?: { timeout?: number }): Promise<unknown>;
   locator(selector: string, options?: { hasText?: string | RegExp }): Locator;
   keyboard: { press(key: string): Promise<void>; type(text: string, options?: { delay?: number }): Promise<void> };
+  mouse: { move(x: number, y: number, options?: { steps?: number }): Promise<void>; down(): Promise<void>; up(): Promise<void> };
   screenshot(options: { path: string; fullPage?: boolean }): Promise<Buffer>;
-  waitForFunction<A>(fn: (arg: A) => unknown, arg: A, options?: { timeout?: number; polling?: number | 'raf' }): Promise<unknown>;
+  waitForFunction<A>(fn: string | ((arg: A) => unknown), arg: A, options?: { timeout?: number; polling?: number | 'raf' }): Promise<unknown>;
   evaluate<R, A>(fn: (arg: A) => R, arg: A): Promise<R>;
   on(event: 'console', handler: (message: { type(): string; text(): string }) => void): void;
   on(event: 'pageerror', handler: (error: Error) => void): void;
@@ -51,6 +53,18 @@ interface DomElement {
   querySelectorAll(selector: string): ArrayLike<DomElement>;
 }
 declare const document: { getElementById(id: string): DomElement | null; querySelector(selector: string): DomElement | null };
+
+/**
+ * Runs in the page: label and description of every list row in view container `id`.
+ * No named inner functions: tsx compiles those to `__name(...)` calls that do not exist in the page.
+ */
+function readTreeRows(id: string): TreeRow[] {
+  const container = document.getElementById(`workbench.view.extension.${id}`);
+  return Array.from(container ? container.querySelectorAll('.monaco-list-row') : []).map((row) => ({
+    label: (row.querySelector('.label-name')?.textContent ?? '').replace(/\s+/g, ' ').trim(),
+    description: (row.querySelector('.label-description')?.textContent ?? '').replace(/\s+/g, ' ').trim(),
+  }));
+}
 
 /** Loads playwright-core from `<toolsDir>/node_modules`. */
 export function loadChromium(toolsDir: string): Chromium {
@@ -183,14 +197,29 @@ export class Workbench {
     await this.page.locator(`[id="workbench.view.extension.${containerId}"]`).waitFor({ state: 'visible', timeout: 30_000 });
   }
 
+  /** Drags the sash right of the primary side bar until the side bar is `width` pixels wide (labels and descriptions readable in screenshots). */
+  async resizeSideBar(width: number): Promise<void> {
+    const sideBar = this.page.locator('.part.sidebar');
+    await sideBar.waitFor({ state: 'visible', timeout: 15_000 });
+    const box = await sideBar.boundingBox();
+    if (!box || Math.abs(box.width - width) < 2) return;
+    const y = box.y + box.height / 2;
+    await this.page.mouse.move(box.x + box.width + 1, y);
+    await this.page.mouse.down();
+    await this.page.mouse.move(box.x + width + 1, y, { steps: 8 });
+    await this.page.mouse.up();
+    await this.parkMouse();
+  }
+
+  /** Moves the mouse to the empty lower part of the activity bar, so no hover or tooltip shows in screenshots. */
+  async parkMouse(): Promise<void> {
+    const box = await this.page.locator('.part.activitybar').boundingBox();
+    if (box) await this.page.mouse.move(box.x + box.width / 2, box.y + box.height * 0.6);
+  }
+
   /** The rows of the tree views in view container `containerId`, as rendered now. */
   async treeRows(containerId: string): Promise<TreeRow[]> {
-    return this.page.evaluate((id) => {
-      const container = document.getElementById(`workbench.view.extension.${id}`);
-      const rows = container ? Array.from(container.querySelectorAll('.monaco-list-row')) : [];
-      const text = (el: DomElement | null) => (el?.textContent ?? '').replace(/\s+/g, ' ').trim();
-      return rows.map((row) => ({ label: text(row.querySelector('.label-name')), description: text(row.querySelector('.label-description')) }));
-    }, containerId);
+    return this.page.evaluate(readTreeRows, containerId);
   }
 
   /**
@@ -198,16 +227,12 @@ export class Workbench {
    * On timeout the error shows what was rendered last.
    */
   async waitForTreeRows(containerId: string, expected: TreeRow[], timeout = 60_000): Promise<TreeRow[]> {
+    const want = JSON.stringify(expected.map(({ label, description }) => ({ label, description })));
     try {
       await this.page.waitForFunction(
-        ({ id, want }) => {
-          const container = document.getElementById(`workbench.view.extension.${id}`);
-          const rows = container ? Array.from(container.querySelectorAll('.monaco-list-row')) : [];
-          const text = (el: DomElement | null) => (el?.textContent ?? '').replace(/\s+/g, ' ').trim();
-          const got = rows.map((row) => ({ label: text(row.querySelector('.label-name')), description: text(row.querySelector('.label-description')) }));
-          return got.length === want.length && got.every((r, i) => r.label === want[i].label && r.description === want[i].description);
-        },
-        { id: containerId, want: expected },
+        // An expression, so readTreeRows can run in the page: JSON of the rendered rows equals JSON of the expected ones.
+        `JSON.stringify((${readTreeRows.toString()})(${JSON.stringify(containerId)})) === ${JSON.stringify(want)}`,
+        undefined,
         { timeout, polling: 200 },
       );
     } catch (error) {
@@ -235,6 +260,7 @@ export class Workbench {
     const box = this.page.locator('.monaco-dialog-box');
     await box.locator('.dialog-buttons .monaco-button', { hasText: new RegExp(`^\\s*${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`) }).click({ timeout: 15_000 });
     await box.waitFor({ state: 'hidden', timeout: 15_000 });
+    await this.parkMouse();
   }
 
   /** Waits for a notification toast containing `text` (a string or pattern); resolves its text. */
