@@ -15,7 +15,8 @@ import { byteToUtf16Mapper, tokenRangeAt } from '../text';
 import type { TextRange } from '../text';
 import { emptyDocument } from '../model';
 import type { ColumnType, Operation, ParsedDocument, TableRef } from '../model';
-import { mayContinueBlock, splitSqlStatements } from './sql-split';
+import { recoverStatements, splitSqlStatements } from './sql-split';
+import type { ChunkError } from './sql-split';
 
 let ready = false;
 let loading: Promise<void> | undefined;
@@ -115,7 +116,6 @@ interface ChunkContext {
   chunk: string;
   base: number;
   toUtf16: (b: number) => number;
-  tokens: ScanToken[] | undefined;
   ops: Operation[];
   statements: TextRange[];
 }
@@ -132,23 +132,35 @@ function handleStatement(cx: ChunkContext, raw: Json): void {
   const locB = num(raw['stmt_location']) ?? 0;
   const lenB = num(raw['stmt_len']) ?? 0;
   const endB = lenB > 0 ? locB + lenB : Number.MAX_SAFE_INTEGER;
-  const stmtTokens = cx.tokens?.filter((t) => t.start >= locB && t.end <= endB && !COMMENT_TOKENS.has(t.tokenName) && t.text !== ';');
-  let statement: TextRange;
-  const fromTokens = stmtTokens && tokensRange(cx, stmtTokens);
-  if (fromTokens) statement = fromTokens;
-  else {
-    const s = cx.toUtf16(locB);
-    const e = lenB > 0 ? cx.toUtf16(locB + lenB) : cx.chunk.length;
-    const text = cx.chunk.slice(s, e);
-    const lead = text.length - text.trimStart().length;
-    statement = { start: cx.base + s + lead, end: cx.base + s + text.trimEnd().length };
+  const s16 = cx.toUtf16(locB);
+  const e16 = lenB > 0 ? cx.toUtf16(locB + lenB) : cx.chunk.length;
+  const rawText = cx.chunk.slice(s16, e16);
+  // Tokens of this statement (comments and `;` removed, byte offsets relative to the chunk), scanned only when
+  // needed: scanning is several times slower than parsing.
+  let tokenCache: ScanToken[] | null | undefined;
+  const getTokens = (): ScanToken[] => {
+    if (tokenCache === undefined) {
+      try {
+        tokenCache = scanSync(rawText)
+          .tokens.filter((t) => !COMMENT_TOKENS.has(t.tokenName) && t.text !== ';')
+          .map((t) => ({ ...t, start: t.start + locB, end: t.end + locB }));
+      } catch {
+        tokenCache = null;
+      }
+    }
+    return tokenCache ?? [];
+  };
+  let statement: TextRange | undefined;
+  if (rawText.includes('--') || rawText.includes('/*')) statement = tokensRange(cx, getTokens());
+  if (!statement) {
+    const lead = rawText.length - rawText.trimStart().length;
+    statement = { start: cx.base + s16 + lead, end: cx.base + s16 + rawText.trimEnd().length };
   }
   cx.statements.push(statement);
   const node = unwrap(raw['stmt']);
   if (!node) return;
   const [kind, stmt] = node;
   const base = { statement, origin: 'sql' as const, tableIsNew: false };
-  const toks = stmtTokens ?? [];
   /** The comma-separated segment of `list` containing byte `loc`, as a range; else the statement. */
   const segmentAt = (segments: ScanToken[][], loc: number | undefined): TextRange => {
     if (segments.length < 2 || loc === undefined) return statement;
@@ -183,6 +195,7 @@ function handleStatement(cx: ChunkContext, raw: Json): void {
       if (str(stmt['removeType']) !== 'OBJECT_TABLE') return;
       const objects = arr(stmt['objects']).map((o) => stringItems(obj(obj(o)?.['List'])?.['items']));
       // Tokens after DROP TABLE [IF EXISTS]
+      const toks = objects.length > 1 ? getTokens() : [];
       let i = 2;
       if (toks[i]?.text.toUpperCase() === 'IF') i += 2;
       const segments = splitTopLevel(toks.slice(i)).map((s) => trimKeywords(s, ['CASCADE', 'RESTRICT']));
@@ -197,7 +210,7 @@ function handleStatement(cx: ChunkContext, raw: Json): void {
     }
     case 'TruncateStmt': {
       const rels = arr(stmt['relations']).map((r) => relationRef(obj(r)?.['RangeVar']));
-      const segments = splitTopLevel(toks).map((s) => trimKeywords(s, ['CASCADE', 'RESTRICT', 'IDENTITY', 'RESTART', 'CONTINUE']));
+      const segments = rels.length > 1 ? splitTopLevel(getTokens()).map((s) => trimKeywords(s, ['CASCADE', 'RESTRICT', 'IDENTITY', 'RESTART', 'CONTINUE'])) : [];
       for (const rel of rels) {
         if (!rel) continue;
         const range = rels.length > 1 ? segmentAt(segments, rel.location) : statement;
@@ -239,7 +252,8 @@ function handleStatement(cx: ChunkContext, raw: Json): void {
       const cmds = arr(stmt['cmds']).map((c) => obj(obj(c)?.['AlterTableCmd']));
       // Sub-command ranges: tokens after the table name, split at top-level commas.
       let subRanges: (TextRange | undefined)[] = [];
-      if (rel.location !== undefined) {
+      if (rel.location !== undefined && cmds.some((c) => ['AT_DropColumn', 'AT_AddColumn', 'AT_AlterColumnType'].includes(str(c?.['subtype']) ?? ''))) {
+        const toks = getTokens();
         let i = toks.findIndex((t) => t.start >= rel.location!);
         if (i >= 0) {
           i++;
@@ -306,13 +320,7 @@ function parseChunk(chunk: string, base: number, doc: ParsedDocument): PgError |
   } catch (e) {
     return asPgError(e);
   }
-  let tokens: ScanToken[] | undefined;
-  try {
-    tokens = scanSync(chunk).tokens;
-  } catch {
-    tokens = undefined;
-  }
-  const cx: ChunkContext = { chunk, base, toUtf16: byteToUtf16Mapper(chunk), tokens, ops: doc.operations, statements: doc.statements };
+  const cx: ChunkContext = { chunk, base, toUtf16: byteToUtf16Mapper(chunk), ops: doc.operations, statements: doc.statements };
   for (const raw of arr(result['stmts'])) {
     const r = obj(raw);
     if (r) handleStatement(cx, r);
@@ -320,10 +328,10 @@ function parseChunk(chunk: string, base: number, doc: ParsedDocument): PgError |
   return undefined;
 }
 
-function recordError(text: string, chunkStart: number, chunk: string, err: PgError, doc: ParsedDocument): void {
-  const at = err.cursorPosition !== undefined ? chunkStart + byteToUtf16Mapper(chunk)(err.cursorPosition) : chunkStart;
-  const range = tokenRangeAt(text, at, chunkStart, chunkStart + chunk.length);
-  doc.syntaxErrors.push({ range, message: err.message });
+/** Converts a libpg-query error in a chunk starting at UTF-16 `base` to an absolute {@link ChunkError}. */
+function toChunkError(chunk: string, base: number, err: PgError | undefined): ChunkError | undefined {
+  if (!err) return undefined;
+  return err.cursorPosition !== undefined ? { message: err.message, offset: base + byteToUtf16Mapper(chunk)(err.cursorPosition) } : { message: err.message };
 }
 
 /** Top-level statement pieces (UTF-16 ranges, without `;`), from libpg-query's scanner when it can scan the text. */
@@ -358,30 +366,20 @@ export function parsePostgres(text: string): ParsedDocument {
   if (!ready) return doc;
   const whole = parseChunk(text, 0, doc);
   if (!whole) return doc;
-  // Recovery: parse statement by statement.
+  // Recovery: parse statement by statement (see recoverStatements).
   doc.operations.length = 0;
   doc.statements.length = 0;
-  const pieces = splitPieces(text);
-  for (let i = 0; i < pieces.length; i++) {
-    const p = pieces[i]!;
-    const chunk = text.slice(p.start, p.end);
-    const err = parseChunk(chunk, p.start, doc);
-    if (!err) continue;
-    let merged = false;
-    if (mayContinueBlock(chunk)) {
-      for (let j = i + 1; j < Math.min(pieces.length, i + 9); j++) {
-        if (!parseChunk(text.slice(p.start, pieces[j]!.end), p.start, doc)) {
-          i = j;
-          merged = true;
-          break;
-        }
-      }
-    }
-    if (!merged) {
-      recordError(text, p.start, chunk, err, doc);
-      doc.statements.push({ start: p.start + (chunk.length - chunk.trimStart().length), end: p.start + chunk.trimEnd().length });
-    }
-  }
+  recoverStatements(
+    text,
+    splitPieces(text),
+    (s, e) => toChunkError(text.slice(s, e), s, parseChunk(text.slice(s, e), s, doc)),
+    (piece, err) => {
+      const range = tokenRangeAt(text, err.offset ?? piece.start, piece.start, piece.end);
+      doc.syntaxErrors.push({ range, message: err.message });
+      const chunk = text.slice(piece.start, piece.end);
+      doc.statements.push({ start: piece.start + (chunk.length - chunk.trimStart().length), end: piece.start + chunk.trimEnd().length });
+    },
+  );
   doc.statements.sort((a, b) => a.start - b.start);
   return doc;
 }

@@ -95,3 +95,56 @@ export function splitSqlStatements(sql: string, dialect: Dialect): TextRange[] {
 export function mayContinueBlock(pieceText: string): boolean {
   return /\b(BEGIN|CASE)\b/i.test(pieceText) && !/^\s*BEGIN\s*(TRANSACTION|WORK|DEFERRED|IMMEDIATE|EXCLUSIVE|ISOLATION)?\s*$/i.test(pieceText);
 }
+
+/** A parse failure: message and absolute UTF-16 offset of the error, when the parser gave one. */
+export interface ChunkError {
+  message: string;
+  offset?: number;
+}
+
+/**
+ * Error recovery shared by the SQL parsers. `parseChunk(start, end)` parses `text.slice(start, end)` and,
+ * on success, records its statements itself; on failure it records nothing and returns the error.
+ *
+ * Instead of parsing every piece alone (slow on big files), it parses the rest of the text as one chunk,
+ * finds the piece holding the error, re-parses the pieces before it as one chunk, reports the bad piece
+ * (after trying to merge it with following pieces when it may open a `BEGIN … END` body), and continues after
+ * it. Cost: a few parses per syntax error.
+ */
+export function recoverStatements(
+  text: string,
+  pieces: readonly TextRange[],
+  parseChunk: (start: number, end: number) => ChunkError | undefined,
+  reportError: (piece: TextRange, error: ChunkError) => void,
+): void {
+  const parsePieceAlone = (i: number): number => {
+    const p = pieces[i]!;
+    const err = parseChunk(p.start, p.end);
+    if (!err) return i + 1;
+    if (mayContinueBlock(text.slice(p.start, p.end))) {
+      for (let j = i + 1; j < Math.min(pieces.length, i + 9); j++) {
+        if (!parseChunk(p.start, pieces[j]!.end)) return j + 1;
+      }
+    }
+    reportError(p, err);
+    return i + 1;
+  };
+  let i = 0;
+  while (i < pieces.length) {
+    const last = pieces[pieces.length - 1]!;
+    const err = parseChunk(pieces[i]!.start, last.end);
+    if (!err) return;
+    if (err.offset === undefined) {
+      i = parsePieceAlone(i);
+      continue;
+    }
+    // The bad piece: the last one starting at or before the error.
+    let j = i;
+    while (j + 1 < pieces.length && pieces[j + 1]!.start <= err.offset) j++;
+    if (j > i && parseChunk(pieces[i]!.start, pieces[j - 1]!.end)) {
+      // Unexpected: the prefix does not parse on its own either; go piece by piece.
+      for (let k = i; k < j; ) k = parsePieceAlone(k);
+    }
+    i = parsePieceAlone(j);
+  }
+}

@@ -9,7 +9,7 @@ import { tokenRangeAt } from '../text';
 import type { TextRange } from '../text';
 import { emptyDocument } from '../model';
 import type { ColumnType, Operation, ParsedDocument, TableRef } from '../model';
-import { mayContinueBlock, splitSqlStatements } from './sql-split';
+import { recoverStatements, splitSqlStatements } from './sql-split';
 
 type Json = Record<string, unknown>;
 function obj(v: unknown): Json | undefined {
@@ -211,28 +211,20 @@ export function parseSqlite(text: string): ParsedDocument {
   if (!parseChunk(text, 0, doc)) return doc;
   doc.operations.length = 0;
   doc.statements.length = 0;
-  const pieces = splitSqlStatements(text, 'sqlite');
-  for (let i = 0; i < pieces.length; i++) {
-    const p = pieces[i]!;
-    const chunk = text.slice(p.start, p.end);
-    const err = parseChunk(chunk, p.start, doc);
-    if (!err) continue;
-    let merged = false;
-    if (mayContinueBlock(chunk)) {
-      for (let j = i + 1; j < Math.min(pieces.length, i + 9); j++) {
-        if (!parseChunk(text.slice(p.start, pieces[j]!.end), p.start, doc)) {
-          i = j;
-          merged = true;
-          break;
-        }
-      }
-    }
-    if (!merged) {
-      const range = tokenRangeAt(text, p.start + err.offset, p.start, p.end);
+  recoverStatements(
+    text,
+    splitSqlStatements(text, 'sqlite'),
+    (s, e) => {
+      const err = parseChunk(text.slice(s, e), s, doc);
+      return err && { message: err.message, offset: s + err.offset };
+    },
+    (piece, err) => {
+      const range = tokenRangeAt(text, err.offset ?? piece.start, piece.start, piece.end);
       doc.syntaxErrors.push({ range, message: err.message });
-      doc.statements.push({ start: p.start + (chunk.length - chunk.trimStart().length), end: p.start + chunk.trimEnd().length });
-    }
-  }
+      const chunk = text.slice(piece.start, piece.end);
+      doc.statements.push({ start: piece.start + (chunk.length - chunk.trimStart().length), end: piece.start + chunk.trimEnd().length });
+    },
+  );
   doc.statements.sort((a, b) => a.start - b.start);
   return doc;
 }
