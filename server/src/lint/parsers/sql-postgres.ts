@@ -131,7 +131,6 @@ function tokensRange(cx: ChunkContext, toks: ScanToken[]): TextRange | undefined
 function handleStatement(cx: ChunkContext, raw: Json): void {
   const locB = num(raw['stmt_location']) ?? 0;
   const lenB = num(raw['stmt_len']) ?? 0;
-  const endB = lenB > 0 ? locB + lenB : Number.MAX_SAFE_INTEGER;
   const s16 = cx.toUtf16(locB);
   const e16 = lenB > 0 ? cx.toUtf16(locB + lenB) : cx.chunk.length;
   const rawText = cx.chunk.slice(s16, e16);
