@@ -97,6 +97,26 @@ export function commentPrefix(document: TextDocument): string {
 }
 
 /**
+ * Whether `offset` in JavaScript/TypeScript source lies inside a template literal, judged by counting
+ * unescaped backticks before it outside `//` line comments. Used to write a SQL `--` ignore comment
+ * inside multi-line `knex.raw(\`…\`)` SQL, where a `//` line would break the SQL.
+ */
+export function insideTemplateLiteral(text: string, offset: number): boolean {
+  let inside = false;
+  for (let i = 0; i < offset && i < text.length; i++) {
+    const c = text[i];
+    if (c === '\\') i++;
+    else if (c === '`') inside = !inside;
+    else if (!inside && c === '/' && text[i + 1] === '/') {
+      const eol = text.indexOf('\n', i);
+      if (eol < 0 || eol >= offset) break;
+      i = eol;
+    }
+  }
+  return inside;
+}
+
+/**
  * Code actions for our diagnostics in `range`: "ignore for this statement" (a comment on the line
  * above) and "ignore for this file" (a comment on the first line).
  */
@@ -110,11 +130,12 @@ export function ignoreActions(document: TextDocument, diagnostics: readonly Diag
     const line = diagnostic.range.start.line;
     const lineText = document.getText(Range.create(line, 0, line + 1, 0));
     const indent = /^[ \t]*/.exec(lineText)?.[0] ?? '';
+    const linePrefix = prefix === '//' && insideTemplateLiteral(document.getText(), document.offsetAt(Position.create(line, 0))) ? '--' : prefix;
     actions.push({
       title: `Ignore ${id} for this statement`,
       kind: CodeActionKind.QuickFix,
       diagnostics: [diagnostic],
-      edit: { changes: { [document.uri]: [TextEdit.insert(Position.create(line, 0), `${indent}${prefix} migration-guard-ignore ${id}: reviewed\n`)] } },
+      edit: { changes: { [document.uri]: [TextEdit.insert(Position.create(line, 0), `${indent}${linePrefix} migration-guard-ignore ${id}: reviewed\n`)] } },
     });
     actions.push({
       title: `Ignore ${id} for this file`,
