@@ -137,6 +137,7 @@ export class CodeServer {
   readonly userDataDir: string;
   readonly extensionsDir: string;
   readonly logFile: string;
+  readonly installLogFile: string;
   private readonly configFile: string;
   private readonly childEnv: NodeJS.ProcessEnv;
   private child: ChildProcess | undefined;
@@ -148,6 +149,7 @@ export class CodeServer {
     this.userDataDir = path.join(runDir, 'user-data');
     this.extensionsDir = path.join(runDir, 'extensions');
     this.logFile = path.join(runDir, 'code-server.log');
+    this.installLogFile = path.join(runDir, 'install-extension.log');
     this.configFile = path.join(runDir, 'config.yaml');
     for (const dir of ['user-data/User', 'extensions', 'xdg-config', 'xdg-data', 'tmp']) fs.mkdirSync(path.join(runDir, dir), { recursive: true });
     fs.writeFileSync(path.join(this.userDataDir, 'User', 'settings.json'), JSON.stringify(options.settings ?? quietSettings, null, 2));
@@ -174,7 +176,7 @@ export class CodeServer {
   /** `code-server --install-extension <vsix>`; resolves the installed extension's folder. */
   async installExtension(vsix: string, extensionId: string, timeoutMs = 120_000): Promise<string> {
     fs.writeFileSync(this.configFile, 'auth: none\n');
-    const log = path.join(this.options.runDir, 'install-extension.log');
+    const log = this.installLogFile;
     const out = fs.openSync(log, 'w');
     const child = spawn(this.options.env.node, [...this.baseArgs(), '--install-extension', vsix], {
       env: this.childEnv,

@@ -7,7 +7,7 @@
  * Needs dist/migration-guard.vsix (npm test builds and packages it; run directly, it is packaged here
  * when missing or older than the bundles) and the environment of install-e2e-env.sh.
  * Screenshots: test-results/e2e/NN-name.png; on failure also 99-failure.png and the logs.
- * MG_E2E_KEEP=1 keeps the run folder (workspace copy, user data, logs) for inspection.
+ * MG_E2E_VSIX=<file> tests that .vsix instead. MG_E2E_KEEP=1 keeps the run folder (workspace copy, user data, logs) for inspection.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -29,8 +29,9 @@ const dropMigration = '20240515170000_drop_legacy_sessions.js';
 const started = Date.now();
 const log = (line: string) => console.log(`[e2e ${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s] ${line}`);
 
-/** dist/migration-guard.vsix, packaged first when missing or older than the bundles or the manifest. */
+/** MG_E2E_VSIX as is, else dist/migration-guard.vsix, packaged first when missing or older than the bundles or the manifest. */
 function packagedExtension(): string {
+  if (process.env.MG_E2E_VSIX) return path.resolve(process.env.MG_E2E_VSIX);
   const vsix = path.join(root, 'dist', 'migration-guard.vsix');
   const inputs = ['dist/client.js', 'dist/server.js', 'dist/cli.js', 'package.json'].map((f) => path.join(root, f));
   const missing = inputs.filter((f) => !fs.existsSync(f));
@@ -73,7 +74,7 @@ function query<T>(file: string, sql: string): Promise<T[]> {
   });
 }
 
-void test('Migration Guard in VS Code: lint, Revisions view, modal-confirmed upgrade with backup', { timeout: 300_000 }, async (t: TestContext) => {
+test('Migration Guard in VS Code: lint, Revisions view, modal-confirmed upgrade with backup', { timeout: 300_000 }, async (t: TestContext) => {
   const env = e2eEnvironment();
   const vsix = packagedExtension();
   fs.rmSync(resultsDir, { recursive: true, force: true });
@@ -84,23 +85,28 @@ void test('Migration Guard in VS Code: lint, Revisions view, modal-confirmed upg
   log(`run folder ${runDir}`);
 
   const server = new CodeServer({ env, runDir });
-  let workbench: Workbench | undefined;
-  let failed = false;
+  // Set by the first step; later steps are skipped when it fails, and the after hook copes with it unset.
+  let wb!: Workbench;
+  let failed = false; // a step failed: skip the rest
+  let passed = false; // every step ran and passed (false too when the test timed out)
 
   t.after(async () => {
-    await workbench?.close();
+    if (!passed && !fs.existsSync(path.join(resultsDir, '99-failure.png'))) await wb?.screenshotAs('99-failure.png');
+    await wb?.close();
     await server.stop();
     log('browser closed, code-server process group ended');
     // Logs are complete only once code-server is down.
-    if (failed) {
-      fs.copyFileSync(server.logFile, path.join(resultsDir, 'code-server.log'));
+    if (!passed) {
+      for (const [from, to] of [[server.logFile, 'code-server.log'], [server.installLogFile, 'install-extension.log']]) {
+        if (fs.existsSync(from)) fs.copyFileSync(from, path.join(resultsDir, to));
+      }
       const outputs = server.findLogs('Migration Guard');
       fs.writeFileSync(
         path.join(resultsDir, 'extension-output.log'),
         outputs.length ? outputs.map((f) => `==> ${path.relative(runDir, f)}\n${fs.readFileSync(f, 'utf8')}`).join('\n') : '(no Migration Guard output channel log found)\n',
       );
       for (const f of server.findLogs('exthost.log')) fs.copyFileSync(f, path.join(resultsDir, path.basename(f)));
-      workbench?.saveBrowserErrors(path.join(resultsDir, 'browser-errors.log'));
+      wb?.saveBrowserErrors(path.join(resultsDir, 'browser-errors.log'));
       log(`failure artifacts in ${path.relative(root, resultsDir)}; run folder kept: ${runDir}`);
     } else if (process.env.MG_E2E_KEEP === '1') {
       log(`run folder kept: ${runDir}`);
@@ -110,47 +116,41 @@ void test('Migration Guard in VS Code: lint, Revisions view, modal-confirmed upg
   });
 
   /** One scenario step as a subtest; after a failure the remaining steps are skipped. */
-  const step = async (name: string, body: (wb: Workbench) => Promise<void>) => {
+  const step = async (name: string, body: () => Promise<void>) => {
     if (failed) return t.test(name, { skip: 'an earlier step failed' }, () => {});
     return t.test(name, async () => {
       try {
-        await body(workbench!);
+        await body();
         log(`✓ ${name}`);
       } catch (error) {
         failed = true;
-        await workbench?.screenshotAs('99-failure.png');
+        await wb?.screenshotAs('99-failure.png');
         throw error;
       }
     });
   };
 
-  await t.test('fresh workspace copy and code-server with the packaged extension', async () => {
-    try {
-      copyDemo(workspace);
-      // The developer's database already exists, with data of its own: the engine backs up an existing
-      // SQLite file before it writes (a file that does not exist yet needs no backup, and gets none).
-      await exec(database, "CREATE TABLE app_notes (note TEXT NOT NULL); INSERT INTO app_notes VALUES ('written before the upgrade');");
-      const installed = await server.installExtension(vsix, extensionId);
-      log(`installed ${path.basename(installed)} from ${path.relative(root, vsix)}`);
-      await server.start();
-      log(`code-server healthy at ${server.url}`);
-      workbench = await Workbench.launch({
-        toolsDir: env.tools,
-        chromium: env.chromium,
-        profileDir: path.join(runDir, 'chromium-profile'),
-        screenshotsDir: resultsDir,
-        log,
-      });
-      await workbench.openFolder(server.url, workspace);
-      await workbench.screenshot('workbench');
-    } catch (error) {
-      failed = true;
-      await workbench?.screenshotAs('99-failure.png');
-      throw error;
-    }
+  await step('fresh workspace copy and code-server with the packaged extension', async () => {
+    copyDemo(workspace);
+    // The developer's database already exists, with data of its own: the engine backs up an existing
+    // SQLite file before it writes (a file that does not exist yet needs no backup, and gets none).
+    await exec(database, "CREATE TABLE app_notes (note TEXT NOT NULL); INSERT INTO app_notes VALUES ('written before the upgrade');");
+    const installed = await server.installExtension(vsix, extensionId);
+    log(`installed ${path.basename(installed)} from ${vsix}`);
+    await server.start();
+    log(`code-server healthy at ${server.url}`);
+    wb = await Workbench.launch({
+      toolsDir: env.tools,
+      chromium: env.chromium,
+      profileDir: path.join(runDir, 'chromium-profile'),
+      screenshotsDir: resultsDir,
+      log,
+    });
+    await wb.openFolder(server.url, workspace);
+    await wb.screenshot('workbench');
   });
 
-  await step(`lint: ${dropMigration} gets an error squiggle and a ban-drop-table problem`, async (wb) => {
+  await step(`lint: ${dropMigration} gets an error squiggle and a ban-drop-table problem`, async () => {
     await wb.quickOpen(dropMigration);
     await wb.waitForSquiggle('error');
     await wb.screenshot('squiggle');
@@ -164,7 +164,7 @@ void test('Migration Guard in VS Code: lint, Revisions view, modal-confirmed upg
   const migrations = fs.readdirSync(path.join(demoDir, 'migrations')).filter((f) => f.endsWith('.js')).sort();
   const rows = (description: string): TreeRow[] => migrations.map((label) => ({ label, description }));
 
-  await step('Revisions view lists the 6 migrations as pending', async (wb) => {
+  await step('Revisions view lists the 6 migrations as pending', async () => {
     assert.equal(migrations.length, 6);
     await wb.openViewContainer('Migration Guard', container);
     await wb.resizeSideBar(560);
@@ -173,7 +173,7 @@ void test('Migration Guard in VS Code: lint, Revisions view, modal-confirmed upg
     await wb.screenshot('revisions-pending');
   });
 
-  await step('Upgrade asks in a modal that names the dropped table; "Upgrade Anyway"', async (wb) => {
+  await step('Upgrade asks in a modal that names the dropped table; "Upgrade Anyway"', async () => {
     await wb.runCommand('Migration Guard: Upgrade', async () => void (await wb.screenshot('command-palette')));
     const dialog = await wb.waitForDialog();
     log(`dialog: ${dialog.message} | buttons ${JSON.stringify(dialog.buttons)}\n${dialog.detail}`);
@@ -186,7 +186,7 @@ void test('Migration Guard in VS Code: lint, Revisions view, modal-confirmed upg
     await wb.clickDialogButton('Upgrade Anyway');
   });
 
-  await step('upgrade applies all 6 in batch 1, with a backup, in the view and on disk', async (wb) => {
+  await step('upgrade applies all 6 in batch 1, with a backup, in the view and on disk', async () => {
     const toast = await wb.waitForToast(/Migration Guard: applied 6 migrations \(batch 1\)\. Backup: backup_/);
     log(`toast: ${toast}`);
     await wb.screenshot('upgrade-toast');
@@ -208,4 +208,6 @@ void test('Migration Guard in VS Code: lint, Revisions view, modal-confirmed upg
     assert.deepEqual(tables.map((t) => t.name), ['orders', 'users'], 'users and orders created, legacy_sessions created and dropped again');
     assert.deepEqual(await query(database, 'SELECT note FROM app_notes'), [{ note: 'written before the upgrade' }]);
   });
+
+  passed = !failed;
 });
