@@ -156,8 +156,9 @@ test('Migration Guard in VS Code: lint, Revisions view, modal-confirmed upgrade 
     await wb.screenshot('squiggle');
     const problem = await wb.waitForProblem('ban-drop-table');
     log(`Problems row: ${problem}`);
-    assert.match(problem, /ban-drop-table/);
+    assert.match(problem, /migration-guard\s*\(?ban-drop-table\)?/, 'source migration-guard, code ban-drop-table');
     assert.match(problem, /legacy_sessions/);
+    assert.match(problem, /\[Ln 7, Col 10\]/, 'on the dropTable call in up()');
     await wb.screenshot('problems');
   });
 
