@@ -177,7 +177,7 @@ test('Migration Guard in VS Code: lint, Revisions view, modal-confirmed upgrade 
   await step('Upgrade asks in a modal that names the dropped table; "Upgrade Anyway"', async () => {
     await wb.runCommand('Migration Guard: Upgrade', async () => void (await wb.screenshot('command-palette')));
     const dialog = await wb.waitForDialog();
-    log(`dialog: ${dialog.message} | buttons ${JSON.stringify(dialog.buttons)}\n${dialog.detail}`);
+    log(`dialog: ${dialog.message} | buttons ${JSON.stringify(dialog.buttons)}\n${dialog.detail.replace(/^/gm, '    ')}`);
     await wb.screenshot('upgrade-dialog');
     assert.match(dialog.message, /1 unsafe change in 6 pending migrations/);
     assert.match(dialog.detail, /ban-drop-table/);
