@@ -76,7 +76,7 @@ if (runE2E) {
     process.exit(2);
   }
   step('end-to-end environment (code-server, Node 24, playwright-core)', 'bash', ['test/e2e/install-e2e-env.sh'], { env });
-  step('package the extension (.vsix)', npx('vsce'), ['package', '--no-yarn', '--allow-missing-repository', '-o', 'dist/migration-guard.vsix'], { env });
+  step('package the extension (npm run package)', 'npm', ['run', '--silent', 'package'], { env });
 }
 
 const files = only.length

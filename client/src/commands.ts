@@ -58,7 +58,7 @@ export async function upgradeCommand(ctx: CommandContext): Promise<void> {
     const unsafe = plan.findings.filter((f) => f.severity === 'error');
     const lines = [`Pending (${plan.pending.length}):`, ...plan.pending.map((name) => `  • ${name}`)];
     if (plan.findings.length > 0) lines.push('', `Findings (${plan.findings.length}):`, ...plan.findings.map((f) => `  • ${describeFinding(f)}`));
-    lines.push('', 'A backup is taken before anything is applied.');
+    lines.push('', plan.backupPlanned ? 'A backup is taken before anything is applied.' : 'The database does not exist yet: there is nothing to back up.');
     const action = unsafe.length > 0 ? 'Upgrade Anyway' : 'Upgrade';
     const message =
       unsafe.length > 0

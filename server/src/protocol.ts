@@ -127,6 +127,11 @@ export interface UpgradeResult {
   /** True when findings of error severity stopped the upgrade (no `--allow-unsafe`). */
   refused: boolean;
   dryRun: boolean;
+  /**
+   * Whether a backup is (or, on a dry run, would be) taken before applying: false with `--no-backup`
+   * and for a SQLite database file that does not exist yet (nothing to lose).
+   */
+  backupPlanned: boolean;
   /** Backup taken before applying; null when nothing was applied or on a dry run. */
   backup: BackupInfo | null;
   /** Batch number used; null when nothing was applied. */

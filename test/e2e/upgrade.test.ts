@@ -39,9 +39,8 @@ function packagedExtension(): string {
   const newest = Math.max(...inputs.map((f) => fs.statSync(f).mtimeMs));
   if (!fs.existsSync(vsix) || fs.statSync(vsix).mtimeMs < newest) {
     log('packaging dist/migration-guard.vsix (missing or older than the bundles)');
-    const vsce = path.join(root, 'node_modules', '.bin', 'vsce');
-    const result = spawnSync(vsce, ['package', '--no-yarn', '--allow-missing-repository', '-o', vsix], { cwd: root, encoding: 'utf8' });
-    if (result.status !== 0) throw new Error(`vsce package failed (${result.status ?? result.signal}):\n${result.stdout}\n${result.stderr}`);
+    const result = spawnSync('npm', ['run', '--silent', 'package'], { cwd: root, encoding: 'utf8' });
+    if (result.status !== 0) throw new Error(`npm run package failed (${result.status ?? result.signal}):\n${result.stdout}\n${result.stderr}`);
   }
   return vsix;
 }

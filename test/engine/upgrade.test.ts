@@ -31,6 +31,7 @@ void describe('upgrade', () => {
       assert.equal(first.batch, 1);
       assert.equal(first.refused, false);
       assert.equal(first.backup, null, 'no backup for a database that did not exist');
+      assert.equal(first.backupPlanned, false);
       assert.equal(first.validation?.valid, true);
       const db = project.sqliteFile as string;
       assert.deepEqual(await sqliteTables(db), ['a', 'b', 'knex_migrations', 'knex_migrations_lock', 'sqlite_sequence']);
@@ -38,11 +39,11 @@ void describe('upgrade', () => {
       assert.ok(lines.some((l) => /Applied 2 migration/.test(l)));
 
       const none = await upgrade(project, { ...(analyzer ? { analyzer } : {}) });
-      assert.deepEqual(none, { pending: [], findings: [], refused: false, dryRun: false, backup: null, batch: null, applied: [], validation: null });
+      assert.deepEqual(none, { pending: [], findings: [], refused: false, dryRun: false, backupPlanned: false, backup: null, batch: null, applied: [], validation: null });
 
       writeFiles(dir, { 'db/migrations/003_c.js': createTableMigration('c') });
       const dry = await upgrade(project, { ...(analyzer ? { analyzer } : {}), dryRun: true });
-      assert.deepEqual([dry.pending, dry.applied, dry.backup, dry.dryRun], [['003_c.js'], [], null, true]);
+      assert.deepEqual([dry.pending, dry.applied, dry.backup, dry.dryRun, dry.backupPlanned], [['003_c.js'], [], null, true, true]);
       assert.equal((await getStatus(project)).migrations.find((m) => m.name === '003_c.js')?.state, 'pending', 'a dry run writes nothing');
       assert.equal(existsSync(path.join(dir, '.migration-guard')), false);
 

@@ -105,7 +105,7 @@ function ranWithoutTransaction(project: LoadedProject, file: string | null): boo
  */
 export async function upgrade(project: LoadedProject, options: UpgradeOptions = {}): Promise<UpgradeResult> {
   const log: EngineLog = options.log ?? silentLog;
-  const result: UpgradeResult = { pending: [], findings: [], refused: false, dryRun: options.dryRun === true, backup: null, batch: null, applied: [], validation: null };
+  const result: UpgradeResult = { pending: [], findings: [], refused: false, dryRun: options.dryRun === true, backupPlanned: false, backup: null, batch: null, applied: [], validation: null };
   let db: Knex | null = null;
   const { tableName } = project.migrations;
   // Knex reports the failing file only through its logger: 'migration file "<name>" failed'.
@@ -139,6 +139,8 @@ export async function upgrade(project: LoadedProject, options: UpgradeOptions = 
       log('warn', `Refusing to upgrade: ${errors.length} finding(s) of error severity.`);
       return result;
     }
+    const databaseIsNew = project.family === 'sqlite' && (project.sqliteFile === null || databaseAbsent(project));
+    result.backupPlanned = !options.noBackup && !databaseIsNew;
     if (options.dryRun) return result;
 
     if (status.lock.held) {
@@ -148,7 +150,7 @@ export async function upgrade(project: LoadedProject, options: UpgradeOptions = 
     let backupInfo: BackupInfo | null = null;
     if (options.noBackup) {
       log('warn', 'Skipping the backup (--no-backup).');
-    } else if (project.family === 'sqlite' && (project.sqliteFile === null || databaseAbsent(project))) {
+    } else if (databaseIsNew) {
       log('info', 'No backup needed: the SQLite database does not exist yet.');
     } else if (project.family === 'other') {
       throw new EngineError('usage', `Backup is not yet supported for client '${project.client}', so the upgrade will not run.`, 'Back up the database yourself, then pass --no-backup.');
