@@ -6,7 +6,7 @@ import * as esbuild from 'esbuild';
 const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
 
-const external = ['vscode', 'knex', 'sqlite3', 'pg', 'pg-native', 'libpg-query'];
+const external = ['vscode', 'knex', 'sqlite3', 'pg', 'pg-native', 'libpg-query', 'web-tree-sitter', 'tree-sitter-python'];
 
 /** @type {esbuild.BuildOptions} */
 const common = {
