@@ -28,8 +28,16 @@ export interface OperationBase {
   statement: TextRange;
   /** `down` inside a rollback (`exports.down`, `*.down.sql`); `up` in `exports.up`; undefined otherwise. */
   phase?: Phase;
-  /** Where it came from: plain SQL, SQL inside `knex.raw(...)`, or the Knex schema builder. */
-  origin: 'sql' | 'knex-raw' | 'knex';
+  /**
+   * Where it came from: plain SQL, SQL inside `knex.raw(...)`, the Knex schema builder, an Alembic `op.*` call,
+   * SQL inside Alembic `op.execute(...)`, a node-pg-migrate `pgm.*` call, or SQL inside `pgm.sql(...)`.
+   */
+  origin: 'sql' | 'knex-raw' | 'knex' | 'alembic' | 'alembic-sql' | 'node-pg-migrate' | 'node-pg-migrate-sql';
+  /**
+   * True when the operation runs outside the migration runner's transaction although the rest of the file does
+   * not: inside Alembic's `with op.get_context().autocommit_block():`. CONCURRENTLY is legal there.
+   */
+  outsideTransaction?: boolean;
   /**
    * True when the table was created earlier in the same file (and the same phase), so it holds no rows
    * yet and locks on it hurt nobody. Filled in by {@link annotateOperations}.

@@ -5,8 +5,11 @@ import type { Dialect, Severity } from '../protocol';
 
 export type { Dialect, Severity };
 
-/** What kind of migration source a document is. */
-export type SourceKind = 'sql' | 'knex';
+/**
+ * What kind of migration source a document is: plain SQL, a Knex module, an Alembic revision (`.py`), or a
+ * node-pg-migrate module (JavaScript/TypeScript using `pgm.*`).
+ */
+export type SourceKind = 'sql' | 'knex' | 'alembic' | 'node-pg-migrate';
 
 /**
  * One finding. Offsets are UTF-16 code-unit indices into the analyzed text (JavaScript string
