@@ -38,9 +38,19 @@ export interface CheckResult {
  * State of one migration:
  * - `applied`: recorded in the migrations table and its file exists;
  * - `pending`: its file exists and it is not recorded;
- * - `missing`: recorded as applied, but no file has that name any more.
+ * - `missing`: recorded as applied, but no file has that name any more;
+ * - `edited`: applied, but the file's sha256 differs from the one Migration Guard recorded when it
+ *   applied it (table `migration_guard_checksums`);
+ * - `out-of-order`: pending, but its name sorts before the most recently applied migration (Knex
+ *   will still run it on the next upgrade).
  */
-export type MigrationState = 'applied' | 'pending' | 'missing';
+export type MigrationState = 'applied' | 'pending' | 'missing' | 'edited' | 'out-of-order';
+
+/**
+ * Checksum verdict of one migration: `match` (recorded sha256 equals the file's), `edited` (differs),
+ * `none` (no checksum recorded: applied without Migration Guard, pending, or file missing).
+ */
+export type ChecksumState = 'match' | 'edited' | 'none';
 
 /** One migration in `status --json`. */
 export interface MigrationStatusEntry {
@@ -53,6 +63,8 @@ export interface MigrationStatusEntry {
   appliedAt: string | null;
   /** Absolute path of the migration file; null when the file is missing. */
   file: string | null;
+  /** Checksum verdict (see {@link ChecksumState}); absent in output of older versions. */
+  checksum?: ChecksumState;
 }
 
 /** Where the engine's configuration came from; connection strings are always masked. */
@@ -69,6 +81,17 @@ export interface ProjectInfo {
   migrationDirectories: string[];
   /** Where this configuration came from. */
   source: 'knexfile' | 'DATABASE_URL' | 'embedded-default';
+  /** Version of the `knex` package the engine used (the workspace's own when installed, else the bundled one). */
+  knexVersion?: string;
+  /** Absolute path of that `knex` package's folder. */
+  knexPath?: string;
+  /**
+   * True when write commands need `--confirm <databaseName>`: environment `production`/`prod`, or
+   * `migrationGuard: { protected: true }` in the environment's knex config.
+   */
+  protected?: boolean;
+  /** Database name to type to confirm a write on a protected environment (PostgreSQL database, SQLite file name). */
+  databaseName?: string;
 }
 
 /** `migration-guard status --json` */
@@ -76,6 +99,68 @@ export interface StatusResult {
   project: ProjectInfo;
   migrations: MigrationStatusEntry[];
   lock: { held: boolean };
+  /** Name of the most recently applied migration (highest `id` in the migrations table); null when none. Absent in older versions. */
+  current?: string | null;
+}
+
+/**
+ * `migration-guard downgrade --json`: migrations undone, most recently applied (highest id) first.
+ * Each is undone by Knex's `down({ name })` in its own transaction (unless it opts out).
+ */
+export interface DowngradeResult {
+  /** Migrations that were to be undone, in the order they are undone. */
+  planned: string[];
+  /** Migrations actually undone. */
+  undone: string[];
+  /** Backup taken before undoing; null with `--no-backup`, or when nothing was to be undone. */
+  backup: BackupInfo | null;
+  /** Name of the most recently applied migration afterwards; null when none remains. */
+  current: string | null;
+}
+
+/** `migration-guard mark-applied <name> --json` and `unmark <name> --json` (no migration code runs). */
+export interface MarkResult {
+  name: string;
+  /** What was done to the migrations table. */
+  action: 'marked-applied' | 'unmarked';
+  /** Batch of the inserted row (`mark-applied`) or of the deleted row (`unmark`). */
+  batch: number;
+  /** sha256 recorded for the file (`mark-applied` with the file present); null otherwise. */
+  sha256: string | null;
+}
+
+/** `migration-guard unlock --json` */
+export interface UnlockResult {
+  /** Whether the lock was held before. */
+  wasHeld: boolean;
+  /** Whether this command freed it (false when it was already free). */
+  freed: boolean;
+  /** What was checked to make sure no migration is running, e.g. "LOCK TABLE knex_migrations_lock NOWAIT". */
+  checked: string[];
+}
+
+/** `migration-guard new <name> --json` */
+export interface NewMigrationResult {
+  /** Absolute path of the created file. */
+  file: string;
+  /** File name, as Knex will record it. */
+  name: string;
+}
+
+/** One batch in `history`. */
+export interface HistoryBatch {
+  batch: number;
+  /** Migrations of the batch, most recently applied first. */
+  migrations: Array<{ name: string; appliedAt: string | null; state: MigrationState; checksum?: ChecksumState }>;
+}
+
+/** `migration-guard history --json`: applied migrations by batch, newest first, then pending. */
+export interface HistoryResult {
+  project: ProjectInfo;
+  batches: HistoryBatch[];
+  /** Pending (and out-of-order) migrations in the order an upgrade would run them. */
+  pending: string[];
+  current: string | null;
 }
 
 /** A file written by `backup` (and by a safe upgrade before it applies anything). */
@@ -86,11 +171,124 @@ export interface BackupInfo {
   bytes: number;
   /** Lower-case hex sha256 of the file's bytes. */
   sha256: string;
+  /** Backup name: the file name without extension, `backup_YYYYMMDD_HHMMSS[_label]`. */
+  name?: string;
+  /** Absolute path of its manifest (`<name>.json` beside it). */
+  manifest?: string;
 }
 
 /** `migration-guard backup --json` */
 export interface BackupResult {
   backup: BackupInfo;
+}
+
+/** Why a backup was taken. */
+export type BackupKind = 'manual' | 'pre-upgrade' | 'pre-restore' | 'pre-downgrade';
+
+/**
+ * The manifest written beside every backup as `<name>.json` (mode 0600).
+ * `restore` refuses a backup whose bytes or sha256 differ from it.
+ */
+export interface BackupManifest {
+  /** Manifest format version (1). */
+  format: 1;
+  /** Backup name (file name without extension). */
+  name: string;
+  /** File name of the backup, relative to the manifest's folder. */
+  file: string;
+  /** Lower-case hex sha256 of the backup file. */
+  sha256: string;
+  /** Size of the backup file in bytes. */
+  bytes: number;
+  /** ISO-8601 UTC time the backup was taken. */
+  created: string;
+  /** Sanitised label (letters, digits, `-`), or null. */
+  label: string | null;
+  kind: BackupKind;
+  /** Where the data came from, password masked (a file path or a URL). */
+  source: string;
+  /** Knex client name (`sqlite3`, `pg`, …). */
+  client: string;
+  family: 'sqlite' | 'postgresql';
+  /** `sqlite-backup-api` (a SQLite database file) or `pg_dump-custom` (`pg_dump -Fc` archive). */
+  method: 'sqlite-backup-api' | 'pg_dump-custom';
+  /** Migrations recorded as applied at backup time, in `id` order. */
+  migrations: Array<{ name: string; batch: number }>;
+  /** Versions: `migration-guard`, `knex`, and `sqlite` or `pg_dump` + `server`. */
+  tools: Record<string, string>;
+}
+
+/** One backup in `backups --json`. */
+export interface BackupListEntry {
+  name: string;
+  /** Absolute path of the backup file. */
+  path: string;
+  bytes: number;
+  /** ISO-8601 UTC creation time (manifest; else the file's modification time). */
+  created: string;
+  /** Age in seconds when listed. */
+  ageSeconds: number;
+  label: string | null;
+  kind: BackupKind | null;
+  /** Applied migration names at backup time (from the manifest); null without a manifest. */
+  migrations: string[] | null;
+  manifest: BackupManifest | null;
+  /** Set when the manifest is missing or unreadable (such a backup cannot be restored by Migration Guard). */
+  problem?: string;
+}
+
+/** `migration-guard backups --json`: newest first. */
+export interface BackupListResult {
+  directory: string;
+  backups: BackupListEntry[];
+}
+
+/** `migration-guard prune --keep N --json` */
+export interface PruneResult {
+  kept: string[];
+  /** Backups deleted (file and manifest), oldest last. */
+  deleted: string[];
+}
+
+/** `migration-guard restore <backup> --json` */
+export interface RestoreResult {
+  /** The backup restored (verified against its manifest first). */
+  restored: BackupListEntry;
+  /** Safety backup of the database taken just before restoring; null only when there was no database to save (a SQLite file that did not exist). */
+  safetyBackup: BackupInfo | null;
+  /** How it was restored: `sqlite-backup-api` or `pg_restore`. */
+  method: 'sqlite-backup-api' | 'pg_restore';
+  /** Applied migrations after the restore, in `id` order. */
+  migrations: string[];
+  /** Notes for the user (for example tables created after the backup that pg_restore --clean keeps). */
+  notes: string[];
+}
+
+/**
+ * The SQL a pending migration would run, captured by running it inside one transaction that is rolled
+ * back (`upgrade --dry-run`). `previewable: false` with `reason` when it was not run.
+ */
+export interface MigrationPreview {
+  migration: string;
+  /** Statements in execution order (bindings inlined as `?` placeholders are left as Knex sent them, see `bindings`). */
+  sql: string[];
+  previewable: boolean;
+  /** Why it was not run, or why it failed inside the preview. */
+  reason?: string;
+  /** Set when the migration threw inside the preview: the error message (the transaction was rolled back). */
+  error?: string;
+}
+
+/** A pre-flight observation on the live database, e.g. "DROP TABLE exchange_accounts deletes 12 rows". */
+export interface PreflightFinding {
+  migration: string;
+  /** `drop-table`, `truncate`, `rows-deleted` (rebuild/cascade/delete), `column-exists`. */
+  kind: 'drop-table' | 'truncate' | 'rows-deleted' | 'column-exists';
+  message: string;
+  /** Table concerned. */
+  table?: string;
+  /** Rows that would be deleted, when counted. */
+  rows?: number;
 }
 
 /** One problem `validate` found. */
@@ -140,6 +338,10 @@ export interface UpgradeResult {
   applied: string[];
   /** Validation after the upgrade; null when nothing was applied. */
   validation: ValidateResult | null;
+  /** Dry run: the SQL of each pending migration, captured inside a rolled-back transaction (SQLite and PostgreSQL). */
+  preview?: MigrationPreview[];
+  /** Rows each destructive statement would delete and added columns that already exist, counted on the live database. */
+  preflight?: PreflightFinding[];
 }
 
 /** Printed (with `--json`) instead of a result when a command fails; exit code 1 or 2. */
@@ -171,4 +373,18 @@ export const ExitCode = {
 export const LspMethods = {
   /** Client → server: re-analyze every open document (e.g. after a settings change). */
   reanalyze: 'migrationGuard/reanalyze',
+  /** Client → server: the server's process statistics ({@link ServerStats}), for benchmarks and diagnostics. */
+  serverStats: 'migrationGuard/serverStats',
 } as const;
+
+/** Answer of `migrationGuard/serverStats`: the language server process's memory (bytes, `process.memoryUsage()`) and load. */
+export interface ServerStats {
+  /** Resident set size in bytes. */
+  rss: number;
+  /** V8 heap in use, bytes. */
+  heapUsed: number;
+  /** Documents currently open. */
+  openDocuments: number;
+  /** Analyses run since start. */
+  analyses: number;
+}

@@ -34,7 +34,7 @@ void describe('upgrade', () => {
       assert.equal(first.backupPlanned, false);
       assert.equal(first.validation?.valid, true);
       const db = project.sqliteFile as string;
-      assert.deepEqual(await sqliteTables(db), ['a', 'b', 'knex_migrations', 'knex_migrations_lock', 'sqlite_sequence']);
+      assert.deepEqual(await sqliteTables(db), ['a', 'b', 'knex_migrations', 'knex_migrations_lock', 'migration_guard_checksums', 'sqlite_sequence']);
       assert.deepEqual((await sqliteAll(db, 'select name, batch from knex_migrations order by id')).map((r) => [r.name, r.batch]), [['001_a.js', 1], ['002_b.js', 1]]);
       assert.ok(lines.some((l) => /Applied 2 migration/.test(l)));
 

@@ -9,6 +9,7 @@ import { pathToFileURL } from 'node:url';
 import type { Knex } from 'knex';
 import type { Dialect, ProjectInfo } from '../protocol';
 import { EngineError, errorMessage } from './errors';
+import { databaseNameOf, isProtectedEnvironment } from './guard';
 import { describeConnection, registerSecret } from './mask';
 
 /** Knexfile names searched in each folder, in this order (the knex CLI searches js, mjs, coffee, ts, eg, ls). */
@@ -63,6 +64,10 @@ export interface LoadedProject {
   migrations: MigrationSettings;
   /** Knex configuration with absolute paths, ready for `knex(config)`. Contains secrets: never print it. */
   knexConfig: Knex.Config;
+  /** Write commands need the database name typed to confirm (guard.ts). */
+  protected: boolean;
+  /** Name to type to confirm a write (guard.ts `databaseNameOf`). */
+  databaseName: string;
 }
 
 const SQLITE_CLIENTS = new Set(['sqlite3', 'sqlite', 'better-sqlite3']);
@@ -249,8 +254,11 @@ export async function loadProject(options: LoadProjectOptions): Promise<LoadedPr
     sortDirsSeparately: m.sortDirsSeparately === true,
   };
 
+  const isProtected = isProtectedEnvironment(environment, raw);
+  const databaseName = databaseNameOf(client, connection, sqliteFile);
+  const { migrationGuard: _guardSettings, ...knexSettings } = raw;
   const knexConfig = {
-    ...raw,
+    ...knexSettings,
     client,
     connection,
     migrations: { ...m, directory: dirs },
@@ -265,6 +273,8 @@ export async function loadProject(options: LoadProjectOptions): Promise<LoadedPr
       connection: describeConnection(client, connection),
       migrationDirectories: dirs,
       source,
+      protected: isProtected,
+      databaseName,
     },
     root,
     client,
@@ -273,6 +283,8 @@ export async function loadProject(options: LoadProjectOptions): Promise<LoadedPr
     sqliteFile,
     migrations,
     knexConfig,
+    protected: isProtected,
+    databaseName,
   };
 }
 

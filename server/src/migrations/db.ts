@@ -128,3 +128,38 @@ export async function freeLock(db: Knex, tableName: string, schemaName: string |
   if (!(await tableExists(db, lockTable, schemaName))) return;
   await qualified(db, lockTable, schemaName).update({ is_locked: 0 });
 }
+
+/** `<schema>.<table>` or `<table>`, for raw SQL identifiers (`??`). */
+export function qualifiedName(table: string, schemaName: string | undefined): string {
+  return schemaName ? `${schemaName}.${table}` : table;
+}
+
+/** True for a driver error that means "another session holds a lock": PostgreSQL 55P03 (lock_not_available), SQLite SQLITE_BUSY/SQLITE_LOCKED. */
+export function isLockConflict(err: unknown): boolean {
+  const e = err as { code?: unknown; message?: unknown } | null;
+  const code = typeof e?.code === 'string' ? e.code : '';
+  return code === '55P03' || code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED' || /SQLITE_BUSY|database is locked|could not obtain lock/i.test(String(e?.message ?? ''));
+}
+
+/**
+ * PostgreSQL only: whether another session holds a row lock on Knex's lock row right now (a Knex
+ * migration in progress takes it with `SELECT … FOR UPDATE` and keeps it until its transaction ends).
+ * Probed with `SELECT … FOR UPDATE NOWAIT` in a transaction that is rolled back (PostgreSQL docs,
+ * SELECT "The Locking Clause"). False for other families and when the lock table does not exist.
+ */
+export async function lockRowBusy(db: Knex, project: LoadedProject): Promise<boolean> {
+  if (project.family !== 'postgresql') return false;
+  const { tableName, schemaName } = project.migrations;
+  const lockTable = `${tableName}_lock`;
+  if (!(await tableExists(db, lockTable, schemaName))) return false;
+  const trx = await db.transaction();
+  try {
+    await trx.raw('select is_locked from ?? for update nowait', [qualifiedName(lockTable, schemaName)]);
+    return false;
+  } catch (err) {
+    if (isLockConflict(err)) return true;
+    throw err;
+  } finally {
+    await trx.rollback().catch(() => {});
+  }
+}

@@ -14,6 +14,8 @@ export type EngineErrorCode =
   | 'migration-failed'
   | 'backup-failed'
   | 'cancelled'
+  | 'confirmation-required'
+  | 'unknown-migration'
   | 'usage';
 
 /** Codes that mean "the setup is wrong" (CLI exit code 2) rather than "the operation failed" (exit 1). */

@@ -5,7 +5,9 @@
  */
 export { loadProject, findKnexfile, loadKnexfile, clientFamily, KNEXFILE_NAMES, DEFAULT_LOAD_EXTENSIONS } from './config';
 export type { LoadProjectOptions, LoadedProject, MigrationSettings } from './config';
-export { getStatus, readStatus, mergeStatus } from './status';
+export { getStatus, readStatus, mergeStatus, isPendingState, isAppliedState } from './status';
+export { CHECKSUM_TABLE, sha256File, readChecksums, checksumVerdict } from './checksums';
+export { requireConfirmation, isProtectedEnvironment, databaseNameOf, PROTECTED_ENVIRONMENTS } from './guard';
 export type { OperationOptions } from './status';
 export { validate, runValidation } from './validate';
 export { backup, backupBaseName, backupSqliteFile, hashFile, pgDumpInvocation } from './backup';

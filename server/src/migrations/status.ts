@@ -6,6 +6,7 @@ import type { Knex } from 'knex';
 import type { MigrationStatusEntry, StatusResult } from '../protocol';
 import type { LoadedProject } from './config';
 import { databaseAbsent, openKnex, readLock, readMigrationRows, silentLog, type EngineLog } from './db';
+import { checksumVerdict, readChecksums, sha256File } from './checksums';
 import { listMigrationFiles } from './files';
 
 /** Options shared by engine operations. */
@@ -16,41 +17,80 @@ export interface OperationOptions {
 
 /**
  * Merges recorded rows and files: first every recorded migration in `id` order (`applied`, or
- * `missing` when no file has its name), then every unrecorded file in Knex's run order (`pending`).
+ * `missing` when no file has its name, or `edited` when `checksums` has a recorded sha256 that differs
+ * from `fileHashes`), then every unrecorded file in Knex's run order (`pending`, or `out-of-order`
+ * when it sorts before an applied migration's file in Knex's order).
+ * `checksums`: name → recorded sha256; `fileHashes`: name → sha256 of the file now (only needed for
+ * names that have a recorded checksum).
  */
 export function mergeStatus(
   rows: Array<{ name: string; batch: number; appliedAt: string | null }>,
   files: Array<{ name: string; file: string }>,
+  checksums: ReadonlyMap<string, string> = new Map(),
+  fileHashes: ReadonlyMap<string, string> = new Map(),
 ): MigrationStatusEntry[] {
   const fileByName = new Map(files.map((f) => [f.name, f.file]));
+  const position = new Map(files.map((f, i) => [f.name, i]));
   const seen = new Set<string>();
   const out: MigrationStatusEntry[] = [];
+  let lastAppliedPosition = -1;
   for (const r of rows) {
     if (seen.has(r.name)) continue;
     seen.add(r.name);
     const file = fileByName.get(r.name) ?? null;
-    out.push({ name: r.name, state: file ? 'applied' : 'missing', batch: r.batch, appliedAt: r.appliedAt, file });
+    const checksum = file ? checksumVerdict(checksums.get(r.name), fileHashes.get(r.name)) : 'none';
+    const state = !file ? 'missing' : checksum === 'edited' ? 'edited' : 'applied';
+    if (file) lastAppliedPosition = Math.max(lastAppliedPosition, position.get(r.name) ?? -1);
+    out.push({ name: r.name, state, batch: r.batch, appliedAt: r.appliedAt, file, checksum });
   }
-  for (const f of files) {
+  for (const [i, f] of files.entries()) {
     if (seen.has(f.name)) continue;
     seen.add(f.name);
-    out.push({ name: f.name, state: 'pending', batch: null, appliedAt: null, file: f.file });
+    out.push({ name: f.name, state: i < lastAppliedPosition ? 'out-of-order' : 'pending', batch: null, appliedAt: null, file: f.file, checksum: 'none' });
   }
   return out;
 }
 
-/** Status using an already-open Knex instance (read-only queries only). */
-export async function readStatus(db: Knex | null, project: LoadedProject): Promise<StatusResult> {
-  const { tableName, schemaName } = project.migrations;
-  const files = await listMigrationFiles(project.migrations);
-  if (!db) return { project: project.info, migrations: mergeStatus([], files), lock: { held: false } };
-  const { rows } = await readMigrationRows(db, tableName, schemaName);
-  const held = await readLock(db, tableName, schemaName);
-  return { project: project.info, migrations: mergeStatus(rows, files), lock: { held } };
+/** Whether a state means "not applied yet; the next upgrade runs it" (`pending`, `out-of-order`). */
+export function isPendingState(state: MigrationStatusEntry['state']): boolean {
+  return state === 'pending' || state === 'out-of-order';
+}
+
+/** Whether a state means "recorded in the migrations table" (`applied`, `edited`, `missing`). */
+export function isAppliedState(state: MigrationStatusEntry['state']): boolean {
+  return state === 'applied' || state === 'edited' || state === 'missing';
+}
+
+/** sha256 of the files of recorded migrations that have a checksum (missing files are skipped). */
+async function hashRecorded(files: Array<{ name: string; file: string }>, checksums: ReadonlyMap<string, string>): Promise<Map<string, string>> {
+  const wanted = files.filter((f) => checksums.has(f.name));
+  const hashes = await Promise.all(wanted.map((f) => sha256File(f.file).catch(() => undefined)));
+  const out = new Map<string, string>();
+  wanted.forEach((f, i) => {
+    const h = hashes[i];
+    if (h) out.set(f.name, h);
+  });
+  return out;
 }
 
 /**
- * Status of every migration of the project: applied (with batch and ISO time), pending, missing.
+ * Status using an already-open Knex instance (read-only queries only). `current` is the name of the
+ * row with the highest `id` (the most recently applied, knex#3131), not the last by file name.
+ */
+export async function readStatus(db: Knex | null, project: LoadedProject): Promise<StatusResult> {
+  const { tableName, schemaName } = project.migrations;
+  const files = await listMigrationFiles(project.migrations);
+  if (!db) return { project: project.info, migrations: mergeStatus([], files), lock: { held: false }, current: null };
+  const { rows } = await readMigrationRows(db, tableName, schemaName);
+  const held = await readLock(db, tableName, schemaName);
+  const checksums = await readChecksums(db, schemaName);
+  const hashes = await hashRecorded(files, checksums);
+  return { project: project.info, migrations: mergeStatus(rows, files, checksums, hashes), lock: { held }, current: rows.at(-1)?.name ?? null };
+}
+
+/**
+ * Status of every migration of the project: applied (with batch and ISO time), pending, missing,
+ * edited, out-of-order; checksum verdicts; the current (most recently applied) migration.
  * READ-ONLY: creates no table; an SQLite file that does not exist is not created (everything is
  * pending). Opens and destroys its own Knex instance.
  * @throws EngineError `connection`, `driver-missing`.

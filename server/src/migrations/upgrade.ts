@@ -9,10 +9,12 @@ import type { AnalyzeOptions, Finding } from '../lint';
 import type { BackupInfo, PendingFinding, StatusResult, UpgradeResult } from '../protocol';
 import { backup } from './backup';
 import type { LoadedProject } from './config';
-import { databaseAbsent, freeLock, openKnex, readLock, silentLog, type EngineLog } from './db';
+import { checksumHook, ensureChecksumTable, sha256File } from './checksums';
+import { databaseAbsent, freeLock, isLockConflict, lockRowBusy, openKnex, readLock, silentLog, type EngineLog } from './db';
 import { EngineError, errorMessage, isEngineError } from './errors';
 import { rangeToCheckPosition } from './positions';
-import { readStatus, type OperationOptions } from './status';
+import { requireConfirmation } from './guard';
+import { isAppliedState, isPendingState, readStatus, type OperationOptions } from './status';
 import { runValidation } from './validate';
 
 /** The analyzer the upgrade lints with; default: `initAnalyzer`/`analyze` from `../lint`. */
@@ -50,6 +52,12 @@ export interface UpgradeOptions extends OperationOptions {
   backupDirectory?: string;
   /** Analyzer to lint with; default {@link defaultAnalyzer}. */
   analyzer?: Analyzer;
+  /** Apply only the first N pending migrations (N ≥ 1), in Knex's order. */
+  step?: number;
+  /** Apply the pending migrations up to and including this one (a file name as Knex records it). */
+  to?: string;
+  /** Database name typed to confirm a write on a protected environment (guard.ts). */
+  confirm?: string;
 }
 
 /**
@@ -57,7 +65,7 @@ export interface UpgradeOptions extends OperationOptions {
  * Findings carry the absolute file path and 1-based positions.
  */
 export async function lintPending(status: StatusResult, project: LoadedProject, analyzer: Analyzer = defaultAnalyzer): Promise<PendingFinding[]> {
-  const pending = status.migrations.filter((m) => m.state === 'pending' && m.file);
+  const pending = status.migrations.filter((m) => isPendingState(m.state) && m.file);
   if (pending.length === 0) return [];
   await analyzer.init();
   const out: PendingFinding[] = [];
@@ -99,9 +107,17 @@ function ranWithoutTransaction(project: LoadedProject, file: string | null): boo
  *    say what stayed applied, and frees the lock if Knex left it held.
  * 7. Validates (`validation`). Knex is always destroyed.
  *
+ * Movements: `step` / `to` limit the batch to a prefix of the pending list (`pending` and
+ * `out-of-order` migrations, Knex's order); see {@link applyTargets}. The sha256 of each applied file
+ * is recorded in `migration_guard_checksums` in the migration's own transaction (checksums.ts).
+ * A protected environment (guard.ts) needs `confirm` = database name before anything is written.
+ * When another process holds the lock (or applied everything while this one waited for it), the
+ * error is `lock-held`.
+ *
  * @throws EngineError `connection`, `driver-missing`, `corrupt-directory`, `lock-held`,
  *   `backup-failed`, `migration-failed` (message names the migration and whether the database
- *   was rolled back), `usage` (no backup method for the client without `noBackup`).
+ *   was rolled back), `usage` (no backup method for the client without `noBackup`; bad `step`),
+ *   `unknown-migration` (`to`), `confirmation-required`.
  */
 export async function upgrade(project: LoadedProject, options: UpgradeOptions = {}): Promise<UpgradeResult> {
   const log: EngineLog = options.log ?? silentLog;
@@ -126,13 +142,15 @@ export async function upgrade(project: LoadedProject, options: UpgradeOptions = 
         `Restore the missing file(s) into ${project.migrations.directories.join(', ')} (for example from version control) before upgrading.`,
       );
     }
-    result.pending = status.migrations.filter((m) => m.state === 'pending').map((m) => m.name);
+    const allPending = status.migrations.filter((m) => isPendingState(m.state)).map((m) => m.name);
+    result.pending = selectTargets(allPending, status, options);
     if (result.pending.length === 0) {
       log('info', 'Nothing to migrate: the database is up to date.');
       return result;
     }
+    const targeted = new Set(result.pending);
     log('info', `Linting ${result.pending.length} pending migration(s) (${project.dialect})…`);
-    result.findings = await lintPending(status, project, options.analyzer ?? defaultAnalyzer);
+    result.findings = await lintPending({ ...status, migrations: status.migrations.filter((m) => targeted.has(m.name)) }, project, options.analyzer ?? defaultAnalyzer);
     const errors = result.findings.filter((f) => f.severity === 'error');
     if (errors.length > 0 && !options.allowUnsafe) {
       result.refused = true;
@@ -142,8 +160,9 @@ export async function upgrade(project: LoadedProject, options: UpgradeOptions = 
     const databaseIsNew = project.family === 'sqlite' && (project.sqliteFile === null || databaseAbsent(project));
     result.backupPlanned = !options.noBackup && !databaseIsNew;
     if (options.dryRun) return result;
+    requireConfirmation(project, options.confirm, 'upgrade');
 
-    if (status.lock.held) {
+    if (status.lock.held || (db && (await lockRowBusy(db, project)))) {
       throw new EngineError('lock-held', `The migration lock is held (${tableName}_lock.is_locked = 1): another migration is running, or one crashed.`, "If no migration is running, free it with 'knex migrate:unlock', then retry.");
     }
 
@@ -163,11 +182,14 @@ export async function upgrade(project: LoadedProject, options: UpgradeOptions = 
     if (!db) db = await openKnex(project, capture);
     log('info', `Applying ${result.pending.length} migration(s)…`);
     try {
-      const [batch, names] = (await db.migrate.latest({ directory: project.migrations.directories })) as [number, string[]];
+      const [batch, names] = await applyTargets(db, project, status, result.pending, allPending.length, log);
       result.batch = names.length > 0 ? batch : null;
       result.applied = names;
     } catch (err) {
       throw await explainFailure(err, db, project, status, failedName, backupInfo, log);
+    }
+    if (result.applied.length === 0) {
+      throw new EngineError('lock-held', `Nothing was applied: another migration process held the lock and applied ${result.pending.join(', ')} meanwhile.`, "Run 'migration-guard status' to see the state now.");
     }
     log('info', `Applied ${result.applied.length} migration(s) in batch ${result.batch ?? '-'}.`);
     result.validation = await runValidation(db, project);
@@ -175,6 +197,58 @@ export async function upgrade(project: LoadedProject, options: UpgradeOptions = 
   } finally {
     if (db) await db.destroy();
   }
+}
+
+/**
+ * The pending migrations an upgrade targets: all of them, or up to and including `options.to`, or
+ * the first `options.step`. `to` naming an applied migration targets nothing.
+ * @throws EngineError `usage` (step not a positive integer), `unknown-migration` (`to` is no migration of the project).
+ */
+function selectTargets(allPending: string[], status: StatusResult, options: UpgradeOptions): string[] {
+  let targets = allPending;
+  if (options.to !== undefined) {
+    const idx = allPending.indexOf(options.to);
+    if (idx < 0) {
+      if (status.migrations.some((m) => m.name === options.to)) return [];
+      throw new EngineError('unknown-migration', `No migration named '${options.to}' in ${status.project.migrationDirectories.join(', ')}.`, "Run 'migration-guard status' to see the names.");
+    }
+    targets = allPending.slice(0, idx + 1);
+  }
+  if (options.step !== undefined) {
+    if (!Number.isInteger(options.step) || options.step < 1) throw new EngineError('usage', `--step must be a positive integer (got ${String(options.step)}).`);
+    targets = targets.slice(0, options.step);
+  }
+  return targets;
+}
+
+/**
+ * Applies `targets` (a prefix of the pending list, in Knex's order) in one batch: `migrate.latest()`
+ * when it is every pending migration, else `migrate.to({ name: last })` (Knex ≥ 3.3.0), else, with an
+ * older Knex, `migrate.up({ name })` per migration (one batch each). Creates the checksum table first
+ * and records each checksum with Knex's `afterEach` hook, inside the migration's transaction.
+ */
+async function applyTargets(db: Knex, project: LoadedProject, status: StatusResult, targets: string[], pendingCount: number, log: EngineLog): Promise<[number, string[]]> {
+  const { schemaName, directories } = project.migrations;
+  await ensureChecksumTable(db, schemaName);
+  const hashes = new Map<string, string>();
+  for (const m of status.migrations) {
+    if (m.file && targets.includes(m.name)) hashes.set(m.name, await sha256File(m.file));
+  }
+  const userHook = (project.knexConfig.migrations as { afterEach?: unknown } | undefined)?.afterEach;
+  const config = { directory: directories, afterEach: checksumHook('up', schemaName, hashes, userHook) };
+  const migrator = db.migrate as Knex.Migrator & { to?: (c: object) => Promise<[number, string[]]> };
+  if (targets.length === pendingCount) return (await migrator.latest(config)) as [number, string[]];
+  const last = targets[targets.length - 1] as string;
+  if (typeof migrator.to === 'function') return migrator.to({ ...config, name: last });
+  log('warn', 'This Knex has no migrate.to(): applying one migration per batch with migrate.up().');
+  let batch = 0;
+  const names: string[] = [];
+  for (const name of targets) {
+    const [b, done] = (await migrator.up({ ...config, name })) as [number, string[]];
+    batch = b;
+    names.push(...done);
+  }
+  return [batch, names];
 }
 
 async function explainFailure(
@@ -190,7 +264,7 @@ async function explainFailure(
   if (isEngineError(err)) return err;
   const name = (err as { name?: string }).name;
   const msg = errorMessage(err);
-  if (name === 'MigrationLocked') {
+  if (name === 'MigrationLocked' || isLockConflict(err)) {
     return new EngineError('lock-held', `The migration lock was taken by someone else: ${msg}`, "If no migration is running, free it with 'knex migrate:unlock', then retry.", { cause: err });
   }
   if (/migration directory is corrupt/i.test(msg)) {
@@ -207,8 +281,8 @@ async function explainFailure(
   } catch (e) {
     log('warn', `Could not re-read the migration state after the failure: ${errorMessage(e)}`);
   }
-  const pendingBefore = new Set(before.migrations.filter((m) => m.state === 'pending').map((m) => m.name));
-  const committed = after ? after.migrations.filter((m) => m.state === 'applied' && pendingBefore.has(m.name)).map((m) => m.name) : [];
+  const pendingBefore = new Set(before.migrations.filter((m) => isPendingState(m.state)).map((m) => m.name));
+  const committed = after ? after.migrations.filter((m) => isAppliedState(m.state) && pendingBefore.has(m.name)).map((m) => m.name) : [];
   const failedFile = failedName ? (before.migrations.find((m) => m.name === failedName)?.file ?? null) : null;
   const noTrx = ranWithoutTransaction(project, failedFile);
   const parts = [`Migration ${failedName ?? '(while loading the pending migrations)'} failed: ${msg}.`];
