@@ -8,6 +8,8 @@
 import { annotateOperations, emptyDocument } from './model';
 import type { ParsedDocument, Phase, Rule, RuleContext, RuleMeta } from './model';
 import { parseKnex } from './parsers/knex';
+import { initPythonParser, isPythonParserReady, parseAlembic } from './parsers/alembic';
+import { looksLikeNodePgMigrate, parseNodePgMigrate } from './parsers/node-pg-migrate';
 import { initPostgresParser, isPostgresParserReady, parsePostgres } from './parsers/sql-postgres';
 import { parseSqlite } from './parsers/sql-sqlite';
 import { allRules } from './rules/index';
@@ -22,17 +24,18 @@ export { findSuppressions } from './suppression';
 export type { Suppression } from './suppression';
 
 /**
- * Loads the WASM parser (libpg-query) once. Must be awaited before {@link analyze} is used on PostgreSQL
- * SQL (including SQL in `knex.raw`). Safe to call repeatedly and concurrently; rejects only if the WASM
- * module cannot be loaded (a later call retries).
+ * Loads the WASM parsers once: libpg-query (PostgreSQL) and web-tree-sitter with the Python grammar (Alembic).
+ * Must be awaited before {@link analyze} is used on PostgreSQL SQL (including SQL in `knex.raw`) or on Alembic
+ * revisions. Safe to call repeatedly and concurrently; rejects only if a WASM module cannot be loaded (a later
+ * call retries).
  */
 export async function initAnalyzer(): Promise<void> {
-  await initPostgresParser();
+  await Promise.all([initPostgresParser(), initPythonParser()]);
 }
 
-/** True once {@link initAnalyzer} has completed; before that, PostgreSQL SQL yields no findings. */
+/** True once {@link initAnalyzer} has completed; before that, PostgreSQL SQL and Alembic revisions yield no findings. */
 export function isAnalyzerReady(): boolean {
-  return isPostgresParserReady();
+  return isPostgresParserReady() && isPythonParserReady();
 }
 
 /** Metadata of every rule, in a stable order (the registry). */
@@ -52,8 +55,19 @@ export function getRuleMeta(id: string): RuleMeta | undefined {
 export function inferSourceKind(fileName: string): SourceKind | undefined {
   const f = fileName.toLowerCase();
   if (f.endsWith('.sql')) return 'sql';
+  if (f.endsWith('.py')) return 'alembic';
   if (/\.(c|m)?(j|t)sx?$/.test(f)) return 'knex';
   return undefined;
+}
+
+/**
+ * The source kind of a document: `options.kind` when given, else from the file name ({@link inferSourceKind}),
+ * where a JavaScript/TypeScript file that calls `pgm.*` and exports `up(pgm)` is node-pg-migrate, not Knex.
+ */
+export function detectSourceKind(text: string, options: Pick<AnalyzeOptions, 'fileName' | 'kind'>): SourceKind | undefined {
+  if (options.kind) return options.kind;
+  const kind = inferSourceKind(options.fileName);
+  return kind === 'knex' && looksLikeNodePgMigrate(text) ? 'node-pg-migrate' : kind;
 }
 
 /** `*.down.sql`, `down.sql`, `0001_x_down.sql`: a rollback script. */
@@ -69,7 +83,7 @@ function sqlParser(dialect: Dialect): (sql: string) => ParsedDocument {
 export function parseDocument(text: string, options: AnalyzeOptions): ParsedDocument {
   try {
     const dialect = options.dialect ?? 'postgresql';
-    const kind = options.kind ?? inferSourceKind(options.fileName);
+    const kind = detectSourceKind(text, options);
     let doc: ParsedDocument;
     if (kind === 'sql') {
       doc = sqlParser(dialect)(text);
@@ -79,6 +93,10 @@ export function parseDocument(text: string, options: AnalyzeOptions): ParsedDocu
       }
     } else if (kind === 'knex') {
       doc = parseKnex(text, options.fileName, sqlParser(dialect));
+    } else if (kind === 'node-pg-migrate') {
+      doc = parseNodePgMigrate(text, options.fileName, sqlParser(dialect));
+    } else if (kind === 'alembic') {
+      doc = parseAlembic(text, sqlParser(dialect));
     } else {
       return emptyDocument();
     }
@@ -98,7 +116,7 @@ export function analyze(text: string, options: AnalyzeOptions): Finding[] {
   try {
     if (typeof text !== 'string') return [];
     const dialect = options.dialect ?? 'postgresql';
-    const kind = options.kind ?? inferSourceKind(options.fileName);
+    const kind = detectSourceKind(text, options);
     if (!kind) return [];
     const doc = parseDocument(text, options);
     const ctx: RuleContext = { text, fileName: options.fileName, dialect, kind, doc };

@@ -1,0 +1,572 @@
+/**
+ * Alembic revision files (Python) → {@link ParsedDocument}, with `web-tree-sitter` and the
+ * `tree-sitter-python` WASM grammar (an error-tolerant parser: half-typed files still yield every call).
+ *
+ * Phases: calls inside `def upgrade…()` are `up`, inside `def downgrade…()` are `down`; calls elsewhere are
+ * ignored. `def upgrade()` / `def downgrade()` are exposed as the migration's `up` / `down` exports, and a
+ * `downgrade()` whose body is only `pass`, `...` or a docstring counts as empty (for `missing-down`).
+ *
+ * Recognised calls on `op` (and on `batch_op` in `with op.batch_alter_table('t') as batch_op:`, where the
+ * table argument is omitted):
+ * - `op.create_table('t', sa.Column(…), …)` → createTable (so later rules know the table is new);
+ * - `op.drop_table('t')` → dropTable; `op.drop_column('t', 'c')` → dropColumn;
+ * - `op.alter_column('t', 'c', type_=…, existing_type=…, postgresql_using=…)` → alterColumnType,
+ *   `nullable=False` → setNotNull, `nullable=True` → dropNotNull, `new_column_name='n'` → renameColumn;
+ * - `op.rename_table('a', 'b')` → renameTable;
+ * - `op.add_column('t', sa.Column('c', type, nullable=False, server_default=…))` → addColumn (NOT NULL when
+ *   `nullable=False` or `primary_key=True`; a default when `server_default`, `sa.Identity()` or `sa.Computed()`
+ *   is given; a Python-side `default=` fills no existing rows and does not count);
+ * - `op.create_index('ix', 't', ['c'], unique=…, postgresql_concurrently=True)` → createIndex;
+ *   `op.drop_index('ix', table_name='t', postgresql_concurrently=…)` → dropIndex;
+ * - `op.execute("SQL")`, `op.execute(sa.text("SQL"))`, `op.execute(text("SQL"))`: the SQL is parsed with the
+ *   dialect's SQL parser and every range is mapped back into the Python literal (plain, raw, triple-quoted and
+ *   implicitly concatenated strings). f-strings, byte strings and any other expression are reported as
+ *   uninspectable. SQLAlchemy `:name` bind parameters are read as identifiers.
+ * Calls inside `with op.get_context().autocommit_block():` get {@link OperationBase.outsideTransaction}.
+ *
+ * Python syntax errors are not reported (the user's Python tooling does that); SQL syntax errors inside
+ * `op.execute` strings are. All ranges are UTF-16 offsets (tree-sitter's `startIndex` for a string input).
+ * Source: Alembic docs, "Operation Reference" (alembic.op) and "autocommit_block".
+ */
+import { Language, Parser } from 'web-tree-sitter';
+import type { Node } from 'web-tree-sitter';
+import { emptyDocument } from '../model';
+import type { ColumnType, MigrationExport, Operation, OperationBase, ParsedDocument, Phase, TableRef } from '../model';
+import type { TextRange } from '../text';
+import type { DecodedString } from './js-string';
+import { mapDecodedRange } from './js-string';
+
+/** Parses the SQL of one dialect (provided by the caller). */
+export type SqlParser = (sql: string) => ParsedDocument;
+
+let parser: Parser | undefined;
+let loading: Promise<void> | undefined;
+
+/**
+ * Absolute path of `tree-sitter-python.wasm` (from the `tree-sitter-python` package, resolved from this module,
+ * which works from the esbuild bundle too since the package stays in `node_modules`). Throws if not installed.
+ */
+export function pythonWasmPath(): string {
+  return require.resolve('tree-sitter-python/tree-sitter-python.wasm');
+}
+
+/**
+ * Loads web-tree-sitter and the Python grammar once (about 30–50 ms). Safe to call repeatedly and
+ * concurrently; rejects if a WASM file cannot be loaded (a later call retries).
+ */
+export function initPythonParser(): Promise<void> {
+  loading ??= (async () => {
+    await Parser.init();
+    const language = await Language.load(pythonWasmPath());
+    const p = new Parser();
+    p.setLanguage(language);
+    parser = p;
+  })().catch((err: unknown) => {
+    loading = undefined;
+    throw err;
+  });
+  return loading;
+}
+
+/** True once {@link initPythonParser} has completed; before that, {@link parseAlembic} returns an empty document. */
+export function isPythonParserReady(): boolean {
+  return parser !== undefined;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Python string literals with a position map
+
+const PY_SIMPLE: Record<string, string> = { '\\': '\\', "'": "'", '"': '"', a: '\x07', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v' };
+
+/**
+ * Decodes one Python string literal node (`string`) into its value with a map back to source offsets.
+ * Returns `undefined` for f-strings, byte strings, template strings and unterminated literals (uninspectable), and
+ * for escapes it does not decode (`\N{…}`), in which case {@link decodePythonString} maps to the whole literal.
+ */
+function decodeOne(node: Node, text: string): DecodedString | 'uninspectable' | undefined {
+  const first = node.firstChild;
+  const last = node.lastChild;
+  if (!first || !last || first.type !== 'string_start' || last.type !== 'string_end' || last.isMissing || node.hasError) return 'uninspectable';
+  const prefix = first.text.replace(/['"]+$/, '').toLowerCase();
+  if (/[fbt]/.test(prefix)) return 'uninspectable';
+  const raw = prefix.includes('r');
+  const from = first.endIndex;
+  const to = last.startIndex;
+  let value = '';
+  const starts: number[] = [];
+  const ends: number[] = [];
+  const emit = (s: string, a: number, b: number): void => {
+    for (let k = 0; k < s.length; k++) {
+      starts.push(a);
+      ends.push(b);
+    }
+    value += s;
+  };
+  let i = from;
+  while (i < to) {
+    const c = text[i]!;
+    if (c === '\r') {
+      const len = text[i + 1] === '\n' ? 2 : 1;
+      emit('\n', i, i + len);
+      i += len;
+      continue;
+    }
+    if (c !== '\\' || i + 1 >= to) {
+      emit(c, i, i + 1);
+      i++;
+      continue;
+    }
+    const e = text[i + 1]!;
+    if (raw) {
+      // Raw strings keep the backslash; it only stops the next quote from closing the literal.
+      emit(c, i, i + 1);
+      i++;
+      continue;
+    }
+    if (e === '\n' || e === '\r') {
+      i += e === '\r' && text[i + 2] === '\n' ? 3 : 2; // line continuation
+      continue;
+    }
+    const simple = PY_SIMPLE[e];
+    if (simple !== undefined) {
+      emit(simple, i, i + 2);
+      i += 2;
+      continue;
+    }
+    const oct = /^[0-7]{1,3}/.exec(text.slice(i + 1, Math.min(to, i + 4)));
+    if (oct) {
+      emit(String.fromCharCode(parseInt(oct[0], 8)), i, i + 1 + oct[0].length);
+      i += 1 + oct[0].length;
+      continue;
+    }
+    const hexLen = e === 'x' ? 2 : e === 'u' ? 4 : e === 'U' ? 8 : 0;
+    if (hexLen) {
+      const hex = text.slice(i + 2, i + 2 + hexLen);
+      if (!new RegExp(`^[0-9a-fA-F]{${hexLen}}$`).test(hex) || parseInt(hex, 16) > 0x10ffff) return undefined;
+      emit(String.fromCodePoint(parseInt(hex, 16)), i, i + 2 + hexLen);
+      i += 2 + hexLen;
+      continue;
+    }
+    if (e === 'N') return undefined;
+    // Unknown escapes keep the backslash.
+    emit(c, i, i + 1);
+    i++;
+  }
+  return { value, starts, ends, contentEnd: to };
+}
+
+/**
+ * Decodes a Python string expression (`string` or implicitly `concatenated_string`) with a position map.
+ * `undefined` when it cannot be inspected (f-string, bytes, unterminated); for undecodable escapes every
+ * character maps to the whole literal.
+ */
+export function decodePythonString(node: Node, text: string): DecodedString | undefined {
+  const parts = node.type === 'concatenated_string' ? node.namedChildren.filter((c) => c.type === 'string') : node.type === 'string' ? [node] : [];
+  if (parts.length === 0) return undefined;
+  const out: DecodedString = { value: '', starts: [], ends: [], contentEnd: node.endIndex };
+  for (const part of parts) {
+    const d = decodeOne(part, text);
+    if (d === 'uninspectable') return undefined;
+    if (!d) {
+      // Fallback for this part: decode nothing precisely, map the whole literal.
+      const inner = text.slice(part.firstChild?.endIndex ?? part.startIndex, part.lastChild?.startIndex ?? part.endIndex);
+      out.value += inner;
+      for (let k = 0; k < inner.length; k++) {
+        out.starts.push(part.startIndex);
+        out.ends.push(part.endIndex);
+      }
+      out.contentEnd = part.endIndex;
+      continue;
+    }
+    out.value += d.value;
+    out.starts.push(...d.starts);
+    out.ends.push(...d.ends);
+    out.contentEnd = d.contentEnd;
+  }
+  return out;
+}
+
+/** Replaces SQLAlchemy `:name` bind parameters (outside quotes, not `::` casts) and `\:` with same-length SQL. */
+function neutralizeBinds(sql: string): string {
+  let out = '';
+  let quote: string | undefined;
+  for (let i = 0; i < sql.length; i++) {
+    const c = sql[i]!;
+    if (quote) {
+      if (c === quote) quote = undefined;
+      out += c;
+    } else if (c === "'" || c === '"') {
+      quote = c;
+      out += c;
+    } else if (c === '\\' && sql[i + 1] === ':') {
+      out += ' :';
+      i++;
+    } else if (c === ':' && sql[i - 1] !== ':' && sql[i + 1] !== ':' && /[A-Za-z_]/.test(sql[i + 1] ?? '')) {
+      out += '_';
+    } else out += c;
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// SQLAlchemy types
+
+const SA_TYPES: Record<string, string> = {
+  string: 'varchar',
+  unicode: 'varchar',
+  varchar: 'varchar',
+  nvarchar: 'varchar',
+  char: 'bpchar',
+  text: 'text',
+  unicodetext: 'text',
+  integer: 'int4',
+  int: 'int4',
+  biginteger: 'int8',
+  bigint: 'int8',
+  smallinteger: 'int2',
+  smallint: 'int2',
+  boolean: 'bool',
+  float: 'float8',
+  double: 'float8',
+  double_precision: 'float8',
+  real: 'real',
+  numeric: 'numeric',
+  decimal: 'numeric',
+  date: 'date',
+  time: 'time',
+  interval: 'interval',
+  json: 'json',
+  jsonb: 'jsonb',
+  uuid: 'uuid',
+  largebinary: 'bytea',
+  bytea: 'bytea',
+  enum: 'text',
+  array: 'array',
+};
+
+/** Last identifier of `sa.String`, `postgresql.JSONB`, `String`. */
+function calleeName(n: Node | null): string | undefined {
+  if (!n) return undefined;
+  if (n.type === 'identifier') return n.text;
+  if (n.type === 'attribute') return n.childForFieldName('attribute')?.text;
+  return undefined;
+}
+
+/** Positional and keyword arguments of a call. */
+interface Args {
+  positional: Node[];
+  keywords: Map<string, Node>;
+}
+function argsOf(call: Node): Args {
+  const positional: Node[] = [];
+  const keywords = new Map<string, Node>();
+  const list = call.childForFieldName('arguments');
+  for (const a of list?.namedChildren ?? []) {
+    if (a.type === 'keyword_argument') {
+      const name = a.childForFieldName('name')?.text;
+      const value = a.childForFieldName('value');
+      if (name && value) keywords.set(name, value);
+    } else if (a.type !== 'comment' && a.type !== 'list_splat' && a.type !== 'dictionary_splat') positional.push(a);
+  }
+  return { positional, keywords };
+}
+
+function unparen(n: Node | undefined): Node | undefined {
+  let cur = n;
+  while (cur?.type === 'parenthesized_expression') cur = cur.namedChildren.find((c) => c.type !== 'comment') ?? undefined;
+  return cur;
+}
+
+/** A SQLAlchemy type expression (`sa.String(50)`, `sa.Text()`, `sa.Text`, `postgresql.JSONB`) → {@link ColumnType}. */
+export function sqlalchemyType(node: Node | undefined): ColumnType | undefined {
+  const n = unparen(node);
+  if (!n) return undefined;
+  const isCall = n.type === 'call';
+  const name = calleeName(isCall ? n.childForFieldName('function') : n);
+  if (!name) return undefined;
+  const lower = name.toLowerCase();
+  const args = isCall ? argsOf(n) : { positional: [], keywords: new Map<string, Node>() };
+  const nums = args.positional.filter((a) => a.type === 'integer').map((a) => Number(a.text));
+  const length = args.keywords.get('length');
+  if (length?.type === 'integer') nums.unshift(Number(length.text));
+  if (lower === 'datetime' || lower === 'timestamp') {
+    const tz = args.keywords.get('timezone');
+    return { name: tz?.type === 'true' ? 'timestamptz' : 'timestamp', args: [] };
+  }
+  const canonical = SA_TYPES[lower] ?? lower;
+  const keepArgs = canonical === 'varchar' || canonical === 'bpchar' || canonical === 'numeric';
+  return { name: canonical, args: keepArgs ? nums : [] };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The parser
+
+/** Literal string value of a node (plain strings only), else `undefined`. */
+function stringValue(node: Node | undefined, text: string): string | undefined {
+  const n = unparen(node);
+  if (!n || (n.type !== 'string' && n.type !== 'concatenated_string')) return undefined;
+  return decodePythonString(n, text)?.value;
+}
+
+/** `op.f('ix_name')` or a plain string → the name. */
+function nameValue(node: Node | undefined, text: string): string | undefined {
+  const n = unparen(node);
+  if (n?.type === 'call' && calleeName(n.childForFieldName('function')) === 'f') return stringValue(argsOf(n).positional[0], text);
+  return stringValue(n, text);
+}
+
+function isTrue(n: Node | undefined): boolean {
+  return unparen(n)?.type === 'true';
+}
+function isFalse(n: Node | undefined): boolean {
+  return unparen(n)?.type === 'false';
+}
+function isNone(n: Node | undefined): boolean {
+  return !n || unparen(n)?.type === 'none';
+}
+
+/** A function body that only passes: `pass`, `...`, docstrings and comments. */
+function isEmptyBody(body: Node | null): boolean {
+  if (!body) return true;
+  return body.namedChildren.every((s) => {
+    if (s.type === 'comment' || s.type === 'pass_statement') return true;
+    if (s.type === 'expression_statement') {
+      const e = s.namedChildren[0];
+      return !!e && (e.type === 'string' || e.type === 'ellipsis' || e.type === 'concatenated_string');
+    }
+    return false;
+  });
+}
+
+interface Scope {
+  phase: Phase;
+  outsideTransaction: boolean;
+  /** `with op.batch_alter_table('t') as batch_op:` receivers → table. */
+  batch: Map<string, TableRef>;
+}
+
+const STATEMENT_PARENTS = new Set(['module', 'block']);
+
+/**
+ * Parses an Alembic revision file. `parseSql` analyses SQL found in `op.execute(...)`.
+ * Never throws on any input; returns an empty document until {@link initPythonParser} has completed.
+ */
+export function parseAlembic(text: string, parseSql: SqlParser): ParsedDocument {
+  const doc = emptyDocument();
+  if (!parser) return doc;
+  const tree = parser.parse(text);
+  if (!tree) return doc;
+  try {
+    walkModule(tree.rootNode, text, parseSql, doc);
+  } finally {
+    tree.delete();
+  }
+  doc.statements.sort((a, b) => a.start - b.start || b.end - a.end);
+  return doc;
+}
+
+function walkModule(root: Node, text: string, parseSql: SqlParser, doc: ParsedDocument): void {
+  const ops = doc.operations;
+  const rangeOf = (n: Node): TextRange => ({ start: n.startIndex, end: n.endIndex });
+  const migration: { up?: MigrationExport; down?: MigrationExport } = {};
+
+  const tableRef = (name: string | undefined, schemaNode: Node | undefined): TableRef | undefined => {
+    if (name === undefined) return undefined;
+    const schema = stringValue(schemaNode, text);
+    return schema ? { table: name, schema } : { table: name };
+  };
+
+  const analyzeExecute = (arg: Node | undefined, scope: Scope): void => {
+    let n = unparen(arg);
+    if (!n) return;
+    if (n.type === 'call' && calleeName(n.childForFieldName('function')) === 'text') n = unparen(argsOf(n).positional[0]);
+    if (!n) return;
+    const decoded = n.type === 'string' || n.type === 'concatenated_string' ? decodePythonString(n, text) : undefined;
+    if (!decoded) {
+      doc.uninspectable.push(rangeOf(n));
+      return;
+    }
+    const inner = parseSql(neutralizeBinds(decoded.value));
+    const map = (r: TextRange): TextRange => mapDecodedRange(decoded, r);
+    for (const op of inner.operations) {
+      ops.push({ ...op, range: map(op.range), statement: map(op.statement), origin: 'alembic-sql', phase: scope.phase, ...(scope.outsideTransaction ? { outsideTransaction: true } : {}) });
+    }
+    for (const s of inner.statements) doc.statements.push(map(s));
+    for (const e of inner.syntaxErrors) doc.syntaxErrors.push({ ...e, range: map(e.range) });
+    for (const u of inner.uninspectable) doc.uninspectable.push(map(u));
+  };
+
+  /** A `sa.Column('c', type, …)` call → name, type, NOT NULL, default. */
+  const column = (n: Node | undefined): { name: string; dataType?: ColumnType; notNull: boolean; hasDefault: boolean } | undefined => {
+    const c = unparen(n);
+    if (c?.type !== 'call' || calleeName(c.childForFieldName('function')) !== 'Column') return undefined;
+    const a = argsOf(c);
+    const name = stringValue(a.positional[0], text);
+    if (name === undefined) return undefined;
+    const typeNode = a.positional.slice(1).find((p) => {
+      const callee = calleeName(p.type === 'call' ? p.childForFieldName('function') : p);
+      return !!callee && !['ForeignKey', 'Identity', 'Computed', 'Sequence'].includes(callee);
+    });
+    const extra = a.positional.slice(1).map((p) => calleeName(p.type === 'call' ? p.childForFieldName('function') : p));
+    const dataType = sqlalchemyType(typeNode ?? a.keywords.get('type_'));
+    const notNull = isFalse(a.keywords.get('nullable')) || isTrue(a.keywords.get('primary_key'));
+    const hasDefault = !isNone(a.keywords.get('server_default')) || extra.includes('Identity') || extra.includes('Computed') || isTrue(a.keywords.get('autoincrement'));
+    return { name, ...(dataType ? { dataType } : {}), notNull, hasDefault };
+  };
+
+  const handleCall = (call: Node, method: string, batchTable: TableRef | undefined, scope: Scope, statement: TextRange): void => {
+    const a = argsOf(call);
+    // In batch mode the table argument is implied: shift positions by one.
+    const pos = (i: number): Node | undefined => (batchTable ? a.positional[i - 1] : a.positional[i]);
+    const kw = (k: string): Node | undefined => a.keywords.get(k);
+    const ref = batchTable ?? tableRef(stringValue(pos(0) ?? kw('table_name'), text), kw('schema'));
+    const range = rangeOf(call);
+    const base = (t: TableRef): OperationBase & TableRef => ({
+      ...t,
+      range,
+      statement,
+      phase: scope.phase,
+      origin: 'alembic',
+      tableIsNew: false,
+      ...(scope.outsideTransaction ? { outsideTransaction: true } : {}),
+    });
+    const push = (op: Operation): void => {
+      ops.push(op);
+    };
+    switch (method) {
+      case 'execute':
+        analyzeExecute(a.positional[0] ?? kw('sqltext'), scope);
+        return;
+      case 'create_table': {
+        if (batchTable) return;
+        const t = tableRef(stringValue(a.positional[0] ?? kw('table_name'), text), kw('schema'));
+        if (!t) return;
+        const columns = a.positional
+          .slice(1)
+          .map(column)
+          .filter((c) => !!c)
+          .map((c) => (c.dataType ? { name: c.name, dataType: c.dataType } : { name: c.name }));
+        push({ ...base(t), type: 'createTable', columns });
+        return;
+      }
+      case 'drop_table':
+        if (!batchTable && ref) push({ ...base(ref), type: 'dropTable' });
+        return;
+      case 'rename_table': {
+        const newName = stringValue(a.positional[1] ?? kw('new_table_name'), text);
+        const t = tableRef(stringValue(a.positional[0] ?? kw('old_table_name'), text), kw('schema'));
+        if (!batchTable && t && newName !== undefined) push({ ...base(t), type: 'renameTable', newName });
+        return;
+      }
+      case 'drop_column': {
+        const col = stringValue(pos(1) ?? kw('column_name'), text);
+        if (ref && col !== undefined) push({ ...base(ref), type: 'dropColumn', column: col });
+        return;
+      }
+      case 'add_column': {
+        const c = column(pos(1) ?? kw('column'));
+        if (ref && c) push({ ...base(ref), type: 'addColumn', column: c.name, notNull: c.notNull, hasDefault: c.hasDefault, ...(c.dataType ? { dataType: c.dataType } : {}) });
+        return;
+      }
+      case 'alter_column': {
+        const col = stringValue(pos(1) ?? kw('column_name'), text);
+        if (!ref || col === undefined) return;
+        const typeArg = kw('type_');
+        if (typeArg && !isNone(typeArg)) {
+          const newType = sqlalchemyType(typeArg);
+          const previousType = sqlalchemyType(kw('existing_type'));
+          push({
+            ...base(ref),
+            type: 'alterColumnType',
+            column: col,
+            ...(newType ? { newType } : {}),
+            hasUsing: !isNone(kw('postgresql_using')),
+            ...(previousType ? { previousType } : {}),
+          });
+        }
+        const nullable = kw('nullable');
+        if (isFalse(nullable)) push({ ...base(ref), type: 'setNotNull', column: col });
+        else if (isTrue(nullable)) push({ ...base(ref), type: 'dropNotNull', column: col });
+        const newName = stringValue(kw('new_column_name'), text);
+        if (newName !== undefined) push({ ...base(ref), type: 'renameColumn', column: col, newName });
+        return;
+      }
+      case 'create_index': {
+        const index = nameValue(a.positional[0] ?? kw('index_name'), text);
+        const t = batchTable ?? tableRef(stringValue(a.positional[1] ?? kw('table_name'), text), kw('schema'));
+        if (!t) return;
+        push({ ...base(t), type: 'createIndex', ...(index !== undefined ? { index } : {}), concurrently: isTrue(kw('postgresql_concurrently')), unique: isTrue(kw('unique')) });
+        return;
+      }
+      case 'drop_index': {
+        const index = nameValue(a.positional[0] ?? kw('index_name'), text);
+        if (index === undefined) return;
+        const t = batchTable ?? tableRef(stringValue(a.positional[1] ?? kw('table_name'), text), kw('schema')) ?? { table: '' };
+        push({ ...base(t), type: 'dropIndex', index, concurrently: isTrue(kw('postgresql_concurrently')) });
+        return;
+      }
+      default:
+        return;
+    }
+  };
+
+  /** The nearest statement ancestor (child of a block or the module) of `n`, for suppression comments. */
+  const statementOf = (n: Node): TextRange => {
+    let cur: Node | null = n;
+    while (cur?.parent && !STATEMENT_PARENTS.has(cur.parent.type)) cur = cur.parent;
+    return rangeOf(cur ?? n);
+  };
+
+  const visit = (n: Node, scope: Scope | undefined): void => {
+    if (n.parent && STATEMENT_PARENTS.has(n.parent.type) && n.isNamed && n.type !== 'comment') doc.statements.push(rangeOf(n));
+    if (n.type === 'function_definition') {
+      const name = n.childForFieldName('name')?.text ?? '';
+      const body = n.childForFieldName('body');
+      const phase: Phase | undefined = /^upgrade(_\w+)?$/.test(name) ? 'up' : /^downgrade(_\w+)?$/.test(name) ? 'down' : undefined;
+      if (phase && !scope) {
+        const nameNode = n.childForFieldName('name');
+        if (nameNode && (name === 'upgrade' || name === 'downgrade') && !migration[phase]) migration[phase] = { nameRange: rangeOf(nameNode), empty: isEmptyBody(body) };
+        for (const c of n.children) visit(c, { phase, outsideTransaction: false, batch: new Map() });
+        return;
+      }
+    }
+    if (scope && n.type === 'with_statement') {
+      const inner: Scope = { ...scope, batch: new Map(scope.batch) };
+      const clause = n.children.find((c) => c.type === 'with_clause');
+      for (const item of clause?.namedChildren.filter((c) => c.type === 'with_item') ?? []) {
+        const value = item.childForFieldName('value');
+        const call = value?.type === 'as_pattern' ? value.namedChildren[0] : value;
+        if (call?.type !== 'call') continue;
+        const fn = call.childForFieldName('function');
+        const method = calleeName(fn);
+        if (method === 'autocommit_block') inner.outsideTransaction = true;
+        if (method === 'batch_alter_table' && fn?.type === 'attribute' && fn.childForFieldName('object')?.text === 'op') {
+          const a = argsOf(call);
+          const t = tableRef(stringValue(a.positional[0] ?? a.keywords.get('table_name'), text), a.keywords.get('schema'));
+          const alias = value?.type === 'as_pattern' ? value.childForFieldName('alias') ?? value.namedChildren[1] : undefined;
+          const aliasName = alias?.type === 'as_pattern_target' ? alias.namedChildren[0]?.text : alias?.text;
+          if (t && aliasName) inner.batch.set(aliasName, t);
+        }
+      }
+      for (const c of n.children) visit(c, inner);
+      return;
+    }
+    if (scope && n.type === 'call') {
+      const fn = n.childForFieldName('function');
+      if (fn?.type === 'attribute') {
+        const obj = fn.childForFieldName('object');
+        const method = fn.childForFieldName('attribute')?.text;
+        if (obj?.type === 'identifier' && method) {
+          if (obj.text === 'op') handleCall(n, method, undefined, scope, statementOf(n));
+          else {
+            const t = scope.batch.get(obj.text);
+            if (t) handleCall(n, method, t, scope, statementOf(n));
+          }
+        }
+      }
+    }
+    for (const c of n.children) visit(c, scope);
+  };
+  visit(root, undefined);
+  if (migration.up || migration.down) doc.migration = migration;
+}

@@ -1,0 +1,452 @@
+/**
+ * node-pg-migrate migration modules (JavaScript / TypeScript) → {@link ParsedDocument}, with the TypeScript
+ * compiler API (as the Knex parser; tolerant of half-typed files).
+ *
+ * Recognised exports: `exports.up/down = …`, `module.exports.up/down = …`, `module.exports = { up, down }`,
+ * `export [async] function up/down`, `export const up/down = …`, where the value is a function or the name of a
+ * top-level function/const; `exports.down = false` marks the migration irreversible (node-pg-migrate then refuses
+ * to roll it back): it is exposed as an empty `down`, so `missing-down` keeps warning about it.
+ * Without a `down` export node-pg-migrate reverses `up` automatically, which works only when every call in `up`
+ * is reversible; so a missing `down` is exposed as missing only when `up` makes an irreversible call
+ * (`sql`, `dropTable`, `dropColumns`, `alterColumn`, `dropIndex`, …).
+ *
+ * Inside `up`/`down` the receiver is the first parameter (`pgm` when there is none). Recognised calls:
+ * `createTable(t, cols)`, `dropTable(t)`, `renameTable(t, new)`, `addColumns/addColumn(t, { c: spec })`,
+ * `dropColumns/dropColumn(t, c | [c…])`, `renameColumn(t, old, new)`, `alterColumn(t, c, { type, notNull,
+ * allowNull, using })`, `createIndex/addIndex(t, cols, { unique, concurrently, name })`,
+ * `dropIndex(t, cols, { name, concurrently })`, `sql('…')` (SQL analysed with the dialect's parser and mapped
+ * back into the literal; template literals with `${}` are uninspectable), and `noTransaction()`
+ * (sets {@link ParsedDocument.transactionDisabled}). Tables may be `'t'` or `{ schema: 's', name: 't' }`.
+ * Source: node-pg-migrate docs, "Defining Migrations", "Tables", "Columns", "Indexes", "Miscellaneous".
+ */
+import ts from 'typescript';
+import { emptyDocument } from '../model';
+import type { ColumnType, MigrationExport, Operation, OperationBase, ParsedDocument, Phase, TableRef } from '../model';
+import type { TextRange } from '../text';
+import { decodeJsString, mapDecodedRange } from './js-string';
+import type { DecodedString } from './js-string';
+
+/** Parses the SQL of one dialect (provided by the caller). */
+export type SqlParser = (sql: string) => ParsedDocument;
+
+type FunctionLike = ts.FunctionExpression | ts.ArrowFunction | ts.FunctionDeclaration | ts.MethodDeclaration;
+
+/** Calls that node-pg-migrate can reverse on its own when `down` is not exported. */
+const REVERSIBLE = new Set([
+  'createTable',
+  'addColumns',
+  'addColumn',
+  'renameColumn',
+  'renameTable',
+  'createIndex',
+  'addIndex',
+  'addConstraint',
+  'createConstraint',
+  'renameConstraint',
+  'createType',
+  'addTypeValue',
+  'renameType',
+  'createExtension',
+  'addExtension',
+  'createSchema',
+  'renameSchema',
+  'createFunction',
+  'renameFunction',
+  'createTrigger',
+  'renameTrigger',
+  'createView',
+  'renameView',
+  'createSequence',
+  'renameSequence',
+  'createMaterializedView',
+  'createRole',
+  'createDomain',
+  'createOperator',
+  'createPolicy',
+  'addTypeAttribute',
+  'func',
+  'noTransaction',
+]);
+
+/**
+ * True when `text` looks like a node-pg-migrate module rather than a Knex one: it calls `pgm.<name>(…)` and
+ * either exports `up(pgm…)`, imports from `node-pg-migrate`, or uses the `MigrationBuilder` type.
+ */
+export function looksLikeNodePgMigrate(text: string): boolean {
+  if (!/\bpgm\s*\.\s*[A-Za-z_$][\w$]*\s*\(/.test(text)) return false;
+  return /\bup\b\s*(?:[:=]\s*)?(?:async\s*)?(?:function\s*)?\(\s*pgm\b/.test(text) || /node-pg-migrate|MigrationBuilder/.test(text);
+}
+
+function unparen(e: ts.Expression): ts.Expression {
+  let cur = e;
+  while (ts.isParenthesizedExpression(cur) || ts.isAsExpression(cur) || ts.isSatisfiesExpression(cur) || ts.isNonNullExpression(cur) || ts.isTypeAssertionExpression(cur)) {
+    cur = cur.expression;
+  }
+  return cur;
+}
+function isFunctionLike(n: ts.Node | undefined): n is FunctionLike {
+  return !!n && (ts.isFunctionExpression(n) || ts.isArrowFunction(n) || ts.isFunctionDeclaration(n) || ts.isMethodDeclaration(n));
+}
+function stringArg(e: ts.Expression | undefined): string | undefined {
+  if (!e) return undefined;
+  const x = unparen(e);
+  return ts.isStringLiteral(x) || ts.isNoSubstitutionTemplateLiteral(x) ? x.text : undefined;
+}
+function hasExportModifier(n: ts.Node): boolean {
+  return ts.canHaveModifiers(n) && (ts.getModifiers(n) ?? []).some((m) => m.kind === ts.SyntaxKind.ExportKeyword);
+}
+function scriptKind(fileName: string): ts.ScriptKind {
+  const f = fileName.toLowerCase();
+  if (f.endsWith('.tsx')) return ts.ScriptKind.TSX;
+  if (f.endsWith('.jsx')) return ts.ScriptKind.JSX;
+  if (/\.(js|cjs|mjs)$/.test(f)) return ts.ScriptKind.JS;
+  return ts.ScriptKind.TS;
+}
+function propName(p: ts.ObjectLiteralElementLike): string | undefined {
+  const n = p.name;
+  if (!n) return undefined;
+  if (ts.isIdentifier(n) || ts.isStringLiteral(n) || ts.isNumericLiteral(n)) return n.text;
+  return undefined;
+}
+/** Properties of an object literal by name (last wins). */
+function props(e: ts.Expression | undefined): Map<string, ts.Expression> {
+  const out = new Map<string, ts.Expression>();
+  if (!e) return out;
+  const o = unparen(e);
+  if (!ts.isObjectLiteralExpression(o)) return out;
+  for (const p of o.properties) {
+    const name = propName(p);
+    if (name === undefined) continue;
+    if (ts.isPropertyAssignment(p)) out.set(name, p.initializer);
+    else if (ts.isShorthandPropertyAssignment(p)) out.set(name, p.name);
+  }
+  return out;
+}
+function isTrueLit(e: ts.Expression | undefined): boolean {
+  return !!e && unparen(e).kind === ts.SyntaxKind.TrueKeyword;
+}
+function isFalseLit(e: ts.Expression | undefined): boolean {
+  return !!e && unparen(e).kind === ts.SyntaxKind.FalseKeyword;
+}
+function isNullish(e: ts.Expression | undefined): boolean {
+  if (!e) return true;
+  const x = unparen(e);
+  return x.kind === ts.SyntaxKind.NullKeyword || (ts.isIdentifier(x) && x.text === 'undefined');
+}
+
+const SQL_TYPE_NAMES: Record<string, string> = {
+  'character varying': 'varchar',
+  character: 'bpchar',
+  char: 'bpchar',
+  integer: 'int4',
+  int: 'int4',
+  smallint: 'int2',
+  bigint: 'int8',
+  boolean: 'bool',
+  'double precision': 'float8',
+  float: 'float8',
+  decimal: 'numeric',
+  'timestamp with time zone': 'timestamptz',
+  'timestamp without time zone': 'timestamp',
+  serial4: 'serial',
+  serial8: 'bigserial',
+};
+
+/** A SQL type string as node-pg-migrate takes it (`'varchar(100)'`, `'integer'`) → {@link ColumnType}. */
+export function sqlTypeFromString(s: string): ColumnType {
+  const t = s.trim().toLowerCase().replace(/\s+/g, ' ');
+  const m = /^([a-z_][a-z0-9_ ]*?)\s*(?:\(([\d,\s]+)\))?(\[\])?$/.exec(t);
+  if (!m) return { name: t, args: [] };
+  const base = m[1]!;
+  const name = (SQL_TYPE_NAMES[base] ?? base) + (m[3] ?? '');
+  const args = m[2] ? m[2].split(',').map((x) => Number(x.trim())).filter((x) => Number.isFinite(x)) : [];
+  return { name, args };
+}
+
+/** A node-pg-migrate column definition: a type string, or `{ type, notNull, primaryKey, default, … }`. */
+interface ColumnSpec {
+  dataType?: ColumnType;
+  notNull: boolean;
+  hasDefault: boolean;
+}
+function columnSpec(e: ts.Expression | undefined): ColumnSpec | undefined {
+  if (!e) return undefined;
+  const x = unparen(e);
+  const s = stringArg(x);
+  if (s !== undefined) {
+    const dataType = sqlTypeFromString(s);
+    return { dataType, notNull: false, hasDefault: /serial$/.test(dataType.name) };
+  }
+  if (!ts.isObjectLiteralExpression(x)) return undefined;
+  const p = props(x);
+  const typeStr = stringArg(p.get('type'));
+  const dataType = typeStr !== undefined ? sqlTypeFromString(typeStr) : undefined;
+  const notNull = isTrueLit(p.get('notNull')) || isTrueLit(p.get('primaryKey'));
+  const hasDefault =
+    (p.has('default') && !isNullish(p.get('default'))) || p.has('sequenceGenerated') || p.has('generated') || (!!dataType && /serial$/.test(dataType.name));
+  return { ...(dataType ? { dataType } : {}), notNull, hasDefault };
+}
+
+/**
+ * Parses a node-pg-migrate module. `parseSql` analyses SQL found in `pgm.sql(...)`. All ranges are UTF-16
+ * offsets into `text`. Never throws on malformed source; unexpected internal errors are the caller's to catch.
+ */
+export function parseNodePgMigrate(text: string, fileName: string, parseSql: SqlParser): ParsedDocument {
+  const doc = emptyDocument();
+  const sf = ts.createSourceFile(fileName || 'migration.js', text, ts.ScriptTarget.Latest, true, scriptKind(fileName));
+  const start = (n: ts.Node): number => n.getStart(sf);
+  const rangeOf = (n: ts.Node): TextRange => ({ start: start(n), end: n.end });
+
+  const locals = new Map<string, ts.Node>();
+  for (const s of sf.statements) {
+    if (ts.isFunctionDeclaration(s) && s.name) locals.set(s.name.text, s);
+    if (ts.isVariableStatement(s)) for (const d of s.declarationList.declarations) if (ts.isIdentifier(d.name) && d.initializer) locals.set(d.name.text, d.initializer);
+  }
+  const resolve = (n: ts.Node | undefined, depth = 0): { fn?: FunctionLike; disabled: boolean } => {
+    if (!n || depth > 5) return { disabled: false };
+    if (isFunctionLike(n)) return { fn: n, disabled: false };
+    if (n.kind === ts.SyntaxKind.FalseKeyword || n.kind === ts.SyntaxKind.NullKeyword) return { disabled: true };
+    if (ts.isIdentifier(n)) return n.text === 'undefined' ? { disabled: true } : resolve(locals.get(n.text), depth + 1);
+    if (ts.isParenthesizedExpression(n) || ts.isAsExpression(n) || ts.isSatisfiesExpression(n)) return resolve(n.expression, depth + 1);
+    return { disabled: false };
+  };
+
+  const found = new Map<string, { nameNode: ts.Node; fn?: FunctionLike; disabled: boolean }>();
+  const addExport = (name: string, nameNode: ts.Node, value: ts.Node | undefined): void => {
+    if ((name !== 'up' && name !== 'down') || found.has(name)) return;
+    found.set(name, { nameNode, ...resolve(value) });
+  };
+  const isModuleExports = (e: ts.Expression): boolean => ts.isPropertyAccessExpression(e) && ts.isIdentifier(e.expression) && e.expression.text === 'module' && e.name.text === 'exports';
+  for (const s of sf.statements) {
+    if (ts.isExpressionStatement(s) && ts.isBinaryExpression(s.expression) && s.expression.operatorToken.kind === ts.SyntaxKind.EqualsToken) {
+      const { left, right } = s.expression;
+      if (ts.isPropertyAccessExpression(left) && ((ts.isIdentifier(left.expression) && left.expression.text === 'exports') || isModuleExports(left.expression))) {
+        addExport(left.name.text, left.name, right);
+      } else if (isModuleExports(left)) {
+        const r = unparen(right);
+        if (ts.isObjectLiteralExpression(r)) {
+          for (const p of r.properties) {
+            if (ts.isPropertyAssignment(p) && ts.isIdentifier(p.name)) addExport(p.name.text, p.name, p.initializer);
+            else if (ts.isShorthandPropertyAssignment(p)) addExport(p.name.text, p.name, p.name);
+            else if (ts.isMethodDeclaration(p) && ts.isIdentifier(p.name)) addExport(p.name.text, p.name, p);
+          }
+        }
+      }
+    } else if (ts.isFunctionDeclaration(s) && s.name && hasExportModifier(s)) {
+      addExport(s.name.text, s.name, s);
+    } else if (ts.isVariableStatement(s) && hasExportModifier(s)) {
+      for (const d of s.declarationList.declarations) if (ts.isIdentifier(d.name)) addExport(d.name.text, d.name, d.initializer);
+    }
+  }
+
+  // Statement ranges for suppression comments.
+  const collectStatements = (n: ts.Node): void => {
+    const p = n.parent;
+    if (p && (ts.isBlock(p) || ts.isSourceFile(p) || ts.isModuleBlock(p) || ts.isCaseOrDefaultClause(p) || ts.isObjectLiteralExpression(p)) && !ts.isToken(n)) doc.statements.push(rangeOf(n));
+    ts.forEachChild(n, collectStatements);
+  };
+  ts.forEachChild(sf, collectStatements);
+
+  const ops = doc.operations;
+  /** Names of `pgm.<name>(…)` calls in `up`, to decide whether node-pg-migrate can reverse it automatically. */
+  const upCalls = new Set<string>();
+
+  const tableOf = (e: ts.Expression | undefined): TableRef | undefined => {
+    if (!e) return undefined;
+    const s = stringArg(e);
+    if (s !== undefined) return { table: s };
+    const p = props(e);
+    const name = stringArg(p.get('name'));
+    if (name === undefined) return undefined;
+    const schema = stringArg(p.get('schema'));
+    return schema !== undefined ? { table: name, schema } : { table: name };
+  };
+
+  const analyzeSql = (call: ts.CallExpression, phase: Phase): void => {
+    const arg = call.arguments[0];
+    if (!arg) return;
+    const a = unparen(arg);
+    if (!ts.isStringLiteral(a) && !ts.isNoSubstitutionTemplateLiteral(a)) {
+      doc.uninspectable.push(rangeOf(a));
+      return;
+    }
+    const litStart = start(a);
+    let decoded: DecodedString | undefined = decodeJsString(text.slice(litStart + 1, a.end - 1), litStart + 1, ts.isNoSubstitutionTemplateLiteral(a));
+    if (!decoded || decoded.value !== a.text) {
+      const n = a.text.length;
+      decoded = { value: a.text, starts: new Array<number>(n).fill(litStart), ends: new Array<number>(n).fill(a.end), contentEnd: a.end };
+    }
+    // `pgm.sql(sql, args)` substitutes `{name}` placeholders: read them as identifiers of the same length.
+    const hasArgs = call.arguments.length > 1;
+    const sql = hasArgs ? decoded.value.replace(/\{(\w+)\}/g, (m) => '_'.repeat(m.length)) : decoded.value;
+    const inner = parseSql(sql);
+    const d = decoded;
+    const map = (r: TextRange): TextRange => mapDecodedRange(d, r);
+    for (const op of inner.operations) ops.push({ ...op, range: map(op.range), statement: map(op.statement), origin: 'node-pg-migrate-sql', phase });
+    for (const s of inner.statements) doc.statements.push(map(s));
+    if (!hasArgs) for (const e of inner.syntaxErrors) doc.syntaxErrors.push({ ...e, range: map(e.range) });
+    for (const u of inner.uninspectable) doc.uninspectable.push(map(u));
+  };
+
+  const handleCall = (call: ts.CallExpression, method: string, phase: Phase, statement: TextRange): void => {
+    const args = call.arguments;
+    const range = rangeOf(call);
+    const ref = tableOf(args[0]);
+    const base = (t: TableRef): OperationBase & TableRef => ({ ...t, range, statement, phase, origin: 'node-pg-migrate', tableIsNew: false });
+    const push = (op: Operation): void => {
+      ops.push(op);
+    };
+    switch (method) {
+      case 'noTransaction':
+        doc.transactionDisabled = true;
+        return;
+      case 'sql':
+        analyzeSql(call, phase);
+        return;
+      case 'createTable': {
+        if (!ref) return;
+        const columns: { name: string; dataType?: ColumnType }[] = [];
+        for (const [name, spec] of props(args[1])) {
+          const c = columnSpec(spec);
+          columns.push(c?.dataType ? { name, dataType: c.dataType } : { name });
+        }
+        push({ ...base(ref), type: 'createTable', columns });
+        return;
+      }
+      case 'dropTable':
+        if (ref) push({ ...base(ref), type: 'dropTable', ...(isTrueLit(props(args[1]).get('ifExists')) ? { ifExists: true } : {}) });
+        return;
+      case 'renameTable': {
+        const newName = stringArg(args[1]) ?? tableOf(args[1])?.table;
+        if (ref && newName !== undefined) push({ ...base(ref), type: 'renameTable', newName });
+        return;
+      }
+      case 'addColumns':
+      case 'addColumn': {
+        if (!ref || !args[1]) return;
+        const o = unparen(args[1]);
+        if (!ts.isObjectLiteralExpression(o)) return;
+        const several = o.properties.length > 1;
+        for (const p of o.properties) {
+          const name = propName(p);
+          if (name === undefined || !ts.isPropertyAssignment(p)) continue;
+          const c = columnSpec(p.initializer);
+          if (!c) continue;
+          push({ ...base(ref), ...(several ? { range: rangeOf(p) } : {}), type: 'addColumn', column: name, notNull: c.notNull, hasDefault: c.hasDefault, ...(c.dataType ? { dataType: c.dataType } : {}) });
+        }
+        return;
+      }
+      case 'dropColumns':
+      case 'dropColumn': {
+        if (!ref || !args[1]) return;
+        const a = unparen(args[1]);
+        const cols: { name: string; node: ts.Node }[] = [];
+        if (ts.isArrayLiteralExpression(a)) {
+          for (const el of a.elements) {
+            const s = stringArg(el);
+            if (s !== undefined) cols.push({ name: s, node: el });
+          }
+        } else if (ts.isObjectLiteralExpression(a)) {
+          for (const p of a.properties) {
+            const n = propName(p);
+            if (n !== undefined) cols.push({ name: n, node: p });
+          }
+        } else {
+          const s = stringArg(a);
+          if (s !== undefined) cols.push({ name: s, node: a });
+        }
+        for (const c of cols) push({ ...base(ref), ...(cols.length > 1 ? { range: rangeOf(c.node) } : {}), type: 'dropColumn', column: c.name });
+        return;
+      }
+      case 'renameColumn': {
+        const column = stringArg(args[1]);
+        const newName = stringArg(args[2]);
+        if (ref && column !== undefined && newName !== undefined) push({ ...base(ref), type: 'renameColumn', column, newName });
+        return;
+      }
+      case 'alterColumn': {
+        const column = stringArg(args[1]);
+        if (!ref || column === undefined) return;
+        const o = props(args[2]);
+        const typeStr = stringArg(o.get('type'));
+        if (o.has('type')) {
+          push({
+            ...base(ref),
+            type: 'alterColumnType',
+            column,
+            ...(typeStr !== undefined ? { newType: sqlTypeFromString(typeStr) } : {}),
+            hasUsing: o.has('using') && !isNullish(o.get('using')),
+          });
+        }
+        if (isTrueLit(o.get('notNull')) || isFalseLit(o.get('allowNull'))) push({ ...base(ref), type: 'setNotNull', column });
+        else if (isFalseLit(o.get('notNull')) || isTrueLit(o.get('allowNull'))) push({ ...base(ref), type: 'dropNotNull', column });
+        return;
+      }
+      case 'createIndex':
+      case 'addIndex': {
+        if (!ref) return;
+        const o = props(args[2]);
+        const index = stringArg(o.get('name'));
+        push({ ...base(ref), type: 'createIndex', ...(index !== undefined ? { index } : {}), concurrently: isTrueLit(o.get('concurrently')), unique: isTrueLit(o.get('unique')), ...(isTrueLit(o.get('ifNotExists')) ? { ifNotExists: true } : {}) });
+        return;
+      }
+      case 'dropIndex': {
+        if (!ref) return;
+        const o = props(args[2]);
+        const cols = args[1] ? unparen(args[1]) : undefined;
+        const colNames = cols ? (ts.isArrayLiteralExpression(cols) ? cols.elements.map((e) => stringArg(e) ?? '?') : [stringArg(cols) ?? '?']) : [];
+        const index = stringArg(o.get('name')) ?? `${ref.table}_${colNames.join('_')}_index`;
+        push({ ...base(ref), type: 'dropIndex', index, concurrently: isTrueLit(o.get('concurrently')) });
+        return;
+      }
+      default:
+        return;
+    }
+  };
+
+  const analyzeFunction = (fn: FunctionLike, phase: Phase): void => {
+    if (!fn.body) return;
+    const p0 = fn.parameters[0];
+    const receiver = p0 && ts.isIdentifier(p0.name) ? p0.name.text : 'pgm';
+    const statementOf = (n: ts.Node): TextRange => {
+      let cur: ts.Node = n;
+      while (cur.parent && !ts.isBlock(cur.parent) && cur.parent !== fn) cur = cur.parent;
+      return rangeOf(cur);
+    };
+    const visit = (n: ts.Node): void => {
+      if (ts.isCallExpression(n)) {
+        const callee = unparen(n.expression);
+        if (ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression) && callee.expression.text === receiver) {
+          const method = callee.name.text;
+          if (phase === 'up') upCalls.add(method);
+          handleCall(n, method, phase, statementOf(n));
+        }
+      }
+      ts.forEachChild(n, visit);
+    };
+    visit(fn.body);
+  };
+
+  const migration: { up?: MigrationExport; down?: MigrationExport } = {};
+  for (const phase of ['up', 'down'] as const) {
+    const info = found.get(phase);
+    if (!info) continue;
+    migration[phase] = { nameRange: rangeOf(info.nameNode), empty: info.disabled || (info.fn ? isEmptyFunction(info.fn, sf) : false) };
+    if (info.fn) analyzeFunction(info.fn, phase);
+  }
+  if (migration.up && !migration.down && [...upCalls].every((m) => REVERSIBLE.has(m))) {
+    // node-pg-migrate reverses these calls itself: the migration is reversible without a down export.
+    migration.down = { nameRange: migration.up.nameRange, empty: false };
+  }
+  if (migration.up || migration.down) doc.migration = migration;
+  doc.statements.sort((a, b) => a.start - b.start || b.end - a.end);
+  return doc;
+}
+
+/** A function with no statements (or only `return;`). */
+function isEmptyFunction(fn: FunctionLike, sf: ts.SourceFile): boolean {
+  const body = fn.body;
+  if (!body) return true;
+  if (!ts.isBlock(body)) return body.getText(sf).trim() === '' || isNullish(body as ts.Expression);
+  return body.statements.every((s) => ts.isEmptyStatement(s) || (ts.isReturnStatement(s) && isNullish(s.expression)));
+}
