@@ -1,10 +1,14 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { backup, backupBaseName, EngineError, loadProject, pgDumpInvocation } from '../../server/src/migrations';
-import { sqliteAll, sqliteKnexfile, tempDir, writeFiles } from './helpers';
+import { listBackups, manifestPath, readManifest, sanitizeLabel } from '../../server/src/migrations/manifest';
+import { assertToolNotOlder, parseToolVersion } from '../../server/src/migrations/pgtools';
+import { prune } from '../../server/src/migrations/restore';
+import type { BackupListResult, PruneResult } from '../../server/src/protocol';
+import { createTableMigration, runCli, sqliteAll, sqliteKnexfile, tempDir, writeFiles } from './helpers';
 
 void describe('backup', () => {
   void it('copies the SQLite database with the online backup API into .migration-guard/backups, mode 0600', async () => {
@@ -43,5 +47,84 @@ void describe('backup', () => {
     const obj = pgDumpInvocation({ host: 'db', port: 5433, user: 'app', password: 'pw', database: 'main' }, '/x.dump');
     assert.deepEqual(obj.args, ['--format=custom', '--no-password', '--file=/x.dump', '--host=db', '--port=5433', '--username=app', '--dbname=main']);
     assert.deepEqual(obj.env, { PGPASSWORD: 'pw' });
+  });
+
+  void it('writes a manifest (sha256, bytes, masked source, migration state, tool versions) and sanitises labels', async () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      writeFiles(dir, { 'knexfile.js': sqliteKnexfile(), 'db/migrations/001_users.js': createTableMigration('users') });
+      const up = await runCli(['upgrade', '--yes', '--no-backup', '--cwd', dir]);
+      assert.equal(up.code, 0, up.stderr);
+      const project = await loadProject({ cwd: dir, processEnv: {} });
+      const now = new Date(Date.UTC(2025, 0, 2, 3, 4, 5));
+      const { backup: b } = await backup(project, { now, label: 'before release_2 / ünïcode!' });
+      assert.equal(b.name, 'backup_20250102_030405_before-release-2-unicode');
+      assert.equal(path.basename(b.path), `${b.name}.sqlite3`);
+      assert.equal(b.manifest, manifestPath(b.path));
+      assert.equal(statSync(b.manifest).mode & 0o777, 0o600);
+      const m = await readManifest(b.path);
+      assert.ok(m);
+      assert.equal(m.sha256, createHash('sha256').update(readFileSync(b.path)).digest('hex'));
+      assert.equal(m.bytes, statSync(b.path).size);
+      assert.equal(m.created, now.toISOString());
+      assert.equal(m.label, 'before-release-2-unicode');
+      assert.equal(m.kind, 'manual');
+      assert.equal(m.client, 'sqlite3');
+      assert.equal(m.method, 'sqlite-backup-api');
+      assert.deepEqual(m.migrations, [{ name: '001_users.js', batch: 1 }]);
+      assert.equal(m.tools['migration-guard'], '0.1.0');
+      assert.match(m.tools.knex ?? '', /^\d+\.\d+\.\d+/);
+      assert.match(m.tools.sqlite ?? '', /^3\.\d+/);
+      assert.equal(sanitizeLabel('__'), null);
+      assert.equal(sanitizeLabel('a'.repeat(60))?.length, 40);
+    } finally {
+      cleanup();
+    }
+  });
+
+  void it('lists backups newest first and prunes the oldest, never the newest (engine and CLI)', async () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      writeFiles(dir, { 'knexfile.js': sqliteKnexfile(), 'db/.keep': '' });
+      const project = await loadProject({ cwd: dir, processEnv: {} });
+      await sqliteAll(project.sqliteFile as string, 'create table t (id integer primary key)');
+      const names: string[] = [];
+      for (let i = 0; i < 4; i++) names.push((await backup(project, { now: new Date(Date.UTC(2025, 0, 1, 0, 0, i)), label: `n${i}` })).backup.name as string);
+      const dirB = path.join(dir, '.migration-guard', 'backups');
+      assert.deepEqual((await listBackups(dirB)).map((b) => b.name), [...names].reverse());
+
+      const list = await runCli(['backups', '--json', '--cwd', dir]);
+      assert.equal(list.code, 0, list.stderr);
+      const parsed = JSON.parse(list.stdout) as BackupListResult;
+      assert.deepEqual(parsed.backups.map((b) => b.name), [...names].reverse());
+      assert.deepEqual(parsed.backups.map((b) => b.label), ['n3', 'n2', 'n1', 'n0']);
+      const text = await runCli(['backups', '--cwd', dir]);
+      assert.match(text.stdout, /backup_20250101_000003_n3\s+\d+\.\d KB\s+\d+ d\s+manual\s+n3\s+none/);
+
+      await assert.rejects(prune(project, 0), (e: unknown) => e instanceof EngineError && e.code === 'usage');
+      const refused = await runCli(['prune', '--keep', '2', '--cwd', dir]);
+      assert.equal(refused.code, 2, 'needs --yes without a terminal');
+      assert.equal((await listBackups(dirB)).length, 4);
+      const pr = await runCli(['prune', '--keep', '2', '--yes', '--json', '--cwd', dir]);
+      assert.equal(pr.code, 0, pr.stderr);
+      const result = JSON.parse(pr.stdout) as PruneResult;
+      assert.deepEqual(result.deleted, [names[1], names[0]]);
+      assert.deepEqual((await listBackups(dirB)).map((b) => b.name), [names[3], names[2]]);
+      assert.equal(existsSync(path.join(dirB, `${names[0]}.json`)), false, 'manifest deleted too');
+      const keepOne = await prune(project, 1);
+      assert.deepEqual(keepOne.kept, [names[3]]);
+    } finally {
+      cleanup();
+    }
+  });
+
+  void it('compares pg_dump major versions with the server before dumping', () => {
+    assert.deepEqual(parseToolVersion('pg_dump (PostgreSQL) 15.18 (Debian 15.18-0+deb12u1)'), { text: '15.18', major: 15 });
+    assert.deepEqual(parseToolVersion('pg_dump (PostgreSQL) 9.6.24'), { text: '9.6.24', major: 9 });
+    assert.throws(
+      () => assertToolNotOlder('pg_dump', '/usr/bin/pg_dump', { text: '15.18', major: 15 }, 18),
+      (e: unknown) => e instanceof EngineError && /pg_dump 15\.18 .* older than the PostgreSQL 18 server/.test(e.message) && /postgresql-client-18/.test(e.hint ?? ''),
+    );
+    assertToolNotOlder('pg_dump', 'pg_dump', { text: '16.1', major: 16 }, 15);
   });
 });

@@ -7,8 +7,8 @@
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { Command, CommanderError, Option } from 'commander';
+import { formatPreflightAndPreview, registerBackupCommands } from './backups';
 import {
-  backup,
   EngineError,
   errorMessage,
   getStatus,
@@ -146,10 +146,16 @@ export async function main(argv: string[], ioOverrides: Partial<CliIo> = {}): Pr
     state.code = result.valid ? ExitCode.ok : ExitCode.failure;
   });
 
-  withEngineOptions(program.command('backup').description('write a backup of the database under .migration-guard/backups')).action(async (flags: EngineFlags) => {
-    state.json = flags.json === true;
-    const result = await backup(await project(flags), { log: progress });
-    emit(flags, result, () => `Backup written: ${result.backup.path}\n  ${result.backup.bytes} bytes, sha256 ${result.backup.sha256}`);
+  registerBackupCommands(program, {
+    withEngineOptions,
+    project,
+    emit,
+    progress,
+    setCode: (code) => (state.code = code),
+    setJson: (json) => (state.json = json),
+    isTTY: io.isTTY,
+    ask: (q) => io.ask(q),
+    cwd: io.cwd,
   });
 
   withEngineOptions(program.command('upgrade').description('lint, back up, then apply pending migrations (knex migrate:latest)'))
@@ -179,7 +185,7 @@ export async function main(argv: string[], ioOverrides: Partial<CliIo> = {}): Pr
         }
       }
       const result = await upgrade(p, { ...base, dryRun });
-      emit(flags, result, () => formatUpgrade(result));
+      emit(flags, result, () => formatUpgrade(result) + formatPreflightAndPreview(result));
       state.code = result.refused || (result.validation !== null && !result.validation.valid) ? ExitCode.failure : ExitCode.ok;
     });
 

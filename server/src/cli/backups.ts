@@ -1,0 +1,135 @@
+/**
+ * CLI commands for backups: `backup [--label L]`, `backups` (list), `prune --keep N [--yes]`,
+ * `restore <backup> [--yes]`, and the text of an upgrade's pre-flight and preview.
+ * Registered by main.ts with {@link registerBackupCommands}; no `vscode` imports.
+ */
+import type { Command } from 'commander';
+import { backup, defaultBackupDirectory } from '../migrations/backup';
+import type { LoadedProject } from '../migrations/config';
+import type { EngineLog } from '../migrations/db';
+import { EngineError } from '../migrations/errors';
+import { formatAge, formatBytes, listBackups } from '../migrations/manifest';
+import { prune, restore } from '../migrations/restore';
+import { ExitCode, type BackupListResult, type UpgradeResult } from '../protocol';
+
+/** Flags every engine command takes (see main.ts `withEngineOptions`). */
+export interface BackupEngineFlags {
+  cwd?: string;
+  env?: string;
+  knexfile?: string;
+  json?: boolean;
+}
+
+/** What the commands need from main.ts. */
+export interface BackupCommandContext {
+  /** Adds `--cwd`, `--env`, `--knexfile`, `--json`. */
+  withEngineOptions(cmd: Command): Command;
+  /** Loads the project from the flags. */
+  project(flags: BackupEngineFlags): Promise<LoadedProject>;
+  /** Prints JSON (`--json`) or the text. */
+  emit(flags: { json?: boolean }, result: unknown, text: () => string): void;
+  /** Progress on stderr. */
+  progress: EngineLog;
+  /** Sets the exit code. */
+  setCode(code: number): void;
+  /** Tells main whether errors must be printed as JSON. */
+  setJson(json: boolean): void;
+  /** Whether stdin is a terminal. */
+  isTTY: boolean;
+  /** Asks a question on stderr, returns the typed line. */
+  ask(question: string): Promise<string>;
+  /** Base for relative paths. */
+  cwd: string;
+}
+
+/** Asks y/N (only on a terminal; elsewhere `--yes` is required). @throws EngineError `usage` / `cancelled`. */
+async function confirm(ctx: BackupCommandContext, yes: boolean | undefined, question: string, command: string): Promise<void> {
+  if (yes) return;
+  if (!ctx.isTTY) throw new EngineError('usage', `${command} needs confirmation, and stdin is not a terminal.`, 'Pass --yes to proceed without a prompt.');
+  const answer = await ctx.ask(`${question} [y/N] `);
+  if (!/^y(es)?$/i.test(answer.trim())) throw new EngineError('cancelled', `${command} cancelled: nothing was changed.`);
+}
+
+/** The backups table (newest first). */
+export function formatBackupList(r: BackupListResult): string {
+  if (r.backups.length === 0) return `No backups in ${r.directory}.`;
+  const rows = [['NAME', 'SIZE', 'AGE', 'KIND', 'LABEL', 'MIGRATIONS APPLIED']];
+  for (const b of r.backups) {
+    const state = b.migrations === null ? `(${b.problem ?? 'no manifest'})` : b.migrations.length === 0 ? 'none' : `${b.migrations.length}, last ${b.migrations[b.migrations.length - 1] ?? ''}`;
+    rows.push([b.name, formatBytes(b.bytes), formatAge(b.ageSeconds), b.kind ?? '-', b.label ?? '-', state]);
+  }
+  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((row) => (row[i] ?? '').length))) ?? [];
+  const lines = rows.map((row) => row.map((c, i) => (i === row.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ').trimEnd());
+  return [`Backups in ${r.directory} (newest first):`, ...lines].join('\n');
+}
+
+/** Pre-flight findings and the dry-run preview as text ('' when there is neither). */
+export function formatPreflightAndPreview(u: UpgradeResult): string {
+  const lines: string[] = [];
+  if (u.preflight && u.preflight.length > 0) {
+    lines.push('', `Pre-flight (${u.preflight.length}):`, ...u.preflight.map((p) => `  ${p.migration}: ${p.message}`));
+  }
+  if (u.preview && u.preview.length > 0) {
+    lines.push('', 'Preview (SQL run inside a transaction, then rolled back):');
+    for (const p of u.preview) {
+      lines.push(`  -- ${p.migration}${p.previewable ? '' : ' (not previewable)'}`);
+      if (p.reason) lines.push(`  -- ${p.reason}`);
+      if (p.error) lines.push(`  -- failed in the preview: ${p.error}`);
+      for (const s of p.sql) lines.push(...`${s.trim()};`.split('\n').map((l) => `  ${l}`));
+    }
+  }
+  return lines.join('\n');
+}
+
+/** Registers `backup`, `backups`, `prune` and `restore` on the program. */
+export function registerBackupCommands(program: Command, ctx: BackupCommandContext): void {
+  ctx
+    .withEngineOptions(program.command('backup').description('write a backup of the database (and its manifest) under .migration-guard/backups'))
+    .option('--label <label>', 'append a label to the name (letters, digits and - are kept)')
+    .action(async (flags: BackupEngineFlags & { label?: string }) => {
+      ctx.setJson(flags.json === true);
+      const result = await backup(await ctx.project(flags), { log: ctx.progress, ...(flags.label ? { label: flags.label } : {}) });
+      ctx.emit(flags, result, () => `Backup written: ${result.backup.path}\n  ${result.backup.bytes} bytes, sha256 ${result.backup.sha256}\n  manifest ${result.backup.manifest ?? '-'}`);
+    });
+
+  ctx.withEngineOptions(program.command('backups').description('list backups, newest first, with size, age, label and migration state')).action(async (flags: BackupEngineFlags) => {
+    ctx.setJson(flags.json === true);
+    const directory = defaultBackupDirectory(await ctx.project(flags));
+    const result: BackupListResult = { directory, backups: await listBackups(directory) };
+    ctx.emit(flags, result, () => formatBackupList(result));
+  });
+
+  ctx
+    .withEngineOptions(program.command('prune').description('delete the oldest backups, keeping the newest N (never the newest)'))
+    .requiredOption('--keep <n>', 'how many of the newest backups to keep (at least 1)')
+    .option('-y, --yes', 'do not ask for confirmation')
+    .action(async (flags: BackupEngineFlags & { keep: string; yes?: boolean }) => {
+      ctx.setJson(flags.json === true);
+      const p = await ctx.project(flags);
+      const keep = /^\d+$/.test(flags.keep) ? Number(flags.keep) : NaN;
+      const plan = await prune(p, keep, { dryRun: true });
+      if (plan.deleted.length > 0) await confirm(ctx, flags.yes, `Delete ${plan.deleted.length} backup(s): ${plan.deleted.join(', ')}?`, 'prune');
+      const result = plan.deleted.length > 0 ? await prune(p, keep) : plan;
+      ctx.emit(flags, result, () => (result.deleted.length ? `Deleted ${result.deleted.length} backup(s): ${result.deleted.join(', ')}\nKept ${result.kept.length}.` : `Nothing to delete: ${result.kept.length} backup(s) kept.`));
+    });
+
+  ctx
+    .withEngineOptions(program.command('restore').description('verify a backup against its manifest, back up the current database, then restore'))
+    .argument('<backup>', 'backup name (as listed by `backups`) or path')
+    .option('-y, --yes', 'do not ask for confirmation')
+    .action(async (ref: string, flags: BackupEngineFlags & { yes?: boolean }) => {
+      ctx.setJson(flags.json === true);
+      const p = await ctx.project(flags);
+      await confirm(ctx, flags.yes, `Replace the contents of ${p.info.connection} with ${ref}? (a safety backup is taken first)`, 'restore');
+      const result = await restore(p, ref, { log: ctx.progress, cwd: ctx.cwd });
+      ctx.emit(flags, result, () =>
+        [
+          `Restored ${result.restored.name} (${result.method}; sha256 verified).`,
+          result.safetyBackup ? `Safety backup of the database before the restore: ${result.safetyBackup.path}` : 'No safety backup: there was no database to save.',
+          `Applied migrations now: ${result.migrations.length ? result.migrations.join(', ') : 'none'}`,
+          ...result.notes.map((n) => `note: ${n}`),
+        ].join('\n'),
+      );
+      ctx.setCode(ExitCode.ok);
+    });
+}

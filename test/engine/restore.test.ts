@@ -1,0 +1,217 @@
+/**
+ * restore: sha256/size verification against the manifest, the safety backup, SQLite through the online
+ * backup API into the live file, PostgreSQL with pg_restore (needs MG_TEST_PG_URL).
+ */
+import assert from 'node:assert/strict';
+import { appendFileSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import pg from 'pg';
+import { backup, EngineError, loadProject, type LoadedProject } from '../../server/src/migrations';
+import { listBackups } from '../../server/src/migrations/manifest';
+import { restore } from '../../server/src/migrations/restore';
+import type { RestoreResult } from '../../server/src/protocol';
+import { runCli, sqliteAll, sqliteKnexfile, tempDir, writeFiles } from './helpers';
+
+async function dumpSqlite(file: string): Promise<Record<string, unknown>> {
+  const out: Record<string, unknown> = {};
+  out.schema = await sqliteAll(file, 'select type, name, tbl_name, sql from sqlite_master order by type, name');
+  for (const t of await sqliteAll(file, "select name from sqlite_master where type = 'table' order by name")) {
+    out[String(t.name)] = await sqliteAll(file, `select * from "${String(t.name)}" order by rowid`);
+  }
+  return out;
+}
+
+void describe('restore (SQLite)', () => {
+  void it('verifies the backup, takes a safety backup, and restores the exact content into the live file', async () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      writeFiles(dir, { 'knexfile.js': sqliteKnexfile(), 'db/.keep': '' });
+      const project = await loadProject({ cwd: dir, processEnv: {} });
+      const db = project.sqliteFile as string;
+      await sqliteAll(db, 'create table users (id integer primary key, name text, score real)');
+      for (let i = 0; i < 200; i++) await sqliteAll(db, 'insert into users (name, score) values (?, ?)', [`u${i} ✓`, i / 3]);
+      const before = await dumpSqlite(db);
+      const { backup: b } = await backup(project, { label: 'good' });
+
+      await sqliteAll(db, 'delete from users where id % 2 = 0');
+      await sqliteAll(db, 'create table extra (x)');
+      await sqliteAll(db, "update users set name = 'changed'");
+      const changed = await dumpSqlite(db);
+      assert.notDeepEqual(changed, before);
+
+      const r = await restore(project, b.name as string);
+      assert.equal(r.method, 'sqlite-backup-api');
+      assert.equal(r.restored.name, b.name);
+      assert.ok(r.safetyBackup, 'safety backup taken');
+      assert.match(path.basename(r.safetyBackup.path), /^backup_\d{8}_\d{6}_pre-restore(_\d+)?\.sqlite3$/);
+      assert.deepEqual(await dumpSqlite(db), before, 'exact content restored, extra table gone');
+      assert.deepEqual(await dumpSqlite(r.safetyBackup.path), changed, 'the safety backup holds the state before the restore');
+      const kinds = (await listBackups(path.dirname(b.path))).map((x) => x.kind);
+      assert.deepEqual(kinds.sort(), ['manual', 'pre-restore']);
+    } finally {
+      cleanup();
+    }
+  });
+
+  void it('refuses a corrupt, truncated, or manifest-less backup with a clear error and changes nothing', async () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      writeFiles(dir, { 'knexfile.js': sqliteKnexfile(), 'db/.keep': '' });
+      const project = await loadProject({ cwd: dir, processEnv: {} });
+      const db = project.sqliteFile as string;
+      await sqliteAll(db, 'create table t (id integer primary key, v text)');
+      await sqliteAll(db, "insert into t (v) values ('a'), ('b')");
+      const b1 = (await backup(project, { label: 'corrupt', now: new Date(Date.UTC(2025, 0, 1)) })).backup;
+      const b2 = (await backup(project, { label: 'truncated', now: new Date(Date.UTC(2025, 0, 2)) })).backup;
+      const b3 = (await backup(project, { label: 'nomanifest', now: new Date(Date.UTC(2025, 0, 3)) })).backup;
+      const b4 = (await backup(project, { label: 'grown', now: new Date(Date.UTC(2025, 0, 4)) })).backup;
+      await sqliteAll(db, "insert into t (v) values ('c')");
+      const current = await dumpSqlite(db);
+
+      const bytes = readFileSync(b1.path);
+      bytes[bytes.length - 100] = (bytes[bytes.length - 100] ?? 0) ^ 0xff;
+      writeFileSync(b1.path, bytes);
+      truncateSync(b2.path, b2.bytes - 4096);
+      writeFileSync(b3.manifest as string, '');
+      appendFileSync(b4.path, 'x');
+
+      const expectError = (re: RegExp) => (e: unknown) => {
+        assert.ok(e instanceof EngineError, String(e));
+        assert.equal(e.code, 'backup-failed');
+        assert.match(e.message, re);
+        return true;
+      };
+      await assert.rejects(restore(project, b1.name as string), expectError(/is corrupt: its sha256 [0-9a-f]{64} differs from [0-9a-f]{64}/));
+      await assert.rejects(restore(project, b2.path), expectError(/is truncated: \d+ bytes on disk, \d+ recorded/));
+      await assert.rejects(restore(project, b3.name as string), expectError(/manifest .* cannot be read/));
+      await assert.rejects(restore(project, b4.name as string), expectError(/has \d+ bytes but its manifest records \d+/));
+      await assert.rejects(restore(project, 'backup_19990101_000000'), (e: unknown) => e instanceof EngineError && e.code === 'usage' && /No backup named/.test(e.message));
+      assert.deepEqual(await dumpSqlite(db), current, 'nothing changed');
+      assert.equal((await listBackups(path.dirname(b1.path))).filter((b) => b.kind === 'pre-restore').length, 0, 'no safety backup for a refused restore');
+
+      const cli = await runCli(['restore', b1.name as string, '--yes', '--cwd', dir]);
+      assert.equal(cli.code, 1);
+      assert.match(cli.stderr, /error: The backup .* is corrupt/);
+    } finally {
+      cleanup();
+    }
+  });
+
+  void it('CLI restore asks for --yes off a terminal and names the safety backup', async () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      writeFiles(dir, { 'knexfile.js': sqliteKnexfile(), 'db/.keep': '' });
+      const project = await loadProject({ cwd: dir, processEnv: {} });
+      const db = project.sqliteFile as string;
+      await sqliteAll(db, 'create table t (id integer primary key, v text)');
+      await sqliteAll(db, "insert into t (v) values ('kept')");
+      const made = await runCli(['backup', '--label', 'cli', '--json', '--cwd', dir]);
+      assert.equal(made.code, 0, made.stderr);
+      const name = (JSON.parse(made.stdout) as { backup: { name: string } }).backup.name;
+      await sqliteAll(db, 'delete from t');
+
+      const noYes = await runCli(['restore', name, '--cwd', dir]);
+      assert.equal(noYes.code, 2);
+      assert.match(noYes.stderr, /--yes/);
+      assert.deepEqual(await sqliteAll(db, 'select v from t'), []);
+
+      const text = await runCli(['restore', name, '--yes', '--cwd', dir]);
+      assert.equal(text.code, 0, text.stderr);
+      assert.match(text.stdout, new RegExp(`Restored ${name} \\(sqlite-backup-api; sha256 verified\\)`));
+      assert.match(text.stdout, /Safety backup of the database before the restore: .*backup_\d{8}_\d{6}_pre-restore(_\d+)?\.sqlite3/);
+      assert.deepEqual(await sqliteAll(db, 'select v from t'), [{ v: 'kept' }]);
+
+      const json = await runCli(['restore', name, '--yes', '--json', '--cwd', dir]);
+      assert.equal(json.code, 0, json.stderr);
+      const r = JSON.parse(json.stdout) as RestoreResult;
+      assert.equal(r.restored.name, name);
+      assert.ok(r.safetyBackup?.path);
+    } finally {
+      cleanup();
+    }
+  });
+});
+
+const baseUrl = process.env.MG_TEST_PG_URL;
+const skip = baseUrl ? false : 'MG_TEST_PG_URL is not set: PostgreSQL restore tests skipped (scripts/pg-cluster.sh start DIR PORT prints a URL)';
+
+void describe('restore (PostgreSQL, MG_TEST_PG_URL)', { skip }, () => {
+  const dbName = `mg_restore_${process.pid}_${Date.now()}`;
+  let url = '';
+  let admin: pg.Client;
+  let tmp: { dir: string; cleanup: () => void };
+  let project: LoadedProject;
+
+  async function q<T extends pg.QueryResultRow>(sql: string): Promise<T[]> {
+    const c = new pg.Client({ connectionString: url });
+    await c.connect();
+    try {
+      return (await c.query<T>(sql)).rows;
+    } finally {
+      await c.end();
+    }
+  }
+
+  before(async () => {
+    admin = new pg.Client({ connectionString: baseUrl });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${dbName}`);
+    const u = new URL(baseUrl as string);
+    u.pathname = `/${dbName}`;
+    url = u.toString();
+    tmp = tempDir();
+    // The cluster trusts local connections: the password is accepted and ignored, which lets the test
+    // check that it never reaches a manifest or an output.
+    const withPassword = new URL(url);
+    withPassword.password = 's3cret-pw-42';
+    writeFiles(tmp.dir, { 'knexfile.js': `module.exports = { development: { client: 'pg', connection: ${JSON.stringify(withPassword.toString())}, migrations: { directory: './migrations' } } };`, 'migrations/.keep': '' });
+    project = await loadProject({ cwd: tmp.dir, processEnv: {} });
+  });
+
+  after(async () => {
+    await admin?.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+    await admin?.end();
+    tmp?.cleanup();
+  });
+
+  void it('pg_dump backup with a manifest, then pg_restore brings back every row; a safety backup first', async () => {
+    await q('create table accounts (id serial primary key, name text not null, balance numeric(12,2))');
+    await q("insert into accounts (name, balance) select 'acct ' || g, g * 1.5 from generate_series(1, 5000) g");
+    const snapshot = async () => ({
+      rows: await q('select * from accounts order by id'),
+      columns: await q("select table_name, column_name, data_type from information_schema.columns where table_schema = 'public' order by table_name, ordinal_position"),
+    });
+    const before = await snapshot();
+    const { backup: b } = await backup(project, { label: 'pg' });
+    assert.match(path.basename(b.path), /^backup_\d{8}_\d{6}_pg\.dump$/);
+    const m = (await listBackups(path.dirname(b.path)))[0]?.manifest;
+    assert.equal(m?.method, 'pg_dump-custom');
+    assert.match(m?.tools.pg_dump ?? '', /^\d+\.\d+/);
+    assert.match(m?.tools.server ?? '', /^\d{5,6}$/);
+    assert.match(m?.source ?? '', /^postgres:\/\/postgres:\*\*\*\*@127\.0\.0\.1:\d+\/mg_restore_/);
+    assert.ok(!readFileSync(b.manifest as string, 'utf8').includes('s3cret-pw-42'), 'password masked in the manifest');
+
+    await q('delete from accounts where id > 100');
+    await q("update accounts set name = 'x'");
+    await q('alter table accounts add column extra int');
+    const r = await restore(project, b.name as string);
+    assert.equal(r.method, 'pg_restore');
+    assert.ok(r.safetyBackup && r.safetyBackup.path.endsWith('.dump'));
+    assert.deepEqual(await snapshot(), before);
+  });
+
+  void it('refuses a pg_dump older than the server before dumping anything', async () => {
+    const fake = path.join(tmp.dir, 'old_pg_dump.sh');
+    writeFileSync(fake, '#!/bin/sh\nif [ "$1" = "--version" ]; then echo "pg_dump (PostgreSQL) 9.6.24"; exit 0; fi\necho dumped > /dev/stderr; exit 3\n', { mode: 0o755 });
+    const dir = path.join(tmp.dir, 'old-backups');
+    await assert.rejects(backup(project, { pgDump: fake, directory: dir }), (e: unknown) => {
+      assert.ok(e instanceof EngineError);
+      assert.equal(e.code, 'backup-failed');
+      assert.match(e.message, /pg_dump 9\.6\.24 .* is older than the PostgreSQL \d+ server/);
+      assert.match(e.hint ?? '', /postgresql-client-\d+/);
+      return true;
+    });
+    assert.deepEqual(await listBackups(dir), [], 'no file written');
+  });
+});
