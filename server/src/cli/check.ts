@@ -1,18 +1,21 @@
 /**
  * `migration-guard check`: expands paths into migration files and lints them with the analyzer.
  * Never loads a knexfile (safe in any workspace); `auto` dialect reads the nearest knexfile as text,
- * as the language server does, so the CLI and the editor agree.
+ * as the language server does. The options for each file come from {@link effectiveOptions}, the
+ * function the language server uses too (`.migration-guard.json` first), so the CLI and the editor agree.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { resolveDialect } from '../dialect';
+import { ConfigCache, ConfigError, effectiveOptions } from '../config';
 import { rangeToCheckPosition } from '../migrations/positions';
-import type { CheckFinding, CheckResult, Dialect } from '../protocol';
+import type { CheckFinding, CheckResult } from '../protocol';
+import type { DialectSetting } from '../settings';
 import { EngineError } from '../migrations/errors';
 import { defaultAnalyzer } from '../migrations/upgrade';
 
-/** Extensions `check` picks up inside directories. */
-export const CHECK_EXTENSIONS = ['.sql', '.js', '.ts', '.cjs', '.mjs'];
+/** Extensions `check` picks up inside directories (`.py`: Alembic revisions). */
+export const CHECK_EXTENSIONS = ['.sql', '.js', '.ts', '.cjs', '.mjs', '.py'];
 const SKIP_DIRS = new Set(['node_modules', '.git', '.migration-guard']);
 
 /**
@@ -22,13 +25,25 @@ const SKIP_DIRS = new Set(['node_modules', '.git', '.migration-guard']);
  * @throws EngineError `usage` when a path does not exist.
  */
 export function expandPaths(paths: string[], cwd: string): string[] {
-  const out: string[] = [];
+  return collectFiles(paths, cwd).map((f) => f.file);
+}
+
+/** A file to lint and whether it was named on the command line (rather than found in a directory). */
+export interface CollectedFile {
+  /** As shown: relative when the argument was relative. */
+  file: string;
+  explicit: boolean;
+}
+
+/** {@link expandPaths}, telling named files from files found in directories. @throws EngineError `usage`. */
+export function collectFiles(paths: string[], cwd: string): CollectedFile[] {
+  const out: CollectedFile[] = [];
   const seen = new Set<string>();
-  const add = (p: string) => {
+  const add = (p: string, explicit = false) => {
     const abs = path.resolve(cwd, p);
     if (!seen.has(abs)) {
       seen.add(abs);
-      out.push(p);
+      out.push({ file: p, explicit });
     }
   };
   const walk = (shown: string) => {
@@ -51,25 +66,117 @@ export function expandPaths(paths: string[], cwd: string): string[] {
       throw new EngineError('usage', `No such file or directory: ${p}`);
     }
     if (st.isDirectory()) walk(p);
-    else add(p);
+    else add(p, true);
   }
   return out;
 }
 
+/** Options of {@link runCheck}. */
+export interface CheckOptions {
+  /** `--dialect`: overrides the config file's dialect; omitted = config, else `auto`. */
+  dialect?: DialectSetting;
+  /** `--changed-since <ref>`: only files changed since that git ref (see {@link gitChangedFiles}). */
+  changedSince?: string;
+}
+
+/** What {@link runCheck} linted and found. */
+export interface CheckRun {
+  result: CheckResult;
+  /** Files linted, as shown (after config include/exclude and `--changed-since`). */
+  files: string[];
+}
+
 /**
- * Lints files and returns ESLint-style 1-based positions.
- * @param dialect `auto` resolves per file from the nearest knexfile's text.
+ * Lints the files under `paths` and returns ESLint-style 1-based positions.
+ * Per file, {@link effectiveOptions} decides dialect, rule severities and whether the file is included:
+ * files found in directories are skipped when a `.migration-guard.json` excludes them (or does not
+ * include them); files named explicitly are always linted. Without a config file nothing is filtered.
+ * @throws EngineError `usage` for a missing path, an invalid config file, or a `--changed-since`
+ *   problem (not a git repository, unknown ref).
  */
-export async function checkFiles(files: string[], cwd: string, dialect: Dialect | 'auto'): Promise<CheckResult> {
+export async function runCheck(paths: string[], cwd: string, options: CheckOptions = {}): Promise<CheckRun> {
+  let collected = collectFiles(paths, cwd);
+  if (options.changedSince !== undefined) {
+    const changed = gitChangedFiles(options.changedSince, cwd);
+    collected = collected.filter((f) => changed.has(realPath(path.resolve(cwd, f.file))));
+  }
   await defaultAnalyzer.init();
+  const cache = new ConfigCache();
   const findings: CheckFinding[] = [];
-  for (const file of files) {
+  const files: string[] = [];
+  for (const { file, explicit } of collected) {
     const abs = path.resolve(cwd, file);
+    let eff;
+    try {
+      eff = effectiveOptions({ filePath: abs, dialectOverride: options.dialect, cache });
+    } catch (error) {
+      if (error instanceof ConfigError) throw new EngineError('usage', `Invalid configuration: ${error.message}`, 'Fix the file (its JSON schema is schemas/migration-guard.schema.json).');
+      throw error;
+    }
+    if (!explicit && !eff.included) continue;
+    files.push(file);
     const text = readFileSync(abs, 'utf8');
-    const d = resolveDialect(dialect, abs);
-    for (const f of defaultAnalyzer.analyze(text, { fileName: abs, dialect: d })) {
+    for (const f of defaultAnalyzer.analyze(text, { fileName: abs, dialect: eff.dialect, rules: eff.rules })) {
       findings.push({ file, ruleId: f.ruleId, severity: f.severity, message: f.message, ...rangeToCheckPosition(text, f.start, f.end) });
     }
   }
-  return { findings };
+  return { result: { findings }, files };
+}
+
+/**
+ * Lints the given files (no config filtering of named files) with the dialect override, if any.
+ * Kept for callers of the first CLI version; prefer {@link runCheck}.
+ */
+export async function checkFiles(files: string[], cwd: string, dialect?: DialectSetting): Promise<CheckResult> {
+  return (await runCheck(files, cwd, { dialect })).result;
+}
+
+/** The file's real path (git reports paths under the resolved top level), or itself when unresolvable. */
+function realPath(p: string): string {
+  try {
+    return realpathSync(p);
+  } catch {
+    return p;
+  }
+}
+
+interface GitResult {
+  ok: boolean;
+  stdout: string;
+  stderr: string;
+}
+
+function git(args: string[], cwd: string): GitResult {
+  const r = spawnSync('git', args, { cwd, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  if (r.error) {
+    const code = (r.error as NodeJS.ErrnoException).code;
+    throw new EngineError('usage', code === 'ENOENT' ? '--changed-since needs git, and git was not found on PATH.' : `git failed: ${r.error.message}`);
+  }
+  return { ok: r.status === 0, stdout: r.stdout, stderr: r.stderr.trim() };
+}
+
+/**
+ * Absolute paths of files changed since `ref`: `git diff --name-only <ref>...HEAD` (committed since the
+ * merge base), plus uncommitted changes (`git diff --name-only HEAD`, staged or not) and untracked files
+ * not ignored (`git ls-files --others --exclude-standard`). Git is spawned with argument arrays (no shell).
+ * @throws EngineError `usage` when `cwd` is not in a git repository, when git is missing, or when `ref`
+ *   is unknown (or starts with `-`).
+ */
+export function gitChangedFiles(ref: string, cwd: string): Set<string> {
+  const top = git(['rev-parse', '--show-toplevel'], cwd);
+  if (!top.ok) throw new EngineError('usage', `--changed-since needs a git repository, and ${cwd} is not inside one.`, 'Run from the repository, or drop --changed-since.');
+  const root = realPath(top.stdout.trim());
+  if (ref.startsWith('-') || !git(['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], root).ok) {
+    throw new EngineError('usage', `--changed-since: unknown git ref "${ref}".`, 'Check the name; in CI fetch enough history (actions/checkout with fetch-depth: 0).');
+  }
+  const lists = [
+    git(['diff', '--name-only', '-z', `${ref}...HEAD`], root),
+    git(['diff', '--name-only', '-z', 'HEAD'], root),
+    git(['ls-files', '--others', '--exclude-standard', '-z'], root),
+  ];
+  const failed = lists.find((l) => !l.ok);
+  if (failed) throw new EngineError('usage', `--changed-since ${ref}: git failed: ${failed.stderr || 'unknown error'}`);
+  const out = new Set<string>();
+  for (const l of lists) for (const name of l.stdout.split('\0')) if (name) out.add(path.resolve(root, name));
+  return out;
 }

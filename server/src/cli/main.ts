@@ -22,8 +22,10 @@ import {
   type LoadedProject,
 } from '../migrations';
 import { ExitCode, type Dialect, type ErrorResult } from '../protocol';
-import { checkFiles, expandPaths } from './check';
+import { runCheck } from './check';
 import { formatFindings, formatStatus, formatUpgrade, formatValidation } from './format';
+import { formatGithub } from './format/github';
+import { toSarif } from './format/sarif';
 
 /** Where the CLI reads and writes; tests pass their own. */
 export interface CliIo {
@@ -70,9 +72,11 @@ interface UpgradeFlags extends EngineFlags {
 }
 
 interface CheckFlags {
-  format: 'text' | 'json';
+  format: 'text' | 'json' | 'github' | 'sarif';
   json?: boolean;
-  dialect: Dialect | 'auto';
+  /** Undefined when not given: the config file's dialect (else auto) applies. */
+  dialect?: Dialect | 'auto';
+  changedSince?: string;
 }
 
 function withEngineOptions(cmd: Command): Command {
@@ -121,15 +125,20 @@ export async function main(argv: string[], ioOverrides: Partial<CliIo> = {}): Pr
     .command('check')
     .description('lint migration files (directories are searched for .sql/.js/.ts/.cjs/.mjs)')
     .argument('<paths...>', 'files or directories')
-    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .addOption(new Option('--format <format>', 'output format (github: workflow annotations; sarif: SARIF 2.1.0 for code scanning)').choices(['text', 'json', 'github', 'sarif']).default('text'))
     .option('--json', 'same as --format json')
-    .addOption(new Option('--dialect <dialect>', 'SQL dialect (auto: from the nearest knexfile, else postgresql)').choices(['auto', 'postgresql', 'sqlite']).default('auto'))
+    .addOption(new Option('--dialect <dialect>', 'SQL dialect, overriding .migration-guard.json (default: its dialect, else auto: from the nearest knexfile, else postgresql)').choices(['auto', 'postgresql', 'sqlite']))
+    .option('--changed-since <git-ref>', 'only files changed since this git ref (committed since the merge base, uncommitted or untracked)')
     .action(async (paths: string[], flags: CheckFlags) => {
-      const json = flags.json === true || flags.format === 'json';
-      state.json = json;
-      const files = expandPaths(paths, io.cwd);
-      const result = await checkFiles(files, io.cwd, flags.dialect);
-      out(json ? JSON.stringify(result, null, 2) : formatFindings(result.findings, files.length));
+      const format = flags.json === true ? 'json' : flags.format;
+      state.json = format === 'json';
+      const { result, files } = await runCheck(paths, io.cwd, { dialect: flags.dialect, changedSince: flags.changedSince });
+      if (format === 'json') out(JSON.stringify(result, null, 2));
+      else if (format === 'github') io.stdout(result.findings.length ? `${formatGithub(result.findings)}\n` : '');
+      else if (format === 'sarif') {
+        const { rules } = await import('../lint');
+        out(JSON.stringify(toSarif(result.findings, { cwd: io.cwd, version: program.version() ?? '0.0.0', rules }), null, 2));
+      } else out(formatFindings(result.findings, files.length));
       state.code = result.findings.some((f) => f.severity === 'error') ? ExitCode.failure : ExitCode.ok;
     });
 
