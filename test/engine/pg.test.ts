@@ -91,7 +91,7 @@ void describe('PostgreSQL (MG_TEST_PG_URL)', { skip }, () => {
     assert.deepEqual(s.migrations.map((m) => [m.name, m.state, m.batch]), [['001_a.js', 'applied', 1], ['002_b.js', 'applied', 1]]);
     const at = Date.parse(s.migrations[0]?.appliedAt ?? '');
     assert.ok(Math.abs(at - Date.now()) < 60_000, `appliedAt ${s.migrations[0]?.appliedAt}`);
-    assert.deepEqual(await tables(), ['a', 'b', 'knex_migrations', 'knex_migrations_lock']);
+    assert.deepEqual(await tables(), ['a', 'b', 'knex_migrations', 'knex_migrations_lock', 'migration_guard_checksums']);
   });
 
   void it('a failing migration rolls the whole batch back and frees the lock', async () => {

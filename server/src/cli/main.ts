@@ -24,6 +24,7 @@ import {
 import { ExitCode, type Dialect, type ErrorResult } from '../protocol';
 import { runCheck } from './check';
 import { formatFindings, formatStatus, formatUpgrade, formatValidation } from './format';
+import { parseStep, registerMovementCommands } from './movements';
 import { formatGithub } from './format/github';
 import { toSarif } from './format/sarif';
 
@@ -65,6 +66,9 @@ interface EngineFlags {
 }
 
 interface UpgradeFlags extends EngineFlags {
+  step?: string;
+  to?: string;
+  confirm?: string;
   yes?: boolean;
   allowUnsafe?: boolean;
   dryRun?: boolean;
@@ -172,6 +176,9 @@ export async function main(argv: string[], ioOverrides: Partial<CliIo> = {}): Pr
     .option('--allow-unsafe', 'apply even when findings of error severity exist')
     .option('--dry-run', 'lint and show the plan; write nothing')
     .option('--no-backup', 'skip the backup before applying')
+    .option('--step <n>', 'apply only the next N pending migrations')
+    .option('--to <name>', 'apply the pending migrations up to and including <name>')
+    .option('--confirm <database>', 'the database name, typed to confirm on a protected environment (production, prod, or migrationGuard.protected)')
     .action(async (flags: UpgradeFlags) => {
       state.json = flags.json === true;
       const dryRun = flags.dryRun === true;
@@ -179,7 +186,15 @@ export async function main(argv: string[], ioOverrides: Partial<CliIo> = {}): Pr
         throw new EngineError('usage', 'upgrade needs confirmation, and stdin is not a terminal.', 'Pass --yes to apply without a prompt (or --dry-run to see the plan).');
       }
       const p = await project(flags);
-      const base = { log: progress, allowUnsafe: flags.allowUnsafe === true, noBackup: flags.backup === false };
+      const step = parseStep(flags.step);
+      const base = {
+        log: progress,
+        allowUnsafe: flags.allowUnsafe === true,
+        noBackup: flags.backup === false,
+        ...(step !== undefined ? { step } : {}),
+        ...(flags.to !== undefined ? { to: flags.to } : {}),
+        ...(flags.confirm !== undefined ? { confirm: flags.confirm } : {}),
+      };
       if (!dryRun && !flags.yes) {
         const plan = await upgrade(p, { ...base, dryRun: true });
         if (plan.pending.length === 0 || plan.refused) {
@@ -197,6 +212,16 @@ export async function main(argv: string[], ioOverrides: Partial<CliIo> = {}): Pr
       emit(flags, result, () => formatUpgrade(result) + formatPreflightAndPreview(result));
       state.code = result.refused || (result.validation !== null && !result.validation.valid) ? ExitCode.failure : ExitCode.ok;
     });
+
+  registerMovementCommands(program, {
+    withEngineOptions,
+    project,
+    emit,
+    progress,
+    setJson: (json) => (state.json = json),
+    isTTY: io.isTTY,
+    ask: (q) => io.ask(q),
+  });
 
   // stdout carries results only: knexfiles and migrations that console.log go to stderr.
   const saved = { log: console.log, info: console.info, debug: console.debug };

@@ -6,6 +6,10 @@
 export { loadProject, findKnexfile, loadKnexfile, clientFamily, KNEXFILE_NAMES, DEFAULT_LOAD_EXTENSIONS } from './config';
 export type { LoadProjectOptions, LoadedProject, MigrationSettings } from './config';
 export { getStatus, readStatus, mergeStatus, isPendingState, isAppliedState } from './status';
+export { downgrade, planDowngrade, markApplied, unmark, unlock, ensureMigrationTables, withKnexLock } from './movements';
+export type { DowngradeOptions, WriteOptions } from './movements';
+export { getHistory, groupHistory } from './history';
+export { newMigration, migrationTemplate, migrationTimestamp } from './scaffold';
 export { CHECKSUM_TABLE, sha256File, readChecksums, checksumVerdict } from './checksums';
 export { requireConfirmation, isProtectedEnvironment, databaseNameOf, PROTECTED_ENVIRONMENTS } from './guard';
 export type { OperationOptions } from './status';

@@ -1,0 +1,164 @@
+/**
+ * CLI commands for movements besides `upgrade`: `downgrade [--step N | --to NAME | --all]`,
+ * `mark-applied <name>`, `unmark <name>`, `unlock`, `new <name>`, `history`. Write commands take
+ * `--confirm <database name>` (required on protected environments, guard.ts); `downgrade` asks y/N
+ * on a terminal and needs `--yes` elsewhere. Registered by main.ts with {@link registerMovementCommands}.
+ */
+import type { Command } from 'commander';
+import type { LoadedProject } from '../migrations/config';
+import type { EngineLog } from '../migrations/db';
+import { EngineError } from '../migrations/errors';
+import { getHistory } from '../migrations/history';
+import { downgrade, markApplied, unlock, unmark, type DowngradeOptions } from '../migrations/movements';
+import { newMigration } from '../migrations/scaffold';
+import type { DowngradeResult, HistoryResult, MarkResult, UnlockResult } from '../protocol';
+
+/** Flags every engine command takes (main.ts `withEngineOptions`). */
+export interface MovementEngineFlags {
+  cwd?: string;
+  env?: string;
+  knexfile?: string;
+  json?: boolean;
+}
+
+interface WriteFlags extends MovementEngineFlags {
+  confirm?: string;
+}
+
+interface DowngradeFlags extends WriteFlags {
+  step?: string;
+  to?: string;
+  all?: boolean;
+  yes?: boolean;
+  backup?: boolean;
+  dryRun?: boolean;
+}
+
+/** What the commands need from main.ts. */
+export interface MovementCommandContext {
+  /** Adds `--cwd`, `--env`, `--knexfile`, `--json`. */
+  withEngineOptions(cmd: Command): Command;
+  /** Loads the project from the flags. */
+  project(flags: MovementEngineFlags): Promise<LoadedProject>;
+  /** Prints JSON (`--json`) or the text. */
+  emit(flags: { json?: boolean }, result: unknown, text: () => string): void;
+  /** Progress on stderr. */
+  progress: EngineLog;
+  /** Tells main whether errors must be printed as JSON. */
+  setJson(json: boolean): void;
+  /** Whether stdin is a terminal. */
+  isTTY: boolean;
+  /** Asks a question on stderr, returns the typed line. */
+  ask(question: string): Promise<string>;
+}
+
+/** Parses `--step N` (a positive integer). @throws EngineError `usage`. */
+export function parseStep(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value) || Number(value) < 1) throw new EngineError('usage', `--step must be a positive integer (got '${value}').`);
+  return Number(value);
+}
+
+/** Text of a downgrade. */
+export function formatDowngrade(r: DowngradeResult, dryRun: boolean): string {
+  if (r.planned.length === 0) return `Nothing to undo. Current: ${r.current ?? '(none)'}.`;
+  const lines = [`${dryRun ? 'Would undo' : 'To undo'} (${r.planned.length}, most recent first):`, ...r.planned.map((n) => `  ${n}`)];
+  if (dryRun) return [...lines, '', 'Dry run: nothing was changed.'].join('\n');
+  if (r.backup) lines.push('', `Backup: ${r.backup.path} (${r.backup.bytes} bytes, sha256 ${r.backup.sha256})`);
+  lines.push('', `Undid ${r.undone.length} migration${r.undone.length === 1 ? '' : 's'}. Current: ${r.current ?? '(none)'}.`);
+  return lines.join('\n');
+}
+
+/** Text of `history`. */
+export function formatHistory(h: HistoryResult): string {
+  const lines: string[] = [];
+  for (const b of h.batches) {
+    lines.push(`Batch ${b.batch}:`);
+    for (const m of b.migrations) {
+      const time = m.appliedAt ? m.appliedAt.replace('T', ' ').replace(/\.\d+Z$/, '').replace(/Z$/, '') : '-';
+      const marks = [m.state !== 'applied' ? m.state : '', m.checksum === 'none' ? 'no checksum' : ''].filter(Boolean).join(', ');
+      lines.push(`  ${time}  ${m.name}${marks ? `  (${marks})` : ''}`);
+    }
+  }
+  if (h.batches.length === 0) lines.push('No migration applied.');
+  lines.push('', h.pending.length ? `Pending (${h.pending.length}):` : 'Nothing pending.', ...h.pending.map((n) => `  ${n}`));
+  lines.push('', `Current: ${h.current ?? '(none)'}`);
+  return lines.join('\n');
+}
+
+function withConfirm(cmd: Command): Command {
+  return cmd.option('--confirm <database>', 'the database name, typed to confirm a write on a protected environment (production, prod, or migrationGuard.protected)');
+}
+
+/** Registers the movement commands on `program`. */
+export function registerMovementCommands(program: Command, ctx: MovementCommandContext): void {
+  const write = (flags: WriteFlags) => ({ log: ctx.progress, ...(flags.confirm !== undefined ? { confirm: flags.confirm } : {}) });
+
+  withConfirm(ctx.withEngineOptions(program.command('downgrade').description('undo applied migrations, most recently applied first (default: the last one); backs up first')))
+    .option('--step <n>', 'undo the N most recently applied migrations')
+    .option('--to <name>', 'undo every migration applied after <name> (it stays applied)')
+    .option('--all', 'undo every applied migration')
+    .option('-y, --yes', 'do not ask for confirmation')
+    .option('--no-backup', 'skip the backup before undoing')
+    .option('--dry-run', 'show what would be undone; change nothing')
+    .action(async (flags: DowngradeFlags) => {
+      ctx.setJson(flags.json === true);
+      const p = await ctx.project(flags);
+      const step = parseStep(flags.step);
+      const opts: DowngradeOptions = {
+        ...write(flags),
+        ...(step !== undefined ? { step } : {}),
+        ...(flags.to !== undefined ? { to: flags.to } : {}),
+        ...(flags.all ? { all: true } : {}),
+        noBackup: flags.backup === false,
+      };
+      if (!flags.dryRun && !flags.yes) {
+        if (!ctx.isTTY) throw new EngineError('usage', 'downgrade needs confirmation, and stdin is not a terminal.', 'Pass --yes to undo without a prompt (or --dry-run to see the plan).');
+        const plan = await downgrade(p, { ...opts, dryRun: true });
+        if (plan.planned.length === 0) {
+          ctx.emit(flags, plan, () => formatDowngrade(plan, true));
+          return;
+        }
+        const answer = await ctx.ask(`${formatDowngrade(plan, true).replace(/\n\nDry run: nothing was changed\.$/, '')}\n\nUndo ${plan.planned.length} migration${plan.planned.length === 1 ? '' : 's'} on ${p.info.connection}${flags.backup === false ? ' without a backup' : ''}? [y/N] `);
+        if (!/^y(es)?$/i.test(answer.trim())) throw new EngineError('cancelled', 'Downgrade cancelled: nothing was undone.');
+      }
+      const result = await downgrade(p, { ...opts, dryRun: flags.dryRun === true });
+      ctx.emit(flags, result, () => formatDowngrade(result, flags.dryRun === true));
+    });
+
+  withConfirm(ctx.withEngineOptions(program.command('mark-applied').description('record a migration as applied without running it (baseline, like alembic stamp)')))
+    .argument('<name>', 'migration file name, e.g. 20240101000000_create_users.js')
+    .action(async (name: string, flags: WriteFlags) => {
+      ctx.setJson(flags.json === true);
+      const result: MarkResult = await markApplied(await ctx.project(flags), name, write(flags));
+      ctx.emit(flags, result, () => `Marked ${result.name} as applied (batch ${result.batch}) without running it.`);
+    });
+
+  withConfirm(ctx.withEngineOptions(program.command('unmark').description('forget that a migration was applied, without running its down()')))
+    .argument('<name>', 'migration name as recorded in the migrations table')
+    .action(async (name: string, flags: WriteFlags) => {
+      ctx.setJson(flags.json === true);
+      const result: MarkResult = await unmark(await ctx.project(flags), name, write(flags));
+      ctx.emit(flags, result, () => `Unmarked ${result.name} (was in batch ${result.batch}); its code did not run.`);
+    });
+
+  withConfirm(ctx.withEngineOptions(program.command('unlock').description('free the Knex migration lock after checking that no migration is running'))).action(async (flags: WriteFlags) => {
+    ctx.setJson(flags.json === true);
+    const result: UnlockResult = await unlock(await ctx.project(flags), write(flags));
+    ctx.emit(flags, result, () => `${result.freed ? 'Lock freed.' : 'The lock was already free.'} Checked: ${result.checked.join('; ')}.`);
+  });
+
+  ctx.withEngineOptions(program.command('new').description('create a migration <timestamp>_<name>.js (or .ts) from a safe template'))
+    .argument('<name>', 'letters, digits, _ and -')
+    .action(async (name: string, flags: MovementEngineFlags) => {
+      ctx.setJson(flags.json === true);
+      const result = await newMigration(await ctx.project(flags), name);
+      ctx.emit(flags, result, () => `Created ${result.file}`);
+    });
+
+  ctx.withEngineOptions(program.command('history').description('applied migrations by batch, newest first, then pending (read-only)')).action(async (flags: MovementEngineFlags) => {
+    ctx.setJson(flags.json === true);
+    const result = await getHistory(await ctx.project(flags), { log: ctx.progress });
+    ctx.emit(flags, result, () => formatHistory(result));
+  });
+}

@@ -1,0 +1,74 @@
+/**
+ * `new <name>`: a migration file `<YYYYMMDDHHMMSS>_<name>.<js|ts>` in the first migrations directory,
+ * from a template with `up` and `down`. The extension is `.ts` when the project's newest migration
+ * is `.ts` (or, with no migration yet, when the knexfile is `.ts`), else `.js` (CommonJS).
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { NewMigrationResult } from '../protocol';
+import type { LoadedProject } from './config';
+import { EngineError } from './errors';
+import { listMigrationFiles } from './files';
+
+/** UTC `YYYYMMDDHHMMSS`, the prefix the knex CLI gives new migrations. */
+export function migrationTimestamp(now: Date): string {
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${now.getUTCFullYear()}${p(now.getUTCMonth() + 1)}${p(now.getUTCDate())}${p(now.getUTCHours())}${p(now.getUTCMinutes())}${p(now.getUTCSeconds())}`;
+}
+
+/** The template: an `up` and a `down` that undoes it, transactional (Knex's default), with safety notes. */
+export function migrationTemplate(ext: '.js' | '.ts'): string {
+  const notes = `// Migration Guard: keep each change reversible and safe on a live database.
+// - Prefer adding over dropping; drop in a later release, after the code stops using it.
+// - On PostgreSQL, build indexes on big tables with CREATE INDEX CONCURRENTLY in a migration that
+//   exports config = { transaction: false }.
+// - On SQLite, dropColumn/alter rebuild the table: with foreign keys on, ON DELETE CASCADE children are deleted.
+`;
+  if (ext === '.ts') {
+    return `import type { Knex } from 'knex';
+
+${notes}
+export async function up(knex: Knex): Promise<void> {
+  // await knex.schema.createTable('example', (t) => { t.increments('id'); t.string('name'); });
+}
+
+export async function down(knex: Knex): Promise<void> {
+  // await knex.schema.dropTable('example');
+}
+`;
+  }
+  return `// @ts-check
+${notes}
+/** @param {import('knex').Knex} knex */
+exports.up = async function up(knex) {
+  // await knex.schema.createTable('example', (t) => { t.increments('id'); t.string('name'); });
+};
+
+/** @param {import('knex').Knex} knex */
+exports.down = async function down(knex) {
+  // await knex.schema.dropTable('example');
+};
+`;
+}
+
+/**
+ * Creates the migration file (and the directory when missing). Never overwrites.
+ * @throws EngineError `usage` (name not made of letters, digits, `_`, `-`; file exists).
+ */
+export async function newMigration(project: LoadedProject, name: string, options: { now?: Date } = {}): Promise<NewMigrationResult> {
+  if (!/^[A-Za-z0-9][A-Za-z0-9_-]*$/.test(name)) {
+    throw new EngineError('usage', `Invalid migration name '${name}': use letters, digits, '_' and '-'.`, 'Example: migration-guard new add_users_email');
+  }
+  const dir = project.migrations.directories[0];
+  if (!dir) throw new EngineError('usage', 'No migrations directory is configured.');
+  const existing = await listMigrationFiles(project.migrations);
+  const newest = existing.at(-1)?.name;
+  const ext: '.js' | '.ts' = newest ? (path.extname(newest) === '.ts' ? '.ts' : '.js') : path.extname(project.info.knexfile ?? '') === '.ts' ? '.ts' : '.js';
+  const fileName = `${migrationTimestamp(options.now ?? new Date())}_${name}${ext}`;
+  const file = path.join(dir, fileName);
+  if (existsSync(file)) throw new EngineError('usage', `${file} already exists.`, 'Wait a second or choose another name.');
+  await mkdir(dir, { recursive: true });
+  await writeFile(file, migrationTemplate(ext), { flag: 'wx' });
+  return { file, name: fileName };
+}
