@@ -4,7 +4,7 @@
  * analyzed text, syntax errors, statement ranges (for suppression comments) and, for migration
  * modules, where `up`/`down` are. One rule can then serve every source kind and dialect.
  */
-import type { Dialect, Severity, SourceKind } from './types';
+import type { Dialect, Fix, Severity, SourceKind } from './types';
 import type { TextRange } from './text';
 
 export type { TextRange };
@@ -35,7 +35,8 @@ export interface OperationBase {
   origin: 'sql' | 'knex-raw' | 'knex' | 'alembic' | 'alembic-sql' | 'node-pg-migrate' | 'node-pg-migrate-sql';
   /**
    * True when the operation runs outside the migration runner's transaction although the rest of the file does
-   * not: inside Alembic's `with op.get_context().autocommit_block():`. CONCURRENTLY is legal there.
+   * not: inside Alembic's `with op.get_context().autocommit_block():`. (A whole file without a transaction is
+   * {@link ParsedDocument.transactionDisabled}.) CONCURRENTLY is legal there.
    */
   outsideTransaction?: boolean;
   /**
@@ -54,9 +55,13 @@ export interface TableRef {
 export interface CreateTableOp extends OperationBase, TableRef {
   type: 'createTable';
   columns: { name: string; dataType?: ColumnType }[];
+  /** IF NOT EXISTS was written (SQL) / `createTableIfNotExists` (Knex). */
+  ifNotExists?: boolean;
 }
 export interface DropTableOp extends OperationBase, TableRef {
   type: 'dropTable';
+  /** IF EXISTS was written (SQL) / `dropTableIfExists` (Knex). */
+  ifExists?: boolean;
 }
 export interface TruncateOp extends OperationBase, TableRef {
   type: 'truncate';
@@ -73,12 +78,18 @@ export interface AddColumnOp extends OperationBase, TableRef {
   /** A DEFAULT, identity, generated expression or serial type supplies values for existing rows. */
   hasDefault: boolean;
   dataType?: ColumnType;
+  /** IF NOT EXISTS was written (PostgreSQL). */
+  ifNotExists?: boolean;
+  /** Name of a volatile function in the DEFAULT expression (`random`, `gen_random_uuid`, `clock_timestamp`, …), when there is one. */
+  volatileDefault?: string;
 }
 export interface CreateIndexOp extends OperationBase, TableRef {
   type: 'createIndex';
   index?: string;
   concurrently: boolean;
   unique: boolean;
+  /** IF NOT EXISTS was written. */
+  ifNotExists?: boolean;
 }
 export interface RenameColumnOp extends OperationBase, TableRef {
   type: 'renameColumn';
@@ -96,7 +107,78 @@ export interface AlterColumnTypeOp extends OperationBase, TableRef {
   previousType?: ColumnType;
 }
 
-/** A normalized schema operation. Later rules add members here (renameTable, addForeignKey, setNotNull, …). */
+/** DROP DATABASE / DROP SCHEMA (and Knex `dropSchema[IfExists]`). `table` holds the database or schema name. */
+export interface DropDatabaseOp extends OperationBase, TableRef {
+  type: 'dropDatabase';
+  /** What is dropped. */
+  object: 'database' | 'schema';
+}
+/** DELETE (SQL) or Knex `knex('t').del()` / `.delete()`. */
+export interface DeleteRowsOp extends OperationBase, TableRef {
+  type: 'deleteRows';
+  /** A WHERE clause (SQL) or a `.where*()` link (Knex) restricts the rows. */
+  hasWhere: boolean;
+}
+/** UPDATE (SQL) or Knex `knex('t').update(…)`. */
+export interface UpdateRowsOp extends OperationBase, TableRef {
+  type: 'updateRows';
+  hasWhere: boolean;
+}
+/** ALTER TABLE … RENAME TO (and Knex `renameTable`). */
+export interface RenameTableOp extends OperationBase, TableRef {
+  type: 'renameTable';
+  newName: string;
+}
+/** ALTER COLUMN … DROP NOT NULL (Knex `setNullable`, `.nullable().alter()`). */
+export interface DropNotNullOp extends OperationBase, TableRef {
+  type: 'dropNotNull';
+  column: string;
+}
+/** ALTER COLUMN … SET NOT NULL (Knex `dropNullable`, `.notNullable().alter()`). */
+export interface SetNotNullOp extends OperationBase, TableRef {
+  type: 'setNotNull';
+  column: string;
+}
+/** DROP INDEX (and Knex `t.dropIndex`). `table` is empty for SQL (DROP INDEX names no table). */
+export interface DropIndexOp extends OperationBase, TableRef {
+  type: 'dropIndex';
+  index: string;
+  concurrently: boolean;
+}
+/** ALTER TABLE … ADD [CONSTRAINT name] FOREIGN KEY / CHECK / UNIQUE / PRIMARY KEY / EXCLUDE (and Knex `t.foreign`, `t.check`). */
+export interface AddConstraintOp extends OperationBase, TableRef {
+  type: 'addConstraint';
+  constraint: 'foreignKey' | 'check' | 'unique' | 'primaryKey' | 'exclusion' | 'other';
+  /** Constraint name when given. */
+  name?: string;
+  /** NOT VALID was written (existing rows are not checked now). */
+  notValid: boolean;
+  /** `UNIQUE / PRIMARY KEY USING INDEX idx` (adopts an already built index). */
+  usingIndex: boolean;
+}
+/** ALTER TABLE … VALIDATE CONSTRAINT. */
+export interface ValidateConstraintOp extends OperationBase, TableRef {
+  type: 'validateConstraint';
+  name: string;
+}
+/** Knex `t.dropForeign(…)` / `t.dropPrimary(…)` (SQLite: a table rebuild). */
+export interface DropConstraintOp extends OperationBase, TableRef {
+  type: 'dropConstraint';
+  constraint: 'foreignKey' | 'primaryKey' | 'other';
+}
+/** BEGIN / START TRANSACTION / COMMIT / END / ROLLBACK (not to a savepoint). `table` is empty. */
+export interface TransactionControlOp extends OperationBase, TableRef {
+  type: 'transactionControl';
+  kind: 'begin' | 'commit' | 'rollback';
+}
+/** `SET [LOCAL|SESSION] name = value` (PostgreSQL). `table` is empty. */
+export interface SetVariableOp extends OperationBase, TableRef {
+  type: 'setVariable';
+  /** Lower-case setting name, e.g. `lock_timeout`. */
+  name: string;
+}
+
+/** A normalized schema operation. */
 export type Operation =
   | CreateTableOp
   | DropTableOp
@@ -105,7 +187,22 @@ export type Operation =
   | AddColumnOp
   | CreateIndexOp
   | RenameColumnOp
-  | AlterColumnTypeOp;
+  | AlterColumnTypeOp
+  | DropDatabaseOp
+  | DeleteRowsOp
+  | UpdateRowsOp
+  | RenameTableOp
+  | DropNotNullOp
+  | SetNotNullOp
+  | DropIndexOp
+  | AddConstraintOp
+  | ValidateConstraintOp
+  | DropConstraintOp
+  | TransactionControlOp
+  | SetVariableOp;
+
+/** Operation types that name no table (their `table` is empty or not a table); {@link annotateOperations} skips them. */
+export const NON_TABLE_OPERATIONS: ReadonlySet<Operation['type']> = new Set(['dropDatabase', 'transactionControl', 'setVariable']);
 
 /** A syntax error the parser reported, with a small range (the offending token). */
 export interface SyntaxProblem {
@@ -132,6 +229,11 @@ export interface ParsedDocument {
   migration?: { up?: MigrationExport; down?: MigrationExport };
   /** Ranges of SQL strings that could not be inspected (template literals with `${}`). */
   uninspectable: TextRange[];
+  /**
+   * Knex modules: `exports.config = { transaction: false }` / `export const config = { transaction: false }`
+   * was found (the migration does not run in the runner's transaction). Undefined for SQL files.
+   */
+  transactionDisabled?: boolean;
 }
 
 /** An empty {@link ParsedDocument}. */
@@ -153,13 +255,16 @@ export interface RuleViolation {
   start: number;
   end: number;
   message: string;
+  /** A mechanical fix, when one exists (see {@link Fix}). */
+  fix?: Fix;
 }
 
 /** Static description of a rule, for hovers, docs links and the CLI. */
 export interface RuleMeta {
   /** Stable id, also the diagnostic code, e.g. `ban-drop-table`. */
   id: string;
-  defaultSeverity: Severity;
+  /** Severity when the configuration says nothing; `'off'` for opt-in rules (enable them with `AnalyzeOptions.rules`). */
+  defaultSeverity: Severity | 'off';
   /** A few words, e.g. "Dropping a table". */
   title: string;
   /** Why it is dangerous, one or two sentences. */
@@ -207,6 +312,7 @@ export function annotateOperations(ops: Operation[]): Operation[] {
   const created = new Map<string, Set<string>>();
   const types = new Map<string, Map<string, ColumnType | undefined>>();
   for (const op of sorted) {
+    if (NON_TABLE_OPERATIONS.has(op.type)) continue;
     const phase = op.phase ?? '';
     let set = created.get(phase);
     if (!set) created.set(phase, (set = new Set()));
@@ -221,6 +327,9 @@ export function annotateOperations(ops: Operation[]): Operation[] {
         break;
       case 'dropTable':
         set.delete(key);
+        break;
+      case 'renameTable':
+        if (set.has(key)) set.add(op.newName.toLowerCase());
         break;
       case 'addColumn':
         colTypes.set(`${key}.${op.column.toLowerCase()}`, op.dataType);

@@ -26,6 +26,25 @@ export interface Finding {
   end: number;
   /** The safe alternative, shown in hovers; optional. */
   help?: string;
+  /** A mechanical fix, when one exists: applying its edits removes this finding without adding a syntax error. */
+  fix?: Fix;
+}
+
+/** One text replacement: `text.slice(0, start) + newText + text.slice(end)`; UTF-16 offsets into the analyzed text. */
+export interface TextEdit {
+  start: number;
+  end: number;
+  newText: string;
+}
+
+/**
+ * A mechanical fix for a {@link Finding}, e.g. "Add CONCURRENTLY". Edits never overlap and refer to the original
+ * text; apply them from the last to the first (descending `start`).
+ */
+export interface Fix {
+  /** Short imperative title for a code action, e.g. `Add IF NOT EXISTS`. */
+  title: string;
+  edits: TextEdit[];
 }
 
 /** Options for {@link analyze}. */
