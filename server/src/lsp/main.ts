@@ -1,6 +1,8 @@
 /**
  * The Migration Guard language server: thin plumbing from the pure analyzer to LSP.
- * Diagnostics on open migration documents, hovers on them, and ignore-comment code actions.
+ * Diagnostics on open migration documents (options from `.migration-guard.json` through the same
+ * {@link effectiveOptions} the CLI uses, settings only as a fallback), hovers on them, the analyzer's
+ * fixes as preferred quick fixes, and ignore-comment code actions.
  */
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,6 +10,7 @@ import {
   CodeActionKind,
   createConnection,
   DidChangeConfigurationNotification,
+  DidChangeWatchedFilesNotification,
   ProposedFeatures,
   TextDocuments,
   TextDocumentSyncKind,
@@ -16,16 +19,20 @@ import {
   type WorkspaceFolder,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { resolveDialect } from '../dialect';
+import { CONFIG_FILE_NAME, ConfigCache, ConfigError, effectiveOptions } from '../config';
 import { analyze, initAnalyzer } from '../lint';
-import { isIncluded, normalizeSettings, settingsSection, type Settings } from '../settings';
-import { hoverAt, ignoreActions, toDiagnostic } from './convert';
-import { ReanalyzeRequest } from './messages';
+import { normalizeSettings, settingsSection, type Settings } from '../settings';
+import { diagnosticSource, fixActions, hoverAt, ignoreActions, toDiagnostic } from './convert';
+import { ReanalyzeRequest, ServerStatsRequest } from './messages';
 
 const connection = createConnection(ProposedFeatures.all);
 const documents = new TextDocuments(TextDocument);
 
 let supportsConfiguration = false;
+let supportsWatchRegistration = false;
+let analyses = 0;
+/** Config lookups and parsed `.migration-guard.json` files; cleared when one changes. */
+const configCache = new ConfigCache();
 let workspaceFolders: WorkspaceFolder[] = [];
 const settingsCache = new Map<string, Promise<Settings>>();
 const lastDiagnostics = new Map<string, Diagnostic[]>();
@@ -33,6 +40,7 @@ const scheduled = new Set<string>();
 
 connection.onInitialize(async (params): Promise<InitializeResult> => {
   supportsConfiguration = Boolean(params.capabilities.workspace?.configuration);
+  supportsWatchRegistration = Boolean(params.capabilities.workspace?.didChangeWatchedFiles?.dynamicRegistration);
   workspaceFolders = params.workspaceFolders ?? [];
   await initAnalyzer();
   return {
@@ -49,10 +57,24 @@ connection.onInitialized(() => {
   if (supportsConfiguration) {
     void connection.client.register(DidChangeConfigurationNotification.type, { section: settingsSection });
   }
+  if (supportsWatchRegistration) {
+    void connection.client.register(DidChangeWatchedFilesNotification.type, {
+      watchers: [{ globPattern: `**/${CONFIG_FILE_NAME}` }, { globPattern: '**/knexfile.{js,cjs,mjs,ts}' }],
+    });
+  }
+});
+
+/** A `.migration-guard.json` (or a knexfile, which decides the `auto` dialect) changed: re-read and re-analyze. */
+connection.onDidChangeWatchedFiles((params) => {
+  const relevant = params.changes.some((c) => c.uri.endsWith(`/${CONFIG_FILE_NAME}`) || /\/knexfile\.[cm]?[jt]s$/.test(c.uri));
+  if (!relevant) return;
+  configCache.clear();
+  for (const document of documents.all()) schedule(document.uri);
 });
 
 connection.onDidChangeConfiguration(() => {
   settingsCache.clear();
+  configCache.clear();
   for (const document of documents.all()) schedule(document.uri);
 });
 
@@ -90,12 +112,26 @@ async function validate(uri: string): Promise<void> {
   const settings = await settingsFor(uri);
   const filePath = filePathOf(uri) ?? uri;
   const folder = workspaceFolderOf(filePath);
-  const relative = folder ? path.relative(folder, filePath) : filePath;
   let diagnostics: Diagnostic[] = [];
-  if (isIncluded(relative, settings)) {
-    const dialect = resolveDialect(settings.dialect, filePath, folder);
-    const text = document.getText();
-    diagnostics = analyze(text, { fileName: filePath, dialect }).map((f) => toDiagnostic(document, f));
+  try {
+    const options = effectiveOptions({ filePath, stopDir: folder, settings, cache: configCache });
+    if (options.included) {
+      const text = document.getText();
+      analyses++;
+      diagnostics = analyze(text, { fileName: filePath, dialect: options.dialect, rules: options.rules }).map((f) => toDiagnostic(document, f));
+    }
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    // An invalid config file is shown where the user looks: on the first line of each affected document.
+    diagnostics = [
+      {
+        range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
+        severity: 1,
+        code: 'invalid-config',
+        source: diagnosticSource,
+        message: `Invalid ${CONFIG_FILE_NAME}: ${error.message}`,
+      },
+    ];
   }
   // A newer version arrived while settings were pulled: its own run publishes.
   if (documents.get(uri)?.version !== version) return;
@@ -126,7 +162,12 @@ connection.onHover((params) => hoverAt(lastDiagnostics.get(params.textDocument.u
 connection.onCodeAction((params) => {
   const document = documents.get(params.textDocument.uri);
   if (!document) return [];
-  return ignoreActions(document, params.context.diagnostics);
+  return [...fixActions(document, params.context.diagnostics), ...ignoreActions(document, params.context.diagnostics)];
+});
+
+connection.onRequest(ServerStatsRequest, () => {
+  const memory = process.memoryUsage();
+  return { rss: memory.rss, heapUsed: memory.heapUsed, openDocuments: documents.all().length, analyses };
 });
 
 connection.onRequest(ReanalyzeRequest, () => {
