@@ -13,10 +13,40 @@ import { looksLikeNodePgMigrate, parseNodePgMigrate } from './parsers/node-pg-mi
 import { initPostgresParser, isPostgresParserReady, parsePostgres } from './parsers/sql-postgres';
 import { parseSqlite } from './parsers/sql-sqlite';
 import { allRules } from './rules/index';
-import { findSuppressions, isSuppressed } from './suppression';
-import type { AnalyzeOptions, Dialect, Finding, SourceKind } from './types';
+import { findSuppressions } from './suppression';
+import type { Suppression } from './suppression';
+import type { AnalyzeOptions, Dialect, Finding, Fix, Severity, SourceKind } from './types';
 
-export type { AnalyzeOptions, Finding, SourceKind } from './types';
+const UNUSED_IGNORE = 'unused-ignore';
+
+/**
+ * True when a finding of `ruleId` at `start` is suppressed; every matching suppression (other than `except`) is
+ * added to `used`. Same matching as `isSuppressed` in suppression.ts.
+ */
+function markSuppressions(suppressions: readonly Suppression[], ruleId: string, start: number, used: Set<Suppression>, except?: Suppression): boolean {
+  let hit = false;
+  for (const s of suppressions) {
+    if (s === except) continue;
+    if ((s.rules.length === 0 || s.rules.includes(ruleId)) && (s.scope === 'file' || (start >= s.region.start && start < s.region.end))) {
+      used.add(s);
+      hit = true;
+    }
+  }
+  return hit;
+}
+
+/** Edits within the text, well-formed and not overlapping. */
+function validFix(fix: Fix, length: number): boolean {
+  const edits = [...fix.edits].sort((a, b) => a.start - b.start);
+  let prevEnd = -1;
+  for (const e of edits) {
+    if (!(e.start >= 0 && e.start <= e.end && e.end <= length) || e.start < prevEnd || typeof e.newText !== 'string') return false;
+    prevEnd = e.end;
+  }
+  return edits.length > 0;
+}
+
+export type { AnalyzeOptions, Finding, Fix, SourceKind, TextEdit } from './types';
 export type { RuleMeta, Rule, RuleContext, RuleViolation, ParsedDocument, Operation } from './model';
 export { lineColumnAt } from './text';
 export type { LineColumn, TextRange } from './text';
@@ -121,11 +151,15 @@ export function analyze(text: string, options: AnalyzeOptions): Finding[] {
     const doc = parseDocument(text, options);
     const ctx: RuleContext = { text, fileName: options.fileName, dialect, kind, doc };
     const suppressions = findSuppressions(text, doc.statements);
+    const used = new Set<Suppression>();
     const findings: Finding[] = [];
+    const severityOf = (rule: Rule): Severity | 'off' => {
+      if (rule.meta.dialects && !rule.meta.dialects.includes(dialect)) return 'off';
+      return options.rules?.[rule.meta.id] ?? rule.meta.defaultSeverity;
+    };
     for (const rule of allRules) {
-      const configured = options.rules?.[rule.meta.id];
-      if (configured === 'off') continue;
-      if (rule.meta.dialects && !rule.meta.dialects.includes(dialect)) continue;
+      const severity = severityOf(rule);
+      if (severity === 'off' || rule.meta.id === UNUSED_IGNORE) continue;
       let violations;
       try {
         violations = rule.check(ctx);
@@ -135,8 +169,26 @@ export function analyze(text: string, options: AnalyzeOptions): Finding[] {
       for (const v of violations) {
         const start = Math.max(0, Math.min(v.start, text.length));
         const end = Math.max(start, Math.min(v.end, text.length));
-        if (isSuppressed(suppressions, rule.meta.id, start)) continue;
-        findings.push({ ruleId: rule.meta.id, severity: configured ?? rule.meta.defaultSeverity, message: v.message, start, end, help: rule.meta.help });
+        if (markSuppressions(suppressions, rule.meta.id, start, used)) continue;
+        const finding: Finding = { ruleId: rule.meta.id, severity, message: v.message, start, end, help: rule.meta.help };
+        if (v.fix && validFix(v.fix, text.length)) finding.fix = v.fix;
+        findings.push(finding);
+      }
+    }
+    const unusedRule = byId.get(UNUSED_IGNORE);
+    const unusedSeverity = unusedRule ? severityOf(unusedRule) : 'off';
+    if (unusedSeverity !== 'off') {
+      for (const s of suppressions) {
+        if (used.has(s)) continue;
+        const unknown = s.rules.filter((r) => !byId.has(r));
+        // An ignore naming a rule that is switched off (or not for this dialect) may matter under another configuration.
+        if (unknown.length === 0 && s.rules.some((r) => severityOf(byId.get(r)!) === 'off')) continue;
+        if (markSuppressions(suppressions, UNUSED_IGNORE, s.comment.start, used, s)) continue;
+        const what = s.scope === 'file' ? 'file-wide ignore' : 'ignore comment';
+        const message = unknown.length
+          ? `This ${what} names unknown rule${unknown.length > 1 ? 's' : ''} ${unknown.map((r) => `"${r}"`).join(', ')} and suppresses nothing.`
+          : `This ${what} suppresses nothing: no finding of ${s.rules.length ? s.rules.map((r) => `"${r}"`).join(', ') : 'any rule'} is there.`;
+        findings.push({ ruleId: UNUSED_IGNORE, severity: unusedSeverity, message, start: s.comment.start, end: s.comment.end, help: unusedRule!.meta.help });
       }
     }
     return findings.sort((a, b) => a.start - b.start || a.end - b.end || (a.ruleId < b.ruleId ? -1 : a.ruleId > b.ruleId ? 1 : 0));

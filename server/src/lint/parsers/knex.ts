@@ -67,6 +67,22 @@ const COLUMN_TYPES: Record<string, (args: readonly ts.Expression[]) => ColumnTyp
   },
 };
 
+/** `'a'` → `['a']`, `['a', 'b']` → `['a', 'b']`; undefined when not all literal. */
+function columnList(e: ts.Expression | undefined): string[] | undefined {
+  if (!e) return undefined;
+  const x = unparen(e);
+  const one = stringArg(x);
+  if (one !== undefined) return [one];
+  if (!ts.isArrayLiteralExpression(x)) return undefined;
+  const out: string[] = [];
+  for (const el of x.elements) {
+    const s = stringArg(el);
+    if (s === undefined) return undefined;
+    out.push(s);
+  }
+  return out;
+}
+
 function numberArg(e: ts.Expression | undefined): number | undefined {
   return e && ts.isNumericLiteral(e) ? Number(e.text) : undefined;
 }
@@ -195,8 +211,24 @@ export function parseKnex(text: string, fileName: string, parseSql: SqlParser): 
     if ((name !== 'up' && name !== 'down') || exportsFound.has(name)) return;
     exportsFound.set(name, { nameNode, ...resolve(value) });
   };
+  /** `{ transaction: false }` (possibly through a top-level const). */
+  const isTransactionFalse = (v: ts.Node | undefined, depth = 0): boolean => {
+    if (!v || depth > 3) return false;
+    if (ts.isIdentifier(v)) return isTransactionFalse(locals.get(v.text), depth + 1);
+    if (ts.isParenthesizedExpression(v) || ts.isAsExpression(v) || ts.isSatisfiesExpression(v)) return isTransactionFalse(v.expression, depth + 1);
+    if (!ts.isObjectLiteralExpression(v)) return false;
+    return v.properties.some(
+      (p) => ts.isPropertyAssignment(p) && (ts.isIdentifier(p.name) || ts.isStringLiteral(p.name)) && p.name.text === 'transaction' && unparen(p.initializer).kind === ts.SyntaxKind.FalseKeyword,
+    );
+  };
+  let transactionDisabled = false;
+  const noteConfig = (name: string, value: ts.Node | undefined): void => {
+    if (name === 'config' && isTransactionFalse(value)) transactionDisabled = true;
+  };
   const addObjectExports = (o: ts.ObjectLiteralExpression): void => {
     for (const p of o.properties) {
+      if (ts.isPropertyAssignment(p) && (ts.isIdentifier(p.name) || ts.isStringLiteral(p.name))) noteConfig(p.name.text, p.initializer);
+      else if (ts.isShorthandPropertyAssignment(p)) noteConfig(p.name.text, p.name);
       if (ts.isPropertyAssignment(p) && (ts.isIdentifier(p.name) || ts.isStringLiteral(p.name))) addExport(p.name.text, p.name, p.initializer);
       else if (ts.isShorthandPropertyAssignment(p)) addExport(p.name.text, p.name, p.name);
       else if (ts.isMethodDeclaration(p) && ts.isIdentifier(p.name)) addExport(p.name.text, p.name, p);
@@ -209,6 +241,7 @@ export function parseKnex(text: string, fileName: string, parseSql: SqlParser): 
       const { left, right } = s.expression;
       if (ts.isPropertyAccessExpression(left) && ((ts.isIdentifier(left.expression) && left.expression.text === 'exports') || isModuleExports(left.expression))) {
         addExport(left.name.text, left.name, right);
+        noteConfig(left.name.text, right);
       } else if (isModuleExports(left)) {
         const r = unparen(right);
         if (ts.isObjectLiteralExpression(r)) addObjectExports(r);
@@ -216,12 +249,19 @@ export function parseKnex(text: string, fileName: string, parseSql: SqlParser): 
     } else if (ts.isFunctionDeclaration(s) && s.name && hasExportModifier(s)) {
       addExport(s.name.text, s.name, s);
     } else if (ts.isVariableStatement(s) && hasExportModifier(s)) {
-      for (const d of s.declarationList.declarations) if (ts.isIdentifier(d.name)) addExport(d.name.text, d.name, d.initializer);
+      for (const d of s.declarationList.declarations) {
+        if (!ts.isIdentifier(d.name)) continue;
+        addExport(d.name.text, d.name, d.initializer);
+        noteConfig(d.name.text, d.initializer);
+      }
     } else if (ts.isExportAssignment(s)) {
       const r = unparen(s.expression);
       if (ts.isObjectLiteralExpression(r)) addObjectExports(r);
     } else if (ts.isExportDeclaration(s) && s.exportClause && ts.isNamedExports(s.exportClause) && !s.moduleSpecifier) {
-      for (const el of s.exportClause.elements) addExport(el.name.text, el.name, el.propertyName ?? el.name);
+      for (const el of s.exportClause.elements) {
+        addExport(el.name.text, el.name, el.propertyName ?? el.name);
+        noteConfig(el.name.text, el.propertyName ?? el.name);
+      }
     }
   }
 
@@ -306,6 +346,12 @@ export function parseKnex(text: string, fileName: string, parseSql: SqlParser): 
       }
       if (names.includes('alter')) {
         ops.push({ ...base, type: 'alterColumnType', column, newType: dataType, hasUsing: false, range });
+        // Only an explicit nullable()/notNullable() counts: Knex's alter() also resets nullability, but whether that
+        // changes anything depends on the column's current state, which the analyzer cannot see.
+        const lastNullable = names.lastIndexOf('nullable');
+        const lastNotNull = names.lastIndexOf('notNullable');
+        if (lastNullable > lastNotNull) ops.push({ ...base, type: 'dropNotNull', column, range });
+        else if (lastNotNull > lastNullable) ops.push({ ...base, type: 'setNotNull', column, range });
         return;
       }
       const lastNull = Math.max(names.lastIndexOf('notNullable'), names.lastIndexOf('primary'));
@@ -345,6 +391,32 @@ export function parseKnex(text: string, fileName: string, parseSql: SqlParser): 
       case 'dropTimestamps':
         for (const column of ['created_at', 'updated_at']) ops.push({ ...base, type: 'dropColumn', column, range });
         return;
+      case 'setNullable':
+      case 'dropNullable': {
+        const column = stringArg(args[0]);
+        if (column !== undefined) ops.push({ ...base, type: first.name === 'setNullable' ? 'dropNotNull' : 'setNotNull', column, range });
+        return;
+      }
+      case 'dropIndex': {
+        const cols = columnList(args[0]);
+        const index = stringArg(args[1]) ?? (cols ? `${ref.table}_${cols.join('_')}_index`.toLowerCase().replace(/[-.]/g, '_') : undefined);
+        if (index !== undefined) ops.push({ ...base, type: 'dropIndex', index, concurrently: false, range });
+        return;
+      }
+      case 'foreign':
+      case 'check':
+      case 'primary': {
+        const nameArg = first.name === 'check' ? args[2] : args[1];
+        const name = stringArg(nameArg);
+        const constraint = first.name === 'foreign' ? 'foreignKey' : first.name === 'check' ? 'check' : 'primaryKey';
+        ops.push({ ...base, type: 'addConstraint', constraint, ...(name !== undefined ? { name } : {}), notValid: false, usingIndex: false, range });
+        return;
+      }
+      case 'dropForeign':
+      case 'dropPrimary': {
+        ops.push({ ...base, type: 'dropConstraint', constraint: first.name === 'dropForeign' ? 'foreignKey' : 'primaryKey', range });
+        return;
+      }
       case 'renameColumn': {
         const column = stringArg(args[0]);
         const newName = stringArg(args[1]);
@@ -398,6 +470,13 @@ export function parseKnex(text: string, fileName: string, parseSql: SqlParser): 
         qbTable = tableName(links[0].call.arguments[0]);
       }
       if (qbTable !== undefined) {
+        const hasWhere = links.some((l) => /^(where|andWhere|orWhere)/.test(l.name));
+        const dml = links.find((l) => (l.name === 'del' || l.name === 'delete' || l.name === 'update') && l.call);
+        if (dml?.call) {
+          const range = { start: chainStart, end: dml.call.end };
+          const type = dml.name === 'update' ? ('updateRows' as const) : ('deleteRows' as const);
+          ops.push({ type, table: qbTable, hasWhere, range, statement: rangeOf(outer), origin: 'knex', phase, tableIsNew: false });
+        }
         const tr = links.find((l) => l.name === 'truncate' && l.call);
         if (tr?.call) {
           const range = { start: chainStart, end: tr.call.end };
@@ -425,12 +504,21 @@ export function parseKnex(text: string, fileName: string, parseSql: SqlParser): 
             return;
           case 'dropTable':
           case 'dropTableIfExists':
-            if (table !== undefined) ops.push({ ...base, type: 'dropTable' });
+            if (table !== undefined) ops.push({ ...base, type: 'dropTable', ...(l.name === 'dropTableIfExists' ? { ifExists: true } : {}) });
             return;
+          case 'dropSchema':
+          case 'dropSchemaIfExists':
+            if (table !== undefined) ops.push({ ...base, type: 'dropDatabase', object: 'schema' });
+            return;
+          case 'renameTable': {
+            const newName = stringArg(args[1] ? unparen(args[1]) : undefined);
+            if (table !== undefined && newName !== undefined) ops.push({ ...base, type: 'renameTable', newName });
+            return;
+          }
           case 'createTable':
           case 'createTableIfNotExists': {
             if (table === undefined) return;
-            const op: Operation = { ...base, type: 'createTable', columns: [] };
+            const op: Operation = { ...base, type: 'createTable', columns: [], ...(l.name === 'createTableIfNotExists' ? { ifNotExists: true } : {}) };
             ops.push(op);
             tableCallback(args[1], ref, 'create', phase, op.columns);
             return;
@@ -458,6 +546,7 @@ export function parseKnex(text: string, fileName: string, parseSql: SqlParser): 
     if (info.fn) analyzeFunction(info.fn, phase);
   }
   if (migration.up || migration.down) doc.migration = migration;
+  doc.transactionDisabled = transactionDisabled;
   doc.statements.sort((a, b) => a.start - b.start || b.end - a.end);
   return doc;
 }

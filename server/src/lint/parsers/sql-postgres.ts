@@ -14,7 +14,7 @@ import type { ScanToken } from 'libpg-query';
 import { byteToUtf16Mapper, tokenRangeAt } from '../text';
 import type { TextRange } from '../text';
 import { emptyDocument } from '../model';
-import type { ColumnType, Operation, ParsedDocument, TableRef } from '../model';
+import type { AddConstraintOp, ColumnType, Operation, ParsedDocument, TableRef, TransactionControlOp } from '../model';
 import { recoverStatements, splitSqlStatements } from './sql-split';
 import type { ChunkError } from './sql-split';
 
@@ -71,6 +71,72 @@ function stringItems(list: unknown): string[] {
 }
 
 const COMMENT_TOKENS = new Set(['SQL_COMMENT', 'C_COMMENT']);
+
+/** ALTER TABLE sub-commands whose findings point at the sub-command (needs a token scan when there are several). */
+const RANGED_SUBTYPES = new Set(['AT_DropColumn', 'AT_AddColumn', 'AT_AlterColumnType', 'AT_DropNotNull', 'AT_SetNotNull', 'AT_AddConstraint', 'AT_ValidateConstraint']);
+
+/** libpg-query `contype` → {@link AddConstraintOp} kind. */
+const CONSTRAINT_KINDS: Record<string, AddConstraintOp['constraint']> = {
+  CONSTR_FOREIGN: 'foreignKey',
+  CONSTR_CHECK: 'check',
+  CONSTR_UNIQUE: 'unique',
+  CONSTR_PRIMARY: 'primaryKey',
+  CONSTR_EXCLUSION: 'exclusion',
+};
+
+/** libpg-query TransactionStmt `kind` → transaction control; savepoints and two-phase commands are not listed. */
+const TRANSACTION_KINDS: Record<string, TransactionControlOp['kind']> = {
+  TRANS_STMT_BEGIN: 'begin',
+  TRANS_STMT_START: 'begin',
+  TRANS_STMT_COMMIT: 'commit',
+  TRANS_STMT_ROLLBACK: 'rollback',
+};
+
+/**
+ * Functions whose volatility is VOLATILE in pg_proc (`provolatile = 'v'`): as a column DEFAULT they are evaluated
+ * per row, so ADD COLUMN rewrites the table. `now()`, `current_timestamp`, `statement_timestamp()` are STABLE and
+ * stay metadata-only on PostgreSQL 11+. Source: PostgreSQL docs, "ALTER TABLE" — Notes; "Function Volatility Categories".
+ */
+export const VOLATILE_FUNCTIONS: ReadonlySet<string> = new Set([
+  'random',
+  'random_normal',
+  'gen_random_uuid',
+  'uuidv4',
+  'uuidv7',
+  'uuid_generate_v1',
+  'uuid_generate_v1mc',
+  'uuid_generate_v4',
+  'clock_timestamp',
+  'timeofday',
+  'nextval',
+  'setval',
+  'txid_current',
+  'gen_random_bytes',
+]);
+
+/** Name of the first call to a {@link VOLATILE_FUNCTIONS} member in an expression tree, if any. */
+function findVolatileCall(expr: unknown, depth = 0): string | undefined {
+  if (depth > 40 || expr === null || typeof expr !== 'object') return undefined;
+  if (Array.isArray(expr)) {
+    for (const e of expr) {
+      const f = findVolatileCall(e, depth + 1);
+      if (f) return f;
+    }
+    return undefined;
+  }
+  const o = expr as Json;
+  const call = obj(o['FuncCall']);
+  if (call) {
+    const names = stringItems(call['funcname']);
+    const fn = names[names.length - 1]?.toLowerCase();
+    if (fn && VOLATILE_FUNCTIONS.has(fn)) return fn;
+  }
+  for (const v of Object.values(o)) {
+    const f = findVolatileCall(v, depth + 1);
+    if (f) return f;
+  }
+  return undefined;
+}
 
 /** Converts a libpg-query TypeName node to a {@link ColumnType}. */
 function columnType(typeName: unknown): ColumnType | undefined {
@@ -181,7 +247,8 @@ function handleStatement(cx: ChunkContext, raw: Json): void {
         .filter((e): e is [string, Json] => e?.[0] === 'ColumnDef')
         .map(([, c]) => ({ name: str(c['colname']) ?? '', dataType: columnType(c['typeName']) }))
         .map((c) => (c.dataType ? c : { name: c.name }));
-      cx.ops.push({ ...base, type: 'createTable', table: rel.table, ...(rel.schema ? { schema: rel.schema } : {}), columns, range: statement });
+      const ifNotExists = stmt['if_not_exists'] === true;
+      cx.ops.push({ ...base, type: 'createTable', table: rel.table, ...(rel.schema ? { schema: rel.schema } : {}), columns, ...(ifNotExists ? { ifNotExists } : {}), range: statement });
       return;
     }
     case 'CreateTableAsStmt': {
@@ -190,8 +257,33 @@ function handleStatement(cx: ChunkContext, raw: Json): void {
       cx.ops.push({ ...base, type: 'createTable', table: rel.table, ...(rel.schema ? { schema: rel.schema } : {}), columns: [], range: statement });
       return;
     }
+    case 'DropdbStmt': {
+      const name = str(stmt['dbname']);
+      if (name !== undefined) cx.ops.push({ ...base, type: 'dropDatabase', object: 'database', table: name, range: statement });
+      return;
+    }
     case 'DropStmt': {
-      if (str(stmt['removeType']) !== 'OBJECT_TABLE') return;
+      const removeType = str(stmt['removeType']);
+      if (removeType === 'OBJECT_SCHEMA') {
+        for (const o of arr(stmt['objects'])) {
+          const name = str(obj(obj(o)?.['String'])?.['sval']);
+          if (name !== undefined) cx.ops.push({ ...base, type: 'dropDatabase', object: 'schema', table: name, range: statement });
+        }
+        return;
+      }
+      if (removeType === 'OBJECT_INDEX') {
+        const concurrently = stmt['concurrent'] === true;
+        for (const o of arr(stmt['objects'])) {
+          const names = stringItems(obj(obj(o)?.['List'])?.['items']);
+          const index = names[names.length - 1];
+          if (index === undefined) continue;
+          const schema = names.length > 1 ? names[names.length - 2] : undefined;
+          cx.ops.push({ ...base, type: 'dropIndex', table: '', ...(schema ? { schema } : {}), index, concurrently, range: statement });
+        }
+        return;
+      }
+      if (removeType !== 'OBJECT_TABLE') return;
+      const ifExists = stmt['missing_ok'] === true;
       const objects = arr(stmt['objects']).map((o) => stringItems(obj(obj(o)?.['List'])?.['items']));
       // Tokens after DROP TABLE [IF EXISTS]
       const toks = objects.length > 1 ? getTokens() : [];
@@ -203,7 +295,7 @@ function handleStatement(cx: ChunkContext, raw: Json): void {
         if (table === undefined) return;
         const schema = names.length > 1 ? names[names.length - 2] : undefined;
         const range = objects.length > 1 && segments.length === objects.length ? (tokensRange(cx, segments[idx]!) ?? statement) : statement;
-        cx.ops.push({ ...base, type: 'dropTable', table, ...(schema ? { schema } : {}), range });
+        cx.ops.push({ ...base, type: 'dropTable', table, ...(schema ? { schema } : {}), ...(ifExists ? { ifExists } : {}), range });
       });
       return;
     }
@@ -229,12 +321,20 @@ function handleStatement(cx: ChunkContext, raw: Json): void {
         ...(index ? { index } : {}),
         concurrently: stmt['concurrent'] === true,
         unique: stmt['unique'] === true,
+        ...(stmt['if_not_exists'] === true ? { ifNotExists: true } : {}),
         range: statement,
       });
       return;
     }
     case 'RenameStmt': {
-      if (str(stmt['renameType']) !== 'OBJECT_COLUMN') return;
+      const renameType = str(stmt['renameType']);
+      if (renameType === 'OBJECT_TABLE') {
+        const rel = relationRef(stmt['relation']);
+        const newName = str(stmt['newname']);
+        if (rel && newName !== undefined) cx.ops.push({ ...base, type: 'renameTable', table: rel.table, ...(rel.schema ? { schema: rel.schema } : {}), newName, range: statement });
+        return;
+      }
+      if (renameType !== 'OBJECT_COLUMN') return;
       const rel = relationRef(stmt['relation']);
       const column = str(stmt['subname']);
       const newName = str(stmt['newname']);
@@ -251,7 +351,7 @@ function handleStatement(cx: ChunkContext, raw: Json): void {
       const cmds = arr(stmt['cmds']).map((c) => obj(obj(c)?.['AlterTableCmd']));
       // Sub-command ranges: tokens after the table name, split at top-level commas.
       let subRanges: (TextRange | undefined)[] = [];
-      if (rel.location !== undefined && cmds.some((c) => ['AT_DropColumn', 'AT_AddColumn', 'AT_AlterColumnType'].includes(str(c?.['subtype']) ?? ''))) {
+      if (rel.location !== undefined && cmds.some((c) => RANGED_SUBTYPES.has(str(c?.['subtype']) ?? ''))) {
         const toks = getTokens();
         let i = toks.findIndex((t) => t.start >= rel.location!);
         if (i >= 0) {
@@ -275,20 +375,75 @@ function handleStatement(cx: ChunkContext, raw: Json): void {
           const dataType = columnType(def['typeName']);
           let notNull = false;
           let hasDefault = dataType !== undefined && /^(small|big)?serial[248]?$/.test(dataType.name);
+          let volatileDefault: string | undefined;
           for (const c of arr(def['constraints'])) {
-            const contype = str(obj(obj(c)?.['Constraint'])?.['contype']);
+            const con = obj(obj(c)?.['Constraint']);
+            const contype = str(con?.['contype']);
             if (contype === 'CONSTR_NOTNULL' || contype === 'CONSTR_PRIMARY') notNull = true;
             if (contype === 'CONSTR_DEFAULT' || contype === 'CONSTR_IDENTITY' || contype === 'CONSTR_GENERATED') hasDefault = true;
+            if (contype === 'CONSTR_DEFAULT') volatileDefault = findVolatileCall(con?.['raw_expr']);
           }
-          cx.ops.push({ ...base, ...tableFields, type: 'addColumn', column, notNull, hasDefault, ...(dataType ? { dataType } : {}), range });
+          if (volatileDefault === undefined && dataType !== undefined && /^(small|big)?serial[248]?$/.test(dataType.name)) volatileDefault = 'nextval';
+          const ifNotExists = cmd['missing_ok'] === true;
+          cx.ops.push({
+            ...base,
+            ...tableFields,
+            type: 'addColumn',
+            column,
+            notNull,
+            hasDefault,
+            ...(dataType ? { dataType } : {}),
+            ...(ifNotExists ? { ifNotExists } : {}),
+            ...(volatileDefault ? { volatileDefault } : {}),
+            range,
+          });
         } else if (subtype === 'AT_AlterColumnType') {
           const column = str(cmd['name']);
           const def = obj(obj(cmd['def'])?.['ColumnDef']);
           if (column === undefined) return;
           const newType = columnType(def?.['typeName']);
           cx.ops.push({ ...base, ...tableFields, type: 'alterColumnType', column, ...(newType ? { newType } : {}), hasUsing: def?.['raw_default'] !== undefined, range });
+        } else if (subtype === 'AT_DropNotNull' || subtype === 'AT_SetNotNull') {
+          const column = str(cmd['name']);
+          if (column !== undefined) cx.ops.push({ ...base, ...tableFields, type: subtype === 'AT_DropNotNull' ? 'dropNotNull' : 'setNotNull', column, range });
+        } else if (subtype === 'AT_AddConstraint') {
+          const con = obj(obj(cmd['def'])?.['Constraint']);
+          const contype = str(con?.['contype']);
+          if (!con || !contype) return;
+          const name = str(con['conname']);
+          cx.ops.push({
+            ...base,
+            ...tableFields,
+            type: 'addConstraint',
+            constraint: CONSTRAINT_KINDS[contype] ?? 'other',
+            ...(name !== undefined ? { name } : {}),
+            notValid: con['skip_validation'] === true,
+            usingIndex: str(con['indexname']) !== undefined,
+            range,
+          });
+        } else if (subtype === 'AT_ValidateConstraint') {
+          const name = str(cmd['name']);
+          if (name !== undefined) cx.ops.push({ ...base, ...tableFields, type: 'validateConstraint', name, range });
         }
       });
+      return;
+    }
+    case 'DeleteStmt':
+    case 'UpdateStmt': {
+      const rel = relationRef(stmt['relation']);
+      if (!rel) return;
+      const hasWhere = stmt['whereClause'] !== undefined;
+      cx.ops.push({ ...base, type: kind === 'DeleteStmt' ? 'deleteRows' : 'updateRows', table: rel.table, ...(rel.schema ? { schema: rel.schema } : {}), hasWhere, range: statement });
+      return;
+    }
+    case 'TransactionStmt': {
+      const k = TRANSACTION_KINDS[str(stmt['kind']) ?? ''];
+      if (k) cx.ops.push({ ...base, type: 'transactionControl', kind: k, table: '', range: statement });
+      return;
+    }
+    case 'VariableSetStmt': {
+      const name = str(stmt['name']);
+      if (name !== undefined && str(stmt['kind']) !== 'VAR_RESET') cx.ops.push({ ...base, type: 'setVariable', name: name.toLowerCase(), table: '', range: statement });
       return;
     }
     default:

@@ -94,7 +94,7 @@ function handleStatement(node: unknown, base: number, ops: Operation[], statemen
           const name = identName(c['name']) ?? '';
           return dataType ? { name, dataType } : { name };
         });
-      ops.push({ ...common, ...ref, type: 'createTable', columns, range: statement });
+      ops.push({ ...common, ...ref, type: 'createTable', columns, ...(stmt['ifNotExistsKw'] ? { ifNotExists: true } : {}), range: statement });
       return;
     }
     case 'drop_table_stmt': {
@@ -103,7 +103,7 @@ function handleStatement(node: unknown, base: number, ops: Operation[], statemen
         const ref = entityRef(t);
         if (!ref) continue;
         const range = tables.length > 1 ? (rangeOf(t, base) ?? statement) : statement;
-        ops.push({ ...common, ...ref, type: 'dropTable', range });
+        ops.push({ ...common, ...ref, type: 'dropTable', ...(stmt['ifExistsKw'] ? { ifExists: true } : {}), range });
       }
       return;
     }
@@ -119,6 +119,7 @@ function handleStatement(node: unknown, base: number, ops: Operation[], statemen
         ...(index ? { index } : {}),
         concurrently: stmt['concurrentlyKw'] !== undefined,
         unique: obj(stmt['indexTypeKw'])?.['name'] === 'UNIQUE',
+        ...(stmt['ifNotExistsKw'] ? { ifNotExists: true } : {}),
         range: statement,
       });
       return;
@@ -130,7 +131,10 @@ function handleStatement(node: unknown, base: number, ops: Operation[], statemen
         const a = obj(action);
         const range = rangeOf(a, base) ?? statement;
         if (!a) continue;
-        if (a['type'] === 'alter_action_drop_column') {
+        if (a['type'] === 'alter_action_rename') {
+          const newName = identName(a['newName']);
+          if (newName !== undefined) ops.push({ ...common, ...ref, type: 'renameTable', newName, range: statement });
+        } else if (a['type'] === 'alter_action_drop_column') {
           const column = identName(a['column']);
           if (column !== undefined) ops.push({ ...common, ...ref, type: 'dropColumn', column, range });
         } else if (a['type'] === 'alter_action_rename_column') {
@@ -157,6 +161,25 @@ function handleStatement(node: unknown, base: number, ops: Operation[], statemen
       }
       return;
     }
+    case 'delete_stmt':
+    case 'update_stmt': {
+      const clauses = arr(stmt['clauses']).map(obj);
+      const head = clauses.find((c) => c?.['type'] === 'delete_clause' || c?.['type'] === 'update_clause');
+      const ref = entityRef(arr(obj(head?.['tables'])?.['items'])[0]);
+      if (!ref) return;
+      const hasWhere = clauses.some((c) => c?.['type'] === 'where_clause');
+      ops.push({ ...common, ...ref, type: stmt['type'] === 'delete_stmt' ? 'deleteRows' : 'updateRows', hasWhere, range: statement });
+      return;
+    }
+    case 'start_transaction_stmt':
+      ops.push({ ...common, type: 'transactionControl', kind: 'begin', table: '', range: statement });
+      return;
+    case 'commit_transaction_stmt':
+      ops.push({ ...common, type: 'transactionControl', kind: 'commit', table: '', range: statement });
+      return;
+    case 'rollback_transaction_stmt':
+      if (!stmt['savepoint'] && !stmt['toKw']) ops.push({ ...common, type: 'transactionControl', kind: 'rollback', table: '', range: statement });
+      return;
     default:
       return;
   }

@@ -3,30 +3,68 @@
  * `rule: Rule`, listing it here, and writing `docs/rules/<id>.md`.
  */
 import type { Rule } from '../model';
+import { rule as addingFieldWithVolatileDefault } from './adding-field-with-volatile-default';
+import { rule as addingNotNullableField } from './adding-not-nullable-field';
 import { rule as addingRequiredField } from './adding-required-field';
 import { rule as alembicMissingRevision } from './alembic-missing-revision';
 import { rule as alembicMultipleHeads } from './alembic-multiple-heads';
+import { rule as banDeleteWithoutWhere } from './ban-delete-without-where';
 import { rule as banDropColumn } from './ban-drop-column';
+import { rule as banDropDatabase } from './ban-drop-database';
+import { rule as banDropNotNull } from './ban-drop-not-null';
 import { rule as banDropTable } from './ban-drop-table';
 import { rule as banTruncate } from './ban-truncate';
+import { rule as banUpdateWithoutWhere } from './ban-update-without-where';
 import { rule as changingColumnType } from './changing-column-type';
+import { rule as concurrentlyInTransaction } from './concurrently-in-transaction';
+import { rule as constraintMissingNotValid } from './constraint-missing-not-valid';
+import { rule as disallowedUniqueConstraint } from './disallowed-unique-constraint';
 import { rule as duplicateRevision } from './duplicate-revision';
 import { rule as missingDown } from './missing-down';
+import { rule as preferRobustStmts } from './prefer-robust-stmts';
 import { rule as renamingColumn } from './renaming-column';
+import { rule as renamingTable } from './renaming-table';
 import { rule as requireConcurrentIndexCreation } from './require-concurrent-index-creation';
+import { rule as requireConcurrentIndexDeletion } from './require-concurrent-index-deletion';
+import { rule as requireLockTimeout } from './require-lock-timeout';
+import { rule as sqliteTableRebuild } from './sqlite-table-rebuild';
 import { rule as syntaxError } from './syntax-error';
+import { rule as transactionNesting } from './transaction-nesting';
+import { rule as uninspectableSql } from './uninspectable-sql';
+import { rule as unusedIgnore } from './unused-ignore';
 
-/** All rules, in a stable order. */
+/** All rules, in a stable order: data loss, breaking changes, locks, robustness. */
 export const allRules: readonly Rule[] = [
+  // Data loss
   banDropTable,
   banDropColumn,
+  banDropDatabase,
   banTruncate,
-  addingRequiredField,
-  requireConcurrentIndexCreation,
+  banDeleteWithoutWhere,
+  banUpdateWithoutWhere,
+  sqliteTableRebuild,
+  // Breaking running code
+  renamingTable,
   renamingColumn,
   changingColumnType,
+  banDropNotNull,
+  // Locks (PostgreSQL)
+  requireConcurrentIndexCreation,
+  requireConcurrentIndexDeletion,
+  concurrentlyInTransaction,
+  addingRequiredField,
+  addingNotNullableField,
+  constraintMissingNotValid,
+  disallowedUniqueConstraint,
+  addingFieldWithVolatileDefault,
+  requireLockTimeout,
+  // Robustness
+  preferRobustStmts,
+  transactionNesting,
   missingDown,
   syntaxError,
+  uninspectableSql,
+  unusedIgnore,
   // Revision graph (whole folder: reported by analyzeRevisionGraph in lint/graph, never per document)
   alembicMultipleHeads,
   alembicMissingRevision,

@@ -1,5 +1,6 @@
 /** Helpers shared by rule implementations. */
-import type { Operation, RuleViolation } from '../model';
+import type { Operation, ParsedDocument, RuleContext, RuleViolation, TextRange } from '../model';
+import type { Fix } from '../types';
 
 /** A violation covering an operation's range. */
 export function at(op: Operation, message: string): RuleViolation {
@@ -9,4 +10,66 @@ export function at(op: Operation, message: string): RuleViolation {
 /** Builds the docs path of a rule id: `docs/rules/<id>.md`. */
 export function docsPath(id: string): string {
   return `docs/rules/${id}.md`;
+}
+
+
+/**
+ * Offset just after the part of `range` matched by `pattern` (anchored at `range.start`), or `undefined`.
+ * Used to place fix insertions after leading keywords (`CREATE INDEX`, `DROP TABLE`, …).
+ */
+export function afterLeading(text: string, range: TextRange, pattern: RegExp): number | undefined {
+  const m = pattern.exec(text.slice(range.start, range.end));
+  return m && m.index === 0 ? range.start + m[0].length : undefined;
+}
+
+/** A fix inserting `newText` at `offset`. */
+export function insertFix(title: string, offset: number, newText: string): Fix {
+  return { title, edits: [{ start: offset, end: offset, newText }] };
+}
+
+/** True when the module is written with ES `export` syntax (then `export const config` fits, else `exports.config`). */
+export function usesEsExports(text: string): boolean {
+  return /^\s*export\s+(?:async\s+)?(?:function|const|let|default|\{)/m.test(text);
+}
+
+/**
+ * The edit appending `exports.config = { transaction: false };` (or `export const config = …` in ES modules) to a
+ * Knex migration, so Knex runs it outside a transaction. Source: Knex docs, Migrations — "transaction: false".
+ */
+export function knexNoTransactionEdit(text: string): { start: number; end: number; newText: string } {
+  const line = usesEsExports(text) ? 'export const config = { transaction: false };' : 'exports.config = { transaction: false };';
+  const sep = text.endsWith('\n') ? '' : '\n';
+  return { start: text.length, end: text.length, newText: `${sep}${line}\n` };
+}
+
+/**
+ * Marks which operations run inside an explicit `BEGIN … COMMIT/ROLLBACK` block of the same phase (SQL files and
+ * SQL in `knex.raw`). Returns the set of operations inside such a block.
+ */
+export function opsInExplicitTransaction(doc: ParsedDocument): Set<object> {
+  const inside = new Set<object>();
+  let open = false;
+  let phase: string | undefined;
+  for (const op of doc.operations) {
+    if (op.phase !== phase) {
+      phase = op.phase;
+      open = false;
+    }
+    if (op.type === 'transactionControl') {
+      open = op.kind === 'begin';
+      continue;
+    }
+    if (open) inside.add(op);
+  }
+  return inside;
+}
+
+/** True when SQL in `knex.raw` of this Knex migration runs inside Knex's own transaction. */
+export function inKnexTransaction(ctx: RuleContext): boolean {
+  return ctx.kind === 'knex' && ctx.doc.transactionDisabled !== true;
+}
+
+/** `name` or `"Name"` (quoted when not a plain lower-case identifier). */
+export function quoteIdent(name: string): string {
+  return /^[a-z_][a-z0-9_$]*$/.test(name) ? name : `"${name.replace(/"/g, '""')}"`;
 }

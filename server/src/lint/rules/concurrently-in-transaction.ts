@@ -1,0 +1,46 @@
+/**
+ * `concurrently-in-transaction` (PostgreSQL): CREATE/DROP INDEX CONCURRENTLY inside a transaction block fails with
+ * `… cannot run inside a transaction block`. Reported for SQL between an explicit BEGIN and COMMIT/ROLLBACK, and for
+ * SQL in `knex.raw` of a Knex migration that does not export `config = { transaction: false }` (Knex wraps every
+ * migration in a transaction by default).
+ * Fix (Knex): append `exports.config = { transaction: false };` (`export const config` in ES modules).
+ * Source: PostgreSQL docs, "CREATE INDEX" / "DROP INDEX" — CONCURRENTLY; Knex docs, Migrations — transactions.
+ */
+import type { Rule, RuleViolation } from '../model';
+import { at, docsPath, inKnexTransaction, knexNoTransactionEdit, opsInExplicitTransaction } from './util';
+
+export const id = 'concurrently-in-transaction';
+
+export const rule: Rule = {
+  meta: {
+    id,
+    defaultSeverity: 'error',
+    title: 'CONCURRENTLY inside a transaction',
+    description: 'PostgreSQL refuses CREATE INDEX CONCURRENTLY and DROP INDEX CONCURRENTLY inside a transaction block ("cannot run inside a transaction block"), so the migration fails. Knex runs each migration in a transaction unless told otherwise.',
+    help: 'Run the statement outside BEGIN … COMMIT; in Knex export `config = { transaction: false }` from this migration (and keep it to this one statement, since nothing else is rolled back on failure).',
+    lock: 'n/a (the statement is rejected)',
+    dialects: ['postgresql'],
+    docsPath: docsPath(id),
+  },
+  check(ctx) {
+    if (ctx.dialect !== 'postgresql') return [];
+    const violations: RuleViolation[] = [];
+    const explicit = opsInExplicitTransaction(ctx.doc);
+    const knexTx = inKnexTransaction(ctx);
+    for (const op of ctx.doc.operations) {
+      if ((op.type !== 'createIndex' && op.type !== 'dropIndex') || !op.concurrently) continue;
+      const verb = op.type === 'createIndex' ? 'CREATE INDEX CONCURRENTLY' : 'DROP INDEX CONCURRENTLY';
+      if (explicit.has(op)) {
+        violations.push(at(op, `${verb} cannot run inside the BEGIN … COMMIT block around it; PostgreSQL rejects it.`));
+      } else if (op.origin === 'knex-raw' && knexTx) {
+        const v = at(op, `${verb} fails in this Knex migration: Knex runs it in a transaction unless the migration exports config = { transaction: false }.`);
+        v.fix = { title: 'Run this migration outside a transaction (config.transaction = false)', edits: [knexNoTransactionEdit(ctx.text)] };
+        violations.push(v);
+      }
+    }
+    return violations;
+  },
+};
+
+/** The rule as `{ meta, check }`, for callers that prefer named exports. */
+export const { meta, check } = rule;
