@@ -202,7 +202,7 @@ export async function main(argv: string[], ioOverrides: Partial<CliIo> = {}): Pr
           state.code = plan.refused ? ExitCode.failure : ExitCode.ok;
           return;
         }
-        io.stderr(`${formatUpgrade({ ...plan, dryRun: true }).replace(/\n\nDry run: nothing was applied\.$/, '')}\n\n`);
+        io.stderr(`${formatUpgrade({ ...plan, dryRun: true }).replace(/\n\nDry run: nothing was applied\.$/, '')}${formatPreflightAndPreview(plan)}\n\n`);
         const answer = await io.ask(`Apply ${plan.pending.length} migration${plan.pending.length === 1 ? '' : 's'} to ${p.info.connection}${flags.backup === false ? ' without a backup' : ''}? [y/N] `);
         if (!/^y(es)?$/i.test(answer.trim())) {
           throw new EngineError('cancelled', 'Upgrade cancelled: nothing was applied.');

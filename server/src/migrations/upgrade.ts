@@ -13,6 +13,8 @@ import { checksumHook, ensureChecksumTable, sha256File } from './checksums';
 import { databaseAbsent, freeLock, isLockConflict, lockRowBusy, openKnex, readLock, silentLog, type EngineLog } from './db';
 import { EngineError, errorMessage, isEngineError } from './errors';
 import { rangeToCheckPosition } from './positions';
+import { needsPreflight } from './preflight';
+import { previewPending } from './preview';
 import { requireConfirmation } from './guard';
 import { isAppliedState, isPendingState, readStatus, type OperationOptions } from './status';
 import { runValidation } from './validate';
@@ -151,6 +153,13 @@ export async function upgrade(project: LoadedProject, options: UpgradeOptions = 
     const targeted = new Set(result.pending);
     log('info', `Linting ${result.pending.length} pending migration(s) (${project.dialect})…`);
     result.findings = await lintPending({ ...status, migrations: status.migrations.filter((m) => targeted.has(m.name)) }, project, options.analyzer ?? defaultAnalyzer);
+    // Pre-flight (preflight.ts) and, on a dry run, the SQL preview (preview.ts): the pending up() run in
+    // one rolled-back transaction. A real upgrade runs it only when the analyzer found a destructive statement.
+    if (options.dryRun || (needsPreflight(result.findings) && (options.allowUnsafe || !result.findings.some((f) => f.severity === 'error')))) {
+      const outcome = await previewPending(db, project, status.migrations.filter((m) => targeted.has(m.name)), { log });
+      if (options.dryRun) result.preview = outcome.preview;
+      result.preflight = outcome.preflight;
+    }
     const errors = result.findings.filter((f) => f.severity === 'error');
     if (errors.length > 0 && !options.allowUnsafe) {
       result.refused = true;

@@ -1,0 +1,185 @@
+/**
+ * Pre-flight against the live database: how many rows each destructive statement of a pending
+ * migration would delete, and whether a column it adds already exists. Works on the SQL captured by
+ * the preview (preview.ts) and on row counts taken inside the preview's transaction before and after
+ * each migration, so SQLite table rebuilds and ON DELETE CASCADE are counted as they really happen.
+ * For migrations that cannot be previewed, the migration's source text is scanned for
+ * `dropTable('x')`, `DROP TABLE x` and `TRUNCATE x` instead.
+ */
+import type { Knex } from 'knex';
+import type { PreflightFinding } from '../protocol';
+import type { LoadedProject } from './config';
+
+/** Row counts and columns of every user table, keyed by table name (`schema.table` on PostgreSQL outside the current schema). */
+export interface TableSnapshot {
+  counts: Map<string, number>;
+  columns: Map<string, Set<string>>;
+}
+
+const q = (name: string) => `"${name.replace(/"/g, '""')}"`;
+
+/**
+ * Lists user tables (SQLite: `sqlite_master` without `sqlite_%` and Knex's temp-alter tables;
+ * PostgreSQL: base tables of non-system schemas, named `table` in `current_schema()` and
+ * `schema.table` elsewhere) and counts their rows with `count(*)`. With `withColumns`, reads their
+ * columns too (`pragma_table_info` / `information_schema.columns`). Read-only.
+ */
+export async function snapshotTables(db: Knex | Knex.Transaction, family: LoadedProject['family'], withColumns = false): Promise<TableSnapshot> {
+  const counts = new Map<string, number>();
+  const columns = new Map<string, Set<string>>();
+  if (family === 'sqlite') {
+    const rows = (await db.raw("select name from sqlite_master where type = 'table' and name not like 'sqlite\\_%' escape '\\' and name not like '\\_knex\\_temp\\_alter%' escape '\\'")) as Array<{ name: string }>;
+    for (const { name } of rows) {
+      const c = (await db.raw(`select count(*) as n from ${q(name)}`)) as Array<{ n: number }>;
+      counts.set(name, Number(c[0]?.n ?? 0));
+      if (withColumns) {
+        const cols = (await db.raw(`select name from pragma_table_info(?)`, [name])) as Array<{ name: string }>;
+        columns.set(name, new Set(cols.map((x) => x.name.toLowerCase())));
+      }
+    }
+  } else if (family === 'postgresql') {
+    const r = (await db.raw(
+      "select table_schema as s, table_name as t, table_schema = current_schema() as cur from information_schema.tables where table_type = 'BASE TABLE' and table_schema not in ('pg_catalog', 'information_schema') and table_schema not like 'pg\\_%'",
+    )) as { rows: Array<{ s: string; t: string; cur: boolean }> };
+    for (const { s, t, cur } of r.rows) {
+      const key = cur ? t : `${s}.${t}`;
+      const c = (await db.raw(`select count(*)::bigint as n from ${q(s)}.${q(t)}`)) as { rows: Array<{ n: string }> };
+      counts.set(key, Number(c.rows[0]?.n ?? 0));
+    }
+    if (withColumns) {
+      const cols = (await db.raw(
+        "select table_schema as s, table_name as t, column_name as c, table_schema = current_schema() as cur from information_schema.columns where table_schema not in ('pg_catalog', 'information_schema')",
+      )) as { rows: Array<{ s: string; t: string; c: string; cur: boolean }> };
+      for (const { s, t, c, cur } of cols.rows) {
+        const key = cur ? t : `${s}.${t}`;
+        if (!columns.has(key)) columns.set(key, new Set());
+        columns.get(key)?.add(c.toLowerCase());
+      }
+    }
+  }
+  return { counts, columns };
+}
+
+/** An identifier as written in SQL (`"a"."b"`, `` `b` ``, `[b]`, `b`) → `b` or `a.b`, unquoted. */
+function unquoteName(raw: string): string {
+  const parts = raw.match(/"(?:[^"]|"")*"|`[^`]*`|\[[^\]]*\]|[^."`[\]\s]+/g) ?? [raw];
+  return parts.map((p) => (/^["`[]/.test(p) ? p.slice(1, -1).replace(/""/g, '"') : p)).join('.');
+}
+
+const NAME = String.raw`((?:"(?:[^"]|"")*"|\x60[^\x60]*\x60|\[[^\]]*\]|[\w$]+)(?:\s*\.\s*(?:"(?:[^"]|"")*"|\x60[^\x60]*\x60|\[[^\]]*\]|[\w$]+))?)`;
+const DROP_TABLE = new RegExp(String.raw`^\s*drop\s+table\s+(?:if\s+exists\s+)?${NAME}(\s*,\s*[^;]+)?`, 'i');
+const TRUNCATE = new RegExp(String.raw`^\s*truncate\s+(?:table\s+)?(?:only\s+)?${NAME}`, 'i');
+const ADD_COLUMN = new RegExp(String.raw`^\s*alter\s+table\s+(?:if\s+exists\s+)?(?:only\s+)?${NAME}\s+(add\s+(?:column\s+)?(?:if\s+not\s+exists\s+)?[\s\S]*)$`, 'i');
+const ADD_ITEM = new RegExp(String.raw`(?:^|,)\s*add\s+(?:column\s+)?(if\s+not\s+exists\s+)?${NAME}`, 'gi');
+
+/** Resolves a table name from SQL to a snapshot key (exact, else case-insensitive, else without `public.`). */
+function keyOf(snapshot: TableSnapshot, name: string): string | null {
+  if (snapshot.counts.has(name)) return name;
+  const bare = name.replace(/^public\./i, '');
+  for (const k of snapshot.counts.keys()) if (k.toLowerCase() === name.toLowerCase() || k.toLowerCase() === bare.toLowerCase()) return k;
+  return null;
+}
+
+/**
+ * Findings for one previewed migration from its captured SQL and the snapshots before and after it
+ * (taken in the same transaction): DROP TABLE / TRUNCATE with the rows they delete, table rebuilds
+ * (Knex's `_knex_temp_alter…` copy on SQLite) with the rows they lose, any other table that lost rows
+ * (DELETE, ON DELETE CASCADE), and ADD COLUMN of a column the live database already has (`live`).
+ */
+export function preflightFromSql(migration: string, sql: string[], before: TableSnapshot, after: TableSnapshot, live: TableSnapshot): PreflightFinding[] {
+  const out: PreflightFinding[] = [];
+  const explained = new Set<string>();
+  const rebuilt = new Set<string>();
+  for (const s of sql) {
+    const m = /^\s*alter\s+table\s+"?(_knex_temp_alter\w*)"?\s+rename\s+to\s+(.+?)\s*;?\s*$/i.exec(s);
+    if (m?.[2]) rebuilt.add(unquoteName(m[2]));
+  }
+  for (const s of sql) {
+    const drop = DROP_TABLE.exec(s);
+    if (drop?.[1]) {
+      const names = [drop[1], ...(drop[2] ? drop[2].split(',').map((x) => x.trim()).filter(Boolean) : [])].map(unquoteName);
+      for (const name of names) {
+        const key = keyOf(before, name);
+        if (!key || rebuilt.has(name) || rebuilt.has(key)) continue;
+        const rows = before.counts.get(key) ?? 0;
+        explained.add(key);
+        out.push({ migration, kind: 'drop-table', table: key, rows, message: `DROP TABLE ${key} deletes ${rows} row${rows === 1 ? '' : 's'}` });
+      }
+      continue;
+    }
+    const tr = TRUNCATE.exec(s);
+    if (tr?.[1]) {
+      const key = keyOf(before, unquoteName(tr[1]));
+      if (key) {
+        const rows = before.counts.get(key) ?? 0;
+        explained.add(key);
+        out.push({ migration, kind: 'truncate', table: key, rows, message: `TRUNCATE ${key} deletes ${rows} row${rows === 1 ? '' : 's'}` });
+      }
+      continue;
+    }
+    const add = ADD_COLUMN.exec(s);
+    if (add?.[1] && add[2]) {
+      const key = keyOf(live, unquoteName(add[1]));
+      const cols = key ? live.columns.get(key) : undefined;
+      if (!key || !cols) continue;
+      for (const item of add[2].matchAll(ADD_ITEM)) {
+        if (item[1] || !item[2]) continue; // ADD COLUMN IF NOT EXISTS is harmless
+        const col = unquoteName(item[2]);
+        if (/^(constraint|primary|unique|foreign|check)$/i.test(col)) continue;
+        if (cols.has(col.toLowerCase())) out.push({ migration, kind: 'column-exists', table: key, message: `column ${key}.${col} already exists in the database: ADD COLUMN will fail` });
+      }
+    }
+  }
+  for (const [key, rowsBefore] of before.counts) {
+    if (explained.has(key)) continue;
+    const rowsAfter = after.counts.get(key);
+    if (rebuilt.has(key)) {
+      const lost = rowsAfter === undefined ? rowsBefore : Math.max(0, rowsBefore - rowsAfter);
+      out.push({ migration, kind: 'rows-deleted', table: key, rows: lost, message: lost > 0 ? `the rebuild of ${key} (SQLite alter: copy, DROP, rename) deletes ${lost} of ${rowsBefore} rows` : `rebuilds ${key} (SQLite alter: copy, DROP, rename); all ${rowsBefore} rows are kept` });
+    } else if (rowsAfter !== undefined && rowsAfter < rowsBefore) {
+      const lost = rowsBefore - rowsAfter;
+      out.push({ migration, kind: 'rows-deleted', table: key, rows: lost, message: `${lost} of ${rowsBefore} rows of ${key} are deleted (DELETE, or ON DELETE CASCADE from a dropped or rebuilt table)` });
+    } else if (rowsAfter === undefined && rowsBefore > 0) {
+      out.push({ migration, kind: 'drop-table', table: key, rows: rowsBefore, message: `${key} disappears with its ${rowsBefore} row${rowsBefore === 1 ? '' : 's'} (dropped or renamed)` });
+    }
+  }
+  return out;
+}
+
+/**
+ * Findings for a migration that was NOT previewed, from its source text: `dropTable('x')`,
+ * `dropTableIfExists('x')`, `DROP TABLE x`, `TRUNCATE x` (and Knex `.truncate()` on `knex('x')`),
+ * counted on the live database snapshot.
+ */
+export function preflightFromSource(migration: string, source: string, live: TableSnapshot): PreflightFinding[] {
+  const out: PreflightFinding[] = [];
+  const seen = new Set<string>();
+  const add = (kind: 'drop-table' | 'truncate', raw: string) => {
+    const key = keyOf(live, unquoteName(raw));
+    if (!key || seen.has(`${kind}:${key}`)) return;
+    seen.add(`${kind}:${key}`);
+    const rows = live.counts.get(key) ?? 0;
+    out.push({ migration, kind, table: key, rows, message: `${kind === 'drop-table' ? 'DROP TABLE' : 'TRUNCATE'} ${key} deletes ${rows} row${rows === 1 ? '' : 's'} (from the source; not previewed)` });
+  };
+  for (const m of source.matchAll(/\.dropTable(?:IfExists)?\(\s*(['"`])([^'"`]+)\1/g)) if (m[2]) add('drop-table', m[2]);
+  for (const m of source.matchAll(new RegExp(String.raw`\bdrop\s+table\s+(?:if\s+exists\s+)?${NAME}`, 'gi'))) if (m[1]) add('drop-table', m[1]);
+  for (const m of source.matchAll(new RegExp(String.raw`\btruncate\s+(?:table\s+)?(?:only\s+)?${NAME}`, 'gi'))) if (m[1] && !/^table$/i.test(m[1])) add('truncate', m[1]);
+  for (const m of source.matchAll(/knex\(\s*(['"`])([^'"`]+)\1\s*\)\s*\.truncate\(/g)) if (m[2]) add('truncate', m[2]);
+  return out;
+}
+
+/** Analyzer rules whose findings mean a migration may delete rows: a real upgrade runs the pre-flight only then. */
+export const DESTRUCTIVE_RULES: ReadonlySet<string> = new Set([
+  'ban-drop-table',
+  'ban-truncate',
+  'ban-drop-column',
+  'sqlite-table-rebuild',
+  'changing-column-type',
+  'ban-delete-without-where',
+  'ban-drop-database',
+]);
+
+/** Whether any finding comes from a {@link DESTRUCTIVE_RULES} rule. */
+export function needsPreflight(findings: ReadonlyArray<{ ruleId: string }>): boolean {
+  return findings.some((f) => DESTRUCTIVE_RULES.has(f.ruleId));
+}
