@@ -285,5 +285,5 @@ export function analyzeRevisionGraph(files: readonly FolderFile[], options: Revi
   } catch {
     // Never throw: a crash costs the folder findings, nothing else.
   }
-  return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : a.finding.start - b.finding.start || (a.finding.ruleId < b.finding.ruleId ? -1 : 1)));
+  return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : a.finding.start - b.finding.start || (a.finding.ruleId < b.finding.ruleId ? -1 : a.finding.ruleId > b.finding.ruleId ? 1 : 0)));
 }
