@@ -8,10 +8,12 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigCache, ConfigError, effectiveOptions } from '../config';
-import { rangeToCheckPosition } from '../migrations/positions';
-import type { CheckFinding, CheckResult } from '../protocol';
+import { lineStarts, rangeToCheckPosition } from '../migrations/positions';
+import type { CheckFinding, CheckResult, Severity } from '../protocol';
 import type { DialectSetting } from '../settings';
 import { EngineError } from '../migrations/errors';
+import { analyzeRevisionGraph } from '../lint/graph';
+import type { FolderFile } from '../lint/graph';
 import { defaultAnalyzer } from '../migrations/upgrade';
 
 /** Extensions `check` picks up inside directories (`.py`: Alembic revisions). */
@@ -95,7 +97,8 @@ export interface CheckRun {
  *   problem (not a git repository, unknown ref).
  */
 export async function runCheck(paths: string[], cwd: string, options: CheckOptions = {}): Promise<CheckRun> {
-  let collected = collectFiles(paths, cwd);
+  const all = collectFiles(paths, cwd);
+  let collected = all;
   if (options.changedSince !== undefined) {
     const changed = gitChangedFiles(options.changedSince, cwd);
     collected = collected.filter((f) => changed.has(realPath(path.resolve(cwd, f.file))));
@@ -116,11 +119,51 @@ export async function runCheck(paths: string[], cwd: string, options: CheckOptio
     if (!explicit && !eff.included) continue;
     files.push(file);
     const text = readFileSync(abs, 'utf8');
+    const starts = lineStarts(text); // once per file, not per finding
     for (const f of defaultAnalyzer.analyze(text, { fileName: abs, dialect: eff.dialect, rules: eff.rules })) {
-      findings.push({ file, ruleId: f.ruleId, severity: f.severity, message: f.message, ...rangeToCheckPosition(text, f.start, f.end) });
+      findings.push({ file, ruleId: f.ruleId, severity: f.severity, message: f.message, ...rangeToCheckPosition(text, f.start, f.end, starts) });
     }
   }
+  findings.push(...folderFindings(all, files, cwd, options.dialect, cache));
+  const order = new Map(files.map((f, i) => [f, i]));
+  // Stable: the analyzer's order (by offset) is kept; folder findings move to their line.
+  findings.sort((a, b) => (order.get(a.file) ?? 0) - (order.get(b.file) ?? 0) || a.line - b.line || a.column - b.column);
   return { result: { findings }, files };
+}
+
+/**
+ * Folder-level rules (`alembic-multiple-heads`, `alembic-missing-revision`, `duplicate-revision`): per directory,
+ * `analyzeRevisionGraph` over every included migration file found there by walking a directory argument (changed
+ * or not, so `--changed-since` still sees the whole revision graph); findings are kept for linted files only.
+ * Files named explicitly on the command line take no part (one file alone is not a folder).
+ */
+function folderFindings(all: CollectedFile[], linted: string[], cwd: string, dialect: DialectSetting | undefined, cache: ConfigCache): CheckFinding[] {
+  const lintedSet = new Set(linted);
+  const groups = new Map<string, { files: FolderFile[]; rules: Record<string, Severity | 'off'> }>();
+  for (const { file, explicit } of all) {
+    if (explicit) continue;
+    const abs = path.resolve(cwd, file);
+    const eff = effectiveOptions({ filePath: abs, dialectOverride: dialect, cache });
+    if (!eff.included) continue;
+    let text: string;
+    try {
+      text = readFileSync(abs, 'utf8');
+    } catch {
+      continue;
+    }
+    let group = groups.get(path.dirname(abs));
+    if (!group) groups.set(path.dirname(abs), (group = { files: [], rules: eff.rules }));
+    group.files.push({ path: file, text });
+  }
+  const out: CheckFinding[] = [];
+  for (const group of groups.values()) {
+    for (const { path: file, finding: f } of analyzeRevisionGraph(group.files, { rules: group.rules })) {
+      if (!lintedSet.has(file)) continue;
+      const text = group.files.find((x) => x.path === file)?.text ?? '';
+      out.push({ file, ruleId: f.ruleId, severity: f.severity, message: f.message, ...rangeToCheckPosition(text, f.start, f.end) });
+    }
+  }
+  return out;
 }
 
 /**

@@ -235,6 +235,10 @@ void describe('Alembic: downgrade() → missing-down', () => {
     const none = `revision = 'a'\ndown_revision = None\n\ndef upgrade():\n    op.create_table('t', sa.Column('id', sa.Integer()))\n`;
     assert.match(of('missing-down', none, py)[0]!.message, /no down function/);
   });
+  void it('does not fire when upgrade() does nothing either (merge revisions)', () => {
+    const text = "revision = 'm'\ndown_revision = ('a', 'b')\n\ndef upgrade():\n    pass\n\ndef downgrade():\n    pass\n";
+    assert.deepEqual(snippets('missing-down', text, py), []);
+  });
   void it('does not fire when downgrade() does work or raises', () => {
     assert.deepEqual(snippets('missing-down', rev("    op.add_column('users', sa.Column('x', sa.Text()))", "    op.drop_column('users', 'x')"), py), []);
     assert.deepEqual(snippets('missing-down', rev("    op.add_column('users', sa.Column('x', sa.Text()))", "    raise NotImplementedError('irreversible')"), py), []);

@@ -5,6 +5,7 @@ import { describe, it } from 'node:test';
 import { analyzeRevisionGraph, buildRevisionGraph, migrationVersion, readAlembicRevision } from '../../../server/src/lint/graph';
 import type { FolderFile, FolderFinding } from '../../../server/src/lint/graph';
 import { getRuleMeta } from '../../../server/src/lint';
+import { runCheck } from '../../../server/src/cli/check';
 
 const fixtures = path.join(__dirname, '../../fixtures/alembic');
 
@@ -155,5 +156,29 @@ void describe('revision graph: Knex and SQL folders (duplicate-revision)', () =>
   void it('treats leading zeros as the same version', () => {
     const files = [f('m/1_a.sql'), f('m/001_b.sql')];
     assert.deepEqual(analyzeRevisionGraph(files).map((x) => x.path), ['m/001_b.sql', 'm/1_a.sql']);
+  });
+});
+
+void describe('revision graph: CLI check', () => {
+  const root = path.resolve(__dirname, '../../..');
+  const rel = (p: string): string => path.relative(root, path.join(fixtures, p)).split(path.sep).join('/');
+
+  void it('check <folder> reports folder findings on their line, among the per-file findings', async () => {
+    const { result } = await runCheck([rel('missing')], root);
+    assert.deepEqual(
+      result.findings.map((f) => [f.ruleId, path.basename(f.file), f.line, f.column]),
+      [
+        ['alembic-multiple-heads', '3c0001_base.py', 15, 1],
+        ['alembic-multiple-heads', '3c0002_orphan.py', 15, 1],
+        ['alembic-missing-revision', '3c0002_orphan.py', 16, 50],
+        ['missing-down', '3c0002_orphan.py', 21, 5],
+        ['ban-drop-column', '3c0002_orphan.py', 22, 5],
+      ],
+    );
+  });
+
+  void it('a file named on the command line is not a folder: no graph findings for it', async () => {
+    const { result } = await runCheck([rel('missing/versions/3c0002_orphan.py')], root);
+    assert.deepEqual(result.findings.map((f) => f.ruleId), ['missing-down', 'ban-drop-column']);
   });
 });

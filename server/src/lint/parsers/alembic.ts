@@ -568,5 +568,7 @@ function walkModule(root: Node, text: string, parseSql: SqlParser, doc: ParsedDo
     for (const c of n.children) visit(c, scope);
   };
   visit(root, undefined);
+  // A revision whose upgrade() does nothing (a merge revision, an empty base) needs no downgrade either.
+  if (migration.up?.empty && migration.down?.empty) migration.down.empty = false;
   if (migration.up || migration.down) doc.migration = migration;
 }
