@@ -1,17 +1,66 @@
 /**
- * The "Revisions" tree: every migration with its state and batch, as `status --json` reports it.
- * getChildren never does synchronous file or database work: it awaits the engine process.
+ * The "Revisions" tree: pending migrations first, then one group per batch (newest first), each
+ * migration with its state as `status --json` reports it. getChildren never does synchronous file or
+ * database work: it awaits the engine process.
  */
 import * as vscode from 'vscode';
-import type { MigrationStatusEntry, StatusResult } from '../../server/src/protocol';
+import type { MigrationState, MigrationStatusEntry, StatusResult } from '../../server/src/protocol';
 
-type Node = { kind: 'migration'; entry: MigrationStatusEntry } | { kind: 'message'; text: string; detail?: string; error: boolean };
+type Node =
+  | { kind: 'group'; id: string; label: string; description: string; tooltip: string; children: MigrationStatusEntry[]; current: string | null }
+  | { kind: 'migration'; entry: MigrationStatusEntry; current: boolean }
+  | { kind: 'message'; text: string; detail?: string; error: boolean };
 
-const stateLabel: Record<MigrationStatusEntry['state'], string> = {
+const stateLabel: Record<MigrationState, string> = {
   applied: 'applied',
   pending: 'pending',
   missing: 'missing file',
+  edited: 'edited after it ran',
+  'out-of-order': 'pending, out of order',
 };
+
+const stateHelp: Record<MigrationState, string> = {
+  applied: 'Recorded in the migrations table; the file is unchanged (or has no recorded checksum).',
+  pending: 'Not applied yet: the next upgrade runs it.',
+  missing: 'The database records this migration, but its file is gone: Knex refuses to run until it is restored.',
+  edited: 'The file changed after it was applied: the database does not have what the file now says.',
+  'out-of-order': 'Not applied, but it sorts before the last applied migration (a merged branch?). Knex will still run it.',
+};
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+/** Groups a status into the tree's top level: "Pending", then batches newest first. */
+export function groupStatus(status: StatusResult): Node[] {
+  const current = status.current ?? null;
+  const pending = status.migrations.filter((m) => m.state === 'pending' || m.state === 'out-of-order');
+  const batches = new Map<number, MigrationStatusEntry[]>();
+  for (const m of status.migrations) {
+    if (m.batch === null) continue;
+    const list = batches.get(m.batch) ?? [];
+    list.push(m);
+    batches.set(m.batch, list);
+  }
+  const nodes: Node[] = [];
+  if (pending.length > 0) {
+    nodes.push({ kind: 'group', id: 'pending', label: 'Pending', description: plural(pending.length, 'migration'), tooltip: 'Migrations the next upgrade applies, in order.', children: pending, current });
+  }
+  for (const batch of [...batches.keys()].sort((a, b) => b - a)) {
+    const children = batches.get(batch) ?? [];
+    const times = children.map((m) => m.appliedAt).filter((t): t is string => t !== null).sort();
+    nodes.push({
+      kind: 'group',
+      id: `batch:${batch}`,
+      label: `Batch ${batch}`,
+      description: plural(children.length, 'migration'),
+      tooltip: times.length > 0 ? `Applied ${times[times.length - 1]}` : `Batch ${batch}`,
+      children,
+      current,
+    });
+  }
+  return nodes;
+}
 
 /** Tree data provider for `migrationGuard.revisions`. */
 export class RevisionTreeProvider implements vscode.TreeDataProvider<Node>, vscode.Disposable {
@@ -30,6 +79,7 @@ export class RevisionTreeProvider implements vscode.TreeDataProvider<Node>, vsco
   }
 
   async getChildren(element?: Node): Promise<Node[]> {
+    if (element?.kind === 'group') return element.children.map((entry) => ({ kind: 'migration', entry, current: entry.name === element.current }));
     if (element) return [];
     const status = await this.loadStatus();
     if (status === undefined) return [];
@@ -42,7 +92,7 @@ export class RevisionTreeProvider implements vscode.TreeDataProvider<Node>, vsco
     if (status.migrations.length === 0) {
       return [{ kind: 'message', text: `No migrations in ${status.project.migrationDirectories.join(', ')}`, error: false }];
     }
-    const nodes: Node[] = status.migrations.map((entry) => ({ kind: 'migration', entry }));
+    const nodes = groupStatus(status);
     if (status.lock.held) nodes.unshift({ kind: 'message', text: 'The migrations lock is held', detail: 'Another upgrade may be running, or one crashed.', error: true });
     return nodes;
   }
@@ -53,23 +103,37 @@ export class RevisionTreeProvider implements vscode.TreeDataProvider<Node>, vsco
       item.iconPath = new vscode.ThemeIcon(node.error ? 'error' : 'info');
       item.tooltip = node.detail ? `${node.text}\n${node.detail}` : node.text;
       item.description = node.detail;
+      item.contextValue = node.error && node.text.includes('lock') ? 'lockHeld' : 'message';
+      return item;
+    }
+    if (node.kind === 'group') {
+      const item = new vscode.TreeItem(node.label, vscode.TreeItemCollapsibleState.Expanded);
+      item.id = `group:${node.id}`;
+      item.description = node.description;
+      item.tooltip = node.tooltip;
+      item.contextValue = node.id === 'pending' ? 'group.pending' : 'group.batch';
+      item.iconPath = new vscode.ThemeIcon(node.id === 'pending' ? 'arrow-circle-up' : 'layers');
       return item;
     }
     const { entry } = node;
     const item = new vscode.TreeItem(entry.name, vscode.TreeItemCollapsibleState.None);
     item.id = `migration:${entry.name}`;
     item.contextValue = `migration.${entry.state}`;
-    item.description = entry.batch !== null ? `${stateLabel[entry.state]} · batch ${entry.batch}` : stateLabel[entry.state];
+    item.description = node.current ? `${stateLabel[entry.state]} · current` : stateLabel[entry.state];
     item.iconPath =
       entry.state === 'applied'
         ? new vscode.ThemeIcon('pass-filled', new vscode.ThemeColor('testing.iconPassed'))
         : entry.state === 'pending'
           ? new vscode.ThemeIcon('circle-large-outline')
-          : new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground'));
-    const tooltip = new vscode.MarkdownString(`**${entry.name}**\n\nState: ${stateLabel[entry.state]}`);
+          : entry.state === 'out-of-order'
+            ? new vscode.ThemeIcon('debug-step-back', new vscode.ThemeColor('problemsWarningIcon.foreground'))
+            : entry.state === 'edited'
+              ? new vscode.ThemeIcon('diff-modified', new vscode.ThemeColor('problemsWarningIcon.foreground'))
+              : new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsErrorIcon.foreground'));
+    const tooltip = new vscode.MarkdownString(`**${entry.name}**\n\n${stateLabel[entry.state]}: ${stateHelp[entry.state]}`);
     if (entry.batch !== null) tooltip.appendMarkdown(`\n\nBatch: ${entry.batch}`);
     if (entry.appliedAt) tooltip.appendMarkdown(`\n\nApplied: ${entry.appliedAt}`);
-    if (entry.state === 'missing') tooltip.appendMarkdown('\n\nThe database records this migration, but its file is gone.');
+    if (entry.checksum === 'none' && entry.batch !== null) tooltip.appendMarkdown('\n\nNo checksum: applied without Migration Guard.');
     item.tooltip = tooltip;
     if (entry.file) {
       item.resourceUri = vscode.Uri.file(entry.file);

@@ -162,13 +162,18 @@ test('Migration Guard in VS Code: lint, Revisions view, modal-confirmed upgrade 
   });
 
   const migrations = fs.readdirSync(path.join(demoDir, 'migrations')).filter((f) => f.endsWith('.js')).sort();
-  const rows = (description: string): TreeRow[] => migrations.map((label) => ({ label, description }));
+  // The view groups migrations: "Pending" first, then one group per batch; the last applied is marked current.
+  const pendingRows = (): TreeRow[] => [{ label: 'Pending', description: '6 migrations' }, ...migrations.map((label) => ({ label, description: 'pending' }))];
+  const appliedRows = (): TreeRow[] => [
+    { label: 'Batch 1', description: '6 migrations' },
+    ...migrations.map((label, i) => ({ label, description: i === migrations.length - 1 ? 'applied · current' : 'applied' })),
+  ];
 
   await step('Revisions view lists the 6 migrations as pending', async () => {
     assert.equal(migrations.length, 6);
     await wb.openViewContainer('Migration Guard', container);
     await wb.resizeSideBar(560);
-    const shown = await wb.waitForTreeRows(container, rows('pending'));
+    const shown = await wb.waitForTreeRows(container, pendingRows());
     log(`Revisions: ${shown.map((r) => `${r.label} (${r.description})`).join(', ')}`);
     await wb.screenshot('revisions-pending');
   });
@@ -190,7 +195,7 @@ test('Migration Guard in VS Code: lint, Revisions view, modal-confirmed upgrade 
     const toast = await wb.waitForToast(/Migration Guard: applied 6 migrations \(batch 1\)\. Backup: backup_/);
     log(`toast: ${toast}`);
     await wb.screenshot('upgrade-toast');
-    await wb.waitForTreeRows(container, rows('applied · batch 1'));
+    await wb.waitForTreeRows(container, appliedRows());
     await wb.screenshot('revisions-applied');
 
     const backupsDir = path.join(workspace, '.migration-guard', 'backups');

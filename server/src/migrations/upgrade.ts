@@ -9,7 +9,7 @@ import type { AnalyzeOptions, Finding } from '../lint';
 import type { BackupInfo, PendingFinding, StatusResult, UpgradeResult } from '../protocol';
 import { backup } from './backup';
 import type { LoadedProject } from './config';
-import { checksumHook, ensureChecksumTable, sha256File } from './checksums';
+import { checksumHook, checksumTableHook, sha256File } from './checksums';
 import { databaseAbsent, freeLock, isLockConflict, lockRowBusy, openKnex, readLock, silentLog, type EngineLog } from './db';
 import { EngineError, errorMessage, isEngineError } from './errors';
 import { rangeToCheckPosition } from './positions';
@@ -160,14 +160,14 @@ export async function upgrade(project: LoadedProject, options: UpgradeOptions = 
       if (options.dryRun) result.preview = outcome.preview;
       result.preflight = outcome.preflight;
     }
+    const databaseIsNew = project.family === 'sqlite' && (project.sqliteFile === null || databaseAbsent(project));
+    result.backupPlanned = !options.noBackup && !databaseIsNew;
     const errors = result.findings.filter((f) => f.severity === 'error');
     if (errors.length > 0 && !options.allowUnsafe) {
       result.refused = true;
       log('warn', `Refusing to upgrade: ${errors.length} finding(s) of error severity.`);
       return result;
     }
-    const databaseIsNew = project.family === 'sqlite' && (project.sqliteFile === null || databaseAbsent(project));
-    result.backupPlanned = !options.noBackup && !databaseIsNew;
     if (options.dryRun) return result;
     requireConfirmation(project, options.confirm, 'upgrade');
 
@@ -238,13 +238,14 @@ function selectTargets(allPending: string[], status: StatusResult, options: Upgr
  */
 async function applyTargets(db: Knex, project: LoadedProject, status: StatusResult, targets: string[], pendingCount: number, log: EngineLog): Promise<[number, string[]]> {
   const { schemaName, directories } = project.migrations;
-  await ensureChecksumTable(db, schemaName);
   const hashes = new Map<string, string>();
   for (const m of status.migrations) {
     if (m.file && targets.includes(m.name)) hashes.set(m.name, await sha256File(m.file));
   }
-  const userHook = (project.knexConfig.migrations as { afterEach?: unknown } | undefined)?.afterEach;
-  const config = { directory: directories, afterEach: checksumHook('up', schemaName, hashes, userHook) };
+  const user = project.knexConfig.migrations as { afterEach?: unknown; beforeAll?: unknown } | undefined;
+  // The checksum table is created under Knex's lock, in the batch's transaction (beforeAll), so two
+  // upgrades started at once never race on its CREATE TABLE.
+  const config = { directory: directories, beforeAll: checksumTableHook(schemaName, user?.beforeAll), afterEach: checksumHook('up', schemaName, hashes, user?.afterEach) };
   const migrator = db.migrate as Knex.Migrator & { to?: (c: object) => Promise<[number, string[]]> };
   if (targets.length === pendingCount) return (await migrator.latest(config)) as [number, string[]];
   const last = targets[targets.length - 1] as string;
