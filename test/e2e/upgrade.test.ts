@@ -187,6 +187,7 @@ test('Migration Guard in VS Code: lint, Revisions view, modal-confirmed upgrade 
     assert.match(dialog.detail, /ban-drop-table/);
     assert.match(dialog.detail, new RegExp(dropMigration.replace('.', '\\.')));
     assert.match(dialog.detail, /legacy_sessions/);
+    assert.match(dialog.detail, /A backup is taken before anything is applied\./, 'the database exists, so the plan promises a backup');
     assert.ok(dialog.buttons.includes('Upgrade Anyway'), `buttons: ${JSON.stringify(dialog.buttons)}`);
     await wb.clickDialogButton('Upgrade Anyway');
   });
