@@ -48,7 +48,7 @@ function validFix(fix: Fix, length: number): boolean {
 
 export type { AnalyzeOptions, Finding, Fix, SourceKind, TextEdit } from './types';
 export type { RuleMeta, Rule, RuleContext, RuleViolation, ParsedDocument, Operation } from './model';
-export { lineColumnAt } from './text';
+export { applyEdits, lineColumnAt } from './text';
 export type { LineColumn, TextRange } from './text';
 export { findSuppressions } from './suppression';
 export type { Suppression } from './suppression';
@@ -178,12 +178,13 @@ export function analyze(text: string, options: AnalyzeOptions): Finding[] {
     const unusedRule = byId.get(UNUSED_IGNORE);
     const unusedSeverity = unusedRule ? severityOf(unusedRule) : 'off';
     if (unusedSeverity !== 'off') {
-      for (const s of suppressions) {
-        if (used.has(s)) continue;
+      // An ignore naming a rule that is switched off (or not for this dialect) may matter under another configuration.
+      const candidates = suppressions.filter((s) => !used.has(s) && !(s.rules.every((r) => byId.has(r)) && s.rules.some((r) => severityOf(byId.get(r)!) === 'off')));
+      // First mark the ignores that silence unused-ignore itself, so they count as used.
+      const silenced = new Set(candidates.filter((s) => markSuppressions(suppressions, UNUSED_IGNORE, s.comment.start, used, s)));
+      for (const s of candidates) {
+        if (used.has(s) || silenced.has(s)) continue;
         const unknown = s.rules.filter((r) => !byId.has(r));
-        // An ignore naming a rule that is switched off (or not for this dialect) may matter under another configuration.
-        if (unknown.length === 0 && s.rules.some((r) => severityOf(byId.get(r)!) === 'off')) continue;
-        if (markSuppressions(suppressions, UNUSED_IGNORE, s.comment.start, used, s)) continue;
         const what = s.scope === 'file' ? 'file-wide ignore' : 'ignore comment';
         const message = unknown.length
           ? `This ${what} names unknown rule${unknown.length > 1 ? 's' : ''} ${unknown.map((r) => `"${r}"`).join(', ')} and suppresses nothing.`

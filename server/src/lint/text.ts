@@ -132,3 +132,20 @@ export function tokenRangeAt(text: string, offset: number, lower = 0, upper = te
   const ch = text.codePointAt(pos) ?? 0;
   return { start: pos, end: pos + (ch > 0xffff ? 2 : 1) };
 }
+
+/**
+ * Applies non-overlapping edits (UTF-16 offsets into `text`, as in a finding's `fix.edits`) and returns the new text.
+ * Edits are applied from the last to the first, so each offset refers to the original text.
+ * Throws a `RangeError` when an edit is out of range or two edits overlap.
+ */
+export function applyEdits(text: string, edits: readonly { start: number; end: number; newText: string }[]): string {
+  const sorted = [...edits].sort((a, b) => b.start - a.start || b.end - a.end);
+  let out = text;
+  let limit = text.length;
+  for (const e of sorted) {
+    if (!(e.start >= 0 && e.start <= e.end && e.end <= limit)) throw new RangeError(`edit ${e.start}-${e.end} out of range or overlapping`);
+    out = out.slice(0, e.start) + e.newText + out.slice(e.end);
+    limit = e.start;
+  }
+  return out;
+}

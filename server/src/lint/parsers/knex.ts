@@ -19,6 +19,7 @@ import type { TextRange } from '../text';
 import { emptyDocument } from '../model';
 import type { ColumnType, MigrationExport, Operation, ParsedDocument, Phase, TableRef } from '../model';
 import { decodeJsString, mapDecodedRange } from './js-string';
+import { VOLATILE_FUNCTIONS } from './sql-postgres';
 import type { DecodedString } from './js-string';
 
 type FunctionLike = ts.FunctionExpression | ts.ArrowFunction | ts.FunctionDeclaration | ts.MethodDeclaration;
@@ -66,6 +67,23 @@ const COLUMN_TYPES: Record<string, (args: readonly ts.Expression[]) => ColumnTyp
     return { name, args: m?.[2] ? m[2].split(',').map((x) => Number(x.trim())) : [] };
   },
 };
+
+/**
+ * The volatile function a `.defaultTo(…)` argument calls, if any: `knex.fn.uuid()` (→ `gen_random_uuid()` on
+ * PostgreSQL, knex `lib/knex-builder/FunctionHelper.js`) or `<x>.raw('… random() …')`.
+ */
+function volatileIn(arg: ts.Expression | undefined): string | undefined {
+  if (!arg) return undefined;
+  const e = unparen(arg);
+  if (!ts.isCallExpression(e) || !ts.isPropertyAccessExpression(e.expression)) return undefined;
+  const callee = e.expression;
+  if (callee.name.text === 'uuid' && ts.isPropertyAccessExpression(callee.expression) && callee.expression.name.text === 'fn') return 'gen_random_uuid';
+  if (callee.name.text !== 'raw') return undefined;
+  const sql = stringArg(e.arguments[0] ? unparen(e.arguments[0]) : undefined);
+  if (sql === undefined) return undefined;
+  for (const m of sql.toLowerCase().matchAll(/([a-z_][a-z0-9_]*)\s*\(/g)) if (VOLATILE_FUNCTIONS.has(m[1]!)) return m[1];
+  return undefined;
+}
 
 /** `'a'` → `['a']`, `['a', 'b']` → `['a', 'b']`; undefined when not all literal. */
 function columnList(e: ts.Expression | undefined): string[] | undefined {
@@ -360,7 +378,8 @@ export function parseKnex(text: string, fileName: string, parseSql: SqlParser): 
       const defaultArg = defaultLink?.call?.arguments[0];
       const hasDefault =
         first.name === 'increments' || first.name === 'bigIncrements' || (!!defaultArg && defaultArg.kind !== ts.SyntaxKind.NullKeyword && !(ts.isIdentifier(defaultArg) && defaultArg.text === 'undefined'));
-      ops.push({ ...base, type: 'addColumn', column, notNull, hasDefault, dataType, range });
+      const volatileDefault = first.name === 'increments' || first.name === 'bigIncrements' ? 'nextval' : volatileIn(defaultArg);
+      ops.push({ ...base, type: 'addColumn', column, notNull, hasDefault, dataType, ...(volatileDefault ? { volatileDefault } : {}), range });
       for (const l of chain.links.slice(1)) {
         if ((l.name === 'index' || l.name === 'unique') && l.call) {
           ops.push({ ...base, type: 'createIndex', concurrently: false, unique: l.name === 'unique', range });

@@ -2,11 +2,14 @@
  * `require-concurrent-index-creation` (PostgreSQL only): CREATE INDEX without CONCURRENTLY on an existing
  * table holds a SHARE lock for the whole build, blocking INSERT/UPDATE/DELETE. Knex `t.index()`/`t.unique()`
  * in `alterTable` always builds the index this way. Tables created earlier in the same file are exempt.
+ * Fix (SQL, `knex.raw`): insert CONCURRENTLY; in a Knex migration that runs in a transaction also append
+ * `exports.config = { transaction: false };`.
  * Source: PostgreSQL docs, "CREATE INDEX" — Building Indexes Concurrently; Squawk `require-concurrent-index-creation`.
  */
 import { displayTable } from '../model';
-import type { Rule } from '../model';
-import { at, docsPath } from './util';
+import type { Rule, RuleViolation } from '../model';
+import type { Fix } from '../types';
+import { afterLeading, at, docsPath, inKnexTransaction, knexNoTransactionEdit } from './util';
 
 export const id = 'require-concurrent-index-creation';
 
@@ -23,11 +26,23 @@ export const rule: Rule = {
   },
   check(ctx) {
     if (ctx.dialect !== 'postgresql') return [];
-    const violations = [];
+    const violations: RuleViolation[] = [];
     for (const op of ctx.doc.operations) {
       if (op.type !== 'createIndex' || op.concurrently || op.tableIsNew) continue;
       const what = op.index ? `index "${op.index}"` : op.unique ? 'a unique index' : 'an index';
-      violations.push(at(op, `Creating ${what} on ${displayTable(op)} without CONCURRENTLY blocks writes to the table until the index is built.`));
+      const v = at(op, `Creating ${what} on ${displayTable(op)} without CONCURRENTLY blocks writes to the table until the index is built.`);
+      if (op.origin === 'sql' || op.origin === 'knex-raw') {
+        const pos = afterLeading(ctx.text, op.statement, /^CREATE\s+(?:UNIQUE\s+)?INDEX\b/i);
+        if (pos !== undefined) {
+          const fix: Fix = { title: 'Add CONCURRENTLY', edits: [{ start: pos, end: pos, newText: ' CONCURRENTLY' }] };
+          if (op.origin === 'knex-raw' && inKnexTransaction(ctx)) {
+            fix.title = 'Add CONCURRENTLY and run the migration outside a transaction';
+            fix.edits.push(knexNoTransactionEdit(ctx.text));
+          }
+          v.fix = fix;
+        }
+      }
+      violations.push(v);
     }
     return violations;
   },

@@ -6,7 +6,7 @@
  * Source: PostgreSQL docs, "Client Connection Defaults" — lock_timeout; "Explicit Locking" — lock queueing.
  */
 import type { Operation, Rule, RuleViolation } from '../model';
-import { at, docsPath } from './util';
+import { docsPath } from './util';
 
 export const id = 'require-lock-timeout';
 
@@ -53,7 +53,7 @@ export const rule: Rule = {
       if (op.type === 'setVariable' && op.name === 'lock_timeout') timeoutSet.add(phase);
       if (timeoutSet.has(phase) || reported.has(phase) || op.tableIsNew || !takesAccessExclusive(op)) continue;
       reported.add(phase);
-      violations.push(at(op, 'This takes an ACCESS EXCLUSIVE lock without a lock_timeout set earlier in the migration; if it has to wait, all queries on the table wait behind it.'));
+      violations.push({ start: op.statement.start, end: op.statement.end, message: 'This takes an ACCESS EXCLUSIVE lock without a lock_timeout set earlier in the migration; if it has to wait, all queries on the table wait behind it.' });
     }
     return violations;
   },
