@@ -1,11 +1,24 @@
 /**
- * Palette commands: Upgrade (with a modal confirmation listing pending migrations and unsafe
- * findings), Backup, Validate, Refresh. Each runs the engine with a progress notification and
- * writes to the one output channel; none re-implements engine logic.
+ * Palette and tree commands. Every write follows the same shape: ask the engine for the plan (a dry
+ * run), show it in a modal, then run it with a progress notification, refresh the tree and log to the
+ * one output channel. A protected environment's "type the database name" guard is asked for here and
+ * checked by the engine. None of this re-implements engine logic.
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { BackupResult, PendingFinding, UpgradeResult, ValidateResult } from '../../server/src/protocol';
+import type {
+  BackupListResult,
+  BackupResult,
+  DowngradeResult,
+  MarkResult,
+  MigrationStatusEntry,
+  NewMigrationResult,
+  PendingFinding,
+  RestoreResult,
+  UnlockResult,
+  UpgradeResult,
+  ValidateResult,
+} from '../../server/src/protocol';
 import { Engine, EngineError, type EngineTarget } from './engine';
 
 /** What commands need from the extension. */
@@ -18,17 +31,27 @@ export interface CommandContext {
   refresh(): void;
 }
 
+/** A tree node passed to context-menu commands (see tree.ts). */
+export interface MigrationNodeArgument {
+  kind: 'migration';
+  entry: MigrationStatusEntry;
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
 function describeFinding(f: PendingFinding): string {
   return `${f.severity.toUpperCase()} ${f.migration}:${f.line}:${f.column} ${f.ruleId}: ${f.message}`;
 }
 
-/** Runs engine work under a progress notification titled `title`. */
+/** Runs engine work under a cancellable progress notification titled `title`. */
 function withProgress<T>(title: string, work: (token: vscode.CancellationToken) => Promise<T>): Thenable<T> {
   return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, (_progress, token) => work(token));
 }
 
 async function reportError(ctx: CommandContext, what: string, error: unknown): Promise<void> {
-  const message = error instanceof EngineError ? error.message : error instanceof Error ? error.message : String(error);
+  const message = error instanceof Error ? error.message : String(error);
   const hint = error instanceof EngineError && error.hint ? ` ${error.hint}` : '';
   ctx.output.appendLine(`${what} failed: ${message}${hint}`);
   if (error instanceof EngineError && error.code === 'cancelled') return;
@@ -38,18 +61,53 @@ async function reportError(ctx: CommandContext, what: string, error: unknown): P
 
 function requireTrust(): boolean {
   if (vscode.workspace.isTrusted) return true;
-  void vscode.window.showWarningMessage('Migration Guard: running migrations loads your knexfile, which is workspace code. Trust this workspace first.', { modal: false });
+  void vscode.window.showWarningMessage('Migration Guard: this loads your knexfile, which is workspace code. Trust this workspace first.');
   return false;
 }
 
-/** Migration Guard: Upgrade — plan (dry run), confirm in a modal, then the safe upgrade. */
-export async function upgradeCommand(ctx: CommandContext): Promise<void> {
-  if (!requireTrust()) return;
-  const target = await ctx.pickTarget();
+/**
+ * Runs a write command; when the engine answers `confirmation-required` (a protected environment such
+ * as production), asks the user to type the database name and runs it again with `--confirm`.
+ */
+async function runWrite<T>(ctx: CommandContext, title: string, command: string, args: string[], target: EngineTarget): Promise<T> {
+  try {
+    return await withProgress(title, (token) => ctx.engine.run<T>(command, args, target, token));
+  } catch (error) {
+    if (!(error instanceof EngineError) || error.code !== 'confirmation-required') throw error;
+    const typed = await vscode.window.showInputBox({
+      title: 'Migration Guard: protected environment',
+      prompt: `${error.message} Type the database name to confirm.`,
+      ignoreFocusOut: true,
+      validateInput: (value) => (value.trim() ? undefined : 'Type the database name'),
+    });
+    if (!typed) throw new EngineError('Cancelled.', 'cancelled');
+    return withProgress(title, (token) => ctx.engine.run<T>(command, [...args, '--confirm', typed.trim()], target, token));
+  }
+}
+
+/** Shared prologue: trust, then the workspace folder. */
+async function begin(ctx: CommandContext): Promise<EngineTarget | undefined> {
+  if (!requireTrust()) return undefined;
+  return ctx.pickTarget();
+}
+
+/** Selection of an upgrade: everything pending, the next N, or up to (and including) a migration. */
+export type UpgradeSelection = { kind: 'latest' } | { kind: 'step'; step: number } | { kind: 'to'; name: string };
+
+function selectionArgs(selection: UpgradeSelection): string[] {
+  if (selection.kind === 'step') return ['--step', String(selection.step)];
+  if (selection.kind === 'to') return ['--to', selection.name];
+  return [];
+}
+
+/** Migration Guard: Upgrade — plan (dry run with pre-flight), confirm in a modal, then the safe upgrade. */
+export async function upgradeCommand(ctx: CommandContext, selection: UpgradeSelection = { kind: 'latest' }): Promise<void> {
+  const target = await begin(ctx);
   if (!target) return;
   try {
+    const select = selectionArgs(selection);
     const plan = await withProgress('Migration Guard: checking pending migrations…', (token) =>
-      ctx.engine.run<UpgradeResult>('upgrade', ['--dry-run'], target, token),
+      ctx.engine.run<UpgradeResult>('upgrade', ['--dry-run', ...select], target, token),
     );
     if (plan.pending.length === 0) {
       void vscode.window.showInformationMessage('Migration Guard: the database is up to date; no pending migrations.');
@@ -58,22 +116,23 @@ export async function upgradeCommand(ctx: CommandContext): Promise<void> {
     const unsafe = plan.findings.filter((f) => f.severity === 'error');
     const lines = [`Pending (${plan.pending.length}):`, ...plan.pending.map((name) => `  • ${name}`)];
     if (plan.findings.length > 0) lines.push('', `Findings (${plan.findings.length}):`, ...plan.findings.map((f) => `  • ${describeFinding(f)}`));
+    if (plan.preflight && plan.preflight.length > 0) lines.push('', 'On the live database:', ...plan.preflight.map((p) => `  • ${p.migration}: ${p.message}`));
+    const notPreviewable = (plan.preview ?? []).filter((p) => !p.previewable || p.error);
+    if (notPreviewable.length > 0) lines.push('', 'Not previewed:', ...notPreviewable.map((p) => `  • ${p.migration}: ${p.error ?? p.reason ?? ''}`));
     lines.push('', plan.backupPlanned ? 'A backup is taken before anything is applied.' : 'The database does not exist yet: there is nothing to back up.');
     const action = unsafe.length > 0 ? 'Upgrade Anyway' : 'Upgrade';
     const message =
       unsafe.length > 0
-        ? `${unsafe.length} unsafe change${unsafe.length === 1 ? '' : 's'} in ${plan.pending.length} pending migration${plan.pending.length === 1 ? '' : 's'}. Apply anyway?`
-        : `Apply ${plan.pending.length} pending migration${plan.pending.length === 1 ? '' : 's'}?`;
+        ? `${plural(unsafe.length, 'unsafe change')} in ${plural(plan.pending.length, 'pending migration')}. Apply anyway?`
+        : `Apply ${plural(plan.pending.length, 'pending migration')}?`;
     ctx.output.appendLine(`Upgrade plan:\n${lines.join('\n')}`);
     const choice = await vscode.window.showWarningMessage(message, { modal: true, detail: lines.join('\n') }, action);
     if (choice !== action) {
       ctx.output.appendLine('Upgrade cancelled by the user; nothing was applied.');
       return;
     }
-    const args = ['--yes', ...(unsafe.length > 0 ? ['--allow-unsafe'] : [])];
-    const result = await withProgress('Migration Guard: backing up and upgrading…', (token) =>
-      ctx.engine.run<UpgradeResult>('upgrade', args, target, token),
-    );
+    const args = ['--yes', ...select, ...(unsafe.length > 0 ? ['--allow-unsafe'] : [])];
+    const result = await runWrite<UpgradeResult>(ctx, 'Migration Guard: backing up and upgrading…', 'upgrade', args, target);
     ctx.refresh();
     const backup = result.backup ? ` Backup: ${path.basename(result.backup.path)}.` : '';
     ctx.output.appendLine(`Applied ${result.applied.length} migration(s) in batch ${result.batch ?? '-'}: ${result.applied.join(', ')}.${backup}`);
@@ -84,7 +143,7 @@ export async function upgradeCommand(ctx: CommandContext): Promise<void> {
       return;
     }
     const pick = await vscode.window.showInformationMessage(
-      `Migration Guard: applied ${result.applied.length} migration${result.applied.length === 1 ? '' : 's'} (batch ${result.batch ?? '-'}).${backup}`,
+      `Migration Guard: applied ${plural(result.applied.length, 'migration')} (batch ${result.batch ?? '-'}).${backup}`,
       'Show Output',
     );
     if (pick === 'Show Output') ctx.output.show(true);
@@ -94,10 +153,68 @@ export async function upgradeCommand(ctx: CommandContext): Promise<void> {
   }
 }
 
-/** Migration Guard: Backup — a consistent copy of the database. */
+/** Migration Guard: Downgrade — undo the last applied migration (or down to a chosen one), after a backup. */
+export async function downgradeCommand(ctx: CommandContext, to?: string): Promise<void> {
+  const target = await begin(ctx);
+  if (!target) return;
+  try {
+    const select = to ? ['--to', to] : ['--step', '1'];
+    const plan = await withProgress('Migration Guard: planning the downgrade…', (token) =>
+      ctx.engine.run<DowngradeResult>('downgrade', ['--dry-run', ...select], target, token),
+    );
+    if (plan.planned.length === 0) {
+      void vscode.window.showInformationMessage('Migration Guard: nothing to undo.');
+      return;
+    }
+    const detail = [
+      `Undone, in this order (${plan.planned.length}):`,
+      ...plan.planned.map((name) => `  • ${name}`),
+      '',
+      "Each migration's down() runs: whatever it drops is gone. A backup is taken first.",
+    ].join('\n');
+    const action = 'Downgrade';
+    const choice = await vscode.window.showWarningMessage(`Undo ${plural(plan.planned.length, 'migration')}?`, { modal: true, detail }, action);
+    if (choice !== action) return;
+    const result = await runWrite<DowngradeResult>(ctx, 'Migration Guard: backing up and downgrading…', 'downgrade', ['--yes', ...select], target);
+    ctx.refresh();
+    const backup = result.backup ? ` Backup: ${path.basename(result.backup.path)}.` : '';
+    ctx.output.appendLine(`Undone: ${result.undone.join(', ')}. Current: ${result.current ?? 'none'}.${backup}`);
+    void vscode.window.showInformationMessage(`Migration Guard: undid ${plural(result.undone.length, 'migration')}.${backup}`);
+  } catch (error) {
+    ctx.refresh();
+    await reportError(ctx, 'Downgrade', error);
+  }
+}
+
+/** Migration Guard: Preview Pending SQL — the SQL a dry run captured, in an untitled SQL editor. */
+export async function previewCommand(ctx: CommandContext): Promise<void> {
+  const target = await begin(ctx);
+  if (!target) return;
+  try {
+    const plan = await withProgress('Migration Guard: previewing pending migrations (rolled back)…', (token) =>
+      ctx.engine.run<UpgradeResult>('upgrade', ['--dry-run'], target, token),
+    );
+    if (plan.pending.length === 0) {
+      void vscode.window.showInformationMessage('Migration Guard: no pending migrations to preview.');
+      return;
+    }
+    const parts = ['-- Migration Guard preview: captured inside one transaction that was rolled back. Nothing was applied.'];
+    for (const p of plan.preflight ?? []) parts.push(`-- ! ${p.migration}: ${p.message}`);
+    for (const preview of plan.preview ?? []) {
+      parts.push('', `-- ${preview.migration}${preview.previewable ? '' : ` (not previewed: ${preview.reason ?? 'unknown reason'})`}`);
+      if (preview.error) parts.push(`-- failed inside the preview: ${preview.error}`);
+      for (const sql of preview.sql) parts.push(sql.trimEnd().endsWith(';') ? sql : `${sql};`);
+    }
+    const document = await vscode.workspace.openTextDocument({ language: 'sql', content: parts.join('\n') + '\n' });
+    await vscode.window.showTextDocument(document, { preview: true });
+  } catch (error) {
+    await reportError(ctx, 'Preview', error);
+  }
+}
+
+/** Migration Guard: Backup — a consistent copy of the database, with a manifest. */
 export async function backupCommand(ctx: CommandContext): Promise<void> {
-  if (!requireTrust()) return;
-  const target = await ctx.pickTarget();
+  const target = await begin(ctx);
   if (!target) return;
   try {
     const { backup } = await withProgress('Migration Guard: backing up the database…', (token) =>
@@ -111,10 +228,54 @@ export async function backupCommand(ctx: CommandContext): Promise<void> {
   }
 }
 
+function age(seconds: number): string {
+  if (seconds < 90) return `${Math.round(seconds)} s ago`;
+  if (seconds < 5400) return `${Math.round(seconds / 60)} min ago`;
+  if (seconds < 129600) return `${Math.round(seconds / 3600)} h ago`;
+  return `${Math.round(seconds / 86400)} days ago`;
+}
+
+/** Migration Guard: Restore Backup… — pick a backup, confirm, restore (the engine saves the current database first). */
+export async function restoreCommand(ctx: CommandContext): Promise<void> {
+  const target = await begin(ctx);
+  if (!target) return;
+  try {
+    const list = await withProgress('Migration Guard: listing backups…', (token) => ctx.engine.run<BackupListResult>('backups', [], target, token));
+    if (list.backups.length === 0) {
+      void vscode.window.showInformationMessage(`Migration Guard: no backups in ${list.directory}.`);
+      return;
+    }
+    const picked = await vscode.window.showQuickPick(
+      list.backups.map((b) => ({
+        label: b.name,
+        description: `${age(b.ageSeconds)} · ${(b.bytes / 1024).toFixed(0)} KiB${b.kind ? ` · ${b.kind}` : ''}${b.label ? ` · ${b.label}` : ''}`,
+        detail: b.problem ?? (b.migrations ? `${plural(b.migrations.length, 'applied migration')}${b.migrations.length ? `, last ${b.migrations[b.migrations.length - 1]}` : ''}` : undefined),
+        backup: b,
+      })),
+      { title: 'Migration Guard: restore which backup?', placeHolder: 'Newest first', matchOnDescription: true },
+    );
+    if (!picked) return;
+    const action = 'Restore';
+    const choice = await vscode.window.showWarningMessage(
+      `Replace the database with ${picked.backup.name}?`,
+      { modal: true, detail: 'The backup is verified against its checksum first, and the current database is backed up before it is replaced.' },
+      action,
+    );
+    if (choice !== action) return;
+    const result = await runWrite<RestoreResult>(ctx, 'Migration Guard: restoring…', 'restore', [picked.backup.path, '--yes'], target);
+    ctx.refresh();
+    const safety = result.safetyBackup ? ` The previous database was saved as ${path.basename(result.safetyBackup.path)}.` : '';
+    ctx.output.appendLine(`Restored ${result.restored.name} via ${result.method}.${safety}${result.notes.length ? ` Notes: ${result.notes.join(' ')}` : ''}`);
+    void vscode.window.showInformationMessage(`Migration Guard: restored ${result.restored.name}.${safety}`);
+  } catch (error) {
+    ctx.refresh();
+    await reportError(ctx, 'Restore', error);
+  }
+}
+
 /** Migration Guard: Validate — migration state, lock and database integrity. */
 export async function validateCommand(ctx: CommandContext): Promise<void> {
-  if (!requireTrust()) return;
-  const target = await ctx.pickTarget();
+  const target = await begin(ctx);
   if (!target) return;
   try {
     const result = await withProgress('Migration Guard: validating…', (token) => ctx.engine.run<ValidateResult>('validate', [], target, token));
@@ -125,12 +286,77 @@ export async function validateCommand(ctx: CommandContext): Promise<void> {
       void vscode.window.showInformationMessage(`Migration Guard: valid (${result.checked.join(', ')}).`);
     } else {
       const pick = await vscode.window.showErrorMessage(
-        `Migration Guard: ${result.problems.length} problem${result.problems.length === 1 ? '' : 's'}: ${result.problems.map((p) => p.message).join('; ')}`,
+        `Migration Guard: ${plural(result.problems.length, 'problem')}: ${result.problems.map((p) => p.message).join('; ')}`,
         'Show Output',
       );
       if (pick === 'Show Output') ctx.output.show(true);
     }
   } catch (error) {
     await reportError(ctx, 'Validate', error);
+  }
+}
+
+/** Migration Guard: Unlock — free Knex's migration lock after the engine checked no migration runs. */
+export async function unlockCommand(ctx: CommandContext): Promise<void> {
+  const target = await begin(ctx);
+  if (!target) return;
+  const action = 'Unlock';
+  const choice = await vscode.window.showWarningMessage(
+    'Free the migration lock?',
+    { modal: true, detail: 'Only do this when no migration is running (for example after a crash). Migration Guard checks the database for a running migration first.' },
+    action,
+  );
+  if (choice !== action) return;
+  try {
+    const result = await runWrite<UnlockResult>(ctx, 'Migration Guard: unlocking…', 'unlock', [], target);
+    ctx.refresh();
+    ctx.output.appendLine(`Unlock: ${result.freed ? 'freed' : 'was already free'}; checked ${result.checked.join('; ')}`);
+    void vscode.window.showInformationMessage(`Migration Guard: ${result.freed ? 'the lock is free again' : 'the lock was already free'}.`);
+  } catch (error) {
+    await reportError(ctx, 'Unlock', error);
+  }
+}
+
+/** Mark as Applied (baseline) / Unmark, from the tree's context menu: records without running code. */
+export async function markCommand(ctx: CommandContext, node: MigrationNodeArgument | undefined, action: 'mark-applied' | 'unmark'): Promise<void> {
+  if (!node) {
+    void vscode.window.showInformationMessage('Migration Guard: use this from a migration in the Revisions view.');
+    return;
+  }
+  const target = await begin(ctx);
+  if (!target) return;
+  const name = node.entry.name;
+  const verb = action === 'mark-applied' ? 'Mark as Applied' : 'Unmark';
+  const detail =
+    action === 'mark-applied'
+      ? 'Its code does NOT run: use this only when the database already has what the migration creates (baselining an existing database).'
+      : "Its down() does NOT run: use this only when the database no longer has what the migration created.";
+  const choice = await vscode.window.showWarningMessage(`${verb} ${name}?`, { modal: true, detail }, verb);
+  if (choice !== verb) return;
+  try {
+    const result = await runWrite<MarkResult>(ctx, `Migration Guard: ${verb.toLowerCase()}…`, action, [name], target);
+    ctx.refresh();
+    ctx.output.appendLine(`${result.action} ${result.name} (batch ${result.batch})`);
+  } catch (error) {
+    await reportError(ctx, verb, error);
+  }
+}
+
+/** Migration Guard: New Migration — a file from the engine's safe template, opened in the editor. */
+export async function newMigrationCommand(ctx: CommandContext): Promise<void> {
+  const target = await begin(ctx);
+  if (!target) return;
+  const name = await vscode.window.showInputBox({
+    title: 'Migration Guard: new migration',
+    prompt: 'Name (letters, digits, _ and -), e.g. add_status_to_orders',
+    validateInput: (value) => (/^[A-Za-z0-9_-]+$/.test(value) ? undefined : 'Use letters, digits, _ and - only'),
+  });
+  if (!name) return;
+  try {
+    const result = await ctx.engine.run<NewMigrationResult>('new', [name], target);
+    ctx.refresh();
+    await vscode.window.showTextDocument(vscode.Uri.file(result.file));
+  } catch (error) {
+    await reportError(ctx, 'New migration', error);
   }
 }

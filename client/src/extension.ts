@@ -5,7 +5,19 @@
 import * as vscode from 'vscode';
 import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
 import type { StatusResult } from '../../server/src/protocol';
-import { backupCommand, upgradeCommand, validateCommand, type CommandContext } from './commands';
+import {
+  backupCommand,
+  downgradeCommand,
+  markCommand,
+  newMigrationCommand,
+  previewCommand,
+  restoreCommand,
+  unlockCommand,
+  upgradeCommand,
+  validateCommand,
+  type CommandContext,
+  type MigrationNodeArgument,
+} from './commands';
 import { Engine, EngineError, type EngineTarget } from './engine';
 import { RevisionTreeProvider } from './tree';
 
@@ -85,6 +97,18 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   const ctx: CommandContext = { engine, output, pickTarget, refresh: () => tree.refresh() };
   context.subscriptions.push(
     vscode.commands.registerCommand('migrationGuard.upgrade', () => upgradeCommand(ctx)),
+    vscode.commands.registerCommand('migrationGuard.upgradeOne', () => upgradeCommand(ctx, { kind: 'step', step: 1 })),
+    vscode.commands.registerCommand('migrationGuard.upgradeTo', (node?: MigrationNodeArgument) =>
+      node ? upgradeCommand(ctx, { kind: 'to', name: node.entry.name }) : upgradeCommand(ctx),
+    ),
+    vscode.commands.registerCommand('migrationGuard.downgrade', () => downgradeCommand(ctx)),
+    vscode.commands.registerCommand('migrationGuard.downgradeTo', (node?: MigrationNodeArgument) => downgradeCommand(ctx, node?.entry.name)),
+    vscode.commands.registerCommand('migrationGuard.preview', () => previewCommand(ctx)),
+    vscode.commands.registerCommand('migrationGuard.restore', () => restoreCommand(ctx)),
+    vscode.commands.registerCommand('migrationGuard.unlock', () => unlockCommand(ctx)),
+    vscode.commands.registerCommand('migrationGuard.markApplied', (node?: MigrationNodeArgument) => markCommand(ctx, node, 'mark-applied')),
+    vscode.commands.registerCommand('migrationGuard.unmark', (node?: MigrationNodeArgument) => markCommand(ctx, node, 'unmark')),
+    vscode.commands.registerCommand('migrationGuard.newMigration', () => newMigrationCommand(ctx)),
     vscode.commands.registerCommand('migrationGuard.backup', () => backupCommand(ctx)),
     vscode.commands.registerCommand('migrationGuard.validate', () => validateCommand(ctx)),
     vscode.commands.registerCommand('migrationGuard.refresh', () => tree.refresh()),
