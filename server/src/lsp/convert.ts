@@ -43,12 +43,19 @@ function findDocsRoot(): string | null {
   return (docsRoot = null);
 }
 
-/** `file:` URI of a rule's documentation page shipped with the extension, or undefined when absent. */
+const docsUris = new Map<string, string | undefined>();
+
+/**
+ * `file:` URI of a rule's documentation page shipped with the extension, or undefined when absent.
+ * Cached per rule id (pages do not come and go while the server runs; a diagnostic list may hold hundreds).
+ */
 export function ruleDocsUri(ruleId: string): string | undefined {
+  if (docsUris.has(ruleId)) return docsUris.get(ruleId);
   const root = findDocsRoot();
-  if (!root) return undefined;
-  const file = path.join(root, 'rules', `${ruleId}.md`);
-  return fs.existsSync(file) ? pathToFileURL(file).toString() : undefined;
+  const file = root ? path.join(root, 'rules', `${ruleId}.md`) : undefined;
+  const uri = file && fs.existsSync(file) ? pathToFileURL(file).toString() : undefined;
+  docsUris.set(ruleId, uri);
+  return uri;
 }
 
 /**

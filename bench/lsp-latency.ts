@@ -1,0 +1,60 @@
+/**
+ * Editor latency: spawns dist/server.js over stdio, opens a 1,000-line PostgreSQL migration, sends 100
+ * didChange edits (one line each, incremental sync) and measures didChange → publishDiagnostics (for that
+ * version) per edit; prints p50/p95 and the server's RSS after the edits (custom request
+ * `migrationGuard/serverStats`). Targets (issue 3): p95 <= 50 ms, RSS <= 150 MB.
+ * Needs `node esbuild.mjs`. Run: node --import tsx bench/lsp-latency.ts
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { pathToFileURL } from 'node:url';
+import { DidChangeTextDocumentNotification } from 'vscode-languageserver-protocol/node';
+import { ServerStatsRequest } from '../server/src/lsp/messages';
+import { startServer } from '../test/lsp/client';
+import { generatePostgresMigration, machineFacts, percentile } from './generate';
+
+const LINES = 1_000;
+const EDITS = 100;
+
+async function run(): Promise<void> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mg-lsp-bench-'));
+  const server = await startServer(dir);
+  try {
+    const file = path.join(dir, 'db', '0001_big.sql');
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    const text = generatePostgresMigration(LINES, 7);
+    const lines = text.split('\n');
+    fs.writeFileSync(file, text);
+    const uri = pathToFileURL(file).toString();
+    const opened = server.nextDiagnostics(uri);
+    server.openFile(file, 'sql');
+    const first = await opened;
+    const latencies: number[] = [];
+    for (let version = 2; version <= EDITS + 1; version++) {
+      // Replace one whole line (spread over the file) by an edited statement, as typing would.
+      const line = ((version - 2) * 37) % (lines.length - 1);
+      const newText = version % 2 === 0 ? `DROP TABLE IF EXISTS edited_${version};` : `ALTER TABLE users ADD COLUMN c_${version} text;`;
+      const published = server.nextDiagnostics(uri, (p) => p.version === version);
+      const started = performance.now();
+      await server.connection.sendNotification(DidChangeTextDocumentNotification.type, {
+        textDocument: { uri, version },
+        contentChanges: [{ range: { start: { line, character: 0 }, end: { line, character: lines[line].length } }, text: newText }],
+      });
+      await published;
+      latencies.push(performance.now() - started);
+      lines[line] = newText;
+    }
+    const stats = await server.connection.sendRequest(ServerStatsRequest);
+    console.log(machineFacts());
+    console.log(`document: ${LINES} lines (PostgreSQL), ${first.diagnostics.length} diagnostics on open; ${EDITS} incremental edits`);
+    console.log(`didChange -> publishDiagnostics: p50 ${percentile(latencies, 50).toFixed(1)} ms, p95 ${percentile(latencies, 95).toFixed(1)} ms, max ${Math.max(...latencies).toFixed(1)} ms (target p95 <= 50 ms)`);
+    console.log(`server memory after ${EDITS} edits: RSS ${(stats.rss / 2 ** 20).toFixed(1)} MiB, heap used ${(stats.heapUsed / 2 ** 20).toFixed(1)} MiB, ${stats.analyses} analyses (target RSS <= 150 MB)`);
+  } finally {
+    await server.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+void run();

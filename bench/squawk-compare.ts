@@ -1,0 +1,64 @@
+/**
+ * CLI wall time against Squawk on the same generated 5,000-statement PostgreSQL file:
+ * `node dist/cli.js check <file> --format json` vs `node_modules/.bin/squawk <file>` (npm squawk-cli),
+ * median of 5 runs each, measured in the same run. Target (issue 3): ratio <= 1.5.
+ * Needs `node esbuild.mjs` (dist/cli.js) and the squawk-cli devDependency.
+ * Run: node --import tsx bench/squawk-compare.ts
+ */
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { generatePostgresMigration, machineFacts } from './generate';
+
+const root = path.resolve(__dirname, '..');
+const cli = path.join(root, 'dist', 'cli.js');
+const squawk = path.join(root, 'node_modules', '.bin', 'squawk');
+const RUNS = 5;
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+/** Wall time in ms of one run; exit codes 0 and 1 (findings) are both a completed run. */
+function time(command: string, args: string[], cwd: string): number {
+  const started = performance.now();
+  const r = spawnSync(command, args, { cwd, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  const elapsed = performance.now() - started;
+  if (r.error || (r.status !== 0 && r.status !== 1)) throw new Error(`${command} ${args.join(' ')} failed (${r.status ?? r.error?.message}): ${r.stderr}`);
+  return elapsed;
+}
+
+function run(): void {
+  for (const [what, file] of [['dist/cli.js (run node esbuild.mjs)', cli], ['squawk (npm install --save-dev squawk-cli)', squawk]]) {
+    if (!fs.existsSync(file)) throw new Error(`missing ${what}`);
+  }
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mg-bench-'));
+  try {
+    const file = path.join(dir, 'migration.sql');
+    fs.writeFileSync(file, generatePostgresMigration(5_000));
+    const ours: number[] = [];
+    const theirs: number[] = [];
+    // Alternate the two tools so background load hits both alike; one warm-up each (disk cache).
+    time(process.execPath, [cli, 'check', file, '--format', 'json', '--dialect', 'postgresql'], dir);
+    time(squawk, [file], dir);
+    for (let i = 0; i < RUNS; i++) {
+      ours.push(time(process.execPath, [cli, 'check', file, '--format', 'json', '--dialect', 'postgresql'], dir));
+      theirs.push(time(squawk, [file], dir));
+    }
+    const version = spawnSync(squawk, ['--version'], { encoding: 'utf8' }).stdout.trim();
+    const a = median(ours);
+    const b = median(theirs);
+    console.log(machineFacts());
+    console.log(`file: 5000 PostgreSQL statements; ${RUNS} runs each after one warm-up`);
+    console.log(`migration-guard check --format json: median ${a.toFixed(0)} ms (runs: ${ours.map((x) => x.toFixed(0)).join(', ')})`);
+    console.log(`${version || 'squawk'}: median ${b.toFixed(0)} ms (runs: ${theirs.map((x) => x.toFixed(0)).join(', ')})`);
+    console.log(`ratio migration-guard / squawk: ${(a / b).toFixed(2)} (target <= 1.5)`);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+run();
