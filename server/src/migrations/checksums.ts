@@ -27,7 +27,7 @@ function table(db: Knex | Knex.Transaction, schemaName: string | undefined): Kne
  * Creates `migration_guard_checksums` when missing (write commands only).
  * Columns: `name` varchar(255) primary key, `sha256` char(64), `applied_at` timestamp.
  */
-export async function ensureChecksumTable(db: Knex, schemaName: string | undefined): Promise<void> {
+export async function ensureChecksumTable(db: Knex | Knex.Transaction, schemaName: string | undefined): Promise<void> {
   if (await tableExists(db, CHECKSUM_TABLE, schemaName)) return;
   const builder = schemaName ? db.schema.withSchema(schemaName) : db.schema;
   try {
@@ -65,6 +65,17 @@ export async function deleteChecksum(db: Knex | Knex.Transaction, schemaName: st
 export function checksumVerdict(recorded: string | undefined, actual: string | undefined): ChecksumState {
   if (!recorded || !actual) return 'none';
   return recorded === actual ? 'match' : 'edited';
+}
+
+/**
+ * Knex `beforeAll` hook (`(trxOrKnex, migrations)`, run after Knex took its lock, in the batch's
+ * transaction when there is one) creating the checksum table; `userHook` (the knexfile's own) runs first.
+ */
+export function checksumTableHook(schemaName: string | undefined, userHook?: unknown): AfterEachHook {
+  return async (trx, migrations) => {
+    if (typeof userHook === 'function') await (userHook as AfterEachHook)(trx, migrations);
+    await ensureChecksumTable(trx, schemaName);
+  };
 }
 
 /** A Knex `afterEach` hook: `(trx, [migration]) => …`, run inside the migration's transaction. */

@@ -163,3 +163,37 @@ export async function lockRowBusy(db: Knex, project: LoadedProject): Promise<boo
     await trx.rollback().catch(() => {});
   }
 }
+
+interface PgConnection {
+  query(sql: string, params?: unknown[]): Promise<{ rows: Array<Record<string, unknown>> }>;
+}
+
+/** First key of Migration Guard's advisory locks ('MG'); the second is `hashtext(<schema>.<table>)`. */
+export const ADVISORY_LOCK_CLASS = 0x4d47;
+
+/**
+ * PostgreSQL: runs `fn` while holding a session advisory lock taken with `pg_try_advisory_lock`
+ * (PostgreSQL docs, "Advisory Lock Functions") on a connection of its own, so that a second Migration
+ * Guard process fails at once with `lock-held` instead of waiting on Knex's `SELECT … FOR UPDATE` of
+ * the lock row. Other families: runs `fn` directly (SQLite fails fast with SQLITE_BUSY anyway).
+ * @throws EngineError `lock-held` when another session holds the advisory lock.
+ */
+export async function withMigrationMutex<T>(db: Knex, project: LoadedProject, fn: () => Promise<T>): Promise<T> {
+  if (project.family !== 'postgresql') return fn();
+  const client = db.client as { acquireConnection(): Promise<PgConnection>; releaseConnection(c: PgConnection): Promise<void> };
+  const conn = await client.acquireConnection();
+  const key = `${project.migrations.schemaName ?? 'public'}.${project.migrations.tableName}`;
+  try {
+    const got = await conn.query('select pg_try_advisory_lock($1, hashtext($2)) as ok', [ADVISORY_LOCK_CLASS, key]);
+    if (got.rows[0]?.ok !== true) {
+      throw new EngineError('lock-held', `Another Migration Guard process is migrating this database (advisory lock ${ADVISORY_LOCK_CLASS}/${key} is held).`, 'Wait for it to finish, then run status.');
+    }
+    try {
+      return await fn();
+    } finally {
+      await conn.query('select pg_advisory_unlock($1, hashtext($2))', [ADVISORY_LOCK_CLASS, key]).catch(() => {});
+    }
+  } finally {
+    await client.releaseConnection(conn);
+  }
+}

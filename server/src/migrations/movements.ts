@@ -12,9 +12,9 @@
 import type { Knex } from 'knex';
 import type { BackupInfo, DowngradeResult, MarkResult, UnlockResult } from '../protocol';
 import { backup } from './backup';
-import { checksumHook, deleteChecksum, ensureChecksumTable, recordChecksum, sha256File } from './checksums';
+import { checksumHook, checksumTableHook, deleteChecksum, ensureChecksumTable, recordChecksum, sha256File } from './checksums';
 import type { LoadedProject } from './config';
-import { databaseAbsent, isLockConflict, lockRowBusy, openKnex, qualifiedName, readLock, readMigrationRows, silentLog, tableExists, type EngineLog, type MigrationRow } from './db';
+import { databaseAbsent, isLockConflict, lockRowBusy, openKnex, qualifiedName, readLock, readMigrationRows, silentLog, tableExists, withMigrationMutex, type EngineLog, type MigrationRow } from './db';
 import { EngineError, errorMessage, isEngineError } from './errors';
 import { listMigrationFiles } from './files';
 import { requireConfirmation } from './guard';
@@ -106,18 +106,20 @@ export async function downgrade(project: LoadedProject, options: DowngradeOption
     requireConfirmation(project, options.confirm, 'downgrade');
     if ((await readLock(db, tableName, schemaName)) || (await lockRowBusy(db, project))) throw lockHeldError(`${tableName}_lock.is_locked = 1, or another session is migrating.`);
     result.backup = await backupBefore(project, options, log);
-    await ensureChecksumTable(db, schemaName);
-    const userHook = (project.knexConfig.migrations as { afterEach?: unknown } | undefined)?.afterEach;
-    const afterEach = checksumHook('down', schemaName, new Map(), userHook);
-    for (const name of result.planned) {
-      log('info', `Undoing ${name}…`);
-      try {
-        await db.migrate.down({ directory: directories, name, afterEach } as Knex.MigratorConfig);
-      } catch (err) {
-        throw downFailure(err, name, result, tableName);
+    const user = project.knexConfig.migrations as { afterEach?: unknown; beforeAll?: unknown } | undefined;
+    // beforeAll runs under Knex's lock, in the migration's transaction: it creates the checksum table if needed.
+    const hooks = { beforeAll: checksumTableHook(schemaName, user?.beforeAll), afterEach: checksumHook('down', schemaName, new Map(), user?.afterEach) };
+    await withMigrationMutex(db, project, async () => {
+      for (const name of result.planned) {
+        log('info', `Undoing ${name}…`);
+        try {
+          await db.migrate.down({ directory: directories, name, ...hooks } as Knex.MigratorConfig);
+        } catch (err) {
+          throw downFailure(err, name, result, tableName);
+        }
+        result.undone.push(name);
       }
-      result.undone.push(name);
-    }
+    });
     result.current = (await readMigrationRows(db, tableName, schemaName)).rows.at(-1)?.name ?? null;
     log('info', `Undid ${result.undone.length} migration(s); current: ${result.current ?? '(none)'}.`);
     return result;
