@@ -13,6 +13,8 @@ import { checksumHook, checksumTableHook, sha256File } from './checksums';
 import { databaseAbsent, freeLock, isLockConflict, lockRowBusy, openKnex, readLock, silentLog, withMigrationMutex, type EngineLog } from './db';
 import { EngineError, errorMessage, isEngineError } from './errors';
 import { rangeToCheckPosition } from './positions';
+import { needsPreflight } from './preflight';
+import { previewPending } from './preview';
 import { requireConfirmation } from './guard';
 import { isAppliedState, isPendingState, readStatus, type OperationOptions } from './status';
 import { runValidation } from './validate';
@@ -151,14 +153,21 @@ export async function upgrade(project: LoadedProject, options: UpgradeOptions = 
     const targeted = new Set(result.pending);
     log('info', `Linting ${result.pending.length} pending migration(s) (${project.dialect})…`);
     result.findings = await lintPending({ ...status, migrations: status.migrations.filter((m) => targeted.has(m.name)) }, project, options.analyzer ?? defaultAnalyzer);
+    // Pre-flight (preflight.ts) and, on a dry run, the SQL preview (preview.ts): the pending up() run in
+    // one rolled-back transaction. A real upgrade runs it only when the analyzer found a destructive statement.
+    if (options.dryRun || (needsPreflight(result.findings) && (options.allowUnsafe || !result.findings.some((f) => f.severity === 'error')))) {
+      const outcome = await previewPending(db, project, status.migrations.filter((m) => targeted.has(m.name)), { log });
+      if (options.dryRun) result.preview = outcome.preview;
+      result.preflight = outcome.preflight;
+    }
+    const databaseIsNew = project.family === 'sqlite' && (project.sqliteFile === null || databaseAbsent(project));
+    result.backupPlanned = !options.noBackup && !databaseIsNew;
     const errors = result.findings.filter((f) => f.severity === 'error');
     if (errors.length > 0 && !options.allowUnsafe) {
       result.refused = true;
       log('warn', `Refusing to upgrade: ${errors.length} finding(s) of error severity.`);
       return result;
     }
-    const databaseIsNew = project.family === 'sqlite' && (project.sqliteFile === null || databaseAbsent(project));
-    result.backupPlanned = !options.noBackup && !databaseIsNew;
     if (options.dryRun) return result;
     requireConfirmation(project, options.confirm, 'upgrade');
 
