@@ -1,0 +1,81 @@
+/**
+ * Checksums and the new states: migrations applied without Migration Guard show `checksum: 'none'`;
+ * read-only views never create `migration_guard_checksums`; `edited` and `out-of-order`; `current`
+ * is the highest id, not the last file name.
+ */
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import knexFactory from 'knex';
+import { checksumVerdict, getHistory, getStatus, loadProject, markApplied, mergeStatus, sha256File, upgrade, validate } from '../../server/src/migrations';
+import { createTableMigration, sqliteAll, sqliteKnexfile, sqliteTables, tempDir, writeFiles } from './helpers';
+
+void describe('checksums and states', () => {
+  void it('mergeStatus: edited, out-of-order, none/match/edited verdicts', () => {
+    const files = ['001.js', '002.js', '003.js', '004.js'].map((n) => ({ name: n, file: `/m/${n}` }));
+    const rows = [
+      { name: '001.js', batch: 1, appliedAt: null },
+      { name: '003.js', batch: 1, appliedAt: null },
+      { name: 'gone.js', batch: 1, appliedAt: null },
+    ];
+    const merged = mergeStatus(rows, files, new Map([['001.js', 'aa'], ['003.js', 'bb'], ['gone.js', 'cc']]), new Map([['001.js', 'aa'], ['003.js', 'XX']]));
+    assert.deepEqual(merged.map((m) => [m.name, m.state, m.checksum]), [
+      ['001.js', 'applied', 'match'],
+      ['003.js', 'edited', 'edited'],
+      ['gone.js', 'missing', 'none'],
+      ['002.js', 'out-of-order', 'none'],
+      ['004.js', 'pending', 'none'],
+    ]);
+    assert.equal(checksumVerdict(undefined, 'aa'), 'none');
+  });
+
+  void it('a database migrated by plain Knex: no checksum, read-only views create no table, out-of-order and current by id', async () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      writeFiles(dir, {
+        'knexfile.js': sqliteKnexfile(),
+        'db/migrations/001_a.js': createTableMigration('a'),
+        'db/migrations/002_b.js': createTableMigration('b'),
+        'db/migrations/003_c.js': createTableMigration('c'),
+      });
+      const project = await loadProject({ cwd: dir, processEnv: {} });
+      // Plain Knex, as `knex migrate:up 003_c.js` then `knex migrate:up 001_a.js` would do.
+      const knex = knexFactory(project.knexConfig);
+      try {
+        await knex.migrate.up({ name: '003_c.js' });
+        await knex.migrate.up({ name: '001_a.js' });
+      } finally {
+        await knex.destroy();
+      }
+      const db = project.sqliteFile as string;
+      const before = await sqliteTables(db);
+      const s = await getStatus(project);
+      assert.deepEqual(s.migrations.map((m) => [m.name, m.state, m.checksum]), [
+        ['003_c.js', 'applied', 'none'],
+        ['001_a.js', 'applied', 'none'],
+        ['002_b.js', 'out-of-order', 'none'],
+      ]);
+      assert.equal(s.current, '001_a.js', 'highest id, although 003_c.js sorts last');
+      await getHistory(project);
+      await validate(project);
+      assert.deepEqual(await sqliteTables(db), before, 'status/history/validate created nothing');
+      assert.ok(!before.includes('migration_guard_checksums'));
+
+      // mark-applied is a write: it creates the table and records the file's sha256.
+      await markApplied(project, '002_b.js');
+      const rows = await sqliteAll(db, 'select name, sha256 from migration_guard_checksums');
+      assert.deepEqual(rows, [{ name: '002_b.js', sha256: await sha256File(path.join(dir, 'db', 'migrations', '002_b.js')) }]);
+      writeFileSync(path.join(dir, 'db', 'migrations', '002_b.js'), `${createTableMigration('b')}// changed\n`);
+      const after = await getStatus(project);
+      assert.deepEqual(after.migrations.map((m) => [m.name, m.state, m.checksum]), [
+        ['003_c.js', 'applied', 'none'],
+        ['001_a.js', 'applied', 'none'],
+        ['002_b.js', 'edited', 'edited'],
+      ]);
+      assert.equal((await upgrade(project, { noBackup: true })).pending.length, 0, 'an edited migration is not pending');
+    } finally {
+      cleanup();
+    }
+  });
+});
