@@ -29,7 +29,12 @@ const files: Record<string, string> = {
   'src/app.js': "knex.schema.dropTable('not_a_migration');\n",
   'lite/.migration-guard.json': JSON.stringify({ dialect: 'sqlite', rules: { 'ban-truncate': 'info' } }),
   'lite/db/003.sql': 'ALTER TABLE t ADD COLUMN c int NOT NULL;\nDROP TABLE x;\nDELETE FROM t;\n',
-  'migrations/versions/abc123_drop.py': "def upgrade():\n    op.drop_table('accounts')\n\ndef downgrade():\n    pass\n",
+  'migrations/versions/abc123_drop.py': "revision = 'abc123'\ndown_revision = None\n\ndef upgrade():\n    op.drop_table('accounts')\n\ndef downgrade():\n    pass\n",
+  // Folder rules: two heads and a down_revision naming no file (Alembic); one version prefix twice (Knex).
+  'migrations/versions/bbb222_a.py': "revision = 'bbb222'\ndown_revision = 'abc123'\n\ndef upgrade():\n    op.add_column('t', sa.Column('a', sa.Integer()))\n\ndef downgrade():\n    op.drop_column('t', 'a')\n",
+  'migrations/versions/ccc333_b.py': "revision = 'ccc333'\ndown_revision = 'abc123'\n\ndef upgrade():\n    op.add_column('t', sa.Column('b', sa.Integer()))\n\ndef downgrade():\n    op.drop_column('t', 'b')\n",
+  'migrations/versions/ddd444_c.py': "revision = 'ddd444'\ndown_revision = 'zzz999'\n\ndef upgrade():\n    op.add_column('t', sa.Column('c', sa.Integer()))\n\ndef downgrade():\n    op.drop_column('t', 'c')\n",
+  'migrations/20240101_other.js': "exports.up = (knex) => knex.schema.createTable('other', (t) => { t.increments(); });\nexports.down = (knex) => knex.schema.dropTable('other');\n",
 };
 
 before(async () => {
@@ -93,5 +98,7 @@ test('the CLI and the language server report exactly the same findings for the s
   assert.deepEqual(rules('src/app.js'), [], 'not included (not under migrations/)');
   assert.ok(rules('migrations/20240101_drop.js').includes('ban-drop-table:warning'), 'Knex file included');
   assert.ok(rules('lite/db/003.sql').includes('ban-drop-table:error'), 'nested config replaces the root one');
+  const all = new Set(cli.map((f) => f.ruleId));
+  for (const id of ['alembic-multiple-heads', 'alembic-missing-revision', 'duplicate-revision']) assert.ok(all.has(id), `folder rule ${id} in both`);
   assert.ok(cli.length >= 8, `enough findings to compare: ${cli.length}`);
 });

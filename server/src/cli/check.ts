@@ -7,7 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { ConfigCache, ConfigError, effectiveOptions } from '../config';
+import { ConfigCache, ConfigError, effectiveOptions, LINT_EXTENSIONS } from '../config';
 import { lineStarts, rangeToCheckPosition } from '../migrations/positions';
 import type { CheckFinding, CheckResult, Severity } from '../protocol';
 import type { DialectSetting } from '../settings';
@@ -16,8 +16,8 @@ import { analyzeRevisionGraph } from '../lint/graph';
 import type { FolderFile } from '../lint/graph';
 import { defaultAnalyzer } from '../migrations/upgrade';
 
-/** Extensions `check` picks up inside directories (`.py`: Alembic revisions). */
-export const CHECK_EXTENSIONS = ['.sql', '.js', '.ts', '.cjs', '.mjs', '.py'];
+/** Extensions `check` picks up inside directories (`.py`: Alembic revisions); the same list the language server uses. */
+export const CHECK_EXTENSIONS: readonly string[] = LINT_EXTENSIONS;
 const SKIP_DIRS = new Set(['node_modules', '.git', '.migration-guard']);
 
 /**

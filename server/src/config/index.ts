@@ -48,6 +48,12 @@ export interface LoadedConfig {
   config: ProjectConfig;
 }
 
+/**
+ * Extensions of files linted as migrations when found in a folder (`.py`: Alembic revisions). The CLI walks
+ * directories for these; the language server uses them to find a file's siblings for the folder rules.
+ */
+export const LINT_EXTENSIONS: readonly string[] = ['.sql', '.js', '.ts', '.cjs', '.mjs', '.py'];
+
 /** Default PostgreSQL major version when the config does not say. */
 export const DEFAULT_POSTGRES_VERSION = 15;
 

@@ -4,8 +4,9 @@
  * {@link effectiveOptions} the CLI uses, settings only as a fallback), hovers on them, the analyzer's
  * fixes as preferred quick fixes, and ignore-comment code actions.
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import {
   CodeActionKind,
   createConnection,
@@ -19,8 +20,9 @@ import {
   type WorkspaceFolder,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { CONFIG_FILE_NAME, ConfigCache, ConfigError, effectiveOptions } from '../config';
-import { analyze, initAnalyzer } from '../lint';
+import { CONFIG_FILE_NAME, ConfigCache, ConfigError, effectiveOptions, LINT_EXTENSIONS, type RuleSetting } from '../config';
+import { analyze, initAnalyzer, type Finding } from '../lint';
+import { analyzeRevisionGraph, type FolderFile } from '../lint/graph';
 import { normalizeSettings, settingsSection, type Settings } from '../settings';
 import { diagnosticSource, fixActions, hoverAt, ignoreActions, toDiagnostic } from './convert';
 import { ReanalyzeRequest, ServerStatsRequest } from './messages';
@@ -118,7 +120,9 @@ async function validate(uri: string): Promise<void> {
     if (options.included) {
       const text = document.getText();
       analyses++;
-      diagnostics = analyze(text, { fileName: filePath, dialect: options.dialect, rules: options.rules }).map((f) => toDiagnostic(document, f));
+      const findings = analyze(text, { fileName: filePath, dialect: options.dialect, rules: options.rules });
+      if (filePathOf(uri)) findings.push(...folderFindings(filePath, text, folder, settings, options.rules));
+      diagnostics = findings.map((f) => toDiagnostic(document, f));
     }
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
@@ -137,6 +141,59 @@ async function validate(uri: string): Promise<void> {
   if (documents.get(uri)?.version !== version) return;
   lastDiagnostics.set(uri, diagnostics);
   await connection.sendDiagnostics({ uri, version, diagnostics });
+}
+
+/** Texts of sibling migrations read from disk, with the mtime they were read at. */
+const diskTexts = new Map<string, { mtimeMs: number; text: string }>();
+
+/** A sibling's text: the open document's when it is open, else the file's (cached by mtime); undefined when unreadable. */
+function siblingText(file: string): string | undefined {
+  const open = documents.get(pathToFileURL(file).toString());
+  if (open) return open.getText();
+  try {
+    const { mtimeMs } = fs.statSync(file);
+    const hit = diskTexts.get(file);
+    if (hit && hit.mtimeMs === mtimeMs) return hit.text;
+    const text = fs.readFileSync(file, 'utf8');
+    diskTexts.set(file, { mtimeMs, text });
+    return text;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Folder rules (`alembic-multiple-heads`, `alembic-missing-revision`, `duplicate-revision`) as `check` runs them
+ * on a walked directory: over every included migration file in the document's folder (open documents with
+ * their unsaved text), keeping the findings on this document.
+ */
+function folderFindings(filePath: string, text: string, stopDir: string | undefined, settings: Settings, rules: Record<string, RuleSetting>): Finding[] {
+  const dir = path.dirname(filePath);
+  let entries: fs.Dirent[];
+  try {
+    entries = fs.readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return [];
+  }
+  const files: FolderFile[] = [];
+  for (const name of entries.filter((e) => e.isFile() && LINT_EXTENSIONS.includes(path.extname(e.name))).map((e) => e.name).sort()) {
+    const abs = path.join(dir, name);
+    if (abs === filePath) {
+      files.push({ path: abs, text });
+      continue;
+    }
+    try {
+      if (!effectiveOptions({ filePath: abs, stopDir, settings, cache: configCache }).included) continue;
+    } catch {
+      continue;
+    }
+    const sibling = siblingText(abs);
+    if (sibling !== undefined) files.push({ path: abs, text: sibling });
+  }
+  if (!files.some((f) => f.path === filePath)) return [];
+  return analyzeRevisionGraph(files, { rules })
+    .filter((f) => f.path === filePath)
+    .map((f) => f.finding);
 }
 
 /** Coalesces bursts of edits: one analysis per document per turn of the event loop. */
