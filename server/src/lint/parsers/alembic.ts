@@ -28,7 +28,7 @@
  * `op.execute` strings are. All ranges are UTF-16 offsets (tree-sitter's `startIndex` for a string input).
  * Source: Alembic docs, "Operation Reference" (alembic.op) and "autocommit_block".
  */
-import { Language, Parser } from 'web-tree-sitter';
+import { Language, Parser, Query } from 'web-tree-sitter';
 import type { Node } from 'web-tree-sitter';
 import { emptyDocument } from '../model';
 import type { ColumnType, MigrationExport, Operation, OperationBase, ParsedDocument, Phase, TableRef } from '../model';
@@ -40,6 +40,8 @@ import { mapDecodedRange } from './js-string';
 export type SqlParser = (sql: string) => ParsedDocument;
 
 let parser: Parser | undefined;
+/** Compiled queries (run inside the WASM module, so only matching nodes cross into JavaScript). */
+let queries: { calls: Query; statements: Query; withItems: Query } | undefined;
 let loading: Promise<void> | undefined;
 
 /**
@@ -60,6 +62,11 @@ export function initPythonParser(): Promise<void> {
     const language = await Language.load(pythonWasmPath());
     const p = new Parser();
     p.setLanguage(language);
+    queries = {
+      calls: new Query(language, '(call function: (attribute object: (identifier) @obj attribute: (identifier) @method)) @call'),
+      statements: new Query(language, '(module (_) @s) (block (_) @s)'),
+      withItems: new Query(language, '(with_statement (with_clause (with_item value: (_) @value)) body: (block) @body)'),
+    };
     parser = p;
   })().catch((err: unknown) => {
     loading = undefined;
@@ -341,11 +348,16 @@ function isEmptyBody(body: Node | null): boolean {
 interface Scope {
   phase: Phase;
   outsideTransaction: boolean;
-  /** `with op.batch_alter_table('t') as batch_op:` receivers → table. */
-  batch: Map<string, TableRef>;
 }
 
-const STATEMENT_PARENTS = new Set(['module', 'block']);
+/** A `with` body that matters: `autocommit_block()`, or `batch_alter_table('t') as alias`. */
+interface WithContext {
+  start: number;
+  end: number;
+  autocommit: boolean;
+  alias?: string;
+  table?: TableRef;
+}
 
 /**
  * Parses an Alembic revision file. `parseSql` analyses SQL found in `op.execute(...)`.
@@ -353,11 +365,12 @@ const STATEMENT_PARENTS = new Set(['module', 'block']);
  */
 export function parseAlembic(text: string, parseSql: SqlParser): ParsedDocument {
   const doc = emptyDocument();
-  if (!parser) return doc;
+  if (!parser || !queries) return doc;
+  const q = queries;
   const tree = parser.parse(text);
   if (!tree) return doc;
   try {
-    walkModule(tree.rootNode, text, parseSql, doc);
+    walkModule(tree.rootNode, text, parseSql, doc, q);
   } finally {
     tree.delete();
   }
@@ -365,7 +378,7 @@ export function parseAlembic(text: string, parseSql: SqlParser): ParsedDocument 
   return doc;
 }
 
-function walkModule(root: Node, text: string, parseSql: SqlParser, doc: ParsedDocument): void {
+function walkModule(root: Node, text: string, parseSql: SqlParser, doc: ParsedDocument, q: NonNullable<typeof queries>): void {
   const ops = doc.operations;
   const rangeOf = (n: Node): TextRange => ({ start: n.startIndex, end: n.endIndex });
   const migration: { up?: MigrationExport; down?: MigrationExport } = {};
@@ -510,64 +523,86 @@ function walkModule(root: Node, text: string, parseSql: SqlParser, doc: ParsedDo
     }
   };
 
-  /** The nearest statement ancestor (child of a block or the module) of `n`, for suppression comments. */
-  const statementOf = (n: Node): TextRange => {
-    let cur: Node | null = n;
-    while (cur?.parent && !STATEMENT_PARENTS.has(cur.parent.type)) cur = cur.parent;
-    return rangeOf(cur ?? n);
+  // upgrade*/downgrade* functions at module level (also decorated): their ranges give each call its phase.
+  const phases: { start: number; end: number; phase: Phase }[] = [];
+  for (const top of root.namedChildren) {
+    const def = top.type === 'decorated_definition' ? top.childForFieldName('definition') : top;
+    if (def?.type !== 'function_definition') continue;
+    const nameNode = def.childForFieldName('name');
+    const name = nameNode?.text ?? '';
+    const phase: Phase | undefined = /^upgrade(_\w+)?$/.test(name) ? 'up' : /^downgrade(_\w+)?$/.test(name) ? 'down' : undefined;
+    if (!phase || !nameNode) continue;
+    phases.push({ start: def.startIndex, end: def.endIndex, phase });
+    if ((name === 'upgrade' || name === 'downgrade') && !migration[phase]) migration[phase] = { nameRange: rangeOf(nameNode), empty: isEmptyBody(def.childForFieldName('body')) };
+  }
+
+  // Statements (children of the module or of a block), sorted by start, for suppression comments.
+  const statements: TextRange[] = [];
+  for (const c of q.statements.captures(root)) if (c.node.type !== 'comment') statements.push(rangeOf(c.node));
+  statements.sort((a, b) => a.start - b.start || b.end - a.end);
+  doc.statements.push(...statements);
+  /** The innermost statement containing `[start, end)`. */
+  const statementOf = (start: number, end: number): TextRange => {
+    let lo = 0;
+    let hi = statements.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (statements[mid]!.start <= start) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let i = lo - 1; i >= 0; i--) {
+      const st = statements[i]!;
+      if (st.end >= end) return st;
+    }
+    return { start, end };
   };
 
-  const visit = (n: Node, scope: Scope | undefined): void => {
-    if (n.parent && STATEMENT_PARENTS.has(n.parent.type) && n.isNamed && n.type !== 'comment') doc.statements.push(rangeOf(n));
-    if (n.type === 'function_definition') {
-      const name = n.childForFieldName('name')?.text ?? '';
-      const body = n.childForFieldName('body');
-      const phase: Phase | undefined = /^upgrade(_\w+)?$/.test(name) ? 'up' : /^downgrade(_\w+)?$/.test(name) ? 'down' : undefined;
-      if (phase && !scope) {
-        const nameNode = n.childForFieldName('name');
-        if (nameNode && (name === 'upgrade' || name === 'downgrade') && !migration[phase]) migration[phase] = { nameRange: rangeOf(nameNode), empty: isEmptyBody(body) };
-        for (const c of n.children) visit(c, { phase, outsideTransaction: false, batch: new Map() });
-        return;
-      }
+  // `with` bodies: autocommit blocks and batch_alter_table aliases.
+  const withs: WithContext[] = [];
+  for (const m of q.withItems.matches(root)) {
+    const value = m.captures.find((c) => c.name === 'value')?.node;
+    const body = m.captures.find((c) => c.name === 'body')?.node;
+    if (!value || !body) continue;
+    const call = value.type === 'as_pattern' ? value.namedChildren[0] : value;
+    if (call?.type !== 'call') continue;
+    const fn = call.childForFieldName('function');
+    const method = calleeName(fn);
+    if (method === 'autocommit_block') withs.push({ start: body.startIndex, end: body.endIndex, autocommit: true });
+    if (method === 'batch_alter_table' && fn?.type === 'attribute' && fn.childForFieldName('object')?.text === 'op') {
+      const a = argsOf(call);
+      const t = tableRef(stringValue(a.positional[0] ?? a.keywords.get('table_name'), text), a.keywords.get('schema'));
+      const alias = value.type === 'as_pattern' ? (value.childForFieldName('alias') ?? value.namedChildren[1]) : undefined;
+      const aliasName = alias?.type === 'as_pattern_target' ? alias.namedChildren[0]?.text : alias?.text;
+      if (t && aliasName) withs.push({ start: body.startIndex, end: body.endIndex, autocommit: false, alias: aliasName, table: t });
     }
-    if (scope && n.type === 'with_statement') {
-      const inner: Scope = { ...scope, batch: new Map(scope.batch) };
-      const clause = n.children.find((c) => c.type === 'with_clause');
-      for (const item of clause?.namedChildren.filter((c) => c.type === 'with_item') ?? []) {
-        const value = item.childForFieldName('value');
-        const call = value?.type === 'as_pattern' ? value.namedChildren[0] : value;
-        if (call?.type !== 'call') continue;
-        const fn = call.childForFieldName('function');
-        const method = calleeName(fn);
-        if (method === 'autocommit_block') inner.outsideTransaction = true;
-        if (method === 'batch_alter_table' && fn?.type === 'attribute' && fn.childForFieldName('object')?.text === 'op') {
-          const a = argsOf(call);
-          const t = tableRef(stringValue(a.positional[0] ?? a.keywords.get('table_name'), text), a.keywords.get('schema'));
-          const alias = value?.type === 'as_pattern' ? value.childForFieldName('alias') ?? value.namedChildren[1] : undefined;
-          const aliasName = alias?.type === 'as_pattern_target' ? alias.namedChildren[0]?.text : alias?.text;
-          if (t && aliasName) inner.batch.set(aliasName, t);
-        }
-      }
-      for (const c of n.children) visit(c, inner);
-      return;
+  }
+
+  // Calls on `op` (or a batch alias) inside upgrade()/downgrade(), in document order; calls nested in the
+  // arguments of an op call (`op.f('ix')`) are part of it.
+  const calls = q.calls
+    .matches(root)
+    .map((m) => ({ call: m.captures.find((c) => c.name === 'call')?.node, obj: m.captures.find((c) => c.name === 'obj')?.node, method: m.captures.find((c) => c.name === 'method')?.node }))
+    .filter((c) => c.call && c.obj && c.method)
+    .sort((a, b) => a.call!.startIndex - b.call!.startIndex);
+  let handledEnd = -1;
+  for (const { call, obj, method } of calls) {
+    const start = call!.startIndex;
+    const end = call!.endIndex;
+    if (start < handledEnd) continue;
+    const phase = phases.find((p) => start >= p.start && end <= p.end)?.phase;
+    if (!phase) continue;
+    const receiver = obj!.text;
+    let batchTable: TableRef | undefined;
+    if (receiver !== 'op') {
+      let best: WithContext | undefined;
+      for (const w of withs) if (w.alias === receiver && start >= w.start && end <= w.end && (!best || w.start > best.start)) best = w;
+      if (!best?.table) continue;
+      batchTable = best.table;
     }
-    if (scope && n.type === 'call') {
-      const fn = n.childForFieldName('function');
-      if (fn?.type === 'attribute') {
-        const obj = fn.childForFieldName('object');
-        const method = fn.childForFieldName('attribute')?.text;
-        if (obj?.type === 'identifier' && method) {
-          if (obj.text === 'op') handleCall(n, method, undefined, scope, statementOf(n));
-          else {
-            const t = scope.batch.get(obj.text);
-            if (t) handleCall(n, method, t, scope, statementOf(n));
-          }
-        }
-      }
-    }
-    for (const c of n.children) visit(c, scope);
-  };
-  visit(root, undefined);
+    const outsideTransaction = withs.some((w) => w.autocommit && start >= w.start && end <= w.end);
+    handleCall(call!, method!.text, batchTable, { phase, outsideTransaction }, statementOf(start, end));
+    handledEnd = end;
+  }
   // A revision whose upgrade() does nothing (a merge revision, an empty base) needs no downgrade either.
   if (migration.up?.empty && migration.down?.empty) migration.down.empty = false;
   if (migration.up || migration.down) doc.migration = migration;
