@@ -195,8 +195,10 @@ void describe('restore (PostgreSQL, MG_TEST_PG_URL)', { skip }, () => {
     await q('delete from accounts where id > 100');
     await q("update accounts set name = 'x'");
     await q('alter table accounts add column extra int');
+    await q('create table created_later (id int)');
     const r = await restore(project, b.name as string);
     assert.equal(r.method, 'pg_restore');
+    assert.deepEqual(r.notes, ['Dropped 1 table(s) created after the backup, so the database matches it (they are in the safety backup): public.created_later.']);
     assert.ok(r.safetyBackup && r.safetyBackup.path.endsWith('.dump'));
     assert.deepEqual(await snapshot(), before);
   });

@@ -28,6 +28,8 @@ export interface RestoreOptions extends OperationOptions {
   pgDump?: string;
   /** Base for a relative backup path; default `process.cwd()`. */
   cwd?: string;
+  /** PostgreSQL: keep tables that are not in the backup (default: drop them after pg_restore, so the database matches the backup). */
+  keepNewTables?: boolean;
 }
 
 /**
@@ -93,8 +95,9 @@ function archiveTables(listing: string): Set<string> {
  *   and writers of the live file see either the old or the new database), then `PRAGMA quick_check`.
  * - PostgreSQL: compares `pg_restore`'s major version with the server's and with the `pg_dump` that
  *   wrote the archive, then `pg_restore --clean --if-exists --no-owner --single-transaction --no-password`
- *   (password only in `PGPASSWORD`). Tables created after the backup are kept (pg_restore only drops what
- *   the archive contains) and listed in `notes`.
+ *   (password only in `PGPASSWORD`); then tables that are not in the archive (created after the backup;
+ *   pg_restore --clean only drops what the archive contains) are dropped in one transaction, unless
+ *   `keepNewTables`, and listed in `notes` (they remain in the safety backup).
  * @throws EngineError `usage` (unknown backup, wrong family, other clients), `backup-failed` (verification,
  *   safety backup, pg_restore failures), `connection`.
  */
@@ -167,8 +170,18 @@ export async function restore(project: LoadedProject, ref: string, options: Rest
     } catch (err) {
       throw new EngineError('backup-failed', `pg_restore failed: ${errorMessage(err)}. It ran in one transaction, so the database is unchanged.`, safetyBackup ? `The database before the restore is saved in ${safetyBackup.path}.` : undefined, { cause: err });
     }
-    if (extra.length > 0) {
+    if (extra.length > 0 && options.keepNewTables) {
       notes.push(`Kept ${extra.length} table(s) created after the backup (pg_restore --clean drops only what the backup contains): ${extra.join(', ')}.`);
+    } else if (extra.length > 0) {
+      // pg_restore --clean drops only what the archive contains: tables created after the backup (by
+      // the migrations being undone) would survive and break the next upgrade. They are in the safety backup.
+      await knex.transaction(async (trx) => {
+        for (const t of extra) {
+          const [schema, table] = t.split(/\.(.*)/s) as [string, string];
+          await trx.raw('DROP TABLE IF EXISTS ??.?? CASCADE', [schema, table]);
+        }
+      });
+      notes.push(`Dropped ${extra.length} table(s) created after the backup, so the database matches it (they are in the safety backup): ${extra.join(', ')}.`);
     }
     migrations = (await readMigrationRows(knex, tableName, schemaName)).rows.map((r) => r.name);
   } finally {
