@@ -23,8 +23,11 @@ const SEEDS = [
   "CREATE TRIGGER t AFTER INSERT ON a BEGIN UPDATE b SET c = 1; END; ALTER TABLE a RENAME COLUMN x TO y; /* 😀 */",
   "exports.up = async function (knex) { await knex.schema.alterTable('u', (t) => { t.string('e').notNullable(); t.dropColumn('a'); t.integer('n').alter(); }); await knex.raw('DROP TABLE x; selec'); await knex('t').truncate(); };\nexports.down = () => {};",
   "export async function up(db: Knex) { await db.schema.createTable('x', t => { t.index('a') }); await db.raw(`CREATE INDEX i ON y(a)`); }",
+  "BEGIN; DELETE FROM a; UPDATE b SET c = 1; DROP INDEX CONCURRENTLY i; COMMIT; DROP SCHEMA s CASCADE; ALTER TABLE t ADD CONSTRAINT f FOREIGN KEY (a) REFERENCES u (id), ALTER c SET NOT NULL, ADD d uuid DEFAULT gen_random_uuid(); -- migration-guard-ignore ban-truncate\nSET lock_timeout = '1s';",
+  "DO $$ BEGIN IF x THEN DROP TABLE {{ .Schema }}.a; END IF; END $$; CREATE FUNCTION f() RETURNS void LANGUAGE plpgsql AS $f$ BEGIN DELETE FROM ${t}; END $f$; ALTER TABLE a RENAME TO b;",
+  "exports.config = { transaction: false };\nexports.up = async (knex) => { await knex('a').del(); await knex('b').where('x', 1).update({ y: 2 }); await knex.schema.renameTable('c', 'd'); await knex.schema.alterTable('e', (t) => { t.setNullable('f'); t.dropIndex(['g']); t.foreign('h').references('i.id'); t.uuid('j').defaultTo(knex.fn.uuid()); }); await knex.raw('BEGIN; CREATE INDEX CONCURRENTLY k ON l (m); COMMIT'); await knex.raw(sql); };",
 ];
-const ALPHABET = ['(', ')', ';', "'", '"', '`', '$$', '$', '--', '/*', '*/', '\\', '\n', '\r', ' ', 'é', '😀', '\ud800', '\0', '{', '}', '=>', ',', '.', 'DROP', 'TABLE', 'BEGIN', 'END', '${', '?'];
+const ALPHABET = ['{{', '}}', 'DO', 'COMMIT', '(', ')', ';', "'", '"', '`', '$$', '$', '--', '/*', '*/', '\\', '\n', '\r', ' ', 'é', '😀', '\ud800', '\0', '{', '}', '=>', ',', '.', 'DROP', 'TABLE', 'BEGIN', 'END', '${', '?'];
 
 function mutate(text: string, r: () => number): string {
   let out = text;
@@ -50,7 +53,7 @@ void describe('analyze never throws', () => {
   void it('on random and mutated inputs, returning sorted in-range findings', () => {
     const r = rng(42);
     let runs = 0;
-    for (let i = 0; i < 150; i++) {
+    for (let i = 0; i < 200; i++) {
       const seed = SEEDS[i % SEEDS.length]!;
       const text =
         i % 5 === 4
@@ -62,11 +65,12 @@ void describe('analyze never throws', () => {
         for (let k = 0; k < findings.length; k++) {
           const f = findings[k]!;
           assert.ok(f.start >= 0 && f.start <= f.end && f.end <= text.length, `range in text: ${JSON.stringify(text)}`);
+          for (const e of f.fix?.edits ?? []) assert.ok(e.start >= 0 && e.start <= e.end && e.end <= text.length, `fix edit in text: ${JSON.stringify(text)}`);
           if (k > 0) assert.ok(findings[k - 1]!.start <= f.start, 'sorted by start');
         }
       }
     }
-    assert.equal(runs, 600);
+    assert.equal(runs, 800);
   });
 
   void it('on empty text, unknown extensions and odd options', () => {

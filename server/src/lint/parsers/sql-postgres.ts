@@ -9,13 +9,13 @@
  * at top-level `;` (with `scanSync` tokens, or {@link splitSqlStatements} when the scanner itself throws on
  * an unterminated quote or `$$`) and each piece is parsed alone, so one bad statement costs one statement.
  */
-import { loadModule, parseSync, scanSync } from 'libpg-query';
+import { loadModule, parsePlPgSQLSync, parseSync, scanSync } from 'libpg-query';
 import type { ScanToken } from 'libpg-query';
-import { byteToUtf16Mapper, tokenRangeAt } from '../text';
+import { byteToUtf16Mapper } from '../text';
 import type { TextRange } from '../text';
 import { emptyDocument } from '../model';
 import type { AddConstraintOp, ColumnType, Operation, ParsedDocument, TableRef, TransactionControlOp } from '../model';
-import { recoverStatements, splitSqlStatements } from './sql-split';
+import { neutralizePlaceholders, pieceErrorReporter, recoverStatements, restorePlaceholderNames, skipQualifiedName, splitSqlStatements, splitTopLevelCommas } from './sql-split';
 import type { ChunkError } from './sql-split';
 
 let ready = false;
@@ -349,16 +349,16 @@ function handleStatement(cx: ChunkContext, raw: Json): void {
       if (!rel) return;
       const tableFields = { table: rel.table, ...(rel.schema ? { schema: rel.schema } : {}) };
       const cmds = arr(stmt['cmds']).map((c) => obj(obj(c)?.['AlterTableCmd']));
-      // Sub-command ranges: tokens after the table name, split at top-level commas.
+      // Sub-command ranges: the text after the table name, split at top-level commas (a cheap JS scan; libpg-query's
+      // scanner costs more than parsing).
       let subRanges: (TextRange | undefined)[] = [];
       if (rel.location !== undefined && cmds.some((c) => RANGED_SUBTYPES.has(str(c?.['subtype']) ?? ''))) {
-        const toks = getTokens();
-        let i = toks.findIndex((t) => t.start >= rel.location!);
-        if (i >= 0) {
-          i++;
-          while (toks[i]?.text === '.' && toks[i + 1]) i += 2;
-          const segments = splitTopLevel(toks.slice(i));
-          if (segments.length === cmds.length) subRanges = segments.map((s) => tokensRange(cx, s));
+        const nameStart = cx.toUtf16(rel.location);
+        const stmtEnd = statement.end - cx.base;
+        const after = skipQualifiedName(cx.chunk, nameStart, stmtEnd);
+        if (after > nameStart) {
+          const segments = splitTopLevelCommas(cx.chunk, after, stmtEnd);
+          if (segments.length === cmds.length) subRanges = segments.map((r) => ({ start: cx.base + r.start, end: cx.base + r.end }));
         }
       }
       cmds.forEach((cmd, idx) => {
@@ -446,8 +446,72 @@ function handleStatement(cx: ChunkContext, raw: Json): void {
       if (name !== undefined && str(stmt['kind']) !== 'VAR_RESET') cx.ops.push({ ...base, type: 'setVariable', name: name.toLowerCase(), table: '', range: statement });
       return;
     }
+    case 'DoStmt':
+    case 'CreateFunctionStmt': {
+      const options = arr(kind === 'DoStmt' ? stmt['args'] : stmt['options']).map((o) => obj(obj(o)?.['DefElem']));
+      const langArg = obj(options.find((o) => str(o?.['defname']) === 'language')?.['arg']);
+      const language = str(obj(langArg?.['String'])?.['sval']) ?? (kind === 'DoStmt' ? 'plpgsql' : undefined);
+      if (language?.toLowerCase() !== 'plpgsql') return;
+      const asArg = obj(options.find((o) => str(o?.['defname']) === 'as')?.['arg']);
+      const body = str(obj(asArg?.['String'])?.['sval']) ?? stringItems(obj(asArg?.['List'])?.['items'])[0];
+      if (body) analyzePlpgsqlBody(cx, rawText, s16, body);
+      return;
+    }
     default:
       return;
+  }
+}
+
+/** SQL statements (query text, 1-based line in the body) of a PL/pgSQL parse tree, in order. */
+function plpgsqlQueries(node: unknown, out: { query: string; line: number }[], depth = 0): void {
+  if (depth > 200 || node === null || typeof node !== 'object') return;
+  if (Array.isArray(node)) {
+    for (const n of node) plpgsqlQueries(n, out, depth + 1);
+    return;
+  }
+  const o = node as Json;
+  const exec = obj(o['PLpgSQL_stmt_execsql']);
+  if (exec) {
+    const query = str(obj(obj(exec['sqlstmt'])?.['PLpgSQL_expr'])?.['query']);
+    if (query !== undefined) out.push({ query, line: num(exec['lineno']) ?? 1 });
+    return;
+  }
+  for (const v of Object.values(o)) plpgsqlQueries(v, out, depth + 1);
+}
+
+/**
+ * Analyses the SQL statements of a PL/pgSQL body (`DO $$ … $$`, `CREATE FUNCTION … LANGUAGE plpgsql AS $$ … $$`)
+ * with libpg-query's PL/pgSQL parser, mapping each statement back into the document: the body is found verbatim in
+ * the statement text (dollar-quoted bodies; quoted bodies with escapes are skipped), and each statement in the body
+ * from its line. Statements that do not parse as plain SQL are skipped silently (PL/pgSQL has already accepted them).
+ * Dynamic `EXECUTE` strings are not analysed.
+ */
+function analyzePlpgsqlBody(cx: ChunkContext, stmtText: string, stmtStart16: number, body: string): void {
+  const bodyIdx = stmtText.indexOf(body);
+  if (bodyIdx < 0) return;
+  let tree: unknown;
+  try {
+    tree = parsePlPgSQLSync(stmtText);
+  } catch {
+    return;
+  }
+  const queries: { query: string; line: number }[] = [];
+  plpgsqlQueries(obj(tree)?.['plpgsql_funcs'], queries);
+  if (queries.length === 0) return;
+  const lineStarts = [0];
+  for (let i = body.indexOf('\n'); i >= 0; i = body.indexOf('\n', i + 1)) lineStarts.push(i + 1);
+  let cursor = 0;
+  const bodyAbs = cx.base + stmtStart16 + bodyIdx;
+  for (const { query, line } of queries) {
+    const from = Math.max(cursor, lineStarts[line - 1] ?? cursor);
+    let at = body.indexOf(query, from);
+    if (at < 0) at = body.indexOf(query, cursor);
+    if (at < 0) continue;
+    cursor = at + query.length;
+    const inner = emptyDocument();
+    if (parseChunk(query, bodyAbs + at, inner)) continue;
+    cx.ops.push(...inner.operations);
+    cx.statements.push(...inner.statements);
   }
 }
 
@@ -512,12 +576,24 @@ function splitPieces(text: string): TextRange[] {
 }
 
 /**
- * Parses PostgreSQL `text` into operations, statements and syntax errors (all UTF-16 offsets into `text`).
+ * Parses PostgreSQL `original` into operations, statements and syntax errors (all UTF-16 offsets into it).
+ * Template placeholders (`{{ .Schema }}`, `${schema}`) are read as identifiers (see `neutralizePlaceholders`).
  * Never throws. Before {@link initPostgresParser} has completed it returns an empty document.
  */
-export function parsePostgres(text: string): ParsedDocument {
+export function parsePostgres(original: string): ParsedDocument {
   const doc = emptyDocument();
   if (!ready) return doc;
+  const placeholders = neutralizePlaceholders(original);
+  if (placeholders) {
+    const parsed = parsePostgresText(placeholders.text);
+    restorePlaceholderNames(parsed, placeholders.names);
+    return parsed;
+  }
+  return parsePostgresText(original);
+}
+
+function parsePostgresText(text: string): ParsedDocument {
+  const doc = emptyDocument();
   const whole = parseChunk(text, 0, doc);
   if (!whole) return doc;
   // Recovery: parse statement by statement (see recoverStatements).
@@ -527,12 +603,7 @@ export function parsePostgres(text: string): ParsedDocument {
     text,
     splitPieces(text),
     (s, e) => toChunkError(text.slice(s, e), s, parseChunk(text.slice(s, e), s, doc)),
-    (piece, err) => {
-      const range = tokenRangeAt(text, err.offset ?? piece.start, piece.start, piece.end);
-      doc.syntaxErrors.push({ range, message: err.message });
-      const chunk = text.slice(piece.start, piece.end);
-      doc.statements.push({ start: piece.start + (chunk.length - chunk.trimStart().length), end: piece.start + chunk.trimEnd().length });
-    },
+    pieceErrorReporter(text, doc),
   );
   doc.statements.sort((a, b) => a.start - b.start);
   return doc;

@@ -5,7 +5,9 @@
  * understand `BEGIN … END` bodies (callers merge pieces back together when a piece fails to parse).
  */
 import type { Dialect } from '../types';
+import { tokenRangeAt } from '../text';
 import type { TextRange } from '../text';
+import type { ParsedDocument } from '../model';
 
 /**
  * Splits `sql` at top-level semicolons. Returns the pieces as UTF-16 ranges without the `;`,
@@ -146,5 +148,168 @@ export function recoverStatements(
       for (let k = i; k < j; ) k = parsePieceAlone(k);
     }
     i = parsePieceAlone(j);
+  }
+}
+
+/**
+ * Splits `sql.slice(start, end)` at top-level commas (outside parentheses, brackets, quotes, dollar quotes and
+ * comments) and returns each part as a UTF-16 range of `sql`, trimmed of surrounding whitespace and comments.
+ * A cheap replacement for scanning tokens when only sub-command ranges are needed (ALTER TABLE a, b, c).
+ */
+export function splitTopLevelCommas(sql: string, start: number, end: number): TextRange[] {
+  const parts: TextRange[] = [];
+  let depth = 0;
+  let i = start;
+  // Meaningful (non-space, non-comment) extent of the current part.
+  let first = -1;
+  let last = -1;
+  const push = (): void => {
+    if (first >= 0) parts.push({ start: first, end: last });
+    first = -1;
+    last = -1;
+  };
+  while (i < end) {
+    const c = sql.charCodeAt(i);
+    if (c === 45 /* - */ && sql.charCodeAt(i + 1) === 45) {
+      const nl = sql.indexOf('\n', i);
+      i = nl < 0 || nl > end ? end : nl + 1;
+      continue;
+    }
+    if (c === 47 /* / */ && sql.charCodeAt(i + 1) === 42 /* * */) {
+      const close = sql.indexOf('*/', i + 2);
+      i = close < 0 || close + 2 > end ? end : close + 2;
+      continue;
+    }
+    if (c === 32 || c === 9 || c === 10 || c === 13) {
+      i++;
+      continue;
+    }
+    if (c === 44 /* , */ && depth === 0) {
+      push();
+      i++;
+      continue;
+    }
+    if (first < 0) first = i;
+    if (c === 40 || c === 91) depth++;
+    else if (c === 41 || c === 93) depth = Math.max(0, depth - 1);
+    if (c === 39 /* ' */ || c === 34 /* " */) {
+      let j = i + 1;
+      const backslash = c === 39 && (sql[i - 1] === 'E' || sql[i - 1] === 'e');
+      while (j < end) {
+        const d = sql.charCodeAt(j);
+        if (backslash && d === 92) {
+          j += 2;
+          continue;
+        }
+        if (d === c) {
+          if (sql.charCodeAt(j + 1) === c) {
+            j += 2;
+            continue;
+          }
+          break;
+        }
+        j++;
+      }
+      i = Math.min(end, j + 1);
+      last = i;
+      continue;
+    }
+    if (c === 36 /* $ */ && !/[\w$]/.test(sql[i - 1] ?? '')) {
+      const m = /^\$([A-Za-z_\u0080-\uffff][\w\u0080-\uffff]*)?\$/.exec(sql.slice(i, Math.min(end, i + 64)));
+      if (m) {
+        const close = sql.indexOf(m[0], i + m[0].length);
+        i = close < 0 || close + m[0].length > end ? end : close + m[0].length;
+        last = i;
+        continue;
+      }
+    }
+    i++;
+    last = i;
+  }
+  push();
+  return parts;
+}
+
+/**
+ * End (UTF-16 offset) of a possibly qualified, possibly quoted SQL name starting at `pos`: `t`, `"T"`, `s.t`,
+ * `"S"."T"`. Returns `pos` when no name starts there.
+ */
+export function skipQualifiedName(sql: string, pos: number, end: number): number {
+  let i = pos;
+  for (;;) {
+    if (sql[i] === '"') {
+      let j = i + 1;
+      while (j < end) {
+        if (sql[j] === '"') {
+          if (sql[j + 1] === '"') {
+            j += 2;
+            continue;
+          }
+          break;
+        }
+        j++;
+      }
+      i = Math.min(end, j + 1);
+    } else {
+      const m = /^[\p{L}\p{N}_$]+/u.exec(sql.slice(i, Math.min(end, i + 128)));
+      if (!m) return i;
+      i += m[0].length;
+    }
+    let k = i;
+    while (k < end && /\s/.test(sql[k]!)) k++;
+    if (sql[k] !== '.') return i;
+    k++;
+    while (k < end && /\s/.test(sql[k]!)) k++;
+    i = k;
+  }
+}
+
+/**
+ * The `reportError` callback of {@link recoverStatements} shared by the SQL parsers: records a syntax error on the
+ * token at the error offset (else the piece start) and the failed piece, trimmed, as a statement (so suppression
+ * comments and statement-level findings still have something to attach to).
+ */
+export function pieceErrorReporter(text: string, doc: ParsedDocument): (piece: TextRange, err: ChunkError) => void {
+  return (piece, err) => {
+    const range = tokenRangeAt(text, err.offset ?? piece.start, piece.start, piece.end);
+    doc.syntaxErrors.push({ range, message: err.message });
+    const chunk = text.slice(piece.start, piece.end);
+    doc.statements.push({ start: piece.start + (chunk.length - chunk.trimStart().length), end: piece.start + chunk.trimEnd().length });
+  };
+}
+
+const PLACEHOLDER = /\{\{[^{}\r\n]{0,200}\}\}|\$\{[^{}\r\n]{0,200}\}/g;
+
+/**
+ * Template placeholders in otherwise valid SQL (`{{ .Schema }}` from Go templates / Atlas, `${schema}` from Flyway,
+ * shell or JS templates) are replaced by identifiers of the same UTF-16 length (`x0001…`), so the SQL parses and
+ * every offset stays valid. Returns `undefined` when the text has none. `names` maps each identifier back to the
+ * placeholder text (for messages); identifiers are unique per text when the placeholder is at least 3 characters.
+ */
+export function neutralizePlaceholders(text: string): { text: string; names: Map<string, string> } | undefined {
+  if (!text.includes('{{') && !text.includes('${')) return undefined;
+  const names = new Map<string, string>();
+  let n = 0;
+  const out = text.replace(PLACEHOLDER, (m) => {
+    n++;
+    const digits = String(n);
+    const id = digits.length + 1 <= m.length ? `x${digits.padStart(m.length - 1, '0')}` : 'x'.repeat(m.length);
+    names.set(id, m);
+    return id;
+  });
+  return n ? { text: out, names } : undefined;
+}
+
+/** Puts placeholder text back into the names of parsed operations (see {@link neutralizePlaceholders}). */
+export function restorePlaceholderNames(doc: ParsedDocument, names: ReadonlyMap<string, string>): void {
+  for (const op of doc.operations) {
+    const rec = op as unknown as Record<string, unknown>;
+    for (const key of ['table', 'schema', 'column', 'newName', 'index', 'name']) {
+      const v = rec[key];
+      if (typeof v === 'string') {
+        const orig = names.get(v);
+        if (orig !== undefined) rec[key] = orig;
+      }
+    }
   }
 }

@@ -5,11 +5,10 @@
  * Recovery is the same as for PostgreSQL: split at top-level `;` and parse piece by piece.
  */
 import { parse } from 'sql-parser-cst';
-import { tokenRangeAt } from '../text';
 import type { TextRange } from '../text';
 import { emptyDocument } from '../model';
 import type { ColumnType, Operation, ParsedDocument, TableRef } from '../model';
-import { recoverStatements, splitSqlStatements } from './sql-split';
+import { neutralizePlaceholders, pieceErrorReporter, recoverStatements, restorePlaceholderNames, splitSqlStatements } from './sql-split';
 
 type Json = Record<string, unknown>;
 function obj(v: unknown): Json | undefined {
@@ -229,7 +228,17 @@ function parseChunk(chunk: string, base: number, doc: ParsedDocument): CstError 
  * Parses SQLite `text` into operations, statements and syntax errors (UTF-16 offsets into `text`).
  * Never throws.
  */
-export function parseSqlite(text: string): ParsedDocument {
+export function parseSqlite(original: string): ParsedDocument {
+  const placeholders = neutralizePlaceholders(original);
+  if (placeholders) {
+    const parsed = parseSqliteText(placeholders.text);
+    restorePlaceholderNames(parsed, placeholders.names);
+    return parsed;
+  }
+  return parseSqliteText(original);
+}
+
+function parseSqliteText(text: string): ParsedDocument {
   const doc = emptyDocument();
   if (!parseChunk(text, 0, doc)) return doc;
   doc.operations.length = 0;
@@ -241,12 +250,7 @@ export function parseSqlite(text: string): ParsedDocument {
       const err = parseChunk(text.slice(s, e), s, doc);
       return err && { message: err.message, offset: s + err.offset };
     },
-    (piece, err) => {
-      const range = tokenRangeAt(text, err.offset ?? piece.start, piece.start, piece.end);
-      doc.syntaxErrors.push({ range, message: err.message });
-      const chunk = text.slice(piece.start, piece.end);
-      doc.statements.push({ start: piece.start + (chunk.length - chunk.trimStart().length), end: piece.start + chunk.trimEnd().length });
-    },
+    pieceErrorReporter(text, doc),
   );
   doc.statements.sort((a, b) => a.start - b.start);
   return doc;

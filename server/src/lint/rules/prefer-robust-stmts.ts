@@ -74,12 +74,17 @@ export const rule: Rule = {
     // BEGIN … COMMIT (such a file cannot be run in one transaction, so a failure leaves it half applied).
     const sqlOutsideTx = ctx.doc.operations.some((o) => (o.type === 'createIndex' || o.type === 'dropIndex') && o.concurrently && o.origin === 'sql' && !explicit.has(o));
     const seen = new Set<string>();
+    const dropIndexStatements = new Set<number>();
     for (const op of ctx.doc.operations) {
       if (explicit.has(op)) continue;
       if (op.origin === 'sql' && !sqlOutsideTx) continue;
       if (op.origin === 'knex-raw' && ctx.doc.transactionDisabled !== true) continue;
       if (op.origin !== 'sql' && op.origin !== 'knex-raw') continue;
-      if (op.type === 'dropIndex' && op.statement && ctx.doc.operations.some((o) => o !== op && o.type === 'dropIndex' && o.statement.start === op.statement.start && o.range.start < op.range.start)) continue;
+      // One finding per DROP INDEX statement, however many indexes it names.
+      if (op.type === 'dropIndex') {
+        if (dropIndexStatements.has(op.statement.start)) continue;
+        dropIndexStatements.add(op.statement.start);
+      }
       const r = robustness(ctx.text, op);
       if (!r) continue;
       const ifAlready = op.type === 'dropTable' || op.type === 'dropIndex' ? /^DROP\s+\w+\s+(?:CONCURRENTLY\s+)?IF\s+EXISTS/i.test(ctx.text.slice(op.statement.start, op.statement.end)) : false;

@@ -26,6 +26,8 @@ export const rule: Rule = {
     if (ctx.dialect !== 'postgresql') return [];
     const violations: RuleViolation[] = [];
     const createdIndexes = new Set<string>();
+    const perStatement = new Map<number, number>();
+    for (const op of ctx.doc.operations) if (op.type === 'dropIndex') perStatement.set(op.statement.start, (perStatement.get(op.statement.start) ?? 0) + 1);
     for (const op of ctx.doc.operations) {
       if (op.type === 'createIndex' && op.index) createdIndexes.add(`${op.phase ?? ''}:${op.index.toLowerCase()}`);
       if (op.type !== 'dropIndex' || op.concurrently || op.tableIsNew || op.phase === 'down') continue;
@@ -34,7 +36,7 @@ export const rule: Rule = {
       if (op.origin !== 'knex') {
         const stmtText = ctx.text.slice(op.statement.start, op.statement.end);
         const pos = afterLeading(ctx.text, op.statement, /^DROP\s+INDEX\b/i);
-        const single = ctx.doc.operations.filter((o) => o.type === 'dropIndex' && o.statement.start === op.statement.start).length === 1;
+        const single = (perStatement.get(op.statement.start) ?? 0) === 1;
         if (pos !== undefined && single && !/\bCASCADE\b/i.test(stmtText)) {
           const fix: Fix = { title: 'Add CONCURRENTLY', edits: [{ start: pos, end: pos, newText: ' CONCURRENTLY' }] };
           if (op.origin === 'knex-raw' && inKnexTransaction(ctx)) fix.edits.push(knexNoTransactionEdit(ctx.text));
