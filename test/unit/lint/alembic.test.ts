@@ -180,6 +180,30 @@ void describe('Alembic: op.create_index → require-concurrent-index-creation', 
   });
 });
 
+void describe('Alembic: constraints → constraint-missing-not-valid / disallowed-unique-constraint', () => {
+  void it('fires on create_foreign_key and create_check_constraint without NOT VALID, and on create_unique_constraint', () => {
+    const text = rev(
+      "    op.create_foreign_key('fk_orders_user', 'orders', 'users', ['user_id'], ['id'])\n" +
+        "    op.create_check_constraint('ck_total', 'orders', sa.text('total >= 0'))\n" +
+        "    op.create_unique_constraint('uq_email', 'users', ['email'])",
+    );
+    assert.deepEqual(snippets('constraint-missing-not-valid', text, py), ["op.create_foreign_key('fk_orders_user', 'orders', 'users', ['user_id'], ['id'])", "op.create_check_constraint('ck_total', 'orders', sa.text('total >= 0'))"]);
+    assert.deepEqual(snippets('disallowed-unique-constraint', text, py), ["op.create_unique_constraint('uq_email', 'users', ['email'])"]);
+    assert.match(of('constraint-missing-not-valid', text, py)[0]!.message, /"fk_orders_user" to "orders"/);
+  });
+  void it('does not fire with postgresql_not_valid=True, on a new table, or in downgrade()', () => {
+    const text = rev(
+      "    op.create_foreign_key('fk', 'orders', 'users', ['user_id'], ['id'], postgresql_not_valid=True)\n" +
+        "    op.create_table('t', sa.Column('id', sa.Integer()))\n" +
+        "    op.create_unique_constraint('uq_t', 't', ['id'])\n" +
+        "    op.create_check_constraint('ck_t', 't', 'id > 0')",
+      "    op.create_unique_constraint('uq_email', 'users', ['email'])",
+    );
+    assert.deepEqual(snippets('constraint-missing-not-valid', text, py), []);
+    assert.deepEqual(snippets('disallowed-unique-constraint', text, py), []);
+  });
+});
+
 void describe('Alembic: op.execute(SQL)', () => {
   void it('maps findings into plain, sa.text and triple-quoted strings', () => {
     const text = rev('    op.execute("DROP TABLE café")\n    op.execute(sa.text("""\n        ALTER TABLE users DROP COLUMN email;\n        CREATE INDEX ix ON users (name);\n    """))');
@@ -193,9 +217,10 @@ void describe('Alembic: op.execute(SQL)', () => {
     assert.deepEqual(snippets('ban-truncate', text, py), ['TRUNCATE b']);
     assert.deepEqual(snippets('syntax-error', text, py), []);
   });
-  void it('reads SQLAlchemy :name binds as identifiers (no syntax error), keeps :: casts', () => {
-    const text = rev("    op.execute(sa.text('UPDATE users SET tier = :tier WHERE id = :id::int'))");
+  void it('reads SQLAlchemy :name binds as identifiers (no syntax error), keeps :: casts, sees through .bindparams()', () => {
+    const text = rev("    op.execute(sa.text('UPDATE users SET tier = :tier WHERE id = :id::int'))\n    op.execute(sa.text('DROP TABLE :t').bindparams(t='x'))");
     assert.deepEqual(snippets('syntax-error', text, py), []);
+    assert.deepEqual(snippets('ban-drop-table', text, py), ['DROP TABLE :t']);
   });
   void it('reports SQL syntax errors inside the string, at the offending token', () => {
     const text = rev("    op.execute('DROP TABLE a; SELEC 1')");

@@ -173,6 +173,32 @@ void describe('node-pg-migrate: createIndex → require-concurrent-index-creatio
   });
 });
 
+void describe('node-pg-migrate: addConstraint → constraint-missing-not-valid / disallowed-unique-constraint', () => {
+  void it('fires on foreign keys and checks without NOT VALID, and on unique constraints', () => {
+    const text = mig(
+      "  pgm.addConstraint('orders', 'fk_user', { foreignKeys: { columns: 'user_id', references: 'users(id)' } });\n" +
+        "  pgm.addConstraint('orders', 'ck_total', 'CHECK (total >= 0)');\n" +
+        "  pgm.createConstraint('users', 'uq_email', { unique: 'email' });",
+    );
+    assert.deepEqual(snippets('constraint-missing-not-valid', text, js), [
+      "pgm.addConstraint('orders', 'fk_user', { foreignKeys: { columns: 'user_id', references: 'users(id)' } })",
+      "pgm.addConstraint('orders', 'ck_total', 'CHECK (total >= 0)')",
+    ]);
+    assert.deepEqual(snippets('disallowed-unique-constraint', text, js), ["pgm.createConstraint('users', 'uq_email', { unique: 'email' })"]);
+  });
+  void it('does not fire with NOT VALID, USING INDEX, on a new table, or in down', () => {
+    const text = mig(
+      "  pgm.addConstraint('orders', 'fk', 'FOREIGN KEY (user_id) REFERENCES users (id) NOT VALID');\n" +
+        "  pgm.addConstraint('users', 'uq', 'UNIQUE USING INDEX users_email_idx');\n" +
+        "  pgm.createTable('t', { id: 'id' });\n" +
+        "  pgm.addConstraint('t', 'ck', { check: 'id > 0' });",
+      "  pgm.addConstraint('users', 'uq_email', { unique: 'email' });",
+    );
+    assert.deepEqual(snippets('constraint-missing-not-valid', text, js), []);
+    assert.deepEqual(snippets('disallowed-unique-constraint', text, js), []);
+  });
+});
+
 void describe('node-pg-migrate: pgm.sql', () => {
   void it('maps findings into string and template literals, through escapes', () => {
     const text = mig("  pgm.sql('SELECT \\'é\\';\\nDROP TABLE a');\n  pgm.sql(`\n    ALTER TABLE b DROP COLUMN c;\n    TRUNCATE d;\n  `);");

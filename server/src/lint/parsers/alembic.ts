@@ -16,6 +16,8 @@
  * - `op.add_column('t', sa.Column('c', type, nullable=False, server_default=…))` → addColumn (NOT NULL when
  *   `nullable=False` or `primary_key=True`; a default when `server_default`, `sa.Identity()` or `sa.Computed()`
  *   is given; a Python-side `default=` fills no existing rows and does not count);
+ * - `op.create_foreign_key` / `create_check_constraint` / `create_unique_constraint` / `create_primary_key` →
+ *   addConstraint (NOT VALID with `postgresql_not_valid=True`);
  * - `op.create_index('ix', 't', ['c'], unique=…, postgresql_concurrently=True)` → createIndex;
  *   `op.drop_index('ix', table_name='t', postgresql_concurrently=…)` → dropIndex;
  * - `op.execute("SQL")`, `op.execute(sa.text("SQL"))`, `op.execute(text("SQL"))`: the SQL is parsed with the
@@ -392,7 +394,12 @@ function walkModule(root: Node, text: string, parseSql: SqlParser, doc: ParsedDo
   const analyzeExecute = (arg: Node | undefined, scope: Scope): void => {
     let n = unparen(arg);
     if (!n) return;
-    if (n.type === 'call' && calleeName(n.childForFieldName('function')) === 'text') n = unparen(argsOf(n).positional[0]);
+    // sa.text("…").bindparams(…) / .execution_options(…): the SQL is the text() argument.
+    while (n?.type === 'call' && ['bindparams', 'execution_options', 'columns'].includes(calleeName(n.childForFieldName('function')) ?? '')) {
+      const fn = n.childForFieldName('function');
+      n = fn?.type === 'attribute' ? (unparen(fn.childForFieldName('object') ?? undefined) ?? undefined) : undefined;
+    }
+    if (n?.type === 'call' && calleeName(n.childForFieldName('function')) === 'text') n = unparen(argsOf(n).positional[0]);
     if (!n) return;
     const decoded = n.type === 'string' || n.type === 'concatenated_string' ? decodePythonString(n, text) : undefined;
     if (!decoded) {
@@ -509,6 +516,20 @@ function walkModule(root: Node, text: string, parseSql: SqlParser, doc: ParsedDo
         const t = batchTable ?? tableRef(stringValue(a.positional[1] ?? kw('table_name'), text), kw('schema'));
         if (!t) return;
         push({ ...base(t), type: 'createIndex', ...(index !== undefined ? { index } : {}), concurrently: isTrue(kw('postgresql_concurrently')), unique: isTrue(kw('unique')) });
+        return;
+      }
+      case 'create_foreign_key':
+      case 'create_check_constraint':
+      case 'create_unique_constraint':
+      case 'create_primary_key': {
+        // op.create_foreign_key(name, source_table, referent_table, …); the others: (name, table, …).
+        // Batch mode omits the table: create_foreign_key(name, referent_table, …), create_check_constraint(name, condition).
+        const name = nameValue(a.positional[0] ?? kw('constraint_name'), text);
+        const tableNode = batchTable ? undefined : (a.positional[1] ?? kw(method === 'create_foreign_key' ? 'source_table' : 'table_name'));
+        const t = batchTable ?? tableRef(stringValue(tableNode, text), kw(method === 'create_foreign_key' ? 'source_schema' : 'schema'));
+        if (!t) return;
+        const constraint = method === 'create_foreign_key' ? 'foreignKey' : method === 'create_check_constraint' ? 'check' : method === 'create_unique_constraint' ? 'unique' : 'primaryKey';
+        push({ ...base(t), type: 'addConstraint', constraint, ...(name !== undefined ? { name } : {}), notValid: isTrue(kw('postgresql_not_valid')), usingIndex: false });
         return;
       }
       case 'drop_index': {

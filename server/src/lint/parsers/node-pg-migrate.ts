@@ -14,7 +14,8 @@
  * `createTable(t, cols)`, `dropTable(t)`, `renameTable(t, new)`, `addColumns/addColumn(t, { c: spec })`,
  * `dropColumns/dropColumn(t, c | [c…])`, `renameColumn(t, old, new)`, `alterColumn(t, c, { type, notNull,
  * allowNull, using })`, `createIndex/addIndex(t, cols, { unique, concurrently, name })`,
- * `dropIndex(t, cols, { name, concurrently })`, `sql('…')` (SQL analysed with the dialect's parser and mapped
+ * `dropIndex(t, cols, { name, concurrently })`, `addConstraint/createConstraint(t, name, { foreignKeys, check, unique,
+ * primaryKey } | 'SQL')`, `sql('…')` (SQL analysed with the dialect's parser and mapped
  * back into the literal; template literals with `${}` are uninspectable), and `noTransaction()`
  * (sets {@link ParsedDocument.transactionDisabled}). Tables may be `'t'` or `{ schema: 's', name: 't' }`.
  * Source: node-pg-migrate docs, "Defining Migrations", "Tables", "Columns", "Indexes", "Miscellaneous".
@@ -388,6 +389,24 @@ export function parseNodePgMigrate(text: string, fileName: string, parseSql: Sql
         const o = props(args[2]);
         const index = stringArg(o.get('name'));
         push({ ...base(ref), type: 'createIndex', ...(index !== undefined ? { index } : {}), concurrently: isTrueLit(o.get('concurrently')), unique: isTrueLit(o.get('unique')), ...(isTrueLit(o.get('ifNotExists')) ? { ifNotExists: true } : {}) });
+        return;
+      }
+      case 'addConstraint':
+      case 'createConstraint': {
+        // pgm.addConstraint(t, name | null, { foreignKeys | references, check, unique, primaryKey, exclude } | 'SQL')
+        if (!ref) return;
+        const name = stringArg(args[1]);
+        const spec = args[2] ? unparen(args[2]) : undefined;
+        let constraint: 'foreignKey' | 'check' | 'unique' | 'primaryKey' | 'exclusion' | 'other' = 'other';
+        if (spec && ts.isObjectLiteralExpression(spec)) {
+          const o = props(spec);
+          constraint = o.has('foreignKeys') || o.has('references') ? 'foreignKey' : o.has('check') ? 'check' : o.has('unique') ? 'unique' : o.has('primaryKey') ? 'primaryKey' : o.has('exclude') ? 'exclusion' : 'other';
+        } else {
+          const sqlText = stringArg(spec) ?? '';
+          constraint = /^\s*foreign\s+key/i.test(sqlText) ? 'foreignKey' : /^\s*check\b/i.test(sqlText) ? 'check' : /^\s*unique\b/i.test(sqlText) ? 'unique' : /^\s*primary\s+key/i.test(sqlText) ? 'primaryKey' : 'other';
+        }
+        const sqlText = stringArg(spec) ?? '';
+        push({ ...base(ref), type: 'addConstraint', constraint, ...(name !== undefined ? { name } : {}), notValid: /\bnot\s+valid\b/i.test(sqlText), usingIndex: /\busing\s+index\b/i.test(sqlText) });
         return;
       }
       case 'dropIndex': {
