@@ -127,7 +127,7 @@ export async function main(argv: string[], ioOverrides: Partial<CliIo> = {}): Pr
 
   program
     .command('check')
-    .description('lint migration files (directories are searched for .sql/.js/.ts/.cjs/.mjs)')
+    .description('lint migration files (directories are searched for .sql/.js/.ts/.cjs/.mjs/.py; .migration-guard.json include/exclude apply to them)')
     .argument('<paths...>', 'files or directories')
     .addOption(new Option('--format <format>', 'output format (github: workflow annotations; sarif: SARIF 2.1.0 for code scanning)').choices(['text', 'json', 'github', 'sarif']).default('text'))
     .option('--json', 'same as --format json')
