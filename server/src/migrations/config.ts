@@ -2,7 +2,7 @@
  * Finding and loading the project's Knex configuration, the way the knex CLI does, but without
  * ever depending on `process.cwd()`: every path handed to Knex is absolute.
  */
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -10,6 +10,7 @@ import type { Knex } from 'knex';
 import type { Dialect, ProjectInfo } from '../protocol';
 import { EngineError, errorMessage } from './errors';
 import { databaseNameOf, isProtectedEnvironment } from './guard';
+import { ensureTypeScriptLoader, resolveKnex, type KnexModule } from './knex-loader';
 import { describeConnection, registerSecret } from './mask';
 
 /** Knexfile names searched in each folder, in this order (the knex CLI searches js, mjs, coffee, ts, eg, ls). */
@@ -68,6 +69,8 @@ export interface LoadedProject {
   protected: boolean;
   /** Name to type to confirm a write (guard.ts `databaseNameOf`). */
   databaseName: string;
+  /** The `knex` used to open the database: the workspace's own when installed (knex-loader.ts). */
+  knex: KnexModule;
 }
 
 const SQLITE_CLIENTS = new Set(['sqlite3', 'sqlite', 'better-sqlite3']);
@@ -180,6 +183,7 @@ export async function loadProject(options: LoadProjectOptions): Promise<LoadedPr
   if (knexfile) {
     source = 'knexfile';
     root = path.dirname(knexfile);
+    if (path.extname(knexfile) === '.ts') ensureTypeScriptLoader(root, `The knexfile ${knexfile}`);
     const all = (await loadKnexfile(knexfile)) as Record<string, unknown>;
     const envName = options.env ?? (processEnv.NODE_ENV || undefined) ?? 'development';
     const keyed = all[envName];
@@ -254,6 +258,10 @@ export async function loadProject(options: LoadProjectOptions): Promise<LoadedPr
     sortDirsSeparately: m.sortDirsSeparately === true,
   };
 
+  const tsMigration = firstTypeScriptMigration(migrations);
+  if (tsMigration) ensureTypeScriptLoader(root, `The migration ${tsMigration}`);
+  const knex = resolveKnex(root);
+
   const isProtected = isProtectedEnvironment(environment, raw);
   const databaseName = databaseNameOf(client, connection, sqliteFile);
   const { migrationGuard: _guardSettings, ...knexSettings } = raw;
@@ -275,6 +283,8 @@ export async function loadProject(options: LoadProjectOptions): Promise<LoadedPr
       source,
       protected: isProtected,
       databaseName,
+      knexVersion: knex.version,
+      knexPath: knex.path,
     },
     root,
     client,
@@ -285,7 +295,24 @@ export async function loadProject(options: LoadProjectOptions): Promise<LoadedPr
     knexConfig,
     protected: isProtected,
     databaseName,
+    knex,
   };
+}
+
+/** The first `.ts` migration file (absolute path) in the migration directories, or null. */
+function firstTypeScriptMigration(settings: MigrationSettings): string | null {
+  if (!settings.loadExtensions.includes('.ts')) return null;
+  for (const dir of settings.directories) {
+    let names: string[];
+    try {
+      names = readdirSync(dir);
+    } catch {
+      continue;
+    }
+    const ts = names.find((n) => path.extname(n) === '.ts' && !n.endsWith('.d.ts'));
+    if (ts) return path.join(dir, ts);
+  }
+  return null;
 }
 
 async function resolveMaybeFunction(value: unknown, file: string): Promise<unknown> {

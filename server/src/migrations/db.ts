@@ -15,7 +15,8 @@ export type EngineLog = (level: 'info' | 'warn' | 'debug', message: string) => v
 export const silentLog: EngineLog = () => {};
 
 /**
- * Creates a Knex instance for the project, routing Knex's logger to `log`, and checks the
+ * Creates a Knex instance for the project (with the project's own `knex` when the workspace has one,
+ * knex-loader.ts), routing Knex's logger to `log`, and checks the
  * connection with a trivial query.
  * @throws EngineError `driver-missing` or `connection`.
  */
@@ -23,7 +24,7 @@ export async function openKnex(project: LoadedProject, log: EngineLog = silentLo
   const target = project.info.connection;
   let db: Knex;
   try {
-    db = knexFactory({
+    db = (project.knex?.factory ?? knexFactory)({
       ...project.knexConfig,
       log: {
         // "Acquire connection error" repeats the failure openKnex reports as a `connection` error.

@@ -9,6 +9,8 @@ export { getStatus, readStatus, mergeStatus, isPendingState, isAppliedState } fr
 export { downgrade, planDowngrade, markApplied, unmark, unlock, ensureMigrationTables, withKnexLock } from './movements';
 export type { DowngradeOptions, WriteOptions } from './movements';
 export { getHistory, groupHistory } from './history';
+export { resolveKnex, bundledKnexModule, ensureTypeScriptLoader, typeScriptLoadable } from './knex-loader';
+export type { KnexModule, TsLoader } from './knex-loader';
 export { newMigration, migrationTemplate, migrationTimestamp } from './scaffold';
 export { CHECKSUM_TABLE, sha256File, readChecksums, checksumVerdict } from './checksums';
 export { requireConfirmation, isProtectedEnvironment, databaseNameOf, PROTECTED_ENVIRONMENTS } from './guard';
