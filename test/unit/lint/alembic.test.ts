@@ -167,6 +167,28 @@ void describe('Alembic: op.add_column(NOT NULL) → adding-required-field', () =
   });
 });
 
+void describe('Alembic: server_default with a volatile function → adding-field-with-volatile-default', () => {
+  void it('fires on sa.text(…) and sa.func.<volatile>() defaults', () => {
+    const text = rev(
+      "    op.add_column('users', sa.Column('token', sa.UUID(), server_default=sa.text('gen_random_uuid()')))\n" +
+        "    op.add_column('users', sa.Column('r', sa.Float(), server_default=sa.func.random()))",
+    );
+    assert.deepEqual(snippets('adding-field-with-volatile-default', text, py), [
+      "op.add_column('users', sa.Column('token', sa.UUID(), server_default=sa.text('gen_random_uuid()')))",
+      "op.add_column('users', sa.Column('r', sa.Float(), server_default=sa.func.random()))",
+    ]);
+  });
+  void it('does not fire on stable defaults (now()), literals, or a new table', () => {
+    const text = rev(
+      "    op.add_column('users', sa.Column('at', sa.DateTime(), server_default=sa.func.now()))\n" +
+        "    op.add_column('users', sa.Column('s', sa.Text(), server_default='random()'))\n" +
+        "    op.create_table('t', sa.Column('id', sa.Integer()))\n" +
+        "    op.add_column('t', sa.Column('u', sa.UUID(), server_default=sa.text('gen_random_uuid()')))",
+    );
+    assert.deepEqual(snippets('adding-field-with-volatile-default', text, py), []);
+  });
+});
+
 void describe('Alembic: op.create_index → require-concurrent-index-creation', () => {
   void it('fires without postgresql_concurrently=True (names from op.f too)', () => {
     const text = rev("    op.create_index('ix_users_email', 'users', ['email'])\n    op.create_index(op.f('ix_users_name'), 'users', ['name'], unique=True)");

@@ -150,6 +150,22 @@ void describe('node-pg-migrate: addColumns → adding-required-field', () => {
   });
 });
 
+void describe('node-pg-migrate: volatile defaults and dropSchema', () => {
+  void it('pgm.func(volatile) defaults and serial columns → adding-field-with-volatile-default', () => {
+    const text = mig("  pgm.addColumns('users', { token: { type: 'uuid', default: pgm.func('gen_random_uuid()') } });\n  pgm.addColumns('users', { seq: 'serial' });");
+    assert.deepEqual(snippets('adding-field-with-volatile-default', text, js), ["pgm.addColumns('users', { token: { type: 'uuid', default: pgm.func('gen_random_uuid()') } })", "pgm.addColumns('users', { seq: 'serial' })"]);
+  });
+  void it('stable functions, string literals and new tables are not volatile defaults', () => {
+    const text = mig("  pgm.addColumns('users', { at: { type: 'timestamptz', default: pgm.func('current_timestamp') }, s: { type: 'text', default: 'random()' } });\n  pgm.createTable('t', { id: 'id' });\n  pgm.addColumns('t', { u: { type: 'uuid', default: pgm.func('gen_random_uuid()') } });");
+    assert.deepEqual(snippets('adding-field-with-volatile-default', text, js), []);
+  });
+  void it('dropSchema → ban-drop-database, not in down', () => {
+    const text = mig("  pgm.dropSchema('legacy');\n  pgm.dropSchema('old', { cascade: true });", "  pgm.dropSchema('fresh');");
+    assert.deepEqual(snippets('ban-drop-database', text, js), ["pgm.dropSchema('legacy')", "pgm.dropSchema('old', { cascade: true })"]);
+    assert.deepEqual(snippets('ban-drop-database', mig("  pgm.createSchema('fresh');", "  pgm.dropSchema('fresh');"), js), []);
+  });
+});
+
 void describe('node-pg-migrate: createIndex → require-concurrent-index-creation', () => {
   void it('fires without { concurrently: true }', () => {
     const text = mig("  pgm.createIndex('users', 'email');\n  pgm.addIndex('users', ['a', 'b'], { unique: true, name: 'users_ab' });");

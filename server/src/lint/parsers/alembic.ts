@@ -15,7 +15,8 @@
  * - `op.rename_table('a', 'b')` → renameTable;
  * - `op.add_column('t', sa.Column('c', type, nullable=False, server_default=…))` → addColumn (NOT NULL when
  *   `nullable=False` or `primary_key=True`; a default when `server_default`, `sa.Identity()` or `sa.Computed()`
- *   is given; a Python-side `default=` fills no existing rows and does not count);
+ *   is given; a Python-side `default=` fills no existing rows and does not count; a volatile function in
+ *   `server_default=sa.text('…')` or `sa.func.<name>()` is recorded as `volatileDefault`);
  * - `op.create_foreign_key` / `create_check_constraint` / `create_unique_constraint` / `create_primary_key` →
  *   addConstraint (NOT VALID with `postgresql_not_valid=True`);
  * - `op.create_index('ix', 't', ['c'], unique=…, postgresql_concurrently=True)` → createIndex;
@@ -37,6 +38,7 @@ import type { ColumnType, MigrationExport, Operation, OperationBase, ParsedDocum
 import type { TextRange } from '../text';
 import type { DecodedString } from './js-string';
 import { mapDecodedRange } from './js-string';
+import { VOLATILE_FUNCTIONS } from './sql-postgres';
 
 /** Parses the SQL of one dialect (provided by the caller). */
 export type SqlParser = (sql: string) => ParsedDocument;
@@ -417,7 +419,23 @@ function walkModule(root: Node, text: string, parseSql: SqlParser, doc: ParsedDo
   };
 
   /** A `sa.Column('c', type, …)` call → name, type, NOT NULL, default. */
-  const column = (n: Node | undefined): { name: string; dataType?: ColumnType; notNull: boolean; hasDefault: boolean } | undefined => {
+  /** A volatile function called by a `server_default`: `sa.text('gen_random_uuid()')`, `sa.func.random()`. */
+  const volatileIn = (n: Node): string | undefined => {
+    const v = unparen(n);
+    if (v?.type !== 'call') return undefined;
+    const fn = v.childForFieldName('function');
+    const callee = calleeName(fn);
+    if (callee === 'text') {
+      const sql = stringValue(argsOf(v).positional[0], text)?.toLowerCase() ?? '';
+      for (const m of sql.matchAll(/([a-z_][a-z0-9_]*)\s*\(/g)) if (VOLATILE_FUNCTIONS.has(m[1]!)) return m[1];
+      return undefined;
+    }
+    // sa.func.<name>(…)
+    if (fn?.type === 'attribute' && callee && calleeName(fn.childForFieldName('object')) === 'func' && VOLATILE_FUNCTIONS.has(callee.toLowerCase())) return callee.toLowerCase();
+    return undefined;
+  };
+
+  const column = (n: Node | undefined): { name: string; dataType?: ColumnType; notNull: boolean; hasDefault: boolean; volatileDefault?: string } | undefined => {
     const c = unparen(n);
     if (c?.type !== 'call' || calleeName(c.childForFieldName('function')) !== 'Column') return undefined;
     const a = argsOf(c);
@@ -430,8 +448,10 @@ function walkModule(root: Node, text: string, parseSql: SqlParser, doc: ParsedDo
     const extra = a.positional.slice(1).map((p) => calleeName(p.type === 'call' ? p.childForFieldName('function') : p));
     const dataType = sqlalchemyType(typeNode ?? a.keywords.get('type_'));
     const notNull = isFalse(a.keywords.get('nullable')) || isTrue(a.keywords.get('primary_key'));
-    const hasDefault = !isNone(a.keywords.get('server_default')) || extra.includes('Identity') || extra.includes('Computed') || isTrue(a.keywords.get('autoincrement'));
-    return { name, ...(dataType ? { dataType } : {}), notNull, hasDefault };
+    const serverDefault = a.keywords.get('server_default');
+    const hasDefault = !isNone(serverDefault) || extra.includes('Identity') || extra.includes('Computed') || isTrue(a.keywords.get('autoincrement'));
+    const volatileDefault = serverDefault ? volatileIn(serverDefault) : undefined;
+    return { name, ...(dataType ? { dataType } : {}), notNull, hasDefault, ...(volatileDefault ? { volatileDefault } : {}) };
   };
 
   const handleCall = (call: Node, method: string, batchTable: TableRef | undefined, scope: Scope, statement: TextRange): void => {
@@ -485,7 +505,7 @@ function walkModule(root: Node, text: string, parseSql: SqlParser, doc: ParsedDo
       }
       case 'add_column': {
         const c = column(pos(1) ?? kw('column'));
-        if (ref && c) push({ ...base(ref), type: 'addColumn', column: c.name, notNull: c.notNull, hasDefault: c.hasDefault, ...(c.dataType ? { dataType: c.dataType } : {}) });
+        if (ref && c) push({ ...base(ref), type: 'addColumn', column: c.name, notNull: c.notNull, hasDefault: c.hasDefault, ...(c.dataType ? { dataType: c.dataType } : {}), ...(c.volatileDefault ? { volatileDefault: c.volatileDefault } : {}) });
         return;
       }
       case 'alter_column': {

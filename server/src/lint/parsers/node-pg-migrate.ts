@@ -15,7 +15,7 @@
  * `dropColumns/dropColumn(t, c | [c…])`, `renameColumn(t, old, new)`, `alterColumn(t, c, { type, notNull,
  * allowNull, using })`, `createIndex/addIndex(t, cols, { unique, concurrently, name })`,
  * `dropIndex(t, cols, { name, concurrently })`, `addConstraint/createConstraint(t, name, { foreignKeys, check, unique,
- * primaryKey } | 'SQL')`, `sql('…')` (SQL analysed with the dialect's parser and mapped
+ * primaryKey } | 'SQL')`, `dropSchema(name)`, `sql('…')` (SQL analysed with the dialect's parser and mapped
  * back into the literal; template literals with `${}` are uninspectable), and `noTransaction()`
  * (sets {@link ParsedDocument.transactionDisabled}). Tables may be `'t'` or `{ schema: 's', name: 't' }`.
  * Source: node-pg-migrate docs, "Defining Migrations", "Tables", "Columns", "Indexes", "Miscellaneous".
@@ -26,6 +26,7 @@ import type { ColumnType, MigrationExport, Operation, OperationBase, ParsedDocum
 import type { TextRange } from '../text';
 import { decodeJsString, mapDecodedRange } from './js-string';
 import type { DecodedString } from './js-string';
+import { VOLATILE_FUNCTIONS } from './sql-postgres';
 
 /** Parses the SQL of one dialect (provided by the caller). */
 export type SqlParser = (sql: string) => ParsedDocument;
@@ -169,6 +170,18 @@ interface ColumnSpec {
   dataType?: ColumnType;
   notNull: boolean;
   hasDefault: boolean;
+  /** A volatile function in `default: pgm.func('…')`, or `nextval` for serial types. */
+  volatileDefault?: string;
+}
+
+/** The first volatile function called in a `pgm.func('…')` / `PgLiteral.create('…')` default. */
+function volatileDefaultOf(e: ts.Expression | undefined): string | undefined {
+  if (!e) return undefined;
+  const x = unparen(e);
+  if (!ts.isCallExpression(x) || !ts.isPropertyAccessExpression(x.expression) || !['func', 'create'].includes(x.expression.name.text)) return undefined;
+  const sql = stringArg(x.arguments[0])?.toLowerCase() ?? '';
+  for (const m of sql.matchAll(/([a-z_][a-z0-9_]*)\s*\(/g)) if (VOLATILE_FUNCTIONS.has(m[1]!)) return m[1];
+  return undefined;
 }
 function columnSpec(e: ts.Expression | undefined): ColumnSpec | undefined {
   if (!e) return undefined;
@@ -176,7 +189,8 @@ function columnSpec(e: ts.Expression | undefined): ColumnSpec | undefined {
   const s = stringArg(x);
   if (s !== undefined) {
     const dataType = sqlTypeFromString(s);
-    return { dataType, notNull: false, hasDefault: /serial$/.test(dataType.name) };
+    const serial = /serial$/.test(dataType.name);
+    return { dataType, notNull: false, hasDefault: serial, ...(serial ? { volatileDefault: 'nextval' } : {}) };
   }
   if (!ts.isObjectLiteralExpression(x)) return undefined;
   const p = props(x);
@@ -185,7 +199,8 @@ function columnSpec(e: ts.Expression | undefined): ColumnSpec | undefined {
   const notNull = isTrueLit(p.get('notNull')) || isTrueLit(p.get('primaryKey'));
   const hasDefault =
     (p.has('default') && !isNullish(p.get('default'))) || p.has('sequenceGenerated') || p.has('generated') || (!!dataType && /serial$/.test(dataType.name));
-  return { ...(dataType ? { dataType } : {}), notNull, hasDefault };
+  const volatileDefault = volatileDefaultOf(p.get('default')) ?? (dataType && /serial$/.test(dataType.name) ? 'nextval' : undefined);
+  return { ...(dataType ? { dataType } : {}), notNull, hasDefault, ...(volatileDefault ? { volatileDefault } : {}) };
 }
 
 /**
@@ -333,7 +348,16 @@ export function parseNodePgMigrate(text: string, fileName: string, parseSql: Sql
           if (name === undefined || !ts.isPropertyAssignment(p)) continue;
           const c = columnSpec(p.initializer);
           if (!c) continue;
-          push({ ...base(ref), ...(several ? { range: rangeOf(p) } : {}), type: 'addColumn', column: name, notNull: c.notNull, hasDefault: c.hasDefault, ...(c.dataType ? { dataType: c.dataType } : {}) });
+          push({
+            ...base(ref),
+            ...(several ? { range: rangeOf(p) } : {}),
+            type: 'addColumn',
+            column: name,
+            notNull: c.notNull,
+            hasDefault: c.hasDefault,
+            ...(c.dataType ? { dataType: c.dataType } : {}),
+            ...(c.volatileDefault ? { volatileDefault: c.volatileDefault } : {}),
+          });
         }
         return;
       }
@@ -407,6 +431,11 @@ export function parseNodePgMigrate(text: string, fileName: string, parseSql: Sql
         }
         const sqlText = stringArg(spec) ?? '';
         push({ ...base(ref), type: 'addConstraint', constraint, ...(name !== undefined ? { name } : {}), notValid: /\bnot\s+valid\b/i.test(sqlText), usingIndex: /\busing\s+index\b/i.test(sqlText) });
+        return;
+      }
+      case 'dropSchema': {
+        const schemaName = stringArg(args[0]);
+        if (schemaName !== undefined) push({ ...base({ table: schemaName }), type: 'dropDatabase', object: 'schema' });
         return;
       }
       case 'dropIndex': {
