@@ -43,7 +43,8 @@ export function backupBaseName(now: Date): string {
 /** Lower-case hex sha256 and size of a file. */
 export async function hashFile(file: string): Promise<{ bytes: number; sha256: string }> {
   const hash = createHash('sha256');
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  // 4 MiB reads: the default 64 KiB stream chunks made hashing a 500 MB backup twice as slow.
+  for await (const chunk of createReadStream(file, { highWaterMark: 4 << 20 })) hash.update(chunk as Buffer);
   const { size } = await stat(file);
   return { bytes: size, sha256: hash.digest('hex') };
 }
@@ -110,6 +111,16 @@ export function sqliteQuickCheck(db: sqlite3.Database): Promise<string> {
   return new Promise<string>((resolve, reject) =>
     db.all('PRAGMA quick_check', (err, rows: Array<Record<string, unknown>>) => (err ? reject(err) : resolve(rows.map((r) => String(Object.values(r)[0])).join('; ')))),
   );
+}
+
+/** `PRAGMA quick_check` on an SQLite file opened read-only. */
+async function quickCheckFile(file: string): Promise<string> {
+  const db = await openSqlite(file, sqlite3.OPEN_READONLY);
+  try {
+    return await sqliteQuickCheck(db);
+  } finally {
+    await closeSqlite(db);
+  }
 }
 
 /** Opens an SQLite file with the driver (`sqlite3.OPEN_*` mode flags). */
@@ -204,6 +215,7 @@ export async function backup(project: LoadedProject, options: BackupOptions = {}
   const { tableName, schemaName } = project.migrations;
   let dest: string;
   let migrations: Array<{ name: string; batch: number }>;
+  let precomputed: { bytes: number; sha256: string } | null = null;
   const tools: Record<string, string> = { 'migration-guard': MIGRATION_GUARD_VERSION, knex: knexVersion() };
   if (project.family === 'sqlite') {
     const source = project.sqliteFile;
@@ -212,10 +224,13 @@ export async function backup(project: LoadedProject, options: BackupOptions = {}
     dest = await reserveFile(dir, base, '.sqlite3');
     log('info', `Backing up ${source} to ${dest}`);
     try {
-      await backupSqliteFile(source, dest, { verify: options.verify !== false });
-      const facts = await sqliteFacts(dest, tableName);
+      await backupSqliteFile(source, dest, { verify: false });
+      // The checks read the copy on the driver's thread pool while the main thread hashes it.
+      const [facts, check, hashed] = await Promise.all([sqliteFacts(dest, tableName), options.verify === false ? Promise.resolve('ok') : quickCheckFile(dest), hashFile(dest)]);
+      if (check !== 'ok') throw new EngineError('backup-failed', `The backup ${dest} failed PRAGMA quick_check: ${check}`);
       migrations = facts.migrations;
       tools.sqlite = facts.version;
+      precomputed = hashed;
     } catch (err) {
       await unlink(dest).catch(() => {});
       throw err;
@@ -248,7 +263,7 @@ export async function backup(project: LoadedProject, options: BackupOptions = {}
   } else {
     throw new EngineError('usage', `Backup is not yet supported for client '${project.client}'.`, 'Back up the database with its own tools, then pass --no-backup.');
   }
-  const { bytes, sha256 } = await hashFile(dest);
+  const { bytes, sha256 } = precomputed ?? (await hashFile(dest));
   const name = backupName(dest);
   const manifest: BackupManifest = {
     format: 1,
