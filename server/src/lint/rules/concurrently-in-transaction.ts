@@ -1,13 +1,13 @@
 /**
  * `concurrently-in-transaction` (PostgreSQL): CREATE/DROP INDEX CONCURRENTLY inside a transaction block fails with
  * `… cannot run inside a transaction block`. Reported for SQL between an explicit BEGIN and COMMIT/ROLLBACK, and for
- * SQL in `knex.raw` of a Knex migration that does not export `config = { transaction: false }` (Knex wraps every
- * migration in a transaction by default).
+ * operations of a migration module that runs in the runner's transaction: Knex (SQL in `knex.raw`) without
+ * `config = { transaction: false }`, Alembic outside `autocommit_block()`, node-pg-migrate without `pgm.noTransaction()`.
  * Fix (Knex): append `exports.config = { transaction: false };` (`export const config` in ES modules).
  * Source: PostgreSQL docs, "CREATE INDEX" / "DROP INDEX" — CONCURRENTLY; Knex docs, Migrations — transactions.
  */
 import type { Rule, RuleViolation } from '../model';
-import { at, docsPath, inKnexTransaction, knexNoTransactionEdit, opsInExplicitTransaction } from './util';
+import { at, docsPath, inRunnerTransaction, knexNoTransactionEdit, opsInExplicitTransaction, runnerName } from './util';
 
 export const id = 'concurrently-in-transaction';
 
@@ -26,15 +26,20 @@ export const rule: Rule = {
     if (ctx.dialect !== 'postgresql') return [];
     const violations: RuleViolation[] = [];
     const explicit = opsInExplicitTransaction(ctx.doc);
-    const knexTx = inKnexTransaction(ctx);
     for (const op of ctx.doc.operations) {
       if ((op.type !== 'createIndex' && op.type !== 'dropIndex') || !op.concurrently) continue;
       const verb = op.type === 'createIndex' ? 'CREATE INDEX CONCURRENTLY' : 'DROP INDEX CONCURRENTLY';
       if (explicit.has(op)) {
         violations.push(at(op, `${verb} cannot run inside the BEGIN … COMMIT block around it; PostgreSQL rejects it.`));
-      } else if (op.origin === 'knex-raw' && knexTx) {
-        const v = at(op, `${verb} fails in this Knex migration: Knex runs it in a transaction unless the migration exports config = { transaction: false }.`);
-        v.fix = { title: 'Run this migration outside a transaction (config.transaction = false)', edits: [knexNoTransactionEdit(ctx.text)] };
+      } else if (inRunnerTransaction(ctx, op)) {
+        const how =
+          ctx.kind === 'alembic'
+            ? 'unless it is inside `with op.get_context().autocommit_block():`'
+            : ctx.kind === 'node-pg-migrate'
+              ? 'unless the migration calls pgm.noTransaction()'
+              : 'unless the migration exports config = { transaction: false }';
+        const v = at(op, `${verb} fails in this ${runnerName(ctx)} migration: ${runnerName(ctx)} runs it in a transaction ${how}.`);
+        if (ctx.kind === 'knex') v.fix = { title: 'Run this migration outside a transaction (config.transaction = false)', edits: [knexNoTransactionEdit(ctx.text)] };
         violations.push(v);
       }
     }

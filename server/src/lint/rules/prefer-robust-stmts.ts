@@ -2,14 +2,15 @@
  * `prefer-robust-stmts` (PostgreSQL SQL, incl. `knex.raw`): a statement that fails when re-run after a partial
  * migration — CREATE TABLE / CREATE INDEX / ADD COLUMN without IF NOT EXISTS, DROP TABLE / DROP INDEX without IF
  * EXISTS. Only where the file is known to run outside a transaction (so a failure leaves it half applied): a SQL
- * file holding CREATE/DROP INDEX CONCURRENTLY outside BEGIN … COMMIT, or a Knex migration exporting
- * `config = { transaction: false }`; never for statements inside an explicit BEGIN … COMMIT. Indexes and columns on a table created in the same file
+ * file holding CREATE/DROP INDEX CONCURRENTLY outside BEGIN … COMMIT, or SQL embedded in a migration module that
+ * runs outside the runner's transaction (Knex `config = { transaction: false }`, node-pg-migrate `noTransaction()`,
+ * Alembic `autocommit_block()`); never for statements inside an explicit BEGIN … COMMIT. Indexes and columns on a table created in the same file
  * are not reported. Fix: insert IF [NOT] EXISTS (CREATE INDEX only when it is named).
  * Source: PostgreSQL docs, "CREATE TABLE", "CREATE INDEX", "ALTER TABLE", "DROP TABLE", "DROP INDEX" (IF [NOT] EXISTS);
  * Squawk `prefer-robust-stmts`.
  */
 import type { Operation, Rule, RuleViolation } from '../model';
-import { afterLeading, docsPath, insertFix, opsInExplicitTransaction } from './util';
+import { afterLeading, docsPath, EMBEDDED_SQL_ORIGINS, inRunnerTransaction, insertFix, opsInExplicitTransaction } from './util';
 
 export const id = 'prefer-robust-stmts';
 
@@ -77,9 +78,9 @@ export const rule: Rule = {
     const dropIndexStatements = new Set<number>();
     for (const op of ctx.doc.operations) {
       if (explicit.has(op)) continue;
-      if (op.origin === 'sql' && !sqlOutsideTx) continue;
-      if (op.origin === 'knex-raw' && ctx.doc.transactionDisabled !== true) continue;
-      if (op.origin !== 'sql' && op.origin !== 'knex-raw') continue;
+      if (op.origin === 'sql') {
+        if (!sqlOutsideTx) continue;
+      } else if (!EMBEDDED_SQL_ORIGINS.has(op.origin) || inRunnerTransaction(ctx, op)) continue;
       // One finding per DROP INDEX statement, however many indexes it names.
       if (op.type === 'dropIndex') {
         if (dropIndexStatements.has(op.statement.start)) continue;

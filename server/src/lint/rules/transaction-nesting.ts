@@ -8,7 +8,7 @@
  * SQLite docs, "BEGIN TRANSACTION"; Knex docs, Migrations — transactions; Squawk `transaction-nesting`.
  */
 import type { Rule, RuleViolation } from '../model';
-import { at, docsPath, inKnexTransaction } from './util';
+import { at, docsPath, EMBEDDED_SQL_ORIGINS, inRunnerTransaction, runnerName } from './util';
 
 export const id = 'transaction-nesting';
 
@@ -23,7 +23,6 @@ export const rule: Rule = {
   },
   check(ctx) {
     const violations: RuleViolation[] = [];
-    const knexTx = inKnexTransaction(ctx);
     let open = false;
     let phase: string | undefined;
     for (const op of ctx.doc.operations) {
@@ -32,9 +31,10 @@ export const rule: Rule = {
         phase = op.phase;
         open = false;
       }
-      if (op.origin === 'knex-raw' && knexTx) {
+      if (EMBEDDED_SQL_ORIGINS.has(op.origin) && inRunnerTransaction(ctx, op)) {
+        const runner = runnerName(ctx);
         violations.push(
-          at(op, op.kind === 'begin' ? 'BEGIN inside the transaction Knex opens for this migration does not start a new one.' : `${op.kind.toUpperCase()} here ends the transaction Knex opened for this migration; the rest runs outside it.`),
+          at(op, op.kind === 'begin' ? `BEGIN inside the transaction ${runner} opens for this migration does not start a new one.` : `${op.kind.toUpperCase()} here ends the transaction ${runner} opened for this migration; the rest runs outside it.`),
         );
       } else if (op.kind === 'begin' && open) {
         violations.push(at(op, 'BEGIN while the transaction opened earlier in this file is still open does not nest.'));

@@ -69,6 +69,23 @@ export function inKnexTransaction(ctx: RuleContext): boolean {
   return ctx.kind === 'knex' && ctx.doc.transactionDisabled !== true;
 }
 
+/** Origins of SQL embedded in a migration module (`knex.raw`, Alembic `op.execute`, node-pg-migrate `pgm.sql`). */
+export const EMBEDDED_SQL_ORIGINS: ReadonlySet<Operation['origin']> = new Set(['knex-raw', 'alembic-sql', 'node-pg-migrate-sql']);
+
+/**
+ * True when `op` runs inside the transaction a migration runner opens around each migration: the document is a
+ * migration module (Knex, Alembic, node-pg-migrate — not a plain SQL file), the whole file does not opt out
+ * (`config.transaction = false`, `pgm.noTransaction()`), and the operation is not in an Alembic `autocommit_block()`.
+ */
+export function inRunnerTransaction(ctx: RuleContext, op: Operation): boolean {
+  return ctx.kind !== 'sql' && op.origin !== 'sql' && ctx.doc.transactionDisabled !== true && op.outsideTransaction !== true;
+}
+
+/** The runner's name for messages. */
+export function runnerName(ctx: RuleContext): string {
+  return ctx.kind === 'alembic' ? 'Alembic' : ctx.kind === 'node-pg-migrate' ? 'node-pg-migrate' : 'Knex';
+}
+
 /** `name` or `"Name"` (quoted when not a plain lower-case identifier). */
 export function quoteIdent(name: string): string {
   return /^[a-z_][a-z0-9_$]*$/.test(name) ? name : `"${name.replace(/"/g, '""')}"`;
