@@ -146,16 +146,23 @@ void describe('revision graph: Knex and SQL folders (duplicate-revision)', () =>
       f('m/knexfile.js'),
       f('m/types.d.ts'),
       f('m/0003_z.ts'),
+      f('fly/V1__init.sql'),
+      f('fly/V1.1__add_users.sql'),
+      f('fly/V1_2__add_orders.sql'),
+      f('fly/U1.1__add_users.sql'),
+      f('fly/R__views.sql'),
     ];
     assert.deepEqual(analyzeRevisionGraph(files), []);
     assert.deepEqual(migrationVersion('0001_init.up.sql'), { version: '0001', name: 'init' });
     assert.deepEqual(migrationVersion('V12__add.sql'), { version: '12', name: 'add' });
+    assert.deepEqual(migrationVersion('V1_2__add_orders.sql'), { version: '1.2', name: 'add_orders' });
+    assert.equal(migrationVersion('R__views.sql'), undefined);
     assert.equal(migrationVersion('knexfile.js'), undefined);
   });
 
   void it('treats leading zeros as the same version', () => {
-    const files = [f('m/1_a.sql'), f('m/001_b.sql')];
-    assert.deepEqual(analyzeRevisionGraph(files).map((x) => x.path), ['m/001_b.sql', 'm/1_a.sql']);
+    const files = [f('m/1_a.sql'), f('m/001_b.sql'), f('fly/V2.01__a.sql'), f('fly/V2.1__b.sql')];
+    assert.deepEqual(analyzeRevisionGraph(files).map((x) => x.path), ['fly/V2.01__a.sql', 'fly/V2.1__b.sql', 'm/001_b.sql', 'm/1_a.sql']);
   });
 });
 

@@ -206,15 +206,19 @@ function baseOf(p: string): string {
 /**
  * Version prefix and migration name of a Knex / SQL migration file name, or `undefined` when it has none:
  * `20240101120000_add_users.js` → `20240101120000` / `add_users`; `V3__init.sql` → `3` / `init`;
- * `0001_init.up.sql` and `0001_init.down.sql` → `0001` / `init` (one migration).
+ * `V1.1__x.sql` → `1.1` / `x`; `0001_init.up.sql` and `0001_init.down.sql` → `0001` / `init` (one migration).
+ * Flyway undo scripts (`U3__x.sql`) share their version with `V3__x.sql` and count as the same migration.
  */
 export function migrationVersion(fileName: string): { version: string; name: string } | undefined {
   const base = baseOf(fileName);
   if (!/\.(sql|[cm]?[jt]sx?)$/i.test(base) || /\.d\.[cm]?ts$/i.test(base)) return undefined;
   const stem = base.replace(/\.(sql|[cm]?[jt]sx?)$/i, '').replace(/([._-])(up|down)$/i, '');
-  const m = /^[Vv]?(\d{1,20})(?:[_.-]+|$)(.*)$/.exec(stem);
+  // Flyway: V1__a, V1.1__b, V2_1__c (versioned); U1__undo is the undo of V1; R__x is repeatable (no version).
+  const flyway = /^[VvUu](\d+(?:[._]\d+)*)__(.*)$/.exec(stem);
+  if (flyway) return { version: flyway[1]!.replace(/_/g, '.'), name: flyway[2]! };
+  const m = /^(\d{1,20})(?:[_.-]+|$)(.*)$/.exec(stem);
   if (!m) return undefined;
-  return { version: m[1]!.replace(/^[Vv]/, ''), name: m[2] ?? '' };
+  return { version: m[1]!, name: m[2] ?? '' };
 }
 
 /** First line of a text (without its line break), for findings about a whole file. */
@@ -271,7 +275,7 @@ export function analyzeRevisionGraph(files: readonly FolderFile[], options: Revi
       if (typeof f.text !== 'string') continue;
       const v = migrationVersion(f.path);
       if (!v) continue;
-      const key = `${dirOf(f.path)}\u0000${v.version.replace(/^0+(?=\d)/, '')}`;
+      const key = `${dirOf(f.path)}\u0000${v.version.split('.').map((part) => part.replace(/^0+(?=\d)/, '')).join('.')}`;
       byVersion.set(key, [...(byVersion.get(key) ?? []), { file: f, name: v.name }]);
     }
     for (const group of byVersion.values()) {
