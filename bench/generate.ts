@@ -103,7 +103,8 @@ export function generatePostgresMigration(count: number, seed = 1): string {
 /** One line of machine facts for benchmark output. */
 export function machineFacts(): string {
   const cpus = os.cpus();
-  return `machine: ${cpus.length} cores (${cpus[0]?.model.trim() ?? 'unknown CPU'}), ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB RAM, node ${process.version}, ${os.platform()} ${os.arch()}`;
+  const load = os.loadavg().map((l) => l.toFixed(2)).join(' ');
+  return `machine: ${cpus.length} cores (${cpus[0]?.model.trim() ?? 'unknown CPU'}), ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB RAM, node ${process.version}, ${os.platform()} ${os.arch()}, load average ${load} (other work on the machine slows every figure)`;
 }
 
 /** The p-th percentile (0–100) of `values` by nearest rank. */
