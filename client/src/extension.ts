@@ -53,6 +53,7 @@ function startLanguageClient(context: vscode.ExtensionContext, output: vscode.Ou
       { scheme: 'file', language: 'sql' },
       { scheme: 'file', language: 'javascript' },
       { scheme: 'file', language: 'typescript' },
+      { scheme: 'file', language: 'python' },
     ],
     outputChannel: output,
   };

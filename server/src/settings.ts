@@ -49,8 +49,8 @@ export const settingsSchema: Record<keyof Settings, PropertySchema> = {
   include: {
     type: 'array',
     items: { type: 'string' },
-    default: ['**/*.sql', '**/migrations/**/*.{js,cjs,mjs,ts}'],
-    description: 'Glob patterns of migration files to check. SQL files anywhere, JavaScript/TypeScript only in a migrations folder by default.',
+    default: ['**/*.sql', '**/migrations/**/*.{js,cjs,mjs,ts}', '**/{migrations,versions}/**/*.py'],
+    description: 'Glob patterns of migration files to check. SQL files anywhere; JavaScript/TypeScript (Knex, node-pg-migrate) in a migrations folder; Python (Alembic) in a migrations or versions folder.',
     scope: 'resource',
   },
   exclude: {

@@ -18,6 +18,8 @@ test('default include globs: SQL anywhere, JS/TS only inside a migrations folder
   assert.equal(isIncluded('src/server.js', defaultSettings), false);
   assert.equal(isIncluded('node_modules/pkg/migrations/1.js', defaultSettings), false);
   assert.equal(isIncluded('/abs/path/migrations/1.cjs', defaultSettings), true);
+  assert.equal(isIncluded('alembic/versions/3f2a_add_orders.py', defaultSettings), true);
+  assert.equal(isIncluded('app/models.py', defaultSettings), false);
 });
 
 test('normalizeSettings keeps only well-typed values', () => {

@@ -64,14 +64,11 @@ export const RULE_SETTING_VALUES: readonly RuleSetting[] = ['off', 'info', 'warn
 /** Rule ids: lower-case words joined by `-`. */
 export const RULE_ID_PATTERN = /^[a-z0-9][a-z0-9-]*$/;
 
-/**
- * Defaults used for a key a config file leaves out. `include` extends the editor's default with
- * Alembic revisions (`.py` under `migrations/` or `versions/`).
- */
+/** Defaults used for a key a config file leaves out: the editor's defaults (server/src/settings.ts). */
 export const configDefaults = {
   dialect: 'auto' as DialectSetting,
   rules: {} as Record<string, RuleSetting>,
-  include: [...defaultSettings.include, '**/{migrations,versions}/**/*.py'],
+  include: [...defaultSettings.include],
   exclude: [...defaultSettings.exclude],
   postgresVersion: DEFAULT_POSTGRES_VERSION,
 };
