@@ -186,6 +186,17 @@ void describe('movements on SQLite (real file)', () => {
 });
 
 void describe('movements on PostgreSQL (MG_TEST_PG_URL)', { skip: pgSkip }, () => {
+  void it('a pool of one connection still upgrades and downgrades (no advisory-lock connection then)', async () => {
+    const tp = await pgProject({ '001_a.js': createTableMigration('a') }, ', pool: { min: 0, max: 1 }');
+    try {
+      const project = await tp.load();
+      assert.deepEqual((await upgrade(project, { noBackup: true })).applied, ['001_a.js']);
+      assert.deepEqual((await downgrade(project, { noBackup: true })).undone, ['001_a.js']);
+    } finally {
+      await tp.cleanup();
+    }
+  });
+
   void it('the same scenario on a fresh database', async () => {
     const tp = await pgProject(files);
     try {

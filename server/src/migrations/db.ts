@@ -176,11 +176,16 @@ export const ADVISORY_LOCK_CLASS = 0x4d47;
  * PostgreSQL: runs `fn` while holding a session advisory lock taken with `pg_try_advisory_lock`
  * (PostgreSQL docs, "Advisory Lock Functions") on a connection of its own, so that a second Migration
  * Guard process fails at once with `lock-held` instead of waiting on Knex's `SELECT … FOR UPDATE` of
- * the lock row. Other families: runs `fn` directly (SQLite fails fast with SQLITE_BUSY anyway).
+ * the lock row. Other families, and a PostgreSQL pool of one connection: runs `fn` directly (SQLite
+ * fails fast with SQLITE_BUSY anyway).
  * @throws EngineError `lock-held` when another session holds the advisory lock.
  */
 export async function withMigrationMutex<T>(db: Knex, project: LoadedProject, fn: () => Promise<T>): Promise<T> {
   if (project.family !== 'postgresql') return fn();
+  // The mutex holds one pooled connection while Knex needs another: with a pool of one, skip it
+  // (the FOR UPDATE NOWAIT probe of lockRowBusy still runs before).
+  const poolMax = (project.knexConfig.pool as { max?: unknown } | undefined)?.max;
+  if (typeof poolMax === 'number' && poolMax < 2) return fn();
   const client = db.client as { acquireConnection(): Promise<PgConnection>; releaseConnection(c: PgConnection): Promise<void> };
   const conn = await client.acquireConnection();
   const key = `${project.migrations.schemaName ?? 'public'}.${project.migrations.tableName}`;
