@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { analyze, detectSourceKind, initAnalyzer, parseDocument } from '../../../server/src/lint';
@@ -66,6 +66,29 @@ void describe('node-pg-migrate: detection and parsing', () => {
     }
     assert.deepEqual(snippets('ban-drop-table', partials[0]!, js), ["pgm.dropTable('users')"]);
     assert.deepEqual(snippets('ban-drop-table', partials[1]!, js), ["pgm.dropTable('users')"]);
+  });
+
+  void it('survives random mutations of node-pg-migrate modules', () => {
+    const base = readdirSync(fixtures)
+      .map((f) => readFileSync(path.join(fixtures, f), 'utf8'))
+      .join('\n');
+    let seed = 11;
+    const rand = (): number => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed / 0x7fffffff;
+    };
+    const pieces = ['(', ')', "'", '`', '${', '\n', '{', '}', ':', 'é', '😀', '\\', 'pgm.', '=>', ',', '\ud800'];
+    for (let i = 0; i < 150; i++) {
+      let text = base;
+      for (let k = 0; k < 4; k++) {
+        const pos = Math.floor(rand() * text.length);
+        text = rand() < 0.5 ? text.slice(0, pos) + pieces[Math.floor(rand() * pieces.length)]! + text.slice(pos) : text.slice(0, pos) + text.slice(pos + 1 + Math.floor(rand() * 6));
+      }
+      const t0 = performance.now();
+      const findings = analyze(text, js);
+      assert.ok(performance.now() - t0 < 200, 'within 200 ms');
+      for (const f of findings) assert.ok(f.start >= 0 && f.end <= text.length && f.start <= f.end);
+    }
   });
 
   void it('normalizes SQL type strings', () => {

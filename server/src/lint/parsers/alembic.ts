@@ -418,7 +418,6 @@ function walkModule(root: Node, text: string, parseSql: SqlParser, doc: ParsedDo
     for (const u of inner.uninspectable) doc.uninspectable.push(map(u));
   };
 
-  /** A `sa.Column('c', type, …)` call → name, type, NOT NULL, default. */
   /** A volatile function called by a `server_default`: `sa.text('gen_random_uuid()')`, `sa.func.random()`. */
   const volatileIn = (n: Node): string | undefined => {
     const v = unparen(n);
@@ -435,6 +434,7 @@ function walkModule(root: Node, text: string, parseSql: SqlParser, doc: ParsedDo
     return undefined;
   };
 
+  /** A `sa.Column('c', type, …)` call → name, type, NOT NULL, default (and a volatile default). */
   const column = (n: Node | undefined): { name: string; dataType?: ColumnType; notNull: boolean; hasDefault: boolean; volatileDefault?: string } | undefined => {
     const c = unparen(n);
     if (c?.type !== 'call' || calleeName(c.childForFieldName('function')) !== 'Column') return undefined;
