@@ -256,6 +256,27 @@ void describe('Alembic: op.execute(SQL)', () => {
   });
 });
 
+void describe('Alembic: data-loss rules through op.execute SQL', () => {
+  const cases: [string, string[], string[]][] = [
+    ['ban-truncate', ["TRUNCATE users", "TRUNCATE TABLE audit CASCADE"], ["SELECT 1", "CREATE TABLE t (id int); TRUNCATE t"]],
+    ['ban-delete-without-where', ["DELETE FROM users", "DELETE FROM sessions s"], ["DELETE FROM users WHERE id = 1", "SELECT 1"]],
+    ['ban-update-without-where', ["UPDATE users SET a = 1", "UPDATE orders SET total = 0"], ["UPDATE users SET a = 1 WHERE id = 2", "SELECT 1"]],
+    ['ban-drop-database', ["DROP SCHEMA legacy CASCADE", "DROP DATABASE old"], ["CREATE SCHEMA s", "SELECT 1"]],
+  ];
+  for (const [ruleId, fire, quiet] of cases) {
+    void it(`${ruleId}: fires on ${fire.length} statements in upgrade(), not on ${quiet.length} others nor in downgrade()`, () => {
+      const text = rev(fire.map((sql) => `    op.execute("${sql}")`).join('\n'));
+      assert.deepEqual(snippets(ruleId, text, py), fire);
+      const none = rev(quiet.map((sql) => `    op.execute("${sql}")`).join('\n'), fire.map((sql) => `    op.execute("${sql}")`).join('\n'));
+      assert.deepEqual(snippets(ruleId, none, py), []);
+    });
+  }
+  void it('drop_index: both forms fire without CONCURRENTLY; not with it or for an index created in the same upgrade()', () => {
+    const text = rev("    op.drop_index('ix_a', table_name='users')\n    op.execute('DROP INDEX ix_b')\n    op.drop_index('ix_c', table_name='users', postgresql_concurrently=True)\n    op.create_index('ix_d', 'users', ['d'], postgresql_concurrently=True)\n    op.drop_index('ix_d', table_name='users')");
+    assert.deepEqual(snippets('require-concurrent-index-deletion', text, py), ["op.drop_index('ix_a', table_name='users')", 'DROP INDEX ix_b']);
+  });
+});
+
 void describe('Alembic: autocommit_block', () => {
   void it('marks operations inside autocommit_block() as outside the transaction, and only those', () => {
     const text = rev("    op.create_index('a', 't', ['x'], postgresql_concurrently=True)\n    with op.get_context().autocommit_block():\n        op.create_index('b', 't', ['x'], postgresql_concurrently=True)\n        op.execute('CREATE INDEX CONCURRENTLY c ON t (x)')\n    op.execute('CREATE INDEX CONCURRENTLY d ON t (x)')");

@@ -257,6 +257,23 @@ void describe('node-pg-migrate: pgm.sql', () => {
   });
 });
 
+void describe('node-pg-migrate: data-loss rules through pgm.sql', () => {
+  const cases: [string, string[], string[]][] = [
+    ['ban-truncate', ['TRUNCATE users', 'TRUNCATE TABLE audit CASCADE'], ['SELECT 1', 'CREATE TABLE t (id int); TRUNCATE t']],
+    ['ban-delete-without-where', ['DELETE FROM users', 'DELETE FROM sessions s'], ['DELETE FROM users WHERE id = 1', 'SELECT 1']],
+    ['ban-update-without-where', ['UPDATE users SET a = 1', 'UPDATE orders SET total = 0'], ['UPDATE users SET a = 1 WHERE id = 2', 'SELECT 1']],
+    ['ban-drop-database', ['DROP SCHEMA legacy CASCADE', 'DROP DATABASE old'], ['CREATE SCHEMA s', 'SELECT 1']],
+  ];
+  for (const [ruleId, fire, quiet] of cases) {
+    void it(`${ruleId}: fires on ${fire.length} statements in up, not on ${quiet.length} others nor in down`, () => {
+      const text = mig(fire.map((sql) => `  pgm.sql('${sql}');`).join('\n'));
+      assert.deepEqual(snippets(ruleId, text, js), fire);
+      const none = mig(quiet.map((sql) => `  pgm.sql('${sql}');`).join('\n'), fire.map((sql) => `  pgm.sql('${sql}');`).join('\n'));
+      assert.deepEqual(snippets(ruleId, none, js), []);
+    });
+  }
+});
+
 void describe('node-pg-migrate: down → missing-down', () => {
   void it('exports.down = false (irreversible) keeps the missing-down warning', () => {
     const text = mig("  pgm.dropColumns('users', 'x');").replace(/exports\.down = \(pgm\) => \{\n[^\n]*\n\};/, 'exports.down = false;');
