@@ -308,7 +308,13 @@ export function displayType(t: ColumnType | undefined): string {
  * earlier type changes. A `dropTable` forgets the table.
  */
 export function annotateOperations(ops: Operation[]): Operation[] {
-  const sorted = [...ops].sort((a, b) => a.range.start - b.range.start || a.range.end - b.range.end);
+  let inOrder = true;
+  for (let i = 1; i < ops.length && inOrder; i++) {
+    const a = ops[i - 1]!.range;
+    const b = ops[i]!.range;
+    inOrder = a.start < b.start || (a.start === b.start && a.end <= b.end);
+  }
+  const sorted = inOrder ? [...ops] : [...ops].sort((a, b) => a.range.start - b.range.start || a.range.end - b.range.end);
   const created = new Map<string, Set<string>>();
   const types = new Map<string, Map<string, ColumnType | undefined>>();
   for (const op of sorted) {

@@ -63,16 +63,35 @@ function codePointAt(text: string, i: number): { bytes: number; units: number } 
  */
 export function byteToUtf16Mapper(text: string): (byteOffset: number) => number {
   // eslint-disable-next-line no-control-regex
-  if (/^[\x00-\x7f]*$/.test(text)) {
+  if (!/[^\x00-\x7f]/.test(text)) {
     return (b) => Math.max(0, Math.min(b, text.length));
   }
-  const table: number[] = [];
-  for (let i = 0; i < text.length; ) {
-    const { bytes, units } = codePointAt(text, i);
-    for (let k = 0; k < bytes; k++) table.push(i);
-    i += units;
+  // One UTF-16 index per UTF-8 byte, in a typed array (no per-character allocation: this runs on whole files).
+  const n = text.length;
+  const table = new Uint32Array(n * 3);
+  let total = 0;
+  for (let i = 0; i < n; ) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) {
+      table[total++] = i;
+      i++;
+    } else if (c < 0x800) {
+      table[total++] = i;
+      table[total++] = i;
+      i++;
+    } else if (c >= 0xd800 && c <= 0xdbff && i + 1 < n && text.charCodeAt(i + 1) >= 0xdc00 && text.charCodeAt(i + 1) <= 0xdfff) {
+      table[total++] = i;
+      table[total++] = i;
+      table[total++] = i;
+      table[total++] = i;
+      i += 2;
+    } else {
+      table[total++] = i;
+      table[total++] = i;
+      table[total++] = i;
+      i++;
+    }
   }
-  const total = table.length;
   return (b) => {
     if (!(b >= 0)) return 0;
     if (b >= total) return text.length;

@@ -194,6 +194,41 @@ function tokensRange(cx: ChunkContext, toks: ScanToken[]): TextRange | undefined
   return { start: cx.base + cx.toUtf16(first.start), end: cx.base + cx.toUtf16(last.end) };
 }
 
+/** Lazily scanned tokens of one statement (see handleStatement); a class so no closure is created per statement. */
+class StatementTokens {
+  private cache: ScanToken[] | null | undefined;
+  constructor(
+    private readonly text: string,
+    private readonly offset: number,
+  ) {}
+  readonly get = (): ScanToken[] => {
+    if (this.cache === undefined) {
+      try {
+        this.cache = scanSync(this.text)
+          .tokens.filter((t) => !COMMENT_TOKENS.has(t.tokenName) && t.text !== ';')
+          .map((t) => ({ ...t, start: t.start + this.offset, end: t.end + this.offset }));
+      } catch {
+        this.cache = null;
+      }
+    }
+    return this.cache ?? [];
+  };
+}
+
+/** The comma-separated segment of `segments` containing byte `loc`, as a range; else `statement`. */
+function segmentAt(cx: ChunkContext, statement: TextRange, segments: ScanToken[][], loc: number | undefined): TextRange {
+  if (segments.length < 2 || loc === undefined) return statement;
+  const seg = segments.find((s) => s.some((t) => t.start <= loc && loc < t.end));
+  return (seg && tokensRange(cx, seg)) ?? statement;
+}
+
+/** `seg` without trailing keywords from `words` (e.g. CASCADE). */
+function trimKeywords(seg: ScanToken[], words: string[]): ScanToken[] {
+  let end = seg.length;
+  while (end > 0 && words.includes(seg[end - 1]!.text.toUpperCase())) end--;
+  return seg.slice(0, end);
+}
+
 function handleStatement(cx: ChunkContext, raw: Json): void {
   const locB = num(raw['stmt_location']) ?? 0;
   const lenB = num(raw['stmt_len']) ?? 0;
@@ -202,19 +237,8 @@ function handleStatement(cx: ChunkContext, raw: Json): void {
   const rawText = cx.chunk.slice(s16, e16);
   // Tokens of this statement (comments and `;` removed, byte offsets relative to the chunk), scanned only when
   // needed: scanning is several times slower than parsing.
-  let tokenCache: ScanToken[] | null | undefined;
-  const getTokens = (): ScanToken[] => {
-    if (tokenCache === undefined) {
-      try {
-        tokenCache = scanSync(rawText)
-          .tokens.filter((t) => !COMMENT_TOKENS.has(t.tokenName) && t.text !== ';')
-          .map((t) => ({ ...t, start: t.start + locB, end: t.end + locB }));
-      } catch {
-        tokenCache = null;
-      }
-    }
-    return tokenCache ?? [];
-  };
+  const tokens = new StatementTokens(rawText, locB);
+  const getTokens = tokens.get;
   let statement: TextRange | undefined;
   if (rawText.includes('--') || rawText.includes('/*')) statement = tokensRange(cx, getTokens());
   if (!statement) {
@@ -226,17 +250,6 @@ function handleStatement(cx: ChunkContext, raw: Json): void {
   if (!node) return;
   const [kind, stmt] = node;
   const base = { statement, origin: 'sql' as const, tableIsNew: false };
-  /** The comma-separated segment of `list` containing byte `loc`, as a range; else the statement. */
-  const segmentAt = (segments: ScanToken[][], loc: number | undefined): TextRange => {
-    if (segments.length < 2 || loc === undefined) return statement;
-    const seg = segments.find((s) => s.some((t) => t.start <= loc && loc < t.end));
-    return (seg && tokensRange(cx, seg)) ?? statement;
-  };
-  const trimKeywords = (seg: ScanToken[], words: string[]): ScanToken[] => {
-    let end = seg.length;
-    while (end > 0 && words.includes(seg[end - 1]!.text.toUpperCase())) end--;
-    return seg.slice(0, end);
-  };
 
   switch (kind) {
     case 'CreateStmt': {
@@ -304,7 +317,7 @@ function handleStatement(cx: ChunkContext, raw: Json): void {
       const segments = rels.length > 1 ? splitTopLevel(getTokens()).map((s) => trimKeywords(s, ['CASCADE', 'RESTRICT', 'IDENTITY', 'RESTART', 'CONTINUE'])) : [];
       for (const rel of rels) {
         if (!rel) continue;
-        const range = rels.length > 1 ? segmentAt(segments, rel.location) : statement;
+        const range = rels.length > 1 ? segmentAt(cx, statement, segments, rel.location) : statement;
         cx.ops.push({ ...base, type: 'truncate', table: rel.table, ...(rel.schema ? { schema: rel.schema } : {}), range });
       }
       return;
@@ -361,8 +374,9 @@ function handleStatement(cx: ChunkContext, raw: Json): void {
           if (segments.length === cmds.length) subRanges = segments.map((r) => ({ start: cx.base + r.start, end: cx.base + r.end }));
         }
       }
-      cmds.forEach((cmd, idx) => {
-        if (!cmd) return;
+      for (let idx = 0; idx < cmds.length; idx++) {
+        const cmd = cmds[idx];
+        if (!cmd) continue;
         const range = subRanges[idx] ?? statement;
         const subtype = str(cmd['subtype']);
         if (subtype === 'AT_DropColumn') {
@@ -371,7 +385,7 @@ function handleStatement(cx: ChunkContext, raw: Json): void {
         } else if (subtype === 'AT_AddColumn') {
           const def = obj(obj(cmd['def'])?.['ColumnDef']);
           const column = str(def?.['colname']);
-          if (!def || column === undefined) return;
+          if (!def || column === undefined) continue;
           const dataType = columnType(def['typeName']);
           let notNull = false;
           let hasDefault = dataType !== undefined && /^(small|big)?serial[248]?$/.test(dataType.name);
@@ -400,7 +414,7 @@ function handleStatement(cx: ChunkContext, raw: Json): void {
         } else if (subtype === 'AT_AlterColumnType') {
           const column = str(cmd['name']);
           const def = obj(obj(cmd['def'])?.['ColumnDef']);
-          if (column === undefined) return;
+          if (column === undefined) continue;
           const newType = columnType(def?.['typeName']);
           cx.ops.push({ ...base, ...tableFields, type: 'alterColumnType', column, ...(newType ? { newType } : {}), hasUsing: def?.['raw_default'] !== undefined, range });
         } else if (subtype === 'AT_DropNotNull' || subtype === 'AT_SetNotNull') {
@@ -409,7 +423,7 @@ function handleStatement(cx: ChunkContext, raw: Json): void {
         } else if (subtype === 'AT_AddConstraint') {
           const con = obj(obj(cmd['def'])?.['Constraint']);
           const contype = str(con?.['contype']);
-          if (!con || !contype) return;
+          if (!con || !contype) continue;
           const name = str(con['conname']);
           cx.ops.push({
             ...base,
@@ -425,7 +439,7 @@ function handleStatement(cx: ChunkContext, raw: Json): void {
           const name = str(cmd['name']);
           if (name !== undefined) cx.ops.push({ ...base, ...tableFields, type: 'validateConstraint', name, range });
         }
-      });
+      }
       return;
     }
     case 'DeleteStmt':
