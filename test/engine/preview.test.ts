@@ -124,6 +124,26 @@ void describe('preview and pre-flight (SQLite)', () => {
     }
   });
 
+  void it('a real upgrade with a destructive finding reports the pre-flight (no preview) and applies', async () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      writeFiles(dir, { 'knexfile.js': KNEXFILE, 'db/migrations/001_base.js': BASE });
+      const project = await loadProject({ cwd: dir, processEnv: {} });
+      await upgrade(project, { noBackup: true });
+      for (let i = 1; i <= 3; i++) await sqliteAll(project.sqliteFile as string, 'insert into exchange_accounts (code) values (?)', [`c${i}`]);
+      writeFiles(dir, { 'db/migrations/002_drop.js': "exports.up = (knex) => knex.schema.dropTable('exchange_accounts');\nexports.down = async () => {};\n" });
+      const refused = await upgrade(project, { noBackup: true });
+      assert.equal(refused.refused, true, 'ban-drop-table is an error finding');
+      assert.equal(refused.preflight, undefined, 'no pre-flight when the upgrade is refused');
+      const r = await upgrade(project, { noBackup: true, allowUnsafe: true });
+      assert.deepEqual(r.applied, ['002_drop.js']);
+      assert.equal(r.preview, undefined);
+      assert.deepEqual(r.preflight?.map((p) => p.message), ['DROP TABLE exchange_accounts deletes 3 rows']);
+    } finally {
+      cleanup();
+    }
+  });
+
   void it('previews on an empty in-memory database when the SQLite file does not exist yet (no file created)', async () => {
     const { dir, cleanup } = tempDir();
     try {
