@@ -155,6 +155,8 @@ export interface AddConstraintOp extends OperationBase, TableRef {
   notValid: boolean;
   /** `UNIQUE / PRIMARY KEY USING INDEX idx` (adopts an already built index). */
   usingIndex: boolean;
+  /** Declared on a column being added (`ADD COLUMN c int REFERENCES t`, Knex `.references()`): NOT VALID cannot be written there. */
+  inline?: boolean;
 }
 /** ALTER TABLE … VALIDATE CONSTRAINT. */
 export interface ValidateConstraintOp extends OperationBase, TableRef {

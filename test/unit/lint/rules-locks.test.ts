@@ -98,6 +98,17 @@ void describe('constraint-missing-not-valid', () => {
     assert.deepEqual(snippets('constraint-missing-not-valid', knex, knexPg), ["t.foreign('user_id').references('users.id')", "t.check('?? > 0', ['qty'], 'qty_positive')", 'ADD CONSTRAINT c CHECK (b > 0)']);
   });
 
+  void it('fires on inline REFERENCES / CHECK of an added column (SQL) and Knex .references() in alterTable, without a fix', () => {
+    const text = 'ALTER TABLE orders ADD COLUMN user_id bigint REFERENCES users (id);';
+    const found = of('constraint-missing-not-valid', text, pg);
+    assert.deepEqual(found.map((f) => text.slice(f.start, f.end)), ['ADD COLUMN user_id bigint REFERENCES users (id)']);
+    assert.match(found[0]!.message, /Add the column first, then the constraint with NOT VALID in a separate statement\.$/);
+    assert.equal(found[0]!.fix, undefined);
+    const knex = knexUp("  await knex.schema.alterTable('orders', (t) => { t.integer('user_id').references('users.id'); });\n  await knex.schema.createTable('x', (t) => { t.integer('u').references('users.id'); });");
+    assert.deepEqual(snippets('constraint-missing-not-valid', knex, knexPg), ["t.integer('user_id').references('users.id')"]);
+    assert.deepEqual(snippets('sqlite-table-rebuild', knex, knexLite), ["t.integer('user_id').references('users.id')"]);
+  });
+
   void it('does not fire with NOT VALID, for UNIQUE/PRIMARY KEY, on new tables, or on SQLite', () => {
     const text = [
       'ALTER TABLE orders ADD CONSTRAINT f FOREIGN KEY (user_id) REFERENCES users (id) NOT VALID;',

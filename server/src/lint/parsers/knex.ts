@@ -380,6 +380,7 @@ export function parseKnex(text: string, fileName: string, parseSql: SqlParser): 
         first.name === 'increments' || first.name === 'bigIncrements' || (!!defaultArg && defaultArg.kind !== ts.SyntaxKind.NullKeyword && !(ts.isIdentifier(defaultArg) && defaultArg.text === 'undefined'));
       const volatileDefault = first.name === 'increments' || first.name === 'bigIncrements' ? 'nextval' : volatileIn(defaultArg);
       ops.push({ ...base, type: 'addColumn', column, notNull, hasDefault, dataType, ...(volatileDefault ? { volatileDefault } : {}), range });
+      if (names.includes('references')) ops.push({ ...base, type: 'addConstraint', constraint: 'foreignKey', notValid: false, usingIndex: false, inline: true, range });
       for (const l of chain.links.slice(1)) {
         if ((l.name === 'index' || l.name === 'unique') && l.call) {
           ops.push({ ...base, type: 'createIndex', concurrently: false, unique: l.name === 'unique', range });

@@ -396,6 +396,11 @@ function handleStatement(cx: ChunkContext, raw: Json): void {
             if (contype === 'CONSTR_NOTNULL' || contype === 'CONSTR_PRIMARY') notNull = true;
             if (contype === 'CONSTR_DEFAULT' || contype === 'CONSTR_IDENTITY' || contype === 'CONSTR_GENERATED') hasDefault = true;
             if (contype === 'CONSTR_DEFAULT') volatileDefault = findVolatileCall(con?.['raw_expr']);
+            if (contype === 'CONSTR_FOREIGN' || contype === 'CONSTR_CHECK') {
+              // An inline REFERENCES / CHECK is validated at once (NOT VALID cannot be written inline).
+              const name = str(con?.['conname']);
+              cx.ops.push({ ...base, ...tableFields, type: 'addConstraint', constraint: contype === 'CONSTR_FOREIGN' ? 'foreignKey' : 'check', ...(name !== undefined ? { name } : {}), notValid: false, usingIndex: false, inline: true, range });
+            }
           }
           if (volatileDefault === undefined && dataType !== undefined && /^(small|big)?serial[248]?$/.test(dataType.name)) volatileDefault = 'nextval';
           const ifNotExists = cmd['missing_ok'] === true;

@@ -32,7 +32,8 @@ export const rule: Rule = {
       if (op.constraint !== 'foreignKey' && op.constraint !== 'check') continue;
       const kind = op.constraint === 'foreignKey' ? 'foreign key' : 'CHECK constraint';
       const v = at(op, `Adding ${op.name ? `${kind} "${op.name}"` : `a ${kind}`} to ${displayTable(op)} without NOT VALID checks every row while holding the lock.`);
-      if (op.origin === 'sql' && op.name) {
+      if (op.inline) v.message += ' Add the column first, then the constraint with NOT VALID in a separate statement.';
+      if (op.origin === 'sql' && op.name && !op.inline) {
         // Insert NOT VALID at the end of the sub-command, and a VALIDATE statement after the statement's `;`.
         const t = ctx.text;
         let after = op.statement.end;
