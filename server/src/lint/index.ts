@@ -177,7 +177,8 @@ export function analyze(text: string, options: AnalyzeOptions): Finding[] {
     }
     const unusedRule = byId.get(UNUSED_IGNORE);
     const unusedSeverity = unusedRule ? severityOf(unusedRule) : 'off';
-    if (unusedSeverity !== 'off') {
+    // Before the parsers are loaded nothing is found, so no ignore can be judged unused.
+    if (unusedSeverity !== 'off' && isAnalyzerReady()) {
       // An ignore naming a rule that is switched off (or not for this dialect) may matter under another configuration.
       const candidates = suppressions.filter((s) => !used.has(s) && !(s.rules.every((r) => byId.has(r)) && s.rules.some((r) => severityOf(byId.get(r)!) === 'off')));
       // First mark the ignores that silence unused-ignore itself, so they count as used.
