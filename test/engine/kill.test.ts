@@ -8,7 +8,8 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
+import pg from 'pg';
 import type { RestoreResult, StatusResult, ValidateResult } from '../../server/src/protocol';
 import { repoRoot, runCli, sqliteAll, sqliteKnexfile, tempDir, writeFiles } from './helpers';
 
@@ -145,5 +146,93 @@ void describe('SIGKILL during an upgrade (SQLite)', () => {
     } finally {
       cleanup();
     }
+  });
+});
+
+const baseUrl = process.env.MG_TEST_PG_URL;
+const skip = baseUrl ? false : 'MG_TEST_PG_URL is not set: PostgreSQL SIGKILL test skipped (scripts/pg-cluster.sh start DIR PORT prints a URL)';
+
+void describe('SIGKILL during an upgrade (PostgreSQL, MG_TEST_PG_URL)', { skip }, () => {
+  const dbName = `mg_kill_${process.pid}_${Date.now()}`;
+  let url = '';
+  let admin: pg.Client;
+  let tmp: { dir: string; cleanup: () => void };
+
+  async function dumpPg(): Promise<Record<string, unknown>> {
+    const c = new pg.Client({ connectionString: url });
+    await c.connect();
+    try {
+      const out: Record<string, unknown> = {
+        columns: (await c.query("select table_name, column_name, data_type, column_default from information_schema.columns where table_schema = 'public' order by 1, ordinal_position")).rows,
+      };
+      const tables = await c.query<{ t: string }>("select table_name as t from information_schema.tables where table_schema = 'public' order by 1");
+      for (const { t } of tables.rows) out[t] = (await c.query(`select * from "${t}" order by 1`)).rows;
+      return out;
+    } finally {
+      await c.end();
+    }
+  }
+
+  before(async () => {
+    admin = new pg.Client({ connectionString: baseUrl });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${dbName}`);
+    const u = new URL(baseUrl as string);
+    u.pathname = `/${dbName}`;
+    url = u.toString();
+    tmp = tempDir();
+  });
+
+  after(async () => {
+    await admin?.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+    await admin?.end();
+    tmp?.cleanup();
+  });
+
+  void it('transaction:false migration killed: lock held, validate reports it, unlock, restore of the pre-upgrade dump is exact', async () => {
+    const dir = tmp.dir;
+    writeFiles(dir, {
+      'knexfile.js': `module.exports = { development: { client: 'pg', connection: ${JSON.stringify(url)}, migrations: { directory: './db/migrations' } } };`,
+      'db/migrations/001_items.js': "exports.up = (knex) => knex.schema.createTable('items', (t) => { t.increments('id'); t.string('name'); t.float('price'); });\nexports.down = (knex) => knex.schema.dropTable('items');\n",
+    });
+    const first = await runCli(['upgrade', '--yes', '--no-backup', '--cwd', dir]);
+    assert.equal(first.code, 0, first.stderr);
+    const c = new pg.Client({ connectionString: url });
+    await c.connect();
+    await c.query("insert into items (name, price) select 'item ' || g || ' ✓', g * 1.25 from generate_series(1, 500) g");
+    await c.end();
+    writeFiles(dir, {
+      'db/migrations/002_tags.js': "exports.up = (knex) => knex.schema.createTable('tags', (t) => { t.increments('id'); t.string('tag'); });\nexports.down = (knex) => knex.schema.dropTable('tags');\n",
+      'db/migrations/003_block.js': blockingMigration(path.join(dir, 'never-created.flag'), true),
+    });
+    const before = await dumpPg();
+
+    const run = await upgradeUntilMarkerThenKill(dir);
+    assert.equal(run.signal, 'SIGKILL');
+    const backupPath = /Backup written: (\S+\.dump)/.exec(run.stderr)?.[1];
+    assert.ok(backupPath, `the upgrade took a pg_dump backup first:\n${run.stderr}`);
+
+    const s = JSON.parse((await runCli(['status', '--json', '--cwd', dir])).stdout) as StatusResult;
+    assert.equal(s.lock.held, true);
+    assert.equal(s.migrations.find((m) => m.name === '002_tags.js')?.state, 'applied');
+    const v = JSON.parse((await runCli(['validate', '--json', '--cwd', dir])).stdout) as ValidateResult;
+    assert.ok(v.problems.some((p) => p.code === 'lock-held'));
+
+    const help = await runCli(['--help']);
+    if (/^\s+unlock\b/m.test(help.stdout)) {
+      const r = await runCli(['unlock', '--cwd', dir]);
+      assert.equal(r.code, 0, r.stderr);
+    } else {
+      const c2 = new pg.Client({ connectionString: url });
+      await c2.connect();
+      await c2.query('update knex_migrations_lock set is_locked = 0');
+      await c2.end();
+    }
+    const restored = await runCli(['restore', path.basename(backupPath, '.dump'), '--yes', '--json', '--cwd', dir]);
+    assert.equal(restored.code, 0, restored.stderr);
+    const r = JSON.parse(restored.stdout) as RestoreResult;
+    assert.ok(r.safetyBackup);
+    assert.deepEqual(r.migrations, ['001_items.js']);
+    assert.deepEqual(await dumpPg(), before, 'exact pre-upgrade content: columns and every row');
   });
 });
