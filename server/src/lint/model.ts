@@ -39,6 +39,8 @@ export interface OperationBase {
    * {@link ParsedDocument.transactionDisabled}.) CONCURRENTLY is legal there.
    */
   outsideTransaction?: boolean;
+  /** Inside a PL/pgSQL body (`DO $$ … $$`, `CREATE FUNCTION … LANGUAGE plpgsql`): it runs inside a transaction block. */
+  inPlpgsqlBody?: boolean;
   /**
    * True when the table was created earlier in the same file (and the same phase), so it holds no rows
    * yet and locks on it hurt nobody. Filled in by {@link annotateOperations}.

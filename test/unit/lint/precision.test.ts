@@ -24,6 +24,12 @@ void describe('PL/pgSQL bodies are analysed', () => {
     assert.deepEqual(snippets('ban-drop-table', knex, knexPg), ['DROP TABLE legacy']);
   });
 
+  void it('CONCURRENTLY inside a DO body is reported by concurrently-in-transaction', () => {
+    const text = 'DO $$ BEGIN CREATE INDEX CONCURRENTLY i ON users (email); END $$;';
+    assert.deepEqual(snippets('concurrently-in-transaction', text, pg), ['CREATE INDEX CONCURRENTLY i ON users (email)']);
+    assert.match(of('concurrently-in-transaction', text, pg)[0]!.message, /DO block or function/);
+  });
+
   void it('does not analyse other languages, dynamic EXECUTE strings, or report errors inside bodies', () => {
     const text = "CREATE FUNCTION one() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;\nDO $$ BEGIN EXECUTE 'DROP TABLE x'; PERFORM pg_sleep(0); END $$;\nDO LANGUAGE plpgsql $$ BEGIN RAISE NOTICE 'hi'; END $$;";
     assert.deepEqual(analyze(text, pg), []);

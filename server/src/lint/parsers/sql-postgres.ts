@@ -529,7 +529,7 @@ function analyzePlpgsqlBody(cx: ChunkContext, stmtText: string, stmtStart16: num
     cursor = at + query.length;
     const inner = emptyDocument();
     if (parseChunk(query, bodyAbs + at, inner)) continue;
-    cx.ops.push(...inner.operations);
+    for (const op of inner.operations) cx.ops.push({ ...op, inPlpgsqlBody: true });
     cx.statements.push(...inner.statements);
   }
 }

@@ -1,6 +1,7 @@
 /**
  * `concurrently-in-transaction` (PostgreSQL): CREATE/DROP INDEX CONCURRENTLY inside a transaction block fails with
- * `… cannot run inside a transaction block`. Reported for SQL between an explicit BEGIN and COMMIT/ROLLBACK, and for
+ * `… cannot run inside a transaction block`. Reported for SQL between an explicit BEGIN and COMMIT/ROLLBACK, inside
+ * a PL/pgSQL body (`DO`, functions: "cannot be executed from a function"), and for
  * operations of a migration module that runs in the runner's transaction: Knex (SQL in `knex.raw`) without
  * `config = { transaction: false }`, Alembic outside `autocommit_block()`, node-pg-migrate without `pgm.noTransaction()`.
  * Fix (Knex): append `exports.config = { transaction: false };` (`export const config` in ES modules).
@@ -29,7 +30,9 @@ export const rule: Rule = {
     for (const op of ctx.doc.operations) {
       if ((op.type !== 'createIndex' && op.type !== 'dropIndex') || !op.concurrently) continue;
       const verb = op.type === 'createIndex' ? 'CREATE INDEX CONCURRENTLY' : 'DROP INDEX CONCURRENTLY';
-      if (explicit.has(op)) {
+      if (op.inPlpgsqlBody) {
+        violations.push(at(op, `${verb} cannot run inside a DO block or function: PostgreSQL rejects it there.`));
+      } else if (explicit.has(op)) {
         violations.push(at(op, `${verb} cannot run inside the BEGIN … COMMIT block around it; PostgreSQL rejects it.`));
       } else if (inRunnerTransaction(ctx, op)) {
         const how =
