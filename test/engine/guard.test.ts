@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { databaseNameOf, downgrade, EngineError, getStatus, isProtectedEnvironment, loadProject, markApplied, unlock, unmark, upgrade } from '../../server/src/migrations';
+import { main } from '../../server/src/cli/main';
 import type { ErrorResult, UpgradeResult } from '../../server/src/protocol';
 import { createTableMigration, runCli, tempDir, writeFiles } from './helpers';
 import { pgProject, pgSkip } from './movements-helpers';
@@ -95,6 +96,26 @@ void describe('production guard', () => {
       const ok = await runCli(['upgrade', '--yes', '--no-backup', '--env', 'production', '--confirm', 'prod.sqlite3', '--json', '--cwd', dir]);
       assert.equal(ok.code, 0, ok.stderr);
       assert.deepEqual((JSON.parse(ok.stdout) as UpgradeResult).applied, ['001_a.js']);
+    } finally {
+      cleanup();
+    }
+  });
+
+  void it('on a terminal, upgrade and downgrade ask for --confirm before showing a plan or a y/N prompt', async () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      writeFiles(dir, { 'knexfile.js': knexfile(), 'migrations/001_a.js': createTableMigration('a') });
+      const questions: string[] = [];
+      let err = '';
+      const io = { isTTY: true, cwd: dir, stdout: () => {}, stderr: (t: string) => void (err += t), ask: (q: string) => (questions.push(q), Promise.resolve('y')) };
+      assert.equal(await main(['upgrade', '--env', 'production', '--no-backup'], io), 1);
+      assert.equal(await main(['downgrade', '--env', 'production', '--no-backup'], io), 1);
+      assert.deepEqual(questions, [], 'no y/N prompt before the database name is confirmed');
+      assert.match(err, /error: upgrade on the protected environment 'production'[^\n]*\nhint: Type the database name to confirm: --confirm prod\.sqlite3/);
+      assert.match(err, /error: downgrade on the protected environment 'production'/);
+      assert.equal(existsSync(path.join(dir, 'prod.sqlite3')), false);
+      assert.equal(await main(['upgrade', '--env', 'production', '--no-backup', '--confirm', 'prod.sqlite3'], io), 0);
+      assert.equal(questions.length, 1, 'then the usual y/N prompt');
     } finally {
       cleanup();
     }

@@ -16,6 +16,7 @@ import {
   loadProject,
   maskText,
   SETUP_ERROR_CODES,
+  requireConfirmation,
   upgrade,
   validate,
   type EngineLog,
@@ -186,6 +187,8 @@ export async function main(argv: string[], ioOverrides: Partial<CliIo> = {}): Pr
         throw new EngineError('usage', 'upgrade needs confirmation, and stdin is not a terminal.', 'Pass --yes to apply without a prompt (or --dry-run to see the plan).');
       }
       const p = await project(flags);
+      // A protected environment: ask for --confirm before the plan and the y/N prompt, not after.
+      if (!dryRun) requireConfirmation(p, flags.confirm, 'upgrade');
       const step = parseStep(flags.step);
       const base = {
         log: progress,

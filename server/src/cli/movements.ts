@@ -8,6 +8,7 @@ import type { Command } from 'commander';
 import type { LoadedProject } from '../migrations/config';
 import type { EngineLog } from '../migrations/db';
 import { EngineError } from '../migrations/errors';
+import { requireConfirmation } from '../migrations/guard';
 import { getHistory } from '../migrations/history';
 import { downgrade, markApplied, unlock, unmark, type DowngradeOptions } from '../migrations/movements';
 import { newMigration } from '../migrations/scaffold';
@@ -104,6 +105,8 @@ export function registerMovementCommands(program: Command, ctx: MovementCommandC
     .action(async (flags: DowngradeFlags) => {
       ctx.setJson(flags.json === true);
       const p = await ctx.project(flags);
+      // A protected environment: ask for --confirm before the plan and the y/N prompt, not after.
+      if (!flags.dryRun) requireConfirmation(p, flags.confirm, 'downgrade');
       const step = parseStep(flags.step);
       const opts: DowngradeOptions = {
         ...write(flags),
