@@ -44,10 +44,15 @@ export function knexNoTransactionEdit(text: string): { start: number; end: numbe
 
 /**
  * Marks which operations run inside an explicit `BEGIN … COMMIT/ROLLBACK` block of the same phase (SQL files and
- * SQL in `knex.raw`). Returns the set of operations inside such a block.
+ * SQL in `knex.raw`). Returns the set of operations inside such a block (computed once per document).
  */
+const explicitCache = new WeakMap<ParsedDocument, Set<object>>();
 export function opsInExplicitTransaction(doc: ParsedDocument): Set<object> {
+  const cached = explicitCache.get(doc);
+  if (cached) return cached;
   const inside = new Set<object>();
+  explicitCache.set(doc, inside);
+  if (!doc.operations.some((op) => op.type === 'transactionControl')) return inside;
   let open = false;
   let phase: string | undefined;
   for (const op of doc.operations) {
