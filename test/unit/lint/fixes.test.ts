@@ -37,6 +37,9 @@ void describe('fixes', () => {
     const esm = "export async function up(knex) {\n  await knex.raw('CREATE INDEX i ON users (email)');\n}\nexport async function down(knex) { await knex.raw('DROP INDEX CONCURRENTLY i'); }";
     const fixedEsm = applyAndCheck('require-concurrent-index-creation', esm, { ...knexPg, fileName: 'm.mjs' }, /CONCURRENTLY/);
     assert.ok(fixedEsm.endsWith('\nexport const config = { transaction: false };\n'));
+    // An ES module that already exports a config gets no fix (a second export would not compile).
+    const esmWithConfig = `export const config = { transaction: true };\n${esm}`;
+    assert.equal(analyze(esmWithConfig, { ...knexPg, fileName: 'm.mjs' }).find((f) => f.ruleId === 'require-concurrent-index-creation')?.fix, undefined);
   });
 
   void it('require-concurrent-index-deletion: add CONCURRENTLY; no fix with CASCADE or several indexes', () => {

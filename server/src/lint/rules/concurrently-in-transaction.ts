@@ -42,7 +42,8 @@ export const rule: Rule = {
               ? 'unless the migration calls pgm.noTransaction()'
               : 'unless the migration exports config = { transaction: false }';
         const v = at(op, `${verb} fails in this ${runnerName(ctx)} migration: ${runnerName(ctx)} runs it in a transaction ${how}.`);
-        if (ctx.kind === 'knex') v.fix = { title: 'Run this migration outside a transaction (config.transaction = false)', edits: [knexNoTransactionEdit(ctx.text)] };
+        const edit = ctx.kind === 'knex' ? knexNoTransactionEdit(ctx.text) : undefined;
+        if (edit) v.fix = { title: 'Run this migration outside a transaction (config.transaction = false)', edits: [edit] };
         violations.push(v);
       }
     }

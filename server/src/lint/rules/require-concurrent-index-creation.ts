@@ -35,11 +35,13 @@ export const rule: Rule = {
         const pos = afterLeading(ctx.text, op.statement, /^CREATE\s+(?:UNIQUE\s+)?INDEX\b/i);
         if (pos !== undefined) {
           const fix: Fix = { title: 'Add CONCURRENTLY', edits: [{ start: pos, end: pos, newText: ' CONCURRENTLY' }] };
-          if (op.origin === 'knex-raw' && inKnexTransaction(ctx)) {
+          const edit = op.origin === 'knex-raw' && inKnexTransaction(ctx) ? knexNoTransactionEdit(ctx.text) : undefined;
+          if (edit) {
             fix.title = 'Add CONCURRENTLY and run the migration outside a transaction';
-            fix.edits.push(knexNoTransactionEdit(ctx.text));
+            fix.edits.push(edit);
           }
-          v.fix = fix;
+          // Without the config edit, CONCURRENTLY would fail in Knex's transaction: then offer no fix.
+          if (edit || !(op.origin === 'knex-raw' && inKnexTransaction(ctx))) v.fix = fix;
         }
       }
       violations.push(v);

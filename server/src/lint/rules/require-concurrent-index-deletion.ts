@@ -39,8 +39,11 @@ export const rule: Rule = {
         const single = (perStatement.get(op.statement.start) ?? 0) === 1;
         if (pos !== undefined && single && !/\bCASCADE\b/i.test(stmtText)) {
           const fix: Fix = { title: 'Add CONCURRENTLY', edits: [{ start: pos, end: pos, newText: ' CONCURRENTLY' }] };
-          if (op.origin === 'knex-raw' && inKnexTransaction(ctx)) fix.edits.push(knexNoTransactionEdit(ctx.text));
-          v.fix = fix;
+          const needsConfig = op.origin === 'knex-raw' && inKnexTransaction(ctx);
+          const edit = needsConfig ? knexNoTransactionEdit(ctx.text) : undefined;
+          if (edit) fix.edits.push(edit);
+          // Without the config edit, CONCURRENTLY would fail in Knex's transaction: then offer no fix.
+          if (!needsConfig || edit) v.fix = fix;
         }
       }
       violations.push(v);

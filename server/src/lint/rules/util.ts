@@ -34,10 +34,14 @@ export function usesEsExports(text: string): boolean {
 
 /**
  * The edit appending `exports.config = { transaction: false };` (or `export const config = …` in ES modules) to a
- * Knex migration, so Knex runs it outside a transaction. Source: Knex docs, Migrations — "transaction: false".
+ * Knex migration, so Knex runs it outside a transaction; `undefined` when an ES module already exports a `config`
+ * (the user must edit it). Source: Knex docs, Migrations — "transaction: false".
  */
-export function knexNoTransactionEdit(text: string): { start: number; end: number; newText: string } {
-  const line = usesEsExports(text) ? 'export const config = { transaction: false };' : 'exports.config = { transaction: false };';
+export function knexNoTransactionEdit(text: string): { start: number; end: number; newText: string } | undefined {
+  const esm = usesEsExports(text);
+  // A second `export const config` would not compile; a CommonJS re-assignment is fine (the last one wins).
+  if (esm && /^\s*export\s+(?:const|let|var)\s+config\b/m.test(text)) return undefined;
+  const line = esm ? 'export const config = { transaction: false };' : 'exports.config = { transaction: false };';
   const sep = text.endsWith('\n') ? '' : '\n';
   return { start: text.length, end: text.length, newText: `${sep}${line}\n` };
 }
