@@ -26,6 +26,8 @@ void describe('fixes', () => {
   void it('require-concurrent-index-creation: add CONCURRENTLY (SQL)', () => {
     const fixed = applyAndCheck('require-concurrent-index-creation', 'CREATE UNIQUE INDEX users_email_idx ON users (email);\n', pg, /CONCURRENTLY/);
     assert.equal(fixed, 'CREATE UNIQUE INDEX CONCURRENTLY users_email_idx ON users (email);\n');
+    const inTx = 'BEGIN;\nCREATE INDEX i ON users (email);\nCOMMIT;';
+    assert.equal(analyze(inTx, pg).find((f) => f.ruleId === 'require-concurrent-index-creation')?.fix, undefined, 'no fix inside BEGIN … COMMIT');
   });
 
   void it('require-concurrent-index-creation: add CONCURRENTLY and config.transaction = false (Knex raw, CJS and ESM)', () => {

@@ -9,7 +9,7 @@
 import { displayTable } from '../model';
 import type { Rule, RuleViolation } from '../model';
 import type { Fix } from '../types';
-import { afterLeading, at, docsPath, inKnexTransaction, knexNoTransactionEdit } from './util';
+import { afterLeading, at, docsPath, inKnexTransaction, knexNoTransactionEdit, opsInExplicitTransaction } from './util';
 
 export const id = 'require-concurrent-index-creation';
 
@@ -27,11 +27,13 @@ export const rule: Rule = {
   check(ctx) {
     if (ctx.dialect !== 'postgresql') return [];
     const violations: RuleViolation[] = [];
+    const explicit = opsInExplicitTransaction(ctx.doc);
     for (const op of ctx.doc.operations) {
       if (op.type !== 'createIndex' || op.concurrently || op.tableIsNew) continue;
       const what = op.index ? `index "${op.index}"` : op.unique ? 'a unique index' : 'an index';
       const v = at(op, `Creating ${what} on ${displayTable(op)} without CONCURRENTLY blocks writes to the table until the index is built.`);
-      if (op.origin === 'sql' || op.origin === 'knex-raw') {
+      // Inside BEGIN … COMMIT, CONCURRENTLY would be rejected: no mechanical fix there.
+      if ((op.origin === 'sql' || op.origin === 'knex-raw') && !explicit.has(op)) {
         const pos = afterLeading(ctx.text, op.statement, /^CREATE\s+(?:UNIQUE\s+)?INDEX\b/i);
         if (pos !== undefined) {
           const fix: Fix = { title: 'Add CONCURRENTLY', edits: [{ start: pos, end: pos, newText: ' CONCURRENTLY' }] };

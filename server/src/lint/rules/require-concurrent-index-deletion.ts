@@ -7,7 +7,7 @@
  */
 import type { Rule, RuleViolation } from '../model';
 import type { Fix } from '../types';
-import { afterLeading, at, docsPath, inKnexTransaction, knexNoTransactionEdit } from './util';
+import { afterLeading, at, docsPath, inKnexTransaction, knexNoTransactionEdit, opsInExplicitTransaction } from './util';
 
 export const id = 'require-concurrent-index-deletion';
 
@@ -25,6 +25,7 @@ export const rule: Rule = {
   check(ctx) {
     if (ctx.dialect !== 'postgresql') return [];
     const violations: RuleViolation[] = [];
+    const explicit = opsInExplicitTransaction(ctx.doc);
     const createdIndexes = new Set<string>();
     const perStatement = new Map<number, number>();
     for (const op of ctx.doc.operations) if (op.type === 'dropIndex') perStatement.set(op.statement.start, (perStatement.get(op.statement.start) ?? 0) + 1);
@@ -33,7 +34,8 @@ export const rule: Rule = {
       if (op.type !== 'dropIndex' || op.concurrently || op.tableIsNew || op.phase === 'down') continue;
       if (createdIndexes.has(`${op.phase ?? ''}:${op.index.toLowerCase()}`)) continue;
       const v = at(op, `Dropping index "${op.index}" without CONCURRENTLY locks its table against reads and writes.`);
-      if (op.origin !== 'knex') {
+      // Inside BEGIN … COMMIT, CONCURRENTLY would be rejected: no mechanical fix there.
+      if (op.origin !== 'knex' && !explicit.has(op)) {
         const stmtText = ctx.text.slice(op.statement.start, op.statement.end);
         const pos = afterLeading(ctx.text, op.statement, /^DROP\s+INDEX\b/i);
         const single = (perStatement.get(op.statement.start) ?? 0) === 1;
