@@ -215,5 +215,43 @@ test('Migration Guard in VS Code: lint, Revisions view, modal-confirmed upgrade 
     assert.deepEqual(await query(database, 'SELECT note FROM app_notes'), [{ note: 'written before the upgrade' }]);
   });
 
+  const dropMigrationName = migrations[migrations.length - 1];
+  await step('Downgrade undoes the most recently applied migration after a confirmation and a backup', async () => {
+    await wb.runCommand('Migration Guard: Downgrade (Undo Last Migration)');
+    const dialog = await wb.waitForDialog();
+    log(`dialog: ${dialog.message} | buttons ${JSON.stringify(dialog.buttons)}`);
+    await wb.screenshot('downgrade-dialog');
+    assert.equal(dialog.message, 'Undo 1 migration?');
+    assert.match(dialog.detail, new RegExp(dropMigrationName.replace('.', '\\.')));
+    await wb.clickDialogButton('Downgrade');
+    const toast = await wb.waitForToast(/Migration Guard: undid 1 migration\. Backup: backup_/);
+    log(`toast: ${toast}`);
+    await wb.waitForTreeRows(container, [
+      { label: 'Pending', description: '1 migration' },
+      { label: dropMigrationName, description: 'pending' },
+      { label: 'Batch 1', description: '5 migrations' },
+      ...migrations.slice(0, 5).map((label, i) => ({ label, description: i === 4 ? 'applied · current' : 'applied' })),
+    ]);
+    await wb.screenshot('revisions-after-downgrade');
+    const applied = await query<{ name: string }>(database, 'SELECT name FROM knex_migrations ORDER BY id');
+    assert.deepEqual(applied.map((r) => r.name), migrations.slice(0, 5));
+    const tables = await query<{ name: string }>(database, "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'legacy_sessions'");
+    assert.equal(tables.length, 1, "the drop migration's down() recreated legacy_sessions");
+    const backups = fs.readdirSync(path.join(workspace, '.migration-guard', 'backups')).filter((f) => /^backup_.*\.sqlite3$/.test(f));
+    assert.equal(backups.length, 2, `a second backup before the downgrade: ${JSON.stringify(backups)}`);
+  });
+
+  await step('Preview shows the pending SQL, captured in a rolled-back transaction', async () => {
+    await wb.runCommand('Migration Guard: Preview Pending SQL (Dry Run)');
+    const text = await wb.waitForEditorText(/Migration Guard preview/);
+    await wb.screenshot('preview');
+    assert.match(text, /drop table [`"]?legacy_sessions/i, text);
+    assert.match(text, new RegExp(dropMigrationName.replace('.', '\\.')));
+    const tables = await query<{ name: string }>(database, "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'legacy_sessions'");
+    assert.equal(tables.length, 1, 'the preview rolled back: legacy_sessions still exists');
+    const applied = await query<{ name: string }>(database, 'SELECT name FROM knex_migrations ORDER BY id');
+    assert.equal(applied.length, 5, 'the preview recorded nothing');
+  });
+
   passed = !failed;
 });

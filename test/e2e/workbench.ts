@@ -31,6 +31,7 @@ export interface Page {
   screenshot(options: { path: string; fullPage?: boolean }): Promise<Buffer>;
   waitForFunction<A>(fn: string | ((arg: A) => unknown), arg: A, options?: { timeout?: number; polling?: number | 'raf' }): Promise<unknown>;
   evaluate<R, A>(fn: (arg: A) => R, arg: A): Promise<R>;
+  evaluate<R>(expression: string): Promise<R>;
   on(event: 'console', handler: (message: { type(): string; text(): string }) => void): void;
   on(event: 'pageerror', handler: (error: Error) => void): void;
 }
@@ -273,6 +274,18 @@ export class Workbench {
       throw new Error(`No toast matching ${String(text)} (toasts shown: ${JSON.stringify(shown.map(oneLine))}). ${(error as Error).message.split('\n')[0]}`);
     }
     return oneLine(await toast.innerText());
+  }
+
+  /** Waits until some visible editor's rendered text matches `pattern`; resolves that editor's text. */
+  async waitForEditorText(pattern: RegExp, timeout = 60_000): Promise<string> {
+    const read = `Array.from(document.querySelectorAll('.monaco-editor .view-lines')).map((e) => e.innerText.replace(/\\u00a0/g, ' '))`;
+    try {
+      await this.page.waitForFunction(`${read}.some((t) => new RegExp(${JSON.stringify(pattern.source)}, ${JSON.stringify(pattern.flags)}).test(t))`, undefined, { timeout, polling: 200 });
+    } catch (error) {
+      throw new Error(`No editor text matching ${String(pattern)}. ${(error as Error).message.split('\n')[0]}`);
+    }
+    const texts = (await this.page.evaluate(read)) as string[];
+    return texts.find((t) => pattern.test(t)) ?? '';
   }
 
   /** Writes the browser errors collected so far to `file` (when there are any). */
