@@ -32,7 +32,11 @@ export async function openKnex(project: LoadedProject, log: EngineLog = silentLo
           const text = maskText(withoutStack(m));
           log(text.startsWith('Acquire connection error') ? 'debug' : 'warn', text);
         },
-        error: (m: unknown) => log('warn', maskText(withoutStack(m))),
+        // "Knex: run $ npm install <driver>" repeats the `driver-missing` error openKnex throws.
+        error: (m: unknown) => {
+          const text = maskText(withoutStack(m));
+          log(text.startsWith('Knex: run') ? 'debug' : 'warn', text);
+        },
         deprecate: (m: unknown) => log('debug', maskText(String(m))),
         debug: (m: unknown) => log('debug', maskText(typeof m === 'string' ? m : JSON.stringify(m))),
       },

@@ -79,7 +79,8 @@ export function classifySetupError(err: unknown, target: string): EngineError | 
     const driver = /Cannot find module '([^']+)'/.exec(message)?.[1];
     return new EngineError(
       'driver-missing',
-      `The database driver${driver ? ` '${driver}'` : ''} is not installed: ${message.replace(/\s+/g, ' ').trim()}`,
+      // The first line of Node's "Cannot find module" message; the require stack that follows is noise.
+      driver ? `The database driver '${driver}' is not installed.` : `The database driver is not installed: ${(message.split('\n').find((l) => /Cannot find module/.test(l)) ?? message).trim()}`,
       driver ? `Install it in the project: npm install ${driver}` : 'Install the driver package for your Knex client.',
       { cause: err },
     );
