@@ -245,6 +245,42 @@ export function emptyDocument(): ParsedDocument {
   return { operations: [], syntaxErrors: [], statements: [], uninspectable: [] };
 }
 
+/** Per-type buckets of one operations array, with the array length they were built for. */
+interface TypeIndex {
+  length: number;
+  byType: Map<string, Operation[]>;
+}
+const typeIndexes = new WeakMap<Operation[], TypeIndex>();
+const NO_OPERATIONS: readonly Operation[] = Object.freeze([]);
+
+/**
+ * The operations of `doc` whose `type` is one of `types`, in document order (the order of `doc.operations`).
+ * Built once per operations array (one pass over it, then cached by array identity, and rebuilt if its length
+ * changed), so the rules do not each scan every operation. Callers must not mutate the returned array. Never throws.
+ */
+export function opsOfType<T extends Operation['type']>(doc: ParsedDocument, ...types: T[]): readonly Extract<Operation, { type: T }>[] {
+  const ops = doc.operations;
+  let index = typeIndexes.get(ops);
+  if (!index || index.length !== ops.length) {
+    const byType = new Map<string, Operation[]>();
+    for (const op of ops) {
+      const bucket = byType.get(op.type);
+      if (bucket) bucket.push(op);
+      else byType.set(op.type, [op]);
+    }
+    index = { length: ops.length, byType };
+    typeIndexes.set(ops, index);
+  }
+  const key = types.length === 1 ? types[0]! : types.join('|');
+  let found = index.byType.get(key);
+  if (!found && types.length > 1) {
+    const wanted = new Set<string>(types);
+    found = ops.filter((op) => wanted.has(op.type));
+    index.byType.set(key, found);
+  }
+  return (found ?? NO_OPERATIONS) as readonly Extract<Operation, { type: T }>[];
+}
+
 /** What a rule sees. */
 export interface RuleContext {
   text: string;

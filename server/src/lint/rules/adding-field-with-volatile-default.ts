@@ -7,7 +7,7 @@
  * Source: PostgreSQL docs, "ALTER TABLE" — Notes ("Adding a column with a volatile DEFAULT … requires the entire
  * table and its indexes to be rewritten"); Squawk `adding-field-with-default`.
  */
-import { displayTable } from '../model';
+import { displayTable, opsOfType } from '../model';
 import type { Rule } from '../model';
 import { at, docsPath } from './util';
 
@@ -27,7 +27,7 @@ export const rule: Rule = {
   check(ctx) {
     if (ctx.dialect !== 'postgresql') return [];
     const violations = [];
-    for (const op of ctx.doc.operations) {
+    for (const op of opsOfType(ctx.doc, 'addColumn')) {
       if (op.type !== 'addColumn' || !op.volatileDefault || op.tableIsNew || op.phase === 'down') continue;
       violations.push(at(op, `Adding column "${op.column}" with a volatile default (${op.volatileDefault}()) rewrites all of ${displayTable(op)} under an ACCESS EXCLUSIVE lock.`));
     }

@@ -5,7 +5,7 @@
  * Source: PostgreSQL docs, "ALTER TABLE" — SET/DROP NOT NULL ("… the scan is skipped if a valid CHECK constraint
  * is found which proves no NULL can exist"); Squawk `adding-not-nullable-field`.
  */
-import { displayTable } from '../model';
+import { displayTable, opsOfType } from '../model';
 import type { Rule } from '../model';
 import { at, docsPath } from './util';
 
@@ -26,7 +26,7 @@ export const rule: Rule = {
     if (ctx.dialect !== 'postgresql') return [];
     const violations = [];
     const validatedChecks = new Set<string>();
-    for (const op of ctx.doc.operations) {
+    for (const op of opsOfType(ctx.doc, 'validateConstraint', 'setNotNull')) {
       if (op.type === 'validateConstraint') validatedChecks.add(op.table.toLowerCase());
       if (op.type !== 'setNotNull' || op.tableIsNew || op.phase === 'down') continue;
       // A CHECK validated earlier in this file on the same table is the documented safe pattern.

@@ -6,7 +6,7 @@
  * Source: PostgreSQL docs, "ALTER TABLE" — ADD COLUMN (ACCESS EXCLUSIVE); SQLite docs "ALTER TABLE" (ADD COLUMN restrictions);
  * Squawk `adding-required-field`.
  */
-import { displayTable } from '../model';
+import { displayTable, opsOfType } from '../model';
 import type { Rule } from '../model';
 import { at, docsPath } from './util';
 
@@ -24,7 +24,7 @@ export const rule: Rule = {
   },
   check(ctx) {
     const violations = [];
-    for (const op of ctx.doc.operations) {
+    for (const op of opsOfType(ctx.doc, 'addColumn')) {
       if (op.type !== 'addColumn' || !op.notNull || op.hasDefault || op.tableIsNew) continue;
       violations.push(at(op, `Adding NOT NULL column "${op.column}" to ${displayTable(op)} without a DEFAULT fails when the table already has rows.`));
     }

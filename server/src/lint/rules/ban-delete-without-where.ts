@@ -4,7 +4,7 @@
  * Source: PostgreSQL docs, "DELETE" ("If the WHERE clause is absent, the effect is to delete all rows in the table");
  * Knex docs, "del / delete".
  */
-import { displayTable } from '../model';
+import { displayTable, opsOfType } from '../model';
 import type { Rule } from '../model';
 import { at, docsPath } from './util';
 
@@ -22,7 +22,7 @@ export const rule: Rule = {
   },
   check(ctx) {
     const violations = [];
-    for (const op of ctx.doc.operations) {
+    for (const op of opsOfType(ctx.doc, 'deleteRows')) {
       if (op.type !== 'deleteRows' || op.hasWhere || op.phase === 'down' || op.tableIsNew) continue;
       violations.push(at(op, `DELETE without WHERE removes every row of ${displayTable(op)}.`));
     }

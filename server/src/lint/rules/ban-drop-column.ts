@@ -4,7 +4,7 @@
  * foreign keys on, `ON DELETE CASCADE` silently deletes child rows (knex#6213).
  * Source: PostgreSQL docs, "ALTER TABLE" — DROP COLUMN (ACCESS EXCLUSIVE); Squawk `ban-drop-column`.
  */
-import { displayTable } from '../model';
+import { displayTable, opsOfType } from '../model';
 import type { Rule } from '../model';
 import { at, docsPath } from './util';
 
@@ -22,7 +22,7 @@ export const rule: Rule = {
   },
   check(ctx) {
     const violations = [];
-    for (const op of ctx.doc.operations) {
+    for (const op of opsOfType(ctx.doc, 'dropColumn')) {
       if (op.type !== 'dropColumn' || op.phase === 'down' || op.tableIsNew) continue;
       violations.push(at(op, `Dropping column "${op.column}" from ${displayTable(op)} permanently deletes its data and breaks code that still reads it.`));
     }

@@ -3,6 +3,7 @@
  * Not reported inside a rollback (`down`, `*.down.sql`).
  * Source: PostgreSQL docs, "DROP DATABASE", "DROP SCHEMA"; Squawk `ban-drop-database`.
  */
+import { opsOfType } from '../model';
 import type { Rule } from '../model';
 import { at, docsPath } from './util';
 
@@ -20,7 +21,7 @@ export const rule: Rule = {
   },
   check(ctx) {
     const violations = [];
-    for (const op of ctx.doc.operations) {
+    for (const op of opsOfType(ctx.doc, 'dropDatabase')) {
       if (op.type !== 'dropDatabase' || op.phase === 'down') continue;
       violations.push(at(op, `DROP ${op.object.toUpperCase()} "${op.table}" permanently deletes everything in the ${op.object}.`));
     }

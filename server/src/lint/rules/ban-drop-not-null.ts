@@ -4,7 +4,7 @@
  * is not reported (whether it drops NOT NULL depends on the column's current state).
  * Source: PostgreSQL docs, "ALTER TABLE" — DROP NOT NULL (ACCESS EXCLUSIVE); Squawk `ban-drop-not-null`.
  */
-import { displayTable } from '../model';
+import { displayTable, opsOfType } from '../model';
 import type { Rule } from '../model';
 import { at, docsPath } from './util';
 
@@ -22,7 +22,7 @@ export const rule: Rule = {
   },
   check(ctx) {
     const violations = [];
-    for (const op of ctx.doc.operations) {
+    for (const op of opsOfType(ctx.doc, 'dropNotNull')) {
       if (op.type !== 'dropNotNull' || op.tableIsNew || op.phase === 'down') continue;
       violations.push(at(op, `Dropping NOT NULL on "${op.column}" of ${displayTable(op)} lets NULLs in that existing readers may not expect.`));
     }

@@ -3,7 +3,7 @@
  * Source: PostgreSQL docs, "DROP TABLE" (takes ACCESS EXCLUSIVE); Squawk `ban-drop-table`.
  * Not reported inside `down` (rollback), in `*.down.sql` files, or for tables created earlier in the same file.
  */
-import { displayTable } from '../model';
+import { displayTable, opsOfType } from '../model';
 import type { Rule } from '../model';
 import { at, docsPath } from './util';
 
@@ -20,7 +20,7 @@ export const rule: Rule = {
     docsPath: docsPath(id),
   },
   check(ctx) {
-    return ctx.doc.operations
+    return opsOfType(ctx.doc, 'dropTable')
       .filter((op) => op.type === 'dropTable' && op.phase !== 'down' && !op.tableIsNew)
       .map((op) => at(op, `DROP TABLE ${displayTable(op)} permanently deletes the table and all its rows.`));
   },

@@ -2,7 +2,7 @@
  * `ban-truncate`: TRUNCATE (and Knex `knex('t').truncate()`) deletes every row at once.
  * Source: PostgreSQL docs, "TRUNCATE" (ACCESS EXCLUSIVE on each table); Squawk `ban-truncate-cascade`.
  */
-import { displayTable } from '../model';
+import { displayTable, opsOfType } from '../model';
 import type { Rule } from '../model';
 import { at, docsPath } from './util';
 
@@ -20,7 +20,7 @@ export const rule: Rule = {
   },
   check(ctx) {
     const violations = [];
-    for (const op of ctx.doc.operations) {
+    for (const op of opsOfType(ctx.doc, 'truncate')) {
       if (op.type !== 'truncate' || op.phase === 'down' || op.tableIsNew) continue;
       violations.push(at(op, `TRUNCATE ${displayTable(op)} permanently deletes every row in the table.`));
     }

@@ -3,7 +3,7 @@
  * overwrites every row. Not reported in a rollback or for a table created earlier in the same migration.
  * Source: PostgreSQL docs, "UPDATE" ("all rows … are updated" without WHERE); Knex docs, "update".
  */
-import { displayTable } from '../model';
+import { displayTable, opsOfType } from '../model';
 import type { Rule } from '../model';
 import { at, docsPath } from './util';
 
@@ -21,7 +21,7 @@ export const rule: Rule = {
   },
   check(ctx) {
     const violations = [];
-    for (const op of ctx.doc.operations) {
+    for (const op of opsOfType(ctx.doc, 'updateRows')) {
       if (op.type !== 'updateRows' || op.hasWhere || op.phase === 'down' || op.tableIsNew) continue;
       violations.push(at(op, `UPDATE without WHERE overwrites every row of ${displayTable(op)}.`));
     }

@@ -8,7 +8,7 @@
  * Source: PostgreSQL docs, "ALTER TABLE" — SET DATA TYPE (ACCESS EXCLUSIVE; "a table rewrite is not needed if
  * the old type is binary coercible to the new type"); PostgreSQL 9.2 release notes; Squawk `changing-column-type`.
  */
-import { displayTable, displayType } from '../model';
+import { displayTable, displayType, opsOfType } from '../model';
 import type { AlterColumnTypeOp, ColumnType, Rule } from '../model';
 import { at, docsPath } from './util';
 
@@ -40,7 +40,7 @@ export const rule: Rule = {
   },
   check(ctx) {
     const violations = [];
-    for (const op of ctx.doc.operations) {
+    for (const op of opsOfType(ctx.doc, 'alterColumnType')) {
       if (op.type !== 'alterColumnType' || op.tableIsNew) continue;
       const o: AlterColumnTypeOp = op;
       // On SQLite, Knex's alter() rebuilds the table: reported by sqlite-table-rebuild; column types there are affinities.

@@ -7,6 +7,7 @@
  * Fix (Knex): append `exports.config = { transaction: false };` (`export const config` in ES modules).
  * Source: PostgreSQL docs, "CREATE INDEX" / "DROP INDEX" — CONCURRENTLY; Knex docs, Migrations — transactions.
  */
+import { opsOfType } from '../model';
 import type { Rule, RuleViolation } from '../model';
 import { at, docsPath, inRunnerTransaction, knexNoTransactionEdit, opsInExplicitTransaction, runnerName } from './util';
 
@@ -27,7 +28,7 @@ export const rule: Rule = {
     if (ctx.dialect !== 'postgresql') return [];
     const violations: RuleViolation[] = [];
     const explicit = opsInExplicitTransaction(ctx.doc);
-    for (const op of ctx.doc.operations) {
+    for (const op of opsOfType(ctx.doc, 'createIndex', 'dropIndex')) {
       if ((op.type !== 'createIndex' && op.type !== 'dropIndex') || !op.concurrently) continue;
       const verb = op.type === 'createIndex' ? 'CREATE INDEX CONCURRENTLY' : 'DROP INDEX CONCURRENTLY';
       if (op.inPlpgsqlBody) {

@@ -6,7 +6,7 @@
  * Source: PostgreSQL docs, "ALTER TABLE" — ADD table_constraint [ NOT VALID ], VALIDATE CONSTRAINT; Squawk
  * `constraint-missing-not-valid`, `adding-foreign-key-constraint`.
  */
-import { displayTable } from '../model';
+import { displayTable, opsOfType } from '../model';
 import type { Rule, RuleViolation } from '../model';
 import type { Fix } from '../types';
 import { at, docsPath, quoteIdent } from './util';
@@ -27,7 +27,7 @@ export const rule: Rule = {
   check(ctx) {
     if (ctx.dialect !== 'postgresql') return [];
     const violations: RuleViolation[] = [];
-    for (const op of ctx.doc.operations) {
+    for (const op of opsOfType(ctx.doc, 'addConstraint')) {
       if (op.type !== 'addConstraint' || op.notValid || op.tableIsNew || op.phase === 'down') continue;
       if (op.constraint !== 'foreignKey' && op.constraint !== 'check') continue;
       const kind = op.constraint === 'foreignKey' ? 'foreign key' : 'CHECK constraint';

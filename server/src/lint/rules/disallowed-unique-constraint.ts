@@ -3,7 +3,7 @@
  * while holding ACCESS EXCLUSIVE on an existing table.
  * Source: PostgreSQL docs, "ALTER TABLE" — ADD table_constraint_using_index; Squawk `disallowed-unique-constraint`.
  */
-import { displayTable } from '../model';
+import { displayTable, opsOfType } from '../model';
 import type { Rule } from '../model';
 import { at, docsPath } from './util';
 
@@ -23,7 +23,7 @@ export const rule: Rule = {
   check(ctx) {
     if (ctx.dialect !== 'postgresql') return [];
     const violations = [];
-    for (const op of ctx.doc.operations) {
+    for (const op of opsOfType(ctx.doc, 'addConstraint')) {
       if (op.type !== 'addConstraint' || op.constraint !== 'unique' || op.usingIndex || op.tableIsNew || op.phase === 'down') continue;
       violations.push(at(op, `Adding ${op.name ? `UNIQUE constraint "${op.name}"` : 'a UNIQUE constraint'} to ${displayTable(op)} builds its index under an ACCESS EXCLUSIVE lock.`));
     }

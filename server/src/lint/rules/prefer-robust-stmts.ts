@@ -9,6 +9,7 @@
  * Source: PostgreSQL docs, "CREATE TABLE", "CREATE INDEX", "ALTER TABLE", "DROP TABLE", "DROP INDEX" (IF [NOT] EXISTS);
  * Squawk `prefer-robust-stmts`.
  */
+import { opsOfType } from '../model';
 import type { Operation, Rule, RuleViolation } from '../model';
 import { afterLeading, docsPath, EMBEDDED_SQL_ORIGINS, inRunnerTransaction, insertFix, opsInExplicitTransaction } from './util';
 
@@ -73,7 +74,7 @@ export const rule: Rule = {
     const explicit = opsInExplicitTransaction(ctx.doc);
     // Plain SQL: only files known to run outside a transaction, i.e. holding CREATE/DROP INDEX CONCURRENTLY outside
     // BEGIN … COMMIT (such a file cannot be run in one transaction, so a failure leaves it half applied).
-    const sqlOutsideTx = ctx.doc.operations.some((o) => (o.type === 'createIndex' || o.type === 'dropIndex') && o.concurrently && o.origin === 'sql' && !explicit.has(o));
+    const sqlOutsideTx = opsOfType(ctx.doc, 'createIndex', 'dropIndex').some((o) => (o.type === 'createIndex' || o.type === 'dropIndex') && o.concurrently && o.origin === 'sql' && !explicit.has(o));
     const seen = new Set<string>();
     const dropIndexStatements = new Set<number>();
     for (const op of ctx.doc.operations) {

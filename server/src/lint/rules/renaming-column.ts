@@ -3,7 +3,7 @@
  * name, between the migration and the deploy of the new code.
  * Source: PostgreSQL docs, "ALTER TABLE" — RENAME (ACCESS EXCLUSIVE, brief); Squawk `renaming-column`.
  */
-import { displayTable } from '../model';
+import { displayTable, opsOfType } from '../model';
 import type { Rule } from '../model';
 import { at, docsPath } from './util';
 
@@ -21,7 +21,7 @@ export const rule: Rule = {
   },
   check(ctx) {
     const violations = [];
-    for (const op of ctx.doc.operations) {
+    for (const op of opsOfType(ctx.doc, 'renameColumn')) {
       if (op.type !== 'renameColumn' || op.tableIsNew) continue;
       violations.push(at(op, `Renaming column "${op.column}" of ${displayTable(op)} to "${op.newName}" breaks code that still uses the old name.`));
     }

@@ -2,7 +2,7 @@
  * `renaming-table`: ALTER TABLE … RENAME TO (and Knex `renameTable`) breaks deployed code that still uses the old
  * name. Source: PostgreSQL docs, "ALTER TABLE" — RENAME (ACCESS EXCLUSIVE, brief); Squawk `renaming-table`.
  */
-import { displayTable } from '../model';
+import { displayTable, opsOfType } from '../model';
 import type { Rule } from '../model';
 import { at, docsPath } from './util';
 
@@ -20,7 +20,7 @@ export const rule: Rule = {
   },
   check(ctx) {
     const violations = [];
-    for (const op of ctx.doc.operations) {
+    for (const op of opsOfType(ctx.doc, 'renameTable')) {
       if (op.type !== 'renameTable' || op.tableIsNew || op.phase === 'down') continue;
       violations.push(at(op, `Renaming ${displayTable(op)} to "${op.newName}" breaks code that still uses the old name.`));
     }

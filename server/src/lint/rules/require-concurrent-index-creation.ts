@@ -6,7 +6,7 @@
  * `exports.config = { transaction: false };`.
  * Source: PostgreSQL docs, "CREATE INDEX" — Building Indexes Concurrently; Squawk `require-concurrent-index-creation`.
  */
-import { displayTable } from '../model';
+import { displayTable, opsOfType } from '../model';
 import type { Rule, RuleViolation } from '../model';
 import type { Fix } from '../types';
 import { afterLeading, at, docsPath, inKnexTransaction, knexNoTransactionEdit, opsInExplicitTransaction } from './util';
@@ -28,7 +28,7 @@ export const rule: Rule = {
     if (ctx.dialect !== 'postgresql') return [];
     const violations: RuleViolation[] = [];
     const explicit = opsInExplicitTransaction(ctx.doc);
-    for (const op of ctx.doc.operations) {
+    for (const op of opsOfType(ctx.doc, 'createIndex')) {
       if (op.type !== 'createIndex' || op.concurrently || op.tableIsNew) continue;
       const what = op.index ? `index "${op.index}"` : op.unique ? 'a unique index' : 'an index';
       const v = at(op, `Creating ${what} on ${displayTable(op)} without CONCURRENTLY blocks writes to the table until the index is built.`);

@@ -5,6 +5,7 @@
  * Fix (SQL): insert `CONCURRENTLY` (single index, no CASCADE), and in Knex append `exports.config = { transaction: false }`.
  * Source: PostgreSQL docs, "DROP INDEX" — CONCURRENTLY; Squawk `require-concurrent-index-deletion`.
  */
+import { opsOfType } from '../model';
 import type { Rule, RuleViolation } from '../model';
 import type { Fix } from '../types';
 import { afterLeading, at, docsPath, inKnexTransaction, knexNoTransactionEdit, opsInExplicitTransaction } from './util';
@@ -28,8 +29,8 @@ export const rule: Rule = {
     const explicit = opsInExplicitTransaction(ctx.doc);
     const createdIndexes = new Set<string>();
     const perStatement = new Map<number, number>();
-    for (const op of ctx.doc.operations) if (op.type === 'dropIndex') perStatement.set(op.statement.start, (perStatement.get(op.statement.start) ?? 0) + 1);
-    for (const op of ctx.doc.operations) {
+    for (const op of opsOfType(ctx.doc, 'dropIndex')) perStatement.set(op.statement.start, (perStatement.get(op.statement.start) ?? 0) + 1);
+    for (const op of opsOfType(ctx.doc, 'createIndex', 'dropIndex')) {
       if (op.type === 'createIndex' && op.index) createdIndexes.add(`${op.phase ?? ''}:${op.index.toLowerCase()}`);
       if (op.type !== 'dropIndex' || op.concurrently || op.tableIsNew || op.phase === 'down') continue;
       if (createdIndexes.has(`${op.phase ?? ''}:${op.index.toLowerCase()}`)) continue;

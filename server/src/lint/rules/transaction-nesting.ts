@@ -7,6 +7,7 @@
  * Source: PostgreSQL docs, "BEGIN" ("Issuing BEGIN when already inside a transaction block will provoke a warning");
  * SQLite docs, "BEGIN TRANSACTION"; Knex docs, Migrations — transactions; Squawk `transaction-nesting`.
  */
+import { opsOfType } from '../model';
 import type { Rule, RuleViolation } from '../model';
 import { at, docsPath, EMBEDDED_SQL_ORIGINS, inRunnerTransaction, runnerName } from './util';
 
@@ -25,7 +26,7 @@ export const rule: Rule = {
     const violations: RuleViolation[] = [];
     let open = false;
     let phase: string | undefined;
-    for (const op of ctx.doc.operations) {
+    for (const op of opsOfType(ctx.doc, 'transactionControl')) {
       if (op.type !== 'transactionControl') continue;
       if (op.phase !== phase) {
         phase = op.phase;

@@ -1,4 +1,5 @@
 /** Helpers shared by rule implementations. */
+import { opsOfType } from '../model';
 import type { Operation, ParsedDocument, RuleContext, RuleViolation, TextRange } from '../model';
 import type { Fix } from '../types';
 
@@ -56,7 +57,7 @@ export function opsInExplicitTransaction(doc: ParsedDocument): Set<object> {
   if (cached) return cached;
   const inside = new Set<object>();
   explicitCache.set(doc, inside);
-  if (!doc.operations.some((op) => op.type === 'transactionControl')) return inside;
+  if (opsOfType(doc, 'transactionControl').length === 0) return inside;
   let open = false;
   let phase: string | undefined;
   for (const op of doc.operations) {
