@@ -2,6 +2,7 @@
  * The safe upgrade: status → lint pending files → refuse unsafe → (dry run stops) → backup →
  * `knex.migrate.latest()` with absolute directories → validate.
  */
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import type { Knex } from 'knex';
@@ -62,22 +63,35 @@ export interface UpgradeOptions extends OperationOptions {
   confirm?: string;
 }
 
+/** JavaScript/TypeScript module extensions (what the analyzer reads as a Knex module). */
+const KNEX_MODULE = /\.(c|m)?(j|t)sx?$/i;
+
 /**
  * Lints the pending migrations of a status with the analyzer (dialect from the project).
- * Findings carry the absolute file path and 1-based positions.
+ * Findings carry the absolute file path and 1-based positions. When `hashes` is given, the sha256
+ * of each linted file's bytes is stored in it by migration name (the checksum recorded on apply is
+ * then the checksum of exactly what was linted).
  */
-export async function lintPending(status: StatusResult, project: LoadedProject, analyzer: Analyzer = defaultAnalyzer): Promise<PendingFinding[]> {
+export async function lintPending(status: StatusResult, project: LoadedProject, analyzer: Analyzer = defaultAnalyzer, hashes?: Map<string, string>): Promise<PendingFinding[]> {
   const pending = status.migrations.filter((m) => isPendingState(m.state) && m.file);
   if (pending.length === 0) return [];
-  await analyzer.init();
+  // All files are read at once (one thread-pool round trip instead of one await per file: with 200
+  // small files the sequential reads left the main thread idle for most of the lint phase), while
+  // the analyzer initialises.
+  const [buffers] = await Promise.all([Promise.all(pending.map((m) => readFile(m.file as string))), analyzer.init()]);
   const out: PendingFinding[] = [];
-  for (const m of pending) {
+  pending.forEach((m, i) => {
     const file = m.file as string;
-    const text = await readFile(file, 'utf8');
-    for (const f of analyzer.analyze(text, { fileName: file, dialect: project.dialect })) {
+    const bytes = buffers[i] as Buffer;
+    hashes?.set(m.name, createHash('sha256').update(bytes).digest('hex'));
+    const text = bytes.toString('utf8');
+    // Knex itself will run these files, so a JS/TS file here is a Knex migration: saying so skips the
+    // analyzer's node-pg-migrate detection, which parsed every file a second time with TypeScript.
+    const options: AnalyzeOptions = KNEX_MODULE.test(file) ? { fileName: file, dialect: project.dialect, kind: 'knex' } : { fileName: file, dialect: project.dialect };
+    for (const f of analyzer.analyze(text, options)) {
       out.push({ migration: m.name, file, ruleId: f.ruleId, severity: f.severity, message: f.message, ...rangeToCheckPosition(text, f.start, f.end) });
     }
-  }
+  });
   return out;
 }
 
@@ -133,6 +147,10 @@ export async function upgrade(project: LoadedProject, options: UpgradeOptions = 
     if (m?.[1]) failedName = m[1];
     log(level, message);
   };
+  const analyzer = options.analyzer ?? defaultAnalyzer;
+  // The analyzer loads (parsers, WASM compiled off the main thread) while the status is read; a
+  // failure surfaces when lintPending awaits init() again.
+  analyzer.init().catch(() => {});
   try {
     if (!databaseAbsent(project)) db = await openKnex(project, capture);
     const status = await readStatus(db, project);
@@ -152,7 +170,8 @@ export async function upgrade(project: LoadedProject, options: UpgradeOptions = 
     }
     const targeted = new Set(result.pending);
     log('info', `Linting ${result.pending.length} pending migration(s) (${project.dialect})…`);
-    result.findings = await lintPending({ ...status, migrations: status.migrations.filter((m) => targeted.has(m.name)) }, project, options.analyzer ?? defaultAnalyzer);
+    const hashes = new Map<string, string>();
+    result.findings = await lintPending({ ...status, migrations: status.migrations.filter((m) => targeted.has(m.name)) }, project, analyzer, hashes);
     // Pre-flight (preflight.ts) and, on a dry run, the SQL preview (preview.ts): the pending up() run in
     // one rolled-back transaction. A real upgrade runs it only when the analyzer found a destructive statement.
     if (options.dryRun || (needsPreflight(result.findings) && (options.allowUnsafe || !result.findings.some((f) => f.severity === 'error')))) {
@@ -192,7 +211,7 @@ export async function upgrade(project: LoadedProject, options: UpgradeOptions = 
     log('info', `Applying ${result.pending.length} migration(s)…`);
     try {
       const knex = db;
-      const [batch, names] = await withMigrationMutex(knex, project, () => applyTargets(knex, project, status, result.pending, allPending.length, log));
+      const [batch, names] = await withMigrationMutex(knex, project, () => applyTargets(knex, project, status, result.pending, allPending.length, log, hashes));
       result.batch = names.length > 0 ? batch : null;
       result.applied = names;
     } catch (err) {
@@ -237,11 +256,12 @@ function selectTargets(allPending: string[], status: StatusResult, options: Upgr
  * older Knex, `migrate.up({ name })` per migration (one batch each). Creates the checksum table first
  * and records each checksum with Knex's `afterEach` hook, inside the migration's transaction.
  */
-async function applyTargets(db: Knex, project: LoadedProject, status: StatusResult, targets: string[], pendingCount: number, log: EngineLog): Promise<[number, string[]]> {
+async function applyTargets(db: Knex, project: LoadedProject, status: StatusResult, targets: string[], pendingCount: number, log: EngineLog, linted: Map<string, string>): Promise<[number, string[]]> {
   const { schemaName, directories } = project.migrations;
   const hashes = new Map<string, string>();
+  const wanted = new Set(targets);
   for (const m of status.migrations) {
-    if (m.file && targets.includes(m.name)) hashes.set(m.name, await sha256File(m.file));
+    if (m.file && wanted.has(m.name)) hashes.set(m.name, linted.get(m.name) ?? (await sha256File(m.file)));
   }
   const user = project.knexConfig.migrations as { afterEach?: unknown; beforeAll?: unknown } | undefined;
   // The checksum table is created under Knex's lock, in the batch's transaction (beforeAll), so two
