@@ -168,3 +168,15 @@ export function applyEdits(text: string, edits: readonly { start: number; end: n
   }
   return out;
 }
+
+/**
+ * True when UTF-16 code unit `c` is one that `String.prototype.trim` removes: ECMAScript WhiteSpace (tab, VT, FF,
+ * space, NBSP, ZWNBSP/BOM, Unicode "Zs") or LineTerminator (LF, CR, LS, PS). Source: ECMA-262, "White Space" and
+ * "Line Terminators". Lets callers trim ranges by index instead of copying strings.
+ */
+export function isJsWhitespace(c: number): boolean {
+  if (c > 32 && c < 127) return false;
+  return (
+    c === 32 || (c >= 9 && c <= 13) || c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff
+  );
+}

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { initAnalyzer, parseDocument } from '../../../server/src/lint';
 import { opsOfType } from '../../../server/src/lint/model';
+import { isJsWhitespace } from '../../../server/src/lint/text';
 import { pg } from './helpers';
 
 before(async () => {
@@ -50,5 +51,28 @@ void describe('opsOfType', () => {
     assert.equal(opsOfType(doc, 'dropTable').length, 2);
     doc.operations = doc.operations.filter((o) => o.type !== 'dropTable');
     assert.equal(opsOfType(doc, 'dropTable').length, 0);
+  });
+});
+
+void describe('isJsWhitespace', () => {
+  void it('agrees with String.prototype.trim on every UTF-16 code unit', () => {
+    const differ: number[] = [];
+    for (let c = 0; c <= 0xffff; c++) if (isJsWhitespace(c) !== (String.fromCharCode(c).trim() === '')) differ.push(c);
+    assert.deepEqual(differ, []);
+  });
+});
+
+void describe('PostgreSQL statement ranges (index-scanned trimming)', () => {
+  void it('excludes surrounding whitespace and comments from statement ranges', () => {
+    const text = '\f\t DROP TABLE a\r\n;\t\n/* c */ DROP TABLE b -- x\n;\r\n  TRUNCATE t1, t2  ;';
+    const doc = parseDocument(text, pg);
+    assert.deepEqual(
+      doc.statements.map((r) => text.slice(r.start, r.end)),
+      ['DROP TABLE a', 'DROP TABLE b', 'TRUNCATE t1, t2'],
+    );
+    assert.deepEqual(
+      doc.operations.map((o) => text.slice(o.range.start, o.range.end)),
+      ['DROP TABLE a', 'DROP TABLE b', 'TRUNCATE t1', 't2'],
+    );
   });
 });

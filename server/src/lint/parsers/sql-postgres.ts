@@ -11,10 +11,10 @@
  */
 import { loadModule, parsePlPgSQLSync, parseSync, scanSync } from 'libpg-query';
 import type { ScanToken } from 'libpg-query';
-import { byteToUtf16Mapper } from '../text';
+import { byteToUtf16Mapper, isJsWhitespace } from '../text';
 import type { TextRange } from '../text';
 import { emptyDocument } from '../model';
-import type { AddConstraintOp, ColumnType, Operation, ParsedDocument, TableRef, TransactionControlOp } from '../model';
+import type { AddColumnOp, AddConstraintOp, AlterColumnTypeOp, ColumnType, CreateIndexOp, CreateTableOp, DropIndexOp, DropTableOp, Operation, ParsedDocument, RenameColumnOp, RenameTableOp, TableRef, TransactionControlOp, TruncateOp } from '../model';
 import { neutralizePlaceholders, pieceErrorReporter, recoverStatements, restorePlaceholderNames, skipQualifiedName, splitSqlStatements, splitTopLevelCommas } from './sql-split';
 import type { ChunkError } from './sql-split';
 
@@ -184,6 +184,9 @@ interface ChunkContext {
   toUtf16: (b: number) => number;
   ops: Operation[];
   statements: TextRange[];
+  /** Byte offset of the statement whose tokens are in {@link tokens} (-1: none yet); see statementTokens. */
+  tokensAt: number;
+  tokens: ScanToken[];
 }
 
 /** UTF-16 range (absolute) of a run of tokens. */
@@ -194,25 +197,33 @@ function tokensRange(cx: ChunkContext, toks: ScanToken[]): TextRange | undefined
   return { start: cx.base + cx.toUtf16(first.start), end: cx.base + cx.toUtf16(last.end) };
 }
 
-/** Lazily scanned tokens of one statement (see handleStatement); a class so no closure is created per statement. */
-class StatementTokens {
-  private cache: ScanToken[] | null | undefined;
-  constructor(
-    private readonly text: string,
-    private readonly offset: number,
-  ) {}
-  readonly get = (): ScanToken[] => {
-    if (this.cache === undefined) {
-      try {
-        this.cache = scanSync(this.text)
-          .tokens.filter((t) => !COMMENT_TOKENS.has(t.tokenName) && t.text !== ';')
-          .map((t) => ({ ...t, start: t.start + this.offset, end: t.end + this.offset }));
-      } catch {
-        this.cache = null;
-      }
+/**
+ * Tokens of the statement at UTF-16 `[s16, e16)` of the chunk (byte offset `locB`): comments and `;` removed, byte
+ * offsets relative to the chunk; `[]` when the scanner throws. Scanned once per statement (cached on `cx`).
+ */
+function statementTokens(cx: ChunkContext, s16: number, e16: number, locB: number): ScanToken[] {
+  if (cx.tokensAt !== locB) {
+    let tokens: ScanToken[];
+    try {
+      tokens = scanSync(cx.chunk.slice(s16, e16))
+        .tokens.filter((t) => !COMMENT_TOKENS.has(t.tokenName) && t.text !== ';')
+        .map((t) => ({ ...t, start: t.start + locB, end: t.end + locB }));
+    } catch {
+      tokens = [];
     }
-    return this.cache ?? [];
-  };
+    cx.tokensAt = locB;
+    cx.tokens = tokens;
+  }
+  return cx.tokens;
+}
+
+/** True when UTF-16 `[start, end)` of `text` contains `--` or `/*` (a comment may start there). */
+function hasCommentStart(text: string, start: number, end: number): boolean {
+  for (let i = start; i + 1 < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 45 /* - */ ? text.charCodeAt(i + 1) === 45 : c === 47 /* / */ && text.charCodeAt(i + 1) === 42 /* * */) return true;
+  }
+  return false;
 }
 
 /** The comma-separated segment of `segments` containing byte `loc`, as a range; else `statement`. */
@@ -234,22 +245,23 @@ function handleStatement(cx: ChunkContext, raw: Json): void {
   const lenB = num(raw['stmt_len']) ?? 0;
   const s16 = cx.toUtf16(locB);
   const e16 = lenB > 0 ? cx.toUtf16(locB + lenB) : cx.chunk.length;
-  const rawText = cx.chunk.slice(s16, e16);
   // Tokens of this statement (comments and `;` removed, byte offsets relative to the chunk), scanned only when
-  // needed: scanning is several times slower than parsing.
-  const tokens = new StatementTokens(rawText, locB);
-  const getTokens = tokens.get;
+  // needed (scanning is several times slower than parsing) and at most once.
+  const getTokens = (): ScanToken[] => statementTokens(cx, s16, e16, locB);
   let statement: TextRange | undefined;
-  if (rawText.includes('--') || rawText.includes('/*')) statement = tokensRange(cx, getTokens());
+  if (hasCommentStart(cx.chunk, s16, e16)) statement = tokensRange(cx, getTokens());
   if (!statement) {
-    const lead = rawText.length - rawText.trimStart().length;
-    statement = { start: cx.base + s16 + lead, end: cx.base + s16 + rawText.trimEnd().length };
+    // The statement without surrounding whitespace (what trimStart/trimEnd would remove), found by index scanning.
+    let start = s16;
+    while (start < e16 && isJsWhitespace(cx.chunk.charCodeAt(start))) start++;
+    let end = e16;
+    while (end > s16 && isJsWhitespace(cx.chunk.charCodeAt(end - 1))) end--;
+    statement = { start: cx.base + start, end: cx.base + end };
   }
   cx.statements.push(statement);
   const node = unwrap(raw['stmt']);
   if (!node) return;
   const [kind, stmt] = node;
-  const base = { statement, origin: 'sql' as const, tableIsNew: false };
 
   switch (kind) {
     case 'CreateStmt': {
@@ -261,18 +273,23 @@ function handleStatement(cx: ChunkContext, raw: Json): void {
         .map(([, c]) => ({ name: str(c['colname']) ?? '', dataType: columnType(c['typeName']) }))
         .map((c) => (c.dataType ? c : { name: c.name }));
       const ifNotExists = stmt['if_not_exists'] === true;
-      cx.ops.push({ ...base, type: 'createTable', table: rel.table, ...(rel.schema ? { schema: rel.schema } : {}), columns, ...(ifNotExists ? { ifNotExists } : {}), range: statement });
+      const op: CreateTableOp = { statement, origin: 'sql', tableIsNew: false, type: 'createTable', table: rel.table, columns, range: statement };
+      if (rel.schema) op.schema = rel.schema;
+      if (ifNotExists) op.ifNotExists = ifNotExists;
+      cx.ops.push(op);
       return;
     }
     case 'CreateTableAsStmt': {
       const rel = relationRef(obj(stmt['into'])?.['rel']);
       if (!rel || (str(stmt['objtype']) ?? 'OBJECT_TABLE') !== 'OBJECT_TABLE') return;
-      cx.ops.push({ ...base, type: 'createTable', table: rel.table, ...(rel.schema ? { schema: rel.schema } : {}), columns: [], range: statement });
+      const op: CreateTableOp = { statement, origin: 'sql', tableIsNew: false, type: 'createTable', table: rel.table, columns: [], range: statement };
+      if (rel.schema) op.schema = rel.schema;
+      cx.ops.push(op);
       return;
     }
     case 'DropdbStmt': {
       const name = str(stmt['dbname']);
-      if (name !== undefined) cx.ops.push({ ...base, type: 'dropDatabase', object: 'database', table: name, range: statement });
+      if (name !== undefined) cx.ops.push({ statement, origin: 'sql', tableIsNew: false, type: 'dropDatabase', object: 'database', table: name, range: statement });
       return;
     }
     case 'DropStmt': {
@@ -280,7 +297,7 @@ function handleStatement(cx: ChunkContext, raw: Json): void {
       if (removeType === 'OBJECT_SCHEMA') {
         for (const o of arr(stmt['objects'])) {
           const name = str(obj(obj(o)?.['String'])?.['sval']);
-          if (name !== undefined) cx.ops.push({ ...base, type: 'dropDatabase', object: 'schema', table: name, range: statement });
+          if (name !== undefined) cx.ops.push({ statement, origin: 'sql', tableIsNew: false, type: 'dropDatabase', object: 'schema', table: name, range: statement });
         }
         return;
       }
@@ -291,7 +308,9 @@ function handleStatement(cx: ChunkContext, raw: Json): void {
           const index = names[names.length - 1];
           if (index === undefined) continue;
           const schema = names.length > 1 ? names[names.length - 2] : undefined;
-          cx.ops.push({ ...base, type: 'dropIndex', table: '', ...(schema ? { schema } : {}), index, concurrently, range: statement });
+          const op: DropIndexOp = { statement, origin: 'sql', tableIsNew: false, type: 'dropIndex', table: '', index, concurrently, range: statement };
+          if (schema) op.schema = schema;
+          cx.ops.push(op);
         }
         return;
       }
@@ -308,7 +327,10 @@ function handleStatement(cx: ChunkContext, raw: Json): void {
         if (table === undefined) return;
         const schema = names.length > 1 ? names[names.length - 2] : undefined;
         const range = objects.length > 1 && segments.length === objects.length ? (tokensRange(cx, segments[idx]!) ?? statement) : statement;
-        cx.ops.push({ ...base, type: 'dropTable', table, ...(schema ? { schema } : {}), ...(ifExists ? { ifExists } : {}), range });
+        const op: DropTableOp = { statement, origin: 'sql', tableIsNew: false, type: 'dropTable', table, range };
+        if (schema) op.schema = schema;
+        if (ifExists) op.ifExists = ifExists;
+        cx.ops.push(op);
       });
       return;
     }
@@ -318,7 +340,9 @@ function handleStatement(cx: ChunkContext, raw: Json): void {
       for (const rel of rels) {
         if (!rel) continue;
         const range = rels.length > 1 ? segmentAt(cx, statement, segments, rel.location) : statement;
-        cx.ops.push({ ...base, type: 'truncate', table: rel.table, ...(rel.schema ? { schema: rel.schema } : {}), range });
+        const op: TruncateOp = { statement, origin: 'sql', tableIsNew: false, type: 'truncate', table: rel.table, range };
+        if (rel.schema) op.schema = rel.schema;
+        cx.ops.push(op);
       }
       return;
     }
@@ -326,17 +350,11 @@ function handleStatement(cx: ChunkContext, raw: Json): void {
       const rel = relationRef(stmt['relation']);
       if (!rel) return;
       const index = str(stmt['idxname']);
-      cx.ops.push({
-        ...base,
-        type: 'createIndex',
-        table: rel.table,
-        ...(rel.schema ? { schema: rel.schema } : {}),
-        ...(index ? { index } : {}),
-        concurrently: stmt['concurrent'] === true,
-        unique: stmt['unique'] === true,
-        ...(stmt['if_not_exists'] === true ? { ifNotExists: true } : {}),
-        range: statement,
-      });
+      const op: CreateIndexOp = { statement, origin: 'sql', tableIsNew: false, type: 'createIndex', table: rel.table, concurrently: stmt['concurrent'] === true, unique: stmt['unique'] === true, range: statement };
+      if (rel.schema) op.schema = rel.schema;
+      if (index) op.index = index;
+      if (stmt['if_not_exists'] === true) op.ifNotExists = true;
+      cx.ops.push(op);
       return;
     }
     case 'RenameStmt': {
@@ -344,7 +362,11 @@ function handleStatement(cx: ChunkContext, raw: Json): void {
       if (renameType === 'OBJECT_TABLE') {
         const rel = relationRef(stmt['relation']);
         const newName = str(stmt['newname']);
-        if (rel && newName !== undefined) cx.ops.push({ ...base, type: 'renameTable', table: rel.table, ...(rel.schema ? { schema: rel.schema } : {}), newName, range: statement });
+        if (rel && newName !== undefined) {
+          const op: RenameTableOp = { statement, origin: 'sql', tableIsNew: false, type: 'renameTable', table: rel.table, newName, range: statement };
+          if (rel.schema) op.schema = rel.schema;
+          cx.ops.push(op);
+        }
         return;
       }
       if (renameType !== 'OBJECT_COLUMN') return;
@@ -352,7 +374,9 @@ function handleStatement(cx: ChunkContext, raw: Json): void {
       const column = str(stmt['subname']);
       const newName = str(stmt['newname']);
       if (!rel || column === undefined || newName === undefined) return;
-      cx.ops.push({ ...base, type: 'renameColumn', table: rel.table, ...(rel.schema ? { schema: rel.schema } : {}), column, newName, range: statement });
+      const op: RenameColumnOp = { statement, origin: 'sql', tableIsNew: false, type: 'renameColumn', table: rel.table, column, newName, range: statement };
+      if (rel.schema) op.schema = rel.schema;
+      cx.ops.push(op);
       return;
     }
     case 'AlterTableStmt': {
@@ -360,7 +384,13 @@ function handleStatement(cx: ChunkContext, raw: Json): void {
       if (objtype !== 'OBJECT_TABLE') return;
       const rel = relationRef(stmt['relation']);
       if (!rel) return;
-      const tableFields = { table: rel.table, ...(rel.schema ? { schema: rel.schema } : {}) };
+      const table = rel.table;
+      const schema = rel.schema;
+      /** Adds the schema (when written) and records the operation. */
+      const add = (op: Operation): void => {
+        if (schema) op.schema = schema;
+        cx.ops.push(op);
+      };
       const cmds = arr(stmt['cmds']).map((c) => obj(obj(c)?.['AlterTableCmd']));
       // Sub-command ranges: the text after the table name, split at top-level commas (a cheap JS scan; libpg-query's
       // scanner costs more than parsing).
@@ -381,7 +411,7 @@ function handleStatement(cx: ChunkContext, raw: Json): void {
         const subtype = str(cmd['subtype']);
         if (subtype === 'AT_DropColumn') {
           const column = str(cmd['name']);
-          if (column !== undefined) cx.ops.push({ ...base, ...tableFields, type: 'dropColumn', column, range });
+          if (column !== undefined) add({ statement, origin: 'sql', tableIsNew: false, table, type: 'dropColumn', column, range });
         } else if (subtype === 'AT_AddColumn') {
           const def = obj(obj(cmd['def'])?.['ColumnDef']);
           const column = str(def?.['colname']);
@@ -399,50 +429,40 @@ function handleStatement(cx: ChunkContext, raw: Json): void {
             if (contype === 'CONSTR_FOREIGN' || contype === 'CONSTR_CHECK') {
               // An inline REFERENCES / CHECK is validated at once (NOT VALID cannot be written inline).
               const name = str(con?.['conname']);
-              cx.ops.push({ ...base, ...tableFields, type: 'addConstraint', constraint: contype === 'CONSTR_FOREIGN' ? 'foreignKey' : 'check', ...(name !== undefined ? { name } : {}), notValid: false, usingIndex: false, inline: true, range });
+              const op: AddConstraintOp = { statement, origin: 'sql', tableIsNew: false, table, type: 'addConstraint', constraint: contype === 'CONSTR_FOREIGN' ? 'foreignKey' : 'check', notValid: false, usingIndex: false, inline: true, range };
+              if (name !== undefined) op.name = name;
+              add(op);
             }
           }
           if (volatileDefault === undefined && dataType !== undefined && /^(small|big)?serial[248]?$/.test(dataType.name)) volatileDefault = 'nextval';
           const ifNotExists = cmd['missing_ok'] === true;
-          cx.ops.push({
-            ...base,
-            ...tableFields,
-            type: 'addColumn',
-            column,
-            notNull,
-            hasDefault,
-            ...(dataType ? { dataType } : {}),
-            ...(ifNotExists ? { ifNotExists } : {}),
-            ...(volatileDefault ? { volatileDefault } : {}),
-            range,
-          });
+          const op: AddColumnOp = { statement, origin: 'sql', tableIsNew: false, table, type: 'addColumn', column, notNull, hasDefault, range };
+          if (dataType) op.dataType = dataType;
+          if (ifNotExists) op.ifNotExists = ifNotExists;
+          if (volatileDefault) op.volatileDefault = volatileDefault;
+          add(op);
         } else if (subtype === 'AT_AlterColumnType') {
           const column = str(cmd['name']);
           const def = obj(obj(cmd['def'])?.['ColumnDef']);
           if (column === undefined) continue;
           const newType = columnType(def?.['typeName']);
-          cx.ops.push({ ...base, ...tableFields, type: 'alterColumnType', column, ...(newType ? { newType } : {}), hasUsing: def?.['raw_default'] !== undefined, range });
+          const op: AlterColumnTypeOp = { statement, origin: 'sql', tableIsNew: false, table, type: 'alterColumnType', column, hasUsing: def?.['raw_default'] !== undefined, range };
+          if (newType) op.newType = newType;
+          add(op);
         } else if (subtype === 'AT_DropNotNull' || subtype === 'AT_SetNotNull') {
           const column = str(cmd['name']);
-          if (column !== undefined) cx.ops.push({ ...base, ...tableFields, type: subtype === 'AT_DropNotNull' ? 'dropNotNull' : 'setNotNull', column, range });
+          if (column !== undefined) add({ statement, origin: 'sql', tableIsNew: false, table, type: subtype === 'AT_DropNotNull' ? 'dropNotNull' : 'setNotNull', column, range });
         } else if (subtype === 'AT_AddConstraint') {
           const con = obj(obj(cmd['def'])?.['Constraint']);
           const contype = str(con?.['contype']);
           if (!con || !contype) continue;
           const name = str(con['conname']);
-          cx.ops.push({
-            ...base,
-            ...tableFields,
-            type: 'addConstraint',
-            constraint: CONSTRAINT_KINDS[contype] ?? 'other',
-            ...(name !== undefined ? { name } : {}),
-            notValid: con['skip_validation'] === true,
-            usingIndex: str(con['indexname']) !== undefined,
-            range,
-          });
+          const op: AddConstraintOp = { statement, origin: 'sql', tableIsNew: false, table, type: 'addConstraint', constraint: CONSTRAINT_KINDS[contype] ?? 'other', notValid: con['skip_validation'] === true, usingIndex: str(con['indexname']) !== undefined, range };
+          if (name !== undefined) op.name = name;
+          add(op);
         } else if (subtype === 'AT_ValidateConstraint') {
           const name = str(cmd['name']);
-          if (name !== undefined) cx.ops.push({ ...base, ...tableFields, type: 'validateConstraint', name, range });
+          if (name !== undefined) add({ statement, origin: 'sql', tableIsNew: false, table, type: 'validateConstraint', name, range });
         }
       }
       return;
@@ -452,17 +472,19 @@ function handleStatement(cx: ChunkContext, raw: Json): void {
       const rel = relationRef(stmt['relation']);
       if (!rel) return;
       const hasWhere = stmt['whereClause'] !== undefined;
-      cx.ops.push({ ...base, type: kind === 'DeleteStmt' ? 'deleteRows' : 'updateRows', table: rel.table, ...(rel.schema ? { schema: rel.schema } : {}), hasWhere, range: statement });
+      const op: Operation = { statement, origin: 'sql', tableIsNew: false, type: kind === 'DeleteStmt' ? 'deleteRows' : 'updateRows', table: rel.table, hasWhere, range: statement };
+      if (rel.schema) op.schema = rel.schema;
+      cx.ops.push(op);
       return;
     }
     case 'TransactionStmt': {
       const k = TRANSACTION_KINDS[str(stmt['kind']) ?? ''];
-      if (k) cx.ops.push({ ...base, type: 'transactionControl', kind: k, table: '', range: statement });
+      if (k) cx.ops.push({ statement, origin: 'sql', tableIsNew: false, type: 'transactionControl', kind: k, table: '', range: statement });
       return;
     }
     case 'VariableSetStmt': {
       const name = str(stmt['name']);
-      if (name !== undefined && str(stmt['kind']) !== 'VAR_RESET') cx.ops.push({ ...base, type: 'setVariable', name: name.toLowerCase(), table: '', range: statement });
+      if (name !== undefined && str(stmt['kind']) !== 'VAR_RESET') cx.ops.push({ statement, origin: 'sql', tableIsNew: false, type: 'setVariable', name: name.toLowerCase(), table: '', range: statement });
       return;
     }
     case 'DoStmt':
@@ -473,7 +495,7 @@ function handleStatement(cx: ChunkContext, raw: Json): void {
       if (language?.toLowerCase() !== 'plpgsql') return;
       const asArg = obj(options.find((o) => str(o?.['defname']) === 'as')?.['arg']);
       const body = str(obj(asArg?.['String'])?.['sval']) ?? stringItems(obj(asArg?.['List'])?.['items'])[0];
-      if (body) analyzePlpgsqlBody(cx, rawText, s16, body);
+      if (body) analyzePlpgsqlBody(cx, cx.chunk.slice(s16, e16), s16, body);
       return;
     }
     default:
@@ -557,7 +579,7 @@ function parseChunk(chunk: string, base: number, doc: ParsedDocument): PgError |
   } catch (e) {
     return asPgError(e);
   }
-  const cx: ChunkContext = { chunk, base, toUtf16: byteToUtf16Mapper(chunk), ops: doc.operations, statements: doc.statements };
+  const cx: ChunkContext = { chunk, base, toUtf16: byteToUtf16Mapper(chunk), ops: doc.operations, statements: doc.statements, tokensAt: -1, tokens: [] };
   for (const raw of arr(result['stmts'])) {
     const r = obj(raw);
     if (r) handleStatement(cx, r);
