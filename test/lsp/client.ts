@@ -46,11 +46,12 @@ export function languageIdOf(file: string): string {
 
 /**
  * Spawns the server with `workspace` as its only workspace folder and completes initialize/initialized.
+ * `execArgv`: Node flags for the server process (as the extension passes them when it forks the server).
  * @throws when dist/server.js is missing.
  */
-export async function startServer(workspace: string, capabilities: Record<string, unknown> = {}): Promise<TestServer> {
+export async function startServer(workspace: string, capabilities: Record<string, unknown> = {}, execArgv: readonly string[] = []): Promise<TestServer> {
   if (!fs.existsSync(serverPath)) throw new Error(`${serverPath} missing: run node esbuild.mjs`);
-  const child = spawn(process.execPath, [serverPath, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...execArgv, serverPath, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
   child.stderr.on('data', (chunk) => process.stderr.write(`[server] ${chunk}`));
   const connection = createProtocolConnection(new StreamMessageReader(child.stdout), new StreamMessageWriter(child.stdin));
   const waiters = new Map<string, { predicate: (p: PublishDiagnosticsParams) => boolean; resolve: (p: PublishDiagnosticsParams) => void }[]>();

@@ -7,9 +7,7 @@
  */
 import { annotateOperations, emptyDocument } from './model';
 import type { ParsedDocument, Phase, Rule, RuleContext, RuleMeta } from './model';
-import { parseKnex } from './parsers/knex';
 import { initPythonParser, isPythonParserReady, parseAlembic } from './parsers/alembic';
-import { looksLikeNodePgMigrate, parseNodePgMigrate } from './parsers/node-pg-migrate';
 import { initPostgresParser, isPostgresParserReady, parsePostgres } from './parsers/sql-postgres';
 import { parseSqlite } from './parsers/sql-sqlite';
 import { allRules } from './rules/index';
@@ -18,6 +16,22 @@ import type { Suppression } from './suppression';
 import type { AnalyzeOptions, Dialect, Finding, Fix, Severity, SourceKind } from './types';
 
 const UNUSED_IGNORE = 'unused-ignore';
+
+/*
+ * The JavaScript/TypeScript parsers pull in the TypeScript compiler (about 45 MB of heap once evaluated). They are
+ * required on first use, not imported: esbuild then wraps each in a lazy initialiser, so a process that only sees
+ * SQL (the language server on a `.sql` file) never evaluates the compiler.
+ */
+let knexParser: typeof import('./parsers/knex') | undefined;
+let nodePgMigrateParser: typeof import('./parsers/node-pg-migrate') | undefined;
+function knexModule(): typeof import('./parsers/knex') {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (knexParser ??= require('./parsers/knex') as typeof import('./parsers/knex'));
+}
+function nodePgMigrateModule(): typeof import('./parsers/node-pg-migrate') {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (nodePgMigrateParser ??= require('./parsers/node-pg-migrate') as typeof import('./parsers/node-pg-migrate'));
+}
 
 /**
  * True when a finding of `ruleId` at `start` is suppressed; every matching suppression (other than `except`) is
@@ -68,6 +82,21 @@ export function isAnalyzerReady(): boolean {
   return isPostgresParserReady() && isPythonParserReady();
 }
 
+/**
+ * Loads only the WASM parsers that documents of `kind` need: libpg-query always (SQL, and SQL inside Knex,
+ * node-pg-migrate and Alembic files), plus web-tree-sitter with the Python grammar for `alembic`. The language
+ * server uses it so that a workspace without Alembic revisions never loads the Python grammar. Idempotent and safe
+ * to call concurrently; rejects only if a WASM module cannot be loaded (a later call retries).
+ */
+export async function initAnalyzerFor(kind: SourceKind | undefined): Promise<void> {
+  await Promise.all([initPostgresParser(), ...(kind === 'alembic' ? [initPythonParser()] : [])]);
+}
+
+/** True when every parser documents of `kind` need is loaded (see {@link initAnalyzerFor}). */
+function parsersReadyFor(kind: SourceKind): boolean {
+  return isPostgresParserReady() && (kind !== 'alembic' || isPythonParserReady());
+}
+
 /** Metadata of every rule, in a stable order (the registry). */
 export const rules: readonly RuleMeta[] = allRules.map((r) => r.meta);
 
@@ -97,7 +126,7 @@ export function inferSourceKind(fileName: string): SourceKind | undefined {
 export function detectSourceKind(text: string, options: Pick<AnalyzeOptions, 'fileName' | 'kind'>): SourceKind | undefined {
   if (options.kind) return options.kind;
   const kind = inferSourceKind(options.fileName);
-  return kind === 'knex' && looksLikeNodePgMigrate(text) ? 'node-pg-migrate' : kind;
+  return kind === 'knex' && nodePgMigrateModule().looksLikeNodePgMigrate(text) ? 'node-pg-migrate' : kind;
 }
 
 /** `*.down.sql`, `down.sql`, `0001_x_down.sql`: a rollback script. */
@@ -122,9 +151,9 @@ export function parseDocument(text: string, options: AnalyzeOptions): ParsedDocu
         for (const op of doc.operations) op.phase = phase;
       }
     } else if (kind === 'knex') {
-      doc = parseKnex(text, options.fileName, sqlParser(dialect));
+      doc = knexModule().parseKnex(text, options.fileName, sqlParser(dialect));
     } else if (kind === 'node-pg-migrate') {
-      doc = parseNodePgMigrate(text, options.fileName, sqlParser(dialect));
+      doc = nodePgMigrateModule().parseNodePgMigrate(text, options.fileName, sqlParser(dialect));
     } else if (kind === 'alembic') {
       doc = parseAlembic(text, sqlParser(dialect));
     } else {
@@ -178,7 +207,7 @@ export function analyze(text: string, options: AnalyzeOptions): Finding[] {
     const unusedRule = byId.get(UNUSED_IGNORE);
     const unusedSeverity = unusedRule ? severityOf(unusedRule) : 'off';
     // Before the parsers are loaded nothing is found, so no ignore can be judged unused.
-    if (unusedSeverity !== 'off' && isAnalyzerReady()) {
+    if (unusedSeverity !== 'off' && parsersReadyFor(kind)) {
       // An ignore naming a rule that is switched off (or not for this dialect) may matter under another configuration.
       const candidates = suppressions.filter((s) => !used.has(s) && !(s.rules.every((r) => byId.has(r)) && s.rules.some((r) => severityOf(byId.get(r)!) === 'off')));
       // First mark the ignores that silence unused-ignore itself, so they count as used.

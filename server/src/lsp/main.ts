@@ -21,7 +21,7 @@ import {
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { CONFIG_FILE_NAME, ConfigCache, ConfigError, effectiveOptions, LINT_EXTENSIONS, type RuleSetting } from '../config';
-import { analyze, initAnalyzer, type Finding } from '../lint';
+import { analyze, detectSourceKind, initAnalyzerFor, type Finding } from '../lint';
 import { analyzeRevisionGraph, type FolderFile } from '../lint/graph';
 import { normalizeSettings, settingsSection, type Settings } from '../settings';
 import { diagnosticSource, fixActions, hoverAt, ignoreActions, toDiagnostic } from './convert';
@@ -44,7 +44,8 @@ connection.onInitialize(async (params): Promise<InitializeResult> => {
   supportsConfiguration = Boolean(params.capabilities.workspace?.configuration);
   supportsWatchRegistration = Boolean(params.capabilities.workspace?.didChangeWatchedFiles?.dynamicRegistration);
   workspaceFolders = params.workspaceFolders ?? [];
-  await initAnalyzer();
+  // libpg-query now; the Python grammar (Alembic) only when the first Python document is analysed (see validate).
+  await initAnalyzerFor('sql');
   return {
     capabilities: {
       textDocumentSync: TextDocumentSyncKind.Incremental,
@@ -119,6 +120,13 @@ async function validate(uri: string): Promise<void> {
     const options = effectiveOptions({ filePath, stopDir: folder, settings, cache: configCache });
     if (options.included) {
       const text = document.getText();
+      const kind = detectSourceKind(text, { fileName: filePath });
+      if (kind === 'alembic') {
+        // The first Python document loads the grammar; a newer version arriving meanwhile publishes instead.
+        // If the grammar cannot load, analyze() still runs (the revision then yields no Python findings).
+        await initAnalyzerFor(kind).catch(() => undefined);
+        if (documents.get(uri)?.version !== version) return;
+      }
       analyses++;
       const findings = analyze(text, { fileName: filePath, dialect: options.dialect, rules: options.rules });
       if (filePathOf(uri)) findings.push(...folderFindings(filePath, text, folder, settings, options.rules));
