@@ -1,5 +1,5 @@
 /**
- * CLI commands for backups: `backup [--label L]`, `backups` (list), `prune --keep N [--yes]`,
+ * CLI commands for backups: `backup [--label L] [--verify]`, `backups` (list), `prune --keep N [--yes]`,
  * `restore <backup> [--yes]`, and the text of an upgrade's pre-flight and preview.
  * Registered by main.ts with {@link registerBackupCommands}; no `vscode` imports.
  */
@@ -86,9 +86,10 @@ export function registerBackupCommands(program: Command, ctx: BackupCommandConte
   ctx
     .withEngineOptions(program.command('backup').description('write a backup of the database (and its manifest) under .migration-guard/backups'))
     .option('--label <label>', 'append a label to the name (letters, digits and - are kept)')
-    .action(async (flags: BackupEngineFlags & { label?: string }) => {
+    .option('--verify', 'SQLite: also run PRAGMA quick_check on the copy now (restore always checks it before use)')
+    .action(async (flags: BackupEngineFlags & { label?: string; verify?: boolean }) => {
       ctx.setJson(flags.json === true);
-      const result = await backup(await ctx.project(flags), { log: ctx.progress, ...(flags.label ? { label: flags.label } : {}) });
+      const result = await backup(await ctx.project(flags), { log: ctx.progress, ...(flags.label ? { label: flags.label } : {}), ...(flags.verify ? { verify: true } : {}) });
       ctx.emit(flags, result, () => `Backup written: ${result.backup.path}\n  ${result.backup.bytes} bytes, sha256 ${result.backup.sha256}\n  manifest ${result.backup.manifest ?? '-'}`);
     });
 

@@ -10,7 +10,7 @@ import { stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import sqlite3 from 'sqlite3';
 import type { BackupListEntry, BackupManifest, PruneResult, RestoreResult } from '../protocol';
-import { backup, closeSqlite, defaultBackupDirectory, hashFile, openSqlite, sqliteBackupStep, sqliteQuickCheck } from './backup';
+import { backup, closeSqlite, defaultBackupDirectory, hashFile, openSqlite, quickCheckFile, sqliteBackupStep, sqliteQuickCheck } from './backup';
 import type { LoadedProject } from './config';
 import { openKnex, readMigrationRows, silentLog } from './db';
 import { EngineError, errorMessage } from './errors';
@@ -88,7 +88,8 @@ function archiveTables(listing: string): Set<string> {
 
 /**
  * Restores a backup into the project's database. Steps: resolve and verify (size + sha256 against the
- * manifest), check the backup's family matches the project, take a safety backup of the current
+ * manifest; SQLite: also `PRAGMA quick_check` on the backup file, read-only, so a damaged backup is
+ * refused before anything is written), check the backup's family matches the project, take a safety backup of the current
  * database (`kind: 'pre-restore'`, label `pre-restore`; skipped only when an SQLite file does not exist),
  * then restore:
  * - SQLite: opens the live file and runs the online backup API from the backup file INTO it (readers
@@ -109,7 +110,15 @@ export async function restore(project: LoadedProject, ref: string, options: Rest
   if (project.family === 'other' || manifest.family !== project.family) {
     throw new EngineError('usage', `The backup ${backupName(file)} is a ${manifest.family} backup (${manifest.client}); the project's database is ${project.client}.`, 'Restore it into a database of the same kind.');
   }
-  log('info', `Verified ${path.basename(file)} (${manifest.bytes} bytes, sha256 ${manifest.sha256}).`);
+  if (project.family === 'sqlite') {
+    // backup() skips quick_check by default (backup.ts BackupOptions.verify): check the backup before
+    // the safety backup and before anything is written into the live database.
+    const check = await quickCheckFile(file).catch((err: unknown) => errorMessage(err));
+    if (check !== 'ok') {
+      throw new EngineError('backup-failed', `The backup ${backupName(file)} is damaged (PRAGMA quick_check: ${check}); nothing was restored.`, 'Choose an older backup (migration-guard backups).');
+    }
+  }
+  log('info', `Verified ${path.basename(file)} (${manifest.bytes} bytes, sha256 ${manifest.sha256}${project.family === 'sqlite' ? ', PRAGMA quick_check ok' : ''}).`);
   const notes: string[] = [];
   const { tableName, schemaName } = project.migrations;
 
