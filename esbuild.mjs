@@ -22,7 +22,11 @@ const common = {
 
 const entries = [
   { entryPoints: ['client/src/extension.ts'], outfile: 'dist/client.js' },
-  { entryPoints: ['server/src/lsp/main.ts'], outfile: 'dist/server.js' },
+  // The server is always minified (the source map is still written outside --production): V8 keeps the whole
+  // bundle's source text in its heap, 14 MB unminified, and a single non-ASCII character in a kept comment made it a
+  // two-byte string (28 MB). Measured idle (bench/lsp-latency.ts): 120 -> 79 MiB RSS, heap 33 -> 11 MiB
+  // (whitespace only: 101 MiB RSS, heap 15 MiB).
+  { entryPoints: ['server/src/lsp/main.ts'], outfile: 'dist/server.js', minify: true },
   { entryPoints: ['server/src/cli/main.ts'], outfile: 'dist/cli.js' },
 ];
 

@@ -1,8 +1,9 @@
 /**
  * Editor latency: spawns dist/server.js over stdio, opens a 1,000-line PostgreSQL migration, sends 100
  * didChange edits (one line each, incremental sync) and measures didChange → publishDiagnostics (for that
- * version) per edit; prints p50/p95 and the server's RSS after the edits (custom request
- * `migrationGuard/serverStats`). Targets (issue 3): p95 <= 50 ms, RSS <= 150 MB.
+ * version) per edit; prints p50/p95 and the server's RSS when idle after start and after the edits (custom request
+ * `migrationGuard/serverStats`). The server runs with the Node flags the extension uses ({@link SERVER_EXEC_ARGV}).
+ * Targets (issue 3): p95 <= 50 ms, RSS <= 150 MB.
  * Needs `node esbuild.mjs`. Run: node --import tsx bench/lsp-latency.ts
  */
 import * as fs from 'node:fs';
@@ -11,6 +12,7 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { DidChangeTextDocumentNotification } from 'vscode-languageserver-protocol/node';
+import { SERVER_EXEC_ARGV } from '../server/src/lsp/exec-argv';
 import { ServerStatsRequest } from '../server/src/lsp/messages';
 import { startServer } from '../test/lsp/client';
 import { generatePostgresMigration, machineFacts, percentile } from './generate';
@@ -20,8 +22,9 @@ const EDITS = 100;
 
 async function run(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mg-lsp-bench-'));
-  const server = await startServer(dir);
+  const server = await startServer(dir, {}, SERVER_EXEC_ARGV);
   try {
+    const idle = await server.connection.sendRequest(ServerStatsRequest);
     const file = path.join(dir, 'db', '0001_big.sql');
     fs.mkdirSync(path.dirname(file), { recursive: true });
     const text = generatePostgresMigration(LINES, 7);
@@ -50,6 +53,7 @@ async function run(): Promise<void> {
     console.log(machineFacts());
     console.log(`document: ${LINES} lines (PostgreSQL), ${first.diagnostics.length} diagnostics on open; ${EDITS} incremental edits`);
     console.log(`didChange -> publishDiagnostics: p50 ${percentile(latencies, 50).toFixed(1)} ms, p95 ${percentile(latencies, 95).toFixed(1)} ms, max ${Math.max(...latencies).toFixed(1)} ms (target p95 <= 50 ms)`);
+    console.log(`server memory idle after start (flags: ${SERVER_EXEC_ARGV.join(' ')}): RSS ${(idle.rss / 2 ** 20).toFixed(1)} MiB, heap used ${(idle.heapUsed / 2 ** 20).toFixed(1)} MiB`);
     console.log(`server memory after ${EDITS} edits: RSS ${(stats.rss / 2 ** 20).toFixed(1)} MiB, heap used ${(stats.heapUsed / 2 ** 20).toFixed(1)} MiB, ${stats.analyses} analyses (target RSS <= 150 MB)`);
   } finally {
     await server.stop();

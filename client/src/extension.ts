@@ -18,6 +18,7 @@ import {
   type CommandContext,
   type MigrationNodeArgument,
 } from './commands';
+import { SERVER_EXEC_ARGV } from '../../server/src/lsp/exec-argv';
 import { Engine, EngineError, type EngineTarget } from './engine';
 import { RevisionTreeProvider } from './tree';
 
@@ -41,8 +42,8 @@ async function pickTarget(): Promise<EngineTarget | undefined> {
 function startLanguageClient(context: vscode.ExtensionContext, output: vscode.OutputChannel): LanguageClient {
   const module = context.asAbsolutePath('dist/server.js');
   const serverOptions: ServerOptions = {
-    run: { module, transport: TransportKind.ipc },
-    debug: { module, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6019'] } },
+    run: { module, transport: TransportKind.ipc, options: { execArgv: [...SERVER_EXEC_ARGV] } },
+    debug: { module, transport: TransportKind.ipc, options: { execArgv: [...SERVER_EXEC_ARGV, '--nolazy', '--inspect=6019'] } },
   };
   // .migration-guard.json changes reach the server as didChangeWatchedFiles; it re-reads and re-analyzes.
   const configWatcher = vscode.workspace.createFileSystemWatcher('**/.migration-guard.json');

@@ -19,6 +19,7 @@ import {
   type ProtocolConnection,
   type PublishDiagnosticsParams,
 } from 'vscode-languageserver-protocol/node';
+import { SERVER_EXEC_ARGV } from '../../server/src/lsp/exec-argv';
 
 /** Absolute path of the bundled server. */
 export const serverPath = path.resolve(__dirname, '../../dist/server.js');
@@ -46,10 +47,11 @@ export function languageIdOf(file: string): string {
 
 /**
  * Spawns the server with `workspace` as its only workspace folder and completes initialize/initialized.
- * `execArgv`: Node flags for the server process (as the extension passes them when it forks the server).
+ * `execArgv`: Node flags for the server process; by default the ones the extension passes when it forks the server
+ * ({@link SERVER_EXEC_ARGV}).
  * @throws when dist/server.js is missing.
  */
-export async function startServer(workspace: string, capabilities: Record<string, unknown> = {}, execArgv: readonly string[] = []): Promise<TestServer> {
+export async function startServer(workspace: string, capabilities: Record<string, unknown> = {}, execArgv: readonly string[] = SERVER_EXEC_ARGV): Promise<TestServer> {
   if (!fs.existsSync(serverPath)) throw new Error(`${serverPath} missing: run node esbuild.mjs`);
   const child = spawn(process.execPath, [...execArgv, serverPath, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
   child.stderr.on('data', (chunk) => process.stderr.write(`[server] ${chunk}`));
