@@ -633,7 +633,84 @@ export function parsePostgres(original: string): ParsedDocument {
   return parsePostgresText(original);
 }
 
+/** What one statement piece parsed into; offsets relative to the piece start. Never handed out (copies are). */
+interface CachedPiece {
+  /** The piece text (a flat copy, also the cache key). */
+  text: string;
+  operations: Operation[];
+  statements: TextRange[];
+}
+
+/** Incremental parsing: piece text → result, in two generations (recent, older); `undefined` when switched off. */
+let pieceCache: { recent: Map<string, CachedPiece>; older: Map<string, CachedPiece>; limit: number } | undefined;
+
+/**
+ * Switches incremental PostgreSQL parsing on (`maxPieces` > 0: remember up to about 2 × `maxPieces` parsed statement
+ * pieces, keyed by their text) or off (0). Meant for an editor, which re-analyses a document after each small edit:
+ * the text is split at top-level `;` (see `splitSqlStatements`), pieces whose text is unchanged reuse their earlier
+ * parse (offsets shifted), only changed pieces are re-parsed. The results are identical to a full parse; whenever
+ * a piece fails to parse, or a comment outside the pieces could be unterminated, the whole text is parsed as usual
+ * (with its error recovery). Off by default: for text seen once (CLI) one libpg-query call per document is cheaper.
+ * Switching it on again while on keeps the remembered pieces (only the limit changes); 0 forgets them.
+ */
+export function setIncrementalPostgresParsing(maxPieces: number): void {
+  if (!(maxPieces > 0)) pieceCache = undefined;
+  else if (pieceCache) pieceCache.limit = Math.floor(maxPieces);
+  else pieceCache = { recent: new Map(), older: new Map(), limit: Math.floor(maxPieces) };
+}
+
+/** A flat copy of `s` (V8 represents `text.slice(…)` of a long text as a view that keeps the whole text alive). */
+function copyString(s: string): string {
+  return s.length <= 12 ? s : Buffer.from(s, 'utf16le').toString('utf16le');
+}
+
+function shiftRange(r: TextRange, by: number): TextRange {
+  return { start: r.start + by, end: r.end + by };
+}
+
+/** {@link parsePostgresText} from cached pieces; `undefined` when the full parse must decide (see setIncrementalPostgresParsing). */
+function parseIncrementally(text: string, cache: NonNullable<typeof pieceCache>): ParsedDocument | undefined {
+  const pieces = splitSqlStatements(text, 'postgresql');
+  // Between pieces there are only `;`, whitespace and comments; an unterminated `/*` there fails the full parse.
+  // (One forward pass over the `/*` occurrences.)
+  let slash = text.indexOf('/*');
+  let gapStart = 0;
+  for (let i = 0; i <= pieces.length && slash >= 0; i++) {
+    const gapEnd = i < pieces.length ? pieces[i]!.start : text.length;
+    while (slash >= 0 && slash < gapStart) slash = text.indexOf('/*', slash + 1);
+    if (slash >= 0 && slash < gapEnd) return undefined;
+    if (i < pieces.length) gapStart = pieces[i]!.end;
+  }
+  const doc = emptyDocument();
+  for (const piece of pieces) {
+    const pieceText = text.slice(piece.start, piece.end);
+    let cached = cache.recent.get(pieceText);
+    if (!cached) {
+      cached = cache.older.get(pieceText);
+      if (!cached) {
+        const inner = emptyDocument();
+        if (parseChunk(pieceText, 0, inner)) return undefined;
+        // A slice of a long string keeps the whole document alive: the cache keeps a flat copy of the text.
+        cached = { text: copyString(pieceText), operations: inner.operations, statements: inner.statements };
+      }
+      if (cache.recent.size >= cache.limit) {
+        cache.older = cache.recent;
+        cache.recent = new Map();
+      }
+      cache.recent.set(cached.text, cached);
+    }
+    const by = piece.start;
+    for (const op of cached.operations) doc.operations.push({ ...op, range: shiftRange(op.range, by), statement: shiftRange(op.statement, by) });
+    for (const r of cached.statements) doc.statements.push(shiftRange(r, by));
+  }
+  return doc;
+}
+
 function parsePostgresText(text: string): ParsedDocument {
+  if (pieceCache) {
+    const incremental = parseIncrementally(text, pieceCache);
+    if (incremental) return incremental;
+  }
   const doc = emptyDocument();
   const whole = parseChunk(text, 0, doc);
   if (!whole) return doc;
