@@ -11,5 +11,7 @@
  * - `--max-semi-space-size=2` (MiB): a smaller young generation (default up to 16 MiB per semi-space, three of
  *   them); an analysis allocates short-lived objects, most of which die young either way.
  * No old-space limit: a hard heap limit would crash the server on a very large migration instead of slowing it.
+ * The server itself lowers V8's old-generation growth factor at start (`--heap-growing-percent=20`, in main.ts,
+ * through `v8.setFlagsFromString`: 144 -> 120 MiB after the edits).
  */
 export const SERVER_EXEC_ARGV: readonly string[] = ['--v8-pool-size=1', '--max-semi-space-size=2'];
