@@ -65,6 +65,7 @@ export type { RuleMeta, Rule, RuleContext, RuleViolation, ParsedDocument, Operat
 export { applyEdits, lineColumnAt } from './text';
 export type { LineColumn, TextRange } from './text';
 export { findSuppressions } from './suppression';
+export { setIncrementalPostgresParsing } from './parsers/sql-postgres';
 export type { Suppression } from './suppression';
 
 /**

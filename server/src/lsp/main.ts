@@ -22,7 +22,7 @@ import {
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { CONFIG_FILE_NAME, ConfigCache, ConfigError, effectiveOptions, LINT_EXTENSIONS, type RuleSetting } from '../config';
-import { analyze, detectSourceKind, initAnalyzerFor, type Finding } from '../lint';
+import { analyze, detectSourceKind, initAnalyzerFor, setIncrementalPostgresParsing, type Finding } from '../lint';
 import { analyzeRevisionGraph, type FolderFile } from '../lint/graph';
 import { normalizeSettings, settingsSection, type Settings } from '../settings';
 import { diagnosticSource, fixActions, hoverAt, ignoreActions, toDiagnostic } from './convert';
@@ -53,6 +53,9 @@ connection.onInitialize(async (params): Promise<InitializeResult> => {
   workspaceFolders = params.workspaceFolders ?? [];
   // libpg-query now; the Python grammar (Alembic) only when the first Python document is analysed (see validate).
   await initAnalyzerFor('sql');
+  // An editor re-analyses after each small edit: unchanged PostgreSQL statements reuse their parse (bounded cache
+  // keyed by statement text, about 2 x 4,000 pieces at most; no per-version copies).
+  setIncrementalPostgresParsing(4000);
   return {
     capabilities: {
       textDocumentSync: TextDocumentSyncKind.Incremental,
