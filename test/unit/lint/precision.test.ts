@@ -72,3 +72,18 @@ void describe('splitTopLevelCommas', () => {
     );
   });
 });
+
+describe('unterminated block comments', () => {
+  before(() => initAnalyzer());
+  for (const dialect of ['postgresql', 'sqlite'] as const) {
+    it(`are a syntax error at the comment, after the findings before it (${dialect})`, () => {
+      const text = 'DROP TABLE a;\nCREATE TABLE b (id int);\n/* unterminated\nDROP TABLE c;';
+      const findings = analyze(text, { fileName: 'x.sql', dialect });
+      assert.deepEqual(findings.map((f) => f.ruleId), ['ban-drop-table', 'syntax-error']);
+      assert.equal(findings[1]!.start, text.indexOf('/*'));
+    });
+  }
+  it('a closed comment at the end is not an error', () => {
+    assert.deepEqual(analyze('DROP TABLE a;\n/* done */\n', { fileName: 'x.sql', dialect: 'postgresql' }).map((f) => f.ruleId), ['ban-drop-table']);
+  });
+});

@@ -44,6 +44,8 @@ export function splitSqlStatements(sql: string, dialect: Dialect): TextRange[] {
           i += 2;
         } else i++;
       }
+      // An unterminated comment is a syntax error: keep its piece so the parser reports it.
+      if (depth > 0) meaningful = true;
       continue;
     }
     if (c === ';') {
