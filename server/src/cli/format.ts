@@ -26,6 +26,17 @@ export function formatProject(p: ProjectInfo): string {
   return `Config: ${from}\nDatabase: ${p.client} ${p.connection}\nMigrations: ${p.migrationDirectories.join(', ')}`;
 }
 
+/** What the NAME column adds after a migration's name: why its state matters, and which one is current. */
+function stateNote(m: StatusResult['migrations'][number], current: string | null): string {
+  const notes: string[] = [];
+  if (m.state === 'missing') notes.push('file missing');
+  if (m.state === 'edited') notes.push('file changed after it was applied');
+  if (m.state === 'out-of-order') notes.push('sorts before an applied migration');
+  if (m.batch !== null && m.checksum === 'none') notes.push('no checksum');
+  if (m.name === current) notes.push('current');
+  return notes.length ? `  (${notes.join('; ')})` : '';
+}
+
 /** The status table. */
 export function formatStatus(s: StatusResult): string {
   const rows = [['STATE', 'BATCH', 'APPLIED AT (UTC)', 'NAME']];
@@ -34,11 +45,13 @@ export function formatStatus(s: StatusResult): string {
       m.state,
       m.batch === null ? '-' : String(m.batch),
       m.appliedAt ? m.appliedAt.replace('T', ' ').replace(/\.\d+Z$/, '').replace(/Z$/, '') : '-',
-      m.state === 'missing' ? `${m.name}  (file missing)` : m.name,
+      `${m.name}${stateNote(m, s.current ?? null)}`,
     ]);
   }
   const n = (st: string) => s.migrations.filter((m) => m.state === st).length;
-  const summary = `${n('applied')} applied, ${n('pending')} pending, ${n('missing')} missing. Lock: ${s.lock.held ? 'HELD' : 'free'}.`;
+  const extra = (['edited', 'out-of-order'] as const).filter((st) => n(st) > 0).map((st) => `, ${n(st)} ${st}`).join('');
+  const current = s.current ? ` Current: ${s.current}.` : '';
+  const summary = `${n('applied')} applied, ${n('pending')} pending, ${n('missing')} missing${extra}.${current} Lock: ${s.lock.held ? 'HELD' : 'free'}.`;
   return [formatProject(s.project), '', s.migrations.length ? table(rows) : 'No migrations found.', '', summary].join('\n');
 }
 
