@@ -209,3 +209,16 @@ void describe('check --changed-since', () => {
     }
   });
 });
+
+void describe('postgresVersion from .migration-guard.json', () => {
+  test('reaches the rules through check: any default is a rewrite before PostgreSQL 11', async () => {
+    write('pg10/.migration-guard.json', JSON.stringify({ dialect: 'postgresql', postgresVersion: 10 }));
+    write('pg10/001_status.sql', "ALTER TABLE orders ADD COLUMN status text DEFAULT 'new';\n");
+    write('pg15/.migration-guard.json', JSON.stringify({ dialect: 'postgresql', postgresVersion: 15 }));
+    write('pg15/001_status.sql', "ALTER TABLE orders ADD COLUMN status text DEFAULT 'new';\n");
+    const old = JSON.parse((await cli(['check', 'pg10', '--format', 'json'])).stdout) as CheckResult;
+    assert.deepEqual(old.findings.map((f) => f.ruleId), ['adding-field-with-volatile-default']);
+    const recent = JSON.parse((await cli(['check', 'pg15', '--format', 'json'])).stdout) as CheckResult;
+    assert.deepEqual(recent.findings.map((f) => f.ruleId), []);
+  });
+});

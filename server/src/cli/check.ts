@@ -120,7 +120,7 @@ export async function runCheck(paths: string[], cwd: string, options: CheckOptio
     files.push(file);
     const text = readFileSync(abs, 'utf8');
     const starts = lineStarts(text); // once per file, not per finding
-    for (const f of defaultAnalyzer.analyze(text, { fileName: abs, dialect: eff.dialect, rules: eff.rules })) {
+    for (const f of defaultAnalyzer.analyze(text, { fileName: abs, dialect: eff.dialect, rules: eff.rules, postgresVersion: eff.postgresVersion })) {
       findings.push({ file, ruleId: f.ruleId, severity: f.severity, message: f.message, ...rangeToCheckPosition(text, f.start, f.end, starts) });
     }
   }

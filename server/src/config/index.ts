@@ -17,6 +17,7 @@ import picomatch from 'picomatch';
 import { resolveDialect } from '../dialect';
 import type { Dialect, Severity } from '../protocol';
 import { defaultSettings, isIncluded, type DialectSetting, type Settings } from '../settings';
+import { DEFAULT_POSTGRES_VERSION } from '../lint/types';
 
 /** File name of the project configuration. */
 export const CONFIG_FILE_NAME = '.migration-guard.json';
@@ -54,8 +55,8 @@ export interface LoadedConfig {
  */
 export const LINT_EXTENSIONS: readonly string[] = ['.sql', '.js', '.ts', '.cjs', '.mjs', '.py'];
 
-/** Default PostgreSQL major version when the config does not say. */
-export const DEFAULT_POSTGRES_VERSION = 15;
+/** Default PostgreSQL major version when the config does not say (declared once, by the analyzer). */
+export { DEFAULT_POSTGRES_VERSION };
 
 /** Accepted dialect values. */
 export const DIALECT_VALUES: readonly DialectSetting[] = ['auto', 'postgresql', 'sqlite'];

@@ -14,6 +14,7 @@ import { allRules } from './rules/index';
 import { findSuppressions } from './suppression';
 import type { Suppression } from './suppression';
 import type { AnalyzeOptions, Dialect, Finding, Fix, Severity, SourceKind } from './types';
+import { DEFAULT_POSTGRES_VERSION } from './types';
 
 const UNUSED_IGNORE = 'unused-ignore';
 
@@ -179,7 +180,7 @@ export function analyze(text: string, options: AnalyzeOptions): Finding[] {
     const kind = detectSourceKind(text, options);
     if (!kind) return [];
     const doc = parseDocument(text, options);
-    const ctx: RuleContext = { text, fileName: options.fileName, dialect, kind, doc };
+    const ctx: RuleContext = { text, fileName: options.fileName, dialect, kind, doc, postgresVersion: options.postgresVersion ?? DEFAULT_POSTGRES_VERSION };
     const suppressions = findSuppressions(text, doc.statements);
     const used = new Set<Suppression>();
     const findings: Finding[] = [];

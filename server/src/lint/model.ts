@@ -288,6 +288,8 @@ export interface RuleContext {
   dialect: Dialect;
   kind: SourceKind;
   doc: ParsedDocument;
+  /** Major PostgreSQL version the migrations target (AnalyzeOptions.postgresVersion, default 15). */
+  postgresVersion: number;
 }
 
 /** One problem a rule reports; the registry adds rule id, severity and help. */

@@ -60,4 +60,12 @@ export interface AnalyzeOptions {
    * Rules not listed keep their default severity.
    */
   rules?: Readonly<Record<string, Severity | 'off'>>;
+  /**
+   * Major version of the PostgreSQL server the migrations run on (`.migration-guard.json` `postgresVersion`);
+   * default {@link DEFAULT_POSTGRES_VERSION}. Rules whose lock or rewrite behaviour changed between versions use it.
+   */
+  postgresVersion?: number;
 }
+
+/** PostgreSQL major version assumed when none is configured. */
+export const DEFAULT_POSTGRES_VERSION = 15;

@@ -202,3 +202,21 @@ void describe('require-lock-timeout (off by default)', () => {
     assert.deepEqual(analyze('ALTER TABLE users ADD COLUMN a text;', { ...lite, rules: { 'require-lock-timeout': 'warning' } }), []);
   });
 });
+
+void describe('adding-field-with-volatile-default and postgresVersion', () => {
+  before(() => initAnalyzer());
+  const text = 'ALTER TABLE orders ADD COLUMN status text DEFAULT \'new\';\nALTER TABLE orders ADD COLUMN note text;\n';
+  it('before PostgreSQL 11 any default rewrites the table', () => {
+    const found = of('adding-field-with-volatile-default', text, { ...pg, postgresVersion: 10 });
+    assert.equal(found.length, 1);
+    assert.match(found[0]!.message, /Before PostgreSQL 11, adding column "status" with any default/);
+    assert.equal(text.slice(found[0]!.start, found[0]!.end).includes('status'), true);
+  });
+  it('from PostgreSQL 11 a constant default is metadata-only (default version 15 too)', () => {
+    assert.deepEqual(of('adding-field-with-volatile-default', text, { ...pg, postgresVersion: 11 }), []);
+    assert.deepEqual(of('adding-field-with-volatile-default', text, pg), []);
+  });
+  it('a column without a default is never reported, whatever the version', () => {
+    assert.deepEqual(of('adding-field-with-volatile-default', 'ALTER TABLE orders ADD COLUMN note text;', { ...pg, postgresVersion: 9 }), []);
+  });
+});

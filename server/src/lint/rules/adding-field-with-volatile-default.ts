@@ -2,7 +2,8 @@
  * `adding-field-with-volatile-default` (PostgreSQL): ADD COLUMN … DEFAULT <volatile function> (`random()`,
  * `gen_random_uuid()`, `clock_timestamp()`, `nextval()` incl. serial types, …) rewrites the whole table under ACCESS
  * EXCLUSIVE, because each existing row needs its own value. Non-volatile defaults such as `now()` or constants are
- * metadata-only on PostgreSQL 11+ and are not reported.
+ * metadata-only on PostgreSQL 11+ and are not reported; before 11 (`postgresVersion` < 11) ANY default rewrites the
+ * table, so every default is reported there.
  * Knex: `.defaultTo(knex.raw('gen_random_uuid()'))`, `.defaultTo(knex.fn.uuid())`, `t.increments()` in `alterTable`.
  * Source: PostgreSQL docs, "ALTER TABLE" — Notes ("Adding a column with a volatile DEFAULT … requires the entire
  * table and its indexes to be rewritten"); Squawk `adding-field-with-default`.
@@ -28,8 +29,12 @@ export const rule: Rule = {
     if (ctx.dialect !== 'postgresql') return [];
     const violations = [];
     for (const op of opsOfType(ctx.doc, 'addColumn')) {
-      if (op.type !== 'addColumn' || !op.volatileDefault || op.tableIsNew || op.phase === 'down') continue;
-      violations.push(at(op, `Adding column "${op.column}" with a volatile default (${op.volatileDefault}()) rewrites all of ${displayTable(op)} under an ACCESS EXCLUSIVE lock.`));
+      if (op.type !== 'addColumn' || op.tableIsNew || op.phase === 'down') continue;
+      if (op.volatileDefault) {
+        violations.push(at(op, `Adding column "${op.column}" with a volatile default (${op.volatileDefault}()) rewrites all of ${displayTable(op)} under an ACCESS EXCLUSIVE lock.`));
+      } else if (op.hasDefault && ctx.postgresVersion < 11) {
+        violations.push(at(op, `Before PostgreSQL 11, adding column "${op.column}" with any default rewrites all of ${displayTable(op)} under an ACCESS EXCLUSIVE lock (postgresVersion ${ctx.postgresVersion}).`));
+      }
     }
     return violations;
   },
