@@ -89,7 +89,8 @@ void describe('check formats', () => {
     for (const rule of run.tool.driver.rules) {
       const meta = ruleRegistry.find((m) => m.id === rule.id);
       assert.ok(meta);
-      assert.equal(rule.helpUri, `docs/rules/${rule.id}.md`);
+      assert.equal(rule.helpUri, undefined, 'no relative helpUri: SARIF wants an absolute one');
+      assert.ok(rule.help.text.endsWith(`Documentation: docs/rules/${rule.id}.md`), rule.help.text);
       assert.ok(rule.shortDescription.text.length > 0);
       const expected = meta.defaultSeverity === 'info' ? 'note' : (meta.defaultSeverity as string) === 'off' ? 'none' : meta.defaultSeverity;
       assert.equal(rule.defaultConfiguration.level, expected, rule.id);
@@ -220,5 +221,13 @@ void describe('postgresVersion from .migration-guard.json', () => {
     assert.deepEqual(old.findings.map((f) => f.ruleId), ['adding-field-with-volatile-default']);
     const recent = JSON.parse((await cli(['check', 'pg15', '--format', 'json'])).stdout) as CheckResult;
     assert.deepEqual(recent.findings.map((f) => f.ruleId), []);
+  });
+});
+
+void describe('sarif helpUri', () => {
+  test('is absolute when a docs base is given', () => {
+    const log = toSarif([], { version: '0.1.0', rules: ruleRegistry, docsBase: 'https://example.org/migration-guard/blob/main/' });
+    const rule = log.runs[0].tool.driver.rules.find((r) => r.id === 'ban-drop-table');
+    assert.equal(rule?.helpUri, 'https://example.org/migration-guard/blob/main/docs/rules/ban-drop-table.md');
   });
 });

@@ -30,8 +30,9 @@ export interface SarifOptions {
   /** Every known rule (in registry order); rules only seen in findings are added. */
   rules: readonly SarifRuleInfo[];
   /**
-   * Prefix for `helpUri`: the URL of the repository root (ending in `/`) when published; default `''`
-   * keeps the repository-relative reference `docs/rules/<id>.md`.
+   * Absolute URL of the repository root (ending in `/`) when published: rules then get
+   * `helpUri = <docsBase>docs/rules/<id>.md`. SARIF 2.1.0 (§3.49.12) wants an absolute `helpUri`, so without a
+   * base there is none, and `help.text` names the repository-relative page instead.
    */
   docsBase?: string;
 }
@@ -51,7 +52,8 @@ export interface SarifRule {
   name?: string;
   shortDescription: { text: string };
   fullDescription?: { text: string };
-  helpUri: string;
+  helpUri?: string;
+  help: { text: string };
   defaultConfiguration: { level: 'error' | 'warning' | 'note' | 'none'; enabled?: false };
 }
 export interface SarifResult {
@@ -77,6 +79,10 @@ export function relativeUri(file: string, cwd: string): string {
     .join('/');
 }
 
+function docsPath(r: SarifRuleInfo): string {
+  return r.docsPath ?? `docs/rules/${r.id}.md`;
+}
+
 /** Builds the SARIF log for `check` findings. Pure. */
 export function toSarif(findings: readonly CheckFinding[], options: SarifOptions): SarifLog {
   const docsBase = options.docsBase ?? '';
@@ -90,7 +96,8 @@ export function toSarif(findings: readonly CheckFinding[], options: SarifOptions
       name: r.title,
       shortDescription: { text: r.title },
       ...(r.description ? { fullDescription: { text: r.description } } : {}),
-      helpUri: `${docsBase}${r.docsPath ?? `docs/rules/${r.id}.md`}`,
+      ...(docsBase ? { helpUri: `${docsBase}${docsPath(r)}` } : {}),
+      help: { text: `${r.description ?? r.title} Documentation: ${docsPath(r)}` },
       defaultConfiguration: r.defaultSeverity === 'off' ? { level: 'none', enabled: false } : { level: sarifLevel[r.defaultSeverity] },
     });
   };
