@@ -226,7 +226,7 @@ void describe('postgresVersion from .migration-guard.json', () => {
 
 void describe('sarif helpUri', () => {
   test('is absolute when a docs base is given', () => {
-    const log = toSarif([], { version: '0.1.0', rules: ruleRegistry, docsBase: 'https://example.org/migration-guard/blob/main/' });
+    const log = toSarif([], { cwd: dir, version: '0.1.0', rules: ruleRegistry, docsBase: 'https://example.org/migration-guard/blob/main/' });
     const rule = log.runs[0].tool.driver.rules.find((r) => r.id === 'ban-drop-table');
     assert.equal(rule?.helpUri, 'https://example.org/migration-guard/blob/main/docs/rules/ban-drop-table.md');
   });
