@@ -1,8 +1,9 @@
 /**
  * CLI wall time against Squawk on the same generated 5,000-statement PostgreSQL file:
- * `node dist/cli.js check <file> --format json` vs `node_modules/.bin/squawk <file>` (npm squawk-cli),
+ * `node dist/cli.js check <file> --format json` vs `squawk <file>` (npm squawk-cli 2.66.0),
  * median of 5 runs each, measured in the same run. Target (issue 3): ratio <= 1.5.
- * Needs `node esbuild.mjs` (dist/cli.js) and the squawk-cli devDependency.
+ * Needs `node esbuild.mjs` (dist/cli.js). squawk-cli is not a devDependency (its lock entries are per platform):
+ * the first run installs it into ~/.cache/migration-guard-bench/squawk.
  * Run: node --import tsx bench/squawk-compare.ts
  */
 import { spawnSync } from 'node:child_process';
@@ -14,7 +15,17 @@ import { generatePostgresMigration, machineFacts } from './generate';
 
 const root = path.resolve(__dirname, '..');
 const cli = path.join(root, 'dist', 'cli.js');
-const squawk = path.join(root, 'node_modules', '.bin', 'squawk');
+const SQUAWK_VERSION = '2.66.0';
+const squawkPrefix = path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'migration-guard-bench', 'squawk');
+const squawk = path.join(squawkPrefix, 'node_modules', '.bin', 'squawk');
+
+/** Installs squawk-cli into its own cache folder when missing (npm registry only, no download of its own). */
+function ensureSquawk(): void {
+  if (fs.existsSync(squawk)) return;
+  console.log(`installing squawk-cli@${SQUAWK_VERSION} into ${squawkPrefix}`);
+  const r = spawnSync('npm', ['install', '--prefix', squawkPrefix, '--no-audit', '--no-fund', `squawk-cli@${SQUAWK_VERSION}`], { stdio: 'inherit' });
+  if (r.status !== 0) throw new Error(`npm install squawk-cli@${SQUAWK_VERSION} failed (${r.status ?? r.error?.message})`);
+}
 const RUNS = 5;
 
 function median(values: number[]): number {
@@ -32,7 +43,8 @@ function time(command: string, args: string[], cwd: string): number {
 }
 
 function run(): void {
-  for (const [what, file] of [['dist/cli.js (run node esbuild.mjs)', cli], ['squawk (npm install --save-dev squawk-cli)', squawk]]) {
+  ensureSquawk();
+  for (const [what, file] of [['dist/cli.js (run node esbuild.mjs)', cli], ['squawk', squawk]]) {
     if (!fs.existsSync(file)) throw new Error(`missing ${what}`);
   }
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mg-bench-'));
