@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { backup, loadProject, type LoadedProject } from '../../server/src/migrations';
 import { restore } from '../../server/src/migrations/restore';
-import { sqliteAll, sqliteKnexfile, tempDir, writeFiles } from './helpers';
+import { pgSkip, sqliteAll, sqliteKnexfile, tempDir, usePgDatabase, writeFiles } from './helpers';
 
 /** Every table's rows (ordered by rowid) as one sha256 per table, plus the row counts and the schema. */
 async function sqliteDigest(file: string): Promise<Record<string, string | number>> {
@@ -56,18 +56,15 @@ void describe('backup and restore with ≥100,000 rows', () => {
   });
 });
 
-const baseUrl = process.env.MG_TEST_PG_URL;
-const skip = baseUrl ? false : 'MG_TEST_PG_URL is not set: PostgreSQL big-data test skipped (scripts/pg-cluster.sh start DIR PORT prints a URL)';
+const skip = pgSkip('PostgreSQL big-data test');
 
 void describe('backup and restore with ≥100,000 rows (PostgreSQL, MG_TEST_PG_URL)', { skip }, () => {
-  const dbName = `mg_bigdata_${process.pid}_${Date.now()}`;
-  let url = '';
-  let admin: pg.Client;
+  const db = usePgDatabase('bigdata');
   let tmp: { dir: string; cleanup: () => void };
   let project: LoadedProject;
 
   async function digest(): Promise<Record<string, string>> {
-    const c = new pg.Client({ connectionString: url });
+    const c = new pg.Client({ connectionString: db.url() });
     await c.connect();
     try {
       const out: Record<string, string> = {};
@@ -84,16 +81,10 @@ void describe('backup and restore with ≥100,000 rows (PostgreSQL, MG_TEST_PG_U
   }
 
   before(async () => {
-    admin = new pg.Client({ connectionString: baseUrl });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${dbName}`);
-    const u = new URL(baseUrl as string);
-    u.pathname = `/${dbName}`;
-    url = u.toString();
     tmp = tempDir();
-    writeFiles(tmp.dir, { 'knexfile.js': `module.exports = { development: { client: 'pg', connection: ${JSON.stringify(url)}, migrations: { directory: './migrations' } } };`, 'migrations/.keep': '' });
+    writeFiles(tmp.dir, { 'knexfile.js': `module.exports = { development: { client: 'pg', connection: ${JSON.stringify(db.url())}, migrations: { directory: './migrations' } } };`, 'migrations/.keep': '' });
     project = await loadProject({ cwd: tmp.dir, processEnv: {} });
-    const c = new pg.Client({ connectionString: url });
+    const c = new pg.Client({ connectionString: db.url() });
     await c.connect();
     await c.query('create table customers (id int primary key, name text not null, email text unique, balance numeric(14,2), created timestamptz, tags jsonb, avatar bytea)');
     await c.query('create table orders (id int primary key, customer_id int references customers(id) on delete cascade, total numeric, note text)');
@@ -103,8 +94,6 @@ void describe('backup and restore with ≥100,000 rows (PostgreSQL, MG_TEST_PG_U
   });
 
   after(async () => {
-    await admin?.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-    await admin?.end();
     tmp?.cleanup();
   });
 
@@ -112,7 +101,7 @@ void describe('backup and restore with ≥100,000 rows (PostgreSQL, MG_TEST_PG_U
     const before = await digest();
     assert.match(before.customers ?? '', /^100000:/);
     const { backup: b } = await backup(project, { label: 'big' });
-    const c = new pg.Client({ connectionString: url });
+    const c = new pg.Client({ connectionString: db.url() });
     await c.connect();
     await c.query('delete from orders where id % 2 = 0');
     await c.query("update customers set name = 'x' where id < 5000");

@@ -11,15 +11,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import type { RestoreResult, StatusResult, ValidateResult } from '../../server/src/protocol';
-import { repoRoot, runCli, sqliteAll, sqliteKnexfile, tempDir, writeFiles } from './helpers';
-
-async function dumpSqlite(file: string): Promise<Record<string, unknown>> {
-  const out: Record<string, unknown> = { schema: await sqliteAll(file, "select type, name, tbl_name, sql from sqlite_master where name != 'sqlite_sequence' order by type, name") };
-  for (const t of await sqliteAll(file, "select name from sqlite_master where type = 'table' and name != 'sqlite_sequence' order by name")) {
-    out[String(t.name)] = await sqliteAll(file, `select * from "${String(t.name)}" order by rowid`);
-  }
-  return out;
-}
+import { dumpSqlite, pgSkip, repoRoot, runCli, sqliteAll, sqliteKnexfile, tempDir, usePgDatabase, writeFiles } from './helpers';
 
 const MARKER = 'MG-TEST-BLOCKING-MIGRATION-STARTED';
 
@@ -91,7 +83,7 @@ void describe('SIGKILL during an upgrade (SQLite)', () => {
     const { dir, cleanup } = tempDir();
     try {
       const db = await seed(dir, path.join(dir, 'never-created.flag'), true);
-      const before = await dumpSqlite(db);
+      const before = await dumpSqlite(db, ['sqlite_sequence']);
 
       const run = await upgradeUntilMarkerThenKill(dir);
       assert.equal(run.signal, 'SIGKILL');
@@ -123,8 +115,8 @@ void describe('SIGKILL during an upgrade (SQLite)', () => {
       const r = JSON.parse(restored.stdout) as RestoreResult;
       assert.ok(r.safetyBackup, 'restore took a safety backup of the crashed state');
       assert.deepEqual(r.migrations, ['001_items.js']);
-      assert.deepEqual(await dumpSqlite(db), before, 'exact pre-upgrade content: schema and every row');
-      assert.deepEqual((await dumpSqlite(r.safetyBackup.path)).half_done, [{ id: 1, v: 'partial' }], 'the safety backup kept the crashed state');
+      assert.deepEqual(await dumpSqlite(db, ['sqlite_sequence']), before, 'exact pre-upgrade content: schema and every row');
+      assert.deepEqual((await dumpSqlite(r.safetyBackup.path, ['sqlite_sequence'])).half_done, [{ id: 1, v: 'partial' }], 'the safety backup kept the crashed state');
     } finally {
       cleanup();
     }
@@ -134,7 +126,7 @@ void describe('SIGKILL during an upgrade (SQLite)', () => {
     const { dir, cleanup } = tempDir();
     try {
       const db = await seed(dir, path.join(dir, 'never-created.flag'), false);
-      const before = await dumpSqlite(db);
+      const before = await dumpSqlite(db, ['sqlite_sequence']);
       const run = await upgradeUntilMarkerThenKill(dir);
       assert.equal(run.signal, 'SIGKILL');
       const s = JSON.parse((await runCli(['status', '--json', '--cwd', dir])).stdout) as StatusResult;
@@ -142,24 +134,21 @@ void describe('SIGKILL during an upgrade (SQLite)', () => {
       assert.deepEqual(s.migrations.filter((m) => m.state === 'applied').map((m) => m.name), ['001_items.js']);
       const v = await runCli(['validate', '--cwd', dir]);
       assert.equal(v.code, 0, v.stdout);
-      assert.deepEqual(await dumpSqlite(db), before, 'the hot journal rolled everything back');
+      assert.deepEqual(await dumpSqlite(db, ['sqlite_sequence']), before, 'the hot journal rolled everything back');
     } finally {
       cleanup();
     }
   });
 });
 
-const baseUrl = process.env.MG_TEST_PG_URL;
-const skip = baseUrl ? false : 'MG_TEST_PG_URL is not set: PostgreSQL SIGKILL test skipped (scripts/pg-cluster.sh start DIR PORT prints a URL)';
+const skip = pgSkip('PostgreSQL SIGKILL test');
 
 void describe('SIGKILL during an upgrade (PostgreSQL, MG_TEST_PG_URL)', { skip }, () => {
-  const dbName = `mg_kill_${process.pid}_${Date.now()}`;
-  let url = '';
-  let admin: pg.Client;
+  const db = usePgDatabase('kill');
   let tmp: { dir: string; cleanup: () => void };
 
   async function dumpPg(): Promise<Record<string, unknown>> {
-    const c = new pg.Client({ connectionString: url });
+    const c = new pg.Client({ connectionString: db.url() });
     await c.connect();
     try {
       const out: Record<string, unknown> = {
@@ -174,30 +163,22 @@ void describe('SIGKILL during an upgrade (PostgreSQL, MG_TEST_PG_URL)', { skip }
   }
 
   before(async () => {
-    admin = new pg.Client({ connectionString: baseUrl });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${dbName}`);
-    const u = new URL(baseUrl as string);
-    u.pathname = `/${dbName}`;
-    url = u.toString();
     tmp = tempDir();
   });
 
   after(async () => {
-    await admin?.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-    await admin?.end();
     tmp?.cleanup();
   });
 
   void it('transaction:false migration killed: lock held, validate reports it, unlock, restore of the pre-upgrade dump is exact', async () => {
     const dir = tmp.dir;
     writeFiles(dir, {
-      'knexfile.js': `module.exports = { development: { client: 'pg', connection: ${JSON.stringify(url)}, migrations: { directory: './db/migrations' } } };`,
+      'knexfile.js': `module.exports = { development: { client: 'pg', connection: ${JSON.stringify(db.url())}, migrations: { directory: './db/migrations' } } };`,
       'db/migrations/001_items.js': "exports.up = (knex) => knex.schema.createTable('items', (t) => { t.increments('id'); t.string('name'); t.float('price'); });\nexports.down = (knex) => knex.schema.dropTable('items');\n",
     });
     const first = await runCli(['upgrade', '--yes', '--no-backup', '--cwd', dir]);
     assert.equal(first.code, 0, first.stderr);
-    const c = new pg.Client({ connectionString: url });
+    const c = new pg.Client({ connectionString: db.url() });
     await c.connect();
     await c.query("insert into items (name, price) select 'item ' || g || ' ✓', g * 1.25 from generate_series(1, 500) g");
     await c.end();
@@ -223,7 +204,7 @@ void describe('SIGKILL during an upgrade (PostgreSQL, MG_TEST_PG_URL)', { skip }
       const r = await runCli(['unlock', '--cwd', dir]);
       assert.equal(r.code, 0, r.stderr);
     } else {
-      const c2 = new pg.Client({ connectionString: url });
+      const c2 = new pg.Client({ connectionString: db.url() });
       await c2.connect();
       await c2.query('update knex_migrations_lock set is_locked = 0');
       await c2.end();

@@ -9,11 +9,10 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { EngineError, getStatus, loadProject, upgrade, validate, type LoadedProject } from '../../server/src/migrations';
-import { createTableMigration, runCli, tempDir, writeFiles } from './helpers';
+import { createTableMigration, pgSkip, runCli, tempDir, usePgDatabase, writeFiles } from './helpers';
 import type { StatusResult } from '../../server/src/protocol';
 
-const baseUrl = process.env.MG_TEST_PG_URL;
-const skip = baseUrl ? false : 'MG_TEST_PG_URL is not set: PostgreSQL engine tests skipped (scripts/pg-cluster.sh start DIR PORT prints a URL)';
+const skip = pgSkip('PostgreSQL engine tests');
 
 function hasPgDump(): boolean {
   try {
@@ -25,14 +24,12 @@ function hasPgDump(): boolean {
 }
 
 void describe('PostgreSQL (MG_TEST_PG_URL)', { skip }, () => {
-  const dbName = `mg_test_${process.pid}_${Date.now()}`;
-  let url = '';
-  let admin: pg.Client;
+  const db = usePgDatabase('test');
   let tmp: { dir: string; cleanup: () => void };
   let project: LoadedProject;
 
   async function tables(): Promise<string[]> {
-    const c = new pg.Client({ connectionString: url });
+    const c = new pg.Client({ connectionString: db.url() });
     await c.connect();
     try {
       const r = await c.query<{ table_name: string }>("select table_name from information_schema.tables where table_schema = 'public' order by table_name");
@@ -43,15 +40,9 @@ void describe('PostgreSQL (MG_TEST_PG_URL)', { skip }, () => {
   }
 
   before(async () => {
-    admin = new pg.Client({ connectionString: baseUrl });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${dbName}`);
-    const u = new URL(baseUrl as string);
-    u.pathname = `/${dbName}`;
-    url = u.toString();
     tmp = tempDir();
     writeFiles(tmp.dir, {
-      'knexfile.js': `module.exports = { development: { client: 'pg', connection: ${JSON.stringify(url)}, migrations: { directory: './migrations' } } };`,
+      'knexfile.js': `module.exports = { development: { client: 'pg', connection: ${JSON.stringify(db.url())}, migrations: { directory: './migrations' } } };`,
       'migrations/001_a.js': createTableMigration('a'),
       'migrations/002_b.js': createTableMigration('b'),
     });
@@ -59,8 +50,6 @@ void describe('PostgreSQL (MG_TEST_PG_URL)', { skip }, () => {
   });
 
   after(async () => {
-    await admin?.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-    await admin?.end();
     tmp?.cleanup();
   });
 

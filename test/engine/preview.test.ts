@@ -7,18 +7,9 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import pg from 'pg';
 import { getStatus, loadProject, upgrade, type LoadedProject } from '../../server/src/migrations';
 import type { UpgradeResult } from '../../server/src/protocol';
-import { runCli, sqliteAll, tempDir, writeFiles } from './helpers';
-
-async function dumpSqlite(file: string): Promise<Record<string, unknown>> {
-  const out: Record<string, unknown> = { schema: await sqliteAll(file, 'select type, name, tbl_name, sql from sqlite_master order by type, name') };
-  for (const t of await sqliteAll(file, "select name from sqlite_master where type = 'table' order by name")) {
-    out[String(t.name)] = await sqliteAll(file, `select * from "${String(t.name)}" order by rowid`);
-  }
-  return out;
-}
+import { dumpSqlite, pgSkip, runCli, sqliteAll, tempDir, usePgDatabase, writeFiles } from './helpers';
 
 const KNEXFILE = `module.exports = {
   development: {
@@ -160,25 +151,14 @@ void describe('preview and pre-flight (SQLite)', () => {
   });
 });
 
-const baseUrl = process.env.MG_TEST_PG_URL;
-const skip = baseUrl ? false : 'MG_TEST_PG_URL is not set: PostgreSQL preview tests skipped (scripts/pg-cluster.sh start DIR PORT prints a URL)';
+const skip = pgSkip('PostgreSQL preview tests');
 
 void describe('preview and pre-flight (PostgreSQL, MG_TEST_PG_URL)', { skip }, () => {
-  const dbName = `mg_preview_${process.pid}_${Date.now()}`;
-  let url = '';
-  let admin: pg.Client;
+  const db = usePgDatabase('preview');
   let tmp: { dir: string; cleanup: () => void };
   let project: LoadedProject;
 
-  async function q<T extends pg.QueryResultRow>(sql: string): Promise<T[]> {
-    const c = new pg.Client({ connectionString: url });
-    await c.connect();
-    try {
-      return (await c.query<T>(sql)).rows;
-    } finally {
-      await c.end();
-    }
-  }
+  const q = db.query;
   async function snapshot(): Promise<unknown> {
     const tables = await q<{ table_name: string }>("select table_name from information_schema.tables where table_schema = 'public' order by 1");
     const out: Record<string, unknown> = {
@@ -190,23 +170,15 @@ void describe('preview and pre-flight (PostgreSQL, MG_TEST_PG_URL)', { skip }, (
   }
 
   before(async () => {
-    admin = new pg.Client({ connectionString: baseUrl });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${dbName}`);
-    const u = new URL(baseUrl as string);
-    u.pathname = `/${dbName}`;
-    url = u.toString();
     tmp = tempDir();
     writeFiles(tmp.dir, {
-      'knexfile.js': `module.exports = { development: { client: 'pg', connection: ${JSON.stringify(url)}, migrations: { directory: './migrations' } } };`,
+      'knexfile.js': `module.exports = { development: { client: 'pg', connection: ${JSON.stringify(db.url())}, migrations: { directory: './migrations' } } };`,
       'migrations/001_base.js': BASE,
     });
     project = await loadProject({ cwd: tmp.dir, processEnv: {} });
   });
 
   after(async () => {
-    await admin?.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-    await admin?.end();
     tmp?.cleanup();
   });
 

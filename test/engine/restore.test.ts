@@ -6,21 +6,11 @@ import assert from 'node:assert/strict';
 import { appendFileSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import pg from 'pg';
 import { backup, EngineError, loadProject, type LoadedProject } from '../../server/src/migrations';
 import { listBackups } from '../../server/src/migrations/manifest';
 import { restore } from '../../server/src/migrations/restore';
 import type { RestoreResult } from '../../server/src/protocol';
-import { runCli, sqliteAll, sqliteKnexfile, tempDir, writeFiles } from './helpers';
-
-async function dumpSqlite(file: string): Promise<Record<string, unknown>> {
-  const out: Record<string, unknown> = {};
-  out.schema = await sqliteAll(file, 'select type, name, tbl_name, sql from sqlite_master order by type, name');
-  for (const t of await sqliteAll(file, "select name from sqlite_master where type = 'table' order by name")) {
-    out[String(t.name)] = await sqliteAll(file, `select * from "${String(t.name)}" order by rowid`);
-  }
-  return out;
-}
+import { dumpSqlite, pgSkip, runCli, sqliteAll, sqliteKnexfile, tempDir, usePgDatabase, writeFiles } from './helpers';
 
 void describe('restore (SQLite)', () => {
   void it('verifies the backup, takes a safety backup, and restores the exact content into the live file', async () => {
@@ -133,45 +123,26 @@ void describe('restore (SQLite)', () => {
   });
 });
 
-const baseUrl = process.env.MG_TEST_PG_URL;
-const skip = baseUrl ? false : 'MG_TEST_PG_URL is not set: PostgreSQL restore tests skipped (scripts/pg-cluster.sh start DIR PORT prints a URL)';
+const skip = pgSkip('PostgreSQL restore tests');
 
 void describe('restore (PostgreSQL, MG_TEST_PG_URL)', { skip }, () => {
-  const dbName = `mg_restore_${process.pid}_${Date.now()}`;
-  let url = '';
-  let admin: pg.Client;
+  const db = usePgDatabase('restore');
   let tmp: { dir: string; cleanup: () => void };
   let project: LoadedProject;
 
-  async function q<T extends pg.QueryResultRow>(sql: string): Promise<T[]> {
-    const c = new pg.Client({ connectionString: url });
-    await c.connect();
-    try {
-      return (await c.query<T>(sql)).rows;
-    } finally {
-      await c.end();
-    }
-  }
+  const q = db.query;
 
   before(async () => {
-    admin = new pg.Client({ connectionString: baseUrl });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${dbName}`);
-    const u = new URL(baseUrl as string);
-    u.pathname = `/${dbName}`;
-    url = u.toString();
     tmp = tempDir();
     // The cluster trusts local connections: the password is accepted and ignored, which lets the test
     // check that it never reaches a manifest or an output.
-    const withPassword = new URL(url);
+    const withPassword = new URL(db.url());
     withPassword.password = 's3cret-pw-42';
     writeFiles(tmp.dir, { 'knexfile.js': `module.exports = { development: { client: 'pg', connection: ${JSON.stringify(withPassword.toString())}, migrations: { directory: './migrations' } } };`, 'migrations/.keep': '' });
     project = await loadProject({ cwd: tmp.dir, processEnv: {} });
   });
 
   after(async () => {
-    await admin?.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-    await admin?.end();
     tmp?.cleanup();
   });
 
