@@ -87,3 +87,13 @@ describe('unterminated block comments', () => {
     assert.deepEqual(analyze('DROP TABLE a;\n/* done */\n', { fileName: 'x.sql', dialect: 'postgresql' }).map((f) => f.ruleId), ['ban-drop-table']);
   });
 });
+
+describe('neutralizeOutsideQuotes', () => {
+  it('rewrites markers outside quotes only, keeping every offset', async () => {
+    const { neutralizeOutsideQuotes } = await import('../../../server/src/lint/parsers/sql-split');
+    const sql = "UPDATE t SET a = ?, b = '?' WHERE c = ?? AND d = \"?\"";
+    const out = neutralizeOutsideQuotes(sql, (s, i) => (s[i] === '?' && s[i + 1] === '?' ? { text: 'q_', consumed: 2 } : s[i] === '?' ? { text: '0', consumed: 1 } : undefined));
+    assert.equal(out, "UPDATE t SET a = 0, b = '?' WHERE c = q_ AND d = \"?\"");
+    assert.equal(out.length, sql.length);
+  });
+});

@@ -39,6 +39,7 @@ import type { TextRange } from '../text';
 import type { DecodedString } from './js-string';
 import { mapDecodedRange } from './js-string';
 import { VOLATILE_FUNCTIONS } from './sql-postgres';
+import { neutralizeOutsideQuotes } from './sql-split';
 
 /** Parses the SQL of one dialect (provided by the caller). */
 export type SqlParser = (sql: string) => ParsedDocument;
@@ -199,24 +200,11 @@ export function decodePythonString(node: Node, text: string): DecodedString | un
 
 /** Replaces SQLAlchemy `:name` bind parameters (outside quotes, not `::` casts) and `\:` with same-length SQL. */
 function neutralizeBinds(sql: string): string {
-  let out = '';
-  let quote: string | undefined;
-  for (let i = 0; i < sql.length; i++) {
-    const c = sql[i]!;
-    if (quote) {
-      if (c === quote) quote = undefined;
-      out += c;
-    } else if (c === "'" || c === '"') {
-      quote = c;
-      out += c;
-    } else if (c === '\\' && sql[i + 1] === ':') {
-      out += ' :';
-      i++;
-    } else if (c === ':' && sql[i - 1] !== ':' && sql[i + 1] !== ':' && /[A-Za-z_]/.test(sql[i + 1] ?? '')) {
-      out += '_';
-    } else out += c;
-  }
-  return out;
+  return neutralizeOutsideQuotes(sql, (s, i) => {
+    if (s[i] === '\\' && s[i + 1] === ':') return { text: ' :', consumed: 2 };
+    if (s[i] === ':' && s[i - 1] !== ':' && s[i + 1] !== ':' && /[A-Za-z_]/.test(s[i + 1] ?? '')) return { text: '_', consumed: 1 };
+    return undefined;
+  });
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ import { emptyDocument } from '../model';
 import type { ColumnType, MigrationExport, Operation, ParsedDocument, Phase, TableRef } from '../model';
 import { decodeJsString, mapDecodedRange } from './js-string';
 import { VOLATILE_FUNCTIONS } from './sql-postgres';
+import { neutralizeOutsideQuotes } from './sql-split';
 import type { DecodedString } from './js-string';
 
 type FunctionLike = ts.FunctionExpression | ts.ArrowFunction | ts.FunctionDeclaration | ts.MethodDeclaration;
@@ -167,27 +168,12 @@ function isOutermostCall(node: ts.CallExpression): boolean {
 
 /** Replaces Knex `?`/`??` bindings outside quotes with same-length SQL so the text can be parsed. */
 function neutralizeBindings(sql: string): string {
-  let out = '';
-  let quote: string | undefined;
-  for (let i = 0; i < sql.length; i++) {
-    const c = sql[i]!;
-    if (quote) {
-      if (c === quote) quote = undefined;
-      out += c;
-    } else if (c === "'" || c === '"') {
-      quote = c;
-      out += c;
-    } else if (c === '\\' && sql[i + 1] === '?') {
-      out += ' ?';
-      i++;
-    } else if (c === '?' && sql[i + 1] === '?') {
-      out += 'q_';
-      i++;
-    } else if (c === '?') {
-      out += '0';
-    } else out += c;
-  }
-  return out;
+  return neutralizeOutsideQuotes(sql, (s, i) => {
+    if (s[i] === '\\' && s[i + 1] === '?') return { text: ' ?', consumed: 2 };
+    if (s[i] === '?' && s[i + 1] === '?') return { text: 'q_', consumed: 2 };
+    if (s[i] === '?') return { text: '0', consumed: 1 };
+    return undefined;
+  });
 }
 
 /** Parses the SQL of one dialect; provided by the caller so this module does not pick the dialect. */

@@ -315,3 +315,36 @@ export function restorePlaceholderNames(doc: ParsedDocument, names: ReadonlyMap<
     }
   }
 }
+
+/**
+ * Rewrites bind-parameter markers outside single- and double-quoted strings into same-length SQL, so that
+ * text with client-side bindings parses and offsets stay valid. `replace(sql, i)` looks at position `i` (outside
+ * quotes) and returns the replacement and how many characters it consumes (the replacement must be as long), or
+ * undefined to keep the character. Used for Knex `?`/`??` and SQLAlchemy `:name`.
+ */
+export function neutralizeOutsideQuotes(sql: string, replace: (sql: string, i: number) => { text: string; consumed: number } | undefined): string {
+  let out = '';
+  let quote: string | undefined;
+  for (let i = 0; i < sql.length; i++) {
+    const c = sql[i]!;
+    if (quote) {
+      if (c === quote) quote = undefined;
+      out += c;
+      continue;
+    }
+    if (c === "'" || c === '"') {
+      quote = c;
+      out += c;
+      continue;
+    }
+    const r = replace(sql, i);
+    if (!r) {
+      out += c;
+      continue;
+    }
+    out += r.text;
+    i += r.consumed - 1;
+  }
+  return out;
+}
+
