@@ -21,9 +21,9 @@ import type { ColumnType, MigrationExport, Operation, ParsedDocument, Phase, Tab
 import { decodeJsString, mapDecodedRange } from './js-string';
 import { VOLATILE_FUNCTIONS } from './sql-postgres';
 import { neutralizeOutsideQuotes } from './sql-split';
+import { hasExportModifier, isFunctionLike, scriptKind, topLevelDeclarations, unparen, type FunctionLike } from './ts-module';
 import type { DecodedString } from './js-string';
 
-type FunctionLike = ts.FunctionExpression | ts.ArrowFunction | ts.FunctionDeclaration | ts.MethodDeclaration;
 
 interface ExportInfo {
   nameNode: ts.Node;
@@ -108,26 +108,6 @@ function numberArg(e: ts.Expression | undefined): number | undefined {
 function stringArg(e: ts.Expression | undefined): string | undefined {
   return e && (ts.isStringLiteral(e) || ts.isNoSubstitutionTemplateLiteral(e)) ? e.text : undefined;
 }
-function scriptKind(fileName: string): ts.ScriptKind {
-  const f = fileName.toLowerCase();
-  if (f.endsWith('.tsx')) return ts.ScriptKind.TSX;
-  if (f.endsWith('.jsx')) return ts.ScriptKind.JSX;
-  if (/\.(js|cjs|mjs)$/.test(f)) return ts.ScriptKind.JS;
-  return ts.ScriptKind.TS;
-}
-function isFunctionLike(n: ts.Node | undefined): n is FunctionLike {
-  return !!n && (ts.isFunctionExpression(n) || ts.isArrowFunction(n) || ts.isFunctionDeclaration(n) || ts.isMethodDeclaration(n));
-}
-function unparen(e: ts.Expression): ts.Expression {
-  let cur = e;
-  while (ts.isParenthesizedExpression(cur) || ts.isAsExpression(cur) || ts.isSatisfiesExpression(cur) || ts.isNonNullExpression(cur) || ts.isTypeAssertionExpression(cur)) {
-    cur = cur.expression;
-  }
-  return cur;
-}
-function hasExportModifier(n: ts.Node): boolean {
-  return ts.canHaveModifiers(n) && (ts.getModifiers(n) ?? []).some((m) => m.kind === ts.SyntaxKind.ExportKeyword);
-}
 
 /** One link of a call chain: `.name(args)`. */
 interface Link {
@@ -191,13 +171,7 @@ export function parseKnex(text: string, fileName: string, parseSql: SqlParser): 
   const rangeOf = (n: ts.Node): TextRange => ({ start: start(n), end: n.end });
 
   // Top-level functions and consts, to resolve `module.exports = { up }` and `exports.up = up`.
-  const locals = new Map<string, ts.Node>();
-  for (const s of sf.statements) {
-    if (ts.isFunctionDeclaration(s) && s.name) locals.set(s.name.text, s);
-    if (ts.isVariableStatement(s)) {
-      for (const d of s.declarationList.declarations) if (ts.isIdentifier(d.name) && d.initializer) locals.set(d.name.text, d.initializer);
-    }
-  }
+  const locals = topLevelDeclarations(sf);
   const resolve = (n: ts.Node | undefined, depth = 0): { fn?: FunctionLike; nullish: boolean } => {
     if (!n || depth > 5) return { nullish: false };
     if (isFunctionLike(n)) return { fn: n, nullish: false };

@@ -27,11 +27,11 @@ import type { TextRange } from '../text';
 import { decodeJsString, mapDecodedRange } from './js-string';
 import type { DecodedString } from './js-string';
 import { VOLATILE_FUNCTIONS } from './sql-postgres';
+import { hasExportModifier, isFunctionLike, scriptKind, topLevelDeclarations, unparen, type FunctionLike } from './ts-module';
 
 /** Parses the SQL of one dialect (provided by the caller). */
 export type SqlParser = (sql: string) => ParsedDocument;
 
-type FunctionLike = ts.FunctionExpression | ts.ArrowFunction | ts.FunctionDeclaration | ts.MethodDeclaration;
 
 /** Calls that node-pg-migrate can reverse on its own when `down` is not exported. */
 const REVERSIBLE = new Set([
@@ -79,30 +79,10 @@ export function looksLikeNodePgMigrate(text: string): boolean {
   return /\bup\b\s*(?:[:=]\s*)?(?:async\s*)?(?:function\s*)?\(\s*pgm\b/.test(text) || /node-pg-migrate|MigrationBuilder/.test(text);
 }
 
-function unparen(e: ts.Expression): ts.Expression {
-  let cur = e;
-  while (ts.isParenthesizedExpression(cur) || ts.isAsExpression(cur) || ts.isSatisfiesExpression(cur) || ts.isNonNullExpression(cur) || ts.isTypeAssertionExpression(cur)) {
-    cur = cur.expression;
-  }
-  return cur;
-}
-function isFunctionLike(n: ts.Node | undefined): n is FunctionLike {
-  return !!n && (ts.isFunctionExpression(n) || ts.isArrowFunction(n) || ts.isFunctionDeclaration(n) || ts.isMethodDeclaration(n));
-}
 function stringArg(e: ts.Expression | undefined): string | undefined {
   if (!e) return undefined;
   const x = unparen(e);
   return ts.isStringLiteral(x) || ts.isNoSubstitutionTemplateLiteral(x) ? x.text : undefined;
-}
-function hasExportModifier(n: ts.Node): boolean {
-  return ts.canHaveModifiers(n) && (ts.getModifiers(n) ?? []).some((m) => m.kind === ts.SyntaxKind.ExportKeyword);
-}
-function scriptKind(fileName: string): ts.ScriptKind {
-  const f = fileName.toLowerCase();
-  if (f.endsWith('.tsx')) return ts.ScriptKind.TSX;
-  if (f.endsWith('.jsx')) return ts.ScriptKind.JSX;
-  if (/\.(js|cjs|mjs)$/.test(f)) return ts.ScriptKind.JS;
-  return ts.ScriptKind.TS;
 }
 function propName(p: ts.ObjectLiteralElementLike): string | undefined {
   const n = p.name;
@@ -213,11 +193,7 @@ export function parseNodePgMigrate(text: string, fileName: string, parseSql: Sql
   const start = (n: ts.Node): number => n.getStart(sf);
   const rangeOf = (n: ts.Node): TextRange => ({ start: start(n), end: n.end });
 
-  const locals = new Map<string, ts.Node>();
-  for (const s of sf.statements) {
-    if (ts.isFunctionDeclaration(s) && s.name) locals.set(s.name.text, s);
-    if (ts.isVariableStatement(s)) for (const d of s.declarationList.declarations) if (ts.isIdentifier(d.name) && d.initializer) locals.set(d.name.text, d.initializer);
-  }
+  const locals = topLevelDeclarations(sf);
   const resolve = (n: ts.Node | undefined, depth = 0): { fn?: FunctionLike; disabled: boolean } => {
     if (!n || depth > 5) return { disabled: false };
     if (isFunctionLike(n)) return { fn: n, disabled: false };
