@@ -179,7 +179,8 @@ export function analyze(text: string, options: AnalyzeOptions): Finding[] {
     const dialect = options.dialect ?? 'postgresql';
     const kind = detectSourceKind(text, options);
     if (!kind) return [];
-    const doc = parseDocument(text, options);
+    // The kind is decided once: detecting node-pg-migrate parses JS/TS, so parseDocument must not do it again.
+    const doc = parseDocument(text, { ...options, kind });
     const ctx: RuleContext = { text, fileName: options.fileName, dialect, kind, doc, postgresVersion: options.postgresVersion ?? DEFAULT_POSTGRES_VERSION };
     const suppressions = findSuppressions(text, doc.statements);
     const used = new Set<Suppression>();

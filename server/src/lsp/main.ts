@@ -138,7 +138,7 @@ async function validate(uri: string): Promise<void> {
         if (documents.get(uri)?.version !== version) return;
       }
       analyses++;
-      const findings = analyze(text, { fileName: filePath, dialect: options.dialect, rules: options.rules, postgresVersion: options.postgresVersion });
+      const findings = analyze(text, { fileName: filePath, kind, dialect: options.dialect, rules: options.rules, postgresVersion: options.postgresVersion });
       if (filePathOf(uri)) findings.push(...folderFindings(filePath, text, folder, settings, options.rules));
       diagnostics = findings.map((f) => toDiagnostic(document, f));
     }
