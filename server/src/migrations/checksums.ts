@@ -51,8 +51,7 @@ export async function readChecksums(db: Knex, schemaName: string | undefined): P
 
 /** Records (replaces) the checksum of `name`. The table must exist ({@link ensureChecksumTable}). */
 export async function recordChecksum(db: Knex | Knex.Transaction, schemaName: string | undefined, name: string, sha256: string): Promise<void> {
-  await table(db, schemaName).where({ name }).del();
-  await table(db, schemaName).insert({ name, sha256, applied_at: new Date() });
+  await writeChecksums(db, schemaName, 'up', [name], new Map([[name, sha256]]));
 }
 
 /** Deletes the checksum of `name` when the table exists. */
@@ -67,47 +66,86 @@ export function checksumVerdict(recorded: string | undefined, actual: string | u
   return recorded === actual ? 'match' : 'edited';
 }
 
-/**
- * Knex `beforeAll` hook (`(trxOrKnex, migrations)`, run after Knex took its lock, in the batch's
- * transaction when there is one) creating the checksum table; `userHook` (the knexfile's own) runs first.
- */
-export function checksumTableHook(schemaName: string | undefined, userHook?: unknown): AfterEachHook {
-  return async (trx, migrations) => {
-    if (typeof userHook === 'function') await (userHook as AfterEachHook)(trx, migrations);
-    await ensureChecksumTable(trx, schemaName);
-  };
-}
+/** A Knex migration hook: `(trxOrKnex, migrations) => …` (`beforeAll`, `afterEach`, `afterAll` share this shape). */
+export type MigrationHook = (trx: Knex | Knex.Transaction, migrations: unknown[]) => Promise<void>;
 
-/** A Knex `afterEach` hook: `(trx, [migration]) => …`, run inside the migration's transaction. */
-export type AfterEachHook = (trx: Knex | Knex.Transaction, migrations: unknown[]) => Promise<void>;
+/** The `beforeAll`/`afterEach`/`afterAll` hooks of {@link checksumHooks}, to spread into a Knex migrator config. */
+export interface ChecksumHooks {
+  beforeAll: MigrationHook;
+  afterEach: MigrationHook;
+  afterAll: MigrationHook;
+}
 
 function migrationName(m: unknown): string | null {
   if (m && typeof m === 'object' && 'file' in m && typeof (m as { file: unknown }).file === 'string') return path.basename((m as { file: string }).file);
   return null;
 }
 
+function isTransaction(db: Knex | Knex.Transaction): boolean {
+  return (db as { isTransaction?: boolean }).isTransaction === true;
+}
+
+/** Rows per multi-row INSERT: 3 bound values a row stays under SQLite's 999-variable limit (SQLITE_MAX_VARIABLE_NUMBER before 3.32). */
+const ROWS_PER_INSERT = 300;
+
 /**
- * Knex `afterEach` hook that records (direction `up`) or deletes (`down`) the checksum of each
- * migration, inside the transaction Knex runs that migration in (Knex 3.3.0 Migrator._waterfallBatch
- * calls `afterEach(trx, [migration])` after `up`/`down` and before it writes `knex_migrations`).
- * With `transaction: false` there is no transaction: the row is written right after the migration,
- * and a crash between the two leaves a checksum without a `knex_migrations` row (harmless: status
- * only reads checksums of applied migrations; the next apply replaces it).
- * `hashes` maps names to the sha256 computed before applying (the bytes that were linted).
- * `userHook` (the knexfile's own `migrations.afterEach`) runs first.
+ * Records (`up`) or deletes (`down`) the checksums of many migrations at once: one DELETE and one
+ * multi-row INSERT per {@link ROWS_PER_INSERT} names, in `db` (the batch's transaction).
  */
-export function checksumHook(direction: 'up' | 'down', schemaName: string | undefined, hashes: Map<string, string>, userHook?: unknown): AfterEachHook {
-  return async (trx, migrations) => {
-    if (typeof userHook === 'function') await (userHook as AfterEachHook)(trx, migrations);
-    for (const m of migrations) {
-      const name = migrationName(m);
-      if (!name) continue;
-      if (direction === 'down') {
-        await table(trx, schemaName).where({ name }).del();
-      } else {
-        const sha = hashes.get(name);
-        if (sha) await recordChecksum(trx, schemaName, name, sha);
-      }
-    }
+async function writeChecksums(db: Knex | Knex.Transaction, schemaName: string | undefined, direction: 'up' | 'down', names: string[], hashes: Map<string, string>): Promise<void> {
+  const appliedAt = new Date();
+  for (let i = 0; i < names.length; i += ROWS_PER_INSERT) {
+    const chunk = names.slice(i, i + ROWS_PER_INSERT);
+    await table(db, schemaName).whereIn('name', chunk).del();
+    if (direction === 'down') continue;
+    const rows = chunk.flatMap((name) => {
+      const sha256 = hashes.get(name);
+      return sha256 ? [{ name, sha256, applied_at: appliedAt }] : [];
+    });
+    if (rows.length > 0) await table(db, schemaName).insert(rows);
+  }
+}
+
+/**
+ * Knex hooks that keep `migration_guard_checksums` in step with `knex_migrations` during a batch.
+ *
+ * - `beforeAll` (run after Knex took its lock, in the batch's transaction when there is one) creates
+ *   the table, so two upgrades started at once never race on its CREATE TABLE.
+ * - When the batch runs in one transaction (Knex 3.3.0 `Migrator._runBatch` passes it to `beforeAll`,
+ *   `afterEach` and `afterAll`), `afterEach` only notes each migration and `afterAll` writes every
+ *   checksum with one DELETE and one multi-row INSERT: a failure rolls both back with the batch.
+ * - Without a batch transaction (a migration with `config.transaction = false`, or
+ *   `disableTransactions`), `afterEach` writes each checksum at once, inside the migration's own
+ *   transaction when Knex gives it one (`_waterfallBatch` calls `afterEach(trx, [migration])` after
+ *   `up`/`down` and before it writes `knex_migrations`). A crash between the two leaves a checksum
+ *   without a `knex_migrations` row: harmless, status reads checksums of applied migrations only and
+ *   the next apply replaces it.
+ *
+ * `hashes` maps names to the sha256 computed before applying (the bytes that were linted); `down`
+ * deletes the rows. The knexfile's own hooks (`user`) run first, with the same arguments.
+ */
+export function checksumHooks(direction: 'up' | 'down', schemaName: string | undefined, hashes: Map<string, string>, user: { beforeAll?: unknown; afterEach?: unknown; afterAll?: unknown } = {}): ChecksumHooks {
+  let batchTransaction: Knex | Knex.Transaction | null = null;
+  const deferred: string[] = [];
+  const callUser = async (hook: unknown, trx: Knex | Knex.Transaction, migrations: unknown[]) => {
+    if (typeof hook === 'function') await (hook as MigrationHook)(trx, migrations);
+  };
+  return {
+    async beforeAll(trx, migrations) {
+      await callUser(user.beforeAll, trx, migrations);
+      batchTransaction = isTransaction(trx) ? trx : null;
+      deferred.length = 0;
+      await ensureChecksumTable(trx, schemaName);
+    },
+    async afterEach(trx, migrations) {
+      await callUser(user.afterEach, trx, migrations);
+      const names = migrations.map(migrationName).filter((n): n is string => n !== null);
+      if (batchTransaction !== null && trx === batchTransaction) deferred.push(...names);
+      else await writeChecksums(trx, schemaName, direction, names, hashes);
+    },
+    async afterAll(trx, migrations) {
+      await callUser(user.afterAll, trx, migrations);
+      if (deferred.length > 0) await writeChecksums(trx, schemaName, direction, deferred.splice(0), hashes);
+    },
   };
 }

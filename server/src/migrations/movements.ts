@@ -12,7 +12,7 @@
 import type { Knex } from 'knex';
 import type { BackupInfo, DowngradeResult, MarkResult, UnlockResult } from '../protocol';
 import { backup } from './backup';
-import { checksumHook, checksumTableHook, deleteChecksum, ensureChecksumTable, recordChecksum, sha256File } from './checksums';
+import { checksumHooks, deleteChecksum, ensureChecksumTable, recordChecksum, sha256File } from './checksums';
 import type { LoadedProject } from './config';
 import { databaseAbsent, isLockConflict, lockRowBusy, openKnex, qualifiedName, readLock, readMigrationRows, silentLog, tableExists, withMigrationMutex, type EngineLog, type MigrationRow } from './db';
 import { EngineError, errorMessage, isEngineError } from './errors';
@@ -106,9 +106,8 @@ export async function downgrade(project: LoadedProject, options: DowngradeOption
     requireConfirmation(project, options.confirm, 'downgrade');
     if ((await readLock(db, tableName, schemaName)) || (await lockRowBusy(db, project))) throw lockHeldError(`${tableName}_lock.is_locked = 1, or another session is migrating.`);
     result.backup = await backupBefore(project, options, log);
-    const user = project.knexConfig.migrations as { afterEach?: unknown; beforeAll?: unknown } | undefined;
-    // beforeAll runs under Knex's lock, in the migration's transaction: it creates the checksum table if needed.
-    const hooks = { beforeAll: checksumTableHook(schemaName, user?.beforeAll), afterEach: checksumHook('down', schemaName, new Map(), user?.afterEach) };
+    // The checksum rows of undone migrations are deleted with them (checksumHooks), in the same transaction.
+    const hooks = checksumHooks('down', schemaName, new Map(), project.knexConfig.migrations as object | undefined);
     await withMigrationMutex(db, project, async () => {
       for (const name of result.planned) {
         log('info', `Undoing ${name}…`);

@@ -10,7 +10,7 @@ import type { AnalyzeOptions, Finding } from '../lint';
 import type { BackupInfo, PendingFinding, StatusResult, UpgradeResult } from '../protocol';
 import { backup } from './backup';
 import type { LoadedProject } from './config';
-import { checksumHook, checksumTableHook, sha256File } from './checksums';
+import { checksumHooks, sha256File } from './checksums';
 import { databaseAbsent, freeLock, isLockConflict, lockRowBusy, openKnex, readLock, silentLog, withMigrationMutex, type EngineLog } from './db';
 import { EngineError, errorMessage, isEngineError } from './errors';
 import { rangeToCheckPosition } from './positions';
@@ -254,7 +254,7 @@ function selectTargets(allPending: string[], status: StatusResult, options: Upgr
  * Applies `targets` (a prefix of the pending list, in Knex's order) in one batch: `migrate.latest()`
  * when it is every pending migration, else `migrate.to({ name: last })` (Knex ≥ 3.3.0), else, with an
  * older Knex, `migrate.up({ name })` per migration (one batch each). Creates the checksum table first
- * and records each checksum with Knex's `afterEach` hook, inside the migration's transaction.
+ * and records the checksums with Knex's hooks (checksumHooks), in the batch's transaction.
  */
 async function applyTargets(db: Knex, project: LoadedProject, status: StatusResult, targets: string[], pendingCount: number, log: EngineLog, linted: Map<string, string>): Promise<[number, string[]]> {
   const { schemaName, directories } = project.migrations;
@@ -263,10 +263,8 @@ async function applyTargets(db: Knex, project: LoadedProject, status: StatusResu
   for (const m of status.migrations) {
     if (m.file && wanted.has(m.name)) hashes.set(m.name, linted.get(m.name) ?? (await sha256File(m.file)));
   }
-  const user = project.knexConfig.migrations as { afterEach?: unknown; beforeAll?: unknown } | undefined;
-  // The checksum table is created under Knex's lock, in the batch's transaction (beforeAll), so two
-  // upgrades started at once never race on its CREATE TABLE.
-  const config = { directory: directories, beforeAll: checksumTableHook(schemaName, user?.beforeAll), afterEach: checksumHook('up', schemaName, hashes, user?.afterEach) };
+  // checksumHooks: the table is created under Knex's lock; the rows are written in the batch's transaction.
+  const config = { directory: directories, ...checksumHooks('up', schemaName, hashes, project.knexConfig.migrations as object | undefined) };
   const migrator = db.migrate as Knex.Migrator & { to?: (c: object) => Promise<[number, string[]]> };
   if (targets.length === pendingCount) return (await migrator.latest(config)) as [number, string[]];
   const last = targets[targets.length - 1] as string;
