@@ -8,6 +8,7 @@ import { maskText } from './mask';
 export type EngineErrorCode =
   | 'knexfile-load'
   | 'connection'
+  | 'auth'
   | 'driver-missing'
   | 'lock-held'
   | 'corrupt-directory'
@@ -22,6 +23,7 @@ export type EngineErrorCode =
 export const SETUP_ERROR_CODES: ReadonlySet<EngineErrorCode> = new Set<EngineErrorCode>([
   'knexfile-load',
   'connection',
+  'auth',
   'driver-missing',
   'usage',
 ]);
@@ -58,16 +60,53 @@ const CONNECTION_CODES = new Set([
   'ETIMEDOUT',
   'EHOSTUNREACH',
   'ENETUNREACH',
-  '28P01', // invalid_password
-  '28000', // invalid_authorization_specification
+  '28000', // invalid_authorization_specification (unknown role, no pg_hba.conf entry)
   '3D000', // invalid_catalog_name (database does not exist)
   'SQLITE_CANTOPEN',
   'SQLITE_NOTADB',
 ]);
 
+/** The user a failed login was for: from the server's message, else from the (masked) target URL. */
+function loginUser(message: string, target: string): string | undefined {
+  const quoted = /for user ["']([^"']+)["']/.exec(message)?.[1];
+  if (quoted) return quoted;
+  try {
+    return decodeURIComponent(new URL(target).username) || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * `auth` when the server refused the password (PostgreSQL 28P01, MySQL ER_ACCESS_DENIED_ERROR) or asked
+ * for one the connection does not give (node-postgres: "SASL: … client password must be a string"), else null.
+ */
+function classifyAuthError(err: unknown, code: string | undefined, message: string, target: string): EngineError | null {
+  const user = loginUser(message, target);
+  const who = user ? `user "${user}"` : 'the user';
+  if (code === '28P01' || code === 'ER_ACCESS_DENIED_ERROR' || /password authentication failed/i.test(message)) {
+    return new EngineError(
+      'auth',
+      // PostgreSQL's own reason ("password authentication failed for user …") would only say it again.
+      `The database server rejected the password for ${who} (${target})${/^password authentication failed/i.test(message) ? '.' : `: ${message}`}`,
+      `Check the password for ${who} in the knexfile's connection (or DATABASE_URL). Where the connection gives no password, the pg driver takes PGPASSWORD (then ~/.pgpass): check that too.`,
+      { cause: err },
+    );
+  }
+  if (/client password must be a string|no password supplied/i.test(message)) {
+    return new EngineError(
+      'auth',
+      `The database server asks for a password for ${who} (${target}), and the connection gives none.`,
+      `Add the password to the knexfile's connection (or DATABASE_URL), or set PGPASSWORD in the environment that runs the migrations.`,
+      { cause: err },
+    );
+  }
+  return null;
+}
+
 /**
  * Turns a driver error raised while connecting or querying into an {@link EngineError}
- * (`connection` or `driver-missing`), or returns null when it is not a setup problem.
+ * (`auth`, `connection` or `driver-missing`), or returns null when it is not a setup problem.
  * Knex raises "Knex: run\n$ npm install pg --save\nCannot find module 'pg'" when the driver is absent.
  */
 export function classifySetupError(err: unknown, target: string): EngineError | null {
@@ -85,9 +124,11 @@ export function classifySetupError(err: unknown, target: string): EngineError | 
       { cause: err },
     );
   }
-  if ((code && CONNECTION_CODES.has(code)) || /connect|password authentication|timeout acquiring a connection/i.test(message)) {
+  const auth = classifyAuthError(err, code, message, target);
+  if (auth) return auth;
+  if ((code && CONNECTION_CODES.has(code)) || /connect|timeout acquiring a connection/i.test(message)) {
     let hint = 'Check that the database server is running and that the connection settings in the knexfile (or DATABASE_URL) are right.';
-    if (code === '28P01' || /password authentication/i.test(message)) hint = 'The server rejected the user name or password: check the credentials in the knexfile (or DATABASE_URL).';
+    if (code === '28000') hint = "The server does not accept this user (unknown role, or no pg_hba.conf entry for it): check the user name in the knexfile's connection (or DATABASE_URL).";
     else if (code === '3D000') hint = 'The database does not exist: create it (createdb) or fix the database name.';
     else if (code === 'SQLITE_CANTOPEN') hint = 'Check that the SQLite file path and its folder exist and are readable.';
     else if (code === 'SQLITE_NOTADB') hint = 'The SQLite file is not a database (or is encrypted / corrupt).';
