@@ -7,14 +7,13 @@
  * which the test creates only after the other process has exited; so both overlap for certain.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, watch, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { getStatus, markApplied, unlock, unmark } from '../../server/src/migrations';
 import type { ErrorResult, UnlockResult, UpgradeResult } from '../../server/src/protocol';
-import { createTableMigration, repoRoot, runCli, type CliRun } from './helpers';
-import { pgProject, pgSkip, sqliteProject, type TestProject } from './movements-helpers';
+import { createTableMigration, pgSkip, runCli, startCli } from './helpers';
+import { pgProject, sqliteProject, type TestProject } from './movements-helpers';
 
 const barrier = `const fs = require('node:fs');
 const path = require('node:path');
@@ -36,24 +35,6 @@ exports.down = (knex) => knex.schema.dropTable('slow');
 `;
 
 const files = { '001_slow.js': barrier, '002_a.js': createTableMigration('a') };
-
-/** Spawns the CLI without waiting; `done` resolves when it exits. */
-function startCli(args: string[], env: Record<string, string>): { pid: number; done: Promise<CliRun> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join('server', 'src', 'cli', 'main.ts'), ...args], {
-    cwd: repoRoot,
-    env: { ...process.env, NODE_ENV: undefined, DATABASE_URL: undefined, ...env } as NodeJS.ProcessEnv,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  const done = new Promise<CliRun>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-  return { pid: child.pid as number, done };
-}
 
 /** Resolves when a file whose name starts with `prefix` appears in `dir`. */
 function appears(dir: string, prefix: string): Promise<string> {
@@ -136,7 +117,7 @@ void describe('two upgrades at once', () => {
     }
   });
 
-  void it('PostgreSQL: exactly one applies, the other reports lock-held; unlock refuses while it runs', { skip: pgSkip }, async () => {
+  void it('PostgreSQL: exactly one applies, the other reports lock-held; unlock refuses while it runs', { skip: pgSkip('PostgreSQL concurrency test') }, async () => {
     const tp = await pgProject(files);
     try {
       await prepare(tp);

@@ -9,8 +9,8 @@ import { describe, it } from 'node:test';
 import { databaseNameOf, downgrade, EngineError, getStatus, isProtectedEnvironment, loadProject, markApplied, unlock, unmark, upgrade } from '../../server/src/migrations';
 import { main } from '../../server/src/cli/main';
 import type { ErrorResult, UpgradeResult } from '../../server/src/protocol';
-import { createTableMigration, runCli, tempDir, writeFiles } from './helpers';
-import { pgProject, pgSkip } from './movements-helpers';
+import { createTableMigration, pgSkip, runCli, tempDir, writeFiles } from './helpers';
+import { pgProject } from './movements-helpers';
 
 function knexfile(): string {
   const env = (file: string, extra = '') => `{ client: 'sqlite3', connection: { filename: ${JSON.stringify(file)} }, useNullAsDefault: true, migrations: { directory: './migrations' }${extra} }`;
@@ -121,7 +121,7 @@ void describe('production guard', () => {
     }
   });
 
-  void it('PostgreSQL: the database name from the connection is the one to type', { skip: pgSkip }, async () => {
+  void it('PostgreSQL: the database name from the connection is the one to type', { skip: pgSkip('PostgreSQL production-guard test') }, async () => {
     const tp = await pgProject({ '001_a.js': createTableMigration('a') }, ', migrationGuard: { protected: true }');
     try {
       const project = await tp.load();

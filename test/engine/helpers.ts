@@ -89,47 +89,82 @@ export function pgSkip(what: string): string | false {
   return pgBaseUrl ? false : `MG_TEST_PG_URL is not set: ${what} skipped (scripts/pg-cluster.sh start DIR PORT prints a URL)`;
 }
 
-/** A throwaway PostgreSQL database, see usePgDatabase. */
+/** A throwaway PostgreSQL database on MG_TEST_PG_URL, see createPgDatabase and usePgDatabase. */
 export interface PgTestDatabase {
-  /** Its connection URL (valid from the describe's own `before` hooks on). */
+  /** Its name (valid from the describe's own `before` hooks on, with usePgDatabase). */
+  name(): string;
+  /** Its connection URL (valid from the describe's own `before` hooks on, with usePgDatabase). */
   url(): string;
   /** Runs one statement on a fresh connection (closed afterwards) and returns the rows. */
   query: <T extends pg.QueryResultRow = pg.QueryResultRow>(sql: string, params?: unknown[]) => Promise<T[]>;
 }
 
+/** Runs one statement on a fresh connection to `url` (closed afterwards) and returns the rows. */
+export async function pgQuery<T extends pg.QueryResultRow = pg.QueryResultRow>(url: string, sql: string, params?: unknown[]): Promise<T[]> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    return (await c.query<T>(sql, params)).rows;
+  } finally {
+    await c.end();
+  }
+}
+
+let pgSeq = 0;
+
 /**
- * Call inside a describe (skipped with pgSkip): registers a `before` hook creating the database
- * `mg_<prefix>_<pid>_<time>` on MG_TEST_PG_URL and an `after` hook dropping it WITH (FORCE).
+ * Creates the database `mg_<prefix>_<pid>_<time>_<n>` on MG_TEST_PG_URL (which must be set; skip
+ * with pgSkip); `drop()` drops it WITH (FORCE) and closes the admin connection.
+ */
+export async function createPgDatabase(prefix: string): Promise<PgTestDatabase & { drop(): Promise<void> }> {
+  if (!pgBaseUrl) throw new Error('MG_TEST_PG_URL is not set');
+  const dbName = `mg_${prefix}_${process.pid}_${Date.now()}_${pgSeq++}`;
+  const admin = new pg.Client({ connectionString: pgBaseUrl });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${dbName}`);
+  } catch (err) {
+    await admin.end();
+    throw err;
+  }
+  const u = new URL(pgBaseUrl);
+  u.pathname = `/${dbName}`;
+  const url = u.toString();
+  return {
+    name: () => dbName,
+    url: () => url,
+    query: (sql, params) => pgQuery(url, sql, params),
+    drop: async () => {
+      try {
+        await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+      } finally {
+        await admin.end();
+      }
+    },
+  };
+}
+
+/**
+ * Call inside a describe (skipped with pgSkip): registers a `before` hook creating a database with
+ * createPgDatabase and an `after` hook dropping it WITH (FORCE).
  * Registered first, its `before` runs before the describe's own.
  */
 export function usePgDatabase(prefix: string): PgTestDatabase {
-  const dbName = `mg_${prefix}_${process.pid}_${Date.now()}`;
-  let url = '';
-  let admin: pg.Client | undefined;
+  let db: Awaited<ReturnType<typeof createPgDatabase>> | undefined;
+  const current = () => {
+    if (!db) throw new Error(`usePgDatabase('${prefix}'): the database exists only from the describe's before hooks on`);
+    return db;
+  };
   before(async () => {
-    if (!pgBaseUrl) throw new Error('MG_TEST_PG_URL is not set');
-    admin = new pg.Client({ connectionString: pgBaseUrl });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${dbName}`);
-    const u = new URL(pgBaseUrl);
-    u.pathname = `/${dbName}`;
-    url = u.toString();
+    db = await createPgDatabase(prefix);
   });
   after(async () => {
-    await admin?.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-    await admin?.end();
+    await db?.drop();
   });
   return {
-    url: () => url,
-    query: async <T extends pg.QueryResultRow = pg.QueryResultRow>(sql: string, params?: unknown[]): Promise<T[]> => {
-      const c = new pg.Client({ connectionString: url });
-      await c.connect();
-      try {
-        return (await c.query<T>(sql, params)).rows;
-      } finally {
-        await c.end();
-      }
-    },
+    name: () => current().name(),
+    url: () => current().url(),
+    query: (sql, params) => current().query(sql, params),
   };
 }
 
@@ -140,21 +175,34 @@ export interface CliRun {
   stderr: string;
 }
 
-/** Spawns `node --import tsx server/src/cli/main.ts …args` from the repository root (stdin closed: not a TTY). */
-export function runCli(args: string[], env: Record<string, string | undefined> = {}): Promise<CliRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join('server', 'src', 'cli', 'main.ts'), ...args], {
-      cwd: repoRoot,
-      env: { ...process.env, NODE_ENV: undefined, DATABASE_URL: undefined, ...env } as NodeJS.ProcessEnv,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+/** A spawned process (stdin closed) whose output is collected; `done` resolves when it exits. */
+export function spawnCollect(command: string, args: string[], options: { cwd?: string; env: NodeJS.ProcessEnv }): { pid: number; done: Promise<CliRun> } {
+  const child = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  const done = new Promise<CliRun>((resolve, reject) => {
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
+  return { pid: child.pid as number, done };
+}
+
+/**
+ * Spawns `node --import tsx server/src/cli/main.ts …args` from the repository root (stdin closed: not a
+ * TTY, NODE_ENV and DATABASE_URL unset unless `env` sets them) without waiting for it.
+ */
+export function startCli(args: string[], env: Record<string, string | undefined> = {}): { pid: number; done: Promise<CliRun> } {
+  return spawnCollect(process.execPath, ['--import', 'tsx', path.join('server', 'src', 'cli', 'main.ts'), ...args], {
+    cwd: repoRoot,
+    env: { ...process.env, NODE_ENV: undefined, DATABASE_URL: undefined, ...env } as NodeJS.ProcessEnv,
+  });
+}
+
+/** Spawns `node --import tsx server/src/cli/main.ts …args` from the repository root (stdin closed: not a TTY). */
+export function runCli(args: string[], env: Record<string, string | undefined> = {}): Promise<CliRun> {
+  return startCli(args, env).done;
 }
 
 let analyzerProbe: Promise<string | null> | undefined;

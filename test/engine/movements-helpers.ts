@@ -1,14 +1,10 @@
 /**
  * Helpers for the movement tests: a project on a real SQLite file or on a fresh PostgreSQL database
- * (created per call from MG_TEST_PG_URL, dropped by the cleanup), and table listings for both.
+ * (created per call by helpers.ts createPgDatabase, dropped by the cleanup), and table listings for both.
  */
 import path from 'node:path';
-import pg from 'pg';
 import { loadProject, type LoadedProject } from '../../server/src/migrations';
-import { sqliteKnexfile, sqliteTables, tempDir, writeFiles } from './helpers';
-
-export const pgUrl = process.env.MG_TEST_PG_URL;
-export const pgSkip = pgUrl ? false : 'MG_TEST_PG_URL is not set: PostgreSQL movement tests skipped (scripts/pg-cluster.sh start DIR PORT prints a URL)';
+import { createPgDatabase, sqliteAll, sqliteKnexfile, sqliteTables, tempDir, writeFiles } from './helpers';
 
 /** A test project: its folder, how to list its tables, and the cleanup. */
 export interface TestProject {
@@ -25,8 +21,6 @@ export interface TestProject {
   databaseName: string;
 }
 
-let seq = 0;
-
 /** A project on a real SQLite file (`db/app.sqlite3`), migrations in `db/migrations`, knexfile envs from `extra`. */
 export function sqliteProject(files: Record<string, string>, knexfile = sqliteKnexfile()): TestProject {
   const t = tempDir('mg-mv-');
@@ -41,44 +35,29 @@ export function sqliteProject(files: Record<string, string>, knexfile = sqliteKn
     databaseName: 'app.sqlite3',
     load: (env) => loadProject({ cwd: t.dir, processEnv: {}, ...(env ? { env } : {}) }),
     tables: async () => (await sqliteTables(file)).filter((n) => n !== 'sqlite_sequence'),
-    query: async (sql) => (await import('./helpers')).sqliteAll(file, sql),
+    query: (sql) => sqliteAll(file, sql),
     cleanup: () => Promise.resolve(t.cleanup()),
   };
 }
 
-/** A project on a fresh PostgreSQL database (MG_TEST_PG_URL must be set). */
+/** A project on a fresh PostgreSQL database (MG_TEST_PG_URL must be set; skip with helpers.ts pgSkip). */
 export async function pgProject(files: Record<string, string>, knexExtra = ''): Promise<TestProject> {
-  const dbName = `mg_mv_${process.pid}_${Date.now()}_${seq++}`;
-  const admin = new pg.Client({ connectionString: pgUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${dbName}`);
-  const u = new URL(pgUrl as string);
-  u.pathname = `/${dbName}`;
-  const url = u.toString();
+  const db = await createPgDatabase('mv');
   const t = tempDir('mg-mvpg-');
   const migrations = path.join(t.dir, 'migrations');
-  writeFiles(t.dir, { 'knexfile.js': `module.exports = { development: { client: 'pg', connection: ${JSON.stringify(url)}, migrations: { directory: './migrations' }${knexExtra} } };` });
+  writeFiles(t.dir, { 'knexfile.js': `module.exports = { development: { client: 'pg', connection: ${JSON.stringify(db.url())}, migrations: { directory: './migrations' }${knexExtra} } };` });
   writeFiles(migrations, files);
-  const query = async (sql: string) => {
-    const c = new pg.Client({ connectionString: url });
-    await c.connect();
-    try {
-      return (await c.query(sql)).rows as Array<Record<string, unknown>>;
-    } finally {
-      await c.end();
-    }
-  };
+  const query = (sql: string) => db.query<Record<string, unknown>>(sql);
   return {
     dir: t.dir,
     migrations,
     kind: 'pg',
-    databaseName: dbName,
+    databaseName: db.name(),
     load: (env) => loadProject({ cwd: t.dir, processEnv: {}, ...(env ? { env } : {}) }),
     tables: async () => (await query("select table_name from information_schema.tables where table_schema = 'public' order by table_name")).map((r) => String(r.table_name)),
     query,
     cleanup: async () => {
-      await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-      await admin.end();
+      await db.drop();
       t.cleanup();
     },
   };

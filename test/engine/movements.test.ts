@@ -8,8 +8,8 @@ import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { downgrade, EngineError, getHistory, getStatus, markApplied, unmark, upgrade } from '../../server/src/migrations';
-import { createTableMigration } from './helpers';
-import { pgProject, pgSkip, sqliteProject, type TestProject } from './movements-helpers';
+import { createTableMigration, pgSkip } from './helpers';
+import { pgProject, sqliteProject, type TestProject } from './movements-helpers';
 
 const files = {
   '001_a.js': createTableMigration('a'),
@@ -185,7 +185,7 @@ void describe('movements on SQLite (real file)', () => {
   });
 });
 
-void describe('movements on PostgreSQL (MG_TEST_PG_URL)', { skip: pgSkip }, () => {
+void describe('movements on PostgreSQL (MG_TEST_PG_URL)', { skip: pgSkip('PostgreSQL movement tests') }, () => {
   void it('a pool of one connection still upgrades and downgrades (no advisory-lock connection then)', async () => {
     const tp = await pgProject({ '001_a.js': createTableMigration('a') }, ', pool: { min: 0, max: 1 }');
     try {

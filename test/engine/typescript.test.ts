@@ -5,14 +5,13 @@
  * The no-loader cases run the CLI bundled by esbuild under plain `node` (no tsx in the process).
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, realpathSync, rmSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { build } from 'esbuild';
 import { getStatus, loadProject, upgrade } from '../../server/src/migrations';
 import type { ErrorResult, StatusResult, UpgradeResult } from '../../server/src/protocol';
-import { createTableMigration, repoRoot, sqliteKnexfile, sqliteTables, tempDir, writeFiles, type CliRun } from './helpers';
+import { createTableMigration, repoRoot, spawnCollect, sqliteKnexfile, sqliteTables, tempDir, writeFiles, type CliRun } from './helpers';
 
 const ourKnex = path.join(repoRoot, 'node_modules', 'knex');
 const ourVersion = (JSON.parse(readFileSync(path.join(ourKnex, 'package.json'), 'utf8')) as { version: string }).version;
@@ -21,15 +20,7 @@ const bundleDir = path.join(repoRoot, 'node_modules', '.cache', 'mg-typescript-t
 const bundle = path.join(bundleDir, `cli-${process.pid}.js`);
 
 function runBundled(args: string[]): Promise<CliRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bundle, ...args], { env: { ...process.env, NODE_ENV: undefined, NODE_OPTIONS: undefined }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  return spawnCollect(process.execPath, [bundle, ...args], { env: { ...process.env, NODE_ENV: undefined, NODE_OPTIONS: undefined } }).done;
 }
 
 const tsKnexfile = `import type { Knex } from 'knex';
