@@ -5,8 +5,6 @@ import { describe, it } from 'node:test';
 import { getStatus, loadProject, toIsoTime, upgrade, validate } from '../../server/src/migrations';
 import { createTableMigration, sqliteAll, sqliteKnexfile, sqliteTables, tempDir, writeFiles } from './helpers';
 
-const noLint = { init: async () => {}, analyze: () => [] };
-
 void describe('status (read-only)', () => {
   void it('creates no table in a fresh database file and no file when the database does not exist', async () => {
     const { dir, cleanup } = tempDir();
@@ -44,7 +42,7 @@ void describe('status (read-only)', () => {
       });
       const project = await loadProject({ cwd: dir, processEnv: {} });
       const before = Date.now();
-      await upgrade(project, { analyzer: noLint });
+      await upgrade(project);
       writeFiles(dir, { 'db/migrations/003_c.js': createTableMigration('c') });
       rmSync(path.join(dir, 'db/migrations/002_b.js'));
 
@@ -87,7 +85,7 @@ void describe('validate', () => {
       writeFiles(dir, { 'knexfile.js': sqliteKnexfile(), 'db/migrations/001_a.js': createTableMigration('a'), 'db/migrations/002_b.js': createTableMigration('b') });
       const project = await loadProject({ cwd: dir, processEnv: {} });
       assert.deepEqual(await validate(project), { valid: true, problems: [], checked: ['migration files', 'lock'] }, 'an absent database is valid');
-      await upgrade(project, { analyzer: noLint });
+      await upgrade(project);
       const ok = await validate(project);
       assert.equal(ok.valid, true);
       assert.deepEqual(ok.checked, ['migration files', 'lock', 'PRAGMA integrity_check']);

@@ -2,30 +2,21 @@ import assert from 'node:assert/strict';
 import { readdirSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { EngineError, getStatus, loadProject, upgrade, type Analyzer } from '../../server/src/migrations';
-import { analyzerUnavailable, createTableMigration, sqliteAll, sqliteKnexfile, sqliteTables, tempDir, writeFiles } from './helpers';
-
-/** The real analyzer once server/src/lint lands; until then a no-op one so the Knex mechanics stay tested. */
-async function analyzerForMechanics(t: { diagnostic(msg: string): void }): Promise<Analyzer | undefined> {
-  const why = await analyzerUnavailable();
-  if (!why) return undefined; // default = the real analyzer
-  t.diagnostic(`${why}; using a no-op analyzer for this Knex-mechanics test`);
-  return { init: async () => {}, analyze: () => [] };
-}
+import { EngineError, getStatus, loadProject, upgrade } from '../../server/src/migrations';
+import { createTableMigration, sqliteAll, sqliteKnexfile, sqliteTables, tempDir, writeFiles } from './helpers';
 
 const DROP_TABLE = `exports.up = (knex) => knex.schema.dropTable('a');
 exports.down = (knex) => knex.schema.createTable('a', (t) => { t.increments('id'); });
 `;
 
 void describe('upgrade', () => {
-  void it('applies pending migrations in one batch, records them, backs up first and validates', async (t) => {
+  void it('applies pending migrations in one batch, records them, backs up first and validates', async () => {
     const { dir, cleanup } = tempDir();
     try {
       writeFiles(dir, { 'knexfile.js': sqliteKnexfile(), 'db/migrations/001_a.js': createTableMigration('a'), 'db/migrations/002_b.js': createTableMigration('b') });
       const project = await loadProject({ cwd: dir, processEnv: {} });
-      const analyzer = await analyzerForMechanics(t);
       const lines: string[] = [];
-      const first = await upgrade(project, { ...(analyzer ? { analyzer } : {}), log: (_l, m) => lines.push(m) });
+      const first = await upgrade(project, { log: (_l, m) => lines.push(m) });
       assert.deepEqual(first.pending, ['001_a.js', '002_b.js']);
       assert.deepEqual(first.applied, ['001_a.js', '002_b.js']);
       assert.equal(first.batch, 1);
@@ -38,16 +29,16 @@ void describe('upgrade', () => {
       assert.deepEqual((await sqliteAll(db, 'select name, batch from knex_migrations order by id')).map((r) => [r.name, r.batch]), [['001_a.js', 1], ['002_b.js', 1]]);
       assert.ok(lines.some((l) => /Applied 2 migration/.test(l)));
 
-      const none = await upgrade(project, { ...(analyzer ? { analyzer } : {}) });
+      const none = await upgrade(project);
       assert.deepEqual(none, { pending: [], findings: [], refused: false, dryRun: false, backupPlanned: false, backup: null, batch: null, applied: [], validation: null });
 
       writeFiles(dir, { 'db/migrations/003_c.js': createTableMigration('c') });
-      const dry = await upgrade(project, { ...(analyzer ? { analyzer } : {}), dryRun: true });
+      const dry = await upgrade(project, { dryRun: true });
       assert.deepEqual([dry.pending, dry.applied, dry.backup, dry.dryRun, dry.backupPlanned], [['003_c.js'], [], null, true, true]);
       assert.equal((await getStatus(project)).migrations.find((m) => m.name === '003_c.js')?.state, 'pending', 'a dry run writes nothing');
       assert.equal(existsSync(path.join(dir, '.migration-guard')), false);
 
-      const second = await upgrade(project, { ...(analyzer ? { analyzer } : {}) });
+      const second = await upgrade(project);
       assert.deepEqual([second.applied, second.batch], [['003_c.js'], 2]);
       assert.ok(second.backup && existsSync(second.backup.path), 'a backup is taken before applying to an existing database');
       assert.ok(!(await sqliteTables(second.backup.path)).includes('c'), 'the backup predates the migration');
@@ -57,13 +48,12 @@ void describe('upgrade', () => {
     }
   });
 
-  void it('a migration throwing mid-batch leaves the database unchanged and the lock free', async (t) => {
+  void it('a migration throwing mid-batch leaves the database unchanged and the lock free', async () => {
     const { dir, cleanup } = tempDir();
     try {
       writeFiles(dir, { 'knexfile.js': sqliteKnexfile(), 'db/migrations/001_a.js': createTableMigration('a') });
       const project = await loadProject({ cwd: dir, processEnv: {} });
-      const analyzer = await analyzerForMechanics(t);
-      const opts = analyzer ? { analyzer } : {};
+      const opts = {};
       await upgrade(project, opts);
       await sqliteAll(project.sqliteFile as string, "insert into a (name) values ('kept')");
       writeFiles(dir, {
@@ -95,13 +85,12 @@ exports.down = async () => {};
     }
   });
 
-  void it('refuses a missing file (corrupt directory) and a held lock before touching anything', async (t) => {
+  void it('refuses a missing file (corrupt directory) and a held lock before touching anything', async () => {
     const { dir, cleanup } = tempDir();
     try {
       writeFiles(dir, { 'knexfile.js': sqliteKnexfile(), 'db/migrations/001_a.js': createTableMigration('a') });
       const project = await loadProject({ cwd: dir, processEnv: {} });
-      const analyzer = await analyzerForMechanics(t);
-      const opts = analyzer ? { analyzer } : {};
+      const opts = {};
       await upgrade(project, opts);
       writeFiles(dir, { 'db/migrations/002_b.js': createTableMigration('b') });
       const db = project.sqliteFile as string;
@@ -116,9 +105,7 @@ exports.down = async () => {};
     }
   });
 
-  void it('refuses an unsafe pending migration unless allowUnsafe (real analyzer)', async (t) => {
-    const why = await analyzerUnavailable();
-    if (why) return t.skip(why);
+  void it('refuses an unsafe pending migration unless allowUnsafe (real analyzer)', async () => {
     const { dir, cleanup } = tempDir();
     try {
       writeFiles(dir, { 'knexfile.js': sqliteKnexfile(), 'db/migrations/001_a.js': createTableMigration('a') });

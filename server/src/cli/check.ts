@@ -14,7 +14,6 @@ import type { DialectSetting } from '../settings';
 import { EngineError } from '../migrations/errors';
 import { analyzeRevisionGraph } from '../lint/graph';
 import type { FolderFile } from '../lint/graph';
-import { defaultAnalyzer } from '../migrations/upgrade';
 
 /** Extensions `check` picks up inside directories (`.py`: Alembic revisions); the same list the language server uses. */
 export const CHECK_EXTENSIONS: readonly string[] = LINT_EXTENSIONS;
@@ -103,7 +102,9 @@ export async function runCheck(paths: string[], cwd: string, options: CheckOptio
     const changed = gitChangedFiles(options.changedSince, cwd);
     collected = collected.filter((f) => changed.has(realPath(path.resolve(cwd, f.file))));
   }
-  await defaultAnalyzer.init();
+  // Loaded here, not at start: the analyzer is its own bundle in the CLI (lint-bundle.ts). Every parser: any kind, any dialect.
+  const lint = await import('../lint');
+  await lint.initAnalyzer();
   const cache = new ConfigCache();
   const findings: CheckFinding[] = [];
   const files: string[] = [];
@@ -120,7 +121,7 @@ export async function runCheck(paths: string[], cwd: string, options: CheckOptio
     files.push(file);
     const text = readFileSync(abs, 'utf8');
     const starts = lineStarts(text); // once per file, not per finding
-    for (const f of defaultAnalyzer.analyze(text, { fileName: abs, dialect: eff.dialect, rules: eff.rules, postgresVersion: eff.postgresVersion })) {
+    for (const f of lint.analyze(text, { fileName: abs, dialect: eff.dialect, rules: eff.rules, postgresVersion: eff.postgresVersion })) {
       findings.push({ file, ruleId: f.ruleId, severity: f.severity, message: f.message, ...rangeToCheckPosition(text, f.start, f.end, starts) });
     }
   }

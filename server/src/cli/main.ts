@@ -22,6 +22,7 @@ import {
   type EngineLog,
   type LoadedProject,
 } from '../migrations';
+import { prestartLintWorkers, stopLintWorkers } from '../migrations/lint-pool';
 import { ExitCode, type Dialect, type ErrorResult } from '../protocol';
 import { runCheck } from './check';
 import { formatFindings, formatStatus, formatUpgrade, formatValidation } from './format';
@@ -186,34 +187,40 @@ export async function main(argv: string[], ioOverrides: Partial<CliIo> = {}): Pr
       if (!dryRun && !flags.yes && !io.isTTY) {
         throw new EngineError('usage', 'upgrade needs confirmation, and stdin is not a terminal.', 'Pass --yes to apply without a prompt (or --dry-run to see the plan).');
       }
-      const p = await project(flags);
-      // A protected environment: ask for --confirm before the plan and the y/N prompt, not after.
-      if (!dryRun) requireConfirmation(p, flags.confirm, 'upgrade');
-      const step = parseStep(flags.step);
-      const base = {
-        log: progress,
-        allowUnsafe: flags.allowUnsafe === true,
-        noBackup: flags.backup === false,
-        ...(step !== undefined ? { step } : {}),
-        ...(flags.to !== undefined ? { to: flags.to } : {}),
-        ...(flags.confirm !== undefined ? { confirm: flags.confirm } : {}),
-      };
-      if (!dryRun && !flags.yes) {
-        const plan = await upgrade(p, { ...base, dryRun: true });
-        if (plan.pending.length === 0 || plan.refused) {
-          emit(flags, plan, () => formatUpgrade(plan));
-          state.code = plan.refused ? ExitCode.failure : ExitCode.ok;
-          return;
+      // The lint worker loads the analyzer while the project and Knex load (lint-pool.ts).
+      prestartLintWorkers();
+      try {
+        const p = await project(flags);
+        // A protected environment: ask for --confirm before the plan and the y/N prompt, not after.
+        if (!dryRun) requireConfirmation(p, flags.confirm, 'upgrade');
+        const step = parseStep(flags.step);
+        const base = {
+          log: progress,
+          allowUnsafe: flags.allowUnsafe === true,
+          noBackup: flags.backup === false,
+          ...(step !== undefined ? { step } : {}),
+          ...(flags.to !== undefined ? { to: flags.to } : {}),
+          ...(flags.confirm !== undefined ? { confirm: flags.confirm } : {}),
+        };
+        if (!dryRun && !flags.yes) {
+          const plan = await upgrade(p, { ...base, dryRun: true });
+          if (plan.pending.length === 0 || plan.refused) {
+            emit(flags, plan, () => formatUpgrade(plan));
+            state.code = plan.refused ? ExitCode.failure : ExitCode.ok;
+            return;
+          }
+          io.stderr(`${formatUpgrade({ ...plan, dryRun: true }).replace(/\n\nDry run: nothing was applied\.$/, '')}${formatPreflightAndPreview(plan)}\n\n`);
+          const answer = await io.ask(`Apply ${plan.pending.length} migration${plan.pending.length === 1 ? '' : 's'} to ${p.info.connection}${flags.backup === false ? ' without a backup' : ''}? [y/N] `);
+          if (!/^y(es)?$/i.test(answer.trim())) {
+            throw new EngineError('cancelled', 'Upgrade cancelled: nothing was applied.');
+          }
         }
-        io.stderr(`${formatUpgrade({ ...plan, dryRun: true }).replace(/\n\nDry run: nothing was applied\.$/, '')}${formatPreflightAndPreview(plan)}\n\n`);
-        const answer = await io.ask(`Apply ${plan.pending.length} migration${plan.pending.length === 1 ? '' : 's'} to ${p.info.connection}${flags.backup === false ? ' without a backup' : ''}? [y/N] `);
-        if (!/^y(es)?$/i.test(answer.trim())) {
-          throw new EngineError('cancelled', 'Upgrade cancelled: nothing was applied.');
-        }
+        const result = await upgrade(p, { ...base, dryRun });
+        emit(flags, result, () => formatUpgrade(result) + formatPreflightAndPreview(result));
+        state.code = result.refused || (result.validation !== null && !result.validation.valid) ? ExitCode.failure : ExitCode.ok;
+      } finally {
+        stopLintWorkers();
       }
-      const result = await upgrade(p, { ...base, dryRun });
-      emit(flags, result, () => formatUpgrade(result) + formatPreflightAndPreview(result));
-      state.code = result.refused || (result.validation !== null && !result.validation.valid) ? ExitCode.failure : ExitCode.ok;
     });
 
   registerMovementCommands(program, {
@@ -266,16 +273,18 @@ function resolvePath(base: string, p: string): string {
   return path.resolve(base, p);
 }
 
-// Entry: run when this file is the program (node dist/cli.js, node --import tsx …/main.ts) or when
-// bin/migration-guard.js requires the bundle. Importing main() from a test does not run it.
-const isEntry =
-  typeof require !== 'undefined' &&
-  typeof module !== 'undefined' &&
-  (require.main === module || /[\\/]migration-guard(\.[cm]?js)?$/.test(require.main?.filename ?? ''));
-if (isEntry) {
-  void main(process.argv.slice(2)).then((code) => {
+/**
+ * Runs the CLI as the program: {@link main} with `argv`, then sets the exit code. If workspace code (a
+ * knexfile, a migration) left a handle open, the process still ends once stdout is flushed (2 s later).
+ * Called by the launcher (dist/cli.js, see launcher.ts) and when this file is run from source.
+ */
+export function runAsProgram(argv: string[]): void {
+  void main(argv).then((code) => {
     process.exitCode = code;
-    // If workspace code (a knexfile, a migration) left a handle open, do not hang: exit once stdout is flushed.
     setTimeout(() => process.exit(code), 2000).unref();
   });
 }
+
+// Run from source (node --import tsx server/src/cli/main.ts …). Importing main() from a test does not run it;
+// the bundle (dist/cli-main.js) is started by the launcher.
+if (typeof require !== 'undefined' && typeof module !== 'undefined' && require.main === module) runAsProgram(process.argv.slice(2));

@@ -85,18 +85,20 @@ export function isAnalyzerReady(): boolean {
 }
 
 /**
- * Loads only the WASM parsers that documents of `kind` need: libpg-query always (SQL, and SQL inside Knex,
- * node-pg-migrate and Alembic files), plus web-tree-sitter with the Python grammar for `alembic`. The language
- * server uses it so that a workspace without Alembic revisions never loads the Python grammar. Idempotent and safe
- * to call concurrently; rejects only if a WASM module cannot be loaded (a later call retries).
+ * Loads only the WASM parsers that documents of `kind` in `dialect` need: libpg-query for PostgreSQL (SQL files, and
+ * SQL inside Knex, node-pg-migrate and Alembic files; SQLite SQL is parsed by sql-parser-cst, pure JavaScript), plus
+ * web-tree-sitter with the Python grammar for `alembic`. The language server uses it so that a workspace without
+ * Alembic revisions never loads the Python grammar; the upgrade of a SQLite project with Knex migrations loads no
+ * WASM at all. Idempotent and safe to call concurrently; rejects only if a WASM module cannot be loaded (a later
+ * call retries).
  */
-export async function initAnalyzerFor(kind: SourceKind | undefined): Promise<void> {
-  await Promise.all([initPostgresParser(), ...(kind === 'alembic' ? [initPythonParser()] : [])]);
+export async function initAnalyzerFor(kind: SourceKind | undefined, dialect: Dialect = 'postgresql'): Promise<void> {
+  await Promise.all([...(dialect === 'sqlite' ? [] : [initPostgresParser()]), ...(kind === 'alembic' ? [initPythonParser()] : [])]);
 }
 
-/** True when every parser documents of `kind` need is loaded (see {@link initAnalyzerFor}). */
-function parsersReadyFor(kind: SourceKind): boolean {
-  return isPostgresParserReady() && (kind !== 'alembic' || isPythonParserReady());
+/** True when every parser documents of `kind` in `dialect` need is loaded (see {@link initAnalyzerFor}). */
+function parsersReadyFor(kind: SourceKind, dialect: Dialect): boolean {
+  return (dialect === 'sqlite' || isPostgresParserReady()) && (kind !== 'alembic' || isPythonParserReady());
 }
 
 /** Metadata of every rule, in a stable order (the registry). */
@@ -210,7 +212,7 @@ export function analyze(text: string, options: AnalyzeOptions): Finding[] {
     const unusedRule = byId.get(UNUSED_IGNORE);
     const unusedSeverity = unusedRule ? severityOf(unusedRule) : 'off';
     // Before the parsers are loaded nothing is found, so no ignore can be judged unused.
-    if (unusedSeverity !== 'off' && parsersReadyFor(kind)) {
+    if (unusedSeverity !== 'off' && parsersReadyFor(kind, dialect)) {
       // An ignore naming a rule that is switched off (or not for this dialect) may matter under another configuration.
       const candidates = suppressions.filter((s) => !used.has(s) && !(s.rules.every((r) => byId.has(r)) && s.rules.some((r) => severityOf(byId.get(r)!) === 'off')));
       // First mark the ignores that silence unused-ignore itself, so they count as used.

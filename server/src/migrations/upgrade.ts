@@ -2,46 +2,22 @@
  * The safe upgrade: status → lint pending files → refuse unsafe → (dry run stops) → backup →
  * `knex.migrate.latest()` with absolute directories → validate.
  */
-import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import type { Knex } from 'knex';
-import type { AnalyzeOptions, Finding } from '../lint';
 import type { BackupInfo, PendingFinding, StatusResult, UpgradeResult } from '../protocol';
 import { backup } from './backup';
 import type { LoadedProject } from './config';
 import { checksumHooks, sha256File } from './checksums';
 import { databaseAbsent, freeLock, isLockConflict, lockRowBusy, openKnex, readLock, silentLog, withMigrationMutex, type EngineLog } from './db';
 import { EngineError, errorMessage, isEngineError } from './errors';
-import { rangeToCheckPosition } from './positions';
+import { listMigrationFiles } from './files';
+import { startEarlyLint, stopLintWorkers } from './lint-pool';
+import { lintTargets, type LintedFile } from './lint-pending';
 import { needsPreflight } from './preflight';
 import { previewPending } from './preview';
 import { requireConfirmation } from './guard';
 import { isAppliedState, isPendingState, readStatus, type OperationOptions } from './status';
 import { runValidation } from './validate';
-
-/** The analyzer the upgrade lints with; default: `initAnalyzer`/`analyze` from `../lint`. */
-export interface Analyzer {
-  init(): Promise<void>;
-  analyze(text: string, options: AnalyzeOptions): Finding[];
-}
-
-let lintModule: typeof import('../lint') | undefined;
-
-/**
- * The real analyzer of `server/src/lint`, loaded on first use (it pulls in the parsers, which
- * `status`/`validate`/`backup` never need).
- */
-export const defaultAnalyzer: Analyzer = {
-  async init() {
-    lintModule ??= await import('../lint');
-    await lintModule.initAnalyzer();
-  },
-  analyze(text, options) {
-    if (!lintModule) throw new Error('defaultAnalyzer.init() must be awaited before analyze()');
-    return lintModule.analyze(text, options);
-  },
-};
 
 /** Options of {@link upgrade}. */
 export interface UpgradeOptions extends OperationOptions {
@@ -53,8 +29,6 @@ export interface UpgradeOptions extends OperationOptions {
   noBackup?: boolean;
   /** Backup folder; default `<root>/.migration-guard/backups`. */
   backupDirectory?: string;
-  /** Analyzer to lint with; default {@link defaultAnalyzer}. */
-  analyzer?: Analyzer;
   /** Apply only the first N pending migrations (N ≥ 1), in Knex's order. */
   step?: number;
   /** Apply the pending migrations up to and including this one (a file name as Knex records it). */
@@ -63,36 +37,22 @@ export interface UpgradeOptions extends OperationOptions {
   confirm?: string;
 }
 
-/** JavaScript/TypeScript module extensions (what the analyzer reads as a Knex module). */
-const KNEX_MODULE = /\.(c|m)?(j|t)sx?$/i;
-
 /**
- * Lints the pending migrations of a status with the analyzer (dialect from the project).
+ * Lints the pending migrations of a status (dialect from the project), in this thread.
  * Findings carry the absolute file path and 1-based positions. When `hashes` is given, the sha256
  * of each linted file's bytes is stored in it by migration name (the checksum recorded on apply is
  * then the checksum of exactly what was linted).
+ * @throws the `readFile` error of a pending file that cannot be read.
  */
-export async function lintPending(status: StatusResult, project: LoadedProject, analyzer: Analyzer = defaultAnalyzer, hashes?: Map<string, string>): Promise<PendingFinding[]> {
-  const pending = status.migrations.filter((m) => isPendingState(m.state) && m.file);
-  if (pending.length === 0) return [];
-  // All files are read at once (one thread-pool round trip instead of one await per file: with 200
-  // small files the sequential reads left the main thread idle for most of the lint phase), while
-  // the analyzer initialises.
-  const [buffers] = await Promise.all([Promise.all(pending.map((m) => readFile(m.file as string))), analyzer.init()]);
-  const out: PendingFinding[] = [];
-  pending.forEach((m, i) => {
-    const file = m.file as string;
-    const bytes = buffers[i] as Buffer;
-    hashes?.set(m.name, createHash('sha256').update(bytes).digest('hex'));
-    const text = bytes.toString('utf8');
-    // Knex itself will run these files, so a JS/TS file here is a Knex migration: saying so skips the
-    // analyzer's node-pg-migrate detection, which parsed every file a second time with TypeScript.
-    const options: AnalyzeOptions = KNEX_MODULE.test(file) ? { fileName: file, dialect: project.dialect, kind: 'knex' } : { fileName: file, dialect: project.dialect };
-    for (const f of analyzer.analyze(text, options)) {
-      out.push({ migration: m.name, file, ruleId: f.ruleId, severity: f.severity, message: f.message, ...rangeToCheckPosition(text, f.start, f.end) });
-    }
-  });
-  return out;
+export async function lintPending(status: StatusResult, project: LoadedProject, hashes?: Map<string, string>): Promise<PendingFinding[]> {
+  const targets = status.migrations.filter((m) => isPendingState(m.state) && m.file).map((m) => ({ name: m.name, file: m.file as string }));
+  if (targets.length === 0) return [];
+  return collectLinted(await lintTargets(await import('../lint'), targets, project.dialect), hashes);
+}
+
+function collectLinted(linted: LintedFile[], hashes?: Map<string, string>): PendingFinding[] {
+  for (const l of linted) hashes?.set(l.name, l.sha256);
+  return linted.flatMap((l) => l.findings);
 }
 
 /** Whether a migration module opts out of transactions (`export const config = { transaction: false }`). Uses the require cache Knex just filled. */
@@ -147,11 +107,10 @@ export async function upgrade(project: LoadedProject, options: UpgradeOptions = 
     if (m?.[1]) failedName = m[1];
     log(level, message);
   };
-  const analyzer = options.analyzer ?? defaultAnalyzer;
-  // The analyzer loads (parsers, WASM compiled off the main thread) while the status is read; a
-  // failure surfaces when lintPending awaits init() again.
-  analyzer.init().catch(() => {});
   try {
+    // In the bundled CLI the lint workers get every migration file now, and lint while Knex loads and the
+    // status is read (lint-pool.ts); from sources the pending files are linted after the status.
+    const early = startEarlyLint(await listMigrationFiles(project.migrations), project.dialect);
     if (!databaseAbsent(project)) db = await openKnex(project, capture);
     const status = await readStatus(db, project);
     const missing = status.migrations.filter((m) => m.state === 'missing').map((m) => m.name);
@@ -171,7 +130,10 @@ export async function upgrade(project: LoadedProject, options: UpgradeOptions = 
     const targeted = new Set(result.pending);
     log('info', `Linting ${result.pending.length} pending migration(s) (${project.dialect})…`);
     const hashes = new Map<string, string>();
-    result.findings = await lintPending({ ...status, migrations: status.migrations.filter((m) => targeted.has(m.name)) }, project, analyzer, hashes);
+    const targets = status.migrations.filter((m) => targeted.has(m.name) && m.file).map((m) => ({ name: m.name, file: m.file as string }));
+    result.findings = early
+      ? collectLinted(await early.finish(targets), hashes)
+      : await lintPending({ ...status, migrations: status.migrations.filter((m) => targeted.has(m.name)) }, project, hashes);
     // Pre-flight (preflight.ts) and, on a dry run, the SQL preview (preview.ts): the pending up() run in
     // one rolled-back transaction. A real upgrade runs it only when the analyzer found a destructive statement.
     if (options.dryRun || (needsPreflight(result.findings) && (options.allowUnsafe || !result.findings.some((f) => f.severity === 'error')))) {
@@ -224,6 +186,7 @@ export async function upgrade(project: LoadedProject, options: UpgradeOptions = 
     result.validation = await runValidation(db, project);
     return result;
   } finally {
+    stopLintWorkers();
     if (db) await db.destroy();
   }
 }

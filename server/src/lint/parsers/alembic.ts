@@ -31,8 +31,7 @@
  * `op.execute` strings are. All ranges are UTF-16 offsets (tree-sitter's `startIndex` for a string input).
  * Source: Alembic docs, "Operation Reference" (alembic.op) and "autocommit_block".
  */
-import { Language, Parser, Query } from 'web-tree-sitter';
-import type { Node } from 'web-tree-sitter';
+import type { Node, Parser, Query } from 'web-tree-sitter';
 import { emptyDocument } from '../model';
 import type { ColumnType, MigrationExport, Operation, OperationBase, ParsedDocument, Phase, TableRef } from '../model';
 import type { TextRange } from '../text';
@@ -63,6 +62,8 @@ export function pythonWasmPath(): string {
  */
 export function initPythonParser(): Promise<void> {
   loading ??= (async () => {
+    // Required here, not at module load: a project without Alembic revisions never loads web-tree-sitter.
+    const { Language, Parser, Query } = await import('web-tree-sitter');
     await Parser.init();
     const language = await Language.load(pythonWasmPath());
     const p = new Parser();

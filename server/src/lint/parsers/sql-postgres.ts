@@ -9,7 +9,6 @@
  * at top-level `;` (with `scanSync` tokens, or {@link splitSqlStatements} when the scanner itself throws on
  * an unterminated quote or `$$`) and each piece is parsed alone, so one bad statement costs one statement.
  */
-import { loadModule, parsePlPgSQLSync, parseSync, scanSync } from 'libpg-query';
 import type { ScanToken } from 'libpg-query';
 import { byteToUtf16Mapper, isJsWhitespace } from '../text';
 import type { TextRange } from '../text';
@@ -20,11 +19,21 @@ import type { ChunkError } from './sql-split';
 
 let ready = false;
 let loading: Promise<void> | undefined;
+/** libpg-query, required by {@link initPostgresParser} (a SQLite-only run never loads it). */
+let pg: typeof import('libpg-query') | undefined;
+
+function libpg(): typeof import('libpg-query') {
+  if (!pg) throw new Error('initPostgresParser() must complete before PostgreSQL SQL is parsed');
+  return pg;
+}
 
 /** Loads the libpg-query WASM module once. Idempotent; concurrent callers share one load. Rejects if the WASM cannot load. */
 export function initPostgresParser(): Promise<void> {
   if (ready) return Promise.resolve();
-  loading ??= loadModule().then(
+  loading ??= import('libpg-query').then(async (mod) => {
+    await mod.loadModule();
+    pg = mod;
+  }).then(
     () => {
       ready = true;
     },
@@ -205,7 +214,7 @@ function statementTokens(cx: ChunkContext, s16: number, e16: number, locB: numbe
   if (cx.tokensAt !== locB) {
     let tokens: ScanToken[];
     try {
-      tokens = scanSync(cx.chunk.slice(s16, e16))
+      tokens = libpg().scanSync(cx.chunk.slice(s16, e16))
         .tokens.filter((t) => !COMMENT_TOKENS.has(t.tokenName) && t.text !== ';')
         .map((t) => ({ ...t, start: t.start + locB, end: t.end + locB }));
     } catch {
@@ -532,7 +541,7 @@ function analyzePlpgsqlBody(cx: ChunkContext, stmtText: string, stmtStart16: num
   if (bodyIdx < 0) return;
   let tree: unknown;
   try {
-    tree = parsePlPgSQLSync(stmtText);
+    tree = libpg().parsePlPgSQLSync(stmtText);
   } catch {
     return;
   }
@@ -575,7 +584,7 @@ function asPgError(e: unknown): PgError {
 function parseChunk(chunk: string, base: number, doc: ParsedDocument): PgError | undefined {
   let result: Json;
   try {
-    result = parseSync(chunk) as unknown as Json;
+    result = libpg().parseSync(chunk) as unknown as Json;
   } catch (e) {
     return asPgError(e);
   }
@@ -597,7 +606,7 @@ function toChunkError(chunk: string, base: number, err: PgError | undefined): Ch
 function splitPieces(text: string): TextRange[] {
   let tokens: ScanToken[];
   try {
-    tokens = scanSync(text).tokens;
+    tokens = libpg().scanSync(text).tokens;
   } catch {
     return splitSqlStatements(text, 'postgresql');
   }

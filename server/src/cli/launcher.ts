@@ -1,0 +1,19 @@
+/**
+ * The `migration-guard` program (built to dist/cli.js; bin/migration-guard.js and the extension run it).
+ * A few lines on purpose: it loads the engine bundle dist/cli-main.js through the V8 code cache
+ * (compile-cache.ts), keyed by the command, then runs it.
+ */
+import path from 'node:path';
+import { prestartLintWorkers } from '../migrations/lint-pool';
+import { requireWithCodeCache, setCodeCacheTag } from './compile-cache';
+import { CLI_COMMANDS } from './commands';
+import type * as Cli from './main';
+
+const argv = process.argv.slice(2);
+// Any other first word (a typo, --help) shares one cache.
+const command = argv.find((a) => CLI_COMMANDS.includes(a));
+setCodeCacheTag(command ?? 'other');
+// An upgrade lints its pending migrations: the lint worker loads the analyzer meanwhile (lint-pool.ts).
+if (command === 'upgrade') prestartLintWorkers();
+const cli = requireWithCodeCache(path.join(__dirname, 'cli-main.js')) as typeof Cli;
+cli.runAsProgram(argv);

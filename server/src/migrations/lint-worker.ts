@@ -1,0 +1,55 @@
+/**
+ * The lint worker (built to dist/lint-worker.js; started by lint-pool.ts in the bundled CLI). It loads the
+ * analyzer as soon as it starts, while the main thread loads Knex and reads the migration state, then lints
+ * the files it is sent, newest first, taking them from a queue shared with the other worker, and skipping any
+ * the main thread has meanwhile flagged as not needed (applied) — both in one SharedArrayBuffer. Replies once: `{ results }` or `{ error }`, then writes
+ * its code cache and exits.
+ *
+ * Message in: {@link LintJob}. Message out: {@link LintReply}.
+ */
+import { readFileSync } from 'node:fs';
+import { parentPort } from 'node:worker_threads';
+import { flushCodeCaches } from '../cli/compile-cache';
+import type { Dialect } from '../protocol';
+import { initLint, lintBytes, type LintedFile, type LintModule, type LintTarget } from './lint-pending';
+
+/** The job every worker of an upgrade gets: files (each with its index into the flags), in the order to lint them. */
+export interface LintJob {
+  dialect: Dialect;
+  files: Array<LintTarget & { index: number }>;
+  /** Int32Array over it: [0] the next position in `files` to take (Atomics.add), [1 + index] = 1 → skip that file. */
+  shared: SharedArrayBuffer;
+}
+
+/** The worker's one reply. */
+export type LintReply = { results: Array<LintedFile & { index: number }> } | { error: string };
+
+// Loaded at start, before a job arrives: this is the work the worker exists to take off the main thread.
+const lintReady: Promise<LintModule> = import('../lint').then((lint) => {
+  // A first parse loads the TypeScript compiler's module state now rather than on the first real file.
+  lint.analyze("exports.up = (knex) => knex.schema.createTable('t', (t) => { t.increments('id'); });\n", { fileName: 'warm-up.js', dialect: 'sqlite', kind: 'knex' });
+  return lint;
+});
+
+parentPort?.once('message', (job: LintJob) => {
+  void (async () => {
+    let reply: LintReply;
+    try {
+      const lint = await lintReady;
+      await initLint(lint, job.dialect);
+      const shared = new Int32Array(job.shared);
+      const results: Array<LintedFile & { index: number }> = [];
+      for (let pos = Atomics.add(shared, 0, 1); pos < job.files.length; pos = Atomics.add(shared, 0, 1)) {
+        const f = job.files[pos] as LintTarget & { index: number };
+        if (Atomics.load(shared, 1 + f.index) === 1) continue;
+        results.push({ ...lintBytes(lint, f, readFileSync(f.file), job.dialect), index: f.index });
+      }
+      reply = { results };
+    } catch (err) {
+      reply = { error: err instanceof Error ? err.message : String(err) };
+    }
+    parentPort?.postMessage(reply);
+    flushCodeCaches();
+    process.exit(0);
+  })();
+});

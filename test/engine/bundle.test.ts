@@ -1,0 +1,123 @@
+/**
+ * The CLI as shipped: dist/cli.js (launcher) → dist/cli-main.js (engine) through the V8 code cache, and the
+ * upgrade's lint in worker threads (dist/lint-worker.js → dist/lint.js). The verdict and findings must be
+ * exactly those of the engine run from sources (which lints in its own thread), with or without workers.
+ * Needs `node esbuild.mjs` (npm test runs it first).
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { main } from '../../server/src/cli/main';
+import { CLI_COMMANDS } from '../../server/src/cli/commands';
+import { flushCodeCaches, requireWithCodeCache, setCodeCacheTag } from '../../server/src/cli/compile-cache';
+import { getStatus, lintPending, loadProject, sha256File } from '../../server/src/migrations';
+import type { UpgradeResult } from '../../server/src/protocol';
+import { createTableMigration, repoRoot, sqliteAll, sqliteKnexfile, tempDir, writeFiles } from './helpers';
+
+const cli = path.join(repoRoot, 'dist', 'cli.js');
+
+function runBundled(args: string[], env: Record<string, string>): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', env: { ...process.env, NODE_ENV: undefined, DATABASE_URL: undefined, ...env } as NodeJS.ProcessEnv, timeout: 120_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const DROP_A = "exports.up = (knex) => knex.schema.dropTable('t3');\nexports.down = () => {};\n";
+const RAW_NOT_NULL = "exports.up = (knex) => knex.raw('ALTER TABLE t1 ADD COLUMN c integer NOT NULL');\nexports.down = () => {};\n";
+
+void describe('the bundled CLI', () => {
+  void it('lists every command main.ts registers in CLI_COMMANDS (the launcher keys its code cache by them)', async () => {
+    let help = '';
+    await main(['--help'], { stdout: (t) => void (help += t), stderr: () => {} });
+    const registered = [...help.slice(help.indexOf('Commands:')).matchAll(/^ {2}([a-z][a-z-]*)/gm)].map((m) => m[1]).filter((c) => c !== 'help');
+    assert.deepEqual([...registered].sort(), [...CLI_COMMANDS].sort());
+  });
+
+  void it('upgrade lints in workers with the same findings as the engine from sources; refuses, then applies with --allow-unsafe', async () => {
+    assert.ok(existsSync(cli), `${cli} missing: run node esbuild.mjs`);
+    const { dir, cleanup } = tempDir();
+    const cache = path.join(dir, 'code-cache');
+    try {
+      const files: Record<string, string> = { 'knexfile.js': sqliteKnexfile() };
+      for (let i = 0; i < 40; i++) files[`db/migrations/${String(100 + i)}_t${i}.js`] = createTableMigration(`t${i}`);
+      writeFiles(dir, files);
+      // Applied first: the workers get every file and must leave the applied ones out of the findings.
+      const first = runBundled(['upgrade', '--yes', '--json', '--cwd', dir], { MIGRATION_GUARD_CODE_CACHE: cache });
+      assert.equal(first.code, 0, first.stderr);
+      assert.equal((JSON.parse(first.stdout) as UpgradeResult).applied.length, 40);
+      writeFiles(dir, { 'db/migrations/200_drop.js': DROP_A, 'db/migrations/201_raw.js': RAW_NOT_NULL, 'db/migrations/202_ok.js': createTableMigration('u') });
+      const project = await loadProject({ cwd: dir, processEnv: {} });
+      const expected = await lintPending(await getStatus(project), project);
+      assert.ok(expected.some((f) => f.migration === '200_drop.js' && f.severity === 'error'), JSON.stringify(expected));
+
+      for (const workers of ['2', '1', '0']) {
+        const r = runBundled(['upgrade', '--yes', '--json', '--cwd', dir], { MIGRATION_GUARD_CODE_CACHE: cache, MIGRATION_GUARD_LINT_WORKERS: workers });
+        assert.equal(r.code, 1, `workers=${workers}: ${r.stderr}`);
+        const refused = JSON.parse(r.stdout) as UpgradeResult;
+        assert.equal(refused.refused, true);
+        assert.deepEqual(refused.findings, expected, `workers=${workers}`);
+      }
+      const db = project.sqliteFile as string;
+      assert.deepEqual((await sqliteAll(db, "select name from knex_migrations where name like '2%'")).length, 0, 'refused: nothing applied');
+
+      const forced = runBundled(['upgrade', '--yes', '--allow-unsafe', '--no-backup', '--json', '--cwd', dir], { MIGRATION_GUARD_CODE_CACHE: cache });
+      assert.equal(forced.code, 0, forced.stderr);
+      assert.deepEqual((JSON.parse(forced.stdout) as UpgradeResult).applied, ['200_drop.js', '201_raw.js', '202_ok.js']);
+      // The checksum recorded is the sha256 the worker computed of the bytes it linted.
+      const rows = await sqliteAll(db, "select name, sha256 from migration_guard_checksums where name like '20%' order by name");
+      assert.deepEqual(rows, await Promise.all(['200_drop.js', '201_raw.js', '202_ok.js'].map(async (name) => ({ name, sha256: await sha256File(path.join(dir, 'db', 'migrations', name)) }))));
+
+      const cached = readdirSync(cache).sort();
+      assert.ok(cached.some((f) => f.startsWith('cli-main-upgrade-')), cached.join(', '));
+      assert.ok(cached.some((f) => f.startsWith('lint-worker-')), cached.join(', '));
+      // One cache per bundle and tag: a later run reuses them (same files, same times).
+      const before = cached.map((f) => [f, statSync(path.join(cache, f)).mtimeMs]);
+      assert.equal(runBundled(['status', '--json', '--cwd', dir], { MIGRATION_GUARD_CODE_CACHE: cache }).code, 0);
+      assert.equal(runBundled(['status', '--json', '--cwd', dir], { MIGRATION_GUARD_CODE_CACHE: cache }).code, 0);
+      const after = readdirSync(cache).sort();
+      assert.deepEqual(after.filter((f) => !f.startsWith('cli-main-status-')), cached);
+      assert.deepEqual(before.map(([f]) => [f, statSync(path.join(cache, f as string)).mtimeMs]), before);
+    } finally {
+      cleanup();
+    }
+  });
+
+  void it('MIGRATION_GUARD_CODE_CACHE=off writes no cache', () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      writeFiles(dir, { 'knexfile.js': sqliteKnexfile(), 'db/migrations/001_a.js': createTableMigration('a') });
+      const r = runBundled(['status', '--json', '--cwd', dir], { MIGRATION_GUARD_CODE_CACHE: 'off', TMPDIR: dir });
+      assert.equal(r.code, 0, r.stderr);
+      assert.deepEqual(readdirSync(dir).sort(), ['db', 'knexfile.js']);
+    } finally {
+      cleanup();
+    }
+  });
+
+  void it('requireWithCodeCache: exports, import() inside the module, a cache written on flush and accepted on the next load', async () => {
+    const { dir, cleanup } = tempDir();
+    const saved = process.env.MIGRATION_GUARD_CODE_CACHE;
+    try {
+      process.env.MIGRATION_GUARD_CODE_CACHE = path.join(dir, 'cache');
+      setCodeCacheTag('test');
+      writeFileSync(path.join(dir, 'esm.mjs'), 'export const answer = 42;\n');
+      writeFileSync(path.join(dir, 'bundle.js'), "exports.name = require('node:path').basename(__filename);\nexports.load = () => import('./esm.mjs');\n");
+      const first = requireWithCodeCache(path.join(dir, 'bundle.js')) as { name: string; load(): Promise<{ answer: number }> };
+      assert.equal(first.name, 'bundle.js');
+      assert.equal((await first.load()).answer, 42);
+      flushCodeCaches();
+      const written = readdirSync(path.join(dir, 'cache'));
+      assert.equal(written.length, 1);
+      assert.match(written[0] as string, /^bundle-test-.*\.cache$/);
+      const second = requireWithCodeCache(path.join(dir, 'bundle.js')) as { name: string };
+      assert.equal(second.name, 'bundle.js');
+      flushCodeCaches();
+      assert.deepEqual(readdirSync(path.join(dir, 'cache')), written, 'an accepted cache is not rewritten');
+    } finally {
+      if (saved === undefined) delete process.env.MIGRATION_GUARD_CODE_CACHE;
+      else process.env.MIGRATION_GUARD_CODE_CACHE = saved;
+      cleanup();
+    }
+  });
+});
