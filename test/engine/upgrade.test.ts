@@ -3,6 +3,7 @@ import { readdirSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { EngineError, getStatus, loadProject, upgrade } from '../../server/src/migrations';
+import { restore } from '../../server/src/migrations/restore';
 import { createTableMigration, sqliteAll, sqliteKnexfile, sqliteTables, tempDir, writeFiles } from './helpers';
 
 const DROP_TABLE = `exports.up = (knex) => knex.schema.dropTable('a');
@@ -80,6 +81,38 @@ exports.down = async () => {};
       assert.equal(s.lock.held, false);
       assert.deepEqual(s.migrations.filter((m) => m.state === 'pending').map((m) => m.name), ['002_b.js', '003_boom.js', '004_d.js']);
       assert.equal(readdirSync(path.join(dir, '.migration-guard', 'backups')).filter((n) => !n.endsWith('.json')).length, 1, 'one backup (besides its manifest)');
+    } finally {
+      cleanup();
+    }
+  });
+
+  void it('a migration outside a transaction fails half-way: the hint names the restore command, which brings back the exact pre-upgrade rows', async () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      writeFiles(dir, { 'knexfile.js': sqliteKnexfile(), 'db/migrations/001_a.js': createTableMigration('a') });
+      const project = await loadProject({ cwd: dir, processEnv: {} });
+      await upgrade(project);
+      const db = project.sqliteFile as string;
+      await sqliteAll(db, "insert into a (name) values ('x'), ('y')");
+      writeFiles(dir, {
+        'db/migrations/002_half.js': `exports.config = { transaction: false };
+exports.up = async (knex) => { await knex('a').where({ name: 'x' }).del(); throw new Error('half done'); };
+exports.down = async () => {};
+`,
+      });
+      let hint = '';
+      await assert.rejects(upgrade(project), (e: unknown) => {
+        assert.ok(e instanceof EngineError && e.code === 'migration-failed');
+        assert.match(e.message, /ran without a transaction/);
+        hint = e.hint ?? '';
+        return true;
+      });
+      assert.deepEqual(await sqliteAll(db, 'select name from a order by id'), [{ name: 'y' }], 'the half-done change stayed');
+      const m = /migration-guard restore (backup_\S+)/.exec(hint);
+      assert.ok(m, hint);
+      const restored = await restore(project, m[1] as string);
+      assert.ok(restored.safetyBackup, 'restore saved the current database first');
+      assert.deepEqual(await sqliteAll(db, 'select name from a order by id'), [{ name: 'x' }, { name: 'y' }]);
     } finally {
       cleanup();
     }

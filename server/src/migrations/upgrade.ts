@@ -285,8 +285,12 @@ async function explainFailure(
     if (noTrx) parts.push('The failed migration ran without a transaction, so part of its changes may remain.');
     else parts.push('The failed migration itself was rolled back.');
   }
-  const hint = backupInfo
-    ? `Fix the migration and run upgrade again; the backup taken before the upgrade is ${backupInfo.path}.`
-    : 'Fix the migration and run upgrade again.';
+  // Only a migration that ran outside a transaction can leave part of its work behind: then the backup is the way back.
+  const restoreCommand = backupInfo ? `migration-guard restore ${backupInfo.name}` : '';
+  const hint = !backupInfo
+    ? 'Fix the migration and run upgrade again.'
+    : noTrx || committed.length > 0
+      ? `To return to the state before the upgrade, restore the backup taken just before it: ${restoreCommand} (it saves the current database first). Then fix the migration and run upgrade again.`
+      : `Fix the migration and run upgrade again; the backup taken before the upgrade is ${backupInfo.path} (${restoreCommand}).`;
   return new EngineError('migration-failed', parts.join(' '), hint, { cause: err });
 }
