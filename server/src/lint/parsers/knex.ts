@@ -18,19 +18,11 @@ import ts from 'typescript';
 import type { TextRange } from '../text';
 import { emptyDocument } from '../model';
 import type { ColumnType, MigrationExport, Operation, ParsedDocument, Phase, TableRef } from '../model';
-import { decodeJsString, mapDecodedRange } from './js-string';
+import { mapDecodedRange } from './js-string';
 import { VOLATILE_FUNCTIONS } from './sql-postgres';
 import { neutralizeOutsideQuotes } from './sql-split';
-import { hasExportModifier, isFunctionLike, scriptKind, topLevelDeclarations, unparen, type FunctionLike } from './ts-module';
-import type { DecodedString } from './js-string';
+import { decodeStringLiteral, findMigrationExports, isFunctionLike, scriptKind, topLevelDeclarations, unparen, type FunctionLike } from './ts-module';
 
-
-interface ExportInfo {
-  nameNode: ts.Node;
-  fn?: FunctionLike;
-  /** The exported value is `undefined`/`null`. */
-  nullish: boolean;
-}
 
 /** Column-builder methods and the PostgreSQL type they create. */
 const COLUMN_TYPES: Record<string, (args: readonly ts.Expression[]) => ColumnType> = {
@@ -172,23 +164,6 @@ export function parseKnex(text: string, fileName: string, parseSql: SqlParser): 
 
   // Top-level functions and consts, to resolve `module.exports = { up }` and `exports.up = up`.
   const locals = topLevelDeclarations(sf);
-  const resolve = (n: ts.Node | undefined, depth = 0): { fn?: FunctionLike; nullish: boolean } => {
-    if (!n || depth > 5) return { nullish: false };
-    if (isFunctionLike(n)) return { fn: n, nullish: false };
-    if (ts.isIdentifier(n)) {
-      if (n.text === 'undefined') return { nullish: true };
-      return resolve(locals.get(n.text), depth + 1);
-    }
-    if (n.kind === ts.SyntaxKind.NullKeyword) return { nullish: true };
-    if (ts.isParenthesizedExpression(n) || ts.isAsExpression(n) || ts.isSatisfiesExpression(n)) return resolve(n.expression, depth + 1);
-    return { nullish: false };
-  };
-
-  const exportsFound = new Map<string, ExportInfo>();
-  const addExport = (name: string, nameNode: ts.Node, value: ts.Node | undefined): void => {
-    if ((name !== 'up' && name !== 'down') || exportsFound.has(name)) return;
-    exportsFound.set(name, { nameNode, ...resolve(value) });
-  };
   /** `{ transaction: false }` (possibly through a top-level const). */
   const isTransactionFalse = (v: ts.Node | undefined, depth = 0): boolean => {
     if (!v || depth > 3) return false;
@@ -200,48 +175,11 @@ export function parseKnex(text: string, fileName: string, parseSql: SqlParser): 
     );
   };
   let transactionDisabled = false;
-  const noteConfig = (name: string, value: ts.Node | undefined): void => {
-    if (name === 'config' && isTransactionFalse(value)) transactionDisabled = true;
-  };
-  const addObjectExports = (o: ts.ObjectLiteralExpression): void => {
-    for (const p of o.properties) {
-      if (ts.isPropertyAssignment(p) && (ts.isIdentifier(p.name) || ts.isStringLiteral(p.name))) noteConfig(p.name.text, p.initializer);
-      else if (ts.isShorthandPropertyAssignment(p)) noteConfig(p.name.text, p.name);
-      if (ts.isPropertyAssignment(p) && (ts.isIdentifier(p.name) || ts.isStringLiteral(p.name))) addExport(p.name.text, p.name, p.initializer);
-      else if (ts.isShorthandPropertyAssignment(p)) addExport(p.name.text, p.name, p.name);
-      else if (ts.isMethodDeclaration(p) && ts.isIdentifier(p.name)) addExport(p.name.text, p.name, p);
-    }
-  };
-  const isModuleExports = (e: ts.Expression): boolean =>
-    ts.isPropertyAccessExpression(e) && ts.isIdentifier(e.expression) && e.expression.text === 'module' && e.name.text === 'exports';
-  for (const s of sf.statements) {
-    if (ts.isExpressionStatement(s) && ts.isBinaryExpression(s.expression) && s.expression.operatorToken.kind === ts.SyntaxKind.EqualsToken) {
-      const { left, right } = s.expression;
-      if (ts.isPropertyAccessExpression(left) && ((ts.isIdentifier(left.expression) && left.expression.text === 'exports') || isModuleExports(left.expression))) {
-        addExport(left.name.text, left.name, right);
-        noteConfig(left.name.text, right);
-      } else if (isModuleExports(left)) {
-        const r = unparen(right);
-        if (ts.isObjectLiteralExpression(r)) addObjectExports(r);
-      }
-    } else if (ts.isFunctionDeclaration(s) && s.name && hasExportModifier(s)) {
-      addExport(s.name.text, s.name, s);
-    } else if (ts.isVariableStatement(s) && hasExportModifier(s)) {
-      for (const d of s.declarationList.declarations) {
-        if (!ts.isIdentifier(d.name)) continue;
-        addExport(d.name.text, d.name, d.initializer);
-        noteConfig(d.name.text, d.initializer);
-      }
-    } else if (ts.isExportAssignment(s)) {
-      const r = unparen(s.expression);
-      if (ts.isObjectLiteralExpression(r)) addObjectExports(r);
-    } else if (ts.isExportDeclaration(s) && s.exportClause && ts.isNamedExports(s.exportClause) && !s.moduleSpecifier) {
-      for (const el of s.exportClause.elements) {
-        addExport(el.name.text, el.name, el.propertyName ?? el.name);
-        noteConfig(el.name.text, el.propertyName ?? el.name);
-      }
-    }
-  }
+  const exportsFound = findMigrationExports(sf, locals, {
+    onExport: (name, value) => {
+      if (name === 'config' && isTransactionFalse(value)) transactionDisabled = true;
+    },
+  });
 
   // Statement ranges for suppression comments: every statement, object property and class member.
   const collectStatements = (n: ts.Node): void => {
@@ -266,13 +204,7 @@ export function parseKnex(text: string, fileName: string, parseSql: SqlParser): 
       doc.uninspectable.push(rangeOf(a));
       return;
     }
-    const litStart = start(a);
-    let decoded: DecodedString | undefined = decodeJsString(text.slice(litStart + 1, a.end - 1), litStart + 1, ts.isNoSubstitutionTemplateLiteral(a));
-    if (!decoded || decoded.value !== a.text) {
-      // Fallback: every character maps to the whole literal.
-      const n = a.text.length;
-      decoded = { value: a.text, starts: new Array<number>(n).fill(litStart), ends: new Array<number>(n).fill(a.end), contentEnd: a.end };
-    }
+    const decoded = decodeStringLiteral(text, a, start(a));
     const sql = hasBindings ? neutralizeBindings(decoded.value) : decoded.value;
     const inner = parseSql(sql);
     const d = decoded;

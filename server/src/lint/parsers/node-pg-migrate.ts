@@ -24,10 +24,9 @@ import ts from 'typescript';
 import { emptyDocument } from '../model';
 import type { ColumnType, MigrationExport, Operation, OperationBase, ParsedDocument, Phase, TableRef } from '../model';
 import type { TextRange } from '../text';
-import { decodeJsString, mapDecodedRange } from './js-string';
-import type { DecodedString } from './js-string';
+import { mapDecodedRange } from './js-string';
 import { VOLATILE_FUNCTIONS } from './sql-postgres';
-import { hasExportModifier, isFunctionLike, scriptKind, topLevelDeclarations, unparen, type FunctionLike } from './ts-module';
+import { decodeStringLiteral, findMigrationExports, scriptKind, topLevelDeclarations, unparen, type FunctionLike } from './ts-module';
 
 /** Parses the SQL of one dialect (provided by the caller). */
 export type SqlParser = (sql: string) => ParsedDocument;
@@ -193,43 +192,8 @@ export function parseNodePgMigrate(text: string, fileName: string, parseSql: Sql
   const start = (n: ts.Node): number => n.getStart(sf);
   const rangeOf = (n: ts.Node): TextRange => ({ start: start(n), end: n.end });
 
-  const locals = topLevelDeclarations(sf);
-  const resolve = (n: ts.Node | undefined, depth = 0): { fn?: FunctionLike; disabled: boolean } => {
-    if (!n || depth > 5) return { disabled: false };
-    if (isFunctionLike(n)) return { fn: n, disabled: false };
-    if (n.kind === ts.SyntaxKind.FalseKeyword || n.kind === ts.SyntaxKind.NullKeyword) return { disabled: true };
-    if (ts.isIdentifier(n)) return n.text === 'undefined' ? { disabled: true } : resolve(locals.get(n.text), depth + 1);
-    if (ts.isParenthesizedExpression(n) || ts.isAsExpression(n) || ts.isSatisfiesExpression(n)) return resolve(n.expression, depth + 1);
-    return { disabled: false };
-  };
-
-  const found = new Map<string, { nameNode: ts.Node; fn?: FunctionLike; disabled: boolean }>();
-  const addExport = (name: string, nameNode: ts.Node, value: ts.Node | undefined): void => {
-    if ((name !== 'up' && name !== 'down') || found.has(name)) return;
-    found.set(name, { nameNode, ...resolve(value) });
-  };
-  const isModuleExports = (e: ts.Expression): boolean => ts.isPropertyAccessExpression(e) && ts.isIdentifier(e.expression) && e.expression.text === 'module' && e.name.text === 'exports';
-  for (const s of sf.statements) {
-    if (ts.isExpressionStatement(s) && ts.isBinaryExpression(s.expression) && s.expression.operatorToken.kind === ts.SyntaxKind.EqualsToken) {
-      const { left, right } = s.expression;
-      if (ts.isPropertyAccessExpression(left) && ((ts.isIdentifier(left.expression) && left.expression.text === 'exports') || isModuleExports(left.expression))) {
-        addExport(left.name.text, left.name, right);
-      } else if (isModuleExports(left)) {
-        const r = unparen(right);
-        if (ts.isObjectLiteralExpression(r)) {
-          for (const p of r.properties) {
-            if (ts.isPropertyAssignment(p) && ts.isIdentifier(p.name)) addExport(p.name.text, p.name, p.initializer);
-            else if (ts.isShorthandPropertyAssignment(p)) addExport(p.name.text, p.name, p.name);
-            else if (ts.isMethodDeclaration(p) && ts.isIdentifier(p.name)) addExport(p.name.text, p.name, p);
-          }
-        }
-      }
-    } else if (ts.isFunctionDeclaration(s) && s.name && hasExportModifier(s)) {
-      addExport(s.name.text, s.name, s);
-    } else if (ts.isVariableStatement(s) && hasExportModifier(s)) {
-      for (const d of s.declarationList.declarations) if (ts.isIdentifier(d.name)) addExport(d.name.text, d.name, d.initializer);
-    }
-  }
+  // `exports.down = false`: an irreversible migration (node-pg-migrate's convention).
+  const found = findMigrationExports(sf, topLevelDeclarations(sf), { falseIsNullish: true });
 
   // Statement ranges for suppression comments.
   const collectStatements = (n: ts.Node): void => {
@@ -262,12 +226,7 @@ export function parseNodePgMigrate(text: string, fileName: string, parseSql: Sql
       doc.uninspectable.push(rangeOf(a));
       return;
     }
-    const litStart = start(a);
-    let decoded: DecodedString | undefined = decodeJsString(text.slice(litStart + 1, a.end - 1), litStart + 1, ts.isNoSubstitutionTemplateLiteral(a));
-    if (!decoded || decoded.value !== a.text) {
-      const n = a.text.length;
-      decoded = { value: a.text, starts: new Array<number>(n).fill(litStart), ends: new Array<number>(n).fill(a.end), contentEnd: a.end };
-    }
+    const decoded = decodeStringLiteral(text, a, start(a));
     // `pgm.sql(sql, args)` substitutes `{name}` placeholders: read them as identifiers of the same length.
     const hasArgs = call.arguments.length > 1;
     const sql = hasArgs ? decoded.value.replace(/\{(\w+)\}/g, (m) => '_'.repeat(m.length)) : decoded.value;
@@ -455,7 +414,7 @@ export function parseNodePgMigrate(text: string, fileName: string, parseSql: Sql
   for (const phase of ['up', 'down'] as const) {
     const info = found.get(phase);
     if (!info) continue;
-    migration[phase] = { nameRange: rangeOf(info.nameNode), empty: info.disabled || (info.fn ? isEmptyFunction(info.fn, sf) : false) };
+    migration[phase] = { nameRange: rangeOf(info.nameNode), empty: info.nullish || (info.fn ? isEmptyFunction(info.fn, sf) : false) };
     if (info.fn) analyzeFunction(info.fn, phase);
   }
   if (migration.up && !migration.down && [...upCalls].every((m) => REVERSIBLE.has(m))) {

@@ -4,6 +4,7 @@
  * top-level declarations used to resolve `module.exports = { up }` / `exports.up = up`.
  */
 import ts from 'typescript';
+import { decodeJsString, type DecodedString } from './js-string';
 
 /** A node that can be a migration's `up`/`down` body. */
 export type FunctionLike = ts.FunctionExpression | ts.ArrowFunction | ts.FunctionDeclaration | ts.MethodDeclaration;
@@ -44,4 +45,84 @@ export function topLevelDeclarations(sf: ts.SourceFile): Map<string, ts.Node> {
     }
   }
   return locals;
+}
+
+/** A migration module's `up` or `down` export: its name node, the function it resolves to, and whether it is explicitly absent. */
+export interface MigrationFunctionExport {
+  nameNode: ts.Node;
+  fn?: FunctionLike;
+  /** The exported value is `undefined`/`null` (or `false`, with `falseIsNullish`): no migration in that direction. */
+  nullish: boolean;
+}
+
+/** Options of {@link findMigrationExports}. */
+export interface MigrationExportOptions {
+  /** node-pg-migrate: `exports.down = false` declares an irreversible migration. */
+  falseIsNullish?: boolean;
+  /** Sees every named export and its value, in source order (Knex reads `config` for `transaction: false`). */
+  onExport?: (name: string, value: ts.Node | undefined) => void;
+}
+
+/**
+ * The `up`/`down` exports of a migration module (Knex, node-pg-migrate), first one of each name wins.
+ * Recognised: `exports.x = …`, `module.exports.x = …`, `module.exports = { x, y: …, z() {} }`,
+ * `export default { … }`, `export [async] function x`, `export const x = …`, `export { a as x }`.
+ * Exported identifiers are resolved through `locals` ({@link topLevelDeclarations}), parentheses and casts.
+ */
+export function findMigrationExports(sf: ts.SourceFile, locals: Map<string, ts.Node>, options: MigrationExportOptions = {}): Map<'up' | 'down', MigrationFunctionExport> {
+  const resolve = (n: ts.Node | undefined, depth = 0): { fn?: FunctionLike; nullish: boolean } => {
+    if (!n || depth > 5) return { nullish: false };
+    if (isFunctionLike(n)) return { fn: n, nullish: false };
+    if (n.kind === ts.SyntaxKind.NullKeyword || (options.falseIsNullish && n.kind === ts.SyntaxKind.FalseKeyword)) return { nullish: true };
+    if (ts.isIdentifier(n)) return n.text === 'undefined' ? { nullish: true } : resolve(locals.get(n.text), depth + 1);
+    if (ts.isParenthesizedExpression(n) || ts.isAsExpression(n) || ts.isSatisfiesExpression(n)) return resolve(n.expression, depth + 1);
+    return { nullish: false };
+  };
+  const found = new Map<'up' | 'down', MigrationFunctionExport>();
+  const add = (name: string, nameNode: ts.Node, value: ts.Node | undefined): void => {
+    options.onExport?.(name, value);
+    if ((name !== 'up' && name !== 'down') || found.has(name)) return;
+    found.set(name, { nameNode, ...resolve(value) });
+  };
+  const addObject = (o: ts.ObjectLiteralExpression): void => {
+    for (const p of o.properties) {
+      if (ts.isPropertyAssignment(p) && (ts.isIdentifier(p.name) || ts.isStringLiteral(p.name))) add(p.name.text, p.name, p.initializer);
+      else if (ts.isShorthandPropertyAssignment(p)) add(p.name.text, p.name, p.name);
+      else if (ts.isMethodDeclaration(p) && ts.isIdentifier(p.name)) add(p.name.text, p.name, p);
+    }
+  };
+  const isModuleExports = (e: ts.Expression): boolean => ts.isPropertyAccessExpression(e) && ts.isIdentifier(e.expression) && e.expression.text === 'module' && e.name.text === 'exports';
+  for (const s of sf.statements) {
+    if (ts.isExpressionStatement(s) && ts.isBinaryExpression(s.expression) && s.expression.operatorToken.kind === ts.SyntaxKind.EqualsToken) {
+      const { left, right } = s.expression;
+      if (ts.isPropertyAccessExpression(left) && ((ts.isIdentifier(left.expression) && left.expression.text === 'exports') || isModuleExports(left.expression))) {
+        add(left.name.text, left.name, right);
+      } else if (isModuleExports(left)) {
+        const r = unparen(right);
+        if (ts.isObjectLiteralExpression(r)) addObject(r);
+      }
+    } else if (ts.isFunctionDeclaration(s) && s.name && hasExportModifier(s)) {
+      add(s.name.text, s.name, s);
+    } else if (ts.isVariableStatement(s) && hasExportModifier(s)) {
+      for (const d of s.declarationList.declarations) if (ts.isIdentifier(d.name)) add(d.name.text, d.name, d.initializer);
+    } else if (ts.isExportAssignment(s)) {
+      const r = unparen(s.expression);
+      if (ts.isObjectLiteralExpression(r)) addObject(r);
+    } else if (ts.isExportDeclaration(s) && s.exportClause && ts.isNamedExports(s.exportClause) && !s.moduleSpecifier) {
+      for (const el of s.exportClause.elements) add(el.name.text, el.name, el.propertyName ?? el.name);
+    }
+  }
+  return found;
+}
+
+/**
+ * The value of a string literal (`'…'`, `"…"`, or a template without substitutions) that starts at `litStart`
+ * in `text`, with each character's source range (js-string.ts). If the decoder disagrees with TypeScript's
+ * reading, every character maps to the whole literal.
+ */
+export function decodeStringLiteral(text: string, lit: ts.StringLiteral | ts.NoSubstitutionTemplateLiteral, litStart: number): DecodedString {
+  const decoded = decodeJsString(text.slice(litStart + 1, lit.end - 1), litStart + 1, ts.isNoSubstitutionTemplateLiteral(lit));
+  if (decoded && decoded.value === lit.text) return decoded;
+  const n = lit.text.length;
+  return { value: lit.text, starts: new Array<number>(n).fill(litStart), ends: new Array<number>(n).fill(lit.end), contentEnd: lit.end };
 }
