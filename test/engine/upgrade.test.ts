@@ -118,6 +118,27 @@ exports.down = async () => {};
     }
   });
 
+  void it('a backup folder that cannot be created stops the upgrade (and its dry run) before anything is applied', async () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      writeFiles(dir, { 'knexfile.js': sqliteKnexfile(), 'db/migrations/001_a.js': createTableMigration('a') });
+      const project = await loadProject({ cwd: dir, processEnv: {} });
+      await upgrade(project);
+      writeFiles(dir, { 'db/migrations/002_b.js': createTableMigration('b'), '.migration-guard': 'a file where the folder should be\n' });
+      for (const dryRun of [true, false]) {
+        await assert.rejects(upgrade(project, { dryRun }), (e: unknown) => {
+          assert.ok(e instanceof EngineError && e.code === 'backup-failed', String(e));
+          assert.match(e.message, /backup folder .*\.migration-guard.* cannot be created/);
+          return true;
+        });
+      }
+      assert.ok(!(await sqliteTables(project.sqliteFile as string)).includes('b'));
+      assert.deepEqual((await upgrade(project, { noBackup: true })).applied, ['002_b.js'], '--no-backup needs no folder');
+    } finally {
+      cleanup();
+    }
+  });
+
   void it('refuses a missing file (corrupt directory) and a held lock before touching anything', async () => {
     const { dir, cleanup } = tempDir();
     try {

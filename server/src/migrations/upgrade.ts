@@ -1,11 +1,13 @@
 /**
- * The safe upgrade: status → lint pending files → refuse unsafe → (dry run stops) → backup →
+ * The safe upgrade: status → lint pending files → backup folder writable → refuse unsafe → (dry run stops) → backup →
  * `knex.migrate.latest()` with absolute directories → validate.
  */
+import { accessSync, constants, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import path from 'node:path';
 import type { Knex } from 'knex';
 import type { BackupInfo, PendingFinding, StatusResult, UpgradeResult } from '../protocol';
-import { backup } from './backup';
+import { backup, defaultBackupDirectory } from './backup';
 import type { LoadedProject } from './config';
 import { checksumHooks, sha256File } from './checksums';
 import { databaseAbsent, freeLock, isLockConflict, lockRowBusy, openKnex, readLock, silentLog, withMigrationMutex, type EngineLog } from './db';
@@ -143,6 +145,9 @@ export async function upgrade(project: LoadedProject, options: UpgradeOptions = 
     }
     const databaseIsNew = project.family === 'sqlite' && (project.sqliteFile === null || databaseAbsent(project));
     result.backupPlanned = !options.noBackup && !databaseIsNew;
+    // Safety check (step 1): a backup that cannot be written is known before anything runs, dry run included.
+    const backupDirectory = options.backupDirectory ?? defaultBackupDirectory(project);
+    if (result.backupPlanned) assertWritableFolder(backupDirectory);
     const errors = result.findings.filter((f) => f.severity === 'error');
     if (errors.length > 0 && !options.allowUnsafe) {
       result.refused = true;
@@ -164,7 +169,7 @@ export async function upgrade(project: LoadedProject, options: UpgradeOptions = 
     } else if (project.family === 'other') {
       throw new EngineError('usage', `Backup is not yet supported for client '${project.client}', so the upgrade will not run.`, 'Back up the database yourself, then pass --no-backup.');
     } else {
-      backupInfo = (await backup(project, { log, ...(options.backupDirectory ? { directory: options.backupDirectory } : {}) })).backup;
+      backupInfo = (await backup(project, { log, directory: backupDirectory })).backup;
       log('info', `Backup written: ${backupInfo.path} (${backupInfo.bytes} bytes)`);
     }
     result.backup = backupInfo;
@@ -188,6 +193,30 @@ export async function upgrade(project: LoadedProject, options: UpgradeOptions = 
   } finally {
     stopLintWorkers();
     if (db) await db.destroy();
+  }
+}
+
+/**
+ * Throws unless `dir` can be written: it exists and is writable, or its nearest existing ancestor is
+ * (the backup creates the missing folders). Writes nothing.
+ * @throws EngineError `backup-failed` naming the folder and the reason.
+ */
+function assertWritableFolder(dir: string): void {
+  let cur = path.resolve(dir);
+  for (;;) {
+    try {
+      if (!statSync(cur).isDirectory()) throw new EngineError('backup-failed', `The backup folder ${dir} cannot be created: ${cur} is a file.`, 'Move that file away, or pass --no-backup after backing up yourself.');
+      accessSync(cur, constants.W_OK);
+      return;
+    } catch (err) {
+      if (isEngineError(err)) throw err;
+      const code = (err as { code?: string }).code;
+      if ((code === 'ENOENT' || code === 'ENOTDIR') && path.dirname(cur) !== cur) {
+        cur = path.dirname(cur);
+        continue;
+      }
+      throw new EngineError('backup-failed', `The backup folder ${dir} is not writable (${code ?? errorMessage(err)} on ${cur}), so the backup before the upgrade cannot be taken.`, 'Fix the folder permissions, or pass --no-backup after backing up yourself. Nothing was applied.');
+    }
   }
 }
 
