@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -32,6 +33,35 @@ void describe('backup', () => {
       const second = await backup(project, { now });
       assert.equal(second.backup.path, path.join(dir, '.migration-guard', 'backups', 'backup_20240506_070809_2.sqlite3'));
       assert.equal(readFileSync(path.join(dir, '.migration-guard', '.gitignore'), 'utf8'), '*\n');
+    } finally {
+      cleanup();
+    }
+  });
+
+  void it('copies rows that are only in the -wal of a WAL-mode source, leaves that -wal un-checkpointed, and records the sha256 and size of the file on disk', async () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      writeFiles(dir, { 'knexfile.js': sqliteKnexfile(), 'db/.keep': '' });
+      const project = await loadProject({ cwd: dir, processEnv: {} });
+      const db = project.sqliteFile as string;
+      // A writer that exits without closing: its last rows stay in app.sqlite3-wal, no connection is open.
+      const script = `const sqlite3 = require(${JSON.stringify(path.resolve('node_modules', 'sqlite3'))});
+        const db = new sqlite3.Database(process.argv[1]);
+        db.exec("PRAGMA journal_mode=WAL; PRAGMA wal_autocheckpoint=0; create table t (id integer primary key, v text); insert into t (v) values ('a'), ('b'), ('c');", (e) => process.exit(e ? 1 : 0));`;
+      execFileSync(process.execPath, ['-e', script, db]);
+      const wal = `${db}-wal`;
+      const walBefore = readFileSync(wal);
+      assert.ok(walBefore.length > 0, 'the rows are in the -wal');
+
+      const { backup: b } = await backup(project, { verify: true });
+      assert.deepEqual(await sqliteAll(b.path, 'select v from t order by id'), [{ v: 'a' }, { v: 'b' }, { v: 'c' }]);
+      // The driver's read-write connection on the source was not the last one to close: no checkpoint.
+      assert.ok(readFileSync(wal).equals(walBefore), 'the source -wal is untouched');
+      const onDisk = readFileSync(b.path);
+      const manifest = await readManifest(b.path);
+      assert.equal(manifest?.sha256, createHash('sha256').update(onDisk).digest('hex'));
+      assert.equal(manifest?.bytes, onDisk.length);
+      assert.equal(statSync(b.path).mode & 0o777, 0o600);
     } finally {
       cleanup();
     }

@@ -3,7 +3,8 @@
  * backup API into the live file, PostgreSQL with pg_restore (needs MG_TEST_PG_URL).
  */
 import assert from 'node:assert/strict';
-import { appendFileSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { appendFileSync, existsSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { backup, EngineError, loadProject, type LoadedProject } from '../../server/src/migrations';
@@ -158,6 +159,9 @@ void describe('restore (PostgreSQL, MG_TEST_PG_URL)', { skip }, () => {
     assert.match(path.basename(b.path), /^backup_\d{8}_\d{6}_pg\.dump$/);
     const m = (await listBackups(path.dirname(b.path)))[0]?.manifest;
     assert.equal(m?.method, 'pg_dump-custom');
+    assert.equal(m?.sha256, createHash('sha256').update(readFileSync(b.path)).digest('hex'), 'sha256 of the file on disk');
+    assert.equal(m?.bytes, statSync(b.path).size);
+    assert.equal(statSync(b.path).mode & 0o777, 0o600);
     assert.match(m?.tools.pg_dump ?? '', /^\d+\.\d+/);
     assert.match(m?.tools.server ?? '', /^\d{5,6}$/);
     assert.match(m?.source ?? '', /^postgres:\/\/postgres:\*\*\*\*@127\.0\.0\.1:\d+\/mg_restore_/);
@@ -174,10 +178,18 @@ void describe('restore (PostgreSQL, MG_TEST_PG_URL)', { skip }, () => {
     assert.deepEqual(await snapshot(), before);
   });
 
-  void it('refuses a pg_dump older than the server before dumping anything', async () => {
+  void it('refuses a pg_dump older than the server: stops the pg_dump already started and deletes its partial file', async () => {
+    // pg_dump starts while the versions are compared: this one answers --version late (so the dump is
+    // surely under way), writes a partial archive into --file and then would run for a minute.
     const fake = path.join(tmp.dir, 'old_pg_dump.sh');
-    writeFileSync(fake, '#!/bin/sh\nif [ "$1" = "--version" ]; then echo "pg_dump (PostgreSQL) 9.6.24"; exit 0; fi\necho dumped > /dev/stderr; exit 3\n', { mode: 0o755 });
+    const pidFile = path.join(tmp.dir, 'old_pg_dump.pid');
+    writeFileSync(
+      fake,
+      `#!/bin/sh\nif [ "$1" = "--version" ]; then sleep 1; echo "pg_dump (PostgreSQL) 9.6.24"; exit 0; fi\nfor a in "$@"; do case "$a" in --file=*) f="\${a#--file=}";; esac; done\necho $$ > '${pidFile}'\nprintf 'PGDMP partial' > "$f"\nexec sleep 60\n`,
+      { mode: 0o755 },
+    );
     const dir = path.join(tmp.dir, 'old-backups');
+    const t0 = Date.now();
     await assert.rejects(backup(project, { pgDump: fake, directory: dir }), (e: unknown) => {
       assert.ok(e instanceof EngineError);
       assert.equal(e.code, 'backup-failed');
@@ -185,6 +197,11 @@ void describe('restore (PostgreSQL, MG_TEST_PG_URL)', { skip }, () => {
       assert.match(e.hint ?? '', /postgresql-client-\d+/);
       return true;
     });
-    assert.deepEqual(await listBackups(dir), [], 'no file written');
+    assert.ok(Date.now() - t0 < 20_000, 'the running pg_dump was stopped, not waited for');
+    assert.ok(existsSync(pidFile), 'the dump had started');
+    const pid = Number(readFileSync(pidFile, 'utf8').trim());
+    assert.throws(() => process.kill(pid, 0), /ESRCH/, 'the pg_dump process is gone');
+    assert.deepEqual(readdirSync(dir), [], 'no partial file, no manifest');
+    assert.deepEqual(await listBackups(dir), []);
   });
 });

@@ -53,10 +53,33 @@ export function pgConnectionArgs(connection: unknown): PgConnectionArgs {
   return { args, env };
 }
 
-/** Runs a tool and returns its stdout; rejects with its exit code and the last lines of stderr (masked). */
-export function runPgTool(exe: string, args: string[], env: Record<string, string> = {}, options: { stdout?: boolean } = {}): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(exe, args, { env: { ...process.env, ...env }, stdio: ['ignore', options.stdout === false ? 'ignore' : 'pipe', 'pipe'], shell: false });
+/** A tool started by {@link startPgTool}. */
+export interface RunningPgTool {
+  /** Resolves with its stdout (empty with `stdout: false`) when it exits 0; rejects like {@link runPgTool}. */
+  done: Promise<string>;
+  /**
+   * Ends it (SIGTERM; SIGKILL after `graceMs`, default 5000) and resolves once it has exited, so that
+   * the caller may then delete what it was writing. Resolves at once if it has already exited.
+   */
+  stop(graceMs?: number): Promise<void>;
+}
+
+/**
+ * Starts a tool with an argument array (never a shell), `env` added to the environment. `done`
+ * resolves with its stdout when it exits 0 and rejects with an Error carrying `missing` (true when the
+ * executable was not found), `exitCode` and `stderr` (the last 3 lines, masked) otherwise. `done`
+ * never rejects unhandled: a caller that stops the tool without awaiting it loses nothing.
+ */
+export function startPgTool(exe: string, args: string[], env: Record<string, string> = {}, options: { stdout?: boolean } = {}): RunningPgTool {
+  const child = spawn(exe, args, { env: { ...process.env, ...env }, stdio: ['ignore', options.stdout === false ? 'ignore' : 'pipe', 'pipe'], shell: false });
+  let exited = false;
+  const exit = new Promise<void>((resolve) => {
+    child.once('close', () => resolve());
+    child.once('error', () => resolve());
+  }).then(() => {
+    exited = true;
+  });
+  const done = new Promise<string>((resolve, reject) => {
     let stdout = '';
     let stderr = '';
     child.stdout?.setEncoding('utf8').on('data', (d: string) => (stdout += d));
@@ -73,6 +96,25 @@ export function runPgTool(exe: string, args: string[], env: Record<string, strin
       }
     });
   });
+  done.catch(() => {});
+  return {
+    done,
+    async stop(graceMs = 5000) {
+      if (exited) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      try {
+        await exit;
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+  };
+}
+
+/** Runs a tool and returns its stdout; rejects with its exit code and the last lines of stderr (masked). See {@link startPgTool}. */
+export function runPgTool(exe: string, args: string[], env: Record<string, string> = {}, options: { stdout?: boolean } = {}): Promise<string> {
+  return startPgTool(exe, args, env, options).done;
 }
 
 /** A version as `major.minor` text and its major number. */
