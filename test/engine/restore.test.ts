@@ -45,6 +45,31 @@ void describe('restore (SQLite)', () => {
     }
   });
 
+  void it('refuses to restore while the migration lock is held; after unlock it restores', async () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      writeFiles(dir, { 'knexfile.js': sqliteKnexfile(), 'db/.keep': '' });
+      const project = await loadProject({ cwd: dir, processEnv: {} });
+      const db = project.sqliteFile as string;
+      await sqliteAll(db, 'create table users (id integer primary key, name text)');
+      await sqliteAll(db, "insert into users (name) values ('a')");
+      await sqliteAll(db, 'create table knex_migrations_lock (`index` integer primary key autoincrement, is_locked integer)');
+      await sqliteAll(db, 'insert into knex_migrations_lock (is_locked) values (0)');
+      const { backup: b } = await backup(project);
+      await sqliteAll(db, "insert into users (name) values ('b')");
+      await sqliteAll(db, 'update knex_migrations_lock set is_locked = 1');
+      const locked = await dumpSqlite(db);
+      await assert.rejects(restore(project, b.name as string), (e: unknown) => e instanceof EngineError && e.code === 'lock-held' && /nothing was restored/.test(e.message) && /unlock/.test(e.hint ?? ''));
+      assert.deepEqual(await dumpSqlite(db), locked, 'nothing written');
+      assert.equal((await listBackups(path.dirname(b.path))).length, 1, 'not even a safety backup');
+      await sqliteAll(db, 'update knex_migrations_lock set is_locked = 0');
+      await restore(project, b.name as string);
+      assert.deepEqual(await sqliteAll(db, 'select name from users order by id'), [{ name: 'a' }]);
+    } finally {
+      cleanup();
+    }
+  });
+
   void it('refuses a corrupt, truncated, or manifest-less backup with a clear error and changes nothing', async () => {
     const { dir, cleanup } = tempDir();
     try {

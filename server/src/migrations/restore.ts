@@ -12,7 +12,7 @@ import sqlite3 from 'sqlite3';
 import type { BackupListEntry, BackupManifest, PruneResult, RestoreResult } from '../protocol';
 import { backup, closeSqlite, defaultBackupDirectory, hashFile, openSqlite, quickCheckFile, sqliteBackupStep, sqliteQuickCheck } from './backup';
 import type { LoadedProject } from './config';
-import { openKnex, readMigrationRows, silentLog } from './db';
+import { databaseAbsent, lockRowBusy, openKnex, readLock, readMigrationRows, silentLog, type EngineLog } from './db';
 import { EngineError, errorMessage } from './errors';
 import { backupName, listBackups, manifestPath, readManifest } from './manifest';
 import { assertToolNotOlder, parseToolVersion, pgConnectionArgs, runPgTool, serverVersion, toolVersion } from './pgtools';
@@ -87,6 +87,29 @@ function archiveTables(listing: string): Set<string> {
 }
 
 /**
+ * Throws while a migration may be running on the project's database (the Knex lock is set, or on
+ * PostgreSQL another session holds the lock row): replacing the database under a running migration
+ * would mix both. A lock left by a crash is freed with `unlock`, which checks first.
+ * @throws EngineError `lock-held`, `connection`.
+ */
+async function refuseWhileMigrating(project: LoadedProject, log: EngineLog): Promise<void> {
+  if (databaseAbsent(project)) return;
+  const knex = await openKnex(project, log);
+  try {
+    const { tableName, schemaName } = project.migrations;
+    if ((await readLock(knex, tableName, schemaName)) || (await lockRowBusy(knex, project))) {
+      throw new EngineError(
+        'lock-held',
+        `The migration lock is held (${tableName}_lock.is_locked = 1): a migration may be running, and restoring under it would mix both; nothing was restored.`,
+        "If no migration is running (a crash left the lock), free it with 'migration-guard unlock' (it checks first), then restore.",
+      );
+    }
+  } finally {
+    await knex.destroy();
+  }
+}
+
+/**
  * Restores a backup into the project's database. Steps: resolve and verify (size + sha256 against the
  * manifest; SQLite: also `PRAGMA quick_check` on the backup file, read-only, so a damaged backup is
  * refused before anything is written), check the backup's family matches the project, take a safety backup of the current
@@ -99,8 +122,9 @@ function archiveTables(listing: string): Set<string> {
  *   (password only in `PGPASSWORD`); then tables that are not in the archive (created after the backup;
  *   pg_restore --clean only drops what the archive contains) are dropped in one transaction, unless
  *   `keepNewTables`, and listed in `notes` (they remain in the safety backup).
+ * Refused while the migration lock is held ({@link refuseWhileMigrating}).
  * @throws EngineError `usage` (unknown backup, wrong family, other clients), `backup-failed` (verification,
- *   safety backup, pg_restore failures), `connection`.
+ *   safety backup, pg_restore failures), `lock-held`, `connection`.
  */
 export async function restore(project: LoadedProject, ref: string, options: RestoreOptions = {}): Promise<RestoreResult> {
   const log = options.log ?? silentLog;
@@ -121,6 +145,8 @@ export async function restore(project: LoadedProject, ref: string, options: Rest
   log('info', `Verified ${path.basename(file)} (${manifest.bytes} bytes, sha256 ${manifest.sha256}${project.family === 'sqlite' ? ', PRAGMA quick_check ok' : ''}).`);
   const notes: string[] = [];
   const { tableName, schemaName } = project.migrations;
+
+  await refuseWhileMigrating(project, log);
 
   let safetyBackup: RestoreResult['safetyBackup'] = null;
   const sqliteMissing = project.family === 'sqlite' && (project.sqliteFile === null || !existsSync(project.sqliteFile));
