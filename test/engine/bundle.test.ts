@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { main } from '../../server/src/cli/main';
@@ -114,6 +114,13 @@ void describe('the bundled CLI', () => {
       assert.equal(second.name, 'bundle.js');
       flushCodeCaches();
       assert.deepEqual(readdirSync(path.join(dir, 'cache')), written, 'an accepted cache is not rewritten');
+      // A folder others can write is never used: not read, nothing written into it.
+      process.env.MIGRATION_GUARD_CODE_CACHE = path.join(dir, 'shared');
+      mkdirSync(path.join(dir, 'shared'));
+      chmodSync(path.join(dir, 'shared'), 0o777);
+      assert.equal((requireWithCodeCache(path.join(dir, 'bundle.js')) as { name: string }).name, 'bundle.js');
+      flushCodeCaches();
+      assert.deepEqual(readdirSync(path.join(dir, 'shared')), []);
     } finally {
       if (saved === undefined) delete process.env.MIGRATION_GUARD_CODE_CACHE;
       else process.env.MIGRATION_GUARD_CODE_CACHE = saved;

@@ -12,9 +12,10 @@
  * rewritten. Any failure falls back to a plain `require()`.
  *
  * Cache folder: `$MIGRATION_GUARD_CODE_CACHE`, else `<os.tmpdir()>/migration-guard-code-cache-<uid>`;
- * `MIGRATION_GUARD_CODE_CACHE=off` disables it. The files hold compiled code only, no data.
+ * `MIGRATION_GUARD_CODE_CACHE=off` disables it. The files hold compiled code only, no data. A folder not
+ * owned by this user, or writable by others, is never used (a planted cache would be run as is).
  */
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import Module, { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -41,6 +42,22 @@ export function codeCacheDirectory(env: NodeJS.ProcessEnv = process.env): string
   if (setting) return setting;
   const uid = typeof process.getuid === 'function' ? String(process.getuid()) : 'user';
   return path.join(os.tmpdir(), `migration-guard-code-cache-${uid}`);
+}
+
+/**
+ * True when `dir` is missing (it is then created with mode 0700) or is a real folder owned by this user that
+ * nobody else can write. A code cache is compiled code V8 runs without further checks beyond its own version
+ * and source hash, so one planted by another user of a shared temp folder must never be read.
+ */
+function isPrivateFolder(dir: string): boolean {
+  let st;
+  try {
+    st = lstatSync(dir);
+  } catch {
+    return true;
+  }
+  if (!st.isDirectory() || (st.mode & 0o022) !== 0) return false;
+  return typeof process.getuid !== 'function' || st.uid === process.getuid();
 }
 
 interface PendingWrite {
@@ -85,7 +102,7 @@ export function requireWithCodeCache(file: string): unknown {
   const dir = codeCacheDirectory();
   const loader = (vm.constants as unknown as { USE_MAIN_CONTEXT_DEFAULT_LOADER?: symbol } | undefined)?.USE_MAIN_CONTEXT_DEFAULT_LOADER;
   const plainRequire = createRequire(file);
-  if (!dir || !loader) return plainRequire(file);
+  if (!dir || !loader || !isPrivateFolder(dir)) return plainRequire(file);
   let script: vm.Script;
   let cacheFile: string;
   let prefix: string;
