@@ -76,14 +76,16 @@ async function hashRecorded(files: Array<{ name: string; file: string }>, checks
 /**
  * Status using an already-open Knex instance (read-only queries only). `current` is the name of the
  * row with the highest `id` (the most recently applied, knex#3131), not the last by file name.
+ * `checksums: false` skips reading `migration_guard_checksums` and hashing the files (every verdict `none`).
  */
-export async function readStatus(db: Knex | null, project: LoadedProject): Promise<StatusResult> {
+export async function readStatus(db: Knex | null, project: LoadedProject, options: { checksums?: boolean } = {}): Promise<StatusResult> {
   const { tableName, schemaName } = project.migrations;
   const files = await listMigrationFiles(project.migrations);
   if (!db) return { project: project.info, migrations: mergeStatus([], files), lock: { held: false }, current: null };
   const { rows } = await readMigrationRows(db, tableName, schemaName);
   const held = await readLock(db, tableName, schemaName);
-  const checksums = await readChecksums(db, schemaName);
+  // Without checksums (validation needs rows, files and the lock only) no file is hashed: every verdict is 'none'.
+  const checksums = options.checksums === false ? new Map<string, string>() : await readChecksums(db, schemaName);
   const hashes = await hashRecorded(files, checksums);
   return { project: project.info, migrations: mergeStatus(rows, files, checksums, hashes), lock: { held }, current: rows.at(-1)?.name ?? null };
 }

@@ -12,7 +12,8 @@ import { readStatus, type OperationOptions } from './status';
 export async function runValidation(db: Knex | null, project: LoadedProject): Promise<ValidateResult> {
   const checked = ['migration files', 'lock'];
   const problems: ValidationProblem[] = [];
-  const status = await readStatus(db, project);
+  // Files, rows and the lock: checksum verdicts are status's business, and hashing every file cost ~40 ms on 200.
+  const status = await readStatus(db, project, { checksums: false });
   for (const m of status.migrations) {
     if (m.state === 'missing') {
       problems.push({
