@@ -39,6 +39,19 @@ void describe('node-pg-migrate: detection and parsing', () => {
     ]);
   });
 
+  void it('finds up/down in every export form (shared with the Knex parser), and exports.down = false is irreversible', () => {
+    const forms = [
+      "module.exports = { 'up': (pgm) => { pgm.dropTable('a'); }, down: false };\n",
+      "const up = (pgm) => { pgm.dropTable('a'); };\nexport default { up, down: false };\n",
+      "function migrateUp(pgm) { pgm.dropTable('a'); }\nexport { migrateUp as up };\nexport const down = false;\n",
+    ];
+    for (const text of forms) {
+      const doc = parseDocument(text, { ...ts, kind: 'node-pg-migrate' });
+      assert.deepEqual(doc.operations.map((o) => [o.type, o.phase]), [['dropTable', 'up']], text);
+      assert.equal(doc.migration?.down?.empty, true, text);
+    }
+  });
+
   void it('reads the fixture with exact ranges after non-ASCII comments', () => {
     const text = readFileSync(path.join(fixtures, '1700000000001_unsafe-changes.js'), 'utf8');
     assert.deepEqual(hits(text, js), [
