@@ -6,6 +6,7 @@
 import path from 'node:path';
 import { prestartLintWorkers } from '../migrations/lint-pool';
 import { requireWithCodeCache, setCodeCacheTag } from './compile-cache';
+import { trace } from './trace';
 import { CLI_COMMANDS } from './commands';
 import type * as Cli from './main';
 
@@ -14,6 +15,9 @@ const argv = process.argv.slice(2);
 const command = argv.find((a) => CLI_COMMANDS.includes(a));
 setCodeCacheTag(command ?? 'other');
 // An upgrade lints its pending migrations: the lint worker loads the analyzer meanwhile (lint-pool.ts).
+trace('launcher');
 if (command === 'upgrade') prestartLintWorkers();
+trace('lint workers started');
 const cli = requireWithCodeCache(path.join(__dirname, 'cli-main.js')) as typeof Cli;
+trace('engine bundle loaded');
 cli.runAsProgram(argv);

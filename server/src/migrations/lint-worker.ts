@@ -10,6 +10,7 @@
 import { readFileSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import { flushCodeCaches } from '../cli/compile-cache';
+import { trace } from '../cli/trace';
 import type { Dialect } from '../protocol';
 import { initLint, lintBytes, type LintedFile, type LintModule, type LintTarget } from './lint-pending';
 
@@ -24,10 +25,14 @@ export interface LintJob {
 /** The worker's one reply. */
 export type LintReply = { results: Array<LintedFile & { index: number }> } | { error: string };
 
+trace('lint worker started');
+
 // Loaded at start, before a job arrives: this is the work the worker exists to take off the main thread.
 const lintReady: Promise<LintModule> = import('../lint').then((lint) => {
+  trace('analyzer loaded');
   // A first parse loads the TypeScript compiler's module state now rather than on the first real file.
   lint.analyze("exports.up = (knex) => knex.schema.createTable('t', (t) => { t.increments('id'); });\n", { fileName: 'warm-up.js', dialect: 'sqlite', kind: 'knex' });
+  trace('analyzer warmed up');
   return lint;
 });
 
@@ -35,6 +40,7 @@ parentPort?.once('message', (job: LintJob) => {
   void (async () => {
     let reply: LintReply;
     try {
+      trace(`job: ${job.files.length} files`);
       const lint = await lintReady;
       await initLint(lint, job.dialect);
       const shared = new Int32Array(job.shared);
@@ -45,6 +51,7 @@ parentPort?.once('message', (job: LintJob) => {
         results.push({ ...lintBytes(lint, f, readFileSync(f.file), job.dialect), index: f.index });
       }
       reply = { results };
+      trace(`linted ${results.length} files`);
     } catch (err) {
       reply = { error: err instanceof Error ? err.message : String(err) };
     }

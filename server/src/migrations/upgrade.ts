@@ -11,6 +11,7 @@ import { backup, defaultBackupDirectory } from './backup';
 import type { LoadedProject } from './config';
 import { checksumHooks, sha256File } from './checksums';
 import { databaseAbsent, freeLock, isLockConflict, lockRowBusy, openKnex, readLock, silentLog, withMigrationMutex, type EngineLog } from './db';
+import { trace } from '../cli/trace';
 import { EngineError, errorMessage, isEngineError } from './errors';
 import { listMigrationFiles } from './files';
 import { startEarlyLint, stopLintWorkers } from './lint-pool';
@@ -112,9 +113,11 @@ export async function upgrade(project: LoadedProject, options: UpgradeOptions = 
   try {
     // In the bundled CLI the lint workers get every migration file now, and lint while Knex loads and the
     // status is read (lint-pool.ts); from sources the pending files are linted after the status.
+    trace('upgrade: start');
     const early = startEarlyLint(await listMigrationFiles(project.migrations), project.dialect);
     if (!databaseAbsent(project)) db = await openKnex(project, capture);
     const status = await readStatus(db, project);
+    trace('upgrade: status read');
     const missing = status.migrations.filter((m) => m.state === 'missing').map((m) => m.name);
     if (missing.length > 0) {
       throw new EngineError(
@@ -136,6 +139,7 @@ export async function upgrade(project: LoadedProject, options: UpgradeOptions = 
     result.findings = early
       ? collectLinted(await early.finish(targets), hashes)
       : await lintPending({ ...status, migrations: status.migrations.filter((m) => targeted.has(m.name)) }, project, hashes);
+    trace('upgrade: linted');
     // Pre-flight (preflight.ts) and, on a dry run, the SQL preview (preview.ts): the pending up() run in
     // one rolled-back transaction. A real upgrade runs it only when the analyzer found a destructive statement.
     if (options.dryRun || (needsPreflight(result.findings) && (options.allowUnsafe || !result.findings.some((f) => f.severity === 'error')))) {
@@ -188,7 +192,9 @@ export async function upgrade(project: LoadedProject, options: UpgradeOptions = 
       throw new EngineError('lock-held', `Nothing was applied: another migration process held the lock and applied ${result.pending.join(', ')} meanwhile.`, "Run 'migration-guard status' to see the state now.");
     }
     log('info', `Applied ${result.applied.length} migration(s) in batch ${result.batch ?? '-'}.`);
+    trace('upgrade: applied');
     result.validation = await runValidation(db, project);
+    trace('upgrade: validated');
     return result;
   } finally {
     stopLintWorkers();
