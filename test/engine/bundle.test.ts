@@ -83,6 +83,24 @@ void describe('the bundled CLI', () => {
     }
   });
 
+  void it('MIGRATION_GUARD_TRACE=1 prints the upgrade timeline: the worker lints, the main thread waits for it before applying', () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      writeFiles(dir, { 'knexfile.js': sqliteKnexfile(), 'db/migrations/001_a.js': createTableMigration('a'), 'db/migrations/002_b.js': createTableMigration('b') });
+      const r = runBundled(['upgrade', '--yes', '--cwd', dir], { MIGRATION_GUARD_TRACE: '1', MIGRATION_GUARD_LINT_WORKERS: '1' });
+      assert.equal(r.code, 0, r.stderr);
+      const steps = [...r.stderr.matchAll(/^\[trace +(\d+) ms (main|worker) *\] (.+)$/gm)].map((m) => ({ ms: Number(m[1]), thread: m[2], step: m[3] }));
+      const at = (step: string) => steps.find((s) => s.step === step)?.ms ?? NaN;
+      assert.ok(steps.some((s) => s.thread === 'worker' && s.step === 'linted 2 files'), r.stderr);
+      assert.ok(at('upgrade: status read') <= at('upgrade: linted') && at('upgrade: linted') <= at('upgrade: applied') && at('upgrade: applied') <= at('upgrade: validated'), r.stderr);
+      assert.ok(at('linted 2 files') <= at('upgrade: linted') + 1, 'the verdict comes from the worker');
+      const quiet = runBundled(['status', '--cwd', dir], {});
+      assert.doesNotMatch(quiet.stderr, /\[trace/);
+    } finally {
+      cleanup();
+    }
+  });
+
   void it('MIGRATION_GUARD_CODE_CACHE=off writes no cache', () => {
     const { dir, cleanup } = tempDir();
     try {
