@@ -101,6 +101,35 @@ void describe('the bundled CLI', () => {
     }
   });
 
+  void it('import() keeps working when the bundles run from an accepted code cache: .mjs knexfile and migration, PostgreSQL and Alembic parsers', () => {
+    const { dir, cleanup } = tempDir();
+    const cache = path.join(dir, 'code-cache');
+    try {
+      writeFiles(dir, {
+        'app/knexfile.mjs': "export default { client: 'sqlite3', connection: { filename: './app.sqlite3' }, useNullAsDefault: true, migrations: { directory: './migrations', loadExtensions: ['.mjs'] } };\n",
+        'app/migrations/001_a.mjs': "export const up = (knex) => knex.schema.createTable('a', (t) => { t.increments('id'); });\nexport const down = (knex) => knex.schema.dropTable('a');\n",
+        'lint/drop.sql': 'DROP TABLE users;\n',
+        'lint/versions/0001_drop.py': 'revision = "0001"\ndown_revision = None\n\nfrom alembic import op\n\ndef upgrade():\n    op.drop_table("users")\n\ndef downgrade():\n    pass\n',
+      });
+      const env = { MIGRATION_GUARD_CODE_CACHE: cache };
+      // Run 1 writes the caches, runs 2 and 3 load the bundles from them.
+      for (let run = 1; run <= 3; run++) {
+        const status = runBundled(['status', '--json', '--cwd', path.join(dir, 'app')], env);
+        assert.equal(status.code, 0, `run ${run}: ${status.stderr}`);
+        const dry = runBundled(['upgrade', '--dry-run', '--json', '--cwd', path.join(dir, 'app')], env);
+        assert.equal(dry.code, 0, `run ${run}: ${dry.stderr}`);
+        assert.match(JSON.stringify((JSON.parse(dry.stdout) as UpgradeResult).preview), /create table `a`/);
+        const check = runBundled(['check', path.join(dir, 'lint'), '--format', 'json', '--dialect', 'postgresql'], env);
+        assert.equal(check.code, 1, `run ${run}: ${check.stderr}`);
+        const rules = (JSON.parse(check.stdout) as { findings: Array<{ ruleId: string; file: string }> }).findings.map((f) => `${path.basename(f.file)}:${f.ruleId}`);
+        assert.ok(rules.includes('drop.sql:ban-drop-table') && rules.includes('0001_drop.py:ban-drop-table'), `run ${run}: ${rules.join(', ')}`);
+      }
+      assert.ok(readdirSync(cache).some((f) => f.startsWith('lint-check-')));
+    } finally {
+      cleanup();
+    }
+  });
+
   void it('MIGRATION_GUARD_CODE_CACHE=off writes no cache', () => {
     const { dir, cleanup } = tempDir();
     try {

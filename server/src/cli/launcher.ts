@@ -7,8 +7,12 @@ import path from 'node:path';
 import { prestartLintWorkers } from '../migrations/lint-pool';
 import { requireWithCodeCache, setCodeCacheTag } from './compile-cache';
 import { trace } from './trace';
+import { installHostImport } from '../esm-import';
 import { CLI_COMMANDS } from './commands';
 import type * as Cli from './main';
+
+// import() inside bundles loaded from the code cache goes through this one, which Node compiled itself (esm-import.ts).
+installHostImport((specifier) => import(specifier));
 
 const argv = process.argv.slice(2);
 // Any other first word (a typo, --help) shares one cache.

@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Knex } from 'knex';
+import { importModule } from '../esm-import';
 import type { Dialect, ProjectInfo } from '../protocol';
 import { EngineError, errorMessage } from './errors';
 import { databaseNameOf, isProtectedEnvironment } from './guard';
@@ -145,7 +146,7 @@ export async function loadKnexfile(file: string): Promise<unknown> {
 async function importFresh(file: string): Promise<unknown> {
   const url = `${pathToFileURL(file).href}?mtime=${statSync(file).mtimeMs}`;
   // A computed specifier keeps bundlers from rewriting this into require().
-  return (await import(/* @vite-ignore */ url)) as unknown;
+  return await importModule(url);
 }
 
 /**

@@ -11,6 +11,7 @@ import { readFileSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import { flushCodeCaches } from '../cli/compile-cache';
 import { trace } from '../cli/trace';
+import { installHostImport } from '../esm-import';
 import type { Dialect } from '../protocol';
 import { initLint, lintBytes, type LintedFile, type LintModule, type LintTarget } from './lint-pending';
 
@@ -25,6 +26,8 @@ export interface LintJob {
 /** The worker's one reply. */
 export type LintReply = { results: Array<LintedFile & { index: number }> } | { error: string };
 
+// The analyzer bundle is loaded from the code cache: its import() goes through this one (esm-import.ts).
+installHostImport((specifier) => import(specifier));
 trace('lint worker started');
 
 // Loaded at start, before a job arrives: this is the work the worker exists to take off the main thread.

@@ -11,6 +11,7 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import knexFactory, { type Knex } from 'knex';
+import { importModule } from '../esm-import';
 import type { MigrationPreview, PreflightFinding } from '../protocol';
 import type { LoadedProject } from './config';
 import { silentLog, type EngineLog } from './db';
@@ -37,7 +38,7 @@ interface MigrationModule {
 /** Loads a migration module as Knex does: `require()` for .js/.cjs/.ts, `import()` for .mjs. */
 async function loadMigration(file: string): Promise<MigrationModule> {
   if (/\.mjs$/i.test(file)) {
-    const mod = (await import(pathToFileURL(file).href)) as MigrationModule & { default?: MigrationModule };
+    const mod = await importModule<MigrationModule & { default?: MigrationModule }>(pathToFileURL(file).href);
     return mod.up ? mod : (mod.default ?? mod);
   }
   const mod = createRequire(file)(file) as MigrationModule & { default?: MigrationModule };
