@@ -45,6 +45,21 @@ async function loadMigration(file: string): Promise<MigrationModule> {
   return mod.up ? mod : (mod.default ?? mod);
 }
 
+/**
+ * Loads migration modules the way Knex's migrator does before it runs any (`_validateMigrationStructure`),
+ * so that a later `migrate.latest()` finds them in the module caches: their top-level code runs, their
+ * `up()` does not. A module that fails to load is left for Knex to report. Never throws.
+ */
+export async function preloadMigrationModules(files: string[]): Promise<void> {
+  for (const file of files) {
+    try {
+      await loadMigration(file);
+    } catch {
+      // Knex loads it again and reports the error in its own terms.
+    }
+  }
+}
+
 const TX_CONTROL = /^\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE SAVEPOINT|ROLLBACK TO SAVEPOINT)\b[^;]*;?\s*$/i;
 const MARKER = 'select 1 /* migration-guard preview marker */';
 

@@ -17,7 +17,7 @@ import { listMigrationFiles } from './files';
 import { startEarlyLint, stopLintWorkers } from './lint-pool';
 import { lintTargets, type LintedFile } from './lint-pending';
 import { needsPreflight } from './preflight';
-import { previewPending } from './preview';
+import { preloadMigrationModules, previewPending } from './preview';
 import { requireConfirmation } from './guard';
 import { isAppliedState, isPendingState, readStatus, type OperationOptions } from './status';
 import { runValidation } from './validate';
@@ -136,8 +136,16 @@ export async function upgrade(project: LoadedProject, options: UpgradeOptions = 
     log('info', `Linting ${result.pending.length} pending migration(s) (${project.dialect})…`);
     const hashes = new Map<string, string>();
     const targets = status.migrations.filter((m) => targeted.has(m.name) && m.file).map((m) => ({ name: m.name, file: m.file as string }));
-    result.findings = early
-      ? collectLinted(await early.finish(targets), hashes)
+    const linting = early?.finish(targets);
+    if (linting && !options.dryRun) {
+      // While the worker lints, load the modules Knex's latest() loads first thing (require / import; no up()
+      // runs), so that it finds them loaded. A dry run loads them anyway for the preview.
+      linting.catch(() => {});
+      await preloadMigrationModules(targets.map((t) => t.file));
+      trace('upgrade: migration modules loaded');
+    }
+    result.findings = linting
+      ? collectLinted(await linting, hashes)
       : await lintPending({ ...status, migrations: status.migrations.filter((m) => targeted.has(m.name)) }, project, hashes);
     trace('upgrade: linted');
     // Pre-flight (preflight.ts) and, on a dry run, the SQL preview (preview.ts): the pending up() run in
