@@ -25,9 +25,6 @@ export interface LintedFile {
   findings: PendingFinding[];
 }
 
-/** JavaScript/TypeScript module extensions (what the analyzer reads as a Knex module). */
-const KNEX_MODULE = /\.(c|m)?(j|t)sx?$/i;
-
 /** Loads the parsers documents in `dialect` need (Knex runs JavaScript/TypeScript modules only, never Alembic revisions). */
 export async function initLint(lint: LintModule, dialect: Dialect): Promise<void> {
   await lint.initAnalyzerFor('knex', dialect);
@@ -39,7 +36,7 @@ export async function initLint(lint: LintModule, dialect: Dialect): Promise<void
  */
 export function lintBytes(lint: LintModule, target: LintTarget, bytes: Buffer, dialect: Dialect): LintedFile {
   const text = bytes.toString('utf8');
-  const options: AnalyzeOptions = KNEX_MODULE.test(target.file) ? { fileName: target.file, dialect, kind: 'knex' } : { fileName: target.file, dialect };
+  const options: AnalyzeOptions = lint.inferSourceKind(target.file) === 'knex' ? { fileName: target.file, dialect, kind: 'knex' } : { fileName: target.file, dialect };
   const findings = lint.analyze(text, options).map((f) => ({ migration: target.name, file: target.file, ruleId: f.ruleId, severity: f.severity, message: f.message, ...rangeToCheckPosition(text, f.start, f.end) }));
   return { name: target.name, sha256: createHash('sha256').update(bytes).digest('hex'), findings };
 }

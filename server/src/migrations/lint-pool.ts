@@ -16,7 +16,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Dialect } from '../protocol';
-import type { MigrationFile } from './files';
+import type { MigrationSettings } from './config';
+import { listMigrationFiles } from './files';
 import { lintTargets, type LintedFile, type LintTarget } from './lint-pending';
 import type { LintJob, LintReply } from './lint-worker';
 
@@ -85,11 +86,13 @@ export interface EarlyLint {
 }
 
 /**
- * Sends `files` (the project's migration files, Knex's order) to the prestarted workers, which share them.
- * Returns null when there is no worker: the caller lints in this thread ({@link lintTargets}).
+ * Sends the project's migration files (Knex's order) to the prestarted workers, which share them.
+ * Returns null when there is no worker (or no file): the caller lints in this thread ({@link lintTargets}).
  */
-export function startEarlyLint(files: MigrationFile[], dialect: Dialect): EarlyLint | null {
-  if (idle.length === 0 || files.length === 0) return null;
+export async function startEarlyLint(settings: MigrationSettings, dialect: Dialect): Promise<EarlyLint | null> {
+  if (idle.length === 0) return null;
+  const files = await listMigrationFiles(settings);
+  if (files.length === 0) return null;
   const workers = idle.splice(0);
   // [0]: the next position in `files` (newest first) a worker takes; [1 + i]: 1 = skip file i.
   const shared = new SharedArrayBuffer(4 * (files.length + 1));
@@ -116,7 +119,7 @@ export function startEarlyLint(files: MigrationFile[], dialect: Dialect): EarlyL
       });
       const linted = new Map<string, LintedFile>();
       for (const reply of await Promise.all(replies)) {
-        if ('results' in reply) for (const r of reply.results) linted.set(r.name, { name: r.name, sha256: r.sha256, findings: r.findings });
+        if ('results' in reply) for (const r of reply.results) linted.set(r.name, r);
       }
       const rest = targets.filter((t) => !linted.has(t.name));
       if (rest.length > 0) {

@@ -2,8 +2,8 @@
  * The lint worker (built to dist/lint-worker.js; started by lint-pool.ts in the bundled CLI). It loads the
  * analyzer as soon as it starts, while the main thread loads Knex and reads the migration state, then lints
  * the files it is sent, newest first, taking them from a queue shared with the other worker, and skipping any
- * the main thread has meanwhile flagged as not needed (applied) — both in one SharedArrayBuffer. Replies once: `{ results }` or `{ error }`, then writes
- * its code cache and exits.
+ * the main thread has meanwhile flagged as not needed (applied) — both in one SharedArrayBuffer. Replies once,
+ * `{ results }` or `{ error }`, then writes its code cache and exits.
  *
  * Message in: {@link LintJob}. Message out: {@link LintReply}.
  */
@@ -13,6 +13,7 @@ import { flushCodeCaches } from '../cli/compile-cache';
 import { trace } from '../cli/trace';
 import { installHostImport } from '../esm-import';
 import type { Dialect } from '../protocol';
+import { errorMessage } from './errors';
 import { initLint, lintBytes, type LintedFile, type LintModule, type LintTarget } from './lint-pending';
 
 /** The job every worker of an upgrade gets: files (each with its index into the flags), in the order to lint them. */
@@ -24,7 +25,7 @@ export interface LintJob {
 }
 
 /** The worker's one reply. */
-export type LintReply = { results: Array<LintedFile & { index: number }> } | { error: string };
+export type LintReply = { results: LintedFile[] } | { error: string };
 
 // The analyzer bundle is loaded from the code cache: its import() goes through this one (esm-import.ts).
 installHostImport((specifier) => import(specifier));
@@ -47,16 +48,16 @@ parentPort?.once('message', (job: LintJob) => {
       const lint = await lintReady;
       await initLint(lint, job.dialect);
       const shared = new Int32Array(job.shared);
-      const results: Array<LintedFile & { index: number }> = [];
+      const results: LintedFile[] = [];
       for (let pos = Atomics.add(shared, 0, 1); pos < job.files.length; pos = Atomics.add(shared, 0, 1)) {
         const f = job.files[pos] as LintTarget & { index: number };
         if (Atomics.load(shared, 1 + f.index) === 1) continue;
-        results.push({ ...lintBytes(lint, f, readFileSync(f.file), job.dialect), index: f.index });
+        results.push(lintBytes(lint, f, readFileSync(f.file), job.dialect));
       }
       reply = { results };
       trace(`linted ${results.length} files`);
     } catch (err) {
-      reply = { error: err instanceof Error ? err.message : String(err) };
+      reply = { error: errorMessage(err) };
     }
     parentPort?.postMessage(reply);
     flushCodeCaches();

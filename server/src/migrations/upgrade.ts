@@ -13,7 +13,6 @@ import { checksumHooks, sha256File } from './checksums';
 import { databaseAbsent, freeLock, isLockConflict, lockRowBusy, openKnex, readLock, silentLog, withMigrationMutex, type EngineLog } from './db';
 import { trace } from '../cli/trace';
 import { EngineError, errorMessage, isEngineError } from './errors';
-import { listMigrationFiles } from './files';
 import { startEarlyLint, stopLintWorkers } from './lint-pool';
 import { lintTargets, type LintedFile } from './lint-pending';
 import { needsPreflight } from './preflight';
@@ -114,7 +113,7 @@ export async function upgrade(project: LoadedProject, options: UpgradeOptions = 
     // In the bundled CLI the lint workers get every migration file now, and lint while Knex loads and the
     // status is read (lint-pool.ts); from sources the pending files are linted after the status.
     trace('upgrade: start');
-    const early = startEarlyLint(await listMigrationFiles(project.migrations), project.dialect);
+    const early = await startEarlyLint(project.migrations, project.dialect);
     if (!databaseAbsent(project)) db = await openKnex(project, capture);
     const status = await readStatus(db, project);
     trace('upgrade: status read');
@@ -144,9 +143,7 @@ export async function upgrade(project: LoadedProject, options: UpgradeOptions = 
       await preloadMigrationModules(targets.map((t) => t.file));
       trace('upgrade: migration modules loaded');
     }
-    result.findings = linting
-      ? collectLinted(await linting, hashes)
-      : await lintPending({ ...status, migrations: status.migrations.filter((m) => targeted.has(m.name)) }, project, hashes);
+    result.findings = collectLinted(await (linting ?? lintTargets(await import('../lint'), targets, project.dialect)), hashes);
     trace('upgrade: linted');
     // Pre-flight (preflight.ts) and, on a dry run, the SQL preview (preview.ts): the pending up() run in
     // one rolled-back transaction. A real upgrade runs it only when the analyzer found a destructive statement.
