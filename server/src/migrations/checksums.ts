@@ -57,7 +57,7 @@ export async function recordChecksum(db: Knex | Knex.Transaction, schemaName: st
 /** Deletes the checksum of `name` when the table exists. */
 export async function deleteChecksum(db: Knex | Knex.Transaction, schemaName: string | undefined, name: string): Promise<void> {
   if (!(await tableExists(db as Knex, CHECKSUM_TABLE, schemaName))) return;
-  await table(db, schemaName).where({ name }).del();
+  await writeChecksums(db, schemaName, 'down', [name], new Map());
 }
 
 /** Verdict for one migration: `none` without a recorded checksum or a file hash. */

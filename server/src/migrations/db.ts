@@ -169,6 +169,15 @@ export async function lockRowBusy(db: Knex, project: LoadedProject): Promise<boo
   }
 }
 
+/**
+ * Whether a migration may be running: Knex's lock flag is set ({@link readLock}) or, on PostgreSQL, another
+ * session holds the lock row ({@link lockRowBusy}). Writes that must not interleave with a migration check it.
+ */
+export async function migrationInProgress(db: Knex, project: LoadedProject): Promise<boolean> {
+  const { tableName, schemaName } = project.migrations;
+  return (await readLock(db, tableName, schemaName)) || (await lockRowBusy(db, project));
+}
+
 interface PgConnection {
   query(sql: string, params?: unknown[]): Promise<{ rows: Array<Record<string, unknown>> }>;
 }

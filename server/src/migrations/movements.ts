@@ -14,7 +14,7 @@ import type { BackupInfo, DowngradeResult, MarkResult, UnlockResult } from '../p
 import { backup } from './backup';
 import { checksumHooks, deleteChecksum, ensureChecksumTable, recordChecksum, sha256File } from './checksums';
 import type { LoadedProject } from './config';
-import { databaseAbsent, isLockConflict, lockRowBusy, openKnex, qualifiedName, readLock, readMigrationRows, silentLog, tableExists, withMigrationMutex, type EngineLog, type MigrationRow } from './db';
+import { databaseAbsent, isLockConflict, migrationInProgress, openKnex, qualifiedName, readLock, readMigrationRows, silentLog, tableExists, withMigrationMutex, type EngineLog, type MigrationRow } from './db';
 import { EngineError, errorMessage, isEngineError } from './errors';
 import { listMigrationFiles } from './files';
 import { requireConfirmation } from './guard';
@@ -104,7 +104,7 @@ export async function downgrade(project: LoadedProject, options: DowngradeOption
       throw new EngineError('corrupt-directory', `Cannot undo ${noFile.join(', ')}: the migration file is missing, so its down() cannot run.`, `Restore the file(s) into ${directories.join(', ')}, or use 'migration-guard unmark <name>' to forget a migration without running it.`);
     }
     requireConfirmation(project, options.confirm, 'downgrade');
-    if ((await readLock(db, tableName, schemaName)) || (await lockRowBusy(db, project))) throw lockHeldError(`${tableName}_lock.is_locked = 1, or another session is migrating.`);
+    if (await migrationInProgress(db, project)) throw lockHeldError(`${tableName}_lock.is_locked = 1, or another session is migrating.`);
     result.backup = await backupBefore(project, options, log);
     // The checksum rows of undone migrations are deleted with them (checksumHooks), in the same transaction.
     const hooks = checksumHooks('down', schemaName, new Map(), project.knexConfig.migrations as object | undefined);

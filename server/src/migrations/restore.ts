@@ -12,7 +12,7 @@ import sqlite3 from 'sqlite3';
 import type { BackupListEntry, BackupManifest, PruneResult, RestoreResult } from '../protocol';
 import { backup, closeSqlite, defaultBackupDirectory, hashFile, openSqlite, quickCheckFile, sqliteBackupStep, sqliteQuickCheck } from './backup';
 import type { LoadedProject } from './config';
-import { databaseAbsent, lockRowBusy, openKnex, readLock, readMigrationRows, silentLog, type EngineLog } from './db';
+import { databaseAbsent, migrationInProgress, openKnex, readMigrationRows, silentLog, type EngineLog } from './db';
 import { EngineError, errorMessage } from './errors';
 import { backupName, listBackups, manifestPath, readManifest } from './manifest';
 import { assertToolNotOlder, parseToolVersion, pgConnectionArgs, runPgTool, serverVersion, toolVersion } from './pgtools';
@@ -96,11 +96,10 @@ async function refuseWhileMigrating(project: LoadedProject, log: EngineLog): Pro
   if (databaseAbsent(project)) return;
   const knex = await openKnex(project, log);
   try {
-    const { tableName, schemaName } = project.migrations;
-    if ((await readLock(knex, tableName, schemaName)) || (await lockRowBusy(knex, project))) {
+    if (await migrationInProgress(knex, project)) {
       throw new EngineError(
         'lock-held',
-        `The migration lock is held (${tableName}_lock.is_locked = 1): a migration may be running, and restoring under it would mix both; nothing was restored.`,
+        `The migration lock is held (${project.migrations.tableName}_lock.is_locked = 1): a migration may be running, and restoring under it would mix both; nothing was restored.`,
         "If no migration is running (a crash left the lock), free it with 'migration-guard unlock' (it checks first), then restore.",
       );
     }
