@@ -11,6 +11,9 @@ import knexFactory from 'knex';
 import { checksumVerdict, getHistory, getStatus, loadProject, markApplied, mergeStatus, sha256File, upgrade, validate } from '../../server/src/migrations';
 import { createTableMigration, sqliteAll, sqliteKnexfile, sqliteTables, tempDir, writeFiles } from './helpers';
 
+/** A migration whose up() fails on its first statement. */
+const FAILING_MIGRATION = "exports.up = (knex) => knex.raw('select * from no_such_table');\nexports.down = () => {};\n";
+
 void describe('checksums and states', () => {
   void it('mergeStatus: edited, out-of-order, none/match/edited verdicts', () => {
     const files = ['001.js', '002.js', '003.js', '004.js'].map((n) => ({ name: n, file: `/m/${n}` }));
@@ -115,7 +118,7 @@ module.exports = { client: 'sqlite3', connection: { filename: './db/app.sqlite3'
         'db/migrations/001_a.js': createTableMigration('a'),
         'db/migrations/002_b.js': `${createTableMigration('b')}exports.config = { transaction: false };\n`,
         'db/migrations/003_c.js': createTableMigration('c'),
-        'db/migrations/004_fails.js': "exports.up = (knex) => knex.raw('select * from no_such_table');\nexports.down = () => {};\n",
+        'db/migrations/004_fails.js': FAILING_MIGRATION,
       });
       const project = await loadProject({ cwd: dir, processEnv: {} });
       await assert.rejects(upgrade(project, { noBackup: true }), /004_fails\.js/);
@@ -134,7 +137,7 @@ module.exports = { client: 'sqlite3', connection: { filename: './db/app.sqlite3'
       writeFiles(dir, {
         'knexfile.js': sqliteKnexfile(),
         'db/migrations/001_a.js': createTableMigration('a'),
-        'db/migrations/002_fails.js': "exports.up = (knex) => knex.raw('select * from no_such_table');\nexports.down = () => {};\n",
+        'db/migrations/002_fails.js': FAILING_MIGRATION,
       });
       const project = await loadProject({ cwd: dir, processEnv: {} });
       await assert.rejects(upgrade(project, { noBackup: true }), /002_fails\.js/);

@@ -94,8 +94,10 @@ export function flushCodeCaches(): void {
 
 /**
  * `require(file)` for a CommonJS bundle, compiled with the code cache of (file, tag). Returns the
- * module's `exports`. Without `vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER` (needed so that `import()`
- * inside the bundle keeps working: Node ≥ 20.12 / 21.7) or with the cache disabled, a plain `require()`.
+ * module's `exports`. Without `vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER` (Node ≥ 20.12 / 21.7; it gives
+ * `import()` a loader while the bundle is compiled from source) or with the cache disabled, a plain
+ * `require()`. Code deserialized from a cache loses that loader in Node 20, so the bundles' own `import()`
+ * calls go through esm-import.ts.
  * @throws whatever the module itself throws while it initialises (as `require` would).
  */
 export function requireWithCodeCache(file: string): unknown {
