@@ -15,12 +15,13 @@
  * `MIGRATION_GUARD_CODE_CACHE=off` disables it. The files hold compiled code only, no data. A folder not
  * owned by this user, or writable by others, is never used (a planted cache would be run as is).
  */
-import { lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import Module, { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import vm from 'node:vm';
 import { isMainThread } from 'node:worker_threads';
+import { isPrivateFolder } from '../private-folder';
 
 /** The tag of this thread's caches (set by the launcher / the lint worker); shared across bundles through globalThis. */
 const TAG = Symbol.for('migration-guard.code-cache-tag');
@@ -42,22 +43,6 @@ export function codeCacheDirectory(env: NodeJS.ProcessEnv = process.env): string
   if (setting) return setting;
   const uid = typeof process.getuid === 'function' ? String(process.getuid()) : 'user';
   return path.join(os.tmpdir(), `migration-guard-code-cache-${uid}`);
-}
-
-/**
- * True when `dir` is missing (it is then created with mode 0700) or is a real folder owned by this user that
- * nobody else can write. A code cache is compiled code V8 runs without further checks beyond its own version
- * and source hash, so one planted by another user of a shared temp folder must never be read.
- */
-function isPrivateFolder(dir: string): boolean {
-  let st;
-  try {
-    st = lstatSync(dir);
-  } catch {
-    return true;
-  }
-  if (!st.isDirectory() || (st.mode & 0o022) !== 0) return false;
-  return typeof process.getuid !== 'function' || st.uid === process.getuid();
 }
 
 interface PendingWrite {
