@@ -21,7 +21,7 @@ import type { ColumnType, MigrationExport, Operation, ParsedDocument, Phase, Tab
 import { mapDecodedRange } from './js-string';
 import { VOLATILE_FUNCTIONS } from './sql-postgres';
 import { neutralizeOutsideQuotes } from './sql-split';
-import { decodeStringLiteral, findMigrationExports, isFunctionLike, scriptKind, topLevelDeclarations, unparen, type FunctionLike } from './ts-module';
+import { decodeStringLiteral, findMigrationExports, isFunctionLike, parseModule, topLevelDeclarations, unparen, type FunctionLike } from './ts-module';
 
 
 /** Column-builder methods and the PostgreSQL type they create. */
@@ -158,7 +158,7 @@ export type SqlParser = (sql: string) => ParsedDocument;
  */
 export function parseKnex(text: string, fileName: string, parseSql: SqlParser): ParsedDocument {
   const doc = emptyDocument();
-  const sf = ts.createSourceFile(fileName || 'migration.ts', text, ts.ScriptTarget.Latest, true, scriptKind(fileName));
+  const sf = parseModule(fileName, text, 'migration.ts');
   const start = (n: ts.Node): number => n.getStart(sf);
   const rangeOf = (n: ts.Node): TextRange => ({ start: start(n), end: n.end });
 

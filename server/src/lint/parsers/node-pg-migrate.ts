@@ -26,7 +26,7 @@ import type { ColumnType, MigrationExport, Operation, OperationBase, ParsedDocum
 import type { TextRange } from '../text';
 import { mapDecodedRange } from './js-string';
 import { VOLATILE_FUNCTIONS } from './sql-postgres';
-import { decodeStringLiteral, findMigrationExports, scriptKind, topLevelDeclarations, unparen, type FunctionLike } from './ts-module';
+import { decodeStringLiteral, findMigrationExports, parseModule, topLevelDeclarations, unparen, type FunctionLike } from './ts-module';
 
 /** Parses the SQL of one dialect (provided by the caller). */
 export type SqlParser = (sql: string) => ParsedDocument;
@@ -188,7 +188,7 @@ function columnSpec(e: ts.Expression | undefined): ColumnSpec | undefined {
  */
 export function parseNodePgMigrate(text: string, fileName: string, parseSql: SqlParser): ParsedDocument {
   const doc = emptyDocument();
-  const sf = ts.createSourceFile(fileName || 'migration.js', text, ts.ScriptTarget.Latest, true, scriptKind(fileName));
+  const sf = parseModule(fileName, text, 'migration.js');
   const start = (n: ts.Node): number => n.getStart(sf);
   const rangeOf = (n: ts.Node): TextRange => ({ start: start(n), end: n.end });
 
