@@ -3,7 +3,7 @@
  * Nothing here creates tables: `knex.migrate.list()` would (FACTS.md), so it is never used for reading.
  */
 import { existsSync } from 'node:fs';
-import knexFactory, { type Knex } from 'knex';
+import type { Knex } from 'knex';
 import type { LoadedProject } from './config';
 import { classifySetupError, EngineError } from './errors';
 import { maskText } from './mask';
@@ -16,15 +16,13 @@ export const silentLog: EngineLog = () => {};
 
 /**
  * Creates a Knex instance for the project (with the project's own `knex` when the workspace has one,
- * knex-loader.ts), routing Knex's logger to `log`, and checks the
- * connection with a trivial query.
- * @throws EngineError `driver-missing` or `connection`.
+ * knex-loader.ts), routing Knex's logger to `log`. Loads Knex and the driver but opens no connection:
+ * an SQLite file is not created yet (Knex's pool connects on the first query).
+ * @throws EngineError `driver-missing` or `knexfile-load`.
  */
-export async function openKnex(project: LoadedProject, log: EngineLog = silentLog): Promise<Knex> {
-  const target = project.info.connection;
-  let db: Knex;
+export function createKnex(project: LoadedProject, log: EngineLog = silentLog): Knex {
   try {
-    db = (project.knex?.factory ?? knexFactory)({
+    return project.knex.factory({
       ...project.knexConfig,
       log: {
         // "Acquire connection error" repeats the failure openKnex reports as a `connection` error.
@@ -42,8 +40,17 @@ export async function openKnex(project: LoadedProject, log: EngineLog = silentLo
       },
     });
   } catch (err) {
-    throw classifySetupError(err, target) ?? new EngineError('knexfile-load', `Knex rejected the configuration: ${String((err as Error).message ?? err)}`, undefined, { cause: err });
+    throw classifySetupError(err, project.info.connection) ?? new EngineError('knexfile-load', `Knex rejected the configuration: ${String((err as Error).message ?? err)}`, undefined, { cause: err });
   }
+}
+
+/**
+ * {@link createKnex} (or `created`, an instance it made earlier), then checks the connection with a trivial query.
+ * @throws EngineError `driver-missing`, `knexfile-load`, `auth` or `connection` (the instance is then destroyed).
+ */
+export async function openKnex(project: LoadedProject, log: EngineLog = silentLog, created?: Knex): Promise<Knex> {
+  const target = project.info.connection;
+  const db = created ?? createKnex(project, log);
   try {
     await db.raw('select 1');
   } catch (err) {

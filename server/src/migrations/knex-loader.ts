@@ -4,7 +4,9 @@
  * - Knex: the workspace's own installed `knex` (resolved from the knexfile's folder with
  *   `createRequire`, as the user's `knex` CLI would find it), so that migrations behave exactly as
  *   with the user's CLI; else the `knex` Migration Guard ships with. Reported in ProjectInfo
- *   (`knexVersion`, `knexPath`).
+ *   (`knexVersion`, `knexPath`). Found when the project loads (its package.json), but `require()`d on the
+ *   first `factory()` call: Knex is ~340 modules (~0.12 s), and an upgrade first lists and checks its
+ *   migration files, which needs no Knex (lint-pool.ts); commands that never open the database never load it.
  * - TypeScript: `.ts` knexfiles and migrations are `require()`d (Knex does so for migrations), so a
  *   loader must be registered in this process. When none is (`require.extensions['.ts']` absent), the
  *   workspace's `tsx` is registered through `tsx/cjs/api` `register()`, else its `ts-node/register`;
@@ -14,12 +16,14 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { Knex } from 'knex';
-import bundledKnex from 'knex';
 import { EngineError, errorMessage } from './errors';
 
 /** The Knex a project uses. */
 export interface KnexModule {
-  /** The `knex(config)` factory. */
+  /**
+   * The `knex(config)` factory; the package is loaded on the first call.
+   * @throws EngineError `knexfile-load` when the workspace's knex exists but fails to load.
+   */
   factory: (config: Knex.Config) => Knex;
   /** `version` from its package.json. */
   version: string;
@@ -35,21 +39,44 @@ function packageInfo(req: NodeJS.Require): { dir: string; version: string } {
   return { dir: path.dirname(pkgJson), version };
 }
 
+/**
+ * A `knex(config)` factory over the knex package in `dir`, which `req` loads on the first call (ESM interop: a
+ * `default` export is accepted). `onError` turns a load failure into the error to throw.
+ */
+function lazyFactory(req: NodeJS.Require, dir: string, onError: (err: unknown) => Error): KnexModule['factory'] {
+  let loaded: KnexModule['factory'] | undefined;
+  return (config) => {
+    if (!loaded) {
+      try {
+        const mod = req(dir) as { default?: unknown } | ((c: Knex.Config) => Knex);
+        const factory = (typeof mod === 'function' ? mod : mod.default) as KnexModule['factory'];
+        if (typeof factory !== 'function') throw new Error('it exports no knex() function');
+        loaded = factory;
+      } catch (err) {
+        throw onError(err);
+      }
+    }
+    return loaded(config);
+  };
+}
+
 let bundled: KnexModule | undefined;
 
-/** The `knex` Migration Guard itself depends on. */
+/** The `knex` Migration Guard itself depends on (loaded on the first `factory()` call). */
 export function bundledKnexModule(): KnexModule {
   if (!bundled) {
-    const info = packageInfo(createRequire(__filename));
-    bundled = { factory: bundledKnex as unknown as KnexModule['factory'], version: info.version, path: info.dir, fromWorkspace: false };
+    const req = createRequire(__filename);
+    const info = packageInfo(req);
+    const factory = lazyFactory(req, info.dir, (err) => new EngineError('driver-missing', `Migration Guard's own knex at ${info.dir} failed to load: ${errorMessage(err)}`, 'Reinstall Migration Guard.', { cause: err }));
+    bundled = { factory, version: info.version, path: info.dir, fromWorkspace: false };
   }
   return bundled;
 }
 
 /**
  * The workspace's `knex` resolved from `root` (the knexfile's folder) upward; the bundled one when
- * the workspace has none, or when it resolves to the very same folder.
- * @throws EngineError `knexfile-load` when the workspace's knex exists but fails to load.
+ * the workspace has none, or when it resolves to the very same folder. Reads package.json files only:
+ * a knex that fails to load is reported by the first `factory()` call.
  */
 export function resolveKnex(root: string): KnexModule {
   const own = bundledKnexModule();
@@ -61,14 +88,8 @@ export function resolveKnex(root: string): KnexModule {
     return own;
   }
   if (path.resolve(info.dir) === path.resolve(own.path)) return own;
-  try {
-    const mod = req(info.dir) as { default?: unknown } | ((c: Knex.Config) => Knex);
-    const factory = (typeof mod === 'function' ? mod : mod.default) as KnexModule['factory'];
-    if (typeof factory !== 'function') throw new Error('it exports no knex() function');
-    return { factory, version: info.version, path: info.dir, fromWorkspace: true };
-  } catch (err) {
-    throw new EngineError('knexfile-load', `The workspace's knex at ${info.dir} failed to load: ${errorMessage(err)}`, 'Reinstall it (npm install knex) in the project.', { cause: err });
-  }
+  const factory = lazyFactory(req, info.dir, (err) => new EngineError('knexfile-load', `The workspace's knex at ${info.dir} failed to load: ${errorMessage(err)}`, 'Reinstall it (npm install knex) in the project.', { cause: err }));
+  return { factory, version: info.version, path: info.dir, fromWorkspace: true };
 }
 
 /** Which TypeScript loader is active after {@link ensureTypeScriptLoader}. */

@@ -10,7 +10,7 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
-import knexFactory, { type Knex } from 'knex';
+import type { Knex } from 'knex';
 import { importModule } from '../esm-import';
 import type { MigrationPreview, PreflightFinding } from '../protocol';
 import type { LoadedProject } from './config';
@@ -80,7 +80,7 @@ export async function previewPending(db: Knex | null, project: LoadedProject, ta
   }
   let ownDb: Knex | null = null;
   if (!db) {
-    ownDb = knexFactory({ ...project.knexConfig, connection: { filename: ':memory:' }, pool: { min: 1, max: 1 } });
+    ownDb = project.knex.factory({ ...project.knexConfig, connection: { filename: ':memory:' }, pool: { min: 1, max: 1 } });
     db = ownDb;
     log('info', 'The SQLite database does not exist yet: previewing on an empty in-memory database.');
   }
