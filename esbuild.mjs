@@ -1,6 +1,8 @@
 // One build for the three entry points: the extension client, the language server and the CLI.
 // Native (sqlite3) and WASM-carrying (libpg-query) packages, and knex with its dynamic dialect
 // requires, stay external and ship in node_modules; everything else is bundled.
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import * as esbuild from 'esbuild';
 
@@ -53,13 +55,28 @@ const entries = [
   { entryPoints: ['server/src/migrations/lint-worker.ts'], outfile: 'dist/lint-worker.js', minify: true, plugins: [analyzerAsSeparateBundle] },
 ];
 
+// The lint cache (server/src/migrations/lint-cache.ts) keys results by this build of the analyzer: the sha256 of
+// dist/lint.js and the versions of the WASM parsers it loads from node_modules. Built first, then compiled into the
+// bundles that read the cache.
+const analyzerEntry = entries.find((e) => e.outfile === 'dist/lint.js');
+function analyzerBuild() {
+  const h = createHash('sha256').update(readFileSync(analyzerEntry.outfile));
+  for (const pkg of ['libpg-query', 'web-tree-sitter', 'tree-sitter-python']) h.update(`\0${pkg}@${JSON.parse(readFileSync(path.join('node_modules', pkg, 'package.json'), 'utf8')).version}`);
+  return h.digest('hex');
+}
+const readsLintCache = new Set(['dist/cli-main.js', 'dist/lint-worker.js']);
+const withAnalyzerBuild = (entry, build) => (readsLintCache.has(entry.outfile) ? { ...entry, define: { MIGRATION_GUARD_ANALYZER_BUILD: JSON.stringify(build) } } : entry);
+
 if (watch) {
+  // No build id in watch mode: the lint cache is off, as when running from sources.
   for (const entry of entries) {
     const ctx = await esbuild.context({ ...common, ...entry });
     await ctx.watch();
   }
   console.log('esbuild: watching');
 } else {
-  await Promise.all(entries.map((entry) => esbuild.build({ ...common, ...entry })));
+  await esbuild.build({ ...common, ...analyzerEntry });
+  const build = analyzerBuild();
+  await Promise.all(entries.filter((e) => e !== analyzerEntry).map((entry) => esbuild.build({ ...common, ...withAnalyzerBuild(entry, build) })));
   console.log(`esbuild: built ${entries.map((e) => e.outfile).join(', ')}`);
 }

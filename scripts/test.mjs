@@ -51,6 +51,9 @@ if (only.length === 0) {
 step('build (esbuild)', process.execPath, ['esbuild.mjs']);
 
 const env = { ...process.env };
+// Every run starts with an empty lint cache of its own (the CLI's upgrade reuses lint results: lint-cache.ts).
+const lintCacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mg-lint-cache-'));
+env.MIGRATION_GUARD_LINT_CACHE ??= lintCacheDir;
 let pgDir;
 if (!env.MG_TEST_PG_URL) {
   const hasServer = fs.existsSync('/usr/lib/postgresql') && fs.readdirSync('/usr/lib/postgresql').length > 0;
@@ -88,6 +91,7 @@ try {
   const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=1', ...files], { stdio: 'inherit', env });
   status = result.status ?? 1;
 } finally {
+  fs.rmSync(lintCacheDir, { recursive: true, force: true });
   if (pgDir) {
     spawnSync('bash', ['scripts/pg-cluster.sh', 'stop', pgDir], { stdio: 'inherit' });
     fs.rmSync(pgDir, { recursive: true, force: true });

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { main } from '../../server/src/cli/main';
@@ -18,8 +18,9 @@ import { createTableMigration, repoRoot, sqliteAll, sqliteKnexfile, tempDir, wri
 
 const cli = path.join(repoRoot, 'dist', 'cli.js');
 
+/** Runs dist/cli.js; the lint cache is off unless `env` sets MIGRATION_GUARD_LINT_CACHE (the workers must really lint). */
 function runBundled(args: string[], env: Record<string, string>): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', env: { ...process.env, NODE_ENV: undefined, DATABASE_URL: undefined, ...env } as NodeJS.ProcessEnv, timeout: 120_000 });
+  const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', env: { ...process.env, NODE_ENV: undefined, DATABASE_URL: undefined, MIGRATION_GUARD_LINT_CACHE: 'off', ...env } as NodeJS.ProcessEnv, timeout: 120_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -78,6 +79,62 @@ void describe('the bundled CLI', () => {
       const after = readdirSync(cache).sort();
       assert.deepEqual(after.filter((f) => !f.startsWith('cli-main-status-')), cached);
       assert.deepEqual(before.map(([f]) => [f, statSync(path.join(cache, f as string)).mtimeMs]), before);
+    } finally {
+      cleanup();
+    }
+  });
+
+  void it('the lint cache: after a dry run the upgrade takes its findings from the cache and starts no worker; an edited file is linted again', async () => {
+    const { dir, cleanup } = tempDir();
+    const lintCache = path.join(dir, 'lint-cache');
+    const app = path.join(dir, 'app');
+    try {
+      const files: Record<string, string> = { 'knexfile.js': sqliteKnexfile() };
+      for (let i = 0; i < 20; i++) files[`db/migrations/${String(100 + i)}_t${i}.js`] = createTableMigration(`t${i}`);
+      files['db/migrations/200_drop.js'] = DROP_A;
+      writeFiles(app, files);
+      const env = { MIGRATION_GUARD_LINT_CACHE: lintCache, MIGRATION_GUARD_TRACE: '1', MIGRATION_GUARD_LINT_WORKERS: '1' };
+      const workerStarted = (stderr: string) => /^\[trace +\d+ ms worker\] lint worker started$/m.test(stderr);
+      const expected = async (cwd: string) => {
+        const project = await loadProject({ cwd, processEnv: {} });
+        return lintPending(await getStatus(project), project);
+      };
+
+      const dry = runBundled(['upgrade', '--dry-run', '--json', '--cwd', app], env);
+      assert.equal(dry.code, 1, dry.stderr);
+      assert.ok(workerStarted(dry.stderr), 'nothing cached yet: the worker lints');
+      const planned = (JSON.parse(dry.stdout) as UpgradeResult).findings;
+      assert.deepEqual(planned, await expected(app));
+      assert.ok(planned.some((f) => f.migration === '200_drop.js' && f.severity === 'error'), JSON.stringify(planned));
+      assert.equal(readdirSync(lintCache).filter((f) => /^lint-results-[0-9a-f]{16}\.json$/.test(f)).length, 1);
+
+      // The confirmed upgrade (the extension's second step): same refusal, same findings, no worker.
+      const refused = runBundled(['upgrade', '--yes', '--json', '--cwd', app], env);
+      assert.equal(refused.code, 1, refused.stderr);
+      assert.equal(workerStarted(refused.stderr), false, refused.stderr);
+      assert.deepEqual((JSON.parse(refused.stdout) as UpgradeResult).findings, planned);
+
+      // A copy of the project elsewhere: the same contents, so the same findings (with its own paths), still no worker.
+      const copy = path.join(dir, 'copy');
+      cpSync(app, copy, { recursive: true });
+      const copied = runBundled(['upgrade', '--dry-run', '--json', '--cwd', copy], env);
+      assert.equal(workerStarted(copied.stderr), false, copied.stderr);
+      assert.deepEqual((JSON.parse(copied.stdout) as UpgradeResult).findings, await expected(copy));
+
+      // An edited file is a new content: linted again, never answered from the cache.
+      writeFiles(app, { 'db/migrations/200_drop.js': "exports.up = (knex) => knex.raw('ALTER TABLE t3 RENAME COLUMN name TO title');\nexports.down = () => {};\n" });
+      const edited = runBundled(['upgrade', '--dry-run', '--json', '--cwd', app], env);
+      assert.ok(workerStarted(edited.stderr), edited.stderr);
+      const now = (JSON.parse(edited.stdout) as UpgradeResult).findings;
+      assert.deepEqual(now, await expected(app));
+      assert.ok(!now.some((f) => f.ruleId === 'ban-drop-table') && now.some((f) => f.ruleId === 'renaming-column'), JSON.stringify(now));
+
+      // Applied with the findings from the cache: the checksum recorded is the sha256 of the file as it is now.
+      const applied = runBundled(['upgrade', '--yes', '--no-backup', '--json', '--cwd', app], env);
+      assert.equal(applied.code, 0, applied.stderr);
+      assert.equal(workerStarted(applied.stderr), false, applied.stderr);
+      const db = path.join(app, 'db', 'app.sqlite3');
+      assert.deepEqual(await sqliteAll(db, "select sha256 from migration_guard_checksums where name = '200_drop.js'"), [{ sha256: await sha256File(path.join(app, 'db', 'migrations', '200_drop.js')) }]);
     } finally {
       cleanup();
     }

@@ -4,7 +4,6 @@
  * (compile-cache.ts), keyed by the command, then runs it.
  */
 import path from 'node:path';
-import { prestartLintWorkers } from '../migrations/lint-pool';
 import { requireWithCodeCache, setCodeCacheTag } from './compile-cache';
 import { trace } from './trace';
 import { installHostImport } from '../esm-import';
@@ -18,10 +17,7 @@ const argv = process.argv.slice(2);
 // Any other first word (a typo, --help) shares one cache.
 const command = argv.find((a) => CLI_COMMANDS.includes(a));
 setCodeCacheTag(command ?? 'other');
-// An upgrade lints its pending migrations: the lint worker loads the analyzer meanwhile (lint-pool.ts).
 trace('launcher');
-if (command === 'upgrade') prestartLintWorkers();
-trace('lint workers started');
 const cli = requireWithCodeCache(path.join(__dirname, 'cli-main.js')) as typeof Cli;
 trace('engine bundle loaded');
 cli.runAsProgram(argv);

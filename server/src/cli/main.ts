@@ -22,9 +22,10 @@ import {
   type EngineLog,
   type LoadedProject,
 } from '../migrations';
-import { prestartLintWorkers, stopLintWorkers } from '../migrations/lint-pool';
+import { stopLintWorkers } from '../migrations/lint-pool';
 import { ExitCode, type Dialect, type ErrorResult } from '../protocol';
 import { runCheck } from './check';
+import { trace } from './trace';
 import { formatFindings, formatStatus, formatUpgrade, formatValidation } from './format';
 import { parseStep, registerMovementCommands } from './movements';
 import { formatGithub } from './format/github';
@@ -187,10 +188,9 @@ export async function main(argv: string[], ioOverrides: Partial<CliIo> = {}): Pr
       if (!dryRun && !flags.yes && !io.isTTY) {
         throw new EngineError('usage', 'upgrade needs confirmation, and stdin is not a terminal.', 'Pass --yes to apply without a prompt (or --dry-run to see the plan).');
       }
-      // The lint worker loads the analyzer while the project and Knex load (lint-pool.ts).
-      prestartLintWorkers();
       try {
         const p = await project(flags);
+        trace('project loaded');
         // A protected environment: ask for --confirm before the plan and the y/N prompt, not after.
         if (!dryRun) requireConfirmation(p, flags.confirm, 'upgrade');
         const step = parseStep(flags.step);
@@ -217,6 +217,7 @@ export async function main(argv: string[], ioOverrides: Partial<CliIo> = {}): Pr
         }
         const result = await upgrade(p, { ...base, dryRun });
         emit(flags, result, () => formatUpgrade(result) + formatPreflightAndPreview(result));
+        trace('result written');
         state.code = result.refused || (result.validation !== null && !result.validation.valid) ? ExitCode.failure : ExitCode.ok;
       } finally {
         stopLintWorkers();
@@ -280,6 +281,8 @@ function resolvePath(base: string, p: string): string {
  */
 export function runAsProgram(argv: string[]): void {
   void main(argv).then((code) => {
+    trace('command done');
+    process.once('exit', () => trace('exit'));
     process.exitCode = code;
     setTimeout(() => process.exit(code), 2000).unref();
   });

@@ -6,15 +6,16 @@ import { accessSync, constants, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { Knex } from 'knex';
-import type { BackupInfo, PendingFinding, StatusResult, UpgradeResult } from '../protocol';
+import type { BackupInfo, Dialect, PendingFinding, StatusResult, UpgradeResult } from '../protocol';
 import { backup, defaultBackupDirectory } from './backup';
 import type { LoadedProject } from './config';
 import { checksumHooks, sha256File } from './checksums';
-import { databaseAbsent, freeLock, isLockConflict, lockRowBusy, openKnex, readLock, silentLog, withMigrationMutex, type EngineLog } from './db';
+import { createKnex, databaseAbsent, freeLock, isLockConflict, lockRowBusy, openKnex, readLock, silentLog, withMigrationMutex, type EngineLog } from './db';
 import { trace } from '../cli/trace';
 import { EngineError, errorMessage, isEngineError } from './errors';
 import { startEarlyLint, stopLintWorkers } from './lint-pool';
-import { lintTargets, type LintedFile } from './lint-pending';
+import { LintCache } from './lint-cache';
+import { lintTargets, type LintedFile, type LintTarget } from './lint-pending';
 import { needsPreflight } from './preflight';
 import { preloadMigrationModules, previewPending } from './preview';
 import { requireConfirmation } from './guard';
@@ -49,7 +50,15 @@ export interface UpgradeOptions extends OperationOptions {
 export async function lintPending(status: StatusResult, project: LoadedProject, hashes?: Map<string, string>): Promise<PendingFinding[]> {
   const targets = status.migrations.filter((m) => isPendingState(m.state) && m.file).map((m) => ({ name: m.name, file: m.file as string }));
   if (targets.length === 0) return [];
-  return collectLinted(await lintTargets(await import('../lint'), targets, project.dialect), hashes);
+  return collectLinted(await lintInThisThread(targets, project.dialect), hashes);
+}
+
+/** {@link lintTargets} with the analyzer from `../lint` and the lint cache, which it then writes. */
+async function lintInThisThread(targets: LintTarget[], dialect: Dialect): Promise<LintedFile[]> {
+  const cache = LintCache.open();
+  const linted = await lintTargets(() => import('../lint'), targets, dialect, cache);
+  cache?.flush();
+  return linted;
 }
 
 function collectLinted(linted: LintedFile[], hashes?: Map<string, string>): PendingFinding[] {
@@ -101,6 +110,8 @@ export async function upgrade(project: LoadedProject, options: UpgradeOptions = 
   const log: EngineLog = options.log ?? silentLog;
   const result: UpgradeResult = { pending: [], findings: [], refused: false, dryRun: options.dryRun === true, backupPlanned: false, backup: null, batch: null, applied: [], validation: null };
   let db: Knex | null = null;
+  /** A Knex made for a database that does not exist yet, not connected (no file) until the upgrade may write. */
+  let unconnected: Knex | null = null;
   const { tableName } = project.migrations;
   // Knex reports the failing file only through its logger: 'migration file "<name>" failed'.
   let failedName: string | null = null;
@@ -115,6 +126,8 @@ export async function upgrade(project: LoadedProject, options: UpgradeOptions = 
     trace('upgrade: start');
     const early = await startEarlyLint(project.migrations, project.dialect);
     if (!databaseAbsent(project)) db = await openKnex(project, capture);
+    // Knex and the driver load while the workers lint; the new SQLite file is created only after the verdict.
+    else if (early?.workersStarted) unconnected = createKnex(project, capture);
     const status = await readStatus(db, project);
     trace('upgrade: status read');
     const missing = status.migrations.filter((m) => m.state === 'missing').map((m) => m.name);
@@ -136,14 +149,15 @@ export async function upgrade(project: LoadedProject, options: UpgradeOptions = 
     const hashes = new Map<string, string>();
     const targets = status.migrations.filter((m) => targeted.has(m.name) && m.file).map((m) => ({ name: m.name, file: m.file as string }));
     const linting = early?.finish(targets);
-    if (linting && !options.dryRun) {
+    if (linting && early?.waitsForWorkers(targets) && !options.dryRun) {
       // While the worker lints, load the modules Knex's latest() loads first thing (require / import; no up()
-      // runs), so that it finds them loaded. A dry run loads them anyway for the preview.
+      // runs), so that it finds them loaded. Only then: measured, loading them ahead costs ~6% more than leaving
+      // them to Knex when nothing is waited for. A dry run loads them anyway for the preview.
       linting.catch(() => {});
       await preloadMigrationModules(targets.map((t) => t.file));
       trace('upgrade: migration modules loaded');
     }
-    result.findings = collectLinted(await (linting ?? lintTargets(await import('../lint'), targets, project.dialect)), hashes);
+    result.findings = collectLinted(await (linting ?? lintInThisThread(targets, project.dialect)), hashes);
     trace('upgrade: linted');
     // Pre-flight (preflight.ts) and, on a dry run, the SQL preview (preview.ts): the pending up() run in
     // one rolled-back transaction. A real upgrade runs it only when the analyzer found a destructive statement.
@@ -183,7 +197,11 @@ export async function upgrade(project: LoadedProject, options: UpgradeOptions = 
     }
     result.backup = backupInfo;
 
-    if (!db) db = await openKnex(project, capture);
+    if (!db) {
+      db = await openKnex(project, capture, unconnected ?? undefined);
+      unconnected = null;
+      trace('upgrade: Knex opened');
+    }
     log('info', `Applying ${result.pending.length} migration(s)…`);
     try {
       const knex = db;
@@ -204,6 +222,7 @@ export async function upgrade(project: LoadedProject, options: UpgradeOptions = 
   } finally {
     stopLintWorkers();
     if (db) await db.destroy();
+    if (unconnected) await unconnected.destroy();
   }
 }
 
