@@ -1,12 +1,19 @@
 /**
- * Upgrade of 200 small SQLite migrations: `node dist/cli.js upgrade --yes --no-backup` (the CLI as
- * shipped: launcher, code cache, lint workers; the whole safe upgrade: status, lint of the 200 files,
- * apply with checksums, validate) vs `node_modules/.bin/knex migrate:latest` on copies of the same
- * folder, in the same run, each on a fresh database. One warm-up run of each first (not counted: it
- * fills the OS file cache and, for ours, the V8 code cache, as any run after the first install has);
- * then rounds alternate which goes first. Prints every wall time, the medians and the ratio (target ≤ 1.1).
+ * Upgrade of 200 small SQLite migrations: `node dist/cli.js upgrade --yes --no-backup` (the CLI as shipped:
+ * launcher, code cache, the whole safe upgrade: status, lint of the 200 files, apply with checksums, validate)
+ * vs `node_modules/.bin/knex migrate:latest`, on copies of the same folder, in the same run, each on a fresh
+ * database. Two series of ours:
  *
- *   npm run bench:upgrade -- [rounds=7]     (builds dist/ first)
+ * - `lint cached`: the files were linted before (the warm-up run did, as the extension's dry run does before
+ *   its upgrade): the findings come from the lint cache (server/src/migrations/lint-cache.ts), no worker starts;
+ * - `lint cold`: MIGRATION_GUARD_LINT_CACHE=off, every file is linted (in the lint worker, while Knex loads).
+ *
+ * One warm-up run of each first (not counted: it fills the OS file cache, the V8 code cache and the bench's own
+ * lint cache); then each round runs the three, rotating which goes first. Prints every wall time, then per series
+ * the median, the ratio of medians, and the median of the per-round ratios (each round's runs are back to back,
+ * so that ratio is the one least moved by a machine whose speed drifts). Target ≤ 1.1.
+ *
+ *   npm run bench:upgrade -- [rounds=11]     (builds dist/ first)
  */
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,7 +21,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 
 const COUNT = 200;
-const rounds = Number(process.argv[2] ?? 7);
+const rounds = Number(process.argv[2] ?? 11);
 const repo = path.resolve(__dirname, '..');
 const knexBin = path.join(repo, 'node_modules', '.bin', 'knex');
 
@@ -23,9 +30,9 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)] as number;
 }
 
-function timed(cmd: string, args: string[], cwd: string): number {
+function timed(cmd: string, args: string[], cwd: string, env: Record<string, string> = {}): number {
   const t0 = performance.now();
-  const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', env: { ...process.env, NODE_ENV: undefined, NODE_OPTIONS: undefined } });
+  const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', env: { ...process.env, NODE_ENV: undefined, NODE_OPTIONS: undefined, ...env } });
   const ms = performance.now() - t0;
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}: ${r.stdout}${r.stderr}`);
   return ms;
@@ -49,33 +56,36 @@ async function main(): Promise<void> {
         `exports.up = (knex) => knex.schema.createTable('t${i}', (t) => { t.increments('id'); t.string('name'); });\nexports.down = (knex) => knex.schema.dropTable('t${i}');\n`,
       );
     }
-    const ours: number[] = [];
-    const theirs: number[] = [];
-    for (const who of ['ours', 'knex']) {
-      const w = path.join(tmp, `warm-${who}`);
-      cpSync(template, w, { recursive: true });
-      const ms = who === 'ours' ? timed(process.execPath, [cli, 'upgrade', '--yes', '--no-backup', '--cwd', w], w) : timed(knexBin, ['migrate:latest', '--knexfile', path.join(w, 'knexfile.js')], w);
-      console.log(`warm-up (not counted): ${who === 'ours' ? 'migration-guard' : 'knex'} ${ms.toFixed(0)} ms`);
-    }
+    const lintCache = path.join(tmp, 'lint-cache');
+    type Series = { label: string; run: (dir: string) => number; times: number[] };
+    const ours = (env: Record<string, string>) => (dir: string) => timed(process.execPath, [cli, 'upgrade', '--yes', '--no-backup', '--cwd', dir], dir, env);
+    const series: Series[] = [
+      { label: 'migration-guard, lint cached', run: ours({ MIGRATION_GUARD_LINT_CACHE: lintCache }), times: [] },
+      { label: 'migration-guard, lint cold', run: ours({ MIGRATION_GUARD_LINT_CACHE: 'off' }), times: [] },
+      { label: 'knex migrate:latest', run: (dir) => timed(knexBin, ['migrate:latest', '--knexfile', path.join(dir, 'knexfile.js')], dir), times: [] },
+    ];
+    let n = 0;
+    const fresh = () => {
+      const dir = path.join(tmp, `run-${n++}`);
+      cpSync(template, dir, { recursive: true });
+      return dir;
+    };
+    for (const s of series) console.log(`warm-up (not counted): ${s.label} ${s.run(fresh()).toFixed(0)} ms`);
     for (let r = 0; r < rounds; r++) {
-      const a = path.join(tmp, `ours-${r}`);
-      const b = path.join(tmp, `knex-${r}`);
-      cpSync(template, a, { recursive: true });
-      cpSync(template, b, { recursive: true });
-      const runOurs = () => ours.push(timed(process.execPath, [cli, 'upgrade', '--yes', '--no-backup', '--cwd', a], a));
-      const runKnex = () => theirs.push(timed(knexBin, ['migrate:latest', '--knexfile', path.join(b, 'knexfile.js')], b));
-      if (r % 2 === 0) {
-        runOurs();
-        runKnex();
-      } else {
-        runKnex();
-        runOurs();
+      for (let i = 0; i < series.length; i++) {
+        const s = series[(r + i) % series.length] as Series;
+        s.times.push(s.run(fresh()));
       }
-      console.log(`round ${r + 1}: migration-guard ${ours.at(-1)?.toFixed(0)} ms, knex ${theirs.at(-1)?.toFixed(0)} ms`);
+      console.log(`round ${r + 1}: ${series.map((s) => `${s.label} ${s.times.at(-1)?.toFixed(0)} ms`).join(', ')}`);
     }
-    const mo = median(ours);
-    const mk = median(theirs);
-    console.log(`${COUNT} SQLite migrations: migration-guard upgrade --yes --no-backup median ${mo.toFixed(0)} ms; knex migrate:latest median ${mk.toFixed(0)} ms; ratio ${(mo / mk).toFixed(2)} (target ≤ 1.1) ${mo / mk <= 1.1 ? 'OK' : 'OVER TARGET'}`);
+    const knex = series[2] as Series;
+    const mk = median(knex.times);
+    console.log(`knex migrate:latest median ${mk.toFixed(0)} ms`);
+    for (const s of series.slice(0, 2)) {
+      const m = median(s.times);
+      const paired = median(s.times.map((t, i) => t / (knex.times[i] as number)));
+      console.log(`${COUNT} SQLite migrations, ${s.label}: median ${m.toFixed(0)} ms; ratio of medians ${(m / mk).toFixed(2)}; median per-round ratio ${paired.toFixed(2)} (target ≤ 1.1) ${paired <= 1.1 ? 'OK' : 'OVER TARGET'}`);
+    }
   } finally {
     rmSync(tmp, { recursive: true, force: true });
     rmSync(bundleDir, { recursive: true, force: true });
