@@ -69,6 +69,8 @@ export interface EarlyLint {
    * @throws the `readFile` error of a file that cannot be read.
    */
   finish(targets: LintTarget[]): Promise<LintedFile[]>;
+  /** The project's migration files, as listed for the lint (the status need not list them again). */
+  readonly files: MigrationFile[];
   /** True when workers were started (the lint cache did not have every file): work meanwhile overlaps theirs. */
   readonly workersStarted: boolean;
   /** True when {@link finish} of `targets` will wait for the workers (the cache lacks one of them). */
@@ -111,7 +113,7 @@ export async function startEarlyLint(settings: MigrationSettings, dialect: Diale
   const fromCache = cachedNewestFirst(cache, files, dialect);
   const cachedOnly = (targets: LintTarget[]): LintedFile[] | null => (targets.every((t) => fromCache.has(t.name)) ? targets.map((t) => fromCache.get(t.name) as LintedFile) : null);
   const inThisThread = (targets: LintTarget[]) => lintTargets(() => import('../lint'), targets, dialect, cache).finally(() => cache?.flush());
-  if (fromCache.size === files.length) return { workersStarted: false, waitsForWorkers: () => false, finish: async (targets) => cachedOnly(targets) ?? inThisThread(targets) };
+  if (fromCache.size === files.length) return { files, workersStarted: false, waitsForWorkers: () => false, finish: async (targets) => cachedOnly(targets) ?? inThisThread(targets) };
 
   const workers: Worker[] = [];
   for (let i = 0; i < count; i++) {
@@ -139,6 +141,7 @@ export async function startEarlyLint(settings: MigrationSettings, dialect: Diale
     });
   });
   return {
+    files,
     workersStarted: workers.length > 0,
     waitsForWorkers: (targets) => workers.length > 0 && cachedOnly(targets) === null,
     async finish(targets) {

@@ -7,7 +7,7 @@ import type { MigrationStatusEntry, StatusResult } from '../protocol';
 import type { LoadedProject } from './config';
 import { databaseAbsent, openKnex, readLock, readMigrationRows, silentLog, type EngineLog } from './db';
 import { checksumVerdict, readChecksums, sha256File } from './checksums';
-import { listMigrationFiles } from './files';
+import { listMigrationFiles, type MigrationFile } from './files';
 
 /** Options shared by engine operations. */
 export interface OperationOptions {
@@ -73,14 +73,21 @@ async function hashRecorded(files: Array<{ name: string; file: string }>, checks
   return out;
 }
 
+/** Options of {@link readStatus}. */
+export interface ReadStatusOptions {
+  /** false: no checksum verdicts (`migration_guard_checksums` not read, no file hashed; every verdict `none`). */
+  checksums?: boolean;
+  /** The project's migration files as the caller has just listed them ({@link listMigrationFiles}); else listed here. */
+  files?: MigrationFile[];
+}
+
 /**
  * Status using an already-open Knex instance (read-only queries only). `current` is the name of the
  * row with the highest `id` (the most recently applied, knex#3131), not the last by file name.
- * `checksums: false` skips reading `migration_guard_checksums` and hashing the files (every verdict `none`).
  */
-export async function readStatus(db: Knex | null, project: LoadedProject, options: { checksums?: boolean } = {}): Promise<StatusResult> {
+export async function readStatus(db: Knex | null, project: LoadedProject, options: ReadStatusOptions = {}): Promise<StatusResult> {
   const { tableName, schemaName } = project.migrations;
-  const files = await listMigrationFiles(project.migrations);
+  const files = options.files ?? (await listMigrationFiles(project.migrations));
   if (!db) return { project: project.info, migrations: mergeStatus([], files), lock: { held: false }, current: null };
   const { rows } = await readMigrationRows(db, tableName, schemaName);
   const held = await readLock(db, tableName, schemaName);

@@ -128,7 +128,9 @@ export async function upgrade(project: LoadedProject, options: UpgradeOptions = 
     if (!databaseAbsent(project)) db = await openKnex(project, capture);
     // Knex and the driver load while the workers lint; the new SQLite file is created only after the verdict.
     else if (early?.workersStarted) unconnected = createKnex(project, capture);
-    const status = await readStatus(db, project);
+    // Checksum verdicts (edited files) do not change what an upgrade applies: no file is hashed for them. The files
+    // the lint listed are not listed again.
+    const status = await readStatus(db, project, { checksums: false, ...(early ? { files: early.files } : {}) });
     trace('upgrade: status read');
     const missing = status.migrations.filter((m) => m.state === 'missing').map((m) => m.name);
     if (missing.length > 0) {
