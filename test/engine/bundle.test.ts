@@ -140,6 +140,30 @@ void describe('the bundled CLI', () => {
     }
   });
 
+  void it('the lint cache: applied migrations it never saw start no worker when every pending one is cached', () => {
+    const { dir, cleanup } = tempDir();
+    const lintCache = path.join(dir, 'lint-cache');
+    const app = path.join(dir, 'app');
+    try {
+      const files: Record<string, string> = { 'knexfile.js': sqliteKnexfile() };
+      for (let i = 0; i < 20; i++) files[`db/migrations/${String(100 + i)}_t${i}.js`] = createTableMigration(`t${i}`);
+      writeFiles(app, files);
+      assert.equal(runBundled(['upgrade', '--yes', '--no-backup', '--cwd', app], {}).code, 0, 'applied with the lint cache off');
+      const next = { 'db/migrations/200_u.js': createTableMigration('u') };
+      writeFiles(app, next);
+      // Only the new migration gets into the cache: a project holding just that file is previewed.
+      writeFiles(path.join(dir, 'other'), { 'knexfile.js': sqliteKnexfile(), ...next });
+      const env = { MIGRATION_GUARD_LINT_CACHE: lintCache, MIGRATION_GUARD_TRACE: '1', MIGRATION_GUARD_LINT_WORKERS: '1' };
+      assert.equal(runBundled(['upgrade', '--dry-run', '--cwd', path.join(dir, 'other')], env).code, 0);
+      const r = runBundled(['upgrade', '--yes', '--no-backup', '--json', '--cwd', app], env);
+      assert.equal(r.code, 0, r.stderr);
+      assert.doesNotMatch(r.stderr, /worker\] lint worker started/, 'the 20 uncached files are applied: no worker');
+      assert.deepEqual((JSON.parse(r.stdout) as UpgradeResult).applied, ['200_u.js']);
+    } finally {
+      cleanup();
+    }
+  });
+
   void it('MIGRATION_GUARD_TRACE=1 prints the upgrade timeline: the worker lints, the main thread waits for it before applying', () => {
     const { dir, cleanup } = tempDir();
     try {

@@ -4,10 +4,9 @@
  * TypeScript compiler, takes ~0.1 s to load and ~1 ms a file cold).
  *
  * First, in this thread, the files are read, hashed and looked up in the lint cache (lint-cache.ts), newest
- * first: when it has them all, no worker is started (a worker's start alone slowed the upgrade by ~6% on two
- * cores). Otherwise the workers start and get every file, newest first (pending migrations are usually the
- * newest); those the cache has, and, once the status is known, those not pending, are flagged in shared memory
- * and skipped. Any failure of a worker (it could not start, crashed) falls back to linting in this thread: the
+ * first: when it has every pending file, no worker is started (a worker's start alone slowed the upgrade by ~6%
+ * on two cores). Otherwise the workers get every file, newest first (pending migrations are usually the newest);
+ * those the cache has, and, once the status is known, those not pending, are flagged in shared memory and skipped. Any failure of a worker (it could not start, crashed) falls back to linting in this thread: the
  * verdict never depends on the workers. The workers share one queue (an atomic counter).
  *
  * Only the bundled CLI has workers: dist/lint-worker.js next to the engine bundle. From sources (tests,
@@ -71,7 +70,7 @@ export interface EarlyLint {
   finish(targets: LintTarget[]): Promise<LintedFile[]>;
   /** The project's migration files, as listed for the lint (the status need not list them again). */
   readonly files: MigrationFile[];
-  /** True when workers were started (the lint cache did not have every file): work meanwhile overlaps theirs. */
+  /** True once workers are started (the newest file is not in the lint cache): work meanwhile overlaps theirs. */
   readonly workersStarted: boolean;
   /** True when {@link finish} of `targets` will wait for the workers (the cache lacks one of them). */
   waitsForWorkers(targets: LintTarget[]): boolean;
@@ -103,6 +102,10 @@ function cachedNewestFirst(cache: LintCache | null, files: MigrationFile[], dial
  * comment). Returns null from sources, with `MIGRATION_GUARD_LINT_WORKERS=0`, or without files: the caller
  * then lints in this thread ({@link lintTargets}, which uses the cache too). Call {@link stopLintWorkers}
  * when the command ends, whatever happened.
+ *
+ * When does a worker start? The newest file is not in the cache: now (a new migration, or a cold cache: every
+ * millisecond of head start counts). The newest files are, but an older one is not (typically applied migrations
+ * this cache never saw): only if {@link EarlyLint.finish} then finds a pending file the cache lacks.
  */
 export async function startEarlyLint(settings: MigrationSettings, dialect: Dialect): Promise<EarlyLint | null> {
   const count = lintWorkerCount();
@@ -113,13 +116,7 @@ export async function startEarlyLint(settings: MigrationSettings, dialect: Diale
   const fromCache = cachedNewestFirst(cache, files, dialect);
   const cachedOnly = (targets: LintTarget[]): LintedFile[] | null => (targets.every((t) => fromCache.has(t.name)) ? targets.map((t) => fromCache.get(t.name) as LintedFile) : null);
   const inThisThread = (targets: LintTarget[]) => lintTargets(() => import('../lint'), targets, dialect, cache).finally(() => cache?.flush());
-  if (fromCache.size === files.length) return { files, workersStarted: false, waitsForWorkers: () => false, finish: async (targets) => cachedOnly(targets) ?? inThisThread(targets) };
 
-  const workers: Worker[] = [];
-  for (let i = 0; i < count; i++) {
-    const w = spawnWorker();
-    if (w) workers.push(w);
-  }
   // [0]: the next position in `files` (newest first) a worker takes; [1 + i]: 1 = skip file i.
   const shared = new SharedArrayBuffer(4 * (files.length + 1));
   const flags = new Int32Array(shared);
@@ -127,23 +124,31 @@ export async function startEarlyLint(settings: MigrationSettings, dialect: Diale
     if (fromCache.has(f.name)) flags[1 + i] = 1;
   });
   const job: LintJob = { dialect, shared, files: files.map((f, index) => ({ name: f.name, file: f.file, index })).reverse() };
-  const replies = workers.map((w) => {
-    busy.add(w);
-    return new Promise<LintReply>((resolve) => {
-      const done = (reply: LintReply) => {
-        busy.delete(w);
-        resolve(reply);
-      };
-      w.once('message', done);
-      w.once('error', (err) => done({ error: err.message }));
-      w.once('exit', (code) => done({ error: `the lint worker exited (${code}) before replying` }));
-      w.postMessage(job);
-    });
-  });
+  let replies: Array<Promise<LintReply>> | null = null;
+  const startWorkers = (): Array<Promise<LintReply>> =>
+    (replies ??= Array.from({ length: count }, spawnWorker)
+      .filter((w): w is Worker => w !== null)
+      .map((w) => {
+        busy.add(w);
+        return new Promise<LintReply>((resolve) => {
+          const done = (reply: LintReply) => {
+            busy.delete(w);
+            resolve(reply);
+          };
+          w.once('message', done);
+          w.once('error', (err) => done({ error: err.message }));
+          w.once('exit', (code) => done({ error: `the lint worker exited (${code}) before replying` }));
+          w.postMessage(job);
+        });
+      }));
+  if (fromCache.size === 0) void startWorkers();
+
   return {
     files,
-    workersStarted: workers.length > 0,
-    waitsForWorkers: (targets) => workers.length > 0 && cachedOnly(targets) === null,
+    get workersStarted() {
+      return replies !== null;
+    },
+    waitsForWorkers: (targets) => cachedOnly(targets) === null,
     async finish(targets) {
       const wanted = new Set(targets.filter((t) => !fromCache.has(t.name)).map((t) => t.name));
       files.forEach((f, i) => {
@@ -155,7 +160,7 @@ export async function startEarlyLint(settings: MigrationSettings, dialect: Diale
         return all;
       }
       const linted = new Map(fromCache);
-      for (const reply of await Promise.all(replies)) {
+      for (const reply of await Promise.all(startWorkers())) {
         if ('results' in reply) for (const r of reply.results) if (wanted.has(r.name)) linted.set(r.name, r);
       }
       const rest = targets.filter((t) => !linted.has(t.name));
