@@ -164,6 +164,26 @@ void describe('the bundled CLI', () => {
     }
   });
 
+  void it(".migration-guard.json rules apply in the workers and are part of the lint cache key: a changed config is linted again", () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      writeFiles(dir, { 'knexfile.js': sqliteKnexfile(), 'db/migrations/001_a.js': createTableMigration('t3'), 'db/migrations/002_drop.js': DROP_A });
+      const env = { MIGRATION_GUARD_LINT_CACHE: path.join(dir, 'lint-cache'), MIGRATION_GUARD_TRACE: '1', MIGRATION_GUARD_LINT_WORKERS: '1' };
+      const dry = () => {
+        const r = runBundled(['upgrade', '--dry-run', '--json', '--cwd', dir], env);
+        const result = JSON.parse(r.stdout) as UpgradeResult;
+        return { refused: result.refused, drop: result.findings.find((f) => f.ruleId === 'ban-drop-table')?.severity, worker: /worker\] lint worker started/.test(r.stderr) };
+      };
+      assert.deepEqual(dry(), { refused: true, drop: 'error', worker: true });
+      assert.deepEqual(dry(), { refused: true, drop: 'error', worker: false }, 'cached');
+      writeFiles(dir, { '.migration-guard.json': JSON.stringify({ rules: { 'ban-drop-table': 'warning' } }) });
+      assert.deepEqual(dry(), { refused: false, drop: 'warning', worker: true }, 'another configuration: linted again');
+      assert.deepEqual(dry(), { refused: false, drop: 'warning', worker: false }, 'cached under the new configuration');
+    } finally {
+      cleanup();
+    }
+  });
+
   void it('MIGRATION_GUARD_TRACE=1 prints the upgrade timeline: the worker lints, the main thread waits for it before applying', () => {
     const { dir, cleanup } = tempDir();
     try {

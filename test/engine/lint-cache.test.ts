@@ -24,6 +24,7 @@ void describe('the lint cache', () => {
       assert.notEqual(cache.key('postgresql', '/a/db/migrations/001_x.js', SHA), key);
       assert.notEqual(cache.key('sqlite', '/a/db/migrations/001_x.ts', SHA), key, 'the extension decides how the file is parsed');
       assert.notEqual(cache.key('sqlite', '/a/db/migrations/001_x.js', 'c'.repeat(64)), key);
+      assert.notEqual(cache.key('sqlite', '/a/db/migrations/001_x.js', SHA, '[16,[["ban-drop-table","warning"]]]'), key, 'other rule options');
       assert.notEqual((LintCache.open(dir, 'd'.repeat(64)) as LintCache).key('sqlite', '/a/db/migrations/001_x.js', SHA), key, 'another analyzer build');
     } finally {
       cleanup();

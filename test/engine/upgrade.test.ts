@@ -159,6 +159,30 @@ exports.down = async () => {};
     }
   });
 
+  void it("lints with the project's .migration-guard.json rules, as check does: off or warning does not refuse, error does; an invalid file is a usage error", async () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      const rename = "exports.up = (knex) => knex.raw('ALTER TABLE a RENAME COLUMN name TO title');\nexports.down = () => {};\n";
+      writeFiles(dir, { 'knexfile.js': sqliteKnexfile(), 'db/migrations/001_a.js': createTableMigration('a') });
+      const project = await loadProject({ cwd: dir, processEnv: {} });
+      await upgrade(project, { noBackup: true });
+      writeFiles(dir, { 'db/migrations/002_rename.js': rename, '.migration-guard.json': JSON.stringify({ rules: { 'renaming-column': 'error' } }) });
+      const raised = await upgrade(project, { noBackup: true, dryRun: true });
+      assert.equal(raised.refused, true, JSON.stringify(raised.findings));
+      assert.ok(raised.findings.some((f) => f.ruleId === 'renaming-column' && f.severity === 'error'));
+
+      writeFiles(dir, { 'db/migrations/002_rename.js': DROP_TABLE, '.migration-guard.json': JSON.stringify({ rules: { 'ban-drop-table': 'warning' } }) });
+      const lowered = await upgrade(project, { noBackup: true, dryRun: true });
+      assert.equal(lowered.refused, false, JSON.stringify(lowered.findings));
+      assert.ok(lowered.findings.some((f) => f.ruleId === 'ban-drop-table' && f.severity === 'warning'));
+
+      writeFiles(dir, { '.migration-guard.json': JSON.stringify({ rules: { 'ban-drop-table': 'loud' } }) });
+      await assert.rejects(upgrade(project, { noBackup: true, dryRun: true }), (e: unknown) => e instanceof EngineError && e.code === 'usage' && /Invalid configuration/.test(e.message));
+    } finally {
+      cleanup();
+    }
+  });
+
   void it('refuses an unsafe pending migration unless allowUnsafe (real analyzer)', async () => {
     const { dir, cleanup } = tempDir();
     try {

@@ -272,6 +272,27 @@ function matches(globs: readonly string[], relative: string): boolean {
   return globs.length > 0 && picomatch(globs as string[], { dot: true })(relative);
 }
 
+/** A file's rule severities and PostgreSQL version: from its config file, else none and the default version. */
+export interface RuleOptions {
+  rules: Record<string, RuleSetting>;
+  postgresVersion: number;
+}
+
+/**
+ * The rule options of the config file that applies to `filePath` (nearest `.migration-guard.json` upward, no
+ * stop), as {@link effectiveOptions} gives them: what the safe upgrade lints pending migrations with, so that it
+ * and `migration-guard check` agree. Include/exclude are not applied there: every migration Knex will run is linted.
+ * @throws ConfigError when that config file is invalid.
+ */
+export function ruleOptionsFor(filePath: string, cache: ConfigCache = new ConfigCache()): RuleOptions {
+  const configFile = cache.find(path.dirname(path.resolve(filePath)));
+  return configFile ? ruleOptionsOf(cache.load(configFile).config) : { rules: {}, postgresVersion: DEFAULT_POSTGRES_VERSION };
+}
+
+function ruleOptionsOf(config: ProjectConfig): RuleOptions {
+  return { rules: { ...(config.rules ?? {}) }, postgresVersion: config.postgresVersion ?? DEFAULT_POSTGRES_VERSION };
+}
+
 /**
  * The ONE function computing how a file is linted, used by `migration-guard check` and the language
  * server alike. See the module comment for precedence.
@@ -289,8 +310,7 @@ export function effectiveOptions(input: EffectiveOptionsInput): EffectiveOptions
     const setting = input.dialectOverride ?? config.dialect ?? configDefaults.dialect;
     return {
       dialect: resolveDialect(setting, filePath, input.stopDir),
-      rules: { ...(config.rules ?? {}) },
-      postgresVersion: config.postgresVersion ?? DEFAULT_POSTGRES_VERSION,
+      ...ruleOptionsOf(config),
       included: !relative.startsWith('../') && !matches(exclude, relative) && matches(include, relative),
       configFile,
     };

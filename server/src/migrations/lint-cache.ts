@@ -4,10 +4,11 @@
  * refused upgrade is re-run with `--allow-unsafe`, and CI runs the same files on every deploy. Like ESLint's
  * `--cache --cache-strategy content`, but keyed by what decides the findings, never by paths or times:
  *
- *   key = sha256(analyzer build, dialect, file base name, sha256 of the file's bytes)
+ *   key = sha256(analyzer build, dialect, file base name, sha256 of the file's bytes, rule options)
  *
- * The upgrade lints with options that depend only on the dialect and the file name's extension (lint-pending.ts),
- * and no rule reads the folder a file is in, so a copy of the same file elsewhere has the same findings. The
+ * The upgrade lints with options that depend only on those: the dialect, the file name's extension and the rule
+ * severities and PostgreSQL version of the file's `.migration-guard.json` (lint-pending.ts); no rule reads the
+ * folder a file is in, so a copy of the same file elsewhere, under the same configuration, has the same findings. The
  * analyzer build is the sha256 of the analyzer bundle (dist/lint.js) and the versions of the WASM parsers it
  * loads, fixed when the CLI is built (esbuild.mjs): any change to a rule gives new keys. From sources (tests, tsx)
  * there is no build id and no cache.
@@ -98,9 +99,12 @@ export class LintCache {
     return path.join(this.dir, `lint-results-${this.build.slice(0, 16)}.json`);
   }
 
-  /** The key of a file's results: `sha256` is the hex sha256 of its bytes, `fileName` its path (only the base name counts). */
-  key(dialect: Dialect, fileName: string, sha256: string): string {
-    return createHash('sha256').update(`${this.build}\0${dialect}\0${path.basename(fileName)}\0${sha256}`).digest('hex');
+  /**
+   * The key of a file's results: `sha256` is the hex sha256 of its bytes, `fileName` its path (only the base name
+   * counts), `options` a canonical text of any other analyzer options (rule severities, PostgreSQL version).
+   */
+  key(dialect: Dialect, fileName: string, sha256: string, options = ''): string {
+    return createHash('sha256').update(`${this.build}\0${dialect}\0${path.basename(fileName)}\0${sha256}\0${options}`).digest('hex');
   }
 
   /** The cached findings under `key`, or undefined (none, or an entry that is not well-formed). */

@@ -6,17 +6,43 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { AnalyzeOptions } from '../lint';
+import { ConfigCache, ConfigError, ruleOptionsFor, type RuleOptions } from '../config';
 import type { Dialect, PendingFinding } from '../protocol';
+import { EngineError } from './errors';
 import type { LintCache } from './lint-cache';
 import { rangeToCheckPosition } from './positions';
 
 /** The analyzer module (`server/src/lint`, or dist/lint.js in the CLI). */
 export type LintModule = typeof import('../lint');
 
-/** One migration file to lint: `name` as Knex records it, `file` its absolute path. */
+/**
+ * One migration file to lint: `name` as Knex records it, `file` its absolute path, `options` the rule severities
+ * and PostgreSQL version of its `.migration-guard.json` ({@link withRuleOptions}; the defaults when absent).
+ */
 export interface LintTarget {
   name: string;
   file: string;
+  options?: RuleOptions;
+}
+
+/**
+ * `targets` with the rule options of their config files (config/index.ts `ruleOptionsFor`), so that the upgrade
+ * refuses exactly what `migration-guard check` and the editor report as errors.
+ * @throws EngineError `usage` when a config file is invalid.
+ */
+export function withRuleOptions<T extends LintTarget>(targets: T[], configs: ConfigCache = new ConfigCache()): T[] {
+  try {
+    return targets.map((t) => ({ ...t, options: ruleOptionsFor(t.file, configs) }));
+  } catch (error) {
+    if (error instanceof ConfigError) throw new EngineError('usage', `Invalid configuration: ${error.message}`, 'Fix the file (its JSON schema is schemas/migration-guard.schema.json).', { cause: error });
+    throw error;
+  }
+}
+
+/** The part of a lint cache key that stands for a target's options (rule keys sorted: the same options, the same key). */
+function optionsKey(options: RuleOptions | undefined): string {
+  if (!options) return '';
+  return JSON.stringify([options.postgresVersion, Object.entries(options.rules).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))]);
 }
 
 /** What linting one file gave: the sha256 (hex) of the bytes read and the findings (1-based positions). */
@@ -38,20 +64,21 @@ export function sha256Of(bytes: Buffer): string {
 
 /** The cached lint of a file whose bytes hash to `sha256`, or undefined (no cache, or a miss). Needs no analyzer. */
 export function cachedLint(cache: LintCache | null, target: LintTarget, sha256: string, dialect: Dialect): LintedFile | undefined {
-  const cached = cache?.get(cache.key(dialect, target.file, sha256));
+  const cached = cache?.get(cache.key(dialect, target.file, sha256, optionsKey(target.options)));
   return cached && { name: target.name, sha256, findings: cached.map((f) => ({ migration: target.name, file: target.file, ...f })) };
 }
 
 /**
  * Analyzes one migration file's bytes, and records the findings in `cache`. A JS/TS file here is a Knex
  * migration (Knex will run it): saying so skips the analyzer's node-pg-migrate detection, which would parse it a
- * second time. The options depend only on the dialect and the file name's extension (the lint cache relies on it).
+ * second time. The options depend only on the dialect, the file name's extension and the target's rule options
+ * (the lint cache key is made of them).
  */
 export function lintBytes(lint: LintModule, target: LintTarget, bytes: Buffer, dialect: Dialect, cache: LintCache | null = null, sha256 = sha256Of(bytes)): LintedFile {
   const text = bytes.toString('utf8');
-  const options: AnalyzeOptions = lint.inferSourceKind(target.file) === 'knex' ? { fileName: target.file, dialect, kind: 'knex' } : { fileName: target.file, dialect };
+  const options: AnalyzeOptions = { fileName: target.file, dialect, ...(lint.inferSourceKind(target.file) === 'knex' ? { kind: 'knex' } : {}), ...(target.options ?? {}) };
   const findings = lint.analyze(text, options).map((f) => ({ ruleId: f.ruleId, severity: f.severity, message: f.message, ...rangeToCheckPosition(text, f.start, f.end) }));
-  cache?.set(cache.key(dialect, target.file, sha256), findings);
+  cache?.set(cache.key(dialect, target.file, sha256, optionsKey(target.options)), findings);
   return { name: target.name, sha256, findings: findings.map((f) => ({ migration: target.name, file: target.file, ...f })) };
 }
 

@@ -21,7 +21,7 @@ import type { Dialect } from '../protocol';
 import type { MigrationSettings } from './config';
 import { listMigrationFiles, type MigrationFile } from './files';
 import { LintCache } from './lint-cache';
-import { lintTargets, readAndLookUp, type LintedFile, type LintTarget } from './lint-pending';
+import { lintTargets, readAndLookUp, withRuleOptions, type LintedFile, type LintTarget } from './lint-pending';
 import type { LintJob, LintReply } from './lint-worker';
 
 /** The worker bundle, next to the engine bundle (dist/); absent when running from sources. */
@@ -80,11 +80,11 @@ export interface EarlyLint {
  * The lint cache's results for `files`, looked up newest first until the first file it does not have (from
  * there the workers are needed anyway, and they lint the rest). Unreadable files count as not cached.
  */
-function cachedNewestFirst(cache: LintCache | null, files: MigrationFile[], dialect: Dialect): Map<string, LintedFile> {
+function cachedNewestFirst(cache: LintCache | null, files: LintTarget[], dialect: Dialect): Map<string, LintedFile> {
   const found = new Map<string, LintedFile>();
   if (!cache) return found;
   for (let i = files.length - 1; i >= 0; i--) {
-    const f = files[i] as MigrationFile;
+    const f = files[i] as LintTarget;
     let cached: LintedFile | undefined;
     try {
       cached = readAndLookUp(cache, [f], dialect)[0]?.cached;
@@ -110,8 +110,9 @@ function cachedNewestFirst(cache: LintCache | null, files: MigrationFile[], dial
 export async function startEarlyLint(settings: MigrationSettings, dialect: Dialect): Promise<EarlyLint | null> {
   const count = lintWorkerCount();
   if (count === 0 || !existsSync(WORKER_FILE)) return null;
-  const files = await listMigrationFiles(settings);
-  if (files.length === 0) return null;
+  const listed = await listMigrationFiles(settings);
+  if (listed.length === 0) return null;
+  const files = withRuleOptions(listed);
   const cache = LintCache.open();
   const fromCache = cachedNewestFirst(cache, files, dialect);
   const cachedOnly = (targets: LintTarget[]): LintedFile[] | null => (targets.every((t) => fromCache.has(t.name)) ? targets.map((t) => fromCache.get(t.name) as LintedFile) : null);
@@ -123,7 +124,7 @@ export async function startEarlyLint(settings: MigrationSettings, dialect: Diale
   files.forEach((f, i) => {
     if (fromCache.has(f.name)) flags[1 + i] = 1;
   });
-  const job: LintJob = { dialect, shared, files: files.map((f, index) => ({ name: f.name, file: f.file, index })).reverse() };
+  const job: LintJob = { dialect, shared, files: files.map((f, index) => ({ ...f, index })).reverse() };
   let replies: Array<Promise<LintReply>> | null = null;
   const startWorkers = (): Array<Promise<LintReply>> =>
     (replies ??= Array.from({ length: count }, spawnWorker)
@@ -144,7 +145,7 @@ export async function startEarlyLint(settings: MigrationSettings, dialect: Diale
   if (fromCache.size === 0) void startWorkers();
 
   return {
-    files,
+    files: listed,
     get workersStarted() {
       return replies !== null;
     },

@@ -15,7 +15,7 @@ import { trace } from '../cli/trace';
 import { EngineError, errorMessage, isEngineError } from './errors';
 import { startEarlyLint, stopLintWorkers } from './lint-pool';
 import { LintCache } from './lint-cache';
-import { lintTargets, type LintedFile, type LintTarget } from './lint-pending';
+import { lintTargets, withRuleOptions, type LintedFile, type LintTarget } from './lint-pending';
 import { needsPreflight } from './preflight';
 import { preloadMigrationModules, previewPending } from './preview';
 import { requireConfirmation } from './guard';
@@ -48,7 +48,7 @@ export interface UpgradeOptions extends OperationOptions {
  * @throws the `readFile` error of a pending file that cannot be read.
  */
 export async function lintPending(status: StatusResult, project: LoadedProject, hashes?: Map<string, string>): Promise<PendingFinding[]> {
-  const targets = status.migrations.filter((m) => isPendingState(m.state) && m.file).map((m) => ({ name: m.name, file: m.file as string }));
+  const targets = withRuleOptions(status.migrations.filter((m) => isPendingState(m.state) && m.file).map((m) => ({ name: m.name, file: m.file as string })));
   if (targets.length === 0) return [];
   return collectLinted(await lintInThisThread(targets, project.dialect), hashes);
 }
@@ -149,7 +149,7 @@ export async function upgrade(project: LoadedProject, options: UpgradeOptions = 
     const targeted = new Set(result.pending);
     log('info', `Linting ${result.pending.length} pending migration(s) (${project.dialect})…`);
     const hashes = new Map<string, string>();
-    const targets = status.migrations.filter((m) => targeted.has(m.name) && m.file).map((m) => ({ name: m.name, file: m.file as string }));
+    const targets = withRuleOptions(status.migrations.filter((m) => targeted.has(m.name) && m.file).map((m) => ({ name: m.name, file: m.file as string })));
     const linting = early?.finish(targets);
     if (linting && early?.waitsForWorkers(targets) && !options.dryRun) {
       // While the worker lints, load the modules Knex's latest() loads first thing (require / import; no up()
