@@ -58,12 +58,12 @@ export async function initLint(lint: LintModule, dialect: Dialect): Promise<void
 }
 
 /** The hex sha256 of a file's bytes (the key of its lint results and the checksum recorded when it is applied). */
-export function sha256Of(bytes: Buffer): string {
+function sha256Of(bytes: Buffer): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
 /** The cached lint of a file whose bytes hash to `sha256`, or undefined (no cache, or a miss). Needs no analyzer. */
-export function cachedLint(cache: LintCache | null, target: LintTarget, sha256: string, dialect: Dialect): LintedFile | undefined {
+function cachedLint(cache: LintCache | null, target: LintTarget, sha256: string, dialect: Dialect): LintedFile | undefined {
   const cached = cache?.get(cache.key(dialect, target.file, sha256, optionsKey(target.options)));
   return cached && { name: target.name, sha256, findings: cached.map((f) => ({ migration: target.name, file: target.file, ...f })) };
 }

@@ -200,8 +200,10 @@ export async function upgrade(project: LoadedProject, options: UpgradeOptions = 
     result.backup = backupInfo;
 
     if (!db) {
-      db = await openKnex(project, capture, unconnected ?? undefined);
+      // openKnex owns the instance from here (it destroys it when the connection fails).
+      const created = unconnected ?? undefined;
       unconnected = null;
+      db = await openKnex(project, capture, created);
       trace('upgrade: Knex opened');
     }
     log('info', `Applying ${result.pending.length} migration(s)…`);
