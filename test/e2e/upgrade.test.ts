@@ -253,5 +253,40 @@ test('Migration Guard in VS Code: lint, Revisions view, modal-confirmed upgrade 
     assert.equal(applied.length, 5, 'the preview recorded nothing');
   });
 
+  await step('Restore Backup… brings back the database as it was before the upgrade, saving the current one first', async () => {
+    const backupsDir = path.join(workspace, '.migration-guard', 'backups');
+    const before = fs.readdirSync(backupsDir).filter((f) => /^backup_.*\.sqlite3$/.test(f)).sort();
+    assert.equal(before.length, 2, `the upgrade's and the downgrade's backups: ${JSON.stringify(before)}`);
+    // The oldest: taken before the upgrade, when the database held only the developer's own data.
+    const preUpgrade = (before[0] as string).replace(/\.sqlite3$/, '');
+    await wb.runCommand('Migration Guard: Restore Backup…');
+    const row = await wb.pickQuickItem('restore which backup?', preUpgrade);
+    log(`picked: ${row}`);
+    assert.match(row, /pre-upgrade/, 'the quick pick says why the backup was taken');
+    assert.match(row, /0 applied migrations/, 'and that it has no migration applied');
+    const dialog = await wb.waitForDialog();
+    log(`dialog: ${dialog.message} | buttons ${JSON.stringify(dialog.buttons)}`);
+    await wb.screenshot('restore-dialog');
+    assert.equal(dialog.message, `Replace the database with ${preUpgrade}?`);
+    assert.match(dialog.detail, /current database is backed up before it is replaced/);
+    await wb.clickDialogButton('Restore');
+    const toast = await wb.waitForToast(new RegExp(`Migration Guard: restored ${preUpgrade}\\. The previous database was saved as backup_`));
+    log(`toast: ${toast}`);
+    await wb.waitForTreeRows(container, pendingRows());
+    await wb.screenshot('revisions-after-restore');
+
+    // The database: exactly the pre-upgrade content (the developer's row, no migration, no migrated table).
+    assert.deepEqual(await query(database, 'SELECT note FROM app_notes'), [{ note: 'written before the upgrade' }]);
+    const tables = await query<{ name: string }>(database, "SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('knex_migrations', 'users', 'orders', 'legacy_sessions')");
+    assert.deepEqual(tables, [], `no migrated table left: ${JSON.stringify(tables)}`);
+    // The safety backup: the database as it was just before the restore (5 migrations applied).
+    const after = fs.readdirSync(backupsDir).filter((f) => /^backup_.*\.sqlite3$/.test(f)).sort();
+    const added = after.filter((f) => !before.includes(f));
+    assert.equal(added.length, 1, `one safety backup added: ${JSON.stringify(after)}`);
+    assert.ok(toast.includes(added[0] as string), `the toast names the safety backup ${added[0]}`);
+    const saved = await query<{ name: string }>(path.join(backupsDir, added[0] as string), 'SELECT name FROM knex_migrations ORDER BY id');
+    assert.deepEqual(saved.map((r) => r.name), migrations.slice(0, 5));
+  });
+
   passed = !failed;
 });

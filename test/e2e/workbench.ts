@@ -189,7 +189,31 @@ export class Workbench {
     });
     if (beforeRun) await beforeRun();
     await this.page.keyboard.press('Enter');
+    // The palette closes, unless the command at once opens a quick pick of its own in the same widget: then the
+    // widget may never be seen hidden, but its input no longer holds the palette's `>` query.
+    const paletteClosed = `(() => {
+      const widget = document.querySelector('.quick-input-widget');
+      const input = widget && widget.querySelector('.quick-input-box input');
+      return !widget || widget.getClientRects().length === 0 || getComputedStyle(widget).display === 'none' || !input || !input.value.startsWith('>');
+    })()`;
+    await this.page.waitForFunction(paletteClosed, undefined, { timeout: 15_000, polling: 50 });
+  }
+
+  /** In the quick pick titled `title`: types `text` to filter, waits until the focused row contains it, accepts it; resolves the row's text. */
+  async pickQuickItem(title: string, text: string, timeout = 60_000): Promise<string> {
+    await this.page.locator('.quick-input-widget .quick-input-title', { hasText: title }).waitFor({ state: 'visible', timeout });
+    // The items arrive after the engine answers: wait for any row before filtering.
+    await this.page.locator('.quick-input-list .monaco-list-row').first().waitFor({ timeout });
+    await this.page.keyboard.type(text);
+    const focused = this.page.locator('.quick-input-list .monaco-list-row.focused', { hasText: text });
+    await focused.waitFor({ timeout: 30_000 }).catch(async (error: Error) => {
+      const rows = await this.page.locator('.quick-input-list .monaco-list-row').allInnerTexts().catch(() => []);
+      throw new Error(`Quick pick: no focused row containing "${text}" (rows: ${JSON.stringify(rows.map(oneLine))}). ${error.message.split('\n')[0]}`);
+    });
+    const row = oneLine(await focused.innerText());
+    await this.page.keyboard.press('Enter');
     await this.page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 15_000 });
+    return row;
   }
 
   /** Clicks the activity-bar entry whose label starts with `title` and waits for its view container. */

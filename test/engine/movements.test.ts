@@ -4,10 +4,11 @@
  * mark-applied / unmark (no code runs), history, checksums, edited and out-of-order states.
  */
 import assert from 'node:assert/strict';
-import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { downgrade, EngineError, getHistory, getStatus, markApplied, unmark, upgrade } from '../../server/src/migrations';
+import { listBackups } from '../../server/src/migrations/manifest';
 import { createTableMigration, pgSkip } from './helpers';
 import { pgProject, sqliteProject, type TestProject } from './movements-helpers';
 
@@ -163,7 +164,7 @@ void describe('movements on SQLite (real file)', () => {
       const s = await getStatus(project);
       assert.deepEqual(s.migrations.map((m) => [m.name, m.state]), [['001_a.js', 'applied'], ['002_b.js', 'applied'], ['003_c.js', 'applied'], ['004_d.js', 'pending']]);
       assert.equal(s.lock.held, false);
-      assert.ok(existsSync(path.join(tp.dir, '.migration-guard', 'backups')));
+      assert.deepEqual((await listBackups(path.join(tp.dir, '.migration-guard', 'backups'))).map((b) => b.kind), ['pre-downgrade'], 'one backup, its manifest says why it was taken');
     } finally {
       await tp.cleanup();
     }

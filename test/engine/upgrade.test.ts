@@ -3,6 +3,7 @@ import { readdirSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { EngineError, getStatus, loadProject, upgrade } from '../../server/src/migrations';
+import { listBackups } from '../../server/src/migrations/manifest';
 import { restore } from '../../server/src/migrations/restore';
 import { createTableMigration, sqliteAll, sqliteKnexfile, sqliteTables, tempDir, writeFiles } from './helpers';
 
@@ -43,6 +44,7 @@ void describe('upgrade', () => {
       assert.deepEqual([second.applied, second.batch], [['003_c.js'], 2]);
       assert.ok(second.backup && existsSync(second.backup.path), 'a backup is taken before applying to an existing database');
       assert.ok(!(await sqliteTables(second.backup.path)).includes('c'), 'the backup predates the migration');
+      assert.deepEqual((await listBackups(path.dirname(second.backup.path))).map((b) => [b.name, b.kind]), [[second.backup.name, 'pre-upgrade']], 'its manifest says why it was taken');
       assert.ok((await sqliteTables(db)).includes('c'));
     } finally {
       cleanup();

@@ -144,7 +144,7 @@ async function backupBefore(project: LoadedProject, options: DowngradeOptions, l
   if (project.family === 'other') {
     throw new EngineError('usage', `Backup is not yet supported for client '${project.client}', so the downgrade will not run.`, 'Back up the database yourself, then pass --no-backup.');
   }
-  const info = (await backup(project, { log, ...(options.backupDirectory ? { directory: options.backupDirectory } : {}) })).backup;
+  const info = (await backup(project, { log, kind: 'pre-downgrade', ...(options.backupDirectory ? { directory: options.backupDirectory } : {}) })).backup;
   log('info', `Backup written: ${info.path} (${info.bytes} bytes)`);
   return info;
 }

@@ -194,7 +194,7 @@ export async function upgrade(project: LoadedProject, options: UpgradeOptions = 
     } else if (project.family === 'other') {
       throw new EngineError('usage', `Backup is not yet supported for client '${project.client}', so the upgrade will not run.`, 'Back up the database yourself, then pass --no-backup.');
     } else {
-      backupInfo = (await backup(project, { log, directory: backupDirectory })).backup;
+      backupInfo = (await backup(project, { log, directory: backupDirectory, kind: 'pre-upgrade' })).backup;
       log('info', `Backup written: ${backupInfo.path} (${backupInfo.bytes} bytes)`);
     }
     result.backup = backupInfo;
