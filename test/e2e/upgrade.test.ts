@@ -253,6 +253,38 @@ test('Migration Guard in VS Code: lint, Revisions view, modal-confirmed upgrade 
     assert.equal(applied.length, 5, 'the preview recorded nothing');
   });
 
+  await step('Unlock frees a lock left behind by a crashed run, after a confirmation', async () => {
+    // What a process killed mid-upgrade leaves: Knex's lock row taken, no migration running.
+    await exec(database, 'UPDATE knex_migrations_lock SET is_locked = 1');
+    await wb.runCommand('Migration Guard: Refresh');
+    const rows = await wb.waitForTreeRows(container, [
+      { label: 'The migrations lock is held', description: 'Another upgrade may be running, or one crashed.' },
+      { label: 'Pending', description: '1 migration' },
+      { label: dropMigrationName, description: 'pending' },
+      { label: 'Batch 1', description: '5 migrations' },
+      ...migrations.slice(0, 5).map((label, i) => ({ label, description: i === 4 ? 'applied · current' : 'applied' })),
+    ]);
+    log(`Revisions: ${rows[0]?.label}`);
+    await wb.screenshot('revisions-lock-held');
+    await wb.runCommand('Migration Guard: Unlock');
+    const dialog = await wb.waitForDialog();
+    log(`dialog: ${dialog.message} | buttons ${JSON.stringify(dialog.buttons)}`);
+    assert.equal(dialog.message, 'Free the migration lock?');
+    assert.match(dialog.detail, /checks the database for a running migration first/);
+    await wb.clickDialogButton('Unlock');
+    const toast = await wb.waitForToast('Migration Guard: the lock is free again.');
+    log(`toast: ${toast}`);
+    assert.deepEqual(await query(database, 'SELECT is_locked FROM knex_migrations_lock'), [{ is_locked: 0 }]);
+    await wb.waitForTreeRows(container, [
+      { label: 'Pending', description: '1 migration' },
+      { label: dropMigrationName, description: 'pending' },
+      { label: 'Batch 1', description: '5 migrations' },
+      ...migrations.slice(0, 5).map((label, i) => ({ label, description: i === 4 ? 'applied · current' : 'applied' })),
+    ]);
+    const applied = await query<{ name: string }>(database, 'SELECT name FROM knex_migrations ORDER BY id');
+    assert.deepEqual(applied.map((r) => r.name), migrations.slice(0, 5), 'unlock changes nothing else');
+  });
+
   await step('Restore Backup… brings back the database as it was before the upgrade, saving the current one first', async () => {
     const backupsDir = path.join(workspace, '.migration-guard', 'backups');
     const before = fs.readdirSync(backupsDir).filter((f) => /^backup_.*\.sqlite3$/.test(f)).sort();
@@ -286,6 +318,24 @@ test('Migration Guard in VS Code: lint, Revisions view, modal-confirmed upgrade 
     assert.ok(toast.includes(added[0] as string), `the toast names the safety backup ${added[0]}`);
     const saved = await query<{ name: string }>(path.join(backupsDir, added[0] as string), 'SELECT name FROM knex_migrations ORDER BY id');
     assert.deepEqual(saved.map((r) => r.name), migrations.slice(0, 5));
+  });
+
+  await step('New Migration writes a file from the safe template, opens it, and lists it as pending', async () => {
+    await wb.runCommand('Migration Guard: New Migration');
+    await wb.answerInputBox('new migration', 'add_status_to_orders');
+    // The command opens the file once the engine has written it.
+    await wb.waitForEditorText(/keep each change reversible and safe/);
+    await wb.screenshot('new-migration');
+    const created = fs.readdirSync(path.join(workspace, 'migrations')).filter((f) => f.endsWith('_add_status_to_orders.js'));
+    assert.equal(created.length, 1, `one new file: ${JSON.stringify(created)}`);
+    const file = created[0] as string;
+    assert.match(file, /^\d{14}_add_status_to_orders\.js$/, 'named as knex migrate:make names it');
+    await wb.waitForTreeRows(container, [
+      { label: 'Pending', description: '7 migrations' },
+      ...[...migrations, file].map((label) => ({ label, description: 'pending' })),
+    ]);
+    const text = fs.readFileSync(path.join(workspace, 'migrations', file), 'utf8');
+    assert.match(text, /exports\.down/, 'the template has a down()');
   });
 
   passed = !failed;

@@ -216,6 +216,14 @@ export class Workbench {
     return row;
   }
 
+  /** In the input box titled `title`: types `text` and accepts it. */
+  async answerInputBox(title: string, text: string, timeout = 30_000): Promise<void> {
+    await this.page.locator('.quick-input-widget .quick-input-title', { hasText: title }).waitFor({ state: 'visible', timeout });
+    await this.page.keyboard.type(text);
+    await this.page.keyboard.press('Enter');
+    await this.page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 15_000 });
+  }
+
   /** Clicks the activity-bar entry whose label starts with `title` and waits for its view container. */
   async openViewContainer(title: string, containerId: string): Promise<void> {
     await this.page.locator(`.activitybar .action-item a[aria-label^="${title}"]`).first().click({ timeout: 30_000 });

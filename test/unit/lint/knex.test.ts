@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { analyze, initAnalyzer } from '../../../server/src/lint';
 import { hits, knexLite, knexPg, knexUp, of, snippets } from './helpers';
+import { migrationTemplate } from '../../../server/src/migrations/scaffold';
 
 before(async () => {
   await initAnalyzer();
@@ -147,6 +148,18 @@ void describe('missing-down', () => {
     assert.deepEqual(snippets('missing-down', 'CREATE TABLE a (id int);', { fileName: 'up.sql' }), []);
     const irreversible = "exports.up = (knex) => knex.schema.dropTable('a');\nexports.down = () => { throw new Error('irreversible'); };";
     assert.deepEqual(snippets('missing-down', irreversible, knexPg), []);
+  });
+
+  void it('does not fire when up does nothing either (the template of migration-guard new, before it is filled in)', () => {
+    for (const ext of ['.js', '.ts'] as const) {
+      const template = migrationTemplate(ext);
+      assert.deepEqual(snippets('missing-down', template, { fileName: `20240101000000_x${ext}` }), [], ext);
+      // Filled in, without a down: the warning is back.
+      const filled = template.replace("// await knex.schema.createTable('example'", "await knex.schema.createTable('example'");
+      assert.notEqual(filled, template);
+      assert.deepEqual(snippets('missing-down', filled, { fileName: `20240101000000_x${ext}` }), ['up'], ext);
+    }
+    assert.deepEqual(snippets('missing-down', 'exports.up = async () => {};\n', knexPg), []);
   });
 });
 

@@ -1,7 +1,8 @@
 /**
  * `missing-down`: a Knex migration that exports `up` but no `down` (or an empty `down`) cannot be rolled
  * back: `knex migrate:rollback` either fails or silently records the rollback without undoing anything.
- * The range is the name of the `up` export. Source: Knex docs, "Migrations" (up/down functions).
+ * The range is the name of the `up` export. An empty `up` (a freshly scaffolded migration, an Alembic merge
+ * revision) has nothing to undo: no finding. Source: Knex docs, "Migrations" (up/down functions).
  */
 import type { Rule } from '../model';
 import { docsPath } from './util';
@@ -19,7 +20,7 @@ export const rule: Rule = {
   },
   check(ctx) {
     const m = ctx.doc.migration;
-    if (!m?.up) return [];
+    if (!m?.up || m.up.empty) return [];
     const { start, end } = m.up.nameRange;
     if (!m.down) return [{ start, end, message: 'This migration exports no down function, so it cannot be rolled back.' }];
     if (m.down.empty) return [{ start, end, message: 'The down function of this migration is empty, so rolling it back undoes nothing.' }];
