@@ -338,5 +338,29 @@ test('Migration Guard in VS Code: lint, Revisions view, modal-confirmed upgrade 
     assert.match(text, /exports\.down/, 'the template has a down()');
   });
 
+  await step('Mark as Applied (Baseline), from a pending migration\'s context menu, records it without running it', async () => {
+    // The database is the pre-upgrade one again: no users table. Baselining says "it is already there".
+    const first = migrations[0] as string;
+    const created = fs.readdirSync(path.join(workspace, 'migrations')).filter((f) => f.endsWith('_add_status_to_orders.js'));
+    await wb.treeContextMenu(container, first, 'Mark as Applied (Baseline)');
+    const dialog = await wb.waitForDialog();
+    log(`dialog: ${dialog.message} | buttons ${JSON.stringify(dialog.buttons)}`);
+    await wb.screenshot('mark-applied-dialog');
+    assert.equal(dialog.message, `Mark as Applied ${first}?`);
+    assert.match(dialog.detail, /Its code does NOT run/);
+    await wb.clickDialogButton('Mark as Applied');
+    await wb.waitForTreeRows(container, [
+      { label: 'Pending', description: '6 migrations' },
+      ...[...migrations.slice(1), ...created].map((label) => ({ label, description: 'pending' })),
+      { label: 'Batch 1', description: '1 migration' },
+      { label: first, description: 'applied · current' },
+    ]);
+    await wb.screenshot('revisions-after-mark-applied');
+    const applied = await query<{ name: string; batch: number }>(database, 'SELECT name, batch FROM knex_migrations ORDER BY id');
+    assert.deepEqual(applied, [{ name: first, batch: 1 }]);
+    const users = await query(database, "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'users'");
+    assert.deepEqual(users, [], 'its up() did not run');
+  });
+
   passed = !failed;
 });

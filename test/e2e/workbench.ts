@@ -14,12 +14,12 @@ import * as path from 'node:path';
 export interface Locator {
   first(): Locator;
   nth(index: number): Locator;
-  filter(options: { hasText?: string | RegExp }): Locator;
+  filter(options: { hasText?: string | RegExp; has?: Locator }): Locator;
   locator(selector: string, options?: { hasText?: string | RegExp }): Locator;
   waitFor(options?: { state?: 'attached' | 'detached' | 'visible' | 'hidden'; timeout?: number }): Promise<void>;
   innerText(options?: { timeout?: number }): Promise<string>;
   allInnerTexts(): Promise<string[]>;
-  click(options?: { timeout?: number }): Promise<void>;
+  click(options?: { timeout?: number; button?: 'left' | 'right' | 'middle' }): Promise<void>;
   count(): Promise<number>;
   boundingBox(): Promise<{ x: number; y: number; width: number; height: number } | null>;
 }
@@ -222,6 +222,19 @@ export class Workbench {
     await this.page.keyboard.type(text);
     await this.page.keyboard.press('Enter');
     await this.page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 15_000 });
+  }
+
+  /** Right-clicks the tree row labelled exactly `label` in view container `containerId` and runs `item` from its context menu. */
+  async treeContextMenu(containerId: string, label: string, item: string): Promise<void> {
+    const exact = new RegExp(`^\\s*${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`);
+    const row = this.page.locator(`[id="workbench.view.extension.${containerId}"] .monaco-list-row`).filter({ has: this.page.locator('.label-name', { hasText: exact }) });
+    await row.first().click({ button: 'right', timeout: 30_000 });
+    const entry = this.page.locator('.monaco-menu .action-item .action-label', { hasText: item });
+    await entry.first().waitFor({ state: 'visible', timeout: 15_000 }).catch(async (error: Error) => {
+      const shown = await this.page.locator('.monaco-menu .action-item .action-label').allInnerTexts().catch(() => []);
+      throw new Error(`Context menu of ${label}: no "${item}" (entries: ${JSON.stringify(shown.map(oneLine))}). ${error.message.split('\n')[0]}`);
+    });
+    await entry.first().click({ timeout: 15_000 });
   }
 
   /** Clicks the activity-bar entry whose label starts with `title` and waits for its view container. */

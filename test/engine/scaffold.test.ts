@@ -55,6 +55,23 @@ void describe('new <name>', () => {
     }
   });
 
+  void it('the .js template is type-checked only where knex resolves (else the editor would flag the import at once)', async () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      writeFiles(dir, { 'knexfile.js': sqliteKnexfile() });
+      const untyped = readFileSync((await newMigration(await loadProject({ cwd: dir, processEnv: {} }), 'a', { now: new Date(Date.UTC(2026, 0, 1)) })).file, 'utf8');
+      assert.doesNotMatch(untyped, /@ts-check|import\('knex'\)/, 'no knex in the workspace: no type reference to it');
+      assert.match(untyped, /exports\.up = async function up\(knex\)/);
+      // The workspace installs knex (a package.json is all resolution needs).
+      writeFiles(dir, { 'node_modules/knex/package.json': JSON.stringify({ name: 'knex', version: '3.1.0', main: 'knex.js' }) });
+      const typed = readFileSync((await newMigration(await loadProject({ cwd: dir, processEnv: {} }), 'b', { now: new Date(Date.UTC(2026, 0, 2)) })).file, 'utf8');
+      assert.match(typed, /^\/\/ @ts-check\n/);
+      assert.equal(typed.match(/@param \{import\('knex'\)\.Knex\} knex/g)?.length, 2);
+    } finally {
+      cleanup();
+    }
+  });
+
   void it('a .js project keeps .js next to other migrations', async () => {
     const { dir, cleanup } = tempDir();
     try {

@@ -5,6 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { NewMigrationResult } from '../protocol';
 import type { LoadedProject } from './config';
@@ -17,8 +18,13 @@ export function migrationTimestamp(now: Date): string {
   return `${now.getUTCFullYear()}${p(now.getUTCMonth() + 1)}${p(now.getUTCDate())}${p(now.getUTCHours())}${p(now.getUTCMinutes())}${p(now.getUTCSeconds())}`;
 }
 
-/** The template: an `up` and a `down` that undoes it, transactional (Knex's default), with safety notes. */
-export function migrationTemplate(ext: '.js' | '.ts'): string {
+/**
+ * The template: an `up` and a `down` that undoes it, transactional (Knex's default), with safety notes.
+ * `.js`: type-checked (`// @ts-check`, JSDoc `import('knex').Knex`) when `knexTypes` says the file's folder resolves
+ * `knex`; without it (a workspace that relies on Migration Guard's own knex) the editor's TypeScript would flag
+ * "Cannot find module 'knex'" on a file nobody has touched yet.
+ */
+export function migrationTemplate(ext: '.js' | '.ts', options: { knexTypes?: boolean } = {}): string {
   const notes = `// Migration Guard: keep each change reversible and safe on a live database.
 // - Prefer adding over dropping; drop in a later release, after the code stops using it.
 // - On PostgreSQL, build indexes on big tables with CREATE INDEX CONCURRENTLY in a migration that
@@ -38,18 +44,27 @@ export async function down(knex: Knex): Promise<void> {
 }
 `;
   }
-  return `// @ts-check
-${notes}
-/** @param {import('knex').Knex} knex */
-exports.up = async function up(knex) {
+  const typed = options.knexTypes ?? true;
+  const param = typed ? "/** @param {import('knex').Knex} knex */\n" : '';
+  return `${typed ? '// @ts-check\n' : ''}${notes}
+${param}exports.up = async function up(knex) {
   // await knex.schema.createTable('example', (t) => { t.increments('id'); t.string('name'); });
 };
 
-/** @param {import('knex').Knex} knex */
-exports.down = async function down(knex) {
+${param}exports.down = async function down(knex) {
   // await knex.schema.dropTable('example');
 };
 `;
+}
+
+/** Whether `knex` resolves from `dir` as Node (and the editor's TypeScript) would resolve it from a file there. */
+function knexResolvableFrom(dir: string): boolean {
+  try {
+    createRequire(path.join(dir, 'noop.js')).resolve('knex/package.json');
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -69,6 +84,6 @@ export async function newMigration(project: LoadedProject, name: string, options
   const file = path.join(dir, fileName);
   if (existsSync(file)) throw new EngineError('usage', `${file} already exists.`, 'Wait a second or choose another name.');
   await mkdir(dir, { recursive: true });
-  await writeFile(file, migrationTemplate(ext), { flag: 'wx' });
+  await writeFile(file, migrationTemplate(ext, { knexTypes: knexResolvableFrom(dir) }), { flag: 'wx' });
   return { file, name: fileName };
 }
