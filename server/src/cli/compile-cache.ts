@@ -15,13 +15,12 @@
  * `MIGRATION_GUARD_CODE_CACHE=off` disables it. The files hold compiled code only, no data. A folder not
  * owned by this user, or writable by others, is never used (a planted cache would be run as is).
  */
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import Module, { createRequire } from 'node:module';
-import os from 'node:os';
 import path from 'node:path';
 import vm from 'node:vm';
 import { isMainThread } from 'node:worker_threads';
-import { isPrivateFolder } from '../private-folder';
+import { cacheFolder, isPrivateFolder, writePrivateFile } from '../private-folder';
 
 /** The tag of this thread's caches (set by the launcher / the lint worker); shared across bundles through globalThis. */
 const TAG = Symbol.for('migration-guard.code-cache-tag');
@@ -38,11 +37,7 @@ function currentTag(): string {
 
 /** The cache folder, or null when disabled. */
 export function codeCacheDirectory(env: NodeJS.ProcessEnv = process.env): string | null {
-  const setting = env.MIGRATION_GUARD_CODE_CACHE;
-  if (setting === 'off' || setting === '0') return null;
-  if (setting) return setting;
-  const uid = typeof process.getuid === 'function' ? String(process.getuid()) : 'user';
-  return path.join(os.tmpdir(), `migration-guard-code-cache-${uid}`);
+  return cacheFolder(env.MIGRATION_GUARD_CODE_CACHE, 'migration-guard-code-cache');
 }
 
 interface PendingWrite {
@@ -64,10 +59,7 @@ let exitHookInstalled = false;
 export function flushCodeCaches(): void {
   for (const w of pendingWrites.splice(0)) {
     try {
-      mkdirSync(path.dirname(w.file), { recursive: true, mode: 0o700 });
-      const tmp = `${w.file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-      writeFileSync(tmp, w.script.createCachedData(), { mode: 0o600 });
-      renameSync(tmp, w.file);
+      writePrivateFile(w.file, w.script.createCachedData());
       for (const old of readdirSync(path.dirname(w.file))) {
         if (old.startsWith(w.prefix) && old.endsWith('.cache') && old !== path.basename(w.file)) rmSync(path.join(path.dirname(w.file), old), { force: true });
       }

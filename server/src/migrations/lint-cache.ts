@@ -21,11 +21,10 @@
  * Files of other builds are removed once not written for a week (two installed versions do not evict each other).
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Dialect, PendingFinding, Severity } from '../protocol';
-import { isPrivateFolder } from '../private-folder';
+import { cacheFolder, isPrivateFolder, writePrivateFile } from '../private-folder';
 
 /** A finding as cached: without the migration name and path, which the reader puts back. */
 export type CachedFinding = Omit<PendingFinding, 'migration' | 'file'>;
@@ -42,11 +41,7 @@ export function analyzerBuildId(): string | undefined {
 
 /** The cache folder, or null when disabled (`MIGRATION_GUARD_LINT_CACHE=off` or `0`). */
 export function lintCacheDirectory(env: NodeJS.ProcessEnv = process.env): string | null {
-  const setting = env.MIGRATION_GUARD_LINT_CACHE;
-  if (setting === 'off' || setting === '0') return null;
-  if (setting) return setting;
-  const uid = typeof process.getuid === 'function' ? String(process.getuid()) : 'user';
-  return path.join(os.tmpdir(), `migration-guard-lint-cache-${uid}`);
+  return cacheFolder(env.MIGRATION_GUARD_LINT_CACHE, 'migration-guard-lint-cache');
 }
 
 const SEVERITIES: ReadonlySet<string> = new Set<Severity>(['error', 'warning', 'info']);
@@ -132,10 +127,7 @@ export class LintCache {
       }
       this.added.clear();
       const keep = [...merged].slice(-this.maxEntries);
-      mkdirSync(this.dir, { recursive: true, mode: 0o700 });
-      const tmp = `${this.file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-      writeFileSync(tmp, JSON.stringify({ analyzer: this.build, entries: Object.fromEntries(keep) }), { mode: 0o600 });
-      renameSync(tmp, this.file);
+      writePrivateFile(this.file, JSON.stringify({ analyzer: this.build, entries: Object.fromEntries(keep) }));
       // Another installed version may still use its file: only files not written for a week go.
       const own = path.basename(this.file);
       const weekAgo = Date.now() - 7 * 24 * 3600 * 1000;
