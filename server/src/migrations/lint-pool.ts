@@ -6,8 +6,9 @@
  * First, in this thread, the files are read, hashed and looked up in the lint cache (lint-cache.ts), newest
  * first: when it has every pending file, no worker is started (a worker's start alone slowed the upgrade by ~6%
  * on two cores). Otherwise the workers get every file, newest first (pending migrations are usually the newest);
- * those the cache has, and, once the status is known, those not pending, are flagged in shared memory and skipped. Any failure of a worker (it could not start, crashed) falls back to linting in this thread: the
- * verdict never depends on the workers. The workers share one queue (an atomic counter).
+ * those the cache has, and, once the status is known, those not pending, are flagged in shared memory and skipped.
+ * Any failure of a worker (it could not start, crashed) falls back to linting in this thread: the verdict never
+ * depends on the workers. The workers share one queue (an atomic counter).
  *
  * Only the bundled CLI has workers: dist/lint-worker.js next to the engine bundle. From sources (tests,
  * `tsx`) there is no worker file and the files are linted in this thread after the status is read; the
@@ -77,6 +78,19 @@ export interface EarlyLint {
 }
 
 /**
+ * Lints `targets` in this thread ({@link lintTargets}, the analyzer loaded only when `cache` lacks a file) and writes
+ * the new results to `cache`: without workers (from sources, `MIGRATION_GUARD_LINT_WORKERS=0`) and when they failed.
+ * @throws the read error of a file that cannot be read (ENOENT, EACCES).
+ */
+export async function lintInThisThread(targets: LintTarget[], dialect: Dialect, cache: LintCache | null = LintCache.open()): Promise<LintedFile[]> {
+  try {
+    return await lintTargets(() => import('../lint'), targets, dialect, cache);
+  } finally {
+    cache?.flush();
+  }
+}
+
+/**
  * The lint cache's results for `files`, looked up newest first until the first file it does not have (from
  * there the workers are needed anyway, and they lint the rest). Unreadable files count as not cached.
  */
@@ -116,7 +130,6 @@ export async function startEarlyLint(settings: MigrationSettings, dialect: Diale
   const cache = LintCache.open();
   const fromCache = cachedNewestFirst(cache, files, dialect);
   const cachedOnly = (targets: LintTarget[]): LintedFile[] | null => (targets.every((t) => fromCache.has(t.name)) ? targets.map((t) => fromCache.get(t.name) as LintedFile) : null);
-  const inThisThread = (targets: LintTarget[]) => lintTargets(() => import('../lint'), targets, dialect, cache).finally(() => cache?.flush());
 
   // [0]: the next position in `files` (newest first) a worker takes; [1 + i]: 1 = skip file i.
   const shared = new SharedArrayBuffer(4 * (files.length + 1));
@@ -165,7 +178,7 @@ export async function startEarlyLint(settings: MigrationSettings, dialect: Diale
         if ('results' in reply) for (const r of reply.results) if (wanted.has(r.name)) linted.set(r.name, r);
       }
       const rest = targets.filter((t) => !linted.has(t.name));
-      if (rest.length > 0) for (const r of await inThisThread(rest)) linted.set(r.name, r);
+      if (rest.length > 0) for (const r of await lintInThisThread(rest, dialect, cache)) linted.set(r.name, r);
       return targets.map((t) => linted.get(t.name) as LintedFile);
     },
   };

@@ -6,16 +6,15 @@ import { accessSync, constants, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { Knex } from 'knex';
-import type { BackupInfo, Dialect, PendingFinding, StatusResult, UpgradeResult } from '../protocol';
+import type { BackupInfo, MigrationStatusEntry, PendingFinding, StatusResult, UpgradeResult } from '../protocol';
 import { backup, defaultBackupDirectory } from './backup';
 import type { LoadedProject } from './config';
 import { checksumHooks, sha256File } from './checksums';
 import { createKnex, databaseAbsent, freeLock, isLockConflict, lockRowBusy, openKnex, readLock, silentLog, withMigrationMutex, type EngineLog } from './db';
 import { trace } from '../cli/trace';
 import { EngineError, errorMessage, isEngineError } from './errors';
-import { startEarlyLint, stopLintWorkers } from './lint-pool';
-import { LintCache } from './lint-cache';
-import { lintTargets, withRuleOptions, type LintedFile, type LintTarget } from './lint-pending';
+import { lintInThisThread, startEarlyLint, stopLintWorkers } from './lint-pool';
+import { withRuleOptions, type LintedFile, type LintTarget } from './lint-pending';
 import { needsPreflight } from './preflight';
 import { preloadMigrationModules, previewPending } from './preview';
 import { requireConfirmation } from './guard';
@@ -48,17 +47,14 @@ export interface UpgradeOptions extends OperationOptions {
  * @throws the `readFile` error of a pending file that cannot be read.
  */
 export async function lintPending(status: StatusResult, project: LoadedProject, hashes?: Map<string, string>): Promise<PendingFinding[]> {
-  const targets = withRuleOptions(status.migrations.filter((m) => isPendingState(m.state) && m.file).map((m) => ({ name: m.name, file: m.file as string })));
+  const targets = lintTargetsOf(status.migrations.filter((m) => isPendingState(m.state)));
   if (targets.length === 0) return [];
   return collectLinted(await lintInThisThread(targets, project.dialect), hashes);
 }
 
-/** {@link lintTargets} with the analyzer from `../lint` and the lint cache, which it then writes. */
-async function lintInThisThread(targets: LintTarget[], dialect: Dialect): Promise<LintedFile[]> {
-  const cache = LintCache.open();
-  const linted = await lintTargets(() => import('../lint'), targets, dialect, cache);
-  cache?.flush();
-  return linted;
+/** The migrations that have a file, as lint targets with their rule options. @throws EngineError `usage` (invalid config). */
+function lintTargetsOf(migrations: MigrationStatusEntry[]): LintTarget[] {
+  return withRuleOptions(migrations.filter((m) => m.file).map((m) => ({ name: m.name, file: m.file as string })));
 }
 
 function collectLinted(linted: LintedFile[], hashes?: Map<string, string>): PendingFinding[] {
@@ -149,7 +145,7 @@ export async function upgrade(project: LoadedProject, options: UpgradeOptions = 
     const targeted = new Set(result.pending);
     log('info', `Linting ${result.pending.length} pending migration(s) (${project.dialect})…`);
     const hashes = new Map<string, string>();
-    const targets = withRuleOptions(status.migrations.filter((m) => targeted.has(m.name) && m.file).map((m) => ({ name: m.name, file: m.file as string })));
+    const targets = lintTargetsOf(status.migrations.filter((m) => targeted.has(m.name)));
     const linting = early?.finish(targets);
     if (linting && early?.waitsForWorkers(targets) && !options.dryRun) {
       // While the worker lints, load the modules Knex's latest() loads first thing (require / import; no up()
