@@ -216,6 +216,13 @@ test('Migration Guard in VS Code: lint, Revisions view, modal-confirmed upgrade 
   });
 
   const dropMigrationName = migrations[migrations.length - 1];
+  // After the downgrade: the drop migration pending again, the other five applied.
+  const downgradedRows = (): TreeRow[] => [
+    { label: 'Pending', description: '1 migration' },
+    { label: dropMigrationName, description: 'pending' },
+    { label: 'Batch 1', description: '5 migrations' },
+    ...migrations.slice(0, 5).map((label, i) => ({ label, description: i === 4 ? 'applied · current' : 'applied' })),
+  ];
   await step('Downgrade undoes the most recently applied migration after a confirmation and a backup', async () => {
     await wb.runCommand('Migration Guard: Downgrade (Undo Last Migration)');
     const dialog = await wb.waitForDialog();
@@ -226,12 +233,7 @@ test('Migration Guard in VS Code: lint, Revisions view, modal-confirmed upgrade 
     await wb.clickDialogButton('Downgrade');
     const toast = await wb.waitForToast(/Migration Guard: undid 1 migration\. Backup: backup_/);
     log(`toast: ${toast}`);
-    await wb.waitForTreeRows(container, [
-      { label: 'Pending', description: '1 migration' },
-      { label: dropMigrationName, description: 'pending' },
-      { label: 'Batch 1', description: '5 migrations' },
-      ...migrations.slice(0, 5).map((label, i) => ({ label, description: i === 4 ? 'applied · current' : 'applied' })),
-    ]);
+    await wb.waitForTreeRows(container, downgradedRows());
     await wb.screenshot('revisions-after-downgrade');
     const applied = await query<{ name: string }>(database, 'SELECT name FROM knex_migrations ORDER BY id');
     assert.deepEqual(applied.map((r) => r.name), migrations.slice(0, 5));
@@ -259,10 +261,7 @@ test('Migration Guard in VS Code: lint, Revisions view, modal-confirmed upgrade 
     await wb.runCommand('Migration Guard: Refresh');
     const rows = await wb.waitForTreeRows(container, [
       { label: 'The migrations lock is held', description: 'Another upgrade may be running, or one crashed.' },
-      { label: 'Pending', description: '1 migration' },
-      { label: dropMigrationName, description: 'pending' },
-      { label: 'Batch 1', description: '5 migrations' },
-      ...migrations.slice(0, 5).map((label, i) => ({ label, description: i === 4 ? 'applied · current' : 'applied' })),
+      ...downgradedRows(),
     ]);
     log(`Revisions: ${rows[0]?.label}`);
     await wb.screenshot('revisions-lock-held');
@@ -275,12 +274,7 @@ test('Migration Guard in VS Code: lint, Revisions view, modal-confirmed upgrade 
     const toast = await wb.waitForToast('Migration Guard: the lock is free again.');
     log(`toast: ${toast}`);
     assert.deepEqual(await query(database, 'SELECT is_locked FROM knex_migrations_lock'), [{ is_locked: 0 }]);
-    await wb.waitForTreeRows(container, [
-      { label: 'Pending', description: '1 migration' },
-      { label: dropMigrationName, description: 'pending' },
-      { label: 'Batch 1', description: '5 migrations' },
-      ...migrations.slice(0, 5).map((label, i) => ({ label, description: i === 4 ? 'applied · current' : 'applied' })),
-    ]);
+    await wb.waitForTreeRows(container, downgradedRows());
     const applied = await query<{ name: string }>(database, 'SELECT name FROM knex_migrations ORDER BY id');
     assert.deepEqual(applied.map((r) => r.name), migrations.slice(0, 5), 'unlock changes nothing else');
   });
