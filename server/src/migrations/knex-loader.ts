@@ -40,6 +40,19 @@ function packageInfo(req: NodeJS.Require): { dir: string; version: string } {
 }
 
 /**
+ * The `knex` package Node resolves from a file in `fromDir` (node_modules upward): its folder, its version and the
+ * `require` that found it; null when there is none (or its package.json is unreadable).
+ */
+export function findKnexPackage(fromDir: string): { dir: string; version: string; req: NodeJS.Require } | null {
+  const req = createRequire(path.join(fromDir, 'noop.js'));
+  try {
+    return { ...packageInfo(req), req };
+  } catch {
+    return null;
+  }
+}
+
+/**
  * A `knex(config)` factory over the knex package in `dir`, which `req` loads on the first call (ESM interop: a
  * `default` export is accepted). `onError` turns a load failure into the error to throw.
  */
@@ -80,13 +93,9 @@ export function bundledKnexModule(): KnexModule {
  */
 export function resolveKnex(root: string): KnexModule {
   const own = bundledKnexModule();
-  const req = createRequire(path.join(root, 'noop.js'));
-  let info: { dir: string; version: string };
-  try {
-    info = packageInfo(req);
-  } catch {
-    return own;
-  }
+  const info = findKnexPackage(root);
+  if (!info) return own;
+  const { req } = info;
   if (path.resolve(info.dir) === path.resolve(own.path)) return own;
   const factory = lazyFactory(req, info.dir, (err) => new EngineError('knexfile-load', `The workspace's knex at ${info.dir} failed to load: ${errorMessage(err)}`, 'Reinstall it (npm install knex) in the project.', { cause: err }));
   return { factory, version: info.version, path: info.dir, fromWorkspace: true };

@@ -5,12 +5,12 @@
  */
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { NewMigrationResult } from '../protocol';
 import type { LoadedProject } from './config';
 import { EngineError } from './errors';
 import { listMigrationFiles } from './files';
+import { findKnexPackage } from './knex-loader';
 
 /** UTC `YYYYMMDDHHMMSS`, the prefix the knex CLI gives new migrations. */
 export function migrationTimestamp(now: Date): string {
@@ -57,16 +57,6 @@ ${param}exports.down = async function down(knex) {
 `;
 }
 
-/** Whether `knex` resolves from `dir` as Node (and the editor's TypeScript) would resolve it from a file there. */
-function knexResolvableFrom(dir: string): boolean {
-  try {
-    createRequire(path.join(dir, 'noop.js')).resolve('knex/package.json');
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /**
  * Creates the migration file (and the directory when missing). Never overwrites.
  * @throws EngineError `usage` (name not made of letters, digits, `_`, `-`; file exists).
@@ -84,6 +74,6 @@ export async function newMigration(project: LoadedProject, name: string, options
   const file = path.join(dir, fileName);
   if (existsSync(file)) throw new EngineError('usage', `${file} already exists.`, 'Wait a second or choose another name.');
   await mkdir(dir, { recursive: true });
-  await writeFile(file, migrationTemplate(ext, { knexTypes: knexResolvableFrom(dir) }), { flag: 'wx' });
+  await writeFile(file, migrationTemplate(ext, { knexTypes: findKnexPackage(dir) !== null }), { flag: 'wx' });
   return { file, name: fileName };
 }
