@@ -282,12 +282,14 @@ export interface MigrationPreview {
 /** A pre-flight observation on the live database, e.g. "DROP TABLE exchange_accounts deletes 12 rows". */
 export interface PreflightFinding {
   migration: string;
-  /** `drop-table`, `truncate`, `rows-deleted` (rebuild/cascade/delete), `column-exists`. */
-  kind: 'drop-table' | 'truncate' | 'rows-deleted' | 'column-exists';
+  /** `drop-table`, `truncate`, `rows-deleted` (rebuild/cascade/delete), `drop-column`, `column-exists`. */
+  kind: 'drop-table' | 'truncate' | 'rows-deleted' | 'drop-column' | 'column-exists';
   message: string;
   /** Table concerned. */
   table?: string;
-  /** Rows that would be deleted, when counted. */
+  /** `drop-column`: the column dropped. */
+  column?: string;
+  /** Rows that would be deleted, when counted; for `drop-column`, the non-null values the column holds. */
   rows?: number;
 }
 

@@ -30,6 +30,20 @@ const BASE = `exports.up = async (knex) => {
 exports.down = async () => {};
 `;
 
+/** A table whose columns the pending migrations rename, add then drop, and drop (the drop-column pre-flight). */
+const PEOPLE = `exports.up = (knex) => knex.schema.createTable('people', (t) => { t.increments('id'); t.string('name'); t.string('nickname'); t.text('notes'); });
+exports.down = async () => {};
+`;
+const PEOPLE_PENDING = {
+  'db/migrations/002_add_tmp.js': "exports.up = (knex) => knex.schema.alterTable('people', (t) => { t.string('tmp'); });\nexports.down = async () => {};\n",
+  'db/migrations/003_rename.js': "exports.up = (knex) => knex.schema.alterTable('people', (t) => { t.renameColumn('name', 'full_name'); });\nexports.down = async () => {};\n",
+  'db/migrations/004_drops.js': "exports.up = (knex) => knex.schema.alterTable('people', (t) => { t.dropColumn('nickname'); t.dropColumn('notes'); t.dropColumn('tmp'); });\nexports.down = async () => {};\n",
+};
+const PEOPLE_DROPPED = [
+  ['004_drops.js', 'people', 'nickname', 4, 'DROP COLUMN people.nickname deletes 4 values (the non-null ones, of 6 rows)'],
+  ['004_drops.js', 'people', 'notes', 0, 'DROP COLUMN people.notes deletes 0 values (the non-null ones, of 6 rows)'],
+];
+
 void describe('preview and pre-flight (SQLite)', () => {
   void it('dry run returns the exact SQL per migration, counts deleted rows, and changes nothing', async () => {
     const { dir, cleanup } = tempDir();
@@ -75,11 +89,12 @@ void describe('preview and pre-flight (SQLite)', () => {
         '003_drop_exchange.js: DROP TABLE exchange_accounts deletes 12 rows',
         '004_drop_legacy.js: rebuilds users (SQLite alter: copy, DROP, rename); all 5 rows are kept',
         '004_drop_legacy.js: 5 of 5 rows of accounts are deleted (DELETE, or ON DELETE CASCADE from a dropped or rebuilt table)',
+        '004_drop_legacy.js: DROP COLUMN users.legacy deletes 5 values (the non-null ones, of 5 rows)',
         '006_no_trx.js: DROP TABLE accounts deletes 1 row (from the source; not previewed)',
       ]);
 
       const cli = await runCli(['upgrade', '--dry-run', '--cwd', dir]);
-      assert.match(cli.stdout, /Pre-flight \(4\):\n {2}003_drop_exchange\.js: DROP TABLE exchange_accounts deletes 12 rows/);
+      assert.match(cli.stdout, /Pre-flight \(5\):\n {2}003_drop_exchange\.js: DROP TABLE exchange_accounts deletes 12 rows/);
       assert.match(cli.stdout, /-- 002_add_email\.js\n {2}alter table `users` add column `email` varchar\(255\);/);
       assert.match(cli.stdout, /-- 006_no_trx\.js \(not previewable\)/);
       const json = await runCli(['upgrade', '--dry-run', '--json', '--cwd', dir]);
@@ -130,6 +145,26 @@ void describe('preview and pre-flight (SQLite)', () => {
       assert.deepEqual(r.applied, ['002_drop.js']);
       assert.equal(r.preview, undefined);
       assert.deepEqual(r.preflight?.map((p) => p.message), ['DROP TABLE exchange_accounts deletes 3 rows']);
+    } finally {
+      cleanup();
+    }
+  });
+
+  void it('counts the values of dropped columns on the live data; renamed columns and columns a pending migration adds are not reported', async () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      writeFiles(dir, { 'knexfile.js': KNEXFILE, 'db/migrations/001_base.js': PEOPLE });
+      const project = await loadProject({ cwd: dir, processEnv: {} });
+      await upgrade(project, { noBackup: true });
+      for (let i = 1; i <= 6; i++) await sqliteAll(project.sqliteFile as string, 'insert into people (name, nickname) values (?, ?)', [`p${i}`, i <= 4 ? `n${i}` : null]);
+      writeFiles(dir, PEOPLE_PENDING);
+      const before = await dumpSqlite(project.sqliteFile as string);
+      const r = await upgrade(project, { dryRun: true });
+      assert.deepEqual(await dumpSqlite(project.sqliteFile as string), before);
+      assert.deepEqual(
+        r.preflight?.filter((p) => p.kind === 'drop-column').map((p) => [p.migration, p.table, p.column, p.rows, p.message]),
+        PEOPLE_DROPPED,
+      );
     } finally {
       cleanup();
     }
@@ -213,5 +248,29 @@ void describe('preview and pre-flight (PostgreSQL, MG_TEST_PG_URL)', { skip }, (
       'TRUNCATE accounts deletes 7 rows',
       'DROP TABLE users deletes 7 rows (from the source; not previewed)',
     ]);
+  });
+  void it('PostgreSQL: DROP COLUMN counts the values on the live data; renames and columns added by pending migrations are not reported', async () => {
+    const people = tempDir();
+    try {
+      const migrationsOf = (files: Record<string, string>) => Object.fromEntries(Object.entries(files).map(([k, v]) => [k.replace('db/migrations/', 'migrations/'), v]));
+      writeFiles(people.dir, {
+        'knexfile.js': `module.exports = { development: { client: 'pg', connection: ${JSON.stringify(db.url())}, migrations: { directory: './migrations', tableName: 'people_migrations' } } };`,
+        'migrations/001_base.js': PEOPLE,
+      });
+      const p = await loadProject({ cwd: people.dir, processEnv: {} });
+      await upgrade(p, { noBackup: true });
+      await q("insert into people (name, nickname) select 'p' || g, case when g <= 4 then 'n' || g end from generate_series(1, 6) g");
+      writeFiles(people.dir, migrationsOf(PEOPLE_PENDING));
+      const before = await snapshot();
+      const r = await upgrade(p, { dryRun: true });
+      assert.deepEqual(await snapshot(), before);
+      assert.deepEqual(r.preview?.find((x) => x.migration === '004_drops.js')?.sql, ['alter table "people" drop column "nickname"', 'alter table "people" drop column "notes"', 'alter table "people" drop column "tmp"']);
+      assert.deepEqual(
+        r.preflight?.filter((x) => x.kind === 'drop-column').map((x) => [x.migration, x.table, x.column, x.rows, x.message]),
+        PEOPLE_DROPPED,
+      );
+    } finally {
+      people.cleanup();
+    }
   });
 });

@@ -3,6 +3,9 @@
  * migration would delete, and whether a column it adds already exists. Works on the SQL captured by
  * the preview (preview.ts) and on row counts taken inside the preview's transaction before and after
  * each migration, so SQLite table rebuilds and ON DELETE CASCADE are counted as they really happen.
+ * Columns a migration drops (PostgreSQL `DROP COLUMN`, or a SQLite rebuild that leaves them out) are found by
+ * comparing the columns before and after it, and their values are counted on the live database once the preview
+ * is rolled back ({@link droppedColumns}, {@link countValues}).
  * For migrations that cannot be previewed, the migration's source text is scanned for
  * `dropTable('x')`, `DROP TABLE x` and `TRUNCATE x` instead.
  */
@@ -13,7 +16,10 @@ import type { LoadedProject } from './config';
 /** Row counts and columns of every user table, keyed by table name (`schema.table` on PostgreSQL outside the current schema). */
 export interface TableSnapshot {
   counts: Map<string, number>;
+  /** Column names as the database spells them (compare case-insensitively where SQL does). Empty without `withColumns`. */
   columns: Map<string, Set<string>>;
+  /** The table as a quoted SQL reference (`"t"`, `"s"."t"`), by key. */
+  refs: Map<string, string>;
 }
 
 const q = (name: string) => `"${name.replace(/"/g, '""')}"`;
@@ -27,14 +33,16 @@ const q = (name: string) => `"${name.replace(/"/g, '""')}"`;
 export async function snapshotTables(db: Knex | Knex.Transaction, family: LoadedProject['family'], withColumns = false): Promise<TableSnapshot> {
   const counts = new Map<string, number>();
   const columns = new Map<string, Set<string>>();
+  const refs = new Map<string, string>();
   if (family === 'sqlite') {
     const rows = (await db.raw("select name from sqlite_master where type = 'table' and name not like 'sqlite\\_%' escape '\\' and name not like '\\_knex\\_temp\\_alter%' escape '\\'")) as Array<{ name: string }>;
     for (const { name } of rows) {
       const c = (await db.raw(`select count(*) as n from ${q(name)}`)) as Array<{ n: number }>;
       counts.set(name, Number(c[0]?.n ?? 0));
+      refs.set(name, q(name));
       if (withColumns) {
         const cols = (await db.raw(`select name from pragma_table_info(?)`, [name])) as Array<{ name: string }>;
-        columns.set(name, new Set(cols.map((x) => x.name.toLowerCase())));
+        columns.set(name, new Set(cols.map((x) => x.name)));
       }
     }
   } else if (family === 'postgresql') {
@@ -45,6 +53,7 @@ export async function snapshotTables(db: Knex | Knex.Transaction, family: Loaded
       const key = cur ? t : `${s}.${t}`;
       const c = (await db.raw(`select count(*)::bigint as n from ${q(s)}.${q(t)}`)) as { rows: Array<{ n: string }> };
       counts.set(key, Number(c.rows[0]?.n ?? 0));
+      refs.set(key, `${q(s)}.${q(t)}`);
     }
     if (withColumns) {
       const cols = (await db.raw(
@@ -53,11 +62,16 @@ export async function snapshotTables(db: Knex | Knex.Transaction, family: Loaded
       for (const { s, t, c, cur } of cols.rows) {
         const key = cur ? t : `${s}.${t}`;
         if (!columns.has(key)) columns.set(key, new Set());
-        columns.get(key)?.add(c.toLowerCase());
+        columns.get(key)?.add(c);
       }
     }
   }
-  return { counts, columns };
+  return { counts, columns, refs };
+}
+
+/** A snapshot of nothing (no database to read yet). */
+export function emptySnapshot(): TableSnapshot {
+  return { counts: new Map(), columns: new Map(), refs: new Map() };
 }
 
 /** An identifier as written in SQL (`"a"."b"`, `` `b` ``, `[b]`, `b`) → `b` or `a.b`, unquoted. */
@@ -120,8 +134,8 @@ export function preflightFromSql(migration: string, sql: string[], before: Table
     const add = ADD_COLUMN.exec(s);
     if (add?.[1] && add[2]) {
       const key = keyOf(live, unquoteName(add[1]));
-      const cols = key ? live.columns.get(key) : undefined;
-      if (!key || !cols) continue;
+      const cols = key ? new Set([...(live.columns.get(key) ?? [])].map((c) => c.toLowerCase())) : undefined;
+      if (!key || !cols || cols.size === 0) continue;
       for (const item of add[2].matchAll(ADD_ITEM)) {
         if (item[1] || !item[2]) continue; // ADD COLUMN IF NOT EXISTS is harmless
         const col = unquoteName(item[2]);
@@ -142,6 +156,64 @@ export function preflightFromSql(migration: string, sql: string[], before: Table
     } else if (rowsAfter === undefined && rowsBefore > 0) {
       out.push({ migration, kind: 'drop-table', table: key, rows: rowsBefore, message: `${key} disappears with its ${rowsBefore} row${rowsBefore === 1 ? '' : 's'} (dropped or renamed)` });
     }
+  }
+  return out;
+}
+
+/** A column one previewed migration dropped from a table that still exists after it. */
+export interface DroppedColumn {
+  migration: string;
+  /** Snapshot key of the table. */
+  table: string;
+  /** As the database spells it. */
+  column: string;
+}
+
+const RENAMED_COLUMN = new RegExp(String.raw`\brename\s+(?:column\s+)?${NAME}\s+to\s`, 'gi');
+
+/**
+ * The columns present before a migration and gone after it (snapshots with columns, taken in the preview's
+ * transaction), on tables that still exist: PostgreSQL `ALTER TABLE … DROP COLUMN`, and the columns a SQLite rebuild
+ * (Knex's `dropColumn`) leaves out. Columns the captured SQL renames (`RENAME [COLUMN] a TO b`) keep their values and are
+ * not listed; dropped tables are reported by {@link preflightFromSql}.
+ */
+export function droppedColumns(migration: string, sql: string[], before: TableSnapshot, after: TableSnapshot): DroppedColumn[] {
+  const renamed = new Set<string>();
+  for (const s of sql) for (const m of s.matchAll(RENAMED_COLUMN)) if (m[1]) renamed.add(unquoteName(m[1]).split('.').pop()?.toLowerCase() ?? '');
+  const out: DroppedColumn[] = [];
+  for (const [table, cols] of before.columns) {
+    const kept = after.columns.get(table);
+    if (!kept) continue;
+    const keptLower = new Set([...kept].map((c) => c.toLowerCase()));
+    for (const column of cols) {
+      if (!keptLower.has(column.toLowerCase()) && !renamed.has(column.toLowerCase())) out.push({ migration, table, column });
+    }
+  }
+  return out;
+}
+
+/**
+ * Counts, on the live database (after the preview's rollback), the values each dropped column holds: one
+ * `count(column)` (non-null values) and `count(*)` per column. A column the live database does not have yet (a pending
+ * migration before adds it) holds no existing data and gives no finding. Read-only.
+ */
+export async function dropColumnFindings(db: Knex, dropped: DroppedColumn[], live: TableSnapshot): Promise<PreflightFinding[]> {
+  const out: PreflightFinding[] = [];
+  for (const d of dropped) {
+    const ref = live.refs.get(d.table);
+    if (!ref || !live.columns.get(d.table)?.has(d.column)) continue;
+    const r = (await db.raw(`select count(${q(d.column)}) as v, count(*) as n from ${ref}`)) as Array<{ v: number | string; n: number | string }> | { rows: Array<{ v: string; n: string }> };
+    const row = Array.isArray(r) ? r[0] : r.rows[0];
+    const values = Number(row?.v ?? 0);
+    const rows = Number(row?.n ?? 0);
+    out.push({
+      migration: d.migration,
+      kind: 'drop-column',
+      table: d.table,
+      column: d.column,
+      rows: values,
+      message: `DROP COLUMN ${d.table}.${d.column} deletes ${values} value${values === 1 ? '' : 's'} (the non-null ones, of ${rows} row${rows === 1 ? '' : 's'})`,
+    });
   }
   return out;
 }

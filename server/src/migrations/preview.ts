@@ -16,7 +16,7 @@ import type { MigrationPreview, PreflightFinding } from '../protocol';
 import type { LoadedProject } from './config';
 import { silentLog, type EngineLog } from './db';
 import { errorMessage } from './errors';
-import { preflightFromSource, preflightFromSql, snapshotTables, type TableSnapshot } from './preflight';
+import { dropColumnFindings, droppedColumns, emptySnapshot, preflightFromSource, preflightFromSql, snapshotTables, type DroppedColumn, type TableSnapshot } from './preflight';
 
 /** A pending migration to preview: its name (as Knex records it) and absolute file. */
 export interface PreviewTarget {
@@ -58,6 +58,12 @@ export async function preloadMigrationModules(files: string[]): Promise<void> {
       // Knex loads it again and reports the error in its own terms.
     }
   }
+}
+
+/** `findings` grouped by migration in run order (`order`), each migration's findings kept in the order they were found. */
+function inMigrationOrder(order: string[], findings: PreflightFinding[]): PreflightFinding[] {
+  const rank = new Map(order.map((name, i) => [name, i]));
+  return findings.map((f, i) => ({ f, i })).sort((a, b) => (rank.get(a.f.migration) ?? 0) - (rank.get(b.f.migration) ?? 0) || a.i - b.i).map((x) => x.f);
 }
 
 const TX_CONTROL = /^\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE SAVEPOINT|ROLLBACK TO SAVEPOINT)\b[^;]*;?\s*$/i;
@@ -116,11 +122,12 @@ export async function previewPending(db: Knex | null, project: LoadedProject, ta
     }
 
     const runnable = plan.filter((p) => !p.skip);
-    let live: TableSnapshot = { counts: new Map(), columns: new Map() };
+    let live: TableSnapshot = emptySnapshot();
     if (runnable.length === 0) {
       live = await snapshotTables(db, project.family, true);
     } else {
       const trx = await db.transaction();
+      const dropped: DroppedColumn[] = [];
       let uid: string | undefined;
       let bucket: string[] | null = null;
       const onQuery = (q: { sql?: string; bindings?: unknown[]; __knexUid?: string }) => {
@@ -160,8 +167,9 @@ export async function previewPending(db: Knex | null, project: LoadedProject, ta
             preview.push({ migration: p.t.name, sql, previewable: true, error, reason: 'It failed inside the preview transaction; nothing after it was run.' });
             continue;
           }
-          const after = await snapshotTables(trx, project.family, false);
+          const after = await snapshotTables(trx, project.family, true);
           preflight.push(...preflightFromSql(p.t.name, sql, before, after, live));
+          dropped.push(...droppedColumns(p.t.name, sql, before, after));
           preview.push({ migration: p.t.name, sql, previewable: true });
           before = after;
         }
@@ -171,7 +179,8 @@ export async function previewPending(db: Knex | null, project: LoadedProject, ta
         await trx.rollback().catch(() => {});
         log('info', `Preview of ${runnable.length} migration(s) rolled back.`);
       }
-      return { preview, preflight };
+      // Counted after the rollback, on the data as it is now: inside the transaction the columns are already gone.
+      return { preview, preflight: inMigrationOrder(plan.map((p) => p.t.name), [...preflight, ...(await dropColumnFindings(db, dropped, live))]) };
     }
     for (const p of plan) {
       preview.push({ migration: p.t.name, sql: [], previewable: false, ...(p.skip ? { reason: p.skip } : {}) });
