@@ -166,12 +166,13 @@ export async function downgradeCommand(ctx: CommandContext, to?: string): Promis
       void vscode.window.showInformationMessage('Migration Guard: nothing to undo.');
       return;
     }
-    const detail = [
-      `Undone, in this order (${plan.planned.length}):`,
-      ...plan.planned.map((name) => `  • ${name}`),
-      '',
-      "Each migration's down() runs: whatever it drops is gone. A backup is taken first.",
-    ].join('\n');
+    const lines = [`Undone, in this order (${plan.planned.length}):`, ...plan.planned.map((name) => `  • ${name}`)];
+    if (plan.preflight && plan.preflight.length > 0) lines.push('', 'On the live database:', ...plan.preflight.map((p) => `  • ${p.migration}: ${p.message}`));
+    const notPreviewed = (plan.preview ?? []).filter((p) => !p.previewable || p.error);
+    if (notPreviewed.length > 0) lines.push('', 'Not previewed:', ...notPreviewed.map((p) => `  • ${p.migration}: ${p.error ?? p.reason ?? ''}`));
+    lines.push('', "Each migration's down() runs: whatever it drops is gone. A backup is taken first.");
+    const detail = lines.join('\n');
+    ctx.output.appendLine(`Downgrade plan:\n${detail}`);
     const action = 'Downgrade';
     const choice = await vscode.window.showWarningMessage(`Undo ${plural(plan.planned.length, 'migration')}?`, { modal: true, detail }, action);
     if (choice !== action) return;

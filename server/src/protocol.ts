@@ -116,6 +116,10 @@ export interface DowngradeResult {
   backup: BackupInfo | null;
   /** Name of the most recently applied migration afterwards; null when none remains. */
   current: string | null;
+  /** Dry run: the SQL of each `down()`, run inside one transaction and rolled back (as `upgrade --dry-run`). */
+  preview?: MigrationPreview[];
+  /** Dry run: what the `down()`s would delete on the live database (rows of dropped tables, values of dropped columns). */
+  preflight?: PreflightFinding[];
 }
 
 /** `migration-guard mark-applied <name> --json` and `unmark <name> --json` (no migration code runs). */

@@ -34,6 +34,10 @@ void describe('movement commands (spawned CLI)', () => {
       assert.match((JSON.parse(noYes.stdout) as ErrorResult).error.hint ?? '', /--yes/);
       const dry = await runCli(['downgrade', '--to', '001_a.js', '--dry-run', '--json', ...cwd]);
       assert.deepEqual((JSON.parse(dry.stdout) as DowngradeResult).planned, ['003_c.js', '002_b.js']);
+      await tp.query("insert into b (name) values ('kept')");
+      const dryText = await runCli(['downgrade', '--to', '001_a.js', '--dry-run', ...cwd]);
+      assert.match(dryText.stdout, /^Would undo \(2, most recent first\):\n {2}003_c\.js\n {2}002_b\.js\n\nPre-flight \(2\):\n {2}003_c\.js: DROP TABLE c deletes 0 rows\n {2}002_b\.js: DROP TABLE b deletes 1 row\n\nPreview \(SQL run inside a transaction, then rolled back\):\n {2}-- 003_c\.js\n {2}drop table `c`;\n/);
+      assert.match(dryText.stdout, /\n\nDry run: nothing was changed\.\n?$/);
 
       const un = await runCli(['unmark', '003_c.js', '--json', ...cwd]);
       assert.equal(un.code, 0, un.stderr);

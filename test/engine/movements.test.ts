@@ -120,9 +120,16 @@ async function scenario(tp: TestProject): Promise<void> {
   assert.deepEqual(userTables(await tp.tables()), ['a', 'b', 'c', 'd']);
   await rejectsWith(downgrade(project, { ...noBackup, to: '999.js' }), 'unknown-migration');
   await rejectsWith(downgrade(project, { ...noBackup, to: '002_b.js', all: true }), 'usage');
+  await tp.query("insert into c (name) values ('x'), ('y')");
+  await tp.query("insert into d (name) values ('z')");
   const plan = await downgrade(project, { to: '002_b.js', dryRun: true });
   assert.deepEqual([plan.planned, plan.undone], [['004_d.js', '003_c.js', '001_a.js'], []]);
+  // The down()s ran in a rolled-back transaction: their SQL, and the rows their DROP TABLE would delete.
+  assert.deepEqual(plan.preflight?.map((f) => `${f.migration}: ${f.message}`), ['004_d.js: DROP TABLE d deletes 1 row', '003_c.js: DROP TABLE c deletes 2 rows', '001_a.js: DROP TABLE a deletes 0 rows']);
+  assert.deepEqual(plan.preview?.map((p) => [p.migration, p.previewable, p.sql.length, /^drop table\b/i.test(p.sql[0] ?? '')]), [['004_d.js', true, 1, true], ['003_c.js', true, 1, true], ['001_a.js', true, 1, true]]);
   assert.deepEqual(userTables(await tp.tables()), ['a', 'b', 'c', 'd'], 'a dry run changes nothing');
+  assert.deepEqual((await tp.query('select name from c order by name')).map((r) => r.name), ['x', 'y'], 'not a row either');
+  assert.deepEqual((await getStatus(project)).migrations.filter((m) => m.state === 'applied').length, 4);
   const d3 = await downgrade(project, { ...noBackup, to: '002_b.js' });
   assert.deepEqual(d3.undone, ['004_d.js', '003_c.js', '001_a.js']);
   assert.deepEqual(userTables(await tp.tables()), ['b']);

@@ -63,8 +63,8 @@ export function formatBackupList(r: BackupListResult): string {
   return [`Backups in ${r.directory} (newest first):`, ...lines].join('\n');
 }
 
-/** Pre-flight findings and the dry-run preview as text ('' when there is neither). */
-export function formatPreflightAndPreview(u: UpgradeResult): string {
+/** Pre-flight findings and the dry-run preview of an upgrade or a downgrade as text ('' when there is neither). */
+export function formatPreflightAndPreview(u: Pick<UpgradeResult, 'preflight' | 'preview'>): string {
   const lines: string[] = [];
   if (u.preflight && u.preflight.length > 0) {
     lines.push('', `Pre-flight (${u.preflight.length}):`, ...u.preflight.map((p) => `  ${p.migration}: ${p.message}`));

@@ -8,6 +8,7 @@ import type { Command } from 'commander';
 import type { LoadedProject } from '../migrations/config';
 import type { EngineLog } from '../migrations/db';
 import { EngineError } from '../migrations/errors';
+import { formatPreflightAndPreview } from './backups';
 import { requireConfirmation } from '../migrations/guard';
 import { getHistory } from '../migrations/history';
 import { downgrade, markApplied, unlock, unmark, type DowngradeOptions } from '../migrations/movements';
@@ -64,7 +65,10 @@ export function parseStep(value: string | undefined): number | undefined {
 export function formatDowngrade(r: DowngradeResult, dryRun: boolean): string {
   if (r.planned.length === 0) return `Nothing to undo. Current: ${r.current ?? '(none)'}.`;
   const lines = [`${dryRun ? 'Would undo' : 'To undo'} (${r.planned.length}, most recent first):`, ...r.planned.map((n) => `  ${n}`)];
-  if (dryRun) return [...lines, '', 'Dry run: nothing was changed.'].join('\n');
+  if (dryRun) {
+    const more = formatPreflightAndPreview(r);
+    return `${lines.join('\n')}${more ? `\n${more}` : ''}\n\nDry run: nothing was changed.`;
+  }
   if (r.backup) lines.push('', `Backup: ${r.backup.path} (${r.backup.bytes} bytes, sha256 ${r.backup.sha256})`);
   lines.push('', `Undid ${r.undone.length} migration${r.undone.length === 1 ? '' : 's'}. Current: ${r.current ?? '(none)'}.`);
   return lines.join('\n');

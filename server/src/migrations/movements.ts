@@ -18,6 +18,7 @@ import { databaseAbsent, isLockConflict, migrationInProgress, openKnex, qualifie
 import { EngineError, errorMessage, isEngineError } from './errors';
 import { listMigrationFiles } from './files';
 import { requireConfirmation } from './guard';
+import { previewPending } from './preview';
 import type { OperationOptions } from './status';
 
 /** Options every write movement takes. */
@@ -81,6 +82,8 @@ export function planDowngrade(rows: MigrationRow[], options: Pick<DowngradeOptio
  * everything after `to`, or `all`. Takes a backup first (unless `noBackup`), then runs Knex's
  * `down({ name })` once per migration (each in its own transaction), deleting each checksum row in
  * that transaction. A failure stops there: the migrations undone before it stay undone.
+ * `dryRun` changes nothing: it returns the plan with the SQL of the `down()`s and what they would delete
+ * (`preview`, `preflight`; preview.ts runs them in one transaction and rolls it back).
  * @throws EngineError `usage`, `unknown-migration`, `corrupt-directory` (a migration to undo has no
  *   file), `confirmation-required`, `lock-held`, `backup-failed`, `migration-failed`, `connection`.
  */
@@ -97,8 +100,15 @@ export async function downgrade(project: LoadedProject, options: DowngradeOption
     const { rows } = await readMigrationRows(db, tableName, schemaName);
     result.current = rows.at(-1)?.name ?? null;
     result.planned = planDowngrade(rows, options);
-    if (result.planned.length === 0 || options.dryRun) return result;
-    const files = new Set((await listMigrationFiles(project.migrations)).map((f) => f.name));
+    if (result.planned.length === 0) return result;
+    const files = new Map((await listMigrationFiles(project.migrations)).map((f) => [f.name, f.file]));
+    if (options.dryRun) {
+      // What the down()s would delete, as the upgrade's pre-flight: run in one transaction, then rolled back.
+      const outcome = await previewPending(db, project, result.planned.map((name) => ({ name, file: files.get(name) ?? null })), { log, direction: 'down' });
+      result.preview = outcome.preview;
+      result.preflight = outcome.preflight;
+      return result;
+    }
     const noFile = result.planned.filter((n) => !files.has(n));
     if (noFile.length > 0) {
       throw new EngineError('corrupt-directory', `Cannot undo ${noFile.join(', ')}: the migration file is missing, so its down() cannot run.`, `Restore the file(s) into ${directories.join(', ')}, or use 'migration-guard unmark <name>' to forget a migration without running it.`);

@@ -1,5 +1,5 @@
 /**
- * Preview (dry run): runs the pending migrations' `up(trx)` inside ONE transaction while recording
+ * Preview (dry run): runs the pending migrations' `up(trx)` (or, for a downgrade, the applied ones' `down(trx)`) inside ONE transaction while recording
  * every query Knex sends on that transaction's connection (`knex.on('query')`, filtered by the
  * connection's `__knexUid`, since nested transactions get new `__knexTxId`s), then ROLLS BACK.
  * SQLite and PostgreSQL only: MySQL and others commit DDL implicitly, so they are never run.
@@ -24,6 +24,13 @@ export interface PreviewTarget {
   file: string | null;
 }
 
+/** Options of {@link previewPending}. */
+export interface PreviewOptions {
+  log?: EngineLog;
+  /** `up` (default): pending migrations in run order; `down`: applied migrations in the order a downgrade undoes them. */
+  direction?: 'up' | 'down';
+}
+
 /** Result of {@link previewPending}. */
 export interface PreviewOutcome {
   preview: MigrationPreview[];
@@ -32,6 +39,7 @@ export interface PreviewOutcome {
 
 interface MigrationModule {
   up?: (knex: Knex) => unknown;
+  down?: (knex: Knex) => unknown;
   config?: { transaction?: boolean };
 }
 
@@ -70,14 +78,16 @@ const TX_CONTROL = /^\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE SAVEPOINT|ROLLB
 const MARKER = 'select 1 /* migration-guard preview marker */';
 
 /**
- * Previews `targets` (pending migrations in run order) and computes the pre-flight findings.
+ * Previews `targets` (pending migrations in run order; with `direction: 'down'`, applied migrations in the order a
+ * downgrade undoes them) and computes the pre-flight findings.
  * `db` is an open Knex on the project's database, or null when the SQLite file does not exist yet
  * (then an empty in-memory SQLite database is used, so nothing is created on disk). Never writes:
  * everything runs in a transaction that is rolled back. Sequences may still advance on PostgreSQL.
  * Never throws for a migration's own error: it is reported in `error` and the preview stops there.
  */
-export async function previewPending(db: Knex | null, project: LoadedProject, targets: PreviewTarget[], options: { log?: EngineLog } = {}): Promise<PreviewOutcome> {
+export async function previewPending(db: Knex | null, project: LoadedProject, targets: PreviewTarget[], options: PreviewOptions = {}): Promise<PreviewOutcome> {
   const log = options.log ?? silentLog;
+  const direction = options.direction ?? 'up';
   const preview: MigrationPreview[] = [];
   const preflight: PreflightFinding[] = [];
   if (project.family === 'other') {
@@ -107,7 +117,7 @@ export async function previewPending(db: Knex | null, project: LoadedProject, ta
       else {
         try {
           mod = await loadMigration(t.file);
-          if (typeof mod.up !== 'function') skip = 'Not run: the module exports no up() function.';
+          if (typeof mod[direction] !== 'function') skip = `Not run: the module exports no ${direction}() function.`;
         } catch (err) {
           skip = `Not run: the file could not be loaded: ${errorMessage(err)}`;
         }
@@ -155,7 +165,7 @@ export async function previewPending(db: Knex | null, project: LoadedProject, ta
           bucket = sql;
           let error: string | undefined;
           try {
-            await (p.mod?.up as (k: Knex) => unknown)(trx);
+            await (p.mod?.[direction] as (k: Knex) => unknown)(trx);
           } catch (err) {
             error = errorMessage(err);
           }
