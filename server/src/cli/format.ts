@@ -67,7 +67,8 @@ export function formatUpgrade(u: UpgradeResult): string {
   const lines = [`Pending (${u.pending.length}):`, ...u.pending.map((n) => `  ${n}`)];
   if (u.findings.length > 0) lines.push('', `Findings (${u.findings.length}):`, formatFindings(u.findings));
   if (u.refused) {
-    lines.push('', 'Refused: findings of error severity. Nothing was applied. Fix the migrations, or pass --allow-unsafe to apply anyway.');
+    const seeFirst = u.dryRun ? '' : ' (--dry-run shows their SQL and what they would delete on this database first)';
+    lines.push('', `Refused: findings of error severity. Nothing was applied. Fix the migrations, or pass --allow-unsafe to apply anyway${seeFirst}.`);
   } else if (u.dryRun) {
     lines.push('', 'Dry run: nothing was applied.');
   } else {
