@@ -16,7 +16,7 @@ import type { LoadedProject } from './config';
 /** Row counts and columns of every user table, keyed by table name (`schema.table` on PostgreSQL outside the current schema). */
 export interface TableSnapshot {
   counts: Map<string, number>;
-  /** Column names as the database spells them (compare case-insensitively where SQL does). Empty without `withColumns`. */
+  /** Column names as the database spells them, in table order (compare case-insensitively where SQL does). Empty without `withColumns`. */
   columns: Map<string, Set<string>>;
   /** The table as a quoted SQL reference (`"t"`, `"s"."t"`), by key. */
   refs: Map<string, string>;
@@ -57,7 +57,7 @@ export async function snapshotTables(db: Knex | Knex.Transaction, family: Loaded
     }
     if (withColumns) {
       const cols = (await db.raw(
-        "select table_schema as s, table_name as t, column_name as c, table_schema = current_schema() as cur from information_schema.columns where table_schema not in ('pg_catalog', 'information_schema')",
+        "select table_schema as s, table_name as t, column_name as c, table_schema = current_schema() as cur from information_schema.columns where table_schema not in ('pg_catalog', 'information_schema') order by table_schema, table_name, ordinal_position",
       )) as { rows: Array<{ s: string; t: string; c: string; cur: boolean }> };
       for (const { s, t, c, cur } of cols.rows) {
         const key = cur ? t : `${s}.${t}`;
