@@ -45,6 +45,15 @@ function describeFinding(f: PendingFinding): string {
   return `${f.severity.toUpperCase()} ${f.migration}:${f.line}:${f.column} ${f.ruleId}: ${f.message}`;
 }
 
+/** The modal lines of a dry run's pre-flight and of the migrations it could not preview (upgrade and downgrade plans). */
+function previewLines(plan: Pick<UpgradeResult, 'preflight' | 'preview'>): string[] {
+  const lines: string[] = [];
+  if (plan.preflight && plan.preflight.length > 0) lines.push('', 'On the live database:', ...plan.preflight.map((p) => `  • ${p.migration}: ${p.message}`));
+  const notPreviewed = (plan.preview ?? []).filter((p) => !p.previewable || p.error);
+  if (notPreviewed.length > 0) lines.push('', 'Not previewed:', ...notPreviewed.map((p) => `  • ${p.migration}: ${p.error ?? p.reason ?? ''}`));
+  return lines;
+}
+
 /** Runs engine work under a cancellable progress notification titled `title`. */
 function withProgress<T>(title: string, work: (token: vscode.CancellationToken) => Promise<T>): Thenable<T> {
   return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, (_progress, token) => work(token));
@@ -116,9 +125,7 @@ export async function upgradeCommand(ctx: CommandContext, selection: UpgradeSele
     const unsafe = plan.findings.filter((f) => f.severity === 'error');
     const lines = [`Pending (${plan.pending.length}):`, ...plan.pending.map((name) => `  • ${name}`)];
     if (plan.findings.length > 0) lines.push('', `Findings (${plan.findings.length}):`, ...plan.findings.map((f) => `  • ${describeFinding(f)}`));
-    if (plan.preflight && plan.preflight.length > 0) lines.push('', 'On the live database:', ...plan.preflight.map((p) => `  • ${p.migration}: ${p.message}`));
-    const notPreviewable = (plan.preview ?? []).filter((p) => !p.previewable || p.error);
-    if (notPreviewable.length > 0) lines.push('', 'Not previewed:', ...notPreviewable.map((p) => `  • ${p.migration}: ${p.error ?? p.reason ?? ''}`));
+    lines.push(...previewLines(plan));
     lines.push('', plan.backupPlanned ? 'A backup is taken before anything is applied.' : 'The database does not exist yet: there is nothing to back up.');
     const action = unsafe.length > 0 ? 'Upgrade Anyway' : 'Upgrade';
     const message =
@@ -166,10 +173,7 @@ export async function downgradeCommand(ctx: CommandContext, to?: string): Promis
       void vscode.window.showInformationMessage('Migration Guard: nothing to undo.');
       return;
     }
-    const lines = [`Undone, in this order (${plan.planned.length}):`, ...plan.planned.map((name) => `  • ${name}`)];
-    if (plan.preflight && plan.preflight.length > 0) lines.push('', 'On the live database:', ...plan.preflight.map((p) => `  • ${p.migration}: ${p.message}`));
-    const notPreviewed = (plan.preview ?? []).filter((p) => !p.previewable || p.error);
-    if (notPreviewed.length > 0) lines.push('', 'Not previewed:', ...notPreviewed.map((p) => `  • ${p.migration}: ${p.error ?? p.reason ?? ''}`));
+    const lines = [`Undone, in this order (${plan.planned.length}):`, ...plan.planned.map((name) => `  • ${name}`), ...previewLines(plan)];
     lines.push('', "Each migration's down() runs: whatever it drops is gone. A backup is taken first.");
     const detail = lines.join('\n');
     ctx.output.appendLine(`Downgrade plan:\n${detail}`);

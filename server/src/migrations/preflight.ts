@@ -5,7 +5,7 @@
  * each migration, so SQLite table rebuilds and ON DELETE CASCADE are counted as they really happen.
  * Columns a migration drops (PostgreSQL `DROP COLUMN`, or a SQLite rebuild that leaves them out) are found by
  * comparing the columns before and after it, and their values are counted on the live database once the preview
- * is rolled back ({@link droppedColumns}, {@link countValues}).
+ * is rolled back ({@link droppedColumns}, {@link dropColumnFindings}).
  * For migrations that cannot be previewed, the migration's source text is scanned for
  * `dropTable('x')`, `DROP TABLE x` and `TRUNCATE x` instead.
  */
