@@ -336,8 +336,7 @@ test('Migration Guard in VS Code: lint, Revisions view, modal-confirmed upgrade 
     // The database is the pre-upgrade one again: no users table. Baselining says "it is already there".
     const first = migrations[0] as string;
     const created = fs.readdirSync(path.join(workspace, 'migrations')).filter((f) => f.endsWith('_add_status_to_orders.js'));
-    await wb.treeContextMenu(container, first, 'Mark as Applied (Baseline)');
-    const dialog = await wb.waitForDialog();
+    const dialog = await wb.treeContextMenuDialog(container, first, 'Mark as Applied (Baseline)');
     log(`dialog: ${dialog.message} | buttons ${JSON.stringify(dialog.buttons)}`);
     await wb.screenshot('mark-applied-dialog');
     assert.equal(dialog.message, `Mark as Applied ${first}?`);

@@ -224,6 +224,24 @@ export class Workbench {
     await this.page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 15_000 });
   }
 
+  /**
+   * Runs a context-menu entry of a tree row that opens a modal, and returns the modal. The Revisions view refreshes
+   * when a migration file appears (a file watcher and the command's own refresh): a refresh that lands while the menu
+   * is open closes the menu, and the click then reaches no entry. So the right-click is made again (up to 3 times)
+   * until the modal shows.
+   */
+  async treeContextMenuDialog(containerId: string, label: string, item: string): Promise<{ message: string; detail: string; buttons: string[] }> {
+    for (let attempt = 1; ; attempt++) {
+      await this.treeContextMenu(containerId, label, item);
+      try {
+        return await this.waitForDialog(attempt < 3 ? 15_000 : 60_000);
+      } catch (error) {
+        if (attempt >= 3) throw error;
+        await this.page.keyboard.press('Escape');
+      }
+    }
+  }
+
   /** Right-clicks the tree row labelled exactly `label` in view container `containerId` and runs `item` from its context menu. */
   async treeContextMenu(containerId: string, label: string, item: string): Promise<void> {
     const exact = new RegExp(`^\\s*${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`);
