@@ -3,11 +3,12 @@
  * never answers: every engine command prints an error and exits 2 (spawned CLI, real processes and sockets).
  */
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import type { ErrorResult } from '../../server/src/protocol';
-import { runCli, tempDir, writeFiles } from './helpers';
+import { runCli, sqliteTables, tempDir, writeFiles } from './helpers';
 
 /** A local TCP server that accepts connections and never writes a byte, and its port. */
 async function silentServer(): Promise<{ port: number; close: () => Promise<void> }> {
@@ -83,10 +84,40 @@ void describe('no silent exit', () => {
     }
   });
 
+  void it('an .mjs migration whose top-level await never ends: upgrade --yes exits 2 naming it and applies nothing', { timeout: 60_000 }, async () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      const knexfile = `module.exports = { client: 'sqlite3', connection: { filename: './db/app.sqlite3' }, useNullAsDefault: true, migrations: { directory: './db/migrations', loadExtensions: ['.js', '.mjs'] } };\n`;
+      const migration = (timer: string) => `${timer}await new Promise(() => {});\nexport const up = (knex) => knex.schema.createTable('a', (t) => t.increments());\nexport const down = (knex) => knex.schema.dropTable('a');\n`;
+      const quiet = path.join(dir, 'quiet');
+      const busy = path.join(dir, 'busy');
+      writeFiles(quiet, { 'knexfile.js': knexfile, 'db/migrations/001_a.mjs': migration('') });
+      writeFiles(busy, { 'knexfile.js': knexfile, 'db/migrations/001_a.mjs': migration('setInterval(() => {}, 1000);\n') });
+      const [never, late] = await Promise.all([
+        runCli(['upgrade', '--yes', '--json', '--cwd', quiet]),
+        runCli(['upgrade', '--yes', '--load-timeout', '1', '--cwd', busy]),
+      ]);
+      assert.equal(never.code, 2, never.stdout + never.stderr);
+      const e = JSON.parse(never.stdout) as ErrorResult;
+      assert.equal(e.error.code, 'knexfile-load');
+      assert.equal(e.error.message, `The migration module ${path.join(quiet, 'db', 'migrations', '001_a.mjs')} never settled: nothing was left running that could settle it.`);
+      assert.equal(late.code, 2, late.stdout + late.stderr);
+      assert.ok(late.stderr.includes(`error: The migration module ${path.join(busy, 'db', 'migrations', '001_a.mjs')} did not settle within 1 s.`), late.stderr);
+      for (const root of [quiet, busy]) {
+        const db = path.join(root, 'db', 'app.sqlite3');
+        assert.ok(!existsSync(db) || !(await sqliteTables(db)).includes('a'));
+      }
+    } finally {
+      cleanup();
+    }
+  });
+
   void it('a --load-timeout that is not a positive number is a usage error', async () => {
     const r = await runCli(['status', '--json', '--load-timeout', 'soon']);
     assert.equal(r.code, 2);
-    assert.equal((JSON.parse(r.stdout) as ErrorResult).error.code, 'usage');
+    const e = JSON.parse(r.stdout) as ErrorResult;
+    assert.equal(e.error.code, 'usage');
+    assert.equal(e.error.message, "--load-timeout must be a positive number of seconds, not 'soon'.");
   });
 
   void it('a server that accepts and never answers: --connect-timeout ends the wait (exit 2, names host:port, no password)', { timeout: 60_000 }, async () => {
