@@ -266,7 +266,7 @@ export async function main(argv: string[], ioOverrides: Partial<CliIo> = {}): Pr
   }
 }
 
-function printError(io: CliIo, result: ErrorResult): void {
+function printError(io: Pick<CliIo, 'stdout'>, result: ErrorResult): void {
   io.stdout(`${JSON.stringify(result, null, 2)}\n`);
 }
 
@@ -283,7 +283,7 @@ function reportError(io: Pick<CliIo, 'stdout' | 'stderr'>, json: boolean, err: u
   const e = isEngineError(err) ? err : new EngineError('migration-failed', `Unexpected error: ${errorMessage(err)}`);
   const code = isEngineError(err) ? err.code : 'internal';
   if (json) {
-    printError(io as CliIo, { error: { code, message: e.message, ...(e.hint ? { hint: e.hint } : {}) } });
+    printError(io, { error: { code, message: e.message, ...(e.hint ? { hint: e.hint } : {}) } });
   } else {
     io.stderr(`error: ${e.message}\n${e.hint ? `hint: ${e.hint}\n` : ''}`);
     if (!isEngineError(err) && err instanceof Error && err.stack) io.stderr(`${maskText(err.stack)}\n`);
@@ -298,7 +298,9 @@ function resolvePath(base: string, p: string): string {
 
 /**
  * Runs the CLI as the program: {@link main} with `argv`, then sets the exit code. If workspace code (a
- * knexfile, a migration) left a handle open, the process still ends once stdout is flushed (2 s later).
+ * knexfile, a migration) left a handle open, the process still ends once stdout is flushed (2 s later). If the
+ * process runs out of work before main() settles (`beforeExit`: a promise in the project's code that nothing can
+ * settle), it prints that error (timeouts.ts `neverSettledError`, naming the wait under way) and exits 2.
  * Called by the launcher (dist/cli.js, see launcher.ts) and when this file is run from source.
  */
 export function runAsProgram(argv: string[]): void {
