@@ -23,6 +23,7 @@ import {
   type LoadedProject,
 } from '../migrations';
 import { stopLintWorkers } from '../migrations/lint-pool';
+import { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_LOAD_TIMEOUT_MS, neverSettledError, parseTimeoutSeconds, pendingWaits } from '../migrations/timeouts';
 import { ExitCode, type Dialect, type ErrorResult } from '../protocol';
 import { runCheck } from './check';
 import { trace } from './trace';
@@ -66,6 +67,10 @@ interface EngineFlags {
   env?: string;
   knexfile?: string;
   json?: boolean;
+  /** `--load-timeout <seconds>` as typed. */
+  loadTimeout?: string;
+  /** `--connect-timeout <seconds>` as typed. */
+  connectTimeout?: string;
 }
 
 interface UpgradeFlags extends EngineFlags {
@@ -91,7 +96,9 @@ function withEngineOptions(cmd: Command): Command {
     .option('--cwd <dir>', 'project folder: the knexfile is searched from here upward')
     .option('--env <name>', 'knexfile environment (default: NODE_ENV, else development)')
     .option('--knexfile <path>', 'knexfile to use (relative to --cwd)')
-    .option('--json', 'print the result as JSON on stdout');
+    .option('--json', 'print the result as JSON on stdout')
+    .option('--load-timeout <seconds>', `give up when the knexfile or a migration module has not loaded after this long (default ${DEFAULT_LOAD_TIMEOUT_MS / 1000})`)
+    .option('--connect-timeout <seconds>', `give up when the database has not answered after this long (default ${DEFAULT_CONNECT_TIMEOUT_MS / 1000})`);
 }
 
 /**
@@ -100,21 +107,23 @@ function withEngineOptions(cmd: Command): Command {
  */
 export async function main(argv: string[], ioOverrides: Partial<CliIo> = {}): Promise<number> {
   const io: CliIo = { ...defaultIo(), ...ioOverrides };
-  const state = {
-    code: ExitCode.ok as number,
-    json: argv.includes('--json') || argv.includes('--format=json') || argv.join(' ').includes('--format json'),
-  };
+  const state = { code: ExitCode.ok as number, json: wantsJson(argv) };
   const out = (text: string) => io.stdout(text.endsWith('\n') ? text : `${text}\n`);
   const progress: EngineLog = (level, message) => {
     if (level === 'debug') return;
     io.stderr(`${level === 'warn' ? 'warning: ' : ''}${maskText(message)}\n`);
   };
-  const project = (flags: EngineFlags): Promise<LoadedProject> =>
-    loadProject({
+  const project = (flags: EngineFlags): Promise<LoadedProject> => {
+    const loadTimeoutMs = parseTimeoutSeconds('--load-timeout', flags.loadTimeout);
+    const connectTimeoutMs = parseTimeoutSeconds('--connect-timeout', flags.connectTimeout);
+    return loadProject({
       cwd: flags.cwd ? resolvePath(io.cwd, flags.cwd) : io.cwd,
       ...(flags.env ? { env: flags.env } : {}),
       ...(flags.knexfile ? { knexfile: flags.knexfile } : {}),
+      ...(loadTimeoutMs !== undefined ? { loadTimeoutMs } : {}),
+      ...(connectTimeoutMs !== undefined ? { connectTimeoutMs } : {}),
     });
+  };
   const emit = (flags: { json?: boolean }, result: unknown, text: () => string) => {
     state.json = flags.json === true;
     out(flags.json ? JSON.stringify(result, null, 2) : text());
@@ -249,15 +258,7 @@ export async function main(argv: string[], ioOverrides: Partial<CliIo> = {}): Pr
       if (state.json) printError(io, { error: { code: 'usage', message: err.message.replace(/^error: /, '') } });
       return ExitCode.setup;
     }
-    const e = isEngineError(err) ? err : new EngineError('migration-failed', `Unexpected error: ${errorMessage(err)}`);
-    const code = isEngineError(err) ? err.code : 'internal';
-    if (state.json) {
-      printError(io, { error: { code, message: e.message, ...(e.hint ? { hint: e.hint } : {}) } });
-    } else {
-      io.stderr(`error: ${e.message}\n${e.hint ? `hint: ${e.hint}\n` : ''}`);
-      if (!isEngineError(err) && err instanceof Error && err.stack) io.stderr(`${maskText(err.stack)}\n`);
-    }
-    return isEngineError(err) && SETUP_ERROR_CODES.has(err.code) ? ExitCode.setup : ExitCode.failure;
+    return reportError(io, state.json, err);
   } finally {
     console.log = saved.log;
     console.info = saved.info;
@@ -265,8 +266,29 @@ export async function main(argv: string[], ioOverrides: Partial<CliIo> = {}): Pr
   }
 }
 
-function printError(io: CliIo, result: ErrorResult): void {
+function printError(io: Pick<CliIo, 'stdout'>, result: ErrorResult): void {
   io.stdout(`${JSON.stringify(result, null, 2)}\n`);
+}
+
+/** Whether the arguments ask for JSON output (`--json`, `--format json`), read before commander has parsed them. */
+function wantsJson(argv: string[]): boolean {
+  return argv.includes('--json') || argv.includes('--format=json') || argv.join(' ').includes('--format json');
+}
+
+/**
+ * Prints a thrown value as the command's error: an ErrorResult on stdout with `json`, else `error:`/`hint:` on
+ * stderr (and the stack of an unexpected error). Returns the exit code: 2 for setup codes, else 1.
+ */
+function reportError(io: Pick<CliIo, 'stdout' | 'stderr'>, json: boolean, err: unknown): number {
+  const e = isEngineError(err) ? err : new EngineError('migration-failed', `Unexpected error: ${errorMessage(err)}`);
+  const code = isEngineError(err) ? err.code : 'internal';
+  if (json) {
+    printError(io, { error: { code, message: e.message, ...(e.hint ? { hint: e.hint } : {}) } });
+  } else {
+    io.stderr(`error: ${e.message}\n${e.hint ? `hint: ${e.hint}\n` : ''}`);
+    if (!isEngineError(err) && err instanceof Error && err.stack) io.stderr(`${maskText(err.stack)}\n`);
+  }
+  return isEngineError(err) && SETUP_ERROR_CODES.has(err.code) ? ExitCode.setup : ExitCode.failure;
 }
 
 /** Resolves against the CLI's base folder, never against an implicit `process.cwd()`. */
@@ -276,11 +298,24 @@ function resolvePath(base: string, p: string): string {
 
 /**
  * Runs the CLI as the program: {@link main} with `argv`, then sets the exit code. If workspace code (a
- * knexfile, a migration) left a handle open, the process still ends once stdout is flushed (2 s later).
+ * knexfile, a migration) left a handle open, the process still ends once stdout is flushed (2 s later). If the
+ * process runs out of work before main() settles (`beforeExit`: a promise in the project's code that nothing can
+ * settle), it prints that error (timeouts.ts `neverSettledError`, naming the wait under way) and exits 2.
  * Called by the launcher (dist/cli.js, see launcher.ts) and when this file is run from source.
  */
 export function runAsProgram(argv: string[]): void {
+  // Node emits beforeExit when nothing is left to run. Before main() settles, that means the command waits on a
+  // promise nothing can settle (a knexfile exporting `new Promise(() => {})`): say so and exit 2, never 0 in silence.
+  let settled = false;
+  const onBeforeExit = () => {
+    if (settled) return;
+    settled = true;
+    process.exitCode = reportError(defaultIo(), wantsJson(argv), neverSettledError(pendingWaits()[0]));
+  };
+  process.on('beforeExit', onBeforeExit);
   void main(argv).then((code) => {
+    settled = true;
+    process.off('beforeExit', onBeforeExit);
     trace('command done');
     process.once('exit', () => trace('exit'));
     process.exitCode = code;

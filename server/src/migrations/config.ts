@@ -9,10 +9,11 @@ import { pathToFileURL } from 'node:url';
 import type { Knex } from 'knex';
 import { importModule } from '../esm-import';
 import type { Dialect, ProjectInfo } from '../protocol';
-import { EngineError, errorMessage } from './errors';
+import { EngineError, errorMessage, isEngineError } from './errors';
 import { databaseNameOf, isProtectedEnvironment } from './guard';
 import { ensureTypeScriptLoader, resolveKnex, type KnexModule } from './knex-loader';
 import { describeConnection, registerSecret } from './mask';
+import { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_LOAD_TIMEOUT_MS, withTimeout, type EngineTimeouts, type Wait } from './timeouts';
 
 /** Knexfile names searched in each folder, in this order (the knex CLI searches js, mjs, coffee, ts, eg, ls). */
 export const KNEXFILE_NAMES = ['knexfile.js', 'knexfile.cjs', 'knexfile.mjs', 'knexfile.ts'] as const;
@@ -32,6 +33,10 @@ export interface LoadProjectOptions {
   knexfile?: string;
   /** Environment variables to read `NODE_ENV` and `DATABASE_URL` from; default `process.env`. */
   processEnv?: Record<string, string | undefined>;
+  /** Limit on loading the knexfile and the migration modules, ms (CLI `--load-timeout`); default timeouts.ts `DEFAULT_LOAD_TIMEOUT_MS`. */
+  loadTimeoutMs?: number;
+  /** Limit on opening the first connection, ms (CLI `--connect-timeout`); default timeouts.ts `DEFAULT_CONNECT_TIMEOUT_MS`. */
+  connectTimeoutMs?: number;
 }
 
 /** Migration settings, normalised: absolute directories and Knex's defaults filled in. */
@@ -72,6 +77,8 @@ export interface LoadedProject {
   databaseName: string;
   /** The `knex` used to open the database: the workspace's own when installed (knex-loader.ts). */
   knex: KnexModule;
+  /** Limits on loading the project's code and on connecting (timeouts.ts). */
+  timeouts: EngineTimeouts;
 }
 
 const SQLITE_CLIENTS = new Set(['sqlite3', 'sqlite', 'better-sqlite3']);
@@ -167,6 +174,7 @@ async function importFresh(file: string): Promise<unknown> {
 export async function loadProject(options: LoadProjectOptions): Promise<LoadedProject> {
   const cwd = path.resolve(options.cwd);
   const processEnv = options.processEnv ?? process.env;
+  const timeouts: EngineTimeouts = { loadMs: options.loadTimeoutMs ?? DEFAULT_LOAD_TIMEOUT_MS, connectMs: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS };
   let knexfile: string | null;
   if (options.knexfile) {
     knexfile = path.resolve(cwd, options.knexfile);
@@ -185,11 +193,11 @@ export async function loadProject(options: LoadProjectOptions): Promise<LoadedPr
     source = 'knexfile';
     root = path.dirname(knexfile);
     if (path.extname(knexfile) === '.ts') ensureTypeScriptLoader(root, `The knexfile ${knexfile}`);
-    const all = (await loadKnexfile(knexfile)) as Record<string, unknown>;
+    const all = (await withTimeout(loadKnexfile(knexfile), timeouts.loadMs, knexfileWait(knexfile))) as Record<string, unknown>;
     const envName = options.env ?? (processEnv.NODE_ENV || undefined) ?? 'development';
     const keyed = all[envName];
     if (keyed && typeof keyed === 'object') {
-      raw = (await resolveMaybeFunction(keyed, knexfile)) as Record<string, unknown>;
+      raw = (await withTimeout(resolveMaybeFunction(keyed, knexfile), timeouts.loadMs, knexfileWait(knexfile))) as Record<string, unknown>;
       environment = envName;
     } else if ('client' in all) {
       raw = all;
@@ -220,8 +228,9 @@ export async function loadProject(options: LoadProjectOptions): Promise<LoadedPr
   let connection = raw.connection;
   if (typeof connection === 'function') {
     try {
-      connection = await (connection as () => unknown)();
+      connection = await withTimeout((connection as () => unknown)(), timeouts.loadMs, knexfileWait(knexfile ?? cwd, "The knexfile's connection function"));
     } catch (err) {
+      if (isEngineError(err)) throw err;
       throw new EngineError('knexfile-load', `The knexfile's connection function failed: ${errorMessage(err)}`, undefined, { cause: err });
     }
   }
@@ -297,6 +306,17 @@ export async function loadProject(options: LoadProjectOptions): Promise<LoadedPr
     protected: isProtected,
     databaseName,
     knex,
+    timeouts,
+  };
+}
+
+/** The wait on a knexfile's code (timeouts.ts): its export, an environment's or the connection's function. */
+function knexfileWait(file: string, what = "The knexfile's export"): Wait {
+  return {
+    code: 'knexfile-load',
+    what: `${what} (${file})`,
+    verb: 'settle',
+    hint: 'Look in the knexfile for a promise that is never resolved (a connection that never opens, an await on nothing), or raise --load-timeout.',
   };
 }
 

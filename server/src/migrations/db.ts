@@ -5,8 +5,9 @@
 import { existsSync } from 'node:fs';
 import type { Knex } from 'knex';
 import type { LoadedProject } from './config';
-import { classifySetupError, EngineError } from './errors';
+import { classifySetupError, EngineError, isEngineError } from './errors';
 import { maskText } from './mask';
+import { withTimeout, type Wait } from './timeouts';
 
 /** Receives progress and Knex's own warnings (masked). Knex would otherwise print them on stdout. */
 export type EngineLog = (level: 'info' | 'warn' | 'debug', message: string) => void;
@@ -46,18 +47,32 @@ export function createKnex(project: LoadedProject, log: EngineLog = silentLog): 
 
 /**
  * {@link createKnex} (or `created`, an instance it made earlier), then checks the connection with a trivial query.
+ * The check has a time limit (`project.timeouts.connectMs`): a server that accepts and never answers is a `connection` error.
  * @throws EngineError `driver-missing`, `knexfile-load`, `auth` or `connection` (the instance is then destroyed).
  */
 export async function openKnex(project: LoadedProject, log: EngineLog = silentLog, created?: Knex): Promise<Knex> {
   const target = project.info.connection;
   const db = created ?? createKnex(project, log);
   try {
-    await db.raw('select 1');
+    await withTimeout(db.raw('select 1'), project.timeouts.connectMs, connectWait(project));
   } catch (err) {
-    await db.destroy().catch(() => {});
+    // After a timeout the pool may wait forever on the half-open connection: do not wait for destroy() then.
+    const destroyed = db.destroy().catch(() => {});
+    if (isEngineError(err)) throw err;
+    await destroyed;
     throw classifySetupError(err, target) ?? new EngineError('connection', `Cannot query ${target}: ${String((err as Error).message ?? err)}`, undefined, { cause: err });
   }
   return db;
+}
+
+/** The wait on the first connection (timeouts.ts), naming the target (masked: host:port and database, or the SQLite file). */
+function connectWait(project: LoadedProject): Wait {
+  return {
+    code: 'connection',
+    what: `The database at ${project.info.connection}`,
+    verb: 'answer',
+    hint: 'Check that the host and port belong to a running database server and that nothing (a firewall, a proxy) holds the connection open without answering; or raise --connect-timeout.',
+  };
 }
 
 /** A logged value as text, without a stack trace (Knex logs some errors with theirs). */

@@ -18,7 +18,7 @@ import { databaseAbsent, isLockConflict, migrationInProgress, openKnex, qualifie
 import { EngineError, errorMessage, isEngineError } from './errors';
 import { listMigrationFiles } from './files';
 import { requireConfirmation } from './guard';
-import { previewPending } from './preview';
+import { loadEsmMigrationsWithin, previewPending } from './preview';
 import type { OperationOptions } from './status';
 
 /** Options every write movement takes. */
@@ -115,6 +115,7 @@ export async function downgrade(project: LoadedProject, options: DowngradeOption
     }
     requireConfirmation(project, options.confirm, 'downgrade');
     if (await migrationInProgress(db, project)) throw lockHeldError(`${tableName}_lock.is_locked = 1, or another session is migrating.`);
+    await loadEsmMigrationsWithin(result.planned.map((name) => files.get(name) ?? null), project.timeouts.loadMs);
     result.backup = await backupBefore(project, options, log);
     // The checksum rows of undone migrations are deleted with them (checksumHooks), in the same transaction.
     const hooks = checksumHooks('down', schemaName, new Map(), project.knexConfig.migrations as object | undefined);

@@ -16,7 +16,7 @@ import { EngineError, errorMessage, isEngineError } from './errors';
 import { lintInThisThread, startEarlyLint, stopLintWorkers } from './lint-pool';
 import { withRuleOptions, type LintedFile, type LintTarget } from './lint-pending';
 import { needsPreflight } from './preflight';
-import { preloadMigrationModules, previewPending } from './preview';
+import { loadEsmMigrationsWithin, preloadMigrationModules, previewPending } from './preview';
 import { requireConfirmation } from './guard';
 import { isAppliedState, isPendingState, readStatus, type OperationOptions } from './status';
 import { runValidation } from './validate';
@@ -152,7 +152,7 @@ export async function upgrade(project: LoadedProject, options: UpgradeOptions = 
       // runs), so that it finds them loaded. Only then: measured, loading them ahead costs ~6% more than leaving
       // them to Knex when nothing is waited for. A dry run loads them anyway for the preview.
       linting.catch(() => {});
-      await preloadMigrationModules(targets.map((t) => t.file));
+      await preloadMigrationModules(targets.map((t) => t.file), project.timeouts.loadMs);
       trace('upgrade: migration modules loaded');
     }
     result.findings = collectLinted(await (linting ?? lintInThisThread(targets, project.dialect)), hashes);
@@ -177,6 +177,7 @@ export async function upgrade(project: LoadedProject, options: UpgradeOptions = 
     }
     if (options.dryRun) return result;
     requireConfirmation(project, options.confirm, 'upgrade');
+    await loadEsmMigrationsWithin(status.migrations.filter((m) => targeted.has(m.name)).map((m) => m.file), project.timeouts.loadMs);
 
     if (status.lock.held || (db && (await lockRowBusy(db, project)))) {
       throw new EngineError('lock-held', `The migration lock is held (${tableName}_lock.is_locked = 1): another migration is running, or one crashed.`, "If no migration is running, free it with 'knex migrate:unlock', then retry.");
