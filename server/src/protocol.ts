@@ -353,7 +353,10 @@ export interface UpgradeResult {
 /** Printed (with `--json`) instead of a result when a command fails; exit code 1 or 2. */
 export interface ErrorResult {
   error: {
-    /** Stable code, e.g. `knexfile-load`, `connection`, `lock-held`, `usage`, `migration-failed`. */
+    /**
+     * Stable code, e.g. `knexfile-load`, `connection`, `lock-held`, `usage`, `migration-failed`,
+     * `no-project` (no knexfile, no DATABASE_URL and no migrations/ folder, or another tool's project).
+     */
     code: string;
     /** One clear sentence, passwords masked. */
     message: string;
