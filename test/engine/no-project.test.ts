@@ -8,8 +8,8 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { EngineError, loadProject } from '../../server/src/migrations';
-import type { ErrorResult, StatusResult } from '../../server/src/protocol';
+import { EngineError, getStatus, loadProject, upgrade, validate } from '../../server/src/migrations';
+import type { ErrorResult, HistoryResult, StatusResult, ValidateResult } from '../../server/src/protocol';
 import { createTableMigration, runCli, sqliteKnexfile, tempDir, writeFiles } from './helpers';
 
 function errorOf(stdout: string): ErrorResult['error'] {
@@ -156,6 +156,60 @@ void describe('no project: never "up to date" for a folder the engine cannot rea
       const empty = await runCli(['status', '--json', '--cwd', dir]);
       assert.equal(empty.code, 0, empty.stderr);
       assert.deepEqual((JSON.parse(empty.stdout) as StatusResult).migrations, []);
+    } finally {
+      cleanup();
+    }
+  });
+});
+
+void describe('validate and labels: edited and missing files', () => {
+  void it('validate after editing an applied migration exits 1 and names it (warning severity); text says Invalid', async () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      writeFiles(dir, { 'knexfile.js': sqliteKnexfile(), 'db/migrations/001_a.js': createTableMigration('a'), 'db/migrations/002_b.js': createTableMigration('b') });
+      const project = await loadProject({ cwd: dir, processEnv: {} });
+      await upgrade(project);
+      assert.equal((await validate(project)).valid, true);
+      writeFiles(dir, { 'db/migrations/002_b.js': `${createTableMigration('b')}// edited after it ran\n` });
+      assert.deepEqual((await getStatus(project)).migrations.map((m) => m.state), ['applied', 'edited']);
+
+      const [json, text] = await Promise.all([runCli(['validate', '--json', '--cwd', dir]), runCli(['validate', '--cwd', dir])]);
+      assert.equal(json.code, 1, json.stdout + json.stderr);
+      const v = JSON.parse(json.stdout) as ValidateResult;
+      assert.equal(v.valid, false);
+      assert.deepEqual(v.problems.map((p) => [p.code, p.severity, p.migration]), [['edited', 'warning', '002_b.js']]);
+      assert.match(v.problems[0]?.message ?? '', /002_b\.js was edited after it was applied/);
+      assert.ok(v.checked.includes('checksums'), v.checked.join(', '));
+      assert.equal(text.code, 1, text.stdout + text.stderr);
+      assert.match(text.stdout, /^Invalid: 1 problem \(0 errors, 1 warning;/);
+      assert.match(text.stdout, /warning {2}edited: Migration 002_b\.js/);
+      assert.doesNotMatch(text.stdout, /^Valid/m);
+    } finally {
+      cleanup();
+    }
+  });
+
+  void it('a missing file whose checksum was recorded is labelled missing, not "no checksum" (status JSON and text, history)', async () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      writeFiles(dir, { 'knexfile.js': sqliteKnexfile(), 'db/migrations/001_a.js': createTableMigration('a'), 'db/migrations/002_b.js': createTableMigration('b') });
+      const project = await loadProject({ cwd: dir, processEnv: {} });
+      await upgrade(project);
+      rmSync(path.join(dir, 'db/migrations/002_b.js'));
+      const [json, text, history] = await Promise.all([
+        runCli(['status', '--json', '--cwd', dir]),
+        runCli(['status', '--cwd', dir]),
+        runCli(['history', '--json', '--cwd', dir]),
+      ]);
+      assert.equal(json.code, 0, json.stderr);
+      const s = JSON.parse(json.stdout) as StatusResult;
+      assert.deepEqual(s.migrations.map((m) => [m.name, m.state, m.checksum]), [['001_a.js', 'applied', 'match'], ['002_b.js', 'missing', 'missing']]);
+      assert.match(text.stdout, /002_b\.js {2}\(file missing; its checksum was recorded; current\)/);
+      assert.doesNotMatch(text.stdout, /no checksum/);
+      const h = JSON.parse(history.stdout) as HistoryResult;
+      assert.equal(h.batches[0]?.migrations.find((m) => m.name === '002_b.js')?.checksum, 'missing');
+      const historyText = await runCli(['history', '--cwd', dir]);
+      assert.doesNotMatch(historyText.stdout, /no checksum/);
     } finally {
       cleanup();
     }
