@@ -10,7 +10,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { EngineError, getStatus, loadProject, upgrade, validate } from '../../server/src/migrations';
 import type { ErrorResult, HistoryResult, StatusResult, ValidateResult } from '../../server/src/protocol';
-import { createTableMigration, runCli, sqliteKnexfile, tempDir, writeFiles } from './helpers';
+import { createTableMigration, runCli, sqliteAll, sqliteKnexfile, tempDir, writeFiles } from './helpers';
 
 function errorOf(stdout: string): ErrorResult['error'] {
   return (JSON.parse(stdout) as ErrorResult).error;
@@ -210,6 +210,30 @@ void describe('validate and labels: edited and missing files', () => {
       assert.equal(h.batches[0]?.migrations.find((m) => m.name === '002_b.js')?.checksum, 'missing');
       const historyText = await runCli(['history', '--cwd', dir]);
       assert.doesNotMatch(historyText.stdout, /no checksum/);
+    } finally {
+      cleanup();
+    }
+  });
+});
+
+void describe('lock hints name Migration Guard unlock', () => {
+  void it('validate and upgrade with a held lock point to migration-guard unlock, never knex migrate:unlock', async () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      writeFiles(dir, { 'knexfile.js': sqliteKnexfile(), 'db/migrations/001_a.js': createTableMigration('a') });
+      const project = await loadProject({ cwd: dir, processEnv: {} });
+      await upgrade(project);
+      writeFiles(dir, { 'db/migrations/002_b.js': createTableMigration('b') });
+      await sqliteAll(project.sqliteFile as string, 'update knex_migrations_lock set is_locked = 1');
+      const [v, up] = await Promise.all([runCli(['validate', '--json', '--cwd', dir]), runCli(['upgrade', '--yes', '--no-backup', '--json', '--cwd', dir])]);
+      assert.equal(v.code, 1, v.stdout + v.stderr);
+      const lock = (JSON.parse(v.stdout) as ValidateResult).problems.find((p) => p.code === 'lock-held');
+      assert.match(lock?.message ?? '', /free it with 'migration-guard unlock' \(in the editor: Migration Guard: Unlock\)/);
+      assert.equal(up.code, 1, up.stdout + up.stderr);
+      const e = errorOf(up.stdout);
+      assert.equal(e.code, 'lock-held');
+      assert.match(e.hint ?? '', /'migration-guard unlock'/);
+      assert.doesNotMatch(v.stdout + up.stdout, /knex migrate:unlock/);
     } finally {
       cleanup();
     }

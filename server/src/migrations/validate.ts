@@ -36,7 +36,7 @@ export async function runValidation(db: Knex | null, project: LoadedProject): Pr
     problems.push({
       code: 'lock-held',
       severity: 'error',
-      message: `The migration lock (${project.migrations.tableName}_lock.is_locked = 1) is held: another migration is running, or one crashed. If none is running, free it with 'knex migrate:unlock'.`,
+      message: `The migration lock (${project.migrations.tableName}_lock.is_locked = 1) is held: another migration is running, or one crashed. If none is running, free it with 'migration-guard unlock' (in the editor: Migration Guard: Unlock), which checks that first.`,
     });
   }
   if (db && project.family === 'sqlite') {
