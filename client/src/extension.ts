@@ -20,6 +20,7 @@ import {
 } from './commands';
 import { SERVER_EXEC_ARGV } from '../../server/src/lsp/exec-argv';
 import { Engine, EngineError, type EngineTarget } from './engine';
+import { summarizeStatus } from './status-summary';
 import { RevisionTreeProvider } from './tree';
 
 let client: LanguageClient | undefined;
@@ -67,17 +68,19 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   const engine = new Engine(context.asAbsolutePath('dist/cli.js'), (line) => output.appendLine(line));
 
   const statusItem = vscode.window.createStatusBarItem(vscode.StatusBarAlignment.Left, 10);
+  // The Revisions view shows the state, or the error with Retry and Show Output.
   statusItem.command = 'workbench.view.extension.migrationGuard';
   context.subscriptions.push(statusItem);
-  const showStatus = (status: StatusResult | undefined) => {
+  const showStatus = (status: StatusResult | Error | undefined) => {
     if (!status) {
       statusItem.hide();
       return;
     }
-    const pending = status.migrations.filter((m) => m.state === 'pending').length;
-    const missing = status.migrations.filter((m) => m.state === 'missing').length;
-    statusItem.text = missing > 0 ? `$(warning) ${missing} missing` : pending > 0 ? `$(database) ${pending} pending` : '$(database) up to date';
-    statusItem.tooltip = `Migration Guard: ${status.project.client} ${status.project.connection}`;
+    const summary = summarizeStatus(status);
+    statusItem.text = summary.text;
+    statusItem.tooltip = summary.tooltip;
+    statusItem.backgroundColor =
+      summary.level === 'error' ? new vscode.ThemeColor('statusBarItem.errorBackground') : summary.level === 'warning' ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
     statusItem.show();
   };
 
@@ -114,6 +117,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.commands.registerCommand('migrationGuard.backup', () => backupCommand(ctx)),
     vscode.commands.registerCommand('migrationGuard.validate', () => validateCommand(ctx)),
     vscode.commands.registerCommand('migrationGuard.refresh', () => tree.refresh()),
+    vscode.commands.registerCommand('migrationGuard.showOutput', () => output.show(true)),
     vscode.commands.registerCommand('migrationGuard.openMigration', (uri: vscode.Uri) => vscode.window.showTextDocument(uri)),
     vscode.workspace.onDidGrantWorkspaceTrust(() => tree.refresh()),
   );

@@ -9,7 +9,14 @@ import type { MigrationState, MigrationStatusEntry, StatusResult } from '../../s
 type Node =
   | { kind: 'group'; id: string; label: string; description: string; tooltip: string; children: MigrationStatusEntry[]; current: string | null }
   | { kind: 'migration'; entry: MigrationStatusEntry; current: boolean }
-  | { kind: 'message'; text: string; detail?: string; error: boolean };
+  | { kind: 'message'; text: string; detail?: string; error: boolean; actions?: boolean }
+  | { kind: 'action'; label: string; command: string; icon: string };
+
+/** Commands of the actions under an error the status read ended with (registered in extension.ts). */
+export const ERROR_ACTIONS = [
+  { label: 'Retry', command: 'migrationGuard.refresh', icon: 'refresh' },
+  { label: 'Show Output', command: 'migrationGuard.showOutput', icon: 'output' },
+] as const;
 
 const stateLabel: Record<MigrationState, string> = {
   applied: 'applied',
@@ -67,10 +74,13 @@ export class RevisionTreeProvider implements vscode.TreeDataProvider<Node>, vsco
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChangeTreeData = this.changed.event;
 
-  /** @param loadStatus asks the engine for the status; resolves an Error to render instead of throwing. */
+  /**
+   * @param loadStatus asks the engine for the status; resolves an Error to render instead of throwing.
+   * @param onStatus receives each read's outcome: the status, the Error that stopped it, or undefined (not read: untrusted, no folder).
+   */
   constructor(
     private readonly loadStatus: () => Promise<StatusResult | Error | undefined>,
-    private readonly onStatus: (status: StatusResult | undefined) => void,
+    private readonly onStatus: (status: StatusResult | Error | undefined) => void,
   ) {}
 
   /** Drops the cached status and asks the view to render again. */
@@ -80,15 +90,16 @@ export class RevisionTreeProvider implements vscode.TreeDataProvider<Node>, vsco
 
   async getChildren(element?: Node): Promise<Node[]> {
     if (element?.kind === 'group') return element.children.map((entry) => ({ kind: 'migration', entry, current: entry.name === element.current }));
+    if (element?.kind === 'message' && element.actions) return ERROR_ACTIONS.map((a) => ({ kind: 'action', ...a }));
     if (element) return [];
     const status = await this.loadStatus();
+    this.onStatus(status);
     if (status === undefined) return [];
     if (status instanceof Error) {
-      this.onStatus(undefined);
+      // Never an empty or "up to date" view for a state that could not be read: the error, then Retry and Show Output.
       const hint = (status as Error & { hint?: string }).hint;
-      return [{ kind: 'message', text: status.message, detail: hint, error: true }];
+      return [{ kind: 'message', text: status.message, detail: hint, error: true, actions: true }];
     }
-    this.onStatus(status);
     if (status.migrations.length === 0) {
       return [{ kind: 'message', text: `No migrations in ${status.project.migrationDirectories.join(', ')}`, error: false }];
     }
@@ -98,12 +109,19 @@ export class RevisionTreeProvider implements vscode.TreeDataProvider<Node>, vsco
   }
 
   getTreeItem(node: Node): vscode.TreeItem {
+    if (node.kind === 'action') {
+      const item = new vscode.TreeItem(node.label, vscode.TreeItemCollapsibleState.None);
+      item.iconPath = new vscode.ThemeIcon(node.icon);
+      item.command = { command: node.command, title: node.label };
+      item.contextValue = 'errorAction';
+      return item;
+    }
     if (node.kind === 'message') {
-      const item = new vscode.TreeItem(node.text, vscode.TreeItemCollapsibleState.None);
+      const item = new vscode.TreeItem(node.text, node.actions ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None);
       item.iconPath = new vscode.ThemeIcon(node.error ? 'error' : 'info');
       item.tooltip = node.detail ? `${node.text}\n${node.detail}` : node.text;
       item.description = node.detail;
-      item.contextValue = node.error && node.text.includes('lock') ? 'lockHeld' : 'message';
+      item.contextValue = node.error && !node.actions && node.text.includes('lock') ? 'lockHeld' : node.actions ? 'engineError' : 'message';
       return item;
     }
     if (node.kind === 'group') {
@@ -134,6 +152,7 @@ export class RevisionTreeProvider implements vscode.TreeDataProvider<Node>, vsco
     if (entry.batch !== null) tooltip.appendMarkdown(`\n\nBatch: ${entry.batch}`);
     if (entry.appliedAt) tooltip.appendMarkdown(`\n\nApplied: ${entry.appliedAt}`);
     if (entry.checksum === 'none' && entry.batch !== null) tooltip.appendMarkdown('\n\nNo checksum: applied without Migration Guard.');
+    if (entry.checksum === 'missing') tooltip.appendMarkdown('\n\nIts checksum was recorded when it was applied; the file is gone, so there is nothing to compare.');
     item.tooltip = tooltip;
     if (entry.file) {
       item.resourceUri = vscode.Uri.file(entry.file);

@@ -48,9 +48,10 @@ export type MigrationState = 'applied' | 'pending' | 'missing' | 'edited' | 'out
 
 /**
  * Checksum verdict of one migration: `match` (recorded sha256 equals the file's), `edited` (differs),
- * `none` (no checksum recorded: applied without Migration Guard, pending, or file missing).
+ * `missing` (a sha256 was recorded, but the file is gone: nothing to compare it with), `none` (no
+ * checksum recorded: applied without Migration Guard, or pending).
  */
-export type ChecksumState = 'match' | 'edited' | 'none';
+export type ChecksumState = 'match' | 'edited' | 'missing' | 'none';
 
 /** One migration in `status --json`. */
 export interface MigrationStatusEntry {
@@ -299,13 +300,23 @@ export interface PreflightFinding {
 
 /** One problem `validate` found. */
 export interface ValidationProblem {
-  /** Stable code: `missing-file`, `lock-held`, `integrity-check`, `connection`, … */
+  /** Stable code: `missing-file`, `edited`, `lock-held`, `integrity-check`, `connection`, … */
   code: string;
+  /**
+   * `error`: Knex refuses to run, or the data is damaged (`missing-file`, `lock-held`, `integrity-check`);
+   * `warning`: Knex still runs, but the database may not match the files (`edited`: an applied
+   * migration's file changed after it ran). Either makes the result invalid (exit 1).
+   * Absent in output of older versions (read it as `error`).
+   */
+  severity?: 'error' | 'warning';
+  /** Name of the migration concerned, when the problem is about one. */
+  migration?: string;
   message: string;
 }
 
 /** `migration-guard validate --json` */
 export interface ValidateResult {
+  /** False when any problem was found, of either severity (exit code 1). */
   valid: boolean;
   problems: ValidationProblem[];
   /** What was checked, for the report, e.g. ["migration files", "lock", "PRAGMA integrity_check"]. */
@@ -353,7 +364,10 @@ export interface UpgradeResult {
 /** Printed (with `--json`) instead of a result when a command fails; exit code 1 or 2. */
 export interface ErrorResult {
   error: {
-    /** Stable code, e.g. `knexfile-load`, `connection`, `lock-held`, `usage`, `migration-failed`. */
+    /**
+     * Stable code, e.g. `knexfile-load`, `connection`, `lock-held`, `usage`, `migration-failed`,
+     * `no-project` (no knexfile, no DATABASE_URL and no migrations/ folder, or another tool's project).
+     */
     code: string;
     /** One clear sentence, passwords masked. */
     message: string;

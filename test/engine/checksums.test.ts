@@ -15,7 +15,7 @@ import { createTableMigration, sqliteAll, sqliteKnexfile, sqliteTables, tempDir,
 const FAILING_MIGRATION = "exports.up = (knex) => knex.raw('select * from no_such_table');\nexports.down = () => {};\n";
 
 void describe('checksums and states', () => {
-  void it('mergeStatus: edited, out-of-order, none/match/edited verdicts', () => {
+  void it('mergeStatus: edited, out-of-order, none/match/edited/missing verdicts', () => {
     const files = ['001.js', '002.js', '003.js', '004.js'].map((n) => ({ name: n, file: `/m/${n}` }));
     const rows = [
       { name: '001.js', batch: 1, appliedAt: null },
@@ -26,10 +26,12 @@ void describe('checksums and states', () => {
     assert.deepEqual(merged.map((m) => [m.name, m.state, m.checksum]), [
       ['001.js', 'applied', 'match'],
       ['003.js', 'edited', 'edited'],
-      ['gone.js', 'missing', 'none'],
+      ['gone.js', 'missing', 'missing'],
       ['002.js', 'out-of-order', 'none'],
       ['004.js', 'pending', 'none'],
     ]);
+    // A missing file without a recorded checksum has none to speak of.
+    assert.equal(mergeStatus([{ name: 'gone.js', batch: 1, appliedAt: null }], [])[0]?.checksum, 'none');
     assert.equal(checksumVerdict(undefined, 'aa'), 'none');
   });
 

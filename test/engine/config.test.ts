@@ -81,7 +81,7 @@ void describe('config: loadProject', () => {
     }
   });
 
-  void it('falls back to DATABASE_URL, then to the embedded SQLite default relative to cwd', async () => {
+  void it('falls back to DATABASE_URL, then to the embedded SQLite default relative to cwd (only when ./migrations exists)', async () => {
     const { dir, cleanup } = tempDir();
     try {
       const url = await loadProject({ cwd: dir, processEnv: { DATABASE_URL: 'postgresql://u:hunter2pw@h/db' } });
@@ -89,6 +89,8 @@ void describe('config: loadProject', () => {
       assert.equal(url.client, 'pg');
       assert.equal(url.info.connection, 'postgresql://u:****@h/db');
       assert.equal(url.info.knexfile, null);
+      await assert.rejects(loadProject({ cwd: dir, processEnv: {} }), (e: unknown) => e instanceof EngineError && e.code === 'no-project');
+      writeFiles(dir, { 'migrations/.keep': '' });
       const def = await loadProject({ cwd: dir, processEnv: {} });
       assert.equal(def.info.source, 'embedded-default');
       assert.equal(def.sqliteFile, path.join(dir, 'dev.sqlite3'));

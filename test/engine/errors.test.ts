@@ -111,7 +111,7 @@ void describe('errors through the CLI: one message, the next step, no password',
     const { e } = await both(['upgrade', '--yes', '--no-backup', '--cwd', d], 1);
     assert.equal(e.code, 'lock-held');
     assert.match(e.message, /migration lock is held/);
-    assert.match(e.hint ?? '', /knex migrate:unlock/);
+    assert.match(e.hint ?? '', /'migration-guard unlock'/);
     assert.deepEqual(await sqliteAll(db, "select name from sqlite_master where name = 'a'"), []);
   });
 

@@ -69,7 +69,7 @@ void describe('PostgreSQL (MG_TEST_PG_URL)', { skip }, () => {
     assert.deepEqual(r.applied, ['001_a.js', '002_b.js']);
     assert.equal(r.batch, 1);
     assert.equal(r.validation?.valid, true);
-    assert.deepEqual(r.validation?.checked, ['migration files', 'lock']);
+    assert.deepEqual(r.validation?.checked, ['migration files', 'checksums', 'lock']);
     if (dump) {
       assert.ok(r.backup && existsSync(r.backup.path), 'pg_dump backup written');
       assert.match(path.basename(r.backup.path), /^backup_\d{8}_\d{6}(_\d+)?\.dump$/);

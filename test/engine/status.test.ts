@@ -84,11 +84,11 @@ void describe('validate', () => {
     try {
       writeFiles(dir, { 'knexfile.js': sqliteKnexfile(), 'db/migrations/001_a.js': createTableMigration('a'), 'db/migrations/002_b.js': createTableMigration('b') });
       const project = await loadProject({ cwd: dir, processEnv: {} });
-      assert.deepEqual(await validate(project), { valid: true, problems: [], checked: ['migration files', 'lock'] }, 'an absent database is valid');
+      assert.deepEqual(await validate(project), { valid: true, problems: [], checked: ['migration files', 'checksums', 'lock'] }, 'an absent database is valid');
       await upgrade(project);
       const ok = await validate(project);
       assert.equal(ok.valid, true);
-      assert.deepEqual(ok.checked, ['migration files', 'lock', 'PRAGMA integrity_check']);
+      assert.deepEqual(ok.checked, ['migration files', 'checksums', 'lock', 'PRAGMA integrity_check']);
 
       rmSync(path.join(dir, 'db/migrations/002_b.js'));
       await sqliteAll(project.sqliteFile as string, 'update knex_migrations_lock set is_locked = 1');

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatStatus } from '../../server/src/cli/format';
+import { formatStatus, formatValidation } from '../../server/src/cli/format';
 import type { StatusResult } from '../../server/src/protocol';
 
 test('status text names every state, the checksum gaps and the current migration', () => {
@@ -33,4 +33,29 @@ test('status text names every state, the checksum gaps and the current migration
   assert.match(text, /005_e\.js {2}\(current\)/);
   assert.match(text, /006_f\.js$/m);
   assert.match(text, /2 applied, 1 pending, 1 missing, 1 edited, 1 out-of-order\. Current: 005_e\.js\. Lock: HELD\./);
+});
+
+test('a missing file whose checksum was recorded is labelled missing, not "no checksum"', () => {
+  const status: StatusResult = {
+    project: { knexfile: null, environment: null, client: 'sqlite3', connection: '/p/dev.sqlite3', migrationDirectories: ['/p/migrations'], source: 'embedded-default' },
+    migrations: [{ name: '001_a.js', state: 'missing', batch: 1, appliedAt: '2026-01-02T03:04:05.000Z', file: null, checksum: 'missing' }],
+    lock: { held: false },
+    current: null,
+  };
+  const text = formatStatus(status);
+  assert.match(text, /001_a\.js {2}\(file missing; its checksum was recorded\)/);
+  assert.doesNotMatch(text, /no checksum/);
+});
+
+test('validation text: a warning alone is Invalid, each problem shows its severity', () => {
+  const text = formatValidation({
+    valid: false,
+    problems: [{ code: 'edited', severity: 'warning', migration: '002_b.js', message: 'Migration 002_b.js was edited after it was applied.' }],
+    checked: ['migration files', 'checksums', 'lock'],
+  });
+  assert.match(text, /^Invalid: 1 problem \(0 errors, 1 warning; checked: migration files, checksums, lock\)\./);
+  assert.match(text, /\n {2}warning {2}edited: Migration 002_b\.js/);
+  // Problems from an older engine have no severity: read as errors.
+  assert.match(formatValidation({ valid: false, problems: [{ code: 'missing-file', message: 'gone' }], checked: [] }), /1 error, 0 warnings[\s\S]*error {2}missing-file: gone/);
+  assert.match(formatValidation({ valid: true, problems: [], checked: ['lock'] }), /^Valid \(checked: lock\)\.$/);
 });

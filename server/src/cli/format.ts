@@ -29,7 +29,7 @@ export function formatProject(p: ProjectInfo): string {
 /** What the NAME column adds after a migration's name: why its state matters, and which one is current. */
 function stateNote(m: StatusResult['migrations'][number], current: string | null): string {
   const notes: string[] = [];
-  if (m.state === 'missing') notes.push('file missing');
+  if (m.state === 'missing') notes.push(m.checksum === 'missing' ? 'file missing; its checksum was recorded' : 'file missing');
   if (m.state === 'edited') notes.push('file changed after it was applied');
   if (m.state === 'out-of-order') notes.push('sorts before an applied migration');
   if (m.batch !== null && m.checksum === 'none') notes.push('no checksum');
@@ -55,10 +55,15 @@ export function formatStatus(s: StatusResult): string {
   return [formatProject(s.project), '', s.migrations.length ? table(rows) : 'No migrations found.', '', summary].join('\n');
 }
 
-/** Validation result as text. */
+/** Validation result as text: `Valid (…)` only when there is no problem of either severity. */
 export function formatValidation(v: ValidateResult): string {
-  const head = v.valid ? `Valid (checked: ${v.checked.join(', ')}).` : `Invalid: ${v.problems.length} problem${v.problems.length === 1 ? '' : 's'} (checked: ${v.checked.join(', ')}).`;
-  return [head, ...v.problems.map((p) => `  ${p.code}: ${p.message}`)].join('\n');
+  const count = (sev: 'error' | 'warning') => v.problems.filter((p) => (p.severity ?? 'error') === sev).length;
+  const kinds = [`${count('error')} error${count('error') === 1 ? '' : 's'}`, `${count('warning')} warning${count('warning') === 1 ? '' : 's'}`].join(', ');
+  const head =
+    v.valid && v.problems.length === 0
+      ? `Valid (checked: ${v.checked.join(', ')}).`
+      : `Invalid: ${v.problems.length} problem${v.problems.length === 1 ? '' : 's'} (${kinds}; checked: ${v.checked.join(', ')}).`;
+  return [head, ...v.problems.map((p) => `  ${p.severity ?? 'error'}  ${p.code}: ${p.message}`)].join('\n');
 }
 
 /** The upgrade plan or result as text. */

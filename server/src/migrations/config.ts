@@ -9,6 +9,7 @@ import { pathToFileURL } from 'node:url';
 import type { Knex } from 'knex';
 import { importModule } from '../esm-import';
 import type { Dialect, ProjectInfo } from '../protocol';
+import { assertProjectFolder, detectOtherTools, findKnexfilesBelow, noProjectError } from './discover';
 import { EngineError, errorMessage, isEngineError } from './errors';
 import { databaseNameOf, isProtectedEnvironment } from './guard';
 import { ensureTypeScriptLoader, resolveKnex, type KnexModule } from './knex-loader';
@@ -162,17 +163,21 @@ async function importFresh(file: string): Promise<unknown> {
  * - Knexfile: `options.knexfile` (relative to `cwd`), else searched upward from `cwd`.
  *   Environment: `options.env`, then `NODE_ENV`, then `development`; `config[env]` when that key
  *   exists, else the whole export (Knex CLI behaviour).
- * - Without a knexfile: `DATABASE_URL` (client `pg`), else the embedded default SQLite
- *   `<cwd>/dev.sqlite3` with `<cwd>/migrations`.
+ * - Without a knexfile: `no-project` when the folder belongs to another migration tool (Alembic,
+ *   node-pg-migrate: discover.ts); else `DATABASE_URL` (client `pg`); else, only when
+ *   `<cwd>/migrations` exists, the embedded default SQLite `<cwd>/dev.sqlite3` with `<cwd>/migrations`;
+ *   else `no-project` (its hint names knexfiles found in subfolders).
  * - `migrations.directory` (string or array, default `./migrations`) and SQLite
  *   `connection.filename` are resolved against the knexfile's folder, never against
  *   `process.cwd()` (which is what Knex itself would do).
  *
  * @throws EngineError `knexfile-load` (missing/broken knexfile, unknown environment, no client),
- *   `usage` (unsupported setting such as a custom `migrationSource`).
+ *   `no-project` (nothing to load, see above), `usage` (`cwd` is not a folder; unsupported setting
+ *   such as a custom `migrationSource`).
  */
 export async function loadProject(options: LoadProjectOptions): Promise<LoadedProject> {
   const cwd = path.resolve(options.cwd);
+  assertProjectFolder(cwd);
   const processEnv = options.processEnv ?? process.env;
   const timeouts: EngineTimeouts = { loadMs: options.loadTimeoutMs ?? DEFAULT_LOAD_TIMEOUT_MS, connectMs: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS };
   let knexfile: string | null;
@@ -189,6 +194,7 @@ export async function loadProject(options: LoadProjectOptions): Promise<LoadedPr
   let environment: string | null = null;
   let source: ProjectInfo['source'];
   let root: string;
+  const otherTools = knexfile ? [] : detectOtherTools(cwd);
   if (knexfile) {
     source = 'knexfile';
     root = path.dirname(knexfile);
@@ -209,10 +215,15 @@ export async function loadProject(options: LoadProjectOptions): Promise<LoadedPr
         'Pick one with --env NAME (or NODE_ENV).',
       );
     }
+  } else if (otherTools.length > 0) {
+    // Another tool's migrations must not be read (or run) as Knex migrations, even with DATABASE_URL set.
+    throw noProjectError(cwd, otherTools, findKnexfilesBelow(cwd));
   } else if (processEnv.DATABASE_URL) {
     source = 'DATABASE_URL';
     root = cwd;
     raw = { client: 'pg', connection: processEnv.DATABASE_URL };
+  } else if (!isDirectory(path.join(cwd, 'migrations'))) {
+    throw noProjectError(cwd, [], findKnexfilesBelow(cwd));
   } else {
     source = 'embedded-default';
     root = cwd;
@@ -334,6 +345,14 @@ function firstTypeScriptMigration(settings: MigrationSettings): string | null {
     if (ts) return path.join(dir, ts);
   }
   return null;
+}
+
+function isDirectory(dir: string): boolean {
+  try {
+    return statSync(dir).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 async function resolveMaybeFunction(value: unknown, file: string): Promise<unknown> {

@@ -17,6 +17,7 @@ export type EngineErrorCode =
   | 'cancelled'
   | 'confirmation-required'
   | 'unknown-migration'
+  | 'no-project'
   | 'usage';
 
 /** Codes that mean "the setup is wrong" (CLI exit code 2) rather than "the operation failed" (exit 1). */
@@ -25,6 +26,7 @@ export const SETUP_ERROR_CODES: ReadonlySet<EngineErrorCode> = new Set<EngineErr
   'connection',
   'auth',
   'driver-missing',
+  'no-project',
   'usage',
 ]);
 

@@ -44,7 +44,7 @@ export interface DowngradeOptions extends WriteOptions {
 }
 
 function lockHeldError(detail: string): EngineError {
-  return new EngineError('lock-held', `The migration lock is held: ${detail}`, "If no migration is running, free it with 'migration-guard unlock', then retry.");
+  return new EngineError('lock-held', `The migration lock is held: ${detail}`, "If no migration is running, free it with 'migration-guard unlock' (in the editor: Migration Guard: Unlock), which checks that first; then retry.");
 }
 
 /**

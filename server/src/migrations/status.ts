@@ -18,7 +18,7 @@ export interface OperationOptions {
 /**
  * Merges recorded rows and files: first every recorded migration in `id` order (`applied`, or
  * `missing` when no file has its name, or `edited` when `checksums` has a recorded sha256 that differs
- * from `fileHashes`), then every unrecorded file in Knex's run order (`pending`, or `out-of-order`
+ * from `fileHashes`; checksum verdict `missing` when the file is gone but a checksum was recorded), then every unrecorded file in Knex's run order (`pending`, or `out-of-order`
  * when it sorts before an applied migration's file in Knex's order).
  * `checksums`: name → recorded sha256; `fileHashes`: name → sha256 of the file now (only needed for
  * names that have a recorded checksum).
@@ -38,7 +38,7 @@ export function mergeStatus(
     if (seen.has(r.name)) continue;
     seen.add(r.name);
     const file = fileByName.get(r.name) ?? null;
-    const checksum = file ? checksumVerdict(checksums.get(r.name), fileHashes.get(r.name)) : 'none';
+    const checksum = file ? checksumVerdict(checksums.get(r.name), fileHashes.get(r.name)) : checksums.has(r.name) ? 'missing' : 'none';
     const state = !file ? 'missing' : checksum === 'edited' ? 'edited' : 'applied';
     if (file) lastAppliedPosition = Math.max(lastAppliedPosition, position.get(r.name) ?? -1);
     out.push({ name: r.name, state, batch: r.batch, appliedAt: r.appliedAt, file, checksum });

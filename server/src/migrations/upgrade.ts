@@ -180,7 +180,7 @@ export async function upgrade(project: LoadedProject, options: UpgradeOptions = 
     await loadEsmMigrationsWithin(status.migrations.filter((m) => targeted.has(m.name)).map((m) => m.file), project.timeouts.loadMs);
 
     if (status.lock.held || (db && (await lockRowBusy(db, project)))) {
-      throw new EngineError('lock-held', `The migration lock is held (${tableName}_lock.is_locked = 1): another migration is running, or one crashed.`, "If no migration is running, free it with 'knex migrate:unlock', then retry.");
+      throw new EngineError('lock-held', `The migration lock is held (${tableName}_lock.is_locked = 1): another migration is running, or one crashed.`, "If no migration is running, free it with 'migration-guard unlock' (in the editor: Migration Guard: Unlock), which checks that first; then retry.");
     }
 
     let backupInfo: BackupInfo | null = null;
@@ -317,7 +317,7 @@ async function explainFailure(
   const name = (err as { name?: string }).name;
   const msg = errorMessage(err);
   if (name === 'MigrationLocked' || isLockConflict(err)) {
-    return new EngineError('lock-held', `The migration lock was taken by someone else: ${msg}`, "If no migration is running, free it with 'knex migrate:unlock', then retry.", { cause: err });
+    return new EngineError('lock-held', `The migration lock was taken by someone else: ${msg}`, "If no migration is running, free it with 'migration-guard unlock' (in the editor: Migration Guard: Unlock), which checks that first; then retry.", { cause: err });
   }
   if (/migration directory is corrupt/i.test(msg)) {
     return new EngineError('corrupt-directory', msg, 'Restore the missing migration files before upgrading.', { cause: err });

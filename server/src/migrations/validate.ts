@@ -1,6 +1,7 @@
 /**
- * Validation of the migration state: every applied migration still has its file, the lock is
- * free, and (SQLite) `PRAGMA integrity_check` answers `ok`. Read-only.
+ * Validation of the migration state: every applied migration still has its file and (where
+ * Migration Guard recorded a checksum) its file is unchanged, the lock is free, and (SQLite)
+ * `PRAGMA integrity_check` answers `ok`. Read-only.
  */
 import type { Knex } from 'knex';
 import type { ValidateResult, ValidationProblem } from '../protocol';
@@ -10,22 +11,32 @@ import { readStatus, type OperationOptions } from './status';
 
 /** Validation using an already-open Knex instance (null: the SQLite file does not exist yet). */
 export async function runValidation(db: Knex | null, project: LoadedProject): Promise<ValidateResult> {
-  const checked = ['migration files', 'lock'];
+  const checked = ['migration files', 'checksums', 'lock'];
   const problems: ValidationProblem[] = [];
-  // Files, rows and the lock: checksum verdicts are status's business, and hashing every file cost ~40 ms on 200.
-  const status = await readStatus(db, project, { checksums: false });
+  // Checksums too: an edited applied migration is a state status shows, and validate must not call it valid.
+  const status = await readStatus(db, project);
   for (const m of status.migrations) {
     if (m.state === 'missing') {
       problems.push({
         code: 'missing-file',
+        severity: 'error',
+        migration: m.name,
         message: `Migration ${m.name} is recorded as applied (batch ${m.batch ?? '?'}) but no file with that name exists in ${project.migrations.directories.join(', ')}.`,
+      });
+    } else if (m.state === 'edited') {
+      problems.push({
+        code: 'edited',
+        severity: 'warning',
+        migration: m.name,
+        message: `Migration ${m.name} was edited after it was applied (batch ${m.batch ?? '?'}): its sha256 differs from the one recorded when it ran, so the database may not have what the file now says.`,
       });
     }
   }
   if (status.lock.held) {
     problems.push({
       code: 'lock-held',
-      message: `The migration lock (${project.migrations.tableName}_lock.is_locked = 1) is held: another migration is running, or one crashed. If none is running, free it with 'knex migrate:unlock'.`,
+      severity: 'error',
+      message: `The migration lock (${project.migrations.tableName}_lock.is_locked = 1) is held: another migration is running, or one crashed. If none is running, free it with 'migration-guard unlock' (in the editor: Migration Guard: Unlock), which checks that first.`,
     });
   }
   if (db && project.family === 'sqlite') {
@@ -33,7 +44,7 @@ export async function runValidation(db: Knex | null, project: LoadedProject): Pr
     const rows = (await db.raw('PRAGMA integrity_check')) as Array<Record<string, unknown>>;
     const lines = rows.map((r) => String(Object.values(r)[0]));
     if (!(lines.length === 1 && lines[0] === 'ok')) {
-      problems.push({ code: 'integrity-check', message: `PRAGMA integrity_check reported: ${lines.slice(0, 10).join('; ')}` });
+      problems.push({ code: 'integrity-check', severity: 'error', message: `PRAGMA integrity_check reported: ${lines.slice(0, 10).join('; ')}` });
     }
   }
   return { valid: problems.length === 0, problems, checked };
@@ -41,7 +52,8 @@ export async function runValidation(db: Knex | null, project: LoadedProject): Pr
 
 /**
  * Validates the project's migration state. Problems are reported, not thrown:
- * `missing-file`, `lock-held`, `integrity-check`. Read-only; an absent SQLite file is valid.
+ * `missing-file`, `lock-held`, `integrity-check` (severity error), `edited` (warning); any problem
+ * makes the result invalid. Read-only; an absent SQLite file is valid.
  * @throws EngineError `connection`, `driver-missing` when the database cannot be reached.
  */
 export async function validate(project: LoadedProject, options: OperationOptions = {}): Promise<ValidateResult> {

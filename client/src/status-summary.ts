@@ -1,0 +1,50 @@
+/**
+ * What the status bar says about a workspace's migrations (no `vscode` import, so it is unit-tested).
+ * It says "up to date" only for a status the engine read, with nothing pending, missing or edited;
+ * an engine error (no project, unreadable knexfile, unreachable database) is an error state, never
+ * a quiet "up to date" (issue 12, item 4).
+ */
+import type { StatusResult } from '../../server/src/protocol';
+
+/** The status bar item's content. */
+export interface StatusSummary {
+  /** Text with codicons, e.g. `$(database) 2 pending`. */
+  text: string;
+  /** Hover text. */
+  tooltip: string;
+  /** `error`: the state could not be read or Knex refuses to run; `warning`: runs, but needs a look; `ok`: up to date or pending only. */
+  level: 'ok' | 'warning' | 'error';
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+/**
+ * The summary of a status read, or of the error that stopped it (`code`/`hint` as engine.ts
+ * EngineError carries them).
+ */
+export function summarizeStatus(status: StatusResult | (Error & { code?: string; hint?: string })): StatusSummary {
+  if (status instanceof Error) {
+    const why = status.code === 'no-project' ? 'no project' : 'error';
+    return {
+      text: `$(error) Migrations: ${why}`,
+      tooltip: `Migration Guard could not read the migration state: ${status.message}${status.hint ? `\n${status.hint}` : ''}\nClick for Retry and Show Output.`,
+      level: 'error',
+    };
+  }
+  const count = (...states: string[]) => status.migrations.filter((m) => states.includes(m.state)).length;
+  const pending = count('pending', 'out-of-order');
+  const missing = count('missing');
+  const edited = count('edited');
+  const where = `${status.project.client} ${status.project.connection}`;
+  if (missing > 0) return { text: `$(warning) ${missing} missing`, tooltip: `Migration Guard: ${plural(missing, 'applied migration')} without a file (Knex refuses to run). ${where}`, level: 'error' };
+  if (status.lock.held) return { text: '$(lock) locked', tooltip: `Migration Guard: the migrations lock is held (a migration is running, or one crashed). ${where}`, level: 'error' };
+  if (edited > 0) {
+    const also = pending > 0 ? `, ${pending} pending` : '';
+    return { text: `$(diff-modified) ${edited} edited${also}`, tooltip: `Migration Guard: ${plural(edited, 'applied migration')} changed after it ran. ${where}`, level: 'warning' };
+  }
+  if (status.migrations.length === 0) return { text: '$(database) no migrations', tooltip: `Migration Guard: no migration files in ${status.project.migrationDirectories.join(', ')}. ${where}`, level: 'ok' };
+  if (pending > 0) return { text: `$(database) ${pending} pending`, tooltip: `Migration Guard: ${plural(pending, 'migration')} to apply. ${where}`, level: 'ok' };
+  return { text: '$(database) up to date', tooltip: `Migration Guard: every migration in ${status.project.migrationDirectories.join(', ')} is applied. ${where}`, level: 'ok' };
+}

@@ -1,0 +1,133 @@
+/**
+ * What a folder without a knexfile is: the facts behind the `no-project` error (issue 12, item 4).
+ * Without them the engine fell back to an embedded SQLite default anywhere, and an empty folder, a
+ * typo in `--cwd`, an Alembic project or a monorepo root all read as "no migrations, up to date".
+ */
+import { existsSync, readFileSync, readdirSync, statSync, type Dirent } from 'node:fs';
+import path from 'node:path';
+import { EngineError } from './errors';
+
+/** Knexfile names searched (kept equal to config.ts `KNEXFILE_NAMES`; not imported, to avoid a cycle). */
+const KNEXFILE_NAMES: readonly string[] = ['knexfile.js', 'knexfile.cjs', 'knexfile.mjs', 'knexfile.ts'];
+
+/** How deep below the folder {@link findKnexfilesBelow} looks (1 = direct subfolders). */
+export const KNEXFILE_SEARCH_DEPTH = 4;
+/** At most this many folders are read by {@link findKnexfilesBelow} (breadth first): ~0.1 ms each, and only on the error path. */
+export const KNEXFILE_SEARCH_MAX_DIRS = 1000;
+
+/** Folders never searched: dependencies, VCS data, build output. Dot-folders are skipped too. */
+const SKIPPED_DIRS = new Set(['node_modules', 'dist', 'build', 'out', 'coverage', 'vendor']);
+
+/** A migration tool other than Knex that a folder belongs to, and the file that says so. */
+export interface OtherTool {
+  /** Tool name as shown to the user. */
+  tool: 'Alembic' | 'node-pg-migrate';
+  /** Path of the evidence, relative to the folder (`alembic.ini`, `migrations/alembic.ini`, `package.json`). */
+  evidence: string;
+}
+
+/**
+ * Usage error when `cwd` does not exist or is not a folder (a typo in `--cwd` must not read as an
+ * empty project).
+ * @throws EngineError `usage`.
+ */
+export function assertProjectFolder(cwd: string): void {
+  let isDir = false;
+  try {
+    isDir = statSync(cwd).isDirectory();
+  } catch {
+    throw new EngineError('usage', `The project folder does not exist: ${cwd}`, 'Check the --cwd path (relative paths are resolved against the current folder).');
+  }
+  if (!isDir) throw new EngineError('usage', `The project folder is not a folder: ${cwd}`, 'Pass the folder that holds the knexfile (or the migrations/ folder) with --cwd.');
+}
+
+/**
+ * Other migration tools a folder belongs to: Alembic (`alembic.ini` in the folder or, as Flask-Migrate
+ * lays it out, in `migrations/`), node-pg-migrate (a dependency in `package.json`, any dependency section).
+ */
+export function detectOtherTools(cwd: string): OtherTool[] {
+  const tools: OtherTool[] = [];
+  const alembic = ['alembic.ini', path.join('migrations', 'alembic.ini')].find((rel) => isFile(path.join(cwd, rel)));
+  if (alembic) tools.push({ tool: 'Alembic', evidence: alembic });
+  try {
+    const pkg = JSON.parse(readFileSync(path.join(cwd, 'package.json'), 'utf8')) as Record<string, unknown>;
+    const sections = ['dependencies', 'devDependencies', 'peerDependencies', 'optionalDependencies'];
+    if (sections.some((s) => typeof pkg[s] === 'object' && pkg[s] !== null && 'node-pg-migrate' in (pkg[s] as object))) {
+      tools.push({ tool: 'node-pg-migrate', evidence: 'package.json' });
+    }
+  } catch {
+    // No package.json, or not JSON: no evidence either way.
+  }
+  return tools;
+}
+
+/**
+ * Knexfiles in the folders below `cwd` (not `cwd` itself), breadth first, at most
+ * {@link KNEXFILE_SEARCH_DEPTH} levels and {@link KNEXFILE_SEARCH_MAX_DIRS} folders; `node_modules`,
+ * `.git` and other dot-folders and build folders are skipped. Returns paths relative to `cwd`, sorted.
+ */
+export function findKnexfilesBelow(cwd: string): string[] {
+  const found: string[] = [];
+  let level = [cwd];
+  let read = 0;
+  // One readdir per folder and no stat per entry: the file types come with the listing.
+  for (let depth = 0; depth <= KNEXFILE_SEARCH_DEPTH && level.length > 0; depth++) {
+    const next: string[] = [];
+    for (const dir of level) {
+      if (read >= KNEXFILE_SEARCH_MAX_DIRS) break;
+      read++;
+      let entries: Dirent[];
+      try {
+        entries = readdirSync(dir, { withFileTypes: true });
+      } catch {
+        continue;
+      }
+      if (depth > 0) {
+        const names = new Set(entries.filter((e) => e.isFile()).map((e) => e.name));
+        const knexfile = KNEXFILE_NAMES.find((n) => names.has(n));
+        if (knexfile) found.push(path.relative(cwd, path.join(dir, knexfile)));
+      }
+      if (depth === KNEXFILE_SEARCH_DEPTH) continue;
+      for (const e of entries) {
+        if (e.isDirectory() && !e.name.startsWith('.') && !SKIPPED_DIRS.has(e.name)) next.push(path.join(dir, e.name));
+      }
+    }
+    level = next;
+  }
+  return found.sort();
+}
+
+/**
+ * The `no-project` error for a folder with no knexfile (here or above) and no fallback that applies:
+ * the message says what the folder is, the hint what was looked for and the next step.
+ * @param tools other migration tools the folder belongs to ({@link detectOtherTools}).
+ * @param knexfilesBelow knexfiles in subfolders ({@link findKnexfilesBelow}), relative to `cwd`.
+ */
+export function noProjectError(cwd: string, tools: OtherTool[], knexfilesBelow: string[]): EngineError {
+  const looked =
+    `Looked for ${KNEXFILE_NAMES.join(', ')} in ${cwd} and its parent folders, the DATABASE_URL environment variable, ` +
+    `and a migrations/ folder (which would use the embedded default: SQLite ./dev.sqlite3).`;
+  const parts: string[] = [];
+  if (tools.length > 0) {
+    const what = tools.map((t) => `${t.tool} (${t.evidence})`).join(' and ');
+    parts.push(`This folder is a ${what} project: Migration Guard lints its migration files (migration-guard check), but reads and runs only Knex migrations.`);
+  }
+  if (knexfilesBelow.length > 0) {
+    const shown = knexfilesBelow.slice(0, 5).join(', ') + (knexfilesBelow.length > 5 ? `, and ${knexfilesBelow.length - 5} more` : '');
+    const first = knexfilesBelow[0] ?? '';
+    parts.push(
+      `Knexfiles found in subfolders: ${shown}. Pass the project's folder with --cwd ${path.dirname(first)}, or the knexfile with --knexfile ${first}` +
+        ` (in the editor: the migrationGuard.knexfile setting).`,
+    );
+  }
+  if (parts.length === 0) parts.push('Create a knexfile (or a migrations/ folder), or pass --cwd or --knexfile.');
+  const message =
+    tools.length > 0
+      ? `No Knex project in ${cwd}: it is a ${tools.map((t) => t.tool).join(' and ')} project, and it has no knexfile.`
+      : `No Knex project in ${cwd}: no knexfile here or above, no DATABASE_URL and no migrations/ folder.`;
+  return new EngineError('no-project', message, `${parts.join(' ')} ${looked}`);
+}
+
+function isFile(file: string): boolean {
+  return existsSync(file) && statSync(file).isFile();
+}
