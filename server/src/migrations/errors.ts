@@ -17,6 +17,7 @@ export type EngineErrorCode =
   | 'cancelled'
   | 'confirmation-required'
   | 'unknown-migration'
+  | 'plan-changed'
   | 'usage';
 
 /** Codes that mean "the setup is wrong" (CLI exit code 2) rather than "the operation failed" (exit 1). */
