@@ -129,6 +129,8 @@ export interface DowngradeResult {
   refused: boolean;
   /** Why it was refused, one sentence; absent when not refused. */
   refusedReason?: string;
+  /** Protected tables (`.migration-guard.json` `protectedTables`) whose data the `down()`s delete; absent when none. */
+  protectedTables?: string[];
   /** Identity of this plan ({@link UpgradeResult.planId}); pass it back with `downgrade --plan <planId>`. */
   planId: string;
   /** The migrations of the plan in the order they are undone, with their files' sha256. */
@@ -362,6 +364,11 @@ export interface UpgradeResult {
    * applies only when the plan is still the same, else fails with `plan-changed`.
    */
   planId: string;
+  /**
+   * Protected tables (`.migration-guard.json` `protectedTables`) the plan deletes data of (analyzer or pre-flight);
+   * absent when none. Such a plan is refused even with `--allow-unsafe` unless each is named with `--allow-unsafe-table`.
+   */
+  protectedTables?: string[];
   /** The migrations of the plan in run order, with their files' sha256 (what `planId` covers). */
   planMigrations: PlanMigration[];
   dryRun: boolean;

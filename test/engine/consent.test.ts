@@ -227,3 +227,63 @@ void describe('consent bound to the plan, and data-loss downgrades, on PostgreSQ
     }
   });
 });
+
+void describe('protected tables (.migration-guard.json protectedTables)', () => {
+  void it('a drop of a protected table is refused even with allowUnsafe, applied with allowUnsafeTables; check reports a rebuild of it as an error', async () => {
+    const tp = sqliteProject({ '001_accounts.js': createTableMigration('accounts'), '002_notes.js': createTableMigration('notes') });
+    try {
+      writeFiles(tp.dir, { '.migration-guard.json': JSON.stringify({ protectedTables: ['Accounts'] }) });
+      const project = await tp.load();
+      await upgrade(project, { noBackup: true });
+      await tp.query("insert into accounts (name) values ('ada'), ('bob')");
+      await tp.query("insert into notes (name) values ('n')");
+      writeFileSync(path.join(tp.migrations, '003_drop.js'), "exports.up = async (knex) => { await knex.schema.dropTable('notes'); await knex.schema.dropTable('accounts'); };\nexports.down = async () => {};\n");
+
+      const refused = await upgrade(project, { allowUnsafe: true });
+      assert.equal(refused.refused, true);
+      assert.deepEqual(refused.protectedTables, ['accounts']);
+      assert.match(refused.refusedReason ?? '', /protected table accounts .*--allow-unsafe-table accounts/);
+      assert.equal(backupFiles(tp.dir), 0);
+      assert.equal((await tp.query('select count(*) as n from accounts'))[0]?.n, 2);
+      const cli = await runCli(['upgrade', '--yes', '--allow-unsafe', '--cwd', tp.dir]);
+      assert.equal(cli.code, 1);
+      assert.match(cli.stdout, /Refused: it deletes data of protected table accounts/);
+      const wrongName = await upgrade(project, { allowUnsafe: true, allowUnsafeTables: ['notes'] });
+      assert.equal(wrongName.refused, true, 'naming another table does not allow this one');
+      const notUnsafe = await upgrade(project, { allowUnsafeTables: ['accounts'] });
+      assert.equal(notUnsafe.refused, true, 'naming the table does not replace --allow-unsafe');
+
+      const applied = await runCli(['upgrade', '--yes', '--allow-unsafe', '--allow-unsafe-table', 'accounts', '--json', '--cwd', tp.dir]);
+      assert.equal(applied.code, 0, applied.stdout + applied.stderr);
+      assert.deepEqual((JSON.parse(applied.stdout) as UpgradeResult).applied, ['003_drop.js']);
+      assert.ok(!(await tp.tables()).includes('accounts'));
+
+      // check: a warning-level data-loss rule on a protected table is an error, with its reason.
+      writeFileSync(path.join(tp.migrations, '004_alter.js'), "exports.up = (knex) => knex.schema.alterTable('accounts', (t) => { t.string('name', 500).alter(); });\nexports.down = async () => {};\n");
+      const check = await runCli(['check', '--json', path.join(tp.migrations, '004_alter.js')]);
+      assert.equal(check.code, 1, check.stdout + check.stderr);
+      const rebuild = (JSON.parse(check.stdout) as { findings: Array<{ ruleId: string; severity: string; message: string }> }).findings.find((f) => f.ruleId === 'sqlite-table-rebuild');
+      assert.equal(rebuild?.severity, 'error');
+      assert.match(rebuild?.message ?? '', /"accounts" is a protected table/);
+    } finally {
+      await tp.cleanup();
+    }
+  });
+
+  void it('a downgrade whose down() drops a protected table with rows is refused even with allowUnsafe', async () => {
+    const tp = sqliteProject({ '001_accounts.js': createTableMigration('accounts') });
+    try {
+      writeFiles(tp.dir, { '.migration-guard.json': JSON.stringify({ protectedTables: ['accounts'] }) });
+      const project = await tp.load();
+      await upgrade(project, { noBackup: true });
+      await tp.query("insert into accounts (name) values ('ada')");
+      const refused = await downgrade(project, { allowUnsafe: true });
+      assert.deepEqual([refused.refused, refused.undone, refused.protectedTables], [true, [], ['accounts']]);
+      const cli = await runCli(['downgrade', '--yes', '--allow-unsafe', '--allow-unsafe-table', 'accounts', '--json', '--cwd', tp.dir]);
+      assert.equal(cli.code, 0, cli.stdout + cli.stderr);
+      assert.deepEqual((JSON.parse(cli.stdout) as DowngradeResult).undone, ['001_accounts.js']);
+    } finally {
+      await tp.cleanup();
+    }
+  });
+});

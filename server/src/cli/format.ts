@@ -91,7 +91,8 @@ export function formatUpgradeOutcome(u: UpgradeResult): string {
   const lines: string[] = [];
   if (u.refused) {
     const seeFirst = u.dryRun || u.preflight ? '' : ' (--dry-run shows their SQL and what they would delete on this database first)';
-    lines.push(`Refused: ${u.refusedReason ?? 'the plan is unsafe.'} Nothing was applied. Fix the migrations, or pass --allow-unsafe to apply anyway${seeFirst}.`);
+    const way = u.refusedReason?.includes('--allow-unsafe-table') ? '' : ` Fix the migrations, or pass --allow-unsafe to apply anyway${seeFirst}.`;
+    lines.push(`Refused: ${u.refusedReason ?? 'the plan is unsafe.'} Nothing was applied.${way}`);
   } else if (u.dryRun) {
     const failed = (u.preview ?? []).filter((p) => p.error).map((p) => p.migration);
     if (failed.length > 0) lines.push(`Dry run: ${failed.join(', ')} failed inside the preview, so the upgrade would fail. Nothing was applied.`);

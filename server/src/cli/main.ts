@@ -28,7 +28,7 @@ import { ExitCode, type Dialect, type ErrorResult, type UpgradeResult } from '..
 import { runCheck } from './check';
 import { trace } from './trace';
 import { formatFindings, formatStatus, formatUpgrade, formatUpgradeOutcome, formatUpgradePlan, formatValidation } from './format';
-import { parseStep, registerMovementCommands } from './movements';
+import { collectNames, parseStep, registerMovementCommands } from './movements';
 import { formatGithub } from './format/github';
 import { toSarif } from './format/sarif';
 
@@ -78,6 +78,7 @@ interface UpgradeFlags extends EngineFlags {
   dryRun?: boolean;
   backup?: boolean;
   plan?: string;
+  allowUnsafeTable?: string[];
 }
 
 interface CheckFlags {
@@ -180,6 +181,7 @@ export async function main(argv: string[], ioOverrides: Partial<CliIo> = {}): Pr
     .option('-y, --yes', 'do not ask for confirmation')
     .option('--allow-unsafe', 'apply even when the plan is unsafe: findings of error severity, or a pre-flight that deletes rows or values')
     .option('--dry-run', 'lint and show the plan and its planId; write nothing (exit 1 when the real run would be refused or fail)')
+    .option('--allow-unsafe-table <name>', 'also allow data loss on this protected table (.migration-guard.json protectedTables); repeatable', collectNames, [])
     .option('--plan <planId>', 'apply only if the plan is still the one shown (a dry run\'s planId); else refuse with plan-changed and write nothing')
     .option('--no-backup', 'skip the backup before applying')
     .option('--step <n>', 'apply only the next N pending migrations')
@@ -200,6 +202,7 @@ export async function main(argv: string[], ioOverrides: Partial<CliIo> = {}): Pr
         const base: UpgradeOptions = {
           log: progress,
           allowUnsafe: flags.allowUnsafe === true,
+          allowUnsafeTables: flags.allowUnsafeTable ?? [],
           noBackup: flags.backup === false,
           ...(step !== undefined ? { step } : {}),
           ...(flags.to !== undefined ? { to: flags.to } : {}),

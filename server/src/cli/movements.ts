@@ -36,6 +36,7 @@ interface DowngradeFlags extends WriteFlags {
   backup?: boolean;
   dryRun?: boolean;
   allowUnsafe?: boolean;
+  allowUnsafeTable?: string[];
   plan?: string;
 }
 
@@ -61,6 +62,11 @@ export interface MovementCommandContext {
   ask(question: string): Promise<string>;
 }
 
+/** Commander collector of a repeatable option (`--allow-unsafe-table a --allow-unsafe-table b`). */
+export function collectNames(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
 /** Parses `--step N` (a positive integer). @throws EngineError `usage`. */
 export function parseStep(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
@@ -81,7 +87,7 @@ export function formatDowngradePlan(r: DowngradeResult): string {
 /** The outcome part of a downgrade's text: the refusal, the dry-run verdict, or what was undone. */
 export function formatDowngradeOutcome(r: DowngradeResult): string {
   if (r.planned.length === 0) return '';
-  if (r.refused) return `Refused: ${r.refusedReason ?? 'the plan is unsafe.'} Nothing was changed. Pass --allow-unsafe to undo anyway.`;
+  if (r.refused) return `Refused: ${r.refusedReason ?? 'the plan is unsafe.'} Nothing was changed.${r.refusedReason?.includes('--allow-unsafe-table') ? '' : ' Pass --allow-unsafe to undo anyway.'}`;
   if (r.dryRun) {
     const failed = (r.preview ?? []).filter((p) => p.error).map((p) => p.migration);
     if (failed.length > 0) return `Dry run: ${failed.join(', ')} failed inside the preview, so the downgrade would fail. Nothing was changed.`;
@@ -130,6 +136,7 @@ export function registerMovementCommands(program: Command, ctx: MovementCommandC
     .option('--no-backup', 'skip the backup before undoing')
     .option('--dry-run', 'show what would be undone, what it deletes, and the planId; change nothing (exit 1 when the real run would be refused)')
     .option('--allow-unsafe', 'undo even when the down()s delete rows or values')
+    .option('--allow-unsafe-table <name>', 'also allow data loss on this protected table (.migration-guard.json protectedTables); repeatable', collectNames, [])
     .option('--plan <planId>', 'undo only if the plan is still the one shown (a dry run\'s planId); else refuse with plan-changed and write nothing')
     .action(async (flags: DowngradeFlags) => {
       ctx.setJson(flags.json === true);
@@ -144,6 +151,7 @@ export function registerMovementCommands(program: Command, ctx: MovementCommandC
         ...(flags.all ? { all: true } : {}),
         noBackup: flags.backup === false,
         allowUnsafe: flags.allowUnsafe === true,
+        allowUnsafeTables: flags.allowUnsafeTable ?? [],
         ...(flags.plan !== undefined ? { plan: flags.plan } : {}),
       };
       let planPrinted = false;

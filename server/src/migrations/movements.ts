@@ -18,7 +18,8 @@ import { databaseAbsent, isLockConflict, migrationInProgress, openKnex, qualifie
 import { EngineError, errorMessage, isEngineError } from './errors';
 import { listMigrationFiles } from './files';
 import { requireConfirmation } from './guard';
-import { assertSamePlan, dataLossFindings, planRecord, rememberPlan, unsafeReason } from './plan';
+import { assertSamePlan, dataLossFindings, planRecord, protectedRefusal, protectedTablesTouched, rememberPlan, unsafeReason } from './plan';
+import { withRuleOptions, type LintTarget } from './lint-pending';
 import { previewPending } from './preview';
 import type { OperationOptions } from './status';
 
@@ -48,6 +49,8 @@ export interface DowngradeOptions extends WriteOptions {
   plan?: string;
   /** Called once the plan is decided and about to run, before the backup (the CLI prints the plan then). */
   onPlan?: (plan: DowngradeResult) => void;
+  /** Protected tables named again to allow data loss on them (see UpgradeOptions.allowUnsafeTables). */
+  allowUnsafeTables?: string[];
 }
 
 function lockHeldError(detail: string): EngineError {
@@ -133,8 +136,12 @@ export async function downgrade(project: LoadedProject, options: DowngradeOption
     const outcome = await previewPending(db, project, result.planned.map((name) => ({ name, file: files.get(name) ?? null })), { log, direction: 'down' });
     if (options.dryRun) result.preview = outcome.preview;
     result.preflight = outcome.preflight;
-    const reason = unsafeReason(0, dataLossFindings(result.preflight).length);
-    if (reason && !options.allowUnsafe) {
+    const withFiles: LintTarget[] = result.planned.flatMap((name) => (files.has(name) ? [{ name, file: files.get(name) as string }] : []));
+    const protectedTables = [...new Set(withRuleOptions(withFiles).flatMap((t) => t.options?.protectedTables ?? []))];
+    const touched = protectedTablesTouched([], result.preflight, protectedTables);
+    if (touched.length > 0) result.protectedTables = touched;
+    const reason = protectedRefusal(touched, options.allowUnsafeTables ?? []) ?? (options.allowUnsafe ? null : unsafeReason(0, dataLossFindings(result.preflight).length));
+    if (reason) {
       result.refused = true;
       result.refusedReason = reason;
       return result;

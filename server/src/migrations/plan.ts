@@ -16,6 +16,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { PlanMigration, PreflightFinding } from '../protocol';
+import { isProtectedTable, protectedTablesNamed } from '../config';
 import type { LoadedProject } from './config';
 import { EngineError } from './errors';
 
@@ -134,4 +135,26 @@ export function unsafeReason(errorFindings: number, dataLoss: number): string | 
   if (errorFindings > 0) parts.push(`${errorFindings} finding${errorFindings === 1 ? '' : 's'} of error severity`);
   if (dataLoss > 0) parts.push(`${dataLoss} pre-flight finding${dataLoss === 1 ? '' : 's'} that delete${dataLoss === 1 ? 's' : ''} rows or values on this database`);
   return parts.length ? `${parts.join(' and ')}.` : null;
+}
+
+/**
+ * The protected tables (`.migration-guard.json` `protectedTables`) a plan touches: named by a data-loss finding of
+ * the analyzer (config/index.ts protectedTablesNamed) or by a pre-flight finding that deletes rows or values.
+ */
+export function protectedTablesTouched(findings: ReadonlyArray<{ ruleId: string; message: string }>, preflight: readonly PreflightFinding[] | undefined, protectedTables: readonly string[]): string[] {
+  if (protectedTables.length === 0) return [];
+  const out = new Set<string>();
+  for (const f of findings) for (const t of protectedTablesNamed(f, protectedTables)) out.add(t);
+  for (const p of dataLossFindings(preflight)) if (p.table && isProtectedTable(p.table, protectedTables)) out.add(p.table);
+  return [...out];
+}
+
+/**
+ * Why a plan touching protected tables is refused even with `--allow-unsafe`: the tables not named again with
+ * `--allow-unsafe-table`. Null when every touched table was named.
+ */
+export function protectedRefusal(touched: readonly string[], allowed: readonly string[]): string | null {
+  const blocked = touched.filter((t) => !allowed.some((a) => isProtectedTable(t, [a])));
+  if (blocked.length === 0) return null;
+  return `it deletes data of protected table${blocked.length === 1 ? '' : 's'} ${blocked.join(', ')} (.migration-guard.json protectedTables); --allow-unsafe is not enough: name ${blocked.length === 1 ? 'it' : 'each'} with ${blocked.map((t) => `--allow-unsafe-table ${t}`).join(' ')}.`;
 }

@@ -16,7 +16,8 @@ import { EngineError, errorMessage, isEngineError } from './errors';
 import { lintInThisThread, startEarlyLint, stopLintWorkers } from './lint-pool';
 import { withRuleOptions, type LintedFile, type LintTarget } from './lint-pending';
 import { needsPreflight } from './preflight';
-import { assertSamePlan, dataLossFindings, planRecord, rememberPlan, unsafeReason } from './plan';
+import { assertSamePlan, dataLossFindings, planRecord, protectedRefusal, protectedTablesTouched, rememberPlan, unsafeReason } from './plan';
+import { protectFindings } from '../config';
 import { preloadMigrationModules, previewPending } from './preview';
 import { requireConfirmation } from './guard';
 import { isAppliedState, isPendingState, readStatus, type OperationOptions } from './status';
@@ -48,6 +49,11 @@ export interface UpgradeOptions extends OperationOptions {
    * backup: the CLI prints the plan then, so that the text reads plan → progress → result.
    */
   onPlan?: (plan: UpgradeResult) => void;
+  /**
+   * Protected tables (`.migration-guard.json` `protectedTables`) the user named again to allow data loss on them;
+   * without it a plan touching one is refused even with `allowUnsafe`.
+   */
+  allowUnsafeTables?: string[];
 }
 
 /**
@@ -171,7 +177,9 @@ export async function upgrade(project: LoadedProject, options: UpgradeOptions = 
       await preloadMigrationModules(targets.map((t) => t.file));
       trace('upgrade: migration modules loaded');
     }
-    result.findings = collectLinted(await (linting ?? lintInThisThread(targets, project.dialect)), hashes);
+    // Protected tables: a data-loss finding on one is an error, as in `check` and the editor.
+    const protectedTables = [...new Set(targets.flatMap((t) => t.options?.protectedTables ?? []))];
+    result.findings = protectFindings(collectLinted(await (linting ?? lintInThisThread(targets, project.dialect)), hashes), protectedTables);
     trace('upgrade: linted');
     for (const m of status.migrations) {
       if (targeted.has(m.name)) result.planMigrations.push({ name: m.name, sha256: hashes.get(m.name) ?? (m.file ? await sha256File(m.file) : null) });
@@ -190,8 +198,10 @@ export async function upgrade(project: LoadedProject, options: UpgradeOptions = 
     // Safety check (step 1): a backup that cannot be written is known before anything runs, dry run included.
     const backupDirectory = options.backupDirectory ?? defaultBackupDirectory(project);
     if (result.backupPlanned) assertWritableFolder(backupDirectory);
-    const reason = unsafeReason(result.findings.filter((f) => f.severity === 'error').length, dataLossFindings(result.preflight).length);
-    if (reason && !options.allowUnsafe) {
+    const touched = protectedTablesTouched(result.findings, result.preflight, protectedTables);
+    if (touched.length > 0) result.protectedTables = touched;
+    const reason = protectedRefusal(touched, options.allowUnsafeTables ?? []) ?? (options.allowUnsafe ? null : unsafeReason(result.findings.filter((f) => f.severity === 'error').length, dataLossFindings(result.preflight).length));
+    if (reason) {
       result.refused = true;
       result.refusedReason = reason;
       return result;
