@@ -46,11 +46,14 @@ function describeFinding(f: PendingFinding): string {
 }
 
 /** The modal lines of a dry run's pre-flight and of the migrations it could not preview (upgrade and downgrade plans). */
-function previewLines(plan: Pick<UpgradeResult, 'preflight' | 'preview'>): string[] {
+function previewLines(plan: Pick<UpgradeResult, 'preflight' | 'preview' | 'protectedTables'>): string[] {
   const lines: string[] = [];
   if (plan.preflight && plan.preflight.length > 0) lines.push('', 'On the live database:', ...plan.preflight.map((p) => `  • ${p.migration}: ${p.message}`));
   const notPreviewed = (plan.preview ?? []).filter((p) => !p.previewable || p.error);
   if (notPreviewed.length > 0) lines.push('', 'Not previewed:', ...notPreviewed.map((p) => `  • ${p.migration}: ${p.error ?? p.reason ?? ''}`));
+  if (plan.protectedTables && plan.protectedTables.length > 0) {
+    lines.push('', `Protected tables whose data is deleted: ${plan.protectedTables.join(', ')}. You will be asked to type each name.`);
+  }
   return lines;
 }
 
@@ -60,6 +63,25 @@ async function reportRefusal(ctx: CommandContext, what: string, reason: string |
   ctx.output.appendLine(message);
   const choice = await vscode.window.showErrorMessage(message, 'Show Output');
   if (choice === 'Show Output') ctx.output.show(true);
+}
+
+/**
+ * Asks the user to type the name of each protected table (`.migration-guard.json` `protectedTables`) the plan
+ * deletes data of; returns the `--allow-unsafe-table` arguments, or undefined when cancelled.
+ */
+async function confirmProtectedTables(tables: string[] | undefined): Promise<string[] | undefined> {
+  const args: string[] = [];
+  for (const table of tables ?? []) {
+    const typed = await vscode.window.showInputBox({
+      title: 'Migration Guard: protected table',
+      prompt: `This deletes data of the protected table ${table}. Type its name to allow it.`,
+      ignoreFocusOut: true,
+      validateInput: (value) => (value.trim() === table ? undefined : `Type ${table}`),
+    });
+    if (typed?.trim() !== table) return undefined;
+    args.push('--allow-unsafe-table', table);
+  }
+  return args;
 }
 
 /** Runs engine work under a cancellable progress notification titled `title`. */
@@ -151,7 +173,12 @@ export async function upgradeCommand(ctx: CommandContext, selection: UpgradeSele
     }
     // Consent binds to the plan shown: the engine applies only if the plan id is still the same (else plan-changed),
     // and --allow-unsafe then covers only the findings shown.
-    const args = ['--yes', '--plan', plan.planId, ...select, ...(unsafe ? ['--allow-unsafe'] : [])];
+    const tables = await confirmProtectedTables(plan.protectedTables);
+    if (!tables) {
+      ctx.output.appendLine('Upgrade cancelled: a protected table was not confirmed; nothing was applied.');
+      return;
+    }
+    const args = ['--yes', '--plan', plan.planId, ...select, ...(unsafe ? ['--allow-unsafe'] : []), ...tables];
     const result = await runWrite<UpgradeResult>(ctx, 'Migration Guard: backing up and upgrading…', 'upgrade', args, target);
     ctx.refresh();
     if (result.refused) {
@@ -199,7 +226,12 @@ export async function downgradeCommand(ctx: CommandContext, to?: string): Promis
     const message = unsafe ? `Unsafe: ${plan.refusedReason ?? 'the down()s delete data.'} Undo ${plural(plan.planned.length, 'migration')} anyway?` : `Undo ${plural(plan.planned.length, 'migration')}?`;
     const choice = await vscode.window.showWarningMessage(message, { modal: true, detail }, action);
     if (choice !== action) return;
-    const args = ['--yes', '--plan', plan.planId, ...select, ...(unsafe ? ['--allow-unsafe'] : [])];
+    const tables = await confirmProtectedTables(plan.protectedTables);
+    if (!tables) {
+      ctx.output.appendLine('Downgrade cancelled: a protected table was not confirmed; nothing was undone.');
+      return;
+    }
+    const args = ['--yes', '--plan', plan.planId, ...select, ...(unsafe ? ['--allow-unsafe'] : []), ...tables];
     const result = await runWrite<DowngradeResult>(ctx, 'Migration Guard: backing up and downgrading…', 'downgrade', args, target);
     ctx.refresh();
     if (result.refused) {
