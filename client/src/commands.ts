@@ -46,12 +46,42 @@ function describeFinding(f: PendingFinding): string {
 }
 
 /** The modal lines of a dry run's pre-flight and of the migrations it could not preview (upgrade and downgrade plans). */
-function previewLines(plan: Pick<UpgradeResult, 'preflight' | 'preview'>): string[] {
+function previewLines(plan: Pick<UpgradeResult, 'preflight' | 'preview' | 'protectedTables'>): string[] {
   const lines: string[] = [];
   if (plan.preflight && plan.preflight.length > 0) lines.push('', 'On the live database:', ...plan.preflight.map((p) => `  • ${p.migration}: ${p.message}`));
   const notPreviewed = (plan.preview ?? []).filter((p) => !p.previewable || p.error);
   if (notPreviewed.length > 0) lines.push('', 'Not previewed:', ...notPreviewed.map((p) => `  • ${p.migration}: ${p.error ?? p.reason ?? ''}`));
+  if (plan.protectedTables && plan.protectedTables.length > 0) {
+    lines.push('', `Protected tables whose data is deleted: ${plan.protectedTables.join(', ')}. You will be asked to type each name.`);
+  }
   return lines;
+}
+
+/** Shows a refused result (nothing was written) as a refusal with its reason. */
+async function reportRefusal(ctx: CommandContext, what: string, reason: string | undefined): Promise<void> {
+  const message = `Migration Guard: ${what} refused: ${reason ?? 'the plan is unsafe.'} Nothing was written.`;
+  ctx.output.appendLine(message);
+  const choice = await vscode.window.showErrorMessage(message, 'Show Output');
+  if (choice === 'Show Output') ctx.output.show(true);
+}
+
+/**
+ * Asks the user to type the name of each protected table (`.migration-guard.json` `protectedTables`) the plan
+ * deletes data of; returns the `--allow-unsafe-table` arguments, or undefined when cancelled.
+ */
+async function confirmProtectedTables(tables: string[] | undefined): Promise<string[] | undefined> {
+  const args: string[] = [];
+  for (const table of tables ?? []) {
+    const typed = await vscode.window.showInputBox({
+      title: 'Migration Guard: protected table',
+      prompt: `This deletes data of the protected table ${table}. Type its name to allow it.`,
+      ignoreFocusOut: true,
+      validateInput: (value) => (value.trim() === table ? undefined : `Type ${table}`),
+    });
+    if (typed?.trim() !== table) return undefined;
+    args.push('--allow-unsafe-table', table);
+  }
+  return args;
 }
 
 /** Runs engine work under a cancellable progress notification titled `title`. */
@@ -62,9 +92,11 @@ function withProgress<T>(title: string, work: (token: vscode.CancellationToken) 
 async function reportError(ctx: CommandContext, what: string, error: unknown): Promise<void> {
   const message = error instanceof Error ? error.message : String(error);
   const hint = error instanceof EngineError && error.hint ? ` ${error.hint}` : '';
-  ctx.output.appendLine(`${what} failed: ${message}${hint}`);
+  // A changed plan is a refusal (nothing was written), not a failure of the operation.
+  const verdict = error instanceof EngineError && error.code === 'plan-changed' ? 'refused' : 'failed';
+  ctx.output.appendLine(`${what} ${verdict}: ${message}${hint}`);
   if (error instanceof EngineError && error.code === 'cancelled') return;
-  const choice = await vscode.window.showErrorMessage(`Migration Guard: ${what} failed: ${message}${hint}`, 'Show Output');
+  const choice = await vscode.window.showErrorMessage(`Migration Guard: ${what} ${verdict}: ${message}${hint}`, 'Show Output');
   if (choice === 'Show Output') ctx.output.show(true);
 }
 
@@ -122,25 +154,37 @@ export async function upgradeCommand(ctx: CommandContext, selection: UpgradeSele
       void vscode.window.showInformationMessage('Migration Guard: the database is up to date; no pending migrations.');
       return;
     }
-    const unsafe = plan.findings.filter((f) => f.severity === 'error');
+    // Unsafe: findings of error severity, or a pre-flight that deletes rows or values (the dry run says refused).
+    const unsafe = plan.refused;
+    const errorCount = plan.findings.filter((f) => f.severity === 'error').length;
     const lines = [`Pending (${plan.pending.length}):`, ...plan.pending.map((name) => `  • ${name}`)];
     if (plan.findings.length > 0) lines.push('', `Findings (${plan.findings.length}):`, ...plan.findings.map((f) => `  • ${describeFinding(f)}`));
     lines.push(...previewLines(plan));
     lines.push('', plan.backupPlanned ? 'A backup is taken before anything is applied.' : 'The database does not exist yet: there is nothing to back up.');
-    const action = unsafe.length > 0 ? 'Upgrade Anyway' : 'Upgrade';
-    const message =
-      unsafe.length > 0
-        ? `${plural(unsafe.length, 'unsafe change')} in ${plural(plan.pending.length, 'pending migration')}. Apply anyway?`
-        : `Apply ${plural(plan.pending.length, 'pending migration')}?`;
+    const action = unsafe ? 'Upgrade Anyway' : 'Upgrade';
+    const message = unsafe
+      ? `Unsafe: ${plan.refusedReason ?? `${plural(errorCount, 'unsafe change')}.`} ${plural(plan.pending.length, 'pending migration')}. Apply anyway?`
+      : `Apply ${plural(plan.pending.length, 'pending migration')}?`;
     ctx.output.appendLine(`Upgrade plan:\n${lines.join('\n')}`);
     const choice = await vscode.window.showWarningMessage(message, { modal: true, detail: lines.join('\n') }, action);
     if (choice !== action) {
       ctx.output.appendLine('Upgrade cancelled by the user; nothing was applied.');
       return;
     }
-    const args = ['--yes', ...select, ...(unsafe.length > 0 ? ['--allow-unsafe'] : [])];
+    // Consent binds to the plan shown: the engine applies only if the plan id is still the same (else plan-changed),
+    // and --allow-unsafe then covers only the findings shown.
+    const tables = await confirmProtectedTables(plan.protectedTables);
+    if (!tables) {
+      ctx.output.appendLine('Upgrade cancelled: a protected table was not confirmed; nothing was applied.');
+      return;
+    }
+    const args = ['--yes', '--plan', plan.planId, ...select, ...(unsafe ? ['--allow-unsafe'] : []), ...tables];
     const result = await runWrite<UpgradeResult>(ctx, 'Migration Guard: backing up and upgrading…', 'upgrade', args, target);
     ctx.refresh();
+    if (result.refused) {
+      await reportRefusal(ctx, 'Upgrade', result.refusedReason);
+      return;
+    }
     const backup = result.backup ? ` Backup: ${path.basename(result.backup.path)}.` : '';
     ctx.output.appendLine(`Applied ${result.applied.length} migration(s) in batch ${result.batch ?? '-'}: ${result.applied.join(', ')}.${backup}`);
     if (result.validation && !result.validation.valid) {
@@ -177,11 +221,23 @@ export async function downgradeCommand(ctx: CommandContext, to?: string): Promis
     lines.push('', "Each migration's down() runs: whatever it drops is gone. A backup is taken first.");
     const detail = lines.join('\n');
     ctx.output.appendLine(`Downgrade plan:\n${detail}`);
-    const action = 'Downgrade';
-    const choice = await vscode.window.showWarningMessage(`Undo ${plural(plan.planned.length, 'migration')}?`, { modal: true, detail }, action);
+    const unsafe = plan.refused;
+    const action = unsafe ? 'Downgrade Anyway' : 'Downgrade';
+    const message = unsafe ? `Unsafe: ${plan.refusedReason ?? 'the down()s delete data.'} Undo ${plural(plan.planned.length, 'migration')} anyway?` : `Undo ${plural(plan.planned.length, 'migration')}?`;
+    const choice = await vscode.window.showWarningMessage(message, { modal: true, detail }, action);
     if (choice !== action) return;
-    const result = await runWrite<DowngradeResult>(ctx, 'Migration Guard: backing up and downgrading…', 'downgrade', ['--yes', ...select], target);
+    const tables = await confirmProtectedTables(plan.protectedTables);
+    if (!tables) {
+      ctx.output.appendLine('Downgrade cancelled: a protected table was not confirmed; nothing was undone.');
+      return;
+    }
+    const args = ['--yes', '--plan', plan.planId, ...select, ...(unsafe ? ['--allow-unsafe'] : []), ...tables];
+    const result = await runWrite<DowngradeResult>(ctx, 'Migration Guard: backing up and downgrading…', 'downgrade', args, target);
     ctx.refresh();
+    if (result.refused) {
+      await reportRefusal(ctx, 'Downgrade', result.refusedReason);
+      return;
+    }
     const backup = result.backup ? ` Backup: ${path.basename(result.backup.path)}.` : '';
     ctx.output.appendLine(`Undone: ${result.undone.join(', ')}. Current: ${result.current ?? 'none'}.${backup}`);
     void vscode.window.showInformationMessage(`Migration Guard: undid ${plural(result.undone.length, 'migration')}.${backup}`);

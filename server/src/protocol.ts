@@ -119,8 +119,30 @@ export interface DowngradeResult {
   current: string | null;
   /** Dry run: the SQL of each `down()`, run inside one transaction and rolled back (as `upgrade --dry-run`). */
   preview?: MigrationPreview[];
-  /** Dry run: what the `down()`s would delete on the live database (rows of dropped tables, values of dropped columns). */
+  /**
+   * What the `down()`s would delete on the live database (rows of dropped tables, values of dropped columns): on a dry
+   * run, and on a real run before anything is written.
+   */
   preflight?: PreflightFinding[];
+  /** Whether this was a dry run (nothing written). */
+  dryRun: boolean;
+  /** True when the plan is unsafe (pre-flight data loss) and `--allow-unsafe` was not given: nothing was written, exit code 1. */
+  refused: boolean;
+  /** Why it was refused, one sentence; absent when not refused. */
+  refusedReason?: string;
+  /** Protected tables (`.migration-guard.json` `protectedTables`) whose data the `down()`s delete; absent when none. */
+  protectedTables?: string[];
+  /** Identity of this plan ({@link UpgradeResult.planId}); pass it back with `downgrade --plan <planId>`. */
+  planId: string;
+  /** The migrations of the plan in the order they are undone, with their files' sha256. */
+  planMigrations: PlanMigration[];
+}
+
+/** A migration of a plan, with the sha256 of its file (null when it has no file). */
+export interface PlanMigration {
+  name: string;
+  /** Lower-case hex sha256 of the file's bytes; null when the file is missing. */
+  sha256: string | null;
 }
 
 /** `migration-guard mark-applied <name> --json` and `unmark <name> --json` (no migration code runs). */
@@ -339,8 +361,27 @@ export interface UpgradeResult {
   pending: string[];
   /** Findings of the analyzer in the pending migration files. */
   findings: PendingFinding[];
-  /** True when findings of error severity stopped the upgrade (no `--allow-unsafe`). */
+  /**
+   * True when the plan is unsafe and `--allow-unsafe` was not given: findings of error severity, or a pre-flight
+   * finding that deletes rows or values (`drop-table` / `truncate` with rows, `rows-deleted`, `drop-column` with values).
+   * Nothing was written; exit code 1 (a dry run too: the real run would be refused).
+   */
   refused: boolean;
+  /** Why it was refused, one sentence; absent when not refused. */
+  refusedReason?: string;
+  /**
+   * Identity of this plan: lower-case hex sha256 over the database (masked connection), the direction, the selection
+   * (`step` / `to`) and the ordered migrations with each file's sha256 (migrations/plan.ts). `upgrade --plan <planId>`
+   * applies only when the plan is still the same, else fails with `plan-changed`.
+   */
+  planId: string;
+  /**
+   * Protected tables (`.migration-guard.json` `protectedTables`) the plan deletes data of (analyzer or pre-flight);
+   * absent when none. Such a plan is refused even with `--allow-unsafe` unless each is named with `--allow-unsafe-table`.
+   */
+  protectedTables?: string[];
+  /** The migrations of the plan in run order, with their files' sha256 (what `planId` covers). */
+  planMigrations: PlanMigration[];
   dryRun: boolean;
   /**
    * Whether a backup is (or, on a dry run, would be) taken before applying: false with `--no-backup`

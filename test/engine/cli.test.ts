@@ -128,7 +128,7 @@ void describe('CLI (spawned: node --import tsx server/src/cli/main.ts)', () => {
       assert.ok(r.findings.some((f) => f.severity === 'error' && f.migration === '002_drop.js'));
       const text = await runCli(['upgrade', '--yes', '--cwd', dir]);
       assert.equal(text.code, 1);
-      assert.match(text.stdout, /Refused: findings of error severity\. Nothing was applied\. .* \(--dry-run shows their SQL and what they would delete on this database first\)\./);
+      assert.match(text.stdout, /Refused: 1 finding of error severity\. Nothing was applied\. .* \(--dry-run shows their SQL and what they would delete on this database first\)\./);
       const refusedDry = await runCli(['upgrade', '--dry-run', '--cwd', dir]);
       assert.match(refusedDry.stdout, /apply anyway\.\n/, 'a dry run is not told to run a dry run');
       const dry = await runCli(['upgrade', '--dry-run', '--allow-unsafe', '--json', '--cwd', dir]);

@@ -36,8 +36,10 @@ void describe('movement commands (spawned CLI)', () => {
       assert.deepEqual((JSON.parse(dry.stdout) as DowngradeResult).planned, ['003_c.js', '002_b.js']);
       await tp.query("insert into b (name) values ('kept')");
       const dryText = await runCli(['downgrade', '--to', '001_a.js', '--dry-run', ...cwd]);
-      assert.match(dryText.stdout, /^Would undo \(2, most recent first\):\n {2}003_c\.js\n {2}002_b\.js\n\nPre-flight \(2\):\n {2}003_c\.js: DROP TABLE c deletes 0 rows\n {2}002_b\.js: DROP TABLE b deletes 1 row\n\nPreview \(SQL run inside a transaction, then rolled back\):\n {2}-- 003_c\.js\n {2}drop table `c`;\n/);
-      assert.match(dryText.stdout, /\n\nDry run: nothing was changed\.\n?$/);
+      assert.match(dryText.stdout, /^Would undo \(2, most recent first\):\n {2}003_c\.js\n {2}002_b\.js\n\nPre-flight \(2\):\n {2}003_c\.js: DROP TABLE c deletes 0 rows\n {2}002_b\.js: DROP TABLE b deletes 1 row\n\nPlan: [0-9a-f]{64}\n\nPreview \(SQL run inside a transaction, then rolled back\):\n {2}-- 003_c\.js\n {2}drop table `c`;\n/);
+      // DROP TABLE b deletes a row: the real run would be refused, so the dry run exits 1 and says so.
+      assert.equal(dryText.code, 1);
+      assert.match(dryText.stdout, /\n\nRefused: 1 pre-flight finding that deletes rows or values on this database\. Nothing was changed\. Pass --allow-unsafe to undo anyway\.\n?$/);
 
       const un = await runCli(['unmark', '003_c.js', '--json', ...cwd]);
       assert.equal(un.code, 0, un.stderr);
@@ -49,7 +51,7 @@ void describe('movement commands (spawned CLI)', () => {
       assert.equal(unknown.code, 1);
       assert.equal((JSON.parse(unknown.stdout) as ErrorResult).error.code, 'unknown-migration');
 
-      const down = await runCli(['downgrade', '--yes', '--all', '--json', ...cwd]);
+      const down = await runCli(['downgrade', '--yes', '--all', '--allow-unsafe', '--json', ...cwd]);
       assert.equal(down.code, 0, down.stderr);
       const d = JSON.parse(down.stdout) as DowngradeResult;
       assert.deepEqual([d.undone, d.current], [['003_c.js', '002_b.js', '001_a.js'], null]);

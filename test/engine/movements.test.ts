@@ -130,7 +130,10 @@ async function scenario(tp: TestProject): Promise<void> {
   assert.deepEqual(userTables(await tp.tables()), ['a', 'b', 'c', 'd'], 'a dry run changes nothing');
   assert.deepEqual((await tp.query('select name from c order by name')).map((r) => r.name), ['x', 'y'], 'not a row either');
   assert.deepEqual((await getStatus(project)).migrations.filter((m) => m.state === 'applied').length, 4);
-  const d3 = await downgrade(project, { ...noBackup, to: '002_b.js' });
+  // The down()s delete rows of c and d: refused unless allowUnsafe, before anything is written.
+  assert.equal((await downgrade(project, { ...noBackup, to: '002_b.js' })).refused, true);
+  assert.equal(plan.refused, true, 'the dry run says so too');
+  const d3 = await downgrade(project, { ...noBackup, to: '002_b.js', allowUnsafe: true });
   assert.deepEqual(d3.undone, ['004_d.js', '003_c.js', '001_a.js']);
   assert.deepEqual(userTables(await tp.tables()), ['b']);
 

@@ -29,10 +29,11 @@ void describe('upgrade', () => {
       const db = project.sqliteFile as string;
       assert.deepEqual(await sqliteTables(db), ['a', 'b', 'knex_migrations', 'knex_migrations_lock', 'migration_guard_checksums', 'sqlite_sequence']);
       assert.deepEqual((await sqliteAll(db, 'select name, batch from knex_migrations order by id')).map((r) => [r.name, r.batch]), [['001_a.js', 1], ['002_b.js', 1]]);
-      assert.ok(lines.some((l) => /Applied 2 migration/.test(l)));
+      assert.ok(lines.some((l) => /Applying 2 migration/.test(l)));
 
-      const none = await upgrade(project);
-      assert.deepEqual(none, { pending: [], findings: [], refused: false, dryRun: false, backupPlanned: false, backup: null, batch: null, applied: [], validation: null });
+      const { planId, ...none } = await upgrade(project);
+      assert.match(planId, /^[0-9a-f]{64}$/, 'even an empty plan has an id');
+      assert.deepEqual(none, { pending: [], findings: [], refused: false, dryRun: false, planMigrations: [], backupPlanned: false, backup: null, batch: null, applied: [], validation: null });
 
       writeFiles(dir, { 'db/migrations/003_c.js': createTableMigration('c') });
       const dry = await upgrade(project, { dryRun: true });

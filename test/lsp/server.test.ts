@@ -213,6 +213,19 @@ test('.migration-guard.json decides severities; a change to it (didChangeWatched
   await fourth;
 });
 
+test('protectedTables in .migration-guard.json: a data-loss finding on a protected table is an error, with its reason', async () => {
+  const project = path.join(workspace, 'protected');
+  fs.mkdirSync(project, { recursive: true });
+  fs.writeFileSync(path.join(project, '.migration-guard.json'), JSON.stringify({ protectedTables: ['payments'] }));
+  const file = path.join(project, 'db', '001.sql');
+  const uri = pathToFileURL(file).toString();
+  const published = nextDiagnostics(uri);
+  open(file, 'sql', 'ALTER TABLE payments ALTER COLUMN amount TYPE bigint;\nALTER TABLE notes ALTER COLUMN n TYPE bigint;\n');
+  const found = (await published).diagnostics.filter((d) => d.code === 'changing-column-type');
+  assert.deepEqual(found.map((d) => d.severity), [1, 2], 'an error on the protected table, the default warning elsewhere');
+  assert.match(found[0]?.message ?? '', /"payments" is a protected table/);
+});
+
 test('migrationGuard/serverStats reports the process memory', async () => {
   const stats = await connection.sendRequest(ServerStatsRequest);
   assert.ok(stats.rss > 10_000_000 && stats.rss < 2_000_000_000, String(stats.rss));

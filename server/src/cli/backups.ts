@@ -10,7 +10,8 @@ import type { EngineLog } from '../migrations/db';
 import { EngineError } from '../migrations/errors';
 import { formatAge, formatBytes, listBackups } from '../migrations/manifest';
 import { prune, restore } from '../migrations/restore';
-import { ExitCode, type BackupListResult, type UpgradeResult } from '../protocol';
+import { ExitCode, type BackupListResult, type MigrationPreview, type UpgradeResult } from '../protocol';
+import { formatPreflight } from './format';
 
 /** Flags every engine command takes (see main.ts `withEngineOptions`). */
 export interface BackupEngineFlags {
@@ -65,13 +66,16 @@ export function formatBackupList(r: BackupListResult): string {
 
 /** Pre-flight findings and the dry-run preview of an upgrade or a downgrade as text ('' when there is neither). */
 export function formatPreflightAndPreview(u: Pick<UpgradeResult, 'preflight' | 'preview'>): string {
+  const preflight = formatPreflight(u.preflight);
+  return `${preflight ? `\n${preflight}` : ''}${formatPreview(u.preview)}`;
+}
+
+/** The dry run's SQL preview as text, starting with a blank line ('' when there is none). */
+export function formatPreview(preview: MigrationPreview[] | undefined): string {
   const lines: string[] = [];
-  if (u.preflight && u.preflight.length > 0) {
-    lines.push('', `Pre-flight (${u.preflight.length}):`, ...u.preflight.map((p) => `  ${p.migration}: ${p.message}`));
-  }
-  if (u.preview && u.preview.length > 0) {
+  if (preview && preview.length > 0) {
     lines.push('', 'Preview (SQL run inside a transaction, then rolled back):');
-    for (const p of u.preview) {
+    for (const p of preview) {
       lines.push(`  -- ${p.migration}${p.previewable ? '' : ' (not previewable)'}`);
       if (p.reason) lines.push(`  -- ${p.reason}`);
       if (p.error) lines.push(`  -- failed in the preview: ${p.error}`);

@@ -7,7 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { ConfigCache, ConfigError, effectiveOptions, LINT_EXTENSIONS } from '../config';
+import { ConfigCache, ConfigError, effectiveOptions, LINT_EXTENSIONS, protectFindings } from '../config';
 import { lineStarts, rangeToCheckPosition } from '../migrations/positions';
 import type { CheckFinding, CheckResult, Severity } from '../protocol';
 import type { DialectSetting } from '../settings';
@@ -121,7 +121,7 @@ export async function runCheck(paths: string[], cwd: string, options: CheckOptio
     files.push(file);
     const text = readFileSync(abs, 'utf8');
     const starts = lineStarts(text); // once per file, not per finding
-    for (const f of lint.analyze(text, { fileName: abs, dialect: eff.dialect, rules: eff.rules, postgresVersion: eff.postgresVersion })) {
+    for (const f of protectFindings(lint.analyze(text, { fileName: abs, dialect: eff.dialect, rules: eff.rules, postgresVersion: eff.postgresVersion }), eff.protectedTables)) {
       findings.push({ file, ruleId: f.ruleId, severity: f.severity, message: f.message, ...rangeToCheckPosition(text, f.start, f.end, starts) });
     }
   }

@@ -1,5 +1,5 @@
 /** Human-readable text for the CLI's results (the JSON shapes are in protocol.ts). */
-import type { CheckFinding, StatusResult, UpgradeResult, ValidateResult, ProjectInfo } from '../protocol';
+import type { CheckFinding, PreflightFinding, StatusResult, UpgradeResult, ValidateResult, ProjectInfo } from '../protocol';
 
 function table(rows: string[][]): string {
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
@@ -66,20 +66,52 @@ export function formatValidation(v: ValidateResult): string {
   return [head, ...v.problems.map((p) => `  ${p.severity ?? 'error'}  ${p.code}: ${p.message}`)].join('\n');
 }
 
-/** The upgrade plan or result as text. */
-export function formatUpgrade(u: UpgradeResult): string {
+/**
+ * The plan part of an upgrade's text: what runs (pending), the analyzer's findings, the pre-flight on the live
+ * database, whether a backup is taken, and the plan id. Printed before anything runs.
+ */
+export function formatUpgradePlan(u: UpgradeResult): string {
   if (u.pending.length === 0) return 'Nothing to migrate: the database is up to date.';
   const lines = [`Pending (${u.pending.length}):`, ...u.pending.map((n) => `  ${n}`)];
   if (u.findings.length > 0) lines.push('', `Findings (${u.findings.length}):`, formatFindings(u.findings));
+  const preflight = formatPreflight(u.preflight);
+  if (preflight) lines.push('', preflight);
+  lines.push('', u.backupPlanned ? 'Backup: taken before anything is applied.' : 'Backup: none (--no-backup, or the SQLite database does not exist yet).');
+  lines.push(`Plan: ${u.planId}`);
+  return lines.join('\n');
+}
+
+/** Pre-flight findings as text (`''` when there are none). */
+export function formatPreflight(preflight: PreflightFinding[] | undefined): string {
+  if (!preflight || preflight.length === 0) return '';
+  return [`Pre-flight (${preflight.length}):`, ...preflight.map((p) => `  ${p.migration}: ${p.message}`)].join('\n');
+}
+
+/**
+ * The outcome part of an upgrade's text: the refusal, the dry-run verdict, or what was applied (batch, names,
+ * how to go back, validation). Printed once, after the progress.
+ */
+export function formatUpgradeOutcome(u: UpgradeResult): string {
+  if (u.pending.length === 0) return '';
+  const lines: string[] = [];
   if (u.refused) {
-    const seeFirst = u.dryRun ? '' : ' (--dry-run shows their SQL and what they would delete on this database first)';
-    lines.push('', `Refused: findings of error severity. Nothing was applied. Fix the migrations, or pass --allow-unsafe to apply anyway${seeFirst}.`);
+    const seeFirst = u.dryRun || u.preflight ? '' : ' (--dry-run shows their SQL and what they would delete on this database first)';
+    const way = u.refusedReason?.includes('--allow-unsafe-table') ? '' : ` Fix the migrations, or pass --allow-unsafe to apply anyway${seeFirst}.`;
+    lines.push(`Refused: ${u.refusedReason ?? 'the plan is unsafe.'} Nothing was applied.${way}`);
   } else if (u.dryRun) {
-    lines.push('', 'Dry run: nothing was applied.');
+    const failed = (u.preview ?? []).filter((p) => p.error).map((p) => p.migration);
+    if (failed.length > 0) lines.push(`Dry run: ${failed.join(', ')} failed inside the preview, so the upgrade would fail. Nothing was applied.`);
+    else lines.push(`Dry run: nothing was applied. To apply exactly this plan: migration-guard upgrade --plan ${u.planId}`);
   } else {
-    if (u.backup) lines.push('', `Backup: ${u.backup.path} (${u.backup.bytes} bytes, sha256 ${u.backup.sha256})`);
-    lines.push('', `Applied ${u.applied.length} migration${u.applied.length === 1 ? '' : 's'} in batch ${u.batch ?? '-'}: ${u.applied.join(', ')}`);
+    lines.push(`Applied in batch ${u.batch ?? '-'}: ${u.applied.join(', ')}`);
+    if (u.backup) lines.push(`Backup taken before: ${u.backup.name ?? u.backup.path} (undo with: migration-guard restore ${u.backup.name ?? u.backup.path})`);
     if (u.validation) lines.push(formatValidation(u.validation));
   }
   return lines.join('\n');
+}
+
+/** The whole upgrade text: plan, then outcome (each line once). The dry run's SQL preview goes between them. */
+export function formatUpgrade(u: UpgradeResult, previewText = ''): string {
+  const outcome = formatUpgradeOutcome(u);
+  return [formatUpgradePlan(u), previewText.replace(/^\n+/, ''), outcome].filter(Boolean).join('\n\n');
 }

@@ -7,7 +7,7 @@
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { Command, CommanderError, Option } from 'commander';
-import { formatPreflightAndPreview, registerBackupCommands } from './backups';
+import { formatPreview, registerBackupCommands } from './backups';
 import {
   EngineError,
   errorMessage,
@@ -21,14 +21,15 @@ import {
   validate,
   type EngineLog,
   type LoadedProject,
+  type UpgradeOptions,
 } from '../migrations';
 import { stopLintWorkers } from '../migrations/lint-pool';
 import { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_LOAD_TIMEOUT_MS, neverSettledError, parseTimeoutSeconds, pendingWaits } from '../migrations/timeouts';
-import { ExitCode, type Dialect, type ErrorResult } from '../protocol';
+import { ExitCode, type Dialect, type ErrorResult, type UpgradeResult } from '../protocol';
 import { runCheck } from './check';
 import { trace } from './trace';
-import { formatFindings, formatStatus, formatUpgrade, formatValidation } from './format';
-import { parseStep, registerMovementCommands } from './movements';
+import { formatFindings, formatStatus, formatUpgrade, formatUpgradeOutcome, formatUpgradePlan, formatValidation } from './format';
+import { collectNames, parseStep, registerMovementCommands } from './movements';
 import { formatGithub } from './format/github';
 import { toSarif } from './format/sarif';
 
@@ -81,6 +82,8 @@ interface UpgradeFlags extends EngineFlags {
   allowUnsafe?: boolean;
   dryRun?: boolean;
   backup?: boolean;
+  plan?: string;
+  allowUnsafeTable?: string[];
 }
 
 interface CheckFlags {
@@ -185,8 +188,10 @@ export async function main(argv: string[], ioOverrides: Partial<CliIo> = {}): Pr
 
   withEngineOptions(program.command('upgrade').description('lint, back up, then apply pending migrations (knex migrate:latest)'))
     .option('-y, --yes', 'do not ask for confirmation')
-    .option('--allow-unsafe', 'apply even when findings of error severity exist')
-    .option('--dry-run', 'lint and show the plan; write nothing')
+    .option('--allow-unsafe', 'apply even when the plan is unsafe: findings of error severity, or a pre-flight that deletes rows or values')
+    .option('--dry-run', 'lint and show the plan and its planId; write nothing (exit 1 when the real run would be refused or fail)')
+    .option('--allow-unsafe-table <name>', 'also allow data loss on this protected table (.migration-guard.json protectedTables); repeatable', collectNames, [])
+    .option('--plan <planId>', 'apply only if the plan is still the one shown (a dry run\'s planId); else refuse with plan-changed and write nothing')
     .option('--no-backup', 'skip the backup before applying')
     .option('--step <n>', 'apply only the next N pending migrations')
     .option('--to <name>', 'apply the pending migrations up to and including <name>')
@@ -203,31 +208,43 @@ export async function main(argv: string[], ioOverrides: Partial<CliIo> = {}): Pr
         // A protected environment: ask for --confirm before the plan and the y/N prompt, not after.
         if (!dryRun) requireConfirmation(p, flags.confirm, 'upgrade');
         const step = parseStep(flags.step);
-        const base = {
+        const base: UpgradeOptions = {
           log: progress,
           allowUnsafe: flags.allowUnsafe === true,
+          allowUnsafeTables: flags.allowUnsafeTable ?? [],
           noBackup: flags.backup === false,
           ...(step !== undefined ? { step } : {}),
           ...(flags.to !== undefined ? { to: flags.to } : {}),
           ...(flags.confirm !== undefined ? { confirm: flags.confirm } : {}),
+          ...(flags.plan !== undefined ? { plan: flags.plan } : {}),
         };
+        // Text reads plan → progress (stderr) → outcome, each line once: the plan is printed when it is decided.
+        let planPrinted = false;
         if (!dryRun && !flags.yes) {
           const plan = await upgrade(p, { ...base, dryRun: true });
           if (plan.pending.length === 0 || plan.refused) {
-            emit(flags, plan, () => formatUpgrade(plan));
+            emit(flags, plan, () => formatUpgrade(plan, formatPreview(plan.preview)));
             state.code = plan.refused ? ExitCode.failure : ExitCode.ok;
             return;
           }
-          io.stderr(`${formatUpgrade({ ...plan, dryRun: true }).replace(/\n\nDry run: nothing was applied\.$/, '')}${formatPreflightAndPreview(plan)}\n\n`);
+          io.stderr(`${formatUpgradePlan(plan)}${formatPreview(plan.preview)}\n\n`);
           const answer = await io.ask(`Apply ${plan.pending.length} migration${plan.pending.length === 1 ? '' : 's'} to ${p.info.connection}${flags.backup === false ? ' without a backup' : ''}? [y/N] `);
           if (!/^y(es)?$/i.test(answer.trim())) {
             throw new EngineError('cancelled', 'Upgrade cancelled: nothing was applied.');
           }
+          // The yes binds to the plan just shown: anything else is refused with plan-changed.
+          base.plan = plan.planId;
+          planPrinted = true;
         }
-        const result = await upgrade(p, { ...base, dryRun });
-        emit(flags, result, () => formatUpgrade(result) + formatPreflightAndPreview(result));
+        const onPlan = flags.json || planPrinted ? undefined : (u: UpgradeResult) => {
+          out(formatUpgradePlan(u));
+          planPrinted = true;
+        };
+        const result = await upgrade(p, { ...base, dryRun, ...(onPlan ? { onPlan } : {}) });
+        emit(flags, result, () => (planPrinted ? formatUpgradeOutcome(result) : formatUpgrade(result, formatPreview(result.preview))));
         trace('result written');
-        state.code = result.refused || (result.validation !== null && !result.validation.valid) ? ExitCode.failure : ExitCode.ok;
+        const previewFailed = dryRun && (result.preview ?? []).some((m) => m.error !== undefined);
+        state.code = result.refused || previewFailed || (result.validation !== null && !result.validation.valid) ? ExitCode.failure : ExitCode.ok;
       } finally {
         stopLintWorkers();
       }
@@ -239,6 +256,8 @@ export async function main(argv: string[], ioOverrides: Partial<CliIo> = {}): Pr
     emit,
     progress,
     setJson: (json) => (state.json = json),
+    setCode: (code) => (state.code = code),
+    out,
     isTTY: io.isTTY,
     ask: (q) => io.ask(q),
   });

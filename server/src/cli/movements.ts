@@ -8,7 +8,8 @@ import type { Command } from 'commander';
 import type { LoadedProject } from '../migrations/config';
 import type { EngineLog } from '../migrations/db';
 import { EngineError } from '../migrations/errors';
-import { formatPreflightAndPreview } from './backups';
+import { formatPreview } from './backups';
+import { formatPreflight } from './format';
 import { requireConfirmation } from '../migrations/guard';
 import { getHistory } from '../migrations/history';
 import { downgrade, markApplied, unlock, unmark, type DowngradeOptions } from '../migrations/movements';
@@ -34,6 +35,9 @@ interface DowngradeFlags extends WriteFlags {
   yes?: boolean;
   backup?: boolean;
   dryRun?: boolean;
+  allowUnsafe?: boolean;
+  allowUnsafeTable?: string[];
+  plan?: string;
 }
 
 /** What the commands need from main.ts. */
@@ -48,10 +52,19 @@ export interface MovementCommandContext {
   progress: EngineLog;
   /** Tells main whether errors must be printed as JSON. */
   setJson(json: boolean): void;
+  /** Sets the exit code. */
+  setCode(code: number): void;
+  /** Prints a line on stdout (the plan, before the progress). */
+  out(text: string): void;
   /** Whether stdin is a terminal. */
   isTTY: boolean;
   /** Asks a question on stderr, returns the typed line. */
   ask(question: string): Promise<string>;
+}
+
+/** Commander collector of a repeatable option (`--allow-unsafe-table a --allow-unsafe-table b`). */
+export function collectNames(value: string, previous: string[]): string[] {
+  return [...previous, value];
 }
 
 /** Parses `--step N` (a positive integer). @throws EngineError `usage`. */
@@ -61,17 +74,33 @@ export function parseStep(value: string | undefined): number | undefined {
   return Number(value);
 }
 
-/** Text of a downgrade. */
-export function formatDowngrade(r: DowngradeResult, dryRun: boolean): string {
+/** The plan part of a downgrade's text: what is undone, what the down()s delete, the backup, the plan id. */
+export function formatDowngradePlan(r: DowngradeResult): string {
   if (r.planned.length === 0) return `Nothing to undo. Current: ${r.current ?? '(none)'}.`;
-  const lines = [`${dryRun ? 'Would undo' : 'To undo'} (${r.planned.length}, most recent first):`, ...r.planned.map((n) => `  ${n}`)];
-  if (dryRun) {
-    const more = formatPreflightAndPreview(r);
-    return `${lines.join('\n')}${more ? `\n${more}` : ''}\n\nDry run: nothing was changed.`;
-  }
-  if (r.backup) lines.push('', `Backup: ${r.backup.path} (${r.backup.bytes} bytes, sha256 ${r.backup.sha256})`);
-  lines.push('', `Undid ${r.undone.length} migration${r.undone.length === 1 ? '' : 's'}. Current: ${r.current ?? '(none)'}.`);
+  const lines = [`${r.dryRun ? 'Would undo' : 'To undo'} (${r.planned.length}, most recent first):`, ...r.planned.map((n) => `  ${n}`)];
+  const preflight = formatPreflight(r.preflight);
+  if (preflight) lines.push('', preflight);
+  lines.push('', `Plan: ${r.planId}`);
   return lines.join('\n');
+}
+
+/** The outcome part of a downgrade's text: the refusal, the dry-run verdict, or what was undone. */
+export function formatDowngradeOutcome(r: DowngradeResult): string {
+  if (r.planned.length === 0) return '';
+  if (r.refused) return `Refused: ${r.refusedReason ?? 'the plan is unsafe.'} Nothing was changed.${r.refusedReason?.includes('--allow-unsafe-table') ? '' : ' Pass --allow-unsafe to undo anyway.'}`;
+  if (r.dryRun) {
+    const failed = (r.preview ?? []).filter((p) => p.error).map((p) => p.migration);
+    if (failed.length > 0) return `Dry run: ${failed.join(', ')} failed inside the preview, so the downgrade would fail. Nothing was changed.`;
+    return `Dry run: nothing was changed. To undo exactly this plan: migration-guard downgrade --plan ${r.planId}`;
+  }
+  const lines = [`Undid ${r.undone.length} migration${r.undone.length === 1 ? '' : 's'}: ${r.undone.join(', ')}. Current: ${r.current ?? '(none)'}.`];
+  if (r.backup) lines.push(`Backup taken before: ${r.backup.name ?? r.backup.path} (undo with: migration-guard restore ${r.backup.name ?? r.backup.path})`);
+  return lines.join('\n');
+}
+
+/** Text of a downgrade: plan, the dry run's SQL, outcome (each line once). */
+export function formatDowngrade(r: DowngradeResult): string {
+  return [formatDowngradePlan(r), formatPreview(r.preview).replace(/^\n+/, ''), formatDowngradeOutcome(r)].filter(Boolean).join('\n\n');
 }
 
 /** Text of `history`. */
@@ -105,7 +134,10 @@ export function registerMovementCommands(program: Command, ctx: MovementCommandC
     .option('--all', 'undo every applied migration')
     .option('-y, --yes', 'do not ask for confirmation')
     .option('--no-backup', 'skip the backup before undoing')
-    .option('--dry-run', 'show what would be undone; change nothing')
+    .option('--dry-run', 'show what would be undone, what it deletes, and the planId; change nothing (exit 1 when the real run would be refused)')
+    .option('--allow-unsafe', 'undo even when the down()s delete rows or values')
+    .option('--allow-unsafe-table <name>', 'also allow data loss on this protected table (.migration-guard.json protectedTables); repeatable', collectNames, [])
+    .option('--plan <planId>', 'undo only if the plan is still the one shown (a dry run\'s planId); else refuse with plan-changed and write nothing')
     .action(async (flags: DowngradeFlags) => {
       ctx.setJson(flags.json === true);
       const p = await ctx.project(flags);
@@ -118,19 +150,33 @@ export function registerMovementCommands(program: Command, ctx: MovementCommandC
         ...(flags.to !== undefined ? { to: flags.to } : {}),
         ...(flags.all ? { all: true } : {}),
         noBackup: flags.backup === false,
+        allowUnsafe: flags.allowUnsafe === true,
+        allowUnsafeTables: flags.allowUnsafeTable ?? [],
+        ...(flags.plan !== undefined ? { plan: flags.plan } : {}),
       };
+      let planPrinted = false;
       if (!flags.dryRun && !flags.yes) {
         if (!ctx.isTTY) throw new EngineError('usage', 'downgrade needs confirmation, and stdin is not a terminal.', 'Pass --yes to undo without a prompt (or --dry-run to see the plan).');
         const plan = await downgrade(p, { ...opts, dryRun: true });
-        if (plan.planned.length === 0) {
-          ctx.emit(flags, plan, () => formatDowngrade(plan, true));
+        if (plan.planned.length === 0 || plan.refused) {
+          ctx.emit(flags, plan, () => formatDowngrade(plan));
+          ctx.setCode(plan.refused ? 1 : 0);
           return;
         }
-        const answer = await ctx.ask(`${formatDowngrade(plan, true).replace(/\n\nDry run: nothing was changed\.$/, '')}\n\nUndo ${plan.planned.length} migration${plan.planned.length === 1 ? '' : 's'} on ${p.info.connection}${flags.backup === false ? ' without a backup' : ''}? [y/N] `);
+        const answer = await ctx.ask(`${formatDowngradePlan(plan)}${formatPreview(plan.preview)}\n\nUndo ${plan.planned.length} migration${plan.planned.length === 1 ? '' : 's'} on ${p.info.connection}${flags.backup === false ? ' without a backup' : ''}? [y/N] `);
         if (!/^y(es)?$/i.test(answer.trim())) throw new EngineError('cancelled', 'Downgrade cancelled: nothing was undone.');
+        // The yes binds to the plan just shown.
+        opts.plan = plan.planId;
+        planPrinted = true;
       }
-      const result = await downgrade(p, { ...opts, dryRun: flags.dryRun === true });
-      ctx.emit(flags, result, () => formatDowngrade(result, flags.dryRun === true));
+      const onPlan = flags.json || planPrinted ? undefined : (r: DowngradeResult) => {
+        ctx.out(formatDowngradePlan(r));
+        planPrinted = true;
+      };
+      const result = await downgrade(p, { ...opts, dryRun: flags.dryRun === true, ...(onPlan ? { onPlan } : {}) });
+      ctx.emit(flags, result, () => (planPrinted ? formatDowngradeOutcome(result) : formatDowngrade(result)));
+      const previewFailed = result.dryRun && (result.preview ?? []).some((m) => m.error !== undefined);
+      ctx.setCode(result.refused || previewFailed ? 1 : 0);
     });
 
   withConfirm(ctx.withEngineOptions(program.command('mark-applied').description('record a migration as applied without running it (baseline, like alembic stamp)')))

@@ -38,6 +38,12 @@ export interface ProjectConfig {
   exclude?: string[];
   /** PostgreSQL major version the migrations run on; default {@link DEFAULT_POSTGRES_VERSION}. */
   postgresVersion?: number;
+  /**
+   * Tables whose data the team can never lose (accounts, API keys, payments): `table` or `schema.table`, compared
+   * case-insensitively. A destructive finding on one is an error ({@link protectFindings}); an upgrade or downgrade
+   * touching one is refused even with `--allow-unsafe` unless the table is named with `--allow-unsafe-table`.
+   */
+  protectedTables?: string[];
 }
 
 /** A loaded configuration file. */
@@ -85,6 +91,7 @@ export const configShape = {
   include: { type: 'array', items: 'string' },
   exclude: { type: 'array', items: 'string' },
   postgresVersion: { type: 'number', minimum: 9, maximum: 100 },
+  protectedTables: { type: 'array', items: 'string' },
 } as const;
 
 /** An invalid or unreadable configuration file. `message` names the file and the offending key. */
@@ -129,7 +136,7 @@ export function validateConfig(raw: unknown, file: string): ProjectConfig {
         break;
       case 'array':
         if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) {
-          throw new ConfigError(file, `"${key}" must be an array of glob strings.`);
+          throw new ConfigError(file, `"${key}" must be an array of ${key === 'protectedTables' ? 'table names' : 'glob strings'}.`);
         }
         break;
       case 'number':
@@ -262,6 +269,8 @@ export interface EffectiveOptions {
   rules: Record<string, RuleSetting>;
   /** PostgreSQL major version. */
   postgresVersion: number;
+  /** Tables whose data may never be lost (see {@link ProjectConfig.protectedTables}). */
+  protectedTables: string[];
   /** Whether include/exclude select this file. */
   included: boolean;
   /** The config file used, or null when settings/defaults applied. */
@@ -276,6 +285,8 @@ function matches(globs: readonly string[], relative: string): boolean {
 export interface RuleOptions {
   rules: Record<string, RuleSetting>;
   postgresVersion: number;
+  /** `protectedTables` of the config file; empty without one. */
+  protectedTables: string[];
 }
 
 /**
@@ -286,11 +297,51 @@ export interface RuleOptions {
  */
 export function ruleOptionsFor(filePath: string, cache: ConfigCache = new ConfigCache()): RuleOptions {
   const configFile = cache.find(path.dirname(path.resolve(filePath)));
-  return configFile ? ruleOptionsOf(cache.load(configFile).config) : { rules: {}, postgresVersion: DEFAULT_POSTGRES_VERSION };
+  return configFile ? ruleOptionsOf(cache.load(configFile).config) : { rules: {}, postgresVersion: DEFAULT_POSTGRES_VERSION, protectedTables: [] };
 }
 
 function ruleOptionsOf(config: ProjectConfig): RuleOptions {
-  return { rules: { ...(config.rules ?? {}) }, postgresVersion: config.postgresVersion ?? DEFAULT_POSTGRES_VERSION };
+  return { rules: { ...(config.rules ?? {}) }, postgresVersion: config.postgresVersion ?? DEFAULT_POSTGRES_VERSION, protectedTables: [...(config.protectedTables ?? [])] };
+}
+
+/**
+ * Rules whose findings mean data may be lost (the same set as migrations/preflight.ts DESTRUCTIVE_RULES): on a
+ * protected table they are errors.
+ */
+const DATA_LOSS_RULES: ReadonlySet<string> = new Set(['ban-drop-table', 'ban-truncate', 'ban-drop-column', 'sqlite-table-rebuild', 'changing-column-type', 'ban-delete-without-where', 'ban-drop-database']);
+
+/** Whether `table` (`t` or `s.t`, as SQL or the pre-flight names it) is one of `protectedTables` (case-insensitive; `s.t` matches `t` and back). */
+export function isProtectedTable(table: string, protectedTables: readonly string[]): boolean {
+  const name = table.toLowerCase();
+  const last = name.split('.').pop() ?? name;
+  return protectedTables.some((p) => {
+    const q = p.trim().toLowerCase();
+    return q === name || q === last || (q.split('.').pop() ?? q) === name;
+  });
+}
+
+/**
+ * The protected tables a finding of a data-loss rule names. The analyzer's findings carry no table field: the
+ * rules quote the names in their messages (`DROP TABLE "accounts" …`, `Dropping column "c" from "accounts"`),
+ * so the quoted names are matched (a column spelled like a protected table also matches: fail closed).
+ */
+export function protectedTablesNamed(finding: { ruleId: string; message: string }, protectedTables: readonly string[]): string[] {
+  if (protectedTables.length === 0 || !DATA_LOSS_RULES.has(finding.ruleId)) return [];
+  const names = [...finding.message.matchAll(/"((?:[^"]|"")+)"/g)].map((m) => (m[1] ?? '').replace(/""/g, '"'));
+  return [...new Set(names.filter((n) => isProtectedTable(n, protectedTables)))];
+}
+
+/**
+ * `findings` with every finding of a data-loss rule on a protected table raised to `error` and its message saying
+ * so. Used by `check`, the language server and the safe upgrade alike. Returns new objects; others unchanged.
+ */
+export function protectFindings<T extends { ruleId: string; severity: string; message: string }>(findings: T[], protectedTables: readonly string[]): T[] {
+  if (protectedTables.length === 0) return findings;
+  return findings.map((f) => {
+    const hit = protectedTablesNamed(f, protectedTables);
+    if (hit.length === 0) return f;
+    return { ...f, severity: 'error', message: `${f.message} ${hit.map((t) => `"${t}"`).join(', ')} is a protected table (.migration-guard.json protectedTables).` };
+  });
 }
 
 /**
@@ -324,6 +375,7 @@ export function effectiveOptions(input: EffectiveOptionsInput): EffectiveOptions
     dialect: resolveDialect(input.dialectOverride ?? settings?.dialect ?? 'auto', filePath, input.stopDir),
     rules: {},
     postgresVersion: DEFAULT_POSTGRES_VERSION,
+    protectedTables: [],
     included,
     configFile: null,
   };

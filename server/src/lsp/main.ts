@@ -21,7 +21,7 @@ import {
   type WorkspaceFolder,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { CONFIG_FILE_NAME, ConfigCache, ConfigError, effectiveOptions, LINT_EXTENSIONS, type RuleSetting } from '../config';
+import { CONFIG_FILE_NAME, ConfigCache, ConfigError, effectiveOptions, LINT_EXTENSIONS, protectFindings, type RuleSetting } from '../config';
 import { analyze, detectSourceKind, initAnalyzerFor, setIncrementalPostgresParsing, type Finding } from '../lint';
 import { analyzeRevisionGraph, type FolderFile } from '../lint/graph';
 import { normalizeSettings, settingsSection, type Settings } from '../settings';
@@ -138,7 +138,7 @@ async function validate(uri: string): Promise<void> {
         if (documents.get(uri)?.version !== version) return;
       }
       analyses++;
-      const findings = analyze(text, { fileName: filePath, kind, dialect: options.dialect, rules: options.rules, postgresVersion: options.postgresVersion });
+      const findings = protectFindings(analyze(text, { fileName: filePath, kind, dialect: options.dialect, rules: options.rules, postgresVersion: options.postgresVersion }), options.protectedTables);
       if (filePathOf(uri)) findings.push(...folderFindings(filePath, text, folder, settings, options.rules));
       diagnostics = findings.map((f) => toDiagnostic(document, f));
     }

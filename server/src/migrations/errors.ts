@@ -18,6 +18,7 @@ export type EngineErrorCode =
   | 'confirmation-required'
   | 'unknown-migration'
   | 'no-project'
+  | 'plan-changed'
   | 'usage';
 
 /** Codes that mean "the setup is wrong" (CLI exit code 2) rather than "the operation failed" (exit 1). */

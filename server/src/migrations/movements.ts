@@ -18,6 +18,8 @@ import { databaseAbsent, isLockConflict, migrationInProgress, openKnex, qualifie
 import { EngineError, errorMessage, isEngineError } from './errors';
 import { listMigrationFiles } from './files';
 import { requireConfirmation } from './guard';
+import { assertSamePlan, dataLossFindings, planRecord, protectedRefusal, protectedTablesTouched, rememberPlan, unsafeReason } from './plan';
+import { withRuleOptions, type LintTarget } from './lint-pending';
 import { loadEsmMigrationsWithin, previewPending } from './preview';
 import type { OperationOptions } from './status';
 
@@ -41,6 +43,14 @@ export interface DowngradeOptions extends WriteOptions {
   backupDirectory?: string;
   /** Compute the plan only; nothing is written. */
   dryRun?: boolean;
+  /** Undo even when the `down()`s delete rows or values (pre-flight data loss). */
+  allowUnsafe?: boolean;
+  /** The `planId` the user saw: undo only when the plan is still the same (else `plan-changed`, plan.ts). */
+  plan?: string;
+  /** Called once the plan is decided and about to run, before the backup (the CLI prints the plan then). */
+  onPlan?: (plan: DowngradeResult) => void;
+  /** Protected tables named again to allow data loss on them (see UpgradeOptions.allowUnsafeTables). */
+  allowUnsafeTables?: string[];
 }
 
 function lockHeldError(detail: string): EngineError {
@@ -82,17 +92,26 @@ export function planDowngrade(rows: MigrationRow[], options: Pick<DowngradeOptio
  * everything after `to`, or `all`. Takes a backup first (unless `noBackup`), then runs Knex's
  * `down({ name })` once per migration (each in its own transaction), deleting each checksum row in
  * that transaction. A failure stops there: the migrations undone before it stay undone.
- * `dryRun` changes nothing: it returns the plan with the SQL of the `down()`s and what they would delete
- * (`preview`, `preflight`; preview.ts runs them in one transaction and rolls it back).
+ * Every run first computes `planId` (plan.ts; `plan` given and different → `plan-changed`) and what the `down()`s
+ * would delete (`preflight`; preview.ts runs them in one transaction and rolls it back). Rows or values deleted →
+ * `refused: true`, nothing written (no backup), unless `allowUnsafe`.
+ * `dryRun` changes nothing: it returns the plan with the SQL of the `down()`s (`preview`) as well.
  * @throws EngineError `usage`, `unknown-migration`, `corrupt-directory` (a migration to undo has no
- *   file), `confirmation-required`, `lock-held`, `backup-failed`, `migration-failed`, `connection`.
+ *   file), `confirmation-required`, `lock-held`, `backup-failed`, `migration-failed`, `connection`, `plan-changed`.
  */
 export async function downgrade(project: LoadedProject, options: DowngradeOptions = {}): Promise<DowngradeResult> {
   const log: EngineLog = options.log ?? silentLog;
   const { tableName, schemaName, directories } = project.migrations;
-  const result: DowngradeResult = { planned: [], undone: [], backup: null, current: null };
+  const result: DowngradeResult = { planned: [], undone: [], backup: null, current: null, dryRun: options.dryRun === true, refused: false, planId: '', planMigrations: [] };
+  const target = { step: options.step, to: options.to, all: options.all };
+  const bind = () => {
+    const record = planRecord(project, 'down', target, result.planMigrations);
+    result.planId = rememberPlan(record);
+    if (options.plan !== undefined) assertSamePlan(options.plan, record);
+  };
   if (databaseAbsent(project)) {
     planDowngrade([], options);
+    bind();
     return result;
   }
   const db = await openKnex(project, log);
@@ -100,21 +119,37 @@ export async function downgrade(project: LoadedProject, options: DowngradeOption
     const { rows } = await readMigrationRows(db, tableName, schemaName);
     result.current = rows.at(-1)?.name ?? null;
     result.planned = planDowngrade(rows, options);
-    if (result.planned.length === 0) return result;
     const files = new Map((await listMigrationFiles(project.migrations)).map((f) => [f.name, f.file]));
-    if (options.dryRun) {
-      // What the down()s would delete, as the upgrade's pre-flight: run in one transaction, then rolled back.
-      const outcome = await previewPending(db, project, result.planned.map((name) => ({ name, file: files.get(name) ?? null })), { log, direction: 'down' });
-      result.preview = outcome.preview;
-      result.preflight = outcome.preflight;
-      return result;
+    for (const name of result.planned) {
+      const file = files.get(name);
+      result.planMigrations.push({ name, sha256: file ? await sha256File(file) : null });
     }
+    // The plan the user consented to (--plan) is checked before anything runs or is written.
+    bind();
+    if (result.planned.length === 0) return result;
     const noFile = result.planned.filter((n) => !files.has(n));
-    if (noFile.length > 0) {
+    if (noFile.length > 0 && !options.dryRun) {
       throw new EngineError('corrupt-directory', `Cannot undo ${noFile.join(', ')}: the migration file is missing, so its down() cannot run.`, `Restore the file(s) into ${directories.join(', ')}, or use 'migration-guard unmark <name>' to forget a migration without running it.`);
     }
+    // What the down()s would delete, as the upgrade's pre-flight: run in one transaction, then rolled back. A real
+    // downgrade computes it too, before deciding: a down() that deletes rows or values is unsafe.
+    const outcome = await previewPending(db, project, result.planned.map((name) => ({ name, file: files.get(name) ?? null })), { log, direction: 'down' });
+    if (options.dryRun) result.preview = outcome.preview;
+    result.preflight = outcome.preflight;
+    const withFiles: LintTarget[] = result.planned.flatMap((name) => (files.has(name) ? [{ name, file: files.get(name) as string }] : []));
+    const protectedTables = [...new Set(withRuleOptions(withFiles).flatMap((t) => t.options?.protectedTables ?? []))];
+    const touched = protectedTablesTouched([], result.preflight, protectedTables);
+    if (touched.length > 0) result.protectedTables = touched;
+    const reason = protectedRefusal(touched, options.allowUnsafeTables ?? []) ?? (options.allowUnsafe ? null : unsafeReason(0, dataLossFindings(result.preflight).length));
+    if (reason) {
+      result.refused = true;
+      result.refusedReason = reason;
+      return result;
+    }
+    if (options.dryRun) return result;
     requireConfirmation(project, options.confirm, 'downgrade');
     if (await migrationInProgress(db, project)) throw lockHeldError(`${tableName}_lock.is_locked = 1, or another session is migrating.`);
+    options.onPlan?.(result);
     await loadEsmMigrationsWithin(result.planned.map((name) => files.get(name) ?? null), project.timeouts.loadMs);
     result.backup = await backupBefore(project, options, log);
     // The checksum rows of undone migrations are deleted with them (checksumHooks), in the same transaction.
@@ -131,7 +166,6 @@ export async function downgrade(project: LoadedProject, options: DowngradeOption
       }
     });
     result.current = (await readMigrationRows(db, tableName, schemaName)).rows.at(-1)?.name ?? null;
-    log('info', `Undid ${result.undone.length} migration(s); current: ${result.current ?? '(none)'}.`);
     return result;
   } finally {
     await db.destroy();

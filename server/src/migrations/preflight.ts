@@ -240,8 +240,12 @@ export function preflightFromSource(migration: string, source: string, live: Tab
   return out;
 }
 
-/** Analyzer rules whose findings mean a migration may delete rows: a real upgrade runs the pre-flight only then. */
+/**
+ * Analyzer rules whose findings mean a migration may delete rows: a real upgrade runs the pre-flight only then.
+ * `uninspectable-sql` is here too: SQL built at run time is unknown to the analyzer, so the pre-flight finds out.
+ */
 export const DESTRUCTIVE_RULES: ReadonlySet<string> = new Set([
+  'uninspectable-sql',
   'ban-drop-table',
   'ban-truncate',
   'ban-drop-column',

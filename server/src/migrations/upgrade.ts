@@ -16,6 +16,8 @@ import { EngineError, errorMessage, isEngineError } from './errors';
 import { lintInThisThread, startEarlyLint, stopLintWorkers } from './lint-pool';
 import { withRuleOptions, type LintedFile, type LintTarget } from './lint-pending';
 import { needsPreflight } from './preflight';
+import { assertSamePlan, dataLossFindings, planRecord, protectedRefusal, protectedTablesTouched, rememberPlan, unsafeReason } from './plan';
+import { protectFindings } from '../config';
 import { loadEsmMigrationsWithin, preloadMigrationModules, previewPending } from './preview';
 import { requireConfirmation } from './guard';
 import { isAppliedState, isPendingState, readStatus, type OperationOptions } from './status';
@@ -37,6 +39,21 @@ export interface UpgradeOptions extends OperationOptions {
   to?: string;
   /** Database name typed to confirm a write on a protected environment (guard.ts). */
   confirm?: string;
+  /**
+   * The `planId` the user saw (a dry run's). The upgrade re-derives the plan and writes nothing unless the id is the
+   * same (EngineError `plan-changed`, plan.ts); `allowUnsafe` then covers only the findings of that plan.
+   */
+  plan?: string;
+  /**
+   * Called once the plan is decided and is about to run (not on a dry run, a refusal or nothing to do), before the
+   * backup: the CLI prints the plan then, so that the text reads plan → progress → result.
+   */
+  onPlan?: (plan: UpgradeResult) => void;
+  /**
+   * Protected tables (`.migration-guard.json` `protectedTables`) the user named again to allow data loss on them;
+   * without it a plan touching one is refused even with `allowUnsafe`.
+   */
+  allowUnsafeTables?: string[];
 }
 
 /**
@@ -80,9 +97,13 @@ function ranWithoutTransaction(project: LoadedProject, file: string | null): boo
  *
  * 1. Reads the status (read-only). A migration recorded without its file → `corrupt-directory`.
  *    Nothing pending → a result with empty lists.
- * 2. Lints every pending file (`analyze(text, { fileName, dialect })`).
- * 3. Findings of error severity → `refused: true` (nothing written) unless `allowUnsafe`.
- * 4. `dryRun` → returns the plan (nothing written).
+ * 2. Lints every pending file (`analyze(text, { fileName, dialect })`), hashes it, and computes `planId` (plan.ts);
+ *    `plan` given and different → `plan-changed`, nothing written.
+ * 3. Pre-flight (preview.ts, rolled back): always on a dry run; on a real run when the analyzer found a statement
+ *    that may delete rows (preflight.ts DESTRUCTIVE_RULES, which include the SQLite rebuild of knex#6213).
+ * 4. Unsafe → `refused: true` (nothing written, no backup) unless `allowUnsafe`: findings of error severity, or
+ *    pre-flight findings that delete rows or values (plan.ts dataLossFindings).
+ *    `dryRun` → returns the plan (nothing written).
  * 5. Lock held → `lock-held`. Backup (SQLite backup API / pg_dump) unless `noBackup`; a SQLite
  *    file that does not exist yet needs none.
  * 6. `knex.migrate.latest()` with absolute directories. Knex runs the batch in one transaction
@@ -100,11 +121,12 @@ function ranWithoutTransaction(project: LoadedProject, file: string | null): boo
  * @throws EngineError `connection`, `driver-missing`, `corrupt-directory`, `lock-held`,
  *   `backup-failed`, `migration-failed` (message names the migration and whether the database
  *   was rolled back), `usage` (no backup method for the client without `noBackup`; bad `step`),
- *   `unknown-migration` (`to`), `confirmation-required`.
+ *   `unknown-migration` (`to`), `confirmation-required`, `plan-changed`.
  */
 export async function upgrade(project: LoadedProject, options: UpgradeOptions = {}): Promise<UpgradeResult> {
   const log: EngineLog = options.log ?? silentLog;
-  const result: UpgradeResult = { pending: [], findings: [], refused: false, dryRun: options.dryRun === true, backupPlanned: false, backup: null, batch: null, applied: [], validation: null };
+  const result: UpgradeResult = { pending: [], findings: [], refused: false, dryRun: options.dryRun === true, planId: '', planMigrations: [], backupPlanned: false, backup: null, batch: null, applied: [], validation: null };
+  const target = { step: options.step, to: options.to };
   let db: Knex | null = null;
   /** A Knex made for a database that does not exist yet, not connected (no file) until the upgrade may write. */
   let unconnected: Knex | null = null;
@@ -139,7 +161,7 @@ export async function upgrade(project: LoadedProject, options: UpgradeOptions = 
     const allPending = status.migrations.filter((m) => isPendingState(m.state)).map((m) => m.name);
     result.pending = selectTargets(allPending, status, options);
     if (result.pending.length === 0) {
-      log('info', 'Nothing to migrate: the database is up to date.');
+      bindPlan(result, project, target, options.plan);
       return result;
     }
     const targeted = new Set(result.pending);
@@ -155,8 +177,15 @@ export async function upgrade(project: LoadedProject, options: UpgradeOptions = 
       await preloadMigrationModules(targets.map((t) => t.file), project.timeouts.loadMs);
       trace('upgrade: migration modules loaded');
     }
-    result.findings = collectLinted(await (linting ?? lintInThisThread(targets, project.dialect)), hashes);
+    // Protected tables: a data-loss finding on one is an error, as in `check` and the editor.
+    const protectedTables = [...new Set(targets.flatMap((t) => t.options?.protectedTables ?? []))];
+    result.findings = protectFindings(collectLinted(await (linting ?? lintInThisThread(targets, project.dialect)), hashes), protectedTables);
     trace('upgrade: linted');
+    for (const m of status.migrations) {
+      if (targeted.has(m.name)) result.planMigrations.push({ name: m.name, sha256: hashes.get(m.name) ?? (m.file ? await sha256File(m.file) : null) });
+    }
+    // The plan the user consented to (--plan) is checked before anything else runs or is written.
+    bindPlan(result, project, target, options.plan);
     // Pre-flight (preflight.ts) and, on a dry run, the SQL preview (preview.ts): the pending up() run in
     // one rolled-back transaction. A real upgrade runs it only when the analyzer found a destructive statement.
     if (options.dryRun || (needsPreflight(result.findings) && (options.allowUnsafe || !result.findings.some((f) => f.severity === 'error')))) {
@@ -169,10 +198,12 @@ export async function upgrade(project: LoadedProject, options: UpgradeOptions = 
     // Safety check (step 1): a backup that cannot be written is known before anything runs, dry run included.
     const backupDirectory = options.backupDirectory ?? defaultBackupDirectory(project);
     if (result.backupPlanned) assertWritableFolder(backupDirectory);
-    const errors = result.findings.filter((f) => f.severity === 'error');
-    if (errors.length > 0 && !options.allowUnsafe) {
+    const touched = protectedTablesTouched(result.findings, result.preflight, protectedTables);
+    if (touched.length > 0) result.protectedTables = touched;
+    const reason = protectedRefusal(touched, options.allowUnsafeTables ?? []) ?? (options.allowUnsafe ? null : unsafeReason(result.findings.filter((f) => f.severity === 'error').length, dataLossFindings(result.preflight).length));
+    if (reason) {
       result.refused = true;
-      log('warn', `Refusing to upgrade: ${errors.length} finding(s) of error severity.`);
+      result.refusedReason = reason;
       return result;
     }
     if (options.dryRun) return result;
@@ -184,6 +215,7 @@ export async function upgrade(project: LoadedProject, options: UpgradeOptions = 
     }
 
     let backupInfo: BackupInfo | null = null;
+    if (options.noBackup || databaseIsNew) options.onPlan?.(result);
     if (options.noBackup) {
       log('warn', 'Skipping the backup (--no-backup).');
     } else if (databaseIsNew) {
@@ -191,7 +223,9 @@ export async function upgrade(project: LoadedProject, options: UpgradeOptions = 
     } else if (project.family === 'other') {
       throw new EngineError('usage', `Backup is not yet supported for client '${project.client}', so the upgrade will not run.`, 'Back up the database yourself, then pass --no-backup.');
     } else {
+      options.onPlan?.(result);
       backupInfo = (await backup(project, { log, directory: backupDirectory, kind: 'pre-upgrade' })).backup;
+      // Progress (stderr): the one place the path is known if the process dies before its result is printed.
       log('info', `Backup written: ${backupInfo.path} (${backupInfo.bytes} bytes)`);
     }
     result.backup = backupInfo;
@@ -215,7 +249,6 @@ export async function upgrade(project: LoadedProject, options: UpgradeOptions = 
     if (result.applied.length === 0) {
       throw new EngineError('lock-held', `Nothing was applied: another migration process held the lock and applied ${result.pending.join(', ')} meanwhile.`, "Run 'migration-guard status' to see the state now.");
     }
-    log('info', `Applied ${result.applied.length} migration(s) in batch ${result.batch ?? '-'}.`);
     trace('upgrade: applied');
     result.validation = await runValidation(db, project);
     trace('upgrade: validated');
@@ -225,6 +258,16 @@ export async function upgrade(project: LoadedProject, options: UpgradeOptions = 
     if (db) await db.destroy();
     if (unconnected) await unconnected.destroy();
   }
+}
+
+/**
+ * Sets `planId` from the plan in `result` (pending names and `planMigrations`), records it (plan.ts) and, when the
+ * caller passed the id it showed, checks it. @throws EngineError `plan-changed`.
+ */
+function bindPlan(result: UpgradeResult, project: LoadedProject, target: Record<string, string | number | undefined>, expected: string | undefined): void {
+  const record = planRecord(project, 'up', target, result.planMigrations);
+  result.planId = rememberPlan(record);
+  if (expected !== undefined) assertSamePlan(expected, record);
 }
 
 /**
