@@ -30,6 +30,7 @@ import { formatFindings, formatStatus, formatUpgrade, formatValidation } from '.
 import { parseStep, registerMovementCommands } from './movements';
 import { formatGithub } from './format/github';
 import { toSarif } from './format/sarif';
+import { alembicStateFor, formatAlembic, refuseNonKnexProject, registerProjectsCommand } from './projects';
 
 /** Where the CLI reads and writes; tests pass their own. */
 export interface CliIo {
@@ -109,12 +110,17 @@ export async function main(argv: string[], ioOverrides: Partial<CliIo> = {}): Pr
     if (level === 'debug') return;
     io.stderr(`${level === 'warn' ? 'warning: ' : ''}${maskText(message)}\n`);
   };
-  const project = (flags: EngineFlags): Promise<LoadedProject> =>
-    loadProject({
-      cwd: flags.cwd ? resolvePath(io.cwd, flags.cwd) : io.cwd,
+  const folderOf = (flags: EngineFlags): string => (flags.cwd ? resolvePath(io.cwd, flags.cwd) : io.cwd);
+  const project = async (flags: EngineFlags): Promise<LoadedProject> => {
+    refuseNonKnexProject(folderOf(flags), flags.knexfile, argv.find((a) => !a.startsWith('-')) ?? 'this command');
+    return loadProject({
+      cwd: folderOf(flags),
       ...(flags.env ? { env: flags.env } : {}),
       ...(flags.knexfile ? { knexfile: flags.knexfile } : {}),
     });
+  };
+  /** Alembic state of the --cwd folder when it is an Alembic project, else null (the Knex command runs). */
+  const alembic = (flags: EngineFlags) => alembicStateFor(folderOf(flags), flags.knexfile);
   const emit = (flags: { json?: boolean }, result: unknown, text: () => string) => {
     state.json = flags.json === true;
     out(flags.json ? JSON.stringify(result, null, 2) : text());
@@ -151,6 +157,8 @@ export async function main(argv: string[], ioOverrides: Partial<CliIo> = {}): Pr
 
   withEngineOptions(program.command('status').description('show applied, pending and missing migrations (read-only)')).action(async (flags: EngineFlags) => {
     state.json = flags.json === true;
+    const alembicState = await alembic(flags);
+    if (alembicState) return emit(flags, alembicState, () => formatAlembic(alembicState));
     const result = await getStatus(await project(flags), { log: progress });
     emit(flags, result, () => formatStatus(result));
   });
@@ -224,9 +232,12 @@ export async function main(argv: string[], ioOverrides: Partial<CliIo> = {}): Pr
       }
     });
 
+  registerProjectsCommand(program, { cwd: io.cwd, emit, setJson: (json) => (state.json = json) });
+
   registerMovementCommands(program, {
     withEngineOptions,
     project,
+    alembic,
     emit,
     progress,
     setJson: (json) => (state.json = json),

@@ -17,7 +17,8 @@ export type EngineErrorCode =
   | 'cancelled'
   | 'confirmation-required'
   | 'unknown-migration'
-  | 'usage';
+  | 'usage'
+  | 'not-knex-project';
 
 /** Codes that mean "the setup is wrong" (CLI exit code 2) rather than "the operation failed" (exit 1). */
 export const SETUP_ERROR_CODES: ReadonlySet<EngineErrorCode> = new Set<EngineErrorCode>([
@@ -26,6 +27,7 @@ export const SETUP_ERROR_CODES: ReadonlySet<EngineErrorCode> = new Set<EngineErr
   'auth',
   'driver-missing',
   'usage',
+  'not-knex-project',
 ]);
 
 /** An error the engine expects and explains: `code` is stable, `message` one clear sentence, `hint` the next step. */
