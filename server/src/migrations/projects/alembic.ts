@@ -1,19 +1,16 @@
 /**
  * Alembic, read-only (issue 16): the revision graph from the revision files (parsed by the analyzer's pure
  * reader, lint/graph/revision-graph.ts — no Python is run) and the applied revisions from the `alembic_version`
- * table when the database is SQLite or PostgreSQL. Nothing here writes: SQLite is opened with
- * `SQLITE_OPEN_READONLY` (a missing file is not created) and PostgreSQL sessions are
- * `default_transaction_read_only`; both only SELECT.
+ * table when the database is SQLite or PostgreSQL, through readonly-db.ts (nothing here writes).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import pg from 'pg';
-import sqlite3 from 'sqlite3';
 import { buildRevisionGraph, readAlembicRevision, type FolderFile } from '../../lint/graph/revision-graph';
 import type { AlembicHistoryResult, AlembicRevision } from '../../protocol';
 import { errorMessage } from '../errors';
 import { maskText } from '../mask';
 import { readAlembicIni } from './alembic-config';
+import { withReadOnly, type ReadOnlyTarget } from './readonly-db';
 
 /** The `.py` files of the version folders (not recursive, as Alembic's default; `__init__.py` skipped). */
 function revisionFiles(locations: readonly string[]): FolderFile[] {
@@ -79,17 +76,6 @@ export interface AlembicCurrent {
   reason?: string;
 }
 
-function sqliteGet(file: string, sql: string): Promise<Array<Record<string, unknown>>> {
-  return new Promise((resolve, reject) => {
-    const db = new sqlite3.Database(file, sqlite3.OPEN_READONLY, (err) => {
-      if (err) return reject(err);
-      db.all(sql, (err2, rows: Array<Record<string, unknown>>) => {
-        db.close(() => (err2 ? reject(err2) : resolve(rows)));
-      });
-    });
-  });
-}
-
 /**
  * The SQLite file of an SQLAlchemy URL: `sqlite:///relative.db` (relative to `base`, the folder alembic runs
  * from), `sqlite:////abs.db` (absolute); undefined for an in-memory database (`sqlite://`, `sqlite:///:memory:`).
@@ -114,30 +100,21 @@ export function sqliteFileOfUrl(url: string, base: string): string | undefined {
 export async function readAlembicCurrent(url: string | undefined, base: string, unsetReason = 'no sqlalchemy.url'): Promise<AlembicCurrent> {
   if (url === undefined) return { current: null, reason: `The database is unknown (${unsetReason}); env.py may build the URL in Python, which Migration Guard does not run.` };
   const scheme = /^([a-z0-9]+)(?:\+[\w]+)?:/i.exec(url.trim())?.[1]?.toLowerCase();
-  try {
-    if (scheme === 'sqlite') {
-      const file = sqliteFileOfUrl(url, base);
-      if (!file) return { current: null, reason: 'The database is an in-memory SQLite database: nothing is stored.' };
-      if (!fs.existsSync(file)) return { current: null, reason: `The SQLite database ${file} does not exist.` };
-      const tables = await sqliteGet(file, "select name from sqlite_master where type = 'table' and name = 'alembic_version'");
-      if (tables.length === 0) return { current: [] };
-      const rows = await sqliteGet(file, 'select version_num from alembic_version');
-      return { current: rows.map((r) => String(r.version_num)).sort() };
-    }
-    if (scheme === 'postgresql' || scheme === 'postgres') {
-      const connectionString = url.trim().replace(/^[a-z0-9]+(?:\+\w+)?:/i, 'postgresql:');
-      const client = new pg.Client({ connectionString, options: '-c default_transaction_read_only=on', connectionTimeoutMillis: 10_000 });
-      await client.connect();
-      try {
-        const reg = await client.query<{ t: string | null }>("select to_regclass('alembic_version')::text as t");
-        if (reg.rows[0]?.t == null) return { current: [] };
-        const rows = await client.query<{ version_num: string }>('select version_num from alembic_version');
-        return { current: rows.rows.map((r) => r.version_num).sort() };
-      } finally {
-        await client.end().catch(() => undefined);
-      }
-    }
+  let target: ReadOnlyTarget;
+  if (scheme === 'sqlite') {
+    const file = sqliteFileOfUrl(url, base);
+    if (!file) return { current: null, reason: 'The database is an in-memory SQLite database: nothing is stored.' };
+    target = { kind: 'sqlite', file };
+  } else if (scheme === 'postgresql' || scheme === 'postgres') {
+    target = { kind: 'postgresql', connectionString: url.trim().replace(/^[a-z0-9]+(?:\+\w+)?:/i, 'postgresql:') };
+  } else {
     return { current: null, reason: `The database dialect ${scheme ?? '(unrecognised URL)'} is not read by Migration Guard (SQLite and PostgreSQL are).` };
+  }
+  try {
+    return await withReadOnly(target, async (db) => {
+      if (!(await db.tableExists('alembic_version'))) return { current: [] };
+      return { current: (await db.all('select version_num from alembic_version')).map((r) => String(r.version_num)).sort() };
+    });
   } catch (err) {
     return { current: null, reason: `The database could not be read: ${errorMessage(err)}` };
   }
