@@ -477,3 +477,44 @@ export interface AlembicHistoryResult {
   /** What Alembic would fail on: missing parents, duplicated ids, several heads, an unknown current revision. */
   problems: string[];
 }
+
+/** State of one migration of a node-pg-migrate project or a plain SQL folder. `unknown`: the database was not read. */
+export type FolderMigrationState = 'applied' | 'pending' | 'missing' | 'unknown';
+
+/** One migration of a node-pg-migrate project or a plain SQL folder. */
+export interface FolderMigration {
+  /** File name without extension (and without `.up` for golang-migrate); for `missing`, what the table records. */
+  name: string;
+  /** Version prefix (`1`, `1.1`, a timestamp); null when the name has none. */
+  version: string | null;
+  /** The file (absolute); null when `missing`. */
+  file: string | null;
+  state: FolderMigrationState;
+}
+
+/** What the runner itself would stop on. */
+export interface FolderStateProblem {
+  severity: 'error' | 'warning';
+  /** `dirty`: golang-migrate's version failed halfway; `failed`: a failed Flyway row; `missing-file`: applied, no file. */
+  code: 'dirty' | 'failed' | 'missing-file';
+  message: string;
+}
+
+/** Output of `status --json` / `history --json` in a node-pg-migrate project or a plain SQL folder (read-only). */
+export interface FolderStateResult {
+  runner: 'node-pg-migrate' | 'sql';
+  flavor?: SqlFlavor;
+  migrationsDirectory: string;
+  /** DATABASE_URL (password masked); null when unset. */
+  database: string | null;
+  /** The runner's table that was (or would be) read: pgmigrations, schema_migrations, flyway_schema_history. */
+  table: string;
+  /** False when the database was not read: every migration is then `unknown`, never "up to date". */
+  stateKnown: boolean;
+  /** Why the state is unknown. */
+  stateUnknownReason?: string;
+  migrations: FolderMigration[];
+  /** The last applied migration (golang-migrate: the recorded version); null when none or unknown. */
+  current: string | null;
+  problems: FolderStateProblem[];
+}

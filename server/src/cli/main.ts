@@ -30,7 +30,7 @@ import { formatFindings, formatStatus, formatUpgrade, formatValidation } from '.
 import { parseStep, registerMovementCommands } from './movements';
 import { formatGithub } from './format/github';
 import { toSarif } from './format/sarif';
-import { alembicStateFor, formatAlembic, refuseNonKnexProject, registerProjectsCommand } from './projects';
+import { formatOtherRunner, otherRunnerStateFor, refuseNonKnexProject, registerProjectsCommand } from './projects';
 
 /** Where the CLI reads and writes; tests pass their own. */
 export interface CliIo {
@@ -119,8 +119,8 @@ export async function main(argv: string[], ioOverrides: Partial<CliIo> = {}): Pr
       ...(flags.knexfile ? { knexfile: flags.knexfile } : {}),
     });
   };
-  /** Alembic state of the --cwd folder when it is an Alembic project, else null (the Knex command runs). */
-  const alembic = (flags: EngineFlags) => alembicStateFor(folderOf(flags), flags.knexfile);
+  /** State of the --cwd folder when another runner's project is there (Alembic, node-pg-migrate, SQL), else null. */
+  const otherRunner = (flags: EngineFlags) => otherRunnerStateFor(folderOf(flags), flags.knexfile);
   const emit = (flags: { json?: boolean }, result: unknown, text: () => string) => {
     state.json = flags.json === true;
     out(flags.json ? JSON.stringify(result, null, 2) : text());
@@ -157,8 +157,8 @@ export async function main(argv: string[], ioOverrides: Partial<CliIo> = {}): Pr
 
   withEngineOptions(program.command('status').description('show applied, pending and missing migrations (read-only)')).action(async (flags: EngineFlags) => {
     state.json = flags.json === true;
-    const alembicState = await alembic(flags);
-    if (alembicState) return emit(flags, alembicState, () => formatAlembic(alembicState));
+    const other = await otherRunner(flags);
+    if (other) return emit(flags, other, () => formatOtherRunner(other));
     const result = await getStatus(await project(flags), { log: progress });
     emit(flags, result, () => formatStatus(result));
   });
@@ -237,7 +237,7 @@ export async function main(argv: string[], ioOverrides: Partial<CliIo> = {}): Pr
   registerMovementCommands(program, {
     withEngineOptions,
     project,
-    alembic,
+    otherRunner,
     emit,
     progress,
     setJson: (json) => (state.json = json),

@@ -1,16 +1,16 @@
 /**
  * CLI for projects of every runner (issue 16): `projects [--cwd DIR] [--json]` lists them; `status` and
- * `history` in an Alembic folder print the Alembic state (read-only) through {@link alembicStateFor}; Knex-only
+ * `history` in another runner's folder print its state (read-only) through {@link otherRunnerStateFor}; Knex-only
  * commands call {@link refuseNonKnexProject} before loading a Knex configuration. Registered by main.ts.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from 'commander';
-import { findKnexfileUpward } from '../dialect';
 import { EngineError } from '../migrations/errors';
 import { getAlembicHistory } from '../migrations/projects/alembic';
 import { discoverProjects, projectAt } from '../migrations/projects/discover';
-import type { AlembicHistoryResult, ProjectsResult } from '../protocol';
+import { getFolderState } from '../migrations/projects/sql-folders';
+import type { AlembicHistoryResult, DiscoveredProject, FolderStateResult, ProjectsResult } from '../protocol';
 
 /** What `projects` needs from main.ts. */
 export interface ProjectsCommandContext {
@@ -49,32 +49,61 @@ export function formatAlembic(h: AlembicHistoryResult): string {
   return lines.join('\n');
 }
 
+/** What `status` / `history` print in another runner's project. */
+export type OtherRunnerState = AlembicHistoryResult | FolderStateResult;
+
 /**
- * The Alembic state of `dir` when it is an Alembic project (an `alembic.ini` there) and not a Knex one (no
- * knexfile there and no `--knexfile`); null otherwise, so the Knex command runs as before.
+ * The project of another runner whose configuration or migrations folder sits directly in `dir`: an
+ * `alembic.ini`, a node-pg-migrate `package.json`, or a golang-migrate/Flyway/dbmate folder that is `dir`
+ * itself, `dir/<folder>` or `dir/db/<folder>`. Undefined when `dir` holds a knexfile or none of these.
  */
-export async function alembicStateFor(dir: string, knexfileFlag: string | undefined): Promise<AlembicHistoryResult | null> {
-  if (knexfileFlag !== undefined) return null;
-  const ini = path.join(dir, 'alembic.ini');
-  if (!fs.existsSync(ini) || projectAt(dir)?.runner === 'knex') return null;
-  return getAlembicHistory(ini);
+export function nonKnexProjectAt(dir: string): DiscoveredProject | undefined {
+  const abs = path.resolve(dir);
+  const here = projectAt(abs);
+  if (here) return here.runner === 'knex' ? undefined : here;
+  // A plain SQL folder: `dir` itself, or at most two levels below (migrations/, db/migrations/).
+  const sqlFolder = (p: DiscoveredProject) => p.runner === 'sql' && path.relative(abs, p.migrationsDirectory).split(path.sep).length <= 2;
+  return discoverProjects(abs, { maxDepth: 2 }).projects.find(sqlFolder);
 }
 
 /**
- * Refuses a Knex-only command in a folder that is another runner's project (alembic.ini, a node-pg-migrate
- * package.json, a golang-migrate/Flyway/dbmate folder) and has no knexfile here or above: without this the
- * engine would act on its embedded default (DATABASE_URL, ./migrations).
+ * The read-only state of `dir` when it is another runner's project (see {@link nonKnexProjectAt}) and no
+ * `--knexfile` was given; null otherwise, so the Knex command runs as before.
+ */
+export async function otherRunnerStateFor(dir: string, knexfileFlag: string | undefined, env: NodeJS.ProcessEnv = process.env): Promise<OtherRunnerState | null> {
+  if (knexfileFlag !== undefined) return null;
+  const p = nonKnexProjectAt(dir);
+  if (!p) return null;
+  if (p.runner === 'alembic') return getAlembicHistory(p.config!, env);
+  return getFolderState(p, env);
+}
+
+/** Text of a node-pg-migrate / plain SQL folder's state. */
+export function formatFolderState(s: FolderStateResult): string {
+  const lines = [`Runner: ${s.runner}${s.flavor ? ` (${s.flavor})` : ''}`, `Database: ${s.database ?? '(DATABASE_URL not set)'}`, `Migrations: ${s.migrationsDirectory}`, ''];
+  if (s.migrations.length === 0) lines.push('No migration files found.');
+  for (const m of s.migrations) lines.push(`  ${m.state.padEnd(8)}  ${m.name}`);
+  lines.push('', s.stateKnown ? `Current: ${s.current ?? '(nothing applied)'} (from ${s.table}).` : `State unknown: ${s.stateUnknownReason ?? ''}`);
+  if (s.problems.length) lines.push('', `Problems (${s.problems.length}):`, ...s.problems.map((p) => `  ${p.severity}: ${p.message}`));
+  return lines.join('\n');
+}
+
+/** Text of {@link OtherRunnerState}. */
+export function formatOtherRunner(s: OtherRunnerState): string {
+  return s.runner === 'alembic' ? formatAlembic(s) : formatFolderState(s);
+}
+
+/**
+ * Refuses a Knex-only command in a folder that is another runner's project (see {@link nonKnexProjectAt}):
+ * without this the engine would act on its embedded default (DATABASE_URL, ./migrations). `--knexfile` opts out.
  * @throws EngineError `not-knex-project`.
  */
 export function refuseNonKnexProject(dir: string, knexfileFlag: string | undefined, command: string): void {
-  if (knexfileFlag !== undefined || findKnexfileUpward(dir) !== null) return;
-  // An SQL folder counts when it sits in `dir` or in `dir/db` (dbmate's default db/migrations).
-  const sqlHere = () => discoverProjects(dir, { maxDepth: 2 }).projects.find((p) => p.runner === 'sql' && (p.root === dir || p.root === path.join(dir, 'db')));
-  const here = projectAt(dir) ?? sqlHere();
-  if (!here || here.runner === 'knex') return;
+  if (knexfileFlag !== undefined) return;
+  const here = nonKnexProjectAt(dir);
+  if (!here) return;
   const what = here.runner === 'sql' ? `a plain SQL migrations folder (${here.flavor}, ${here.migrationsDirectory})` : here.runner === 'alembic' ? 'an Alembic project (alembic.ini)' : 'a node-pg-migrate project (package.json)';
-  const readOnly = here.runner === 'alembic' ? ' `status` and `history` read Alembic projects.' : '';
-  throw new EngineError('not-knex-project', `${dir} is ${what}, not a Knex project: \`${command}\` runs Knex migrations only, so it did nothing.`, `Use ${here.runner === 'sql' ? 'its own tool' : here.runner} for this project.${readOnly} \`migration-guard projects\` lists the projects found; --knexfile selects a Knex project.`);
+  throw new EngineError('not-knex-project', `${dir} is ${what}, not a Knex project: \`${command}\` runs Knex migrations only, so it did nothing.`, `Use ${here.runner === 'sql' ? here.flavor : here.runner} for this project; \`status\` and \`history\` show its state read-only. \`migration-guard projects\` lists the projects found; --knexfile selects a Knex project.`);
 }
 
 /** Registers `projects`. */
