@@ -33,6 +33,8 @@ function alembicProject(dir: string, url: string): void {
     'alembic/versions/5_e.py': '"""e"""\nrevision = \'e\'\ndown_revision = \'d\'\n',
     'extra/versions/6_f.py': '"""f in the extra folder"""\nrevision = \'f\'\ndown_revision = \'d\'\n',
     'alembic/versions/7_g.py': '"""orphan"""\nrevision = \'g\'\ndown_revision = \'zzz\'\n',
+    // Read only with recursive_version_locations = true.
+    'alembic/versions/sub/8_h.py': '"""nested"""\nrevision = \'h\'\ndown_revision = \'e\'\n',
   });
 }
 
@@ -165,6 +167,23 @@ void describe('CLI in an Alembic project', () => {
       const err = JSON.parse(upgrade.stdout) as ErrorResult;
       assert.equal(err.error.code, 'not-knex-project');
       assert.match(err.error.message, /Alembic project/);
+    } finally {
+      cleanup();
+    }
+  });
+});
+
+void describe('Alembic recursive_version_locations', () => {
+  void it('reads revision files in subfolders only when the ini says so', async () => {
+    const { dir, cleanup } = tempDir('mg-alembic-rec-');
+    try {
+      alembicProject(dir, 'sqlite:///app.db');
+      const ini = path.join(dir, 'alembic.ini');
+      assert.deepEqual((await getAlembicHistory(ini)).heads, ['e', 'f', 'g']);
+      writeFiles(dir, { 'alembic.ini': `${readFileSync(ini, 'utf8')}recursive_version_locations = true\n` });
+      const h = await getAlembicHistory(ini);
+      assert.deepEqual(h.heads, ['f', 'g', 'h']);
+      assert.equal(h.revisions.find((r) => r.id === 'h')?.file, path.join(dir, 'alembic', 'versions', 'sub', '8_h.py'));
     } finally {
       cleanup();
     }

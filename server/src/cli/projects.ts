@@ -8,9 +8,9 @@ import * as path from 'node:path';
 import type { Command } from 'commander';
 import { EngineError } from '../migrations/errors';
 import { getAlembicHistory } from '../migrations/projects/alembic';
-import { discoverProjects, projectAt } from '../migrations/projects/discover';
+import { discoverProjects, nonKnexProjectAt } from '../migrations/projects/discover';
 import { getFolderState } from '../migrations/projects/sql-folders';
-import type { AlembicHistoryResult, DiscoveredProject, FolderStateResult, ProjectsResult } from '../protocol';
+import type { AlembicHistoryResult, FolderStateResult, ProjectsResult } from '../protocol';
 
 /** What `projects` needs from main.ts. */
 export interface ProjectsCommandContext {
@@ -51,20 +51,6 @@ export function formatAlembic(h: AlembicHistoryResult): string {
 
 /** What `status` / `history` print in another runner's project. */
 export type OtherRunnerState = AlembicHistoryResult | FolderStateResult;
-
-/**
- * The project of another runner whose configuration or migrations folder sits directly in `dir`: an
- * `alembic.ini`, a node-pg-migrate `package.json`, or a golang-migrate/Flyway/dbmate folder that is `dir`
- * itself, `dir/<folder>` or `dir/db/<folder>`. Undefined when `dir` holds a knexfile or none of these.
- */
-export function nonKnexProjectAt(dir: string): DiscoveredProject | undefined {
-  const abs = path.resolve(dir);
-  const here = projectAt(abs);
-  if (here) return here.runner === 'knex' ? undefined : here;
-  // A plain SQL folder: `dir` itself, or at most two levels below (migrations/, db/migrations/).
-  const sqlFolder = (p: DiscoveredProject) => p.runner === 'sql' && path.relative(abs, p.migrationsDirectory).split(path.sep).length <= 2;
-  return discoverProjects(abs, { maxDepth: 2 }).projects.find(sqlFolder);
-}
 
 /**
  * The read-only state of `dir` when it is another runner's project (see {@link nonKnexProjectAt}) and no

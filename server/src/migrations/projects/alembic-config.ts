@@ -15,6 +15,8 @@ export interface AlembicIni {
   scriptLocation: string | undefined;
   /** Folders holding revision files (absolute): `version_locations`, else `<script_location>/versions`. */
   versionLocations: string[];
+  /** `recursive_version_locations = true`: revision files are also searched in subfolders. */
+  recursive: boolean;
   /**
    * `sqlalchemy.url` after `%(…)s` interpolation and `${NAME}` / `$NAME` environment references; undefined
    * when absent (env.py then builds it in Python, which we do not run) or when the variable is unset.
@@ -64,7 +66,7 @@ export function readAlembicIni(file: string, env: NodeJS.ProcessEnv = process.en
   try {
     text = fs.readFileSync(abs, 'utf8');
   } catch (err) {
-    return { file: abs, scriptLocation: undefined, versionLocations: [], url: undefined, urlSource: 'none', note: `alembic.ini could not be read: ${(err as Error).message}` };
+    return { file: abs, scriptLocation: undefined, versionLocations: [], recursive: false, url: undefined, urlSource: 'none', note: `alembic.ini could not be read: ${(err as Error).message}` };
   }
   const ini = parseIni(text);
   const vars = { here };
@@ -91,5 +93,6 @@ export function readAlembicIni(file: string, env: NodeJS.ProcessEnv = process.en
     url = undefined;
     urlSource = 'none';
   }
-  return { file: abs, scriptLocation, versionLocations, url, urlSource, ...(notes.length ? { note: notes.join(' ') } : {}) };
+  const recursive = /^(true|yes|on|1)$/i.test(get('recursive_version_locations')?.trim() ?? '');
+  return { file: abs, scriptLocation, versionLocations, recursive, url, urlSource, ...(notes.length ? { note: notes.join(' ') } : {}) };
 }

@@ -12,13 +12,17 @@ import { maskText } from '../mask';
 import { readAlembicIni } from './alembic-config';
 import { withReadOnly, type ReadOnlyTarget } from './readonly-db';
 
-/** The `.py` files of the version folders (not recursive, as Alembic's default; `__init__.py` skipped). */
-function revisionFiles(locations: readonly string[]): FolderFile[] {
+/**
+ * The `.py` files of the version folders (`__init__.py` skipped); subfolders only with
+ * `recursive_version_locations = true`, as Alembic (script/base.py `_load_revisions`).
+ */
+function revisionFiles(locations: readonly string[], recursive: boolean): FolderFile[] {
   const files: FolderFile[] = [];
   for (const dir of locations) {
     let names: string[];
     try {
-      names = fs.readdirSync(dir).filter((n) => n.endsWith('.py') && n !== '__init__.py').sort();
+      const listed = recursive ? fs.readdirSync(dir, { recursive: true }).map(String) : fs.readdirSync(dir);
+      names = listed.filter((n) => n.endsWith('.py') && path.basename(n) !== '__init__.py' && !n.split(path.sep).includes('__pycache__')).sort();
     } catch {
       continue; // a missing version folder holds no revisions; reported by the caller
     }
@@ -128,7 +132,7 @@ export async function readAlembicCurrent(url: string | undefined, base: string, 
  */
 export async function getAlembicHistory(iniFile: string, env: NodeJS.ProcessEnv = process.env): Promise<AlembicHistoryResult> {
   const ini = readAlembicIni(iniFile, env);
-  const files = revisionFiles(ini.versionLocations);
+  const files = revisionFiles(ini.versionLocations, ini.recursive);
   const graph = buildRevisionGraph(files);
   const heads = new Set(graph.heads);
   const problems: string[] = [];

@@ -234,3 +234,17 @@ export function projectAt(dir: string): DiscoveredProject | undefined {
   if (fs.existsSync(pkg)) return nodePgMigrateProjects([pkg])[0];
   return undefined;
 }
+
+/**
+ * The project of another runner whose configuration or migrations folder sits directly in `dir`: an
+ * `alembic.ini`, a node-pg-migrate `package.json`, or a golang-migrate/Flyway/dbmate folder that is `dir`
+ * itself, `dir/<folder>` or `dir/db/<folder>`. Undefined when `dir` holds a knexfile or none of these.
+ */
+export function nonKnexProjectAt(dir: string): DiscoveredProject | undefined {
+  const abs = path.resolve(dir);
+  const here = projectAt(abs);
+  if (here) return here.runner === 'knex' ? undefined : here;
+  // A plain SQL folder: `dir` itself, or at most two levels below (migrations/, db/migrations/).
+  const sqlFolder = (p: DiscoveredProject) => p.runner === 'sql' && path.relative(abs, p.migrationsDirectory).split(path.sep).length <= 2;
+  return discoverProjects(abs, { maxDepth: 2 }).projects.find(sqlFolder);
+}
