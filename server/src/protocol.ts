@@ -426,6 +426,10 @@ export interface DiscoveredProject {
   note?: string;
   /** For `runner: 'sql'`: the naming scheme recognised. */
   flavor?: SqlFlavor;
+  /** node-pg-migrate: `-t`/`--migrations-table` from the package.json scripts (default `pgmigrations`). */
+  migrationsTable?: string;
+  /** node-pg-migrate: `-d`/`--database-url-var` from the package.json scripts (default `DATABASE_URL`). */
+  databaseUrlVariable?: string;
 }
 
 /** Output of `migration-guard projects --json`. */
@@ -505,7 +509,7 @@ export interface FolderStateResult {
   runner: 'node-pg-migrate' | 'sql';
   flavor?: SqlFlavor;
   migrationsDirectory: string;
-  /** DATABASE_URL (password masked); null when unset. */
+  /** The database URL (password masked) from DATABASE_URL, or node-pg-migrate's `-d` variable; null when unset. */
   database: string | null;
   /** The runner's table that was (or would be) read: pgmigrations, schema_migrations, flyway_schema_history. */
   table: string;

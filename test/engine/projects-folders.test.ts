@@ -117,6 +117,29 @@ void describe('node-pg-migrate, golang-migrate and Flyway on PostgreSQL', { skip
     }
   });
 
+  void it('node-pg-migrate -t and -d in the package.json scripts: that table, that variable', async () => {
+    const { dir, cleanup } = tempDir('mg-pgm-opts-');
+    try {
+      writeFiles(dir, {
+        'package.json': JSON.stringify({ devDependencies: { 'node-pg-migrate': '^7' }, scripts: { migrate: 'node-pg-migrate -d APP_DB -t app_migrations up' } }),
+        'migrations/1700000000000_a.js': 'exports.up = () => {};',
+      });
+      const project = only(dir);
+      assert.equal(project.migrationsTable, 'app_migrations');
+      assert.equal(project.databaseUrlVariable, 'APP_DB');
+      await pgdb.query('create table app_migrations (id serial primary key, name varchar(255) not null, run_on timestamp not null default now())');
+      await pgdb.query("insert into app_migrations (name) values ('1700000000000_a')");
+      const unset = await getFolderState(project, { DATABASE_URL: pgdb.url() });
+      assert.equal(unset.stateKnown, false, 'DATABASE_URL is not the variable this project uses');
+      assert.match(unset.stateUnknownReason ?? '', /APP_DB is not set/);
+      const s = await getFolderState(project, { APP_DB: pgdb.url() });
+      assert.deepEqual(states(s), [['1700000000000_a', 'applied']]);
+      assert.equal(s.table, 'app_migrations');
+    } finally {
+      cleanup();
+    }
+  });
+
   void it('golang-migrate dirty and a failed Flyway row are error items; an unreachable server is unknown', async () => {
     const { dir, cleanup } = tempDir('mg-gofly-');
     try {

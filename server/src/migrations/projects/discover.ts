@@ -7,7 +7,8 @@
  *   there, knex lib/bin/cli.js); otherwise Knex's default `./migrations` is reported with `directoryRead: false`.
  * - Alembic: every `alembic.ini`; `script_location` and `version_locations` (see {@link readAlembicIni}).
  * - node-pg-migrate: a `package.json` naming `node-pg-migrate` in its dependencies; the migrations folder from
- *   `-m`/`--migrations-dir` in its scripts, else node-pg-migrate's default `migrations`.
+ *   `-m`/`--migrations-dir` in its scripts, else node-pg-migrate's default `migrations` (also `-t` for the table
+ *   and `-d` for the variable holding the database URL).
  * - Plain SQL folders: golang-migrate (`NNN_name.up.sql` / `.down.sql`), Flyway (`V1__name.sql`) and dbmate
  *   (`NNN_name.sql` with `-- migrate:up`), unless the folder already belongs to a project above.
  *
@@ -139,11 +140,12 @@ function alembicProjects(inis: readonly string[]): DiscoveredProject[] {
   });
 }
 
-/** The folder after `-m` / `--migrations-dir` in a node-pg-migrate command line, if any. */
-function npmMigrationsDir(scripts: Record<string, unknown>): string | undefined {
+/** The value of a node-pg-migrate option (`-m dir`, `--migrations-dir=dir`) in the package.json scripts, if any. */
+function npmOption(scripts: Record<string, unknown>, short: string, long: string): string | undefined {
+  const re = new RegExp(`(?:^|\\s)(?:-${short}|--${long})(?:\\s+|=)(['"]?)([^\\s'"]+)\\1`);
   for (const script of Object.values(scripts)) {
     if (typeof script !== 'string' || !script.includes('node-pg-migrate')) continue;
-    const m = /(?:^|\s)(?:-m|--migrations-dir)(?:\s+|=)(['"]?)([^\s'"]+)\1/.exec(script);
+    const m = re.exec(script);
     if (m) return m[2];
   }
   return undefined;
@@ -165,13 +167,17 @@ function nodePgMigrateProjects(packageJsons: readonly string[]): DiscoveredProje
     if (!deps) continue;
     const root = path.dirname(file);
     const scripts = typeof pkg.scripts === 'object' && pkg.scripts !== null ? (pkg.scripts as Record<string, unknown>) : {};
-    const dir = npmMigrationsDir(scripts);
+    const dir = npmOption(scripts, 'm', 'migrations-dir');
+    const table = npmOption(scripts, 't', 'migrations-table');
+    const urlVar = npmOption(scripts, 'd', 'database-url-var');
     out.push({
       root,
       runner: 'node-pg-migrate',
       migrationsDirectory: path.resolve(root, dir ?? 'migrations'),
       config: file,
       directoryRead: dir !== undefined,
+      ...(table !== undefined ? { migrationsTable: table } : {}),
+      ...(urlVar !== undefined ? { databaseUrlVariable: urlVar } : {}),
       ...(dir === undefined ? { note: 'No -m/--migrations-dir in the package.json scripts: node-pg-migrate\'s default migrations folder is shown.' } : {}),
     });
   }

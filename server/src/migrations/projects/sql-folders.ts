@@ -80,8 +80,8 @@ export function targetOfUrl(url: string, base: string): ReadOnlyTarget | undefin
 }
 
 /** The table a runner records applied migrations in. */
-function tableOf(project: Pick<DiscoveredProject, 'runner' | 'flavor'>): string {
-  if (project.runner === 'node-pg-migrate') return 'pgmigrations';
+function tableOf(project: Pick<DiscoveredProject, 'runner' | 'flavor' | 'migrationsTable'>): string {
+  if (project.runner === 'node-pg-migrate') return project.migrationsTable ?? 'pgmigrations';
   return project.flavor === 'flyway' ? 'flyway_schema_history' : 'schema_migrations';
 }
 
@@ -132,7 +132,8 @@ async function readApplied(db: ReadOnlyDb, project: Pick<DiscoveredProject, 'run
 export async function getFolderState(project: DiscoveredProject, env: NodeJS.ProcessEnv = process.env): Promise<FolderStateResult> {
   const files = folderMigrations(project);
   const table = tableOf(project);
-  const url = env.DATABASE_URL;
+  const urlVariable = project.databaseUrlVariable ?? 'DATABASE_URL';
+  const url = env[urlVariable];
   const base: Omit<FolderStateResult, 'stateKnown' | 'migrations' | 'current' | 'problems'> = {
     runner: project.runner === 'node-pg-migrate' ? 'node-pg-migrate' : 'sql',
     ...(project.flavor ? { flavor: project.flavor } : {}),
@@ -148,9 +149,11 @@ export async function getFolderState(project: DiscoveredProject, env: NodeJS.Pro
     current: null,
     problems: [],
   });
-  if (url === undefined) return unknown('DATABASE_URL is not set, so the database was not read: the state of these migrations is unknown.');
+  // The table name is put into SQL: a plain identifier only (node-pg-migrate's -t comes from package.json).
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(table)) return unknown(`The migrations table name ${JSON.stringify(table)} is not a plain identifier, so it was not read: the state of these migrations is unknown.`);
+  if (url === undefined) return unknown(`${urlVariable} is not set, so the database was not read: the state of these migrations is unknown.`);
   const target = targetOfUrl(url, project.root);
-  if (!target) return unknown('DATABASE_URL is neither a PostgreSQL nor an SQLite URL: the state of these migrations is unknown.');
+  if (!target) return unknown(`${urlVariable} is neither a PostgreSQL nor an SQLite URL: the state of these migrations is unknown.`);
   let applied: Applied;
   try {
     applied = await withReadOnly(target, (db) => readApplied(db, project, table));
