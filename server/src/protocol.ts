@@ -449,3 +449,131 @@ export interface ServerStats {
   /** Analyses run since start. */
   analyses: number;
 }
+
+// ---------------------------------------------------------------------------------------------------------
+// Projects of every runner (issue 16): `migration-guard projects`, and `status` / `history` in an Alembic
+// project. Built by server/src/migrations/projects/.
+// ---------------------------------------------------------------------------------------------------------
+
+/** The tool that runs a project's migrations. `sql`: a folder of plain SQL files (see {@link SqlFlavor}). */
+export type ProjectRunner = 'knex' | 'alembic' | 'node-pg-migrate' | 'sql';
+
+/** Naming scheme of a plain SQL folder: golang-migrate `1_x.up.sql`/`.down.sql`, Flyway `V1__x.sql`, dbmate `1_x.sql` with `-- migrate:up`. */
+export type SqlFlavor = 'golang-migrate' | 'flyway' | 'dbmate';
+
+/** One project found by `migration-guard projects` (paths absolute). */
+export interface DiscoveredProject {
+  /** The project's folder: the knexfile's, alembic.ini's or package.json's folder; for an SQL folder, its parent. */
+  root: string;
+  runner: ProjectRunner;
+  /** The (first) folder of migration files. */
+  migrationsDirectory: string;
+  /** Every folder, when there are several (Knex `directory: [...]`, Alembic `version_locations`). */
+  migrationsDirectories?: string[];
+  /** The configuration file read (knexfile, alembic.ini, package.json); absent for an SQL folder. */
+  config?: string;
+  /**
+   * False when the folder could not be read from the configuration without running it (a computed Knex
+   * `directory`, no `-m` for node-pg-migrate, an Alembic package resource): the runner's default is shown.
+   */
+  directoryRead: boolean;
+  /** Why the folder is a default or unresolved, when it is. */
+  note?: string;
+  /** For `runner: 'sql'`: the naming scheme recognised. */
+  flavor?: SqlFlavor;
+  /** node-pg-migrate: `-t`/`--migrations-table` from the package.json scripts (default `pgmigrations`). */
+  migrationsTable?: string;
+  /** node-pg-migrate: `-d`/`--database-url-var` from the package.json scripts (default `DATABASE_URL`). */
+  databaseUrlVariable?: string;
+}
+
+/** Output of `migration-guard projects --json`. */
+export interface ProjectsResult {
+  /** The folder searched (absolute). */
+  cwd: string;
+  /** Sorted by root, then runner; each migrations folder appears once. */
+  projects: DiscoveredProject[];
+}
+
+/** One Alembic revision, read from its file (no Python run). */
+export interface AlembicRevision {
+  /** `revision = '…'`. */
+  id: string;
+  /** `down_revision` (a tuple for a merge; empty for a base), as written: a parent may be missing. */
+  parents: string[];
+  /** First line of the module docstring (the `alembic revision -m` message); '' when none. */
+  message: string;
+  /** The revision file (absolute). */
+  file: string;
+  /** `branch_labels`. */
+  branchLabels: string[];
+  /** More than one distinct parent. */
+  isMerge: boolean;
+  /** No revision names it as parent. */
+  isHead: boolean;
+}
+
+/** Output of `history --json` and `status --json` in an Alembic project (read-only). */
+export interface AlembicHistoryResult {
+  runner: 'alembic';
+  /** The alembic.ini read. */
+  config: string;
+  /** Folders the revisions were read from. */
+  versionLocations: string[];
+  /** Head revision ids, sorted. More than one means `alembic upgrade head` fails until they are merged. */
+  heads: string[];
+  /** Every revision, newest first (children before parents). */
+  revisions: AlembicRevision[];
+  /**
+   * `alembic_version.version_num` rows, sorted; `[]` when the database is reachable and has no such table
+   * (nothing applied); null when the database could not be read — see `currentUnknownReason`.
+   */
+  current: string[] | null;
+  /** Why `current` is null. */
+  currentUnknownReason?: string;
+  /** The database URL read (password masked); null when none is configured in alembic.ini. */
+  database: string | null;
+  /** What Alembic would fail on: missing parents, duplicated ids, several heads, an unknown current revision. */
+  problems: string[];
+}
+
+/** State of one migration of a node-pg-migrate project or a plain SQL folder. `unknown`: the database was not read. */
+export type FolderMigrationState = 'applied' | 'pending' | 'missing' | 'unknown';
+
+/** One migration of a node-pg-migrate project or a plain SQL folder. */
+export interface FolderMigration {
+  /** File name without extension (and without `.up` for golang-migrate); for `missing`, what the table records. */
+  name: string;
+  /** Version prefix (`1`, `1.1`, a timestamp); null when the name has none. */
+  version: string | null;
+  /** The file (absolute); null when `missing`. */
+  file: string | null;
+  state: FolderMigrationState;
+}
+
+/** What the runner itself would stop on. */
+export interface FolderStateProblem {
+  severity: 'error' | 'warning';
+  /** `dirty`: golang-migrate's version failed halfway; `failed`: a failed Flyway row; `missing-file`: applied, no file. */
+  code: 'dirty' | 'failed' | 'missing-file';
+  message: string;
+}
+
+/** Output of `status --json` / `history --json` in a node-pg-migrate project or a plain SQL folder (read-only). */
+export interface FolderStateResult {
+  runner: 'node-pg-migrate' | 'sql';
+  flavor?: SqlFlavor;
+  migrationsDirectory: string;
+  /** The database URL (password masked) from DATABASE_URL, or node-pg-migrate's `-d` variable; null when unset. */
+  database: string | null;
+  /** The runner's table that was (or would be) read: pgmigrations, schema_migrations, flyway_schema_history. */
+  table: string;
+  /** False when the database was not read: every migration is then `unknown`, never "up to date". */
+  stateKnown: boolean;
+  /** Why the state is unknown. */
+  stateUnknownReason?: string;
+  migrations: FolderMigration[];
+  /** The last applied migration (golang-migrate: the recorded version); null when none or unknown. */
+  current: string | null;
+  problems: FolderStateProblem[];
+}

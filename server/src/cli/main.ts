@@ -32,6 +32,7 @@ import { formatFindings, formatStatus, formatUpgrade, formatUpgradeOutcome, form
 import { collectNames, parseStep, registerMovementCommands } from './movements';
 import { formatGithub } from './format/github';
 import { toSarif } from './format/sarif';
+import { formatOtherRunner, otherRunnerStateFor, refuseNonKnexProject, registerProjectsCommand } from './projects';
 
 /** Where the CLI reads and writes; tests pass their own. */
 export interface CliIo {
@@ -116,17 +117,21 @@ export async function main(argv: string[], ioOverrides: Partial<CliIo> = {}): Pr
     if (level === 'debug') return;
     io.stderr(`${level === 'warn' ? 'warning: ' : ''}${maskText(message)}\n`);
   };
-  const project = (flags: EngineFlags): Promise<LoadedProject> => {
+  const folderOf = (flags: EngineFlags): string => (flags.cwd ? resolvePath(io.cwd, flags.cwd) : io.cwd);
+  const project = async (flags: EngineFlags): Promise<LoadedProject> => {
     const loadTimeoutMs = parseTimeoutSeconds('--load-timeout', flags.loadTimeout);
     const connectTimeoutMs = parseTimeoutSeconds('--connect-timeout', flags.connectTimeout);
+    refuseNonKnexProject(folderOf(flags), flags.knexfile, argv.find((a) => !a.startsWith('-')) ?? 'this command');
     return loadProject({
-      cwd: flags.cwd ? resolvePath(io.cwd, flags.cwd) : io.cwd,
+      cwd: folderOf(flags),
       ...(flags.env ? { env: flags.env } : {}),
       ...(flags.knexfile ? { knexfile: flags.knexfile } : {}),
       ...(loadTimeoutMs !== undefined ? { loadTimeoutMs } : {}),
       ...(connectTimeoutMs !== undefined ? { connectTimeoutMs } : {}),
     });
   };
+  /** State of the --cwd folder when another runner's project is there (Alembic, node-pg-migrate, SQL), else null. */
+  const otherRunner = (flags: EngineFlags) => otherRunnerStateFor(folderOf(flags), flags.knexfile);
   const emit = (flags: { json?: boolean }, result: unknown, text: () => string) => {
     state.json = flags.json === true;
     out(flags.json ? JSON.stringify(result, null, 2) : text());
@@ -163,6 +168,8 @@ export async function main(argv: string[], ioOverrides: Partial<CliIo> = {}): Pr
 
   withEngineOptions(program.command('status').description('show applied, pending and missing migrations (read-only)')).action(async (flags: EngineFlags) => {
     state.json = flags.json === true;
+    const other = await otherRunner(flags);
+    if (other) return emit(flags, other, () => formatOtherRunner(other));
     const result = await getStatus(await project(flags), { log: progress });
     emit(flags, result, () => formatStatus(result));
   });
@@ -250,9 +257,12 @@ export async function main(argv: string[], ioOverrides: Partial<CliIo> = {}): Pr
       }
     });
 
+  registerProjectsCommand(program, { cwd: io.cwd, emit, setJson: (json) => (state.json = json) });
+
   registerMovementCommands(program, {
     withEngineOptions,
     project,
+    otherRunner,
     emit,
     progress,
     setJson: (json) => (state.json = json),

@@ -15,6 +15,7 @@ import { getHistory } from '../migrations/history';
 import { downgrade, markApplied, unlock, unmark, type DowngradeOptions } from '../migrations/movements';
 import { newMigration } from '../migrations/scaffold';
 import type { DowngradeResult, HistoryResult, MarkResult, UnlockResult } from '../protocol';
+import { formatOtherRunner, type OtherRunnerState } from './projects';
 
 /** Flags every engine command takes (main.ts `withEngineOptions`). */
 export interface MovementEngineFlags {
@@ -46,6 +47,8 @@ export interface MovementCommandContext {
   withEngineOptions(cmd: Command): Command;
   /** Loads the project from the flags. */
   project(flags: MovementEngineFlags): Promise<LoadedProject>;
+  /** State of the --cwd folder when another runner's project is there (projects.ts otherRunnerStateFor), else null. */
+  otherRunner(flags: MovementEngineFlags): Promise<OtherRunnerState | null>;
   /** Prints JSON (`--json`) or the text. */
   emit(flags: { json?: boolean }, result: unknown, text: () => string): void;
   /** Progress on stderr. */
@@ -211,6 +214,8 @@ export function registerMovementCommands(program: Command, ctx: MovementCommandC
 
   ctx.withEngineOptions(program.command('history').description('applied migrations by batch, newest first, then pending (read-only)')).action(async (flags: MovementEngineFlags) => {
     ctx.setJson(flags.json === true);
+    const other = await ctx.otherRunner(flags);
+    if (other) return ctx.emit(flags, other, () => formatOtherRunner(other));
     const result = await getHistory(await ctx.project(flags), { log: ctx.progress });
     ctx.emit(flags, result, () => formatHistory(result));
   });

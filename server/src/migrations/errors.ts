@@ -19,7 +19,8 @@ export type EngineErrorCode =
   | 'unknown-migration'
   | 'no-project'
   | 'plan-changed'
-  | 'usage';
+  | 'usage'
+  | 'not-knex-project';
 
 /** Codes that mean "the setup is wrong" (CLI exit code 2) rather than "the operation failed" (exit 1). */
 export const SETUP_ERROR_CODES: ReadonlySet<EngineErrorCode> = new Set<EngineErrorCode>([
@@ -29,6 +30,7 @@ export const SETUP_ERROR_CODES: ReadonlySet<EngineErrorCode> = new Set<EngineErr
   'driver-missing',
   'no-project',
   'usage',
+  'not-knex-project',
 ]);
 
 /** An error the engine expects and explains: `code` is stable, `message` one clear sentence, `hint` the next step. */
