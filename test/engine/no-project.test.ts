@@ -68,7 +68,7 @@ void describe('no project: never "up to date" for a folder the engine cannot rea
     }
   });
 
-  void it('an Alembic-only folder is no-project and the hint says Alembic, even with DATABASE_URL set (Flask-Migrate layout too)', async () => {
+  void it('an Alembic-only folder: Knex commands refuse (exit 2) naming Alembic, status shows its graph with the database unknown, even with DATABASE_URL set (Flask-Migrate layout too)', async () => {
     const { dir, cleanup } = tempDir();
     try {
       writeFiles(dir, {
@@ -77,16 +77,24 @@ void describe('no project: never "up to date" for a folder the engine cannot rea
         'flask/migrations/alembic.ini': '[alembic]\n',
         'flask/migrations/versions/2b_base.py': 'revision = "2b"\ndown_revision = None\n',
       });
-      const [plain, flask] = await Promise.all([
+      const [plainStatus, plainUpgrade, flask] = await Promise.all([
         runCli(['status', '--json', '--cwd', path.join(dir, 'plain')]),
+        runCli(['upgrade', '--yes', '--json', '--cwd', path.join(dir, 'plain')]),
         runCli(['upgrade', '--yes', '--json', '--cwd', path.join(dir, 'flask')], { DATABASE_URL: 'postgresql://u:pw@127.0.0.1:1/none' }),
       ]);
-      assert.equal(plain.code, 2, plain.stdout + plain.stderr);
-      assert.equal(errorOf(plain.stdout).code, 'no-project');
-      assert.match(errorOf(plain.stdout).message, /Alembic project/);
-      assert.match(errorOf(plain.stdout).hint ?? '', /Alembic \(alembic\.ini\)/);
+      // status reads the Alembic graph read-only; the current revision is unknown, never "up to date".
+      assert.equal(plainStatus.code, 0, plainStatus.stdout + plainStatus.stderr);
+      const state = JSON.parse(plainStatus.stdout) as { runner: string; heads: string[]; current: string[] | null; currentUnknownReason?: string };
+      assert.equal(state.runner, 'alembic');
+      assert.deepEqual(state.heads, ['1a']);
+      assert.equal(state.current, null);
+      assert.match(state.currentUnknownReason ?? '', /database is unknown/);
+      assert.equal(plainUpgrade.code, 2, plainUpgrade.stdout + plainUpgrade.stderr);
+      assert.equal(errorOf(plainUpgrade.stdout).code, 'not-knex-project');
+      assert.match(errorOf(plainUpgrade.stdout).message, /Alembic project/);
       assert.equal(flask.code, 2, flask.stdout + flask.stderr);
       assert.equal(errorOf(flask.stdout).code, 'no-project');
+      assert.match(errorOf(flask.stdout).message, /it is an Alembic project/);
       assert.match(errorOf(flask.stdout).hint ?? '', /Alembic \(migrations[/\\]alembic\.ini\)/);
     } finally {
       cleanup();

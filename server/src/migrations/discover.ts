@@ -110,7 +110,7 @@ export function noProjectError(cwd: string, tools: OtherTool[], knexfilesBelow: 
   const parts: string[] = [];
   if (tools.length > 0) {
     const what = tools.map((t) => `${t.tool} (${t.evidence})`).join(' and ');
-    parts.push(`This folder is a ${what} project: Migration Guard lints its migration files (migration-guard check), but reads and runs only Knex migrations.`);
+    parts.push(`This folder is ${article(what)} ${what} project: Migration Guard lints its migration files (migration-guard check), but reads and runs only Knex migrations.`);
   }
   if (knexfilesBelow.length > 0) {
     const shown = knexfilesBelow.slice(0, 5).join(', ') + (knexfilesBelow.length > 5 ? `, and ${knexfilesBelow.length - 5} more` : '');
@@ -123,11 +123,16 @@ export function noProjectError(cwd: string, tools: OtherTool[], knexfilesBelow: 
   if (parts.length === 0) parts.push('Create a knexfile (or a migrations/ folder), or pass --cwd or --knexfile.');
   const message =
     tools.length > 0
-      ? `No Knex project in ${cwd}: it is a ${tools.map((t) => t.tool).join(' and ')} project, and it has no knexfile.`
+      ? `No Knex project in ${cwd}: it is ${article(tools[0]?.tool ?? '')} ${tools.map((t) => t.tool).join(' and ')} project, and it has no knexfile.`
       : `No Knex project in ${cwd}: no knexfile here or above, no DATABASE_URL and no migrations/ folder.`;
   return new EngineError('no-project', message, `${parts.join(' ')} ${looked}`);
 }
 
 function isFile(file: string): boolean {
   return existsSync(file) && statSync(file).isFile();
+}
+
+/** "an" before a vowel sound (an Alembic project), else "a" (a node-pg-migrate project). */
+function article(word: string): string {
+  return /^[aeiou]/i.test(word) ? 'an' : 'a';
 }
