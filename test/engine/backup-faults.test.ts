@@ -160,7 +160,7 @@ void describe('a full disk', { skip: tmpfsSkip }, () => {
       assert.equal(why, null, why ?? '');
       const project = await loadProject({ cwd: dir, processEnv: {} });
       await assert.rejects(
-        upgrade(project, { backupDirectory: folder, confirm: true, log: () => {} }),
+        upgrade(project, { backupDirectory: folder, log: () => {} }),
         (e: unknown) => e instanceof EngineError && e.code === 'backup-failed' && /^Not enough free space in .*small-disk for the backup: it needs about [\d.]+ KB \(the size of the database\), 16\.0 KB free/.test(e.message),
       );
       assert.deepEqual(await sqliteAll(db, "select name from sqlite_master where name = 'users'"), [], 'nothing was applied');
