@@ -14,7 +14,7 @@ import { describe, it } from 'node:test';
 import { backup, EngineError, loadProject, upgrade } from '../../server/src/migrations';
 import { listBackups } from '../../server/src/migrations/manifest';
 import type { BackupListResult, ErrorResult, PruneResult } from '../../server/src/protocol';
-import { createTableMigration, repoRoot, runCli, sqliteAll, sqliteKnexfile, tempDir, writeFiles } from './helpers';
+import { createPgDatabase, createTableMigration, pgSkip, repoRoot, runCli, sqliteAll, sqliteKnexfile, tempDir, writeFiles } from './helpers';
 
 /** Mounts a tmpfs of `bytes` (rounded up to pages by the kernel) on `dir`; returns why not when mount is refused. */
 function mountTmpfs(dir: string, bytes: number): string | null {
@@ -167,6 +167,31 @@ void describe('a full disk', { skip: tmpfsSkip }, () => {
       assert.deepEqual(readdirSync(folder), [], 'no backup was started');
     } finally {
       umount(folder);
+      cleanup();
+    }
+  });
+});
+
+void describe('a full disk under pg_dump (PostgreSQL, MG_TEST_PG_URL)', { skip: tmpfsSkip || pgSkip('the pg_dump full-disk test') }, () => {
+  void it('pg_dump runs out of space: one clean backup-failed naming the space needed, its partial file removed', async () => {
+    const { dir, cleanup } = tempDir();
+    const folder = path.join(dir, 'small-disk');
+    const pgdb = await createPgDatabase('enospc');
+    try {
+      // Incompressible rows, so that the -Fc archive is bigger than the 16 KiB disk.
+      await pgdb.query('create table t as select g as id, md5(g::text) || md5((g * 7)::text) as v from generate_series(1, 5000) g');
+      writeFiles(dir, { 'knexfile.js': `module.exports = { development: { client: 'pg', connection: ${JSON.stringify(pgdb.url())} } };` });
+      const why = mountTmpfs(folder, 16 * 1024);
+      assert.equal(why, null, why ?? '');
+      const project = await loadProject({ cwd: dir, processEnv: {} });
+      await assert.rejects(
+        backup(project, { directory: folder }),
+        (e: unknown) => e instanceof EngineError && e.code === 'backup-failed' && /^No space left in .*small-disk for the backup: it needs about [\d.]+ (KB|MB) \(the size of the database\), [\d.]+ (B|KB) free/.test(e.message),
+      );
+      assert.deepEqual(readdirSync(folder), [], 'no partial archive, no manifest, no temporary file');
+    } finally {
+      umount(folder);
+      await pgdb.drop();
       cleanup();
     }
   });
