@@ -8,7 +8,7 @@
  * the same run. Every copy is checked: `PRAGMA integrity_check` ok, rows 1..max without gaps, and the
  * counter (written in the same transaction) equal to max: an exact snapshot.
  *
- *   node --import tsx bench/backup-under-load.ts [--mb 50] [--backups 20] [--rate 200] [--wal]
+ *   node --import tsx bench/backup-under-load.ts [--mb 20] [--backups 20] [--rate 200] [--wal]
  *
  * A `sqlite3 .backup` still running after 20 s is stopped and counted as failed. Needs the sqlite3 command-line shell (apt-get install -y sqlite3). Prints the success counts, the
  * time per backup (median, p90, max) of both, and the commits the writer achieved.
@@ -26,7 +26,7 @@ const arg = (name: string, def: string) => {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? (process.argv[i + 1] ?? def) : def;
 };
-const mb = Number(arg('mb', '50'));
+const mb = Number(arg('mb', '20'));
 const count = Number(arg('backups', '20'));
 const rate = Number(arg('rate', '200'));
 const wal = process.argv.includes('--wal');

@@ -7,14 +7,14 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { describe, it } from 'node:test';
 import { backup, EngineError, loadProject, upgrade } from '../../server/src/migrations';
 import { listBackups } from '../../server/src/migrations/manifest';
 import type { BackupListResult, ErrorResult, PruneResult } from '../../server/src/protocol';
-import { createPgDatabase, createTableMigration, pgSkip, repoRoot, runCli, sqliteAll, sqliteKnexfile, tempDir, writeFiles } from './helpers';
+import { createPgDatabase, createTableMigration, pgSkip, repoRoot, runCli, sqliteAll, sqliteKnexfile, startCli, tempDir, writeFiles } from './helpers';
 
 /** Mounts a tmpfs of `bytes` (rounded up to pages by the kernel) on `dir`; returns why not when mount is refused. */
 function mountTmpfs(dir: string, bytes: number): string | null {
@@ -191,6 +191,62 @@ void describe('a full disk under pg_dump (PostgreSQL, MG_TEST_PG_URL)', { skip: 
       assert.deepEqual(readdirSync(folder), [], 'no partial archive, no manifest, no temporary file');
     } finally {
       umount(folder);
+      await pgdb.drop();
+      cleanup();
+    }
+  });
+});
+
+/** Polls `probe` every 20 ms until it returns a value other than undefined, or fails after `ms`. */
+async function waitFor<T>(probe: () => T | undefined, ms: number, what: string): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = probe();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** Whether `pid` runs: a zombie (state Z in /proc, ended but not reaped: here PID 1 may not reap orphans) counts as ended. */
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return true;
+  }
+};
+
+void describe('pg_dump dies with the CLI (PostgreSQL, MG_TEST_PG_URL)', { skip: pgSkip('the pg_dump orphan test') }, () => {
+  void it('SIGTERM to `backup` while pg_dump runs ends pg_dump too, and no backup appears', async () => {
+    const { dir, cleanup } = tempDir();
+    const pgdb = await createPgDatabase('orphan');
+    try {
+      // A pg_dump that reports its version, records its pid and then writes for a minute (a big dump).
+      const pidFile = path.join(dir, 'pg_dump.pid');
+      const fake = path.join(dir, 'pg_dump');
+      writeFileSync(fake, `#!/bin/sh\nif [ "$1" = "--version" ]; then echo "pg_dump (PostgreSQL) 99.0"; exit 0; fi\necho $$ > ${pidFile}\nexec sleep 60\n`);
+      chmodSync(fake, 0o755);
+      writeFiles(dir, { 'knexfile.js': `module.exports = { development: { client: 'pg', connection: ${JSON.stringify(pgdb.url())} } };` });
+      const cli = startCli(['backup', '--cwd', dir], { MG_PG_DUMP: fake });
+      const pid = await waitFor(() => (existsSync(pidFile) && readFileSync(pidFile, 'utf8').trim() ? Number(readFileSync(pidFile, 'utf8')) : undefined), 20_000, 'pg_dump to start');
+      process.kill(cli.pid, 'SIGTERM');
+      const run = await cli.done;
+      assert.notEqual(run.code, 0, 'the CLI was ended');
+      await waitFor(() => (alive(pid) ? undefined : true), 5_000, `pg_dump (pid ${pid}) to exit with the CLI`);
+      const folder = path.join(dir, '.migration-guard', 'backups');
+      assert.deepEqual((await listBackups(folder)).map((b) => b.name), [], 'no backup, complete or not');
+    } finally {
+      const pidFile = path.join(dir, 'pg_dump.pid');
+      if (existsSync(pidFile)) {
+        const pid = Number(readFileSync(pidFile, 'utf8'));
+        if (pid && alive(pid)) process.kill(pid, 'SIGKILL');
+      }
       await pgdb.drop();
       cleanup();
     }
