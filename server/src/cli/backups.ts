@@ -8,7 +8,7 @@ import { backup, defaultBackupDirectory, prune } from '../migrations/backup';
 import type { LoadedProject } from '../migrations/config';
 import type { EngineLog } from '../migrations/db';
 import { EngineError } from '../migrations/errors';
-import { formatAge, formatBytes, listBackups } from '../migrations/manifest';
+import { formatAge, formatBytes, LIST_HASH_LIMIT, listBackups } from '../migrations/manifest';
 import { restore } from '../migrations/restore';
 import { ExitCode, type BackupListResult, type PruneResult, type UpgradeResult } from '../protocol';
 
@@ -120,7 +120,7 @@ export function registerBackupCommands(program: Command, ctx: BackupCommandConte
   ctx.withEngineOptions(program.command('backups').description('list backups, newest first, with size, age, label and migration state; incomplete ones with the reason')).action(async (flags: BackupEngineFlags) => {
     ctx.setJson(flags.json === true);
     const directory = defaultBackupDirectory(await ctx.project(flags));
-    const result: BackupListResult = { directory, backups: await listBackups(directory) };
+    const result: BackupListResult = { directory, backups: await listBackups(directory, { hashUpTo: LIST_HASH_LIMIT }) };
     ctx.emit(flags, result, () => formatBackupList(result));
   });
 

@@ -38,7 +38,7 @@ export const TEMP_PREFIX = '.tmp-';
 export const INCOMPLETE_GRACE_MS = 24 * 60 * 60 * 1000;
 
 /**
- * Default size limit of the sha256 check in {@link listBackups} (64 MiB, about 60 ms of hashing here):
+ * Size limit of the sha256 check in the `backups` command's listing (64 MiB, about 60 ms of hashing here):
  * bigger backups are listed as complete when their size matches the manifest (`checked: 'size'`);
  * `restore` and `prune` always check the sha256.
  */
@@ -158,8 +158,8 @@ export interface ListBackupsOptions {
   now?: Date;
   /**
    * Backups up to this many bytes also get their sha256 compared with the manifest; bigger ones only
-   * their size (`checked: 'size'`). Default {@link LIST_HASH_LIMIT}; `Infinity` checks every sha256,
-   * 0 none.
+   * their size (`checked: 'size'`). Default 0 (size only: engine callers such as restore's result
+   * need no hashing); the `backups` command passes {@link LIST_HASH_LIMIT}; `Infinity` checks every sha256.
    */
   hashUpTo?: number;
 }
@@ -180,13 +180,13 @@ function mismatch(file: string, size: number, manifest: BackupManifest, sha256: 
  * Every backup file in `dir` (`backup_*.sqlite3` / `backup_*.dump`; temporary names are not
  * backups), newest first (manifest `created`, else the file's mtime; ties by name, descending). A
  * missing folder → []. Each entry says whether it is `complete` (manifest present and readable, size
- * equal, and sha256 equal when the file is at most `hashUpTo` bytes; `checked` says which) and, when
+ * equal, and sha256 equal when the file is at most `hashUpTo` bytes, default none; `checked` says which) and, when
  * not, why (`problem`).
  */
 export async function listBackups(dir: string, options: ListBackupsOptions = {}): Promise<BackupListEntry[]> {
   if (!existsSync(dir)) return [];
   const now = options.now ?? new Date();
-  const hashUpTo = options.hashUpTo ?? LIST_HASH_LIMIT;
+  const hashUpTo = options.hashUpTo ?? 0;
   const out: BackupListEntry[] = [];
   for (const name of await readdir(dir)) {
     if (!BACKUP_FILE.test(name)) continue;
