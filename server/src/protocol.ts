@@ -260,7 +260,24 @@ export interface BackupListEntry {
   /** Applied migration names at backup time (from the manifest); null without a manifest. */
   migrations: string[] | null;
   manifest: BackupManifest | null;
-  /** Set when the manifest is missing or unreadable (such a backup cannot be restored by Migration Guard). */
+  /**
+   * True only for a verified backup: its manifest exists and is readable, names this file, and the
+   * file's size matches it, and its sha256 too when `checked` is `sha256` (issue 13: a backup killed
+   * midway, or an orphaned pg_dump's output, has no manifest and never counts). `prune --keep N` counts
+   * complete backups only; `restore` always checks size and sha256 itself.
+   */
+  complete: boolean;
+  /**
+   * What was compared with the manifest: `sha256` (size and sha256), `size` (the listing hashes backups
+   * up to 64 MiB only, manifest.ts LIST_HASH_LIMIT), or null (no readable manifest).
+   */
+  checked: 'sha256' | 'size' | null;
+  /** The backup file's modification time (ISO-8601 UTC): `prune` removes incomplete files older than a day by it. */
+  modified?: string;
+  /**
+   * Why the backup is incomplete (no manifest, unreadable manifest, truncated, size or sha256 differs);
+   * absent when `complete`. Such a backup cannot be restored by Migration Guard.
+   */
   problem?: string;
 }
 
@@ -272,9 +289,17 @@ export interface BackupListResult {
 
 /** `migration-guard prune --keep N --json` */
 export interface PruneResult {
+  /** Complete backups kept (the newest N, sha256 verified), newest first. */
   kept: string[];
-  /** Backups deleted (file and manifest), oldest last. */
+  /** Complete backups deleted (file and manifest), oldest last. */
   deleted: string[];
+  /**
+   * Incomplete backups (see BackupListEntry.complete) and temporary files of killed backups
+   * (`.tmp-…`) older than a day, removed (with their manifest if any): file name and why it was incomplete.
+   */
+  removedIncomplete: Array<{ name: string; reason: string }>;
+  /** Incomplete backups younger than a day, left in place (a backup may still be writing them): file name and reason. */
+  leftIncomplete: Array<{ name: string; reason: string }>;
 }
 
 /** `migration-guard restore <backup> --json` */

@@ -7,7 +7,7 @@ import { describe, it } from 'node:test';
 import { backup, backupBaseName, EngineError, loadProject, pgDumpInvocation } from '../../server/src/migrations';
 import { listBackups, manifestPath, readManifest, sanitizeLabel } from '../../server/src/migrations/manifest';
 import { assertToolNotOlder, parseToolVersion } from '../../server/src/migrations/pgtools';
-import { prune } from '../../server/src/migrations/restore';
+import { prune } from '../../server/src/migrations/backup';
 import type { BackupListResult, PruneResult } from '../../server/src/protocol';
 import { createTableMigration, runCli, sqliteAll, sqliteKnexfile, tempDir, writeFiles } from './helpers';
 

@@ -4,13 +4,13 @@
  * Registered by main.ts with {@link registerBackupCommands}; no `vscode` imports.
  */
 import type { Command } from 'commander';
-import { backup, defaultBackupDirectory } from '../migrations/backup';
+import { backup, defaultBackupDirectory, prune } from '../migrations/backup';
 import type { LoadedProject } from '../migrations/config';
 import type { EngineLog } from '../migrations/db';
 import { EngineError } from '../migrations/errors';
-import { formatAge, formatBytes, listBackups } from '../migrations/manifest';
-import { prune, restore } from '../migrations/restore';
-import { ExitCode, type BackupListResult, type MigrationPreview, type UpgradeResult } from '../protocol';
+import { formatAge, formatBytes, LIST_HASH_LIMIT, listBackups } from '../migrations/manifest';
+import { restore } from '../migrations/restore';
+import { ExitCode, type BackupListResult, type MigrationPreview, type PruneResult, type UpgradeResult } from '../protocol';
 import { formatPreflight } from './format';
 
 /** Flags every engine command takes (see main.ts `withEngineOptions`). */
@@ -51,17 +51,41 @@ async function confirm(ctx: BackupCommandContext, yes: boolean | undefined, ques
   if (!/^y(es)?$/i.test(answer.trim())) throw new EngineError('cancelled', `${command} cancelled: nothing was changed.`);
 }
 
-/** The backups table (newest first). */
+/**
+ * The backups table (newest first). An incomplete backup (no manifest, or one its file does not match)
+ * shows `INCOMPLETE: <reason>` in the last column; the footer says what "complete" was checked by.
+ */
 export function formatBackupList(r: BackupListResult): string {
   if (r.backups.length === 0) return `No backups in ${r.directory}.`;
   const rows = [['NAME', 'SIZE', 'AGE', 'KIND', 'LABEL', 'MIGRATIONS APPLIED']];
   for (const b of r.backups) {
-    const state = b.migrations === null ? `(${b.problem ?? 'no manifest'})` : b.migrations.length === 0 ? 'none' : `${b.migrations.length}, last ${b.migrations[b.migrations.length - 1] ?? ''}`;
+    const state = !b.complete
+      ? `INCOMPLETE: ${b.problem ?? 'not verified'}`
+      : b.migrations === null || b.migrations.length === 0
+        ? 'none'
+        : `${b.migrations.length}, last ${b.migrations[b.migrations.length - 1] ?? ''}`;
     rows.push([b.name, formatBytes(b.bytes), formatAge(b.ageSeconds), b.kind ?? '-', b.label ?? '-', state]);
   }
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((row) => (row[i] ?? '').length))) ?? [];
   const lines = rows.map((row) => row.map((c, i) => (i === row.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ').trimEnd());
-  return [`Backups in ${r.directory} (newest first):`, ...lines].join('\n');
+  const incomplete = r.backups.filter((b) => !b.complete).length;
+  const bySize = r.backups.filter((b) => b.complete && b.checked === 'size').length;
+  const notes = [
+    ...(incomplete ? [`${incomplete} incomplete backup(s): they cannot be restored, are not counted by prune, and are removed by prune once older than a day.`] : []),
+    ...(bySize ? [`${bySize} backup(s) over 64 MB were checked by size only here; restore and prune check their sha256.`] : []),
+  ];
+  return [`Backups in ${r.directory} (newest first):`, ...lines, ...notes].join('\n');
+}
+
+/** What `prune` did (or, with `planned`, would do): deleted backups, removed and left incomplete files, kept backups. */
+export function formatPrune(result: PruneResult, planned = false): string {
+  const lines: string[] = [];
+  if (result.deleted.length) lines.push(`${planned ? 'Would delete' : 'Deleted'} ${result.deleted.length} backup(s): ${result.deleted.join(', ')}`);
+  for (const r of result.removedIncomplete) lines.push(`${planned ? 'Would remove' : 'Removed'} incomplete ${r.name} (${r.reason}; older than a day)`);
+  for (const r of result.leftIncomplete) lines.push(`Left incomplete ${r.name} (${r.reason}): younger than a day, a backup may still be writing it.`);
+  if (!result.deleted.length && !result.removedIncomplete.length) lines.push('Nothing to delete.');
+  lines.push(result.kept.length ? `Kept ${result.kept.length} complete backup(s): ${result.kept.join(', ')}.` : 'No complete backup to keep.');
+  return lines.join('\n');
 }
 
 /** Pre-flight findings and the dry-run preview of an upgrade or a downgrade as text ('' when there is neither). */
@@ -97,25 +121,26 @@ export function registerBackupCommands(program: Command, ctx: BackupCommandConte
       ctx.emit(flags, result, () => `Backup written: ${result.backup.path}\n  ${result.backup.bytes} bytes, sha256 ${result.backup.sha256}\n  manifest ${result.backup.manifest ?? '-'}`);
     });
 
-  ctx.withEngineOptions(program.command('backups').description('list backups, newest first, with size, age, label and migration state')).action(async (flags: BackupEngineFlags) => {
+  ctx.withEngineOptions(program.command('backups').description('list backups, newest first, with size, age, label and migration state; incomplete ones with the reason')).action(async (flags: BackupEngineFlags) => {
     ctx.setJson(flags.json === true);
     const directory = defaultBackupDirectory(await ctx.project(flags));
-    const result: BackupListResult = { directory, backups: await listBackups(directory) };
+    const result: BackupListResult = { directory, backups: await listBackups(directory, { hashUpTo: LIST_HASH_LIMIT }) };
     ctx.emit(flags, result, () => formatBackupList(result));
   });
 
   ctx
-    .withEngineOptions(program.command('prune').description('delete the oldest backups, keeping the newest N (never the newest)'))
-    .requiredOption('--keep <n>', 'how many of the newest backups to keep (at least 1)')
+    .withEngineOptions(program.command('prune').description('delete the oldest complete backups, keeping the newest N (never the newest), and incomplete ones older than a day'))
+    .requiredOption('--keep <n>', 'how many of the newest complete backups to keep (at least 1)')
     .option('-y, --yes', 'do not ask for confirmation')
     .action(async (flags: BackupEngineFlags & { keep: string; yes?: boolean }) => {
       ctx.setJson(flags.json === true);
       const p = await ctx.project(flags);
       const keep = /^\d+$/.test(flags.keep) ? Number(flags.keep) : NaN;
       const plan = await prune(p, keep, { dryRun: true });
-      if (plan.deleted.length > 0) await confirm(ctx, flags.yes, `Delete ${plan.deleted.length} backup(s): ${plan.deleted.join(', ')}?`, 'prune');
-      const result = plan.deleted.length > 0 ? await prune(p, keep) : plan;
-      ctx.emit(flags, result, () => (result.deleted.length ? `Deleted ${result.deleted.length} backup(s): ${result.deleted.join(', ')}\nKept ${result.kept.length}.` : `Nothing to delete: ${result.kept.length} backup(s) kept.`));
+      const changes = plan.deleted.length + plan.removedIncomplete.length;
+      if (changes > 0) await confirm(ctx, flags.yes, `${formatPrune(plan, true)}\nProceed?`, 'prune');
+      const result = changes > 0 ? await prune(p, keep) : plan;
+      ctx.emit(flags, result, () => formatPrune(result));
     });
 
   ctx

@@ -11,7 +11,7 @@
  */
 import type { Knex } from 'knex';
 import type { BackupInfo, DowngradeResult, MarkResult, UnlockResult } from '../protocol';
-import { backup } from './backup';
+import { assertBackupSpace, backup, defaultBackupDirectory } from './backup';
 import { checksumHooks, deleteChecksum, ensureChecksumTable, recordChecksum, sha256File } from './checksums';
 import type { LoadedProject } from './config';
 import { databaseAbsent, isLockConflict, migrationInProgress, openKnex, qualifiedName, readLock, readMigrationRows, silentLog, tableExists, withMigrationMutex, type EngineLog, type MigrationRow } from './db';
@@ -189,6 +189,7 @@ async function backupBefore(project: LoadedProject, options: DowngradeOptions, l
   if (project.family === 'other') {
     throw new EngineError('usage', `Backup is not yet supported for client '${project.client}', so the downgrade will not run.`, 'Back up the database yourself, then pass --no-backup.');
   }
+  await assertBackupSpace(project, options.backupDirectory ?? defaultBackupDirectory(project));
   const info = (await backup(project, { log, kind: 'pre-downgrade', ...(options.backupDirectory ? { directory: options.backupDirectory } : {}) })).backup;
   log('info', `Backup written: ${info.path} (${info.bytes} bytes)`);
   return info;

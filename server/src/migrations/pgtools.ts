@@ -6,7 +6,7 @@
  * refuses a server newer than itself ("server version mismatch"); pg_restore reads archives written
  * by the same or an older pg_dump. libpq reads the password from `PGPASSWORD` or a password file.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import type { Knex } from 'knex';
 import { EngineError, errorMessage } from './errors';
 import { maskText } from './mask';
@@ -71,13 +71,16 @@ export interface RunningPgTool {
  * never rejects unhandled: a caller that stops the tool without awaiting it loses nothing.
  */
 export function startPgTool(exe: string, args: string[], env: Record<string, string> = {}, options: { stdout?: boolean } = {}): RunningPgTool {
-  const child = spawn(exe, args, { env: { ...process.env, ...env }, stdio: ['ignore', options.stdout === false ? 'ignore' : 'pipe', 'pipe'], shell: false });
+  // detached: false (the default) keeps it in our process group, so a Ctrl-C reaches it too.
+  const child = spawn(exe, args, { env: { ...process.env, ...env }, stdio: ['ignore', options.stdout === false ? 'ignore' : 'pipe', 'pipe'], shell: false, detached: false });
+  const detachFromParent = killWithParent(child);
   let exited = false;
   const exit = new Promise<void>((resolve) => {
     child.once('close', () => resolve());
     child.once('error', () => resolve());
   }).then(() => {
     exited = true;
+    detachFromParent();
   });
   const done = new Promise<string>((resolve, reject) => {
     let stdout = '';
@@ -110,6 +113,35 @@ export function startPgTool(exe: string, args: string[], env: Record<string, str
       }
     },
   };
+}
+
+/** Signals on which a running tool is ended with its parent. */
+const PARENT_EXIT_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
+/**
+ * Ends `child` (SIGTERM) when this process exits or is ended by SIGINT/SIGTERM/SIGHUP, so that a
+ * pg_dump does not outlive a killed CLI and finish a file nobody will hash (issue 13); after ending
+ * it, the signal is raised again with its default action unless someone else handles it. A SIGKILL
+ * cannot be caught: then the orphan writes on to its temporary name, which is never a backup
+ * (manifest.ts TEMP_PREFIX). Returns the function that removes these handlers (call it once the
+ * child has exited).
+ */
+function killWithParent(child: ChildProcess): () => void {
+  const onExit = () => {
+    child.kill('SIGTERM');
+  };
+  const onSignal = (signal: NodeJS.Signals) => {
+    child.kill('SIGTERM');
+    detach();
+    if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+  };
+  const detach = () => {
+    process.removeListener('exit', onExit);
+    for (const s of PARENT_EXIT_SIGNALS) process.removeListener(s, onSignal);
+  };
+  process.on('exit', onExit);
+  for (const s of PARENT_EXIT_SIGNALS) process.on(s, onSignal);
+  return detach;
 }
 
 /** Runs a tool and returns its stdout; rejects with its exit code and the last lines of stderr (masked). See {@link startPgTool}. */

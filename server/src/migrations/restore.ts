@@ -3,13 +3,12 @@
  * backup of the current database first, then restore — SQLite through the online backup API INTO the
  * live file (never by copying over an open file), PostgreSQL with
  * `pg_restore --clean --if-exists --no-owner --single-transaction` after checking versions.
- * Also `prune` (delete the oldest backups, never the newest).
  */
 import { existsSync } from 'node:fs';
-import { stat, unlink } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import sqlite3 from 'sqlite3';
-import type { BackupListEntry, BackupManifest, PruneResult, RestoreResult } from '../protocol';
+import type { BackupListEntry, BackupManifest, RestoreResult } from '../protocol';
 import { backup, closeSqlite, defaultBackupDirectory, hashFile, openSqlite, quickCheckFile, sqliteBackupStep, sqliteQuickCheck } from './backup';
 import type { LoadedProject } from './config';
 import { databaseAbsent, migrationInProgress, openKnex, readMigrationRows, silentLog, type EngineLog } from './db';
@@ -228,34 +227,5 @@ async function entryFor(file: string, manifest: BackupManifest): Promise<BackupL
   const found = (await listBackups(path.dirname(file))).find((b) => b.path === file);
   if (found) return found;
   const { size } = await stat(file);
-  return { name: backupName(file), path: file, bytes: size, created: manifest.created, ageSeconds: 0, label: manifest.label, kind: manifest.kind, migrations: manifest.migrations.map((m) => m.name), manifest };
-}
-
-/** Options of {@link prune}. */
-export interface PruneOptions {
-  /** Backup folder; default `<root>/.migration-guard/backups`. */
-  directory?: string;
-  /** Only compute what would be deleted. */
-  dryRun?: boolean;
-}
-
-/**
- * Deletes the oldest backups (file and manifest), keeping the newest `keep` (at least 1: the newest is
- * never deleted). Order as {@link listBackups} (newest first).
- * @throws EngineError `usage` when `keep` is not an integer ≥ 1.
- */
-export async function prune(project: LoadedProject, keep: number, options: PruneOptions = {}): Promise<PruneResult> {
-  if (!Number.isInteger(keep) || keep < 1) {
-    throw new EngineError('usage', `--keep must be a whole number of at least 1 (got ${String(keep)}): the newest backup is never deleted.`);
-  }
-  const all = await listBackups(options.directory ?? defaultBackupDirectory(project));
-  const kept = all.slice(0, keep);
-  const doomed = all.slice(keep);
-  if (!options.dryRun) {
-    for (const b of doomed) {
-      await unlink(b.path);
-      await unlink(manifestPath(b.path)).catch(() => {});
-    }
-  }
-  return { kept: kept.map((b) => b.name), deleted: doomed.map((b) => b.name) };
+  return { name: backupName(file), path: file, bytes: size, created: manifest.created, ageSeconds: 0, label: manifest.label, kind: manifest.kind, migrations: manifest.migrations.map((m) => m.name), manifest, complete: true, checked: 'sha256' };
 }

@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { Knex } from 'knex';
 import type { BackupInfo, MigrationStatusEntry, PendingFinding, StatusResult, UpgradeResult } from '../protocol';
-import { backup, defaultBackupDirectory } from './backup';
+import { assertBackupSpace, backup, defaultBackupDirectory } from './backup';
 import type { LoadedProject } from './config';
 import { checksumHooks, sha256File } from './checksums';
 import { createKnex, databaseAbsent, freeLock, isLockConflict, lockRowBusy, openKnex, readLock, silentLog, withMigrationMutex, type EngineLog } from './db';
@@ -198,6 +198,7 @@ export async function upgrade(project: LoadedProject, options: UpgradeOptions = 
     // Safety check (step 1): a backup that cannot be written is known before anything runs, dry run included.
     const backupDirectory = options.backupDirectory ?? defaultBackupDirectory(project);
     if (result.backupPlanned) assertWritableFolder(backupDirectory);
+    if (result.backupPlanned) await assertBackupSpace(project, backupDirectory, db);
     const touched = protectedTablesTouched(result.findings, result.preflight, protectedTables);
     if (touched.length > 0) result.protectedTables = touched;
     const reason = protectedRefusal(touched, options.allowUnsafeTables ?? []) ?? (options.allowUnsafe ? null : unsafeReason(result.findings.filter((f) => f.severity === 'error').length, dataLossFindings(result.preflight).length));
