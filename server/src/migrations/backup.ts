@@ -38,6 +38,12 @@ export interface BackupOptions extends OperationOptions {
    * at backup time instead, at the cost of reading the whole copy once more (about 1 s per 500 MB here).
    */
   verify?: boolean;
+  /**
+   * SQLite: an open connection to the project's database to copy from (online backup API, this
+   * connection as the source) instead of opening the file. restore.ts passes the connection that holds
+   * the database's exclusive lock, so the safety backup is taken under that lock (issue 13).
+   */
+  sqliteSource?: sqlite3.Database;
 }
 
 /** `backup_YYYYMMDD_HHMMSS` in UTC. */
@@ -301,7 +307,8 @@ export async function backup(project: LoadedProject, options: BackupOptions = {}
     dest = await reserveFile(dir, base, '.sqlite3');
     log('info', `Backing up ${source} to ${dest}`);
     try {
-      await backupSqliteFile(source, dest, { verify: false, durable: false });
+      if (options.sqliteSource) await sqliteBackupStep(options.sqliteSource, dest, true);
+      else await backupSqliteFile(source, dest, { verify: false, durable: false });
       // The fsync (disk-bound) and the checks (driver threads) run while the main thread hashes the
       // finished copy; nothing writes to it any more, so the sha256 is that of the final bytes.
       const [facts, check, hashed] = await Promise.all([
