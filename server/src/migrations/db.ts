@@ -198,19 +198,36 @@ export async function sqliteWriterActive(file: string, waitMs: number = SQLITE_W
   const conn = await new Promise<sqlite3.Database>((resolve, reject) => {
     const d = new sqlite3.Database(file, sqlite3.OPEN_READWRITE, (err) => (err ? reject(err) : resolve(d)));
   });
-  const exec = (sql: string) => new Promise<void>((resolve, reject) => conn.exec(sql, (err) => (err ? reject(err) : resolve())));
   try {
-    conn.configure('busyTimeout', waitMs);
-    try {
-      await exec('BEGIN IMMEDIATE');
-    } catch (err) {
-      if (isLockConflict(err)) return true;
-      throw err;
-    }
-    await exec('ROLLBACK');
+    if (!(await sqliteBeginWithin(conn, 'IMMEDIATE', waitMs))) return true;
+    await new Promise<void>((resolve, reject) => conn.exec('ROLLBACK', (err) => (err ? reject(err) : resolve())));
     return false;
   } finally {
     await new Promise<void>((resolve) => conn.close(() => resolve()));
+  }
+}
+
+/**
+ * Runs `BEGIN IMMEDIATE` or `BEGIN EXCLUSIVE` on an SQLite connection, retrying at once on SQLITE_BUSY
+ * until `waitMs` has passed (busy-polling the driver's thread for at most that long); true when the transaction began, false when the lock stayed
+ * taken. Not SQLite's busy handler: its back-off (up to 100 ms, or whole seconds where the build has no
+ * usleep) kept missing the short gaps between an application's back-to-back write transactions, so a
+ * writer committing in a loop starved the restore (issue 13 test).
+ * @throws the driver's error for anything but a lock conflict.
+ */
+export async function sqliteBeginWithin(conn: sqlite3.Database, mode: 'IMMEDIATE' | 'EXCLUSIVE', waitMs: number): Promise<boolean> {
+  conn.configure('busyTimeout', 0);
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    try {
+      await new Promise<void>((resolve, reject) => conn.exec(`BEGIN ${mode}`, (err) => (err ? reject(err) : resolve())));
+      return true;
+    } catch (err) {
+      if (!isLockConflict(err)) throw err;
+      if (Date.now() >= deadline) return false;
+      // Retried at once: a writer committing in a loop leaves gaps of tens of microseconds.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
   }
 }
 

@@ -15,7 +15,7 @@ import type { BackupListEntry, BackupManifest, PruneResult, RestoreResult } from
 import { backup, closeSqlite, defaultBackupDirectory, hashFile, openSqlite, quickCheckFile, sqliteBackupStep, sqliteQuickCheck } from './backup';
 import type { LoadedProject } from './config';
 import type { Knex } from 'knex';
-import { databaseAbsent, isLockConflict, openKnex, readMigrationRows, runningMigration, silentLog, type EngineLog } from './db';
+import { databaseAbsent, openKnex, readMigrationRows, runningMigration, silentLog, sqliteBeginWithin, sqliteWriterActive, type EngineLog } from './db';
 import { EngineError, errorMessage } from './errors';
 import { backupName, listBackups, manifestPath, readManifest } from './manifest';
 import { assertToolNotOlder, parseToolVersion, pgConnectionArgs, runPgTool, serverVersion, toolVersion } from './pgtools';
@@ -112,13 +112,7 @@ function archiveTables(listing: string): Set<string> {
  */
 async function refuseWhileMigrating(knex: Knex, project: LoadedProject, waitMs: number): Promise<void> {
   const reason = await runningMigration(knex, project, waitMs);
-  if (reason === 'writer') {
-    throw new EngineError(
-      'migration-running',
-      `Another connection has held the write lock of ${project.sqliteFile ?? 'the database'} for more than ${waitMs / 1000} s: a migration is probably running (Knex holds the database in one write transaction for the whole batch), or an application runs a long write transaction. Restoring now would lose what it commits; nothing was restored.`,
-      'Wait for the upgrade (or the writer) to finish, then restore again.',
-    );
-  }
+  if (reason === 'writer') throw migrationRunningSqlite(project.sqliteFile ?? 'the database', waitMs);
   if (reason === 'lock-row') {
     throw new EngineError(
       'migration-running',
@@ -135,6 +129,22 @@ async function refuseWhileMigrating(knex: Knex, project: LoadedProject, waitMs: 
   }
 }
 
+/** The `migration-running` refusal for SQLite: the write lock stayed taken for `waitMs`. */
+function migrationRunningSqlite(file: string, waitMs: number): EngineError {
+  return new EngineError(
+    'migration-running',
+    `Another connection has held the write lock of ${file} for more than ${waitMs / 1000} s: a migration is probably running (Knex holds the database in one write transaction for the whole batch), or an application runs a long write transaction. Restoring now would lose what it commits; nothing was restored.`,
+    'Wait for the upgrade (or the writer) to finish, then restore again.',
+  );
+}
+
+/** Names in the migrations table (`id` order) read on an open SQLite connection; [] without the table. */
+async function sqliteMigrationNames(db: sqlite3.Database, tableName: string): Promise<string[]> {
+  const all = (sql: string, params: unknown[] = []) => new Promise<Array<Record<string, unknown>>>((resolve, reject) => db.all(sql, params, (err, rows: Array<Record<string, unknown>>) => (err ? reject(err) : resolve(rows))));
+  if ((await all("select 1 from sqlite_master where type = 'table' and name = ?", [tableName])).length === 0) return [];
+  return (await all(`select name from "${tableName.replace(/"/g, '""')}" order by id`)).map((r) => String(r.name));
+}
+
 /**
  * Opens the live SQLite file and takes its EXCLUSIVE lock for the life of the connection:
  * `PRAGMA locking_mode = EXCLUSIVE`, then `BEGIN EXCLUSIVE; COMMIT` (in exclusive locking mode the lock is
@@ -148,12 +158,8 @@ async function refuseWhileMigrating(knex: Knex, project: LoadedProject, waitMs: 
 async function lockSqliteExclusively(file: string, waitMs: number): Promise<sqlite3.Database> {
   const conn = await openSqlite(file, sqlite3.OPEN_READWRITE);
   try {
-    conn.configure('busyTimeout', waitMs);
     await sqliteExec(conn, 'PRAGMA locking_mode = EXCLUSIVE');
-    try {
-      await sqliteExec(conn, 'BEGIN EXCLUSIVE');
-    } catch (err) {
-      if (!isLockConflict(err)) throw err;
+    if (!(await sqliteBeginWithin(conn, 'EXCLUSIVE', waitMs))) {
       throw new EngineError(
         'database-in-use',
         `Could not lock ${file} for the restore within ${waitMs / 1000} s: another connection is reading or writing it, or (in WAL mode) holds it open. Nothing was restored.`,
@@ -161,6 +167,8 @@ async function lockSqliteExclusively(file: string, waitMs: number): Promise<sqli
       );
     }
     await sqliteExec(conn, 'COMMIT');
+    // Held from here on: the copies through this connection wait for nobody.
+    conn.configure('busyTimeout', waitMs);
     return conn;
   } catch (err) {
     await closeSqlite(conn);
@@ -246,14 +254,18 @@ export async function restore(project: LoadedProject, ref: string, options: Rest
   const directory = options.directory ?? defaultBackupDirectory(project);
   const waitMs = options.lockWaitMs ?? RESTORE_LOCK_WAIT_MS;
   const file = await resolveBackup(ref, directory, options.cwd);
-  const manifest = await verifyBackup(file);
+  // backup() skips quick_check by default (backup.ts BackupOptions.verify): an SQLite backup is checked
+  // before the safety backup and before anything is written into the live database. The check (driver
+  // thread) runs while the sha256 is computed (main thread); a sha256 mismatch is reported first.
+  const sqliteBackup = project.family === 'sqlite' && file.endsWith('.sqlite3');
+  const [verified, checked] = await Promise.allSettled([verifyBackup(file), sqliteBackup ? quickCheckFile(file).catch((err: unknown) => errorMessage(err)) : Promise.resolve('ok')]);
+  if (verified.status === 'rejected') throw verified.reason;
+  const manifest = verified.value;
   if (project.family === 'other' || manifest.family !== project.family) {
     throw new EngineError('usage', `The backup ${backupName(file)} is a ${manifest.family} backup (${manifest.client}); the project's database is ${project.client}.`, 'Restore it into a database of the same kind.');
   }
   if (project.family === 'sqlite') {
-    // backup() skips quick_check by default (backup.ts BackupOptions.verify): check the backup before
-    // the safety backup and before anything is written into the live database.
-    const check = await quickCheckFile(file).catch((err: unknown) => errorMessage(err));
+    const check = checked.status === 'fulfilled' ? checked.value : errorMessage(checked.reason);
     if (check !== 'ok') {
       throw new EngineError('backup-failed', `The backup ${backupName(file)} is damaged (PRAGMA quick_check: ${check}); nothing was restored.`, 'Choose an older backup (migration-guard backups).');
     }
@@ -267,8 +279,9 @@ type ResolvedRestoreOptions = RestoreOptions & { log: EngineLog; directory: stri
 
 async function restoreSqlite(project: LoadedProject, file: string, manifest: BackupManifest, options: ResolvedRestoreOptions): Promise<RestoreResult> {
   const { log, directory, waitMs } = options;
-  const { tableName, schemaName } = project.migrations;
+  const { tableName } = project.migrations;
   const notes: string[] = [];
+  let migrations: string[];
   if (project.sqliteFile === null) throw new EngineError('usage', 'Cannot restore into an in-memory SQLite database.');
   const live = project.sqliteFile;
   let safetyBackup: RestoreResult['safetyBackup'] = null;
@@ -279,12 +292,8 @@ async function restoreSqlite(project: LoadedProject, file: string, manifest: Bac
       db = await openSqlite(live, sqlite3.OPEN_READWRITE | sqlite3.OPEN_CREATE);
       db.configure('busyTimeout', waitMs);
     } else {
-      const probe = await openKnex(project, log);
-      try {
-        await refuseWhileMigrating(probe, project, waitMs);
-      } finally {
-        await probe.destroy();
-      }
+      // No Knex here: its connection has no busy timeout, and a busy application made its reads fail.
+      if (await sqliteWriterActive(live, waitMs)) throw migrationRunningSqlite(live, waitMs);
       db = await lockSqliteExclusively(live, waitMs);
       // A crashed migration's flag may have been committed between the probe and the lock.
       if (await sqliteLockFlag(db, tableName)) {
@@ -300,15 +309,9 @@ async function restoreSqlite(project: LoadedProject, file: string, manifest: Bac
     } catch (err) {
       throw new EngineError('backup-failed', `Restoring ${path.basename(file)} into ${live} failed: ${errorMessage(err)}`, safetyBackup ? `The database before the restore is saved in ${safetyBackup.path}.` : undefined, { cause: err });
     }
+    migrations = await sqliteMigrationNames(db, tableName);
   } finally {
     if (db) await closeSqlite(db);
-  }
-  const knex = await openKnex(project, log);
-  let migrations: string[];
-  try {
-    migrations = (await readMigrationRows(knex, tableName, schemaName)).rows.map((r) => r.name);
-  } finally {
-    await knex.destroy();
   }
   return { restored: await entryFor(file, manifest), safetyBackup, method: 'sqlite-backup-api', migrations, notes, disconnectedSessions: 0 };
 }
