@@ -232,7 +232,8 @@ async function clearPgSessions(knex: Knex, force: boolean, waitMs: number, log: 
  * Restores a backup into the project's database. Steps: resolve and verify (size + sha256 against the
  * manifest; SQLite: also `PRAGMA quick_check` on the backup file, read-only, so a damaged backup is
  * refused before anything is written), check the backup's family matches the project, refuse while a
- * migration runs ({@link refuseWhileMigrating}), take a safety backup of the current database
+ * migration runs (SQLite: {@link sqliteWriterActive}, then the lock flag read under the restore's lock;
+ * PostgreSQL: {@link refuseWhileMigrating}), take a safety backup of the current database
  * (`kind: 'pre-restore'`, label `pre-restore`; skipped only when an SQLite file does not exist), then restore:
  * - SQLite: one connection takes the live database's EXCLUSIVE lock ({@link lockSqliteExclusively}) and
  *   keeps it from before the safety backup (online backup API, this connection as the source) until
