@@ -314,6 +314,8 @@ export interface RestoreResult {
   migrations: string[];
   /** Notes for the user (for example tables created after the backup that pg_restore --clean keeps). */
   notes: string[];
+  /** PostgreSQL: other sessions terminated with `--force-disconnect` (`pg_terminate_backend`) before restoring; 0 otherwise. */
+  disconnectedSessions: number;
 }
 
 /**

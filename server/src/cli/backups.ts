@@ -1,6 +1,6 @@
 /**
  * CLI commands for backups: `backup [--label L] [--verify]`, `backups` (list), `prune --keep N [--yes]`,
- * `restore <backup> [--yes]`, and the text of an upgrade's pre-flight and preview.
+ * `restore <backup> [--yes] [--force-disconnect]`, and the text of an upgrade's pre-flight and preview.
  * Registered by main.ts with {@link registerBackupCommands}; no `vscode` imports.
  */
 import type { Command } from 'commander';
@@ -147,11 +147,12 @@ export function registerBackupCommands(program: Command, ctx: BackupCommandConte
     .withEngineOptions(program.command('restore').description('verify a backup against its manifest, back up the current database, then restore'))
     .argument('<backup>', 'backup name (as listed by `backups`) or path')
     .option('-y, --yes', 'do not ask for confirmation')
-    .action(async (ref: string, flags: BackupEngineFlags & { yes?: boolean }) => {
+    .option('--force-disconnect', 'PostgreSQL: terminate the other sessions connected to the database instead of refusing (says how many)')
+    .action(async (ref: string, flags: BackupEngineFlags & { yes?: boolean; forceDisconnect?: boolean }) => {
       ctx.setJson(flags.json === true);
       const p = await ctx.project(flags);
       await confirm(ctx, flags.yes, `Replace the contents of ${p.info.connection} with ${ref}? (a safety backup is taken first)`, 'restore');
-      const result = await restore(p, ref, { log: ctx.progress, cwd: ctx.cwd });
+      const result = await restore(p, ref, { log: ctx.progress, cwd: ctx.cwd, ...(flags.forceDisconnect ? { forceDisconnect: true } : {}) });
       ctx.emit(flags, result, () =>
         [
           `Restored ${result.restored.name} (${result.method}; sha256 verified).`,

@@ -55,6 +55,12 @@ export interface BackupOptions extends OperationOptions {
   verify?: boolean;
   /** SQLite: how long to wait for a busy source database, ms; default {@link SQLITE_BUSY_TIMEOUT_MS}. */
   busyTimeoutMs?: number;
+  /**
+   * SQLite: an open connection to the project's database to copy from (online backup API, this
+   * connection as the source) instead of opening the file. restore.ts passes the connection that holds
+   * the database's exclusive lock, so the safety backup is taken under that lock (issue 13).
+   */
+  sqliteSource?: sqlite3.Database;
 }
 
 /** `backup_YYYYMMDD_HHMMSS` in UTC. */
@@ -365,7 +371,9 @@ export async function backup(project: LoadedProject, options: BackupOptions = {}
     if (project.family === 'sqlite') {
       const source = project.sqliteFile as string;
       log('info', `Backing up ${source} to ${path.join(dir, base + ext)}`);
-      await backupSqliteFile(source, tmp, { verify: false, durable: false, ...(options.busyTimeoutMs !== undefined ? { busyTimeoutMs: options.busyTimeoutMs } : {}) });
+      // restore.ts hands over the connection that holds the exclusive lock: the copy is taken under it.
+      if (options.sqliteSource) await sqliteBackupStep(options.sqliteSource, tmp, true);
+      else await backupSqliteFile(source, tmp, { verify: false, durable: false, ...(options.busyTimeoutMs !== undefined ? { busyTimeoutMs: options.busyTimeoutMs } : {}) });
       // The fsync (disk-bound) and the checks (driver threads) run while the main thread hashes the
       // finished copy; nothing writes to it any more, so the sha256 is that of the final bytes.
       const [facts, check, digest] = await Promise.all([

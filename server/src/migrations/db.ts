@@ -4,6 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import type { Knex } from 'knex';
+import sqlite3 from 'sqlite3';
 import type { LoadedProject } from './config';
 import { classifySetupError, EngineError, isEngineError } from './errors';
 import { maskText } from './mask';
@@ -191,13 +192,84 @@ export async function lockRowBusy(db: Knex, project: LoadedProject): Promise<boo
   }
 }
 
+/** How long {@link sqliteWriterActive} waits by default for another connection's write transaction to end (ms). */
+export const SQLITE_WRITER_WAIT_MS = 2000;
+
 /**
- * Whether a migration may be running: Knex's lock flag is set ({@link readLock}) or, on PostgreSQL, another
- * session holds the lock row ({@link lockRowBusy}). Writes that must not interleave with a migration check it.
+ * SQLite only: whether another connection holds the database's write lock and keeps it for longer than
+ * `waitMs`. Probed with `BEGIN IMMEDIATE` (which takes the RESERVED lock, waiting up to `waitMs` through
+ * the busy timeout) on a connection of its own, then `ROLLBACK`; nothing is written.
+ *
+ * This is how a running Knex migration shows on SQLite: Knex runs the batch in one transaction whose
+ * first write is `UPDATE <table>_lock SET is_locked = 1` (knex lib/migrations/migrate/Migrator.js
+ * `_lockMigrations`), so that connection holds RESERVED until COMMIT, while every other connection still
+ * reads the committed `is_locked = 0` (issue 13). An application's write transaction looks the same; the
+ * wait lets short ones end, so a `true` means "a migration, or an unusually long write transaction".
+ * False when the file does not exist (it is never created here).
+ * @throws the driver's error when the file cannot be opened or is not a database.
+ */
+export async function sqliteWriterActive(file: string, waitMs: number = SQLITE_WRITER_WAIT_MS): Promise<boolean> {
+  if (!existsSync(file)) return false;
+  const conn = await new Promise<sqlite3.Database>((resolve, reject) => {
+    const d = new sqlite3.Database(file, sqlite3.OPEN_READWRITE, (err) => (err ? reject(err) : resolve(d)));
+  });
+  try {
+    if (!(await sqliteBeginWithin(conn, 'IMMEDIATE', waitMs))) return true;
+    await new Promise<void>((resolve, reject) => conn.exec('ROLLBACK', (err) => (err ? reject(err) : resolve())));
+    return false;
+  } finally {
+    await new Promise<void>((resolve) => conn.close(() => resolve()));
+  }
+}
+
+/**
+ * Runs `BEGIN IMMEDIATE` or `BEGIN EXCLUSIVE` on an SQLite connection, retrying at once on SQLITE_BUSY
+ * until `waitMs` has passed (busy-polling the driver's thread for at most that long); true when the transaction began, false when the lock stayed
+ * taken. Not SQLite's busy handler: its back-off (up to 100 ms, or whole seconds where the build has no
+ * usleep) kept missing the short gaps between an application's back-to-back write transactions, so a
+ * writer committing in a loop starved the restore (issue 13 test).
+ * @throws the driver's error for anything but a lock conflict.
+ */
+export async function sqliteBeginWithin(conn: sqlite3.Database, mode: 'IMMEDIATE' | 'EXCLUSIVE', waitMs: number): Promise<boolean> {
+  conn.configure('busyTimeout', 0);
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    try {
+      await new Promise<void>((resolve, reject) => conn.exec(`BEGIN ${mode}`, (err) => (err ? reject(err) : resolve())));
+      return true;
+    } catch (err) {
+      if (!isLockConflict(err)) throw err;
+      if (Date.now() >= deadline) return false;
+      // Retried at once: a writer committing in a loop leaves gaps of tens of microseconds.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+}
+
+/**
+ * Why a migration may be running, or null:
+ * - `lock-flag`: Knex's committed lock flag is set ({@link readLock}): a migration runs outside a
+ *   transaction (`config.transaction = false`), or a crash left the lock (free it with `unlock`);
+ * - `writer`: SQLite, another connection holds the write lock for longer than `sqliteWaitMs`
+ *   ({@link sqliteWriterActive}: how a Knex migration inside its transaction shows);
+ * - `lock-row`: PostgreSQL, another session holds the lock row ({@link lockRowBusy}: Knex's
+ *   `SELECT … FOR UPDATE` inside its migration transaction).
+ */
+export async function runningMigration(db: Knex, project: LoadedProject, sqliteWaitMs: number = SQLITE_WRITER_WAIT_MS): Promise<'lock-flag' | 'writer' | 'lock-row' | null> {
+  const { tableName, schemaName } = project.migrations;
+  if (project.family === 'sqlite' && project.sqliteFile && (await sqliteWriterActive(project.sqliteFile, sqliteWaitMs))) return 'writer';
+  if (await lockRowBusy(db, project)) return 'lock-row';
+  if (await readLock(db, tableName, schemaName)) return 'lock-flag';
+  return null;
+}
+
+/**
+ * Whether a migration may be running ({@link runningMigration} is not null): the lock flag is set, or a
+ * migration's transaction holds the database (SQLite write lock, PostgreSQL lock row). Writes that must
+ * not interleave with a migration check it.
  */
 export async function migrationInProgress(db: Knex, project: LoadedProject): Promise<boolean> {
-  const { tableName, schemaName } = project.migrations;
-  return (await readLock(db, tableName, schemaName)) || (await lockRowBusy(db, project));
+  return (await runningMigration(db, project)) !== null;
 }
 
 interface PgConnection {

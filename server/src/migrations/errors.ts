@@ -11,6 +11,8 @@ export type EngineErrorCode =
   | 'auth'
   | 'driver-missing'
   | 'lock-held'
+  | 'migration-running'
+  | 'database-in-use'
   | 'corrupt-directory'
   | 'migration-failed'
   | 'backup-failed'

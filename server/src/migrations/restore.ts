@@ -1,8 +1,10 @@
 /**
- * Restoring a backup: find it, verify it against its manifest (size and sha256), ALWAYS take a safety
- * backup of the current database first, then restore — SQLite through the online backup API INTO the
- * live file (never by copying over an open file), PostgreSQL with
- * `pg_restore --clean --if-exists --no-owner --single-transaction` after checking versions.
+ * Restoring a backup: find it, verify it against its manifest (size and sha256), refuse while a migration
+ * runs, ALWAYS take a safety backup of the current database first, then restore — SQLite through the
+ * online backup API INTO the live file under one exclusive lock held from before the safety backup
+ * (never by copying over an open file), PostgreSQL with
+ * `pg_restore --clean --if-exists --no-owner --single-transaction` after checking versions and that no
+ * other session is connected.
  */
 import { existsSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
@@ -11,7 +13,8 @@ import sqlite3 from 'sqlite3';
 import type { BackupListEntry, BackupManifest, RestoreResult } from '../protocol';
 import { backup, closeSqlite, defaultBackupDirectory, hashFile, openSqlite, quickCheckFile, sqliteBackupStep, sqliteQuickCheck } from './backup';
 import type { LoadedProject } from './config';
-import { databaseAbsent, migrationInProgress, openKnex, readMigrationRows, silentLog, type EngineLog } from './db';
+import type { Knex } from 'knex';
+import { databaseAbsent, openKnex, readMigrationRows, runningMigration, silentLog, sqliteBeginWithin, sqliteWriterActive, type EngineLog } from './db';
 import { EngineError, errorMessage } from './errors';
 import { backupName, listBackups, manifestPath, readManifest } from './manifest';
 import { assertToolNotOlder, parseToolVersion, pgConnectionArgs, runPgTool, serverVersion, toolVersion } from './pgtools';
@@ -29,7 +32,21 @@ export interface RestoreOptions extends OperationOptions {
   cwd?: string;
   /** PostgreSQL: keep tables that are not in the backup (default: drop them after pg_restore, so the database matches the backup). */
   keepNewTables?: boolean;
+  /**
+   * PostgreSQL: terminate the other sessions connected to the database (`pg_terminate_backend`) instead
+   * of refusing with `database-in-use` (CLI `--force-disconnect`). Never used to stop a running migration.
+   */
+  forceDisconnect?: boolean;
+  /**
+   * How long to wait for other connections' locks (ms): SQLite, for a write transaction to end before a
+   * running migration is assumed ({@link sqliteWriterActive}) and for the exclusive lock; PostgreSQL, for
+   * terminated sessions to go. Default {@link RESTORE_LOCK_WAIT_MS}.
+   */
+  lockWaitMs?: number;
 }
+
+/** Default of {@link RestoreOptions.lockWaitMs}: 5 s. */
+export const RESTORE_LOCK_WAIT_MS = 5000;
 
 /**
  * Finds a backup by name (`backup_20240506_070809`, with or without extension) in the backup folder,
@@ -86,103 +103,240 @@ function archiveTables(listing: string): Set<string> {
 }
 
 /**
- * Throws while a migration may be running on the project's database (the Knex lock is set, or on
- * PostgreSQL another session holds the lock row): replacing the database under a running migration
- * would mix both. A lock left by a crash is freed with `unlock`, which checks first.
- * @throws EngineError `lock-held`, `connection`.
+ * Throws while a migration may be running on the project's database ({@link runningMigration}): replacing
+ * the database under a running migration would lose the upgrade (issue 13). A lock flag left by a crash
+ * is freed with `unlock`, which checks first.
+ * @throws EngineError `migration-running` (a migration's transaction holds the database: SQLite write
+ *   lock held longer than `waitMs`, PostgreSQL lock row locked), `lock-held` (committed lock flag).
  */
-async function refuseWhileMigrating(project: LoadedProject, log: EngineLog): Promise<void> {
-  if (databaseAbsent(project)) return;
-  const knex = await openKnex(project, log);
+async function refuseWhileMigrating(knex: Knex, project: LoadedProject, waitMs: number): Promise<void> {
+  const reason = await runningMigration(knex, project, waitMs);
+  if (reason === 'writer') throw migrationRunningSqlite(project.sqliteFile ?? 'the database', waitMs);
+  if (reason === 'lock-row') {
+    throw new EngineError(
+      'migration-running',
+      `Another session holds the migration lock row (${project.migrations.tableName}_lock, locked by a running Knex migration's transaction): restoring now would lose the upgrade; nothing was restored.`,
+      'Wait for the upgrade to finish, then restore again.',
+    );
+  }
+  if (reason === 'lock-flag') {
+    throw new EngineError(
+      'lock-held',
+      `The migration lock is held (${project.migrations.tableName}_lock.is_locked = 1): a migration may be running, and restoring under it would mix both; nothing was restored.`,
+      "If no migration is running (a crash left the lock), free it with 'migration-guard unlock' (it checks first), then restore.",
+    );
+  }
+}
+
+/** The `migration-running` refusal for SQLite: the write lock stayed taken for `waitMs`. */
+function migrationRunningSqlite(file: string, waitMs: number): EngineError {
+  return new EngineError(
+    'migration-running',
+    `Another connection has held the write lock of ${file} for more than ${waitMs / 1000} s: a migration is probably running (Knex holds the database in one write transaction for the whole batch), or an application runs a long write transaction. Restoring now would lose what it commits; nothing was restored.`,
+    'Wait for the upgrade (or the writer) to finish, then restore again.',
+  );
+}
+
+/** Names in the migrations table (`id` order) read on an open SQLite connection; [] without the table. */
+async function sqliteMigrationNames(db: sqlite3.Database, tableName: string): Promise<string[]> {
+  const all = (sql: string, params: unknown[] = []) => new Promise<Array<Record<string, unknown>>>((resolve, reject) => db.all(sql, params, (err, rows: Array<Record<string, unknown>>) => (err ? reject(err) : resolve(rows))));
+  if ((await all("select 1 from sqlite_master where type = 'table' and name = ?", [tableName])).length === 0) return [];
+  return (await all(`select name from "${tableName.replace(/"/g, '""')}" order by id`)).map((r) => String(r.name));
+}
+
+/**
+ * Opens the live SQLite file and takes its EXCLUSIVE lock for the life of the connection:
+ * `PRAGMA locking_mode = EXCLUSIVE`, then `BEGIN EXCLUSIVE; COMMIT` (in exclusive locking mode the lock is
+ * kept after the transaction until the connection closes: sqlite.org/pragma.html#pragma_locking_mode).
+ * While it is open no other connection reads or writes; theirs wait in their busy handler or get
+ * SQLITE_BUSY, and what they committed before is in the safety backup taken through this connection.
+ * Waits up to `waitMs` for other connections' locks.
+ * @throws EngineError `database-in-use` when the lock cannot be taken within `waitMs` (a long read or
+ *   write transaction, or, in WAL mode, any other connection holding the database open).
+ */
+async function lockSqliteExclusively(file: string, waitMs: number): Promise<sqlite3.Database> {
+  const conn = await openSqlite(file, sqlite3.OPEN_READWRITE);
   try {
-    if (await migrationInProgress(knex, project)) {
+    await sqliteExec(conn, 'PRAGMA locking_mode = EXCLUSIVE');
+    if (!(await sqliteBeginWithin(conn, 'EXCLUSIVE', waitMs))) {
       throw new EngineError(
-        'lock-held',
-        `The migration lock is held (${project.migrations.tableName}_lock.is_locked = 1): a migration may be running, and restoring under it would mix both; nothing was restored.`,
-        "If no migration is running (a crash left the lock), free it with 'migration-guard unlock' (it checks first), then restore.",
+        'database-in-use',
+        `Could not lock ${file} for the restore within ${waitMs / 1000} s: another connection is reading or writing it, or (in WAL mode) holds it open. Nothing was restored.`,
+        'Stop the application that uses the database (in WAL mode SQLite cannot lock a database other connections keep open), then restore again.',
       );
     }
-  } finally {
-    await knex.destroy();
+    await sqliteExec(conn, 'COMMIT');
+    // Held from here on: the copies through this connection wait for nobody.
+    conn.configure('busyTimeout', waitMs);
+    return conn;
+  } catch (err) {
+    await closeSqlite(conn);
+    throw err;
+  }
+}
+
+function sqliteExec(db: sqlite3.Database, sql: string): Promise<void> {
+  return new Promise((resolve, reject) => db.exec(sql, (err) => (err ? reject(err) : resolve())));
+}
+
+/** Whether Knex's committed lock flag is set, read on an open SQLite connection. */
+async function sqliteLockFlag(db: sqlite3.Database, tableName: string): Promise<boolean> {
+  const lockTable = `${tableName}_lock`;
+  const all = (sql: string, params: unknown[] = []) => new Promise<Array<Record<string, unknown>>>((resolve, reject) => db.all(sql, params, (err, rows: Array<Record<string, unknown>>) => (err ? reject(err) : resolve(rows))));
+  if ((await all("select 1 from sqlite_master where type = 'table' and name = ?", [lockTable])).length === 0) return false;
+  return (await all(`select is_locked from "${lockTable.replace(/"/g, '""')}"`)).some((r) => Number(r.is_locked) === 1);
+}
+
+/** The other client sessions connected to the current PostgreSQL database (pg_stat_activity). */
+async function otherPgSessions(knex: Knex): Promise<Array<{ pid: number; who: string }>> {
+  const r = (await knex.raw(
+    "select pid, coalesce(usename, '') as usename, coalesce(application_name, '') as app, coalesce(client_addr::text, 'local') as addr from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid() and backend_type = 'client backend' order by pid",
+  )) as { rows: Array<{ pid: number; usename: string; app: string; addr: string }> };
+  return r.rows.map((x) => ({ pid: Number(x.pid), who: `pid ${x.pid} ${x.usename}@${x.addr}${x.app ? ` (${x.app})` : ''}` }));
+}
+
+/**
+ * PostgreSQL: refuses (`database-in-use`) while other client sessions are connected to the database, or
+ * with `force` terminates them (`pg_terminate_backend`, PostgreSQL docs "Server Signaling Functions") and
+ * waits up to `waitMs` until they are gone. `ignore` skips sessions of our own tools that are exiting
+ * (pg_dump of the safety backup). Returns how many were terminated.
+ * @throws EngineError `database-in-use`.
+ */
+async function clearPgSessions(knex: Knex, force: boolean, waitMs: number, log: EngineLog, when: string, ignore: (who: string) => boolean = () => false): Promise<number> {
+  const others = (await otherPgSessions(knex)).filter((s) => !ignore(s.who));
+  if (others.length === 0) return 0;
+  const list = others.map((s) => s.who).join('; ');
+  if (!force) {
+    throw new EngineError(
+      'database-in-use',
+      `${others.length} other session(s) are connected to the database ${when} (${list}): what they commit after the safety backup would be lost by the restore, so nothing was restored.`,
+      'Stop the applications using the database, or pass --force-disconnect to terminate those sessions and restore.',
+    );
+  }
+  log('warn', `Terminating ${others.length} other session(s) connected to the database: ${list}`);
+  const pids = others.map((s) => s.pid);
+  await knex.raw('select pg_terminate_backend(pid) from unnest(?::int[]) as pid', [pids]);
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    const left = (await otherPgSessions(knex)).filter((s) => pids.includes(s.pid));
+    if (left.length === 0) return others.length;
+    if (Date.now() > deadline) {
+      throw new EngineError('database-in-use', `${left.length} session(s) did not end after pg_terminate_backend within ${waitMs / 1000} s (${left.map((s) => s.who).join('; ')}); nothing was restored.`, 'The user may lack the right to terminate them (pg_signal_backend); stop those clients, then restore again.');
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
 
 /**
  * Restores a backup into the project's database. Steps: resolve and verify (size + sha256 against the
  * manifest; SQLite: also `PRAGMA quick_check` on the backup file, read-only, so a damaged backup is
- * refused before anything is written), check the backup's family matches the project, take a safety backup of the current
- * database (`kind: 'pre-restore'`, label `pre-restore`; skipped only when an SQLite file does not exist),
- * then restore:
- * - SQLite: opens the live file and runs the online backup API from the backup file INTO it (readers
- *   and writers of the live file see either the old or the new database), then `PRAGMA quick_check`.
- * - PostgreSQL: compares `pg_restore`'s major version with the server's and with the `pg_dump` that
- *   wrote the archive, then `pg_restore --clean --if-exists --no-owner --single-transaction --no-password`
- *   (password only in `PGPASSWORD`); then tables that are not in the archive (created after the backup;
- *   pg_restore --clean only drops what the archive contains) are dropped in one transaction, unless
- *   `keepNewTables`, and listed in `notes` (they remain in the safety backup).
- * Refused while the migration lock is held ({@link refuseWhileMigrating}).
- * @throws EngineError `usage` (unknown backup, wrong family, other clients), `backup-failed` (verification,
- *   safety backup, pg_restore failures), `lock-held`, `connection`.
+ * refused before anything is written), check the backup's family matches the project, refuse while a
+ * migration runs (SQLite: {@link sqliteWriterActive}, then the lock flag read under the restore's lock;
+ * PostgreSQL: {@link refuseWhileMigrating}), take a safety backup of the current database
+ * (`kind: 'pre-restore'`, label `pre-restore`; skipped only when an SQLite file does not exist), then restore:
+ * - SQLite: one connection takes the live database's EXCLUSIVE lock ({@link lockSqliteExclusively}) and
+ *   keeps it from before the safety backup (online backup API, this connection as the source) until
+ *   the backup is written INTO it (online backup API, this connection as the destination) and
+ *   `PRAGMA quick_check` passed: nothing commits in between (issue 13), and a kill leaves the old or the
+ *   restored content (SQLite's journal). Other connections wait (busy timeout) or get SQLITE_BUSY.
+ * - PostgreSQL: refuses while other client sessions are connected, before the safety backup and again
+ *   just before pg_restore (or terminates them with `forceDisconnect`); compares `pg_restore`'s major
+ *   version with the server's and with the `pg_dump` that wrote the archive, then
+ *   `pg_restore --clean --if-exists --no-owner --single-transaction --no-password` (password only in
+ *   `PGPASSWORD`); then tables that are not in the archive (created after the backup; pg_restore --clean
+ *   only drops what the archive contains) are dropped in one transaction, unless `keepNewTables`, and
+ *   listed in `notes` (they remain in the safety backup).
+ * @throws EngineError `usage` (unknown backup, wrong family), `backup-failed` (verification, safety
+ *   backup, pg_restore failures), `migration-running`, `lock-held`, `database-in-use`, `connection`.
  */
 export async function restore(project: LoadedProject, ref: string, options: RestoreOptions = {}): Promise<RestoreResult> {
   const log = options.log ?? silentLog;
   const directory = options.directory ?? defaultBackupDirectory(project);
+  const waitMs = options.lockWaitMs ?? RESTORE_LOCK_WAIT_MS;
   const file = await resolveBackup(ref, directory, options.cwd);
-  const manifest = await verifyBackup(file);
+  // backup() skips quick_check by default (backup.ts BackupOptions.verify): an SQLite backup is checked
+  // before the safety backup and before anything is written into the live database. The check (driver
+  // thread) runs while the sha256 is computed (main thread); a sha256 mismatch is reported first.
+  const sqliteBackup = project.family === 'sqlite' && file.endsWith('.sqlite3');
+  const [verified, checked] = await Promise.allSettled([verifyBackup(file), sqliteBackup ? quickCheckFile(file).catch((err: unknown) => errorMessage(err)) : Promise.resolve('ok')]);
+  if (verified.status === 'rejected') throw verified.reason;
+  const manifest = verified.value;
   if (project.family === 'other' || manifest.family !== project.family) {
     throw new EngineError('usage', `The backup ${backupName(file)} is a ${manifest.family} backup (${manifest.client}); the project's database is ${project.client}.`, 'Restore it into a database of the same kind.');
   }
   if (project.family === 'sqlite') {
-    // backup() skips quick_check by default (backup.ts BackupOptions.verify): check the backup before
-    // the safety backup and before anything is written into the live database.
-    const check = await quickCheckFile(file).catch((err: unknown) => errorMessage(err));
+    const check = checked.status === 'fulfilled' ? checked.value : errorMessage(checked.reason);
     if (check !== 'ok') {
       throw new EngineError('backup-failed', `The backup ${backupName(file)} is damaged (PRAGMA quick_check: ${check}); nothing was restored.`, 'Choose an older backup (migration-guard backups).');
     }
   }
   log('info', `Verified ${path.basename(file)} (${manifest.bytes} bytes, sha256 ${manifest.sha256}${project.family === 'sqlite' ? ', PRAGMA quick_check ok' : ''}).`);
+  if (project.family === 'sqlite') return restoreSqlite(project, file, manifest, { ...options, log, directory, waitMs });
+  return restorePg(project, file, manifest, { ...options, log, directory, waitMs });
+}
+
+type ResolvedRestoreOptions = RestoreOptions & { log: EngineLog; directory: string; waitMs: number };
+
+async function restoreSqlite(project: LoadedProject, file: string, manifest: BackupManifest, options: ResolvedRestoreOptions): Promise<RestoreResult> {
+  const { log, directory, waitMs } = options;
+  const { tableName } = project.migrations;
   const notes: string[] = [];
-  const { tableName, schemaName } = project.migrations;
-
-  await refuseWhileMigrating(project, log);
-
-  let safetyBackup: RestoreResult['safetyBackup'] = null;
-  const sqliteMissing = project.family === 'sqlite' && (project.sqliteFile === null || !existsSync(project.sqliteFile));
-  if (sqliteMissing && project.sqliteFile === null) throw new EngineError('usage', 'Cannot restore into an in-memory SQLite database.');
-  if (sqliteMissing) {
-    notes.push(`No safety backup: ${project.sqliteFile} did not exist.`);
-  } else {
-    safetyBackup = (await backup(project, { log, directory, kind: 'pre-restore', label: 'pre-restore', ...(options.pgDump ? { pgDump: options.pgDump } : {}) })).backup;
-    log('info', `Safety backup of the current database: ${safetyBackup.path}`);
-  }
-
   let migrations: string[];
-  if (project.family === 'sqlite') {
-    const live = project.sqliteFile as string;
-    let db: sqlite3.Database | null = null;
-    try {
+  if (project.sqliteFile === null) throw new EngineError('usage', 'Cannot restore into an in-memory SQLite database.');
+  const live = project.sqliteFile;
+  let safetyBackup: RestoreResult['safetyBackup'] = null;
+  let db: sqlite3.Database | null = null;
+  try {
+    if (databaseAbsent(project)) {
+      notes.push(`No safety backup: ${live} did not exist.`);
       db = await openSqlite(live, sqlite3.OPEN_READWRITE | sqlite3.OPEN_CREATE);
-      db.configure('busyTimeout', 10_000);
+      db.configure('busyTimeout', waitMs);
+    } else {
+      // No Knex here: its connection has no busy timeout, and a busy application made its reads fail.
+      if (await sqliteWriterActive(live, waitMs)) throw migrationRunningSqlite(live, waitMs);
+      db = await lockSqliteExclusively(live, waitMs);
+      // A crashed migration's flag may have been committed between the probe and the lock.
+      if (await sqliteLockFlag(db, tableName)) {
+        throw new EngineError('lock-held', `The migration lock is held (${tableName}_lock.is_locked = 1): a migration may be running, and restoring under it would mix both; nothing was restored.`, "If no migration is running (a crash left the lock), free it with 'migration-guard unlock' (it checks first), then restore.");
+      }
+      safetyBackup = (await backup(project, { log, directory, kind: 'pre-restore', label: 'pre-restore', sqliteSource: db })).backup;
+      log('info', `Safety backup of the current database (taken under the restore's exclusive lock): ${safetyBackup.path}`);
+    }
+    try {
       await sqliteBackupStep(db, file, false);
       const check = await sqliteQuickCheck(db);
       if (check !== 'ok') throw new Error(`PRAGMA quick_check after the restore: ${check}`);
     } catch (err) {
       throw new EngineError('backup-failed', `Restoring ${path.basename(file)} into ${live} failed: ${errorMessage(err)}`, safetyBackup ? `The database before the restore is saved in ${safetyBackup.path}.` : undefined, { cause: err });
-    } finally {
-      if (db) await closeSqlite(db);
     }
-    const knex = await openKnex(project, log);
-    try {
-      migrations = (await readMigrationRows(knex, tableName, schemaName)).rows.map((r) => r.name);
-    } finally {
-      await knex.destroy();
-    }
-    return { restored: await entryFor(file, manifest), safetyBackup, method: 'sqlite-backup-api', migrations, notes };
+    migrations = await sqliteMigrationNames(db, tableName);
+  } finally {
+    if (db) await closeSqlite(db);
   }
+  return { restored: await entryFor(file, manifest), safetyBackup, method: 'sqlite-backup-api', migrations, notes, disconnectedSessions: 0 };
+}
 
+async function restorePg(project: LoadedProject, file: string, manifest: BackupManifest, options: ResolvedRestoreOptions): Promise<RestoreResult> {
+  const { log, directory, waitMs } = options;
+  const { tableName, schemaName } = project.migrations;
+  const notes: string[] = [];
+  const force = options.forceDisconnect === true;
   const exe = options.pgRestore ?? process.env.MG_PG_RESTORE ?? 'pg_restore';
-  const knex = await openKnex(project, log);
+  // One pooled connection: the session checks must not count connections of our own pool.
+  const single: LoadedProject = { ...project, knexConfig: { ...project.knexConfig, pool: { min: 0, max: 1 } } };
+  const knex = await openKnex(single, log);
+  let migrations: string[];
+  let safetyBackup: RestoreResult['safetyBackup'];
+  let disconnected = 0;
   try {
+    // A running migration is refused even with --force-disconnect: terminating it would abort the upgrade.
+    await refuseWhileMigrating(knex, project, waitMs);
+    disconnected += await clearPgSessions(knex, force, waitMs, log, 'before the safety backup');
+    safetyBackup = (await backup(project, { log, directory, kind: 'pre-restore', label: 'pre-restore', ...(options.pgDump ? { pgDump: options.pgDump } : {}) })).backup;
+    log('info', `Safety backup of the current database: ${safetyBackup.path}`);
+    // Someone may have connected while pg_dump ran (its own session may still be ending: not counted).
+    disconnected += await clearPgSessions(knex, force, waitMs, log, `after the safety backup (it is in ${safetyBackup.path})`, (who) => / \(pg_dump\)$/.test(who));
+    if (disconnected > 0) notes.push(`Terminated ${disconnected} other session(s) connected to the database (--force-disconnect).`);
     const server = await serverVersion(knex);
     const tool = await toolVersion(exe);
     assertToolNotOlder('pg_restore', exe, tool, server.major);
@@ -201,7 +355,7 @@ export async function restore(project: LoadedProject, ref: string, options: Rest
     try {
       await runPgTool(exe, args, conn.env, { stdout: false });
     } catch (err) {
-      throw new EngineError('backup-failed', `pg_restore failed: ${errorMessage(err)}. It ran in one transaction, so the database is unchanged.`, safetyBackup ? `The database before the restore is saved in ${safetyBackup.path}.` : undefined, { cause: err });
+      throw new EngineError('backup-failed', `pg_restore failed: ${errorMessage(err)}. It ran in one transaction, so the database is unchanged.`, `The database before the restore is saved in ${safetyBackup.path}.`, { cause: err });
     }
     if (extra.length > 0 && options.keepNewTables) {
       notes.push(`Kept ${extra.length} table(s) created after the backup (pg_restore --clean drops only what the backup contains): ${extra.join(', ')}.`);
@@ -220,7 +374,7 @@ export async function restore(project: LoadedProject, ref: string, options: Rest
   } finally {
     await knex.destroy();
   }
-  return { restored: await entryFor(file, manifest), safetyBackup, method: 'pg_restore', migrations, notes };
+  return { restored: await entryFor(file, manifest), safetyBackup, method: 'pg_restore', migrations, notes, disconnectedSessions: disconnected };
 }
 
 async function entryFor(file: string, manifest: BackupManifest): Promise<BackupListEntry> {
