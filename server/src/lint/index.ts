@@ -7,7 +7,7 @@
  * rule that throws becomes an `analyzer-error` finding (fail closed: a crash never reads as "no findings").
  */
 import { annotateOperations, emptyDocument } from './model';
-import type { ParsedDocument, Phase, Rule, RuleContext, RuleMeta } from './model';
+import type { ParsedDocument, Phase, Rule, RuleContext, RuleMeta, SyntaxProblem } from './model';
 import { initPythonParser, isPythonParserReady, parseAlembic } from './parsers/alembic';
 import { initPostgresParser, isPostgresParserReady, parsePostgres } from './parsers/sql-postgres';
 import { parseSqlite } from './parsers/sql-sqlite';
@@ -191,6 +191,17 @@ export function parseDocument(text: string, options: AnalyzeOptions): ParsedDocu
   } catch {
     return emptyDocument();
   }
+}
+
+/**
+ * The first syntax error of a JavaScript/TypeScript module as TypeScript's parser sees it (UTF-16 range into
+ * `text`, parser's message), or undefined when it parses. The engine uses it to place a module that Node cannot
+ * load (migrations/load-check.ts) when Node's error carries no position (ES modules).
+ */
+export function moduleSyntaxError(text: string, fileName: string): SyntaxProblem | undefined {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const tsModule = require('./parsers/ts-module') as typeof import('./parsers/ts-module');
+  return tsModule.moduleSyntaxErrors(tsModule.parseModule(fileName, text, 'migration.js'))[0];
 }
 
 /** Rules added by {@link addRulesForTesting}, run after the registry's. */

@@ -17,6 +17,7 @@ import type { LoadedProject } from './config';
 import { databaseAbsent, isLockConflict, migrationInProgress, openKnex, qualifiedName, readLock, readMigrationRows, silentLog, tableExists, withMigrationMutex, type EngineLog, type MigrationRow } from './db';
 import { EngineError, errorMessage, isEngineError } from './errors';
 import { listMigrationFiles } from './files';
+import { checkMigrationModules } from './load-check';
 import { requireConfirmation } from './guard';
 import { previewPending } from './preview';
 import type { OperationOptions } from './status';
@@ -102,6 +103,8 @@ export async function downgrade(project: LoadedProject, options: DowngradeOption
     result.planned = planDowngrade(rows, options);
     if (result.planned.length === 0) return result;
     const files = new Map((await listMigrationFiles(project.migrations)).map((f) => [f.name, f.file]));
+    // A module Knex cannot load (syntax error, no up/down) is refused now, before any preview or backup (load-check.ts).
+    await checkMigrationModules(result.planned.map((name) => ({ name, file: files.get(name) ?? null })));
     if (options.dryRun) {
       // What the down()s would delete, as the upgrade's pre-flight: run in one transaction, then rolled back.
       const outcome = await previewPending(db, project, result.planned.map((name) => ({ name, file: files.get(name) ?? null })), { log, direction: 'down' });

@@ -14,6 +14,7 @@ import { createKnex, databaseAbsent, freeLock, isLockConflict, lockRowBusy, open
 import { trace } from '../cli/trace';
 import { EngineError, errorMessage, isEngineError } from './errors';
 import { lintInThisThread, startEarlyLint, stopLintWorkers } from './lint-pool';
+import { checkMigrationModules } from './load-check';
 import { withRuleOptions, type LintedFile, type LintTarget } from './lint-pending';
 import { needsPreflight } from './preflight';
 import { preloadMigrationModules, previewPending } from './preview';
@@ -157,6 +158,8 @@ export async function upgrade(project: LoadedProject, options: UpgradeOptions = 
     }
     result.findings = collectLinted(await (linting ?? lintInThisThread(targets, project.dialect)), hashes);
     trace('upgrade: linted');
+    // A module Knex cannot load (syntax error, no up/down) is refused now, before any preview or backup (load-check.ts).
+    await checkMigrationModules(status.migrations.filter((m) => targeted.has(m.name)));
     // Pre-flight (preflight.ts) and, on a dry run, the SQL preview (preview.ts): the pending up() run in
     // one rolled-back transaction. A real upgrade runs it only when the analyzer found a destructive statement.
     if (options.dryRun || (needsPreflight(result.findings) && (options.allowUnsafe || !result.findings.some((f) => f.severity === 'error')))) {
