@@ -1,7 +1,9 @@
 /**
  * The fuzzer behind bench/fuzz.ts and test/unit/fuzz.test.ts: random and mutated SQL (PostgreSQL and
  * SQLite), JavaScript/TypeScript (Knex, node-pg-migrate) and Python (Alembic) documents through analyze().
- * The analyzer promises never to throw and to stay fast on any input; this checks both.
+ * The analyzer promises never to throw, never to crash inside (a parser or rule exception is an `analyzer-error`
+ * finding: the analyzer fails closed, so "nothing throws" alone proves nothing) and to stay fast on any input; this
+ * checks all three.
  */
 import { performance } from 'node:perf_hooks';
 import { analyze, initAnalyzer } from '../server/src/lint';
@@ -106,16 +108,18 @@ export interface FuzzReport {
   slowOnce: number;
   /** Cases whose findings were malformed (offsets outside the text, end < start). */
   malformed: { fileName: string; text: string }[];
+  /** Cases where a parser or rule crashed inside analyze() (an `analyzer-error` finding; must stay empty). */
+  analyzerErrors: { fileName: string; message: string; text: string }[];
 }
 
 /**
- * Runs `count` cases through analyze() and checks: no exception escapes, each call returns within
- * `limitMs`, every finding's range lies inside the text.
+ * Runs `count` cases through analyze() and checks: no exception escapes, no parser or rule crashes inside (no
+ * `analyzer-error` finding), each call returns within `limitMs`, every finding's range lies inside the text.
  */
 export async function runFuzz(count: number, seed = 1, limitMs = 200): Promise<FuzzReport> {
   await initAnalyzer();
   const times: number[] = [];
-  const report: FuzzReport = { count, maxMs: 0, p99Ms: 0, thrown: [], slow: [], slowOnce: 0, malformed: [] };
+  const report: FuzzReport = { count, maxMs: 0, p99Ms: 0, thrown: [], slow: [], slowOnce: 0, malformed: [], analyzerErrors: [] };
   // Warm-up, untimed: the first document of each kind loads its parser (TypeScript, sql-parser-cst, tree-sitter).
   for (const warm of [fuzzCase(seed, 0), fuzzCase(seed, 1), fuzzCase(seed, 2), { ...fuzzCase(seed, 0), dialect: 'sqlite' as const }, { ...fuzzCase(seed, 0), dialect: 'postgresql' as const }]) {
     try {
@@ -150,6 +154,8 @@ export async function runFuzz(count: number, seed = 1, limitMs = 200): Promise<F
     if (!Array.isArray(findings) || findings.some((f) => !(f.start >= 0 && f.end >= f.start && f.end <= c.text.length && typeof f.ruleId === 'string'))) {
       report.malformed.push({ fileName: c.fileName, text: c.text });
     }
+    const crash = Array.isArray(findings) ? findings.find((f) => f.ruleId === 'analyzer-error') : undefined;
+    if (crash) report.analyzerErrors.push({ fileName: c.fileName, message: crash.message, text: c.text });
   }
   report.maxMs = times.length ? Math.max(...times) : 0;
   report.p99Ms = percentile(times, 99);

@@ -138,6 +138,29 @@ test('a syntax error in one SQL statement is reported there and does not hide fi
   assert.equal(byRule('ban-truncate')[0].range.start.line, 2);
 });
 
+test('fails closed in the editor: a parser crash is an analyzer-error on line 1 (no ignore action), a JavaScript syntax error a syntax-error', async () => {
+  // The Knex parser's recursive walk runs out of stack on 1,000 nested parentheses (docs/rules/analyzer-error.md).
+  const deep = `exports.up = (knex) => ${'('.repeat(1000)}knex.schema.dropTable('users')${')'.repeat(1000)};\nexports.down = () => {};\n`;
+  const file = path.join(workspace, 'migrations', '20240102_deep.js');
+  const published = nextDiagnostics(pathToFileURL(file).toString());
+  const uri = open(file, 'javascript', deep);
+  const { diagnostics } = await published;
+  assert.deepEqual(
+    diagnostics.map((d) => [d.code, d.severity, d.range.start.line, d.range.start.character]),
+    [['analyzer-error', 1, 0, 0]],
+  );
+  assert.match(diagnostics[0].message, /Knex parser threw RangeError/);
+  const actions = await connection.sendRequest(CodeActionRequest.type, { textDocument: { uri }, range: diagnostics[0].range, context: { diagnostics } });
+  assert.deepEqual((actions ?? []).map((a) => a.title), [], 'a crash cannot be ignored');
+
+  const broken = "exports.up = (knex) => knex.schema.createTable('a', (t) => { t.increments( });\nexports.down = (knex) => knex.schema.dropTable('a');\n";
+  const brokenFile = path.join(workspace, 'migrations', '20240103_broken.js');
+  const brokenPublished = nextDiagnostics(pathToFileURL(brokenFile).toString());
+  open(brokenFile, 'javascript', broken);
+  const syntax = (await brokenPublished).diagnostics.filter((d) => d.code === 'syntax-error');
+  assert.deepEqual(syntax.map((d) => [d.severity, d.range.start.line, d.range.start.character]), [[1, 0, broken.indexOf('});')]]);
+});
+
 test('editing a document re-publishes: removing the DROP clears the diagnostic', async () => {
   const file = path.join(workspace, 'db', '002_drop.sql');
   const uri = pathToFileURL(file).toString();

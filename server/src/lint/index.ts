@@ -3,20 +3,24 @@
  *
  * Pipeline: pick the source kind from the file name → parse into a {@link ParsedDocument}
  * (PostgreSQL: libpg-query; SQLite: sql-parser-cst; Knex: TypeScript compiler API) → annotate operations
- * (tables created in the same file, known column types) → run every rule → drop suppressed findings → sort.
+ * (tables created in the same file, known column types) → run every rule → drop suppressed findings → sort. A parser or
+ * rule that throws becomes an `analyzer-error` finding (fail closed: a crash never reads as "no findings").
  */
 import { annotateOperations, emptyDocument } from './model';
-import type { ParsedDocument, Phase, Rule, RuleContext, RuleMeta } from './model';
+import type { ParsedDocument, Phase, Rule, RuleContext, RuleMeta, SyntaxProblem } from './model';
 import { initPythonParser, isPythonParserReady, parseAlembic } from './parsers/alembic';
 import { initPostgresParser, isPostgresParserReady, parsePostgres } from './parsers/sql-postgres';
 import { parseSqlite } from './parsers/sql-sqlite';
+import { meta as analyzerErrorMeta, parserCrashMessage, ruleCrashMessage } from './rules/analyzer-error';
 import { allRules } from './rules/index';
 import { findSuppressions } from './suppression';
 import type { Suppression } from './suppression';
+import type { TextRange } from './text';
 import type { AnalyzeOptions, Dialect, Finding, Fix, Severity, SourceKind } from './types';
 import { DEFAULT_POSTGRES_VERSION } from './types';
 
 const UNUSED_IGNORE = 'unused-ignore';
+const ANALYZER_ERROR = analyzerErrorMeta.id;
 
 /*
  * The JavaScript/TypeScript parsers pull in the TypeScript compiler (about 45 MB of heap once evaluated). They are
@@ -142,62 +146,167 @@ function sqlParser(dialect: Dialect): (sql: string) => ParsedDocument {
   return dialect === 'sqlite' ? parseSqlite : parsePostgres;
 }
 
-/** Parses a document into the normalized model (exposed for tools and tests). Never throws. */
+/** Which parser reads documents of `kind` in `dialect`, as named in an `analyzer-error` finding. */
+function parserName(kind: SourceKind, dialect: Dialect): string {
+  switch (kind) {
+    case 'sql':
+      return dialect === 'sqlite' ? 'the SQLite parser (sql-parser-cst)' : 'the PostgreSQL parser (libpg-query)';
+    case 'knex':
+      return 'the Knex parser';
+    case 'node-pg-migrate':
+      return 'the node-pg-migrate parser';
+    case 'alembic':
+      return 'the Alembic parser';
+  }
+}
+
+/** Parses a document of a known kind into the normalized model. @throws whatever the parser throws. */
+function parseKnown(text: string, options: AnalyzeOptions, kind: SourceKind, dialect: Dialect): ParsedDocument {
+  let doc: ParsedDocument;
+  if (kind === 'sql') {
+    doc = sqlParser(dialect)(text);
+    if (isDownFile(options.fileName)) {
+      const phase: Phase = 'down';
+      for (const op of doc.operations) op.phase = phase;
+    }
+  } else if (kind === 'knex') {
+    doc = knexModule().parseKnex(text, options.fileName, sqlParser(dialect));
+  } else if (kind === 'node-pg-migrate') {
+    doc = nodePgMigrateModule().parseNodePgMigrate(text, options.fileName, sqlParser(dialect));
+  } else {
+    doc = parseAlembic(text, sqlParser(dialect));
+  }
+  doc.operations = annotateOperations(doc.operations);
+  return doc;
+}
+
+/**
+ * Parses a document into the normalized model (exposed for tools and tests). Never throws: a parser crash gives
+ * an empty document here ({@link analyze} reports it as an `analyzer-error` finding instead).
+ */
 export function parseDocument(text: string, options: AnalyzeOptions): ParsedDocument {
   try {
-    const dialect = options.dialect ?? 'postgresql';
     const kind = detectSourceKind(text, options);
-    let doc: ParsedDocument;
-    if (kind === 'sql') {
-      doc = sqlParser(dialect)(text);
-      if (isDownFile(options.fileName)) {
-        const phase: Phase = 'down';
-        for (const op of doc.operations) op.phase = phase;
-      }
-    } else if (kind === 'knex') {
-      doc = knexModule().parseKnex(text, options.fileName, sqlParser(dialect));
-    } else if (kind === 'node-pg-migrate') {
-      doc = nodePgMigrateModule().parseNodePgMigrate(text, options.fileName, sqlParser(dialect));
-    } else if (kind === 'alembic') {
-      doc = parseAlembic(text, sqlParser(dialect));
-    } else {
-      return emptyDocument();
-    }
-    doc.operations = annotateOperations(doc.operations);
-    return doc;
+    return kind ? parseKnown(text, options, kind, options.dialect ?? 'postgresql') : emptyDocument();
   } catch {
     return emptyDocument();
   }
 }
 
 /**
+ * The first syntax error of a JavaScript/TypeScript module as TypeScript's parser sees it (UTF-16 range into
+ * `text`, parser's message), or undefined when it parses. The engine uses it to place a module that Node cannot
+ * load (migrations/load-check.ts) when Node's error carries no position (ES modules).
+ */
+export function moduleSyntaxError(text: string, fileName: string): SyntaxProblem | undefined {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const tsModule = require('./parsers/ts-module') as typeof import('./parsers/ts-module');
+  return tsModule.moduleSyntaxErrors(tsModule.parseModule(fileName, text, 'migration.js'))[0];
+}
+
+/** Rules added by {@link addRulesForTesting}, run after the registry's. */
+let testRules: readonly Rule[] = [];
+
+/**
+ * TEST-ONLY hook: runs `extra` rules in every {@link analyze} call of this process (after the registered rules,
+ * with their `meta.defaultSeverity`) until the returned function is called. The tests use it to register a rule
+ * that throws and check that the analyzer, `check` and the upgrade gate fail closed (`analyzer-error`). Not
+ * listed in {@link rules}; never called by the product.
+ */
+export function addRulesForTesting(...extra: Rule[]): () => void {
+  testRules = [...testRules, ...extra];
+  return () => {
+    testRules = testRules.filter((r) => !extra.includes(r));
+  };
+}
+
+/** The range an `analyzer-error` about the whole file is put on: the first line (empty for an empty text). */
+function fileStartRange(text: string): TextRange {
+  const newline = text.indexOf('\n');
+  return { start: 0, end: newline < 0 ? text.length : newline };
+}
+
+/** `range` lies inside `outer`. */
+function within(range: TextRange, outer: TextRange): boolean {
+  return range.start >= outer.start && range.end <= outer.end;
+}
+
+/**
+ * Where `rule` throws: it is run again on each statement alone (that statement's operations, syntax errors and
+ * uninspectable strings, nothing else), in document order, and the first statement that makes it throw is the
+ * answer; `undefined` when none does alone (the crash needs the whole document). Only runs after a crash.
+ */
+function crashingStatement(rule: Rule, ctx: RuleContext): TextRange | undefined {
+  const { doc } = ctx;
+  const statements = new Map<string, TextRange>();
+  const add = (r: TextRange) => statements.set(`${r.start}:${r.end}`, r);
+  for (const op of doc.operations) add(op.statement);
+  for (const e of doc.syntaxErrors) add(e.range);
+  for (const u of doc.uninspectable) add(u);
+  const ordered = [...statements.values()].sort((a, b) => a.start - b.start || b.end - a.end);
+  for (const statement of ordered) {
+    const alone: ParsedDocument = {
+      ...doc,
+      operations: doc.operations.filter((op) => within(op.statement, statement)),
+      syntaxErrors: doc.syntaxErrors.filter((e) => within(e.range, statement)),
+      uninspectable: doc.uninspectable.filter((u) => within(u, statement)),
+    };
+    try {
+      rule.check({ ...ctx, doc: alone });
+    } catch {
+      return statement;
+    }
+  }
+  return undefined;
+}
+
+/**
  * Analyzes one document and returns its findings, sorted by `start` (then `end`, then rule id).
  * Offsets are UTF-16 indices into `text`. Synchronous; call {@link initAnalyzer} first for PostgreSQL.
- * Never throws: a parser or rule crash costs at most that parser's or rule's findings.
+ * Never throws, and fails closed: a parser crash is one `analyzer-error` finding (error severity) on the file's
+ * first line and nothing else; a rule crash is an `analyzer-error` at the statement that makes the rule throw
+ * (else on the first line) in place of that rule's findings. `analyzer-error` ignores the rule options and ignore
+ * comments: a crash cannot be configured away (docs/rules/analyzer-error.md).
  */
 export function analyze(text: string, options: AnalyzeOptions): Finding[] {
+  const crash = (message: string, range: TextRange): Finding => ({ ruleId: ANALYZER_ERROR, severity: 'error', message, start: range.start, end: range.end, help: analyzerErrorMeta.help });
+  if (typeof text !== 'string') return [crash(parserCrashMessage('the analyzer', new TypeError(`the document text is a ${typeof text}, not a string`)), { start: 0, end: 0 })];
   try {
-    if (typeof text !== 'string') return [];
     const dialect = options.dialect ?? 'postgresql';
-    const kind = detectSourceKind(text, options);
+    let kind: SourceKind | undefined;
+    try {
+      kind = detectSourceKind(text, options);
+    } catch (error) {
+      return [crash(parserCrashMessage('the node-pg-migrate detection (a parse of the module)', error), fileStartRange(text))];
+    }
     if (!kind) return [];
-    // The kind is decided once: detecting node-pg-migrate parses JS/TS, so parseDocument must not do it again.
-    const doc = parseDocument(text, { ...options, kind });
+    // The kind is decided once: detecting node-pg-migrate parses JS/TS, so the parser must not do it again.
+    let doc: ParsedDocument;
+    try {
+      doc = parseKnown(text, { ...options, kind }, kind, dialect);
+    } catch (error) {
+      return [crash(parserCrashMessage(parserName(kind, dialect), error), fileStartRange(text))];
+    }
     const ctx: RuleContext = { text, fileName: options.fileName, dialect, kind, doc, postgresVersion: options.postgresVersion ?? DEFAULT_POSTGRES_VERSION };
     const suppressions = findSuppressions(text, doc.statements);
     const used = new Set<Suppression>();
     const findings: Finding[] = [];
+    /** Rules that threw: an ignore naming one of them may well be in use. */
+    const crashed = new Set<string>();
     const severityOf = (rule: Rule): Severity | 'off' => {
       if (rule.meta.dialects && !rule.meta.dialects.includes(dialect)) return 'off';
       return options.rules?.[rule.meta.id] ?? rule.meta.defaultSeverity;
     };
-    for (const rule of allRules) {
+    for (const rule of testRules.length ? [...allRules, ...testRules] : allRules) {
       const severity = severityOf(rule);
-      if (severity === 'off' || rule.meta.id === UNUSED_IGNORE) continue;
+      if (severity === 'off' || rule.meta.id === UNUSED_IGNORE || rule.meta.id === ANALYZER_ERROR) continue;
       let violations;
       try {
         violations = rule.check(ctx);
-      } catch {
+      } catch (error) {
+        crashed.add(rule.meta.id);
+        const statement = crashingStatement(rule, ctx);
+        findings.push(crash(ruleCrashMessage(rule.meta.id, error, statement !== undefined), statement ?? fileStartRange(text)));
         continue;
       }
       for (const v of violations) {
@@ -213,8 +322,14 @@ export function analyze(text: string, options: AnalyzeOptions): Finding[] {
     const unusedSeverity = unusedRule ? severityOf(unusedRule) : 'off';
     // Before the parsers are loaded nothing is found, so no ignore can be judged unused.
     if (unusedSeverity !== 'off' && parsersReadyFor(kind, dialect)) {
-      // An ignore naming a rule that is switched off (or not for this dialect) may matter under another configuration.
-      const candidates = suppressions.filter((s) => !used.has(s) && !(s.rules.every((r) => byId.has(r)) && s.rules.some((r) => severityOf(byId.get(r)!) === 'off')));
+      // An ignore naming a rule that is switched off (or not for this dialect) may matter under another configuration;
+      // one naming a rule that crashed (or every rule) may have had a finding to silence.
+      const candidates = suppressions.filter(
+        (s) =>
+          !used.has(s) &&
+          !(s.rules.every((r) => byId.has(r)) && s.rules.some((r) => severityOf(byId.get(r)!) === 'off')) &&
+          !(crashed.size > 0 && (s.rules.length === 0 || s.rules.some((r) => crashed.has(r)))),
+      );
       // First mark the ignores that silence unused-ignore itself, so they count as used.
       const silenced = new Set(candidates.filter((s) => markSuppressions(suppressions, UNUSED_IGNORE, s.comment.start, used, s)));
       for (const s of candidates) {
@@ -228,7 +343,8 @@ export function analyze(text: string, options: AnalyzeOptions): Finding[] {
       }
     }
     return findings.sort((a, b) => a.start - b.start || a.end - b.end || (a.ruleId < b.ruleId ? -1 : a.ruleId > b.ruleId ? 1 : 0));
-  } catch {
-    return [];
+  } catch (error) {
+    // Suppressions, the unused-ignore pass, sorting: not a parser, not a rule, and still no reason to report "safe".
+    return [crash(parserCrashMessage('the analyzer', error), fileStartRange(text))];
   }
 }

@@ -321,7 +321,7 @@ export interface RuleMeta {
   docsPath: string;
 }
 
-/** A rule: metadata plus a pure check over the parsed document. `check` may throw; the analyzer catches it. */
+/** A rule: metadata plus a pure check over the parsed document. `check` may throw: the analyzer reports that as an `analyzer-error` finding. */
 export interface Rule {
   meta: RuleMeta;
   check(ctx: RuleContext): RuleViolation[];

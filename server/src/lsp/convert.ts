@@ -187,7 +187,8 @@ export function ignoreActions(document: TextDocument, diagnostics: readonly Diag
   for (const diagnostic of diagnostics) {
     if (diagnostic.source !== diagnosticSource || diagnostic.code === undefined) continue;
     const id = String(diagnostic.code);
-    if (id === 'syntax-error' || id === 'invalid-config') continue;
+    // Not silenceable: a syntax error is no judgement call, an analyzer crash must not be hidden (docs/rules/analyzer-error.md).
+    if (id === 'syntax-error' || id === 'analyzer-error' || id === 'invalid-config') continue;
     const line = diagnostic.range.start.line;
     const lineText = document.getText(Range.create(line, 0, line + 1, 0));
     const indent = /^[ \t]*/.exec(lineText)?.[0] ?? '';

@@ -17,6 +17,7 @@ import type { LoadedProject } from './config';
 import { databaseAbsent, isLockConflict, migrationInProgress, openKnex, qualifiedName, readLock, readMigrationRows, silentLog, tableExists, withMigrationMutex, type EngineLog, type MigrationRow } from './db';
 import { EngineError, errorMessage, isEngineError } from './errors';
 import { listMigrationFiles } from './files';
+import { checkMigrationModules } from './load-check';
 import { requireConfirmation } from './guard';
 import { assertSamePlan, dataLossFindings, planRecord, protectedRefusal, protectedTablesTouched, rememberPlan, unsafeReason } from './plan';
 import { withRuleOptions, type LintTarget } from './lint-pending';
@@ -131,6 +132,8 @@ export async function downgrade(project: LoadedProject, options: DowngradeOption
     if (noFile.length > 0 && !options.dryRun) {
       throw new EngineError('corrupt-directory', `Cannot undo ${noFile.join(', ')}: the migration file is missing, so its down() cannot run.`, `Restore the file(s) into ${directories.join(', ')}, or use 'migration-guard unmark <name>' to forget a migration without running it.`);
     }
+    // A module Knex cannot load (syntax error, no up/down) is refused now, before any preview or backup (load-check.ts).
+    await checkMigrationModules(result.planned.map((name) => ({ name, file: files.get(name) ?? null })));
     // What the down()s would delete, as the upgrade's pre-flight: run in one transaction, then rolled back. A real
     // downgrade computes it too, before deciding: a down() that deletes rows or values is unsafe.
     const outcome = await previewPending(db, project, result.planned.map((name) => ({ name, file: files.get(name) ?? null })), { log, direction: 'down' });

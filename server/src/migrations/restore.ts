@@ -45,8 +45,8 @@ export interface RestoreOptions extends OperationOptions {
   lockWaitMs?: number;
 }
 
-/** Default of {@link RestoreOptions.lockWaitMs}: 5 s. */
-export const RESTORE_LOCK_WAIT_MS = 5000;
+/** Default of {@link RestoreOptions.lockWaitMs}: 10 s (5 s was not enough against a writer committing in a tight loop on a loaded 2-core machine). */
+export const RESTORE_LOCK_WAIT_MS = 10_000;
 
 /**
  * Finds a backup by name (`backup_20240506_070809`, with or without extension) in the backup folder,

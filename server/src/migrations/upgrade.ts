@@ -14,6 +14,7 @@ import { createKnex, databaseAbsent, freeLock, isLockConflict, lockRowBusy, open
 import { trace } from '../cli/trace';
 import { EngineError, errorMessage, isEngineError } from './errors';
 import { lintInThisThread, startEarlyLint, stopLintWorkers } from './lint-pool';
+import { checkMigrationModules } from './load-check';
 import { withRuleOptions, type LintedFile, type LintTarget } from './lint-pending';
 import { needsPreflight } from './preflight';
 import { assertSamePlan, dataLossFindings, planRecord, protectedRefusal, protectedTablesTouched, rememberPlan, unsafeReason } from './plan';
@@ -121,7 +122,8 @@ function ranWithoutTransaction(project: LoadedProject, file: string | null): boo
  * @throws EngineError `connection`, `driver-missing`, `corrupt-directory`, `lock-held`,
  *   `backup-failed`, `migration-failed` (message names the migration and whether the database
  *   was rolled back), `usage` (no backup method for the client without `noBackup`; bad `step`),
- *   `unknown-migration` (`to`), `confirmation-required`, `plan-changed`.
+ *   `unknown-migration` (`to`), `confirmation-required`, `plan-changed`, `migration-load` (a pending module
+ *   cannot be loaded or exports no up/down: load-check.ts, before any preview, backup or write).
  */
 export async function upgrade(project: LoadedProject, options: UpgradeOptions = {}): Promise<UpgradeResult> {
   const log: EngineLog = options.log ?? silentLog;
@@ -186,6 +188,8 @@ export async function upgrade(project: LoadedProject, options: UpgradeOptions = 
     }
     // The plan the user consented to (--plan) is checked before anything else runs or is written.
     bindPlan(result, project, target, options.plan);
+    // A module Knex cannot load (syntax error, no up/down) is refused now, before any preview or backup (load-check.ts).
+    await checkMigrationModules(status.migrations.filter((m) => targeted.has(m.name)));
     // Pre-flight (preflight.ts) and, on a dry run, the SQL preview (preview.ts): the pending up() run in
     // one rolled-back transaction. A real upgrade runs it only when the analyzer found a destructive statement.
     if (options.dryRun || (needsPreflight(result.findings) && (options.allowUnsafe || !result.findings.some((f) => f.severity === 'error')))) {

@@ -64,6 +64,7 @@ void describe('analyze never throws', () => {
         runs++;
         for (let k = 0; k < findings.length; k++) {
           const f = findings[k]!;
+          assert.notEqual(f.ruleId, 'analyzer-error', `no parser or rule crashed: ${f.message} on ${JSON.stringify(text)}`);
           assert.ok(f.start >= 0 && f.start <= f.end && f.end <= text.length, `range in text: ${JSON.stringify(text)}`);
           for (const e of f.fix?.edits ?? []) assert.ok(e.start >= 0 && e.start <= e.end && e.end <= text.length, `fix edit in text: ${JSON.stringify(text)}`);
           if (k > 0) assert.ok(findings[k - 1]!.start <= f.start, 'sorted by start');
@@ -78,7 +79,8 @@ void describe('analyze never throws', () => {
     assert.deepEqual(analyze('DROP TABLE a;', { fileName: 'notes.txt' }), []);
     assert.deepEqual(analyze('DROP TABLE a;', { fileName: '' }), []);
     assert.equal(analyze('DROP TABLE a;', { fileName: 'anything', kind: 'sql' }).length, 1);
-    assert.deepEqual(analyze(undefined as unknown as string, { fileName: 'a.sql' }), []);
+    // No text is no verdict: fail closed (issue 12).
+    assert.deepEqual(analyze(undefined as unknown as string, { fileName: 'a.sql' }).map((f) => [f.ruleId, f.severity]), [['analyzer-error', 'error']]);
     assert.deepEqual(analyze('x'.repeat(10000) + ';'.repeat(2000), { fileName: 'a.sql', dialect: 'postgresql' }).length, 1);
   });
 

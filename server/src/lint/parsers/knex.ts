@@ -21,7 +21,7 @@ import type { ColumnType, MigrationExport, Operation, ParsedDocument, Phase, Tab
 import { mapDecodedRange } from './js-string';
 import { VOLATILE_FUNCTIONS } from './sql-postgres';
 import { neutralizeOutsideQuotes } from './sql-split';
-import { decodeStringLiteral, findMigrationExports, isFunctionLike, parseModule, topLevelDeclarations, unparen, type FunctionLike } from './ts-module';
+import { decodeStringLiteral, findMigrationExports, moduleSyntaxErrors, isFunctionLike, parseModule, topLevelDeclarations, unparen, type FunctionLike } from './ts-module';
 
 
 /** Column-builder methods and the PostgreSQL type they create. */
@@ -159,6 +159,8 @@ export type SqlParser = (sql: string) => ParsedDocument;
 export function parseKnex(text: string, fileName: string, parseSql: SqlParser): ParsedDocument {
   const doc = emptyDocument();
   const sf = parseModule(fileName, text, 'migration.ts');
+  // A module that does not parse does not load: Knex (node-pg-migrate) fails on it before any migration runs.
+  doc.syntaxErrors.push(...moduleSyntaxErrors(sf));
   const start = (n: ts.Node): number => n.getStart(sf);
   const rangeOf = (n: ts.Node): TextRange => ({ start: start(n), end: n.end });
 

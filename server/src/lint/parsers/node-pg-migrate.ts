@@ -26,7 +26,7 @@ import type { ColumnType, MigrationExport, Operation, OperationBase, ParsedDocum
 import type { TextRange } from '../text';
 import { mapDecodedRange } from './js-string';
 import { VOLATILE_FUNCTIONS } from './sql-postgres';
-import { decodeStringLiteral, findMigrationExports, parseModule, topLevelDeclarations, unparen, type FunctionLike } from './ts-module';
+import { decodeStringLiteral, findMigrationExports, moduleSyntaxErrors, parseModule, topLevelDeclarations, unparen, type FunctionLike } from './ts-module';
 
 /** Parses the SQL of one dialect (provided by the caller). */
 export type SqlParser = (sql: string) => ParsedDocument;
@@ -189,6 +189,8 @@ function columnSpec(e: ts.Expression | undefined): ColumnSpec | undefined {
 export function parseNodePgMigrate(text: string, fileName: string, parseSql: SqlParser): ParsedDocument {
   const doc = emptyDocument();
   const sf = parseModule(fileName, text, 'migration.js');
+  // A module that does not parse does not load: Knex (node-pg-migrate) fails on it before any migration runs.
+  doc.syntaxErrors.push(...moduleSyntaxErrors(sf));
   const start = (n: ts.Node): number => n.getStart(sf);
   const rangeOf = (n: ts.Node): TextRange => ({ start: start(n), end: n.end });
 

@@ -4,6 +4,7 @@
  * top-level declarations used to resolve `module.exports = { up }` / `exports.up = up`.
  */
 import ts from 'typescript';
+import type { SyntaxProblem } from '../model';
 import { decodeJsString, type DecodedString } from './js-string';
 
 /** A node that can be a migration's `up`/`down` body. */
@@ -43,6 +44,20 @@ export function scriptKind(fileName: string): ts.ScriptKind {
  */
 export function parseModule(fileName: string, text: string, fallbackName: string): ts.SourceFile {
   return ts.createSourceFile(fileName || fallbackName, text, { languageVersion: ts.ScriptTarget.Latest, jsDocParsingMode: ts.JSDocParsingMode.ParseNone }, true, scriptKind(fileName));
+}
+
+/**
+ * The first syntax error TypeScript's parser found in `sf`, as a {@link SyntaxProblem} (e.g. `')' expected.` at the
+ * `}` of `t.increments( });`), or none. Read from `parseDiagnostics`, the parser's own list (an internal property of
+ * `ts.SourceFile`, stable since TypeScript 2 and what `program.getSyntacticDiagnostics` returns for a TypeScript
+ * file; no Program is built for it). Only the first: the parser recovers, and the errors after it are mostly its
+ * echoes, while Node stops loading the module at the first.
+ */
+export function moduleSyntaxErrors(sf: ts.SourceFile): SyntaxProblem[] {
+  const first = (sf as ts.SourceFile & { parseDiagnostics?: readonly ts.DiagnosticWithLocation[] }).parseDiagnostics?.[0];
+  if (!first) return [];
+  const start = Math.min(first.start, sf.text.length);
+  return [{ range: { start, end: Math.min(sf.text.length, start + Math.max(first.length, 0)) }, message: ts.flattenDiagnosticMessageText(first.messageText, ' ') }];
 }
 
 /** Top-level function declarations and initialised variables, by name (for resolving exported identifiers). */

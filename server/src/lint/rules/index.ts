@@ -8,6 +8,7 @@ import { rule as addingNotNullableField } from './adding-not-nullable-field';
 import { rule as addingRequiredField } from './adding-required-field';
 import { rule as alembicMissingRevision } from './alembic-missing-revision';
 import { rule as alembicMultipleHeads } from './alembic-multiple-heads';
+import { rule as analyzerError } from './analyzer-error';
 import { rule as banDeleteWithoutWhere } from './ban-delete-without-where';
 import { rule as banDropColumn } from './ban-drop-column';
 import { rule as banDropDatabase } from './ban-drop-database';
@@ -63,6 +64,7 @@ export const allRules: readonly Rule[] = [
   transactionNesting,
   missingDown,
   syntaxError,
+  analyzerError,
   uninspectableSql,
   unusedIgnore,
   // Revision graph (whole folder: reported by analyzeRevisionGraph in lint/graph, never per document)

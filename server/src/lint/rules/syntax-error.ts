@@ -1,6 +1,8 @@
 /**
  * `syntax-error`: the SQL does not parse (PostgreSQL: libpg-query, the server's own grammar; SQLite:
- * sql-parser-cst). The range is the token at the error position; other statements are still analysed.
+ * sql-parser-cst), or a JavaScript/TypeScript migration module does not parse (the TypeScript compiler's parser: its
+ * first parse diagnostic, see parsers/ts-module.ts `moduleSyntaxErrors`). The range is the token at the error
+ * position; other statements are still analysed.
  */
 import type { Rule } from '../model';
 import { docsPath } from './util';
@@ -19,9 +21,9 @@ export const rule: Rule = {
   meta: {
     id,
     defaultSeverity: 'error',
-    title: 'SQL syntax error',
-    description: 'The statement does not parse, so the migration will fail when it runs, possibly after earlier statements have already been applied.',
-    help: 'Fix the SQL at the marked token; check the statement against the documentation of the target database and its version.',
+    title: 'Syntax error',
+    description: 'The SQL statement or the migration module does not parse, so the migration will fail when it runs (SQL: possibly after earlier statements have already been applied; a module: Knex cannot even load it).',
+    help: 'Fix the code at the marked token; for SQL, check the statement against the documentation of the target database and its version.',
     docsPath: docsPath(id),
   },
   check(ctx) {
