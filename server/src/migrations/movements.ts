@@ -98,7 +98,8 @@ export function planDowngrade(rows: MigrationRow[], options: Pick<DowngradeOptio
  * `refused: true`, nothing written (no backup), unless `allowUnsafe`.
  * `dryRun` changes nothing: it returns the plan with the SQL of the `down()`s (`preview`) as well.
  * @throws EngineError `usage`, `unknown-migration`, `corrupt-directory` (a migration to undo has no
- *   file), `confirmation-required`, `lock-held`, `backup-failed`, `migration-failed`, `connection`, `plan-changed`.
+ *   file), `confirmation-required`, `lock-held`, `backup-failed`, `migration-failed`, `connection`, `plan-changed`,
+ *   `migration-load` (a module to undo cannot be loaded or has no down()).
  */
 export async function downgrade(project: LoadedProject, options: DowngradeOptions = {}): Promise<DowngradeResult> {
   const log: EngineLog = options.log ?? silentLog;
