@@ -28,6 +28,7 @@ import { runCheck } from './check';
 import { trace } from './trace';
 import { formatFindings, formatStatus, formatUpgrade, formatValidation } from './format';
 import { parseStep, registerMovementCommands } from './movements';
+import { formatDrift, registerSchemaCommands } from './schema';
 import { formatGithub } from './format/github';
 import { toSarif } from './format/sarif';
 
@@ -158,7 +159,7 @@ export async function main(argv: string[], ioOverrides: Partial<CliIo> = {}): Pr
   withEngineOptions(program.command('validate').description('check that applied migrations have files, the lock is free and the database is intact')).action(async (flags: EngineFlags) => {
     state.json = flags.json === true;
     const result = await validate(await project(flags), { log: progress });
-    emit(flags, result, () => formatValidation(result));
+    emit(flags, result, () => [formatValidation(result), formatDrift(result.drift)].filter(Boolean).join('\n'));
     state.code = result.valid ? ExitCode.ok : ExitCode.failure;
   });
 
@@ -233,6 +234,8 @@ export async function main(argv: string[], ioOverrides: Partial<CliIo> = {}): Pr
     isTTY: io.isTTY,
     ask: (q) => io.ask(q),
   });
+
+  registerSchemaCommands(program, { withEngineOptions, project, emit, progress, setJson: (json) => (state.json = json), setCode: (code) => (state.code = code), cwd: io.cwd });
 
   // stdout carries results only: knexfiles and migrations that console.log go to stderr.
   const saved = { log: console.log, info: console.info, debug: console.debug };
