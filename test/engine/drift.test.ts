@@ -10,31 +10,8 @@ import { after, before, describe, it } from 'node:test';
 import sqlite3 from 'sqlite3';
 import { downgrade, loadProject, upgrade, validate, type LoadedProject } from '../../server/src/migrations';
 import type { DriftItem, SchemaDiffResult, SchemaModel, ValidateResult } from '../../server/src/protocol';
+import { DRIFT_MIGRATIONS } from './drift-helpers';
 import { runCli, sqliteKnexfile, startCli, tempDir, writeFiles } from './helpers';
-
-/** Users with a unique email, an index and a CHECK; posts with a NOT NULL body and a foreign key to users. */
-export const DRIFT_MIGRATIONS: Record<string, string> = {
-  'db/migrations/001_users.js': `exports.up = (knex) => knex.schema.createTable('users', (t) => {
-  t.increments('id'); t.string('email').notNullable().unique(); t.integer('age').defaultTo(0);
-  t.index(['age'], 'users_age_idx'); t.check('?? >= 0', ['age'], 'users_age_check');
-});
-exports.down = (knex) => knex.schema.dropTable('users');
-`,
-  'db/migrations/002_posts.js': `exports.up = async (knex) => {
-  if (process.env.MG_TEST_WAIT_DIR) {
-    require('node:fs').writeFileSync(require('node:path').join(process.env.MG_TEST_WAIT_DIR, 'started'), '');
-    while (!require('node:fs').existsSync(require('node:path').join(process.env.MG_TEST_WAIT_DIR, 'go'))) await new Promise((r) => setTimeout(r, 20));
-  }
-  await knex.schema.createTable('posts', (t) => {
-    t.increments('id'); t.integer('user_id').references('id').inTable('users').onDelete('CASCADE'); t.text('body').notNullable();
-  });
-};
-exports.down = (knex) => knex.schema.dropTable('posts');
-`,
-  'db/migrations/003_users_name.js': `exports.up = (knex) => knex.schema.alterTable('users', (t) => { t.string('name', 100); });
-exports.down = (knex) => knex.schema.alterTable('users', (t) => { t.dropColumn('name'); });
-`,
-};
 
 /** Runs several statements on an SQLite file with the driver (not Knex). */
 function sqliteExec(file: string, sql: string): Promise<void> {
