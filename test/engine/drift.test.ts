@@ -84,6 +84,27 @@ void describe('schema drift on SQLite', () => {
     assert.equal(v.valid, true);
   });
 
+  void it('replays in the recorded order when it differs from the file order (migrate.up per name)', async () => {
+    const dir = path.join(tmpRoot.dir, `p${n++}`);
+    writeFiles(dir, {
+      'knexfile.js': sqliteKnexfile(),
+      'db/migrations/001_a.js': "exports.up = (knex) => knex.schema.createTable('a', (t) => { t.increments('id'); });\nexports.down = (knex) => knex.schema.dropTable('a');\n",
+      // Adds a column to a table only if 001 ran before it: replayed in file order, the schema would differ.
+      'db/migrations/002_b.js': "exports.up = async (knex) => { await knex.schema.createTable('b', (t) => { t.increments('id'); }); if (await knex.schema.hasTable('a')) await knex.schema.alterTable('b', (t) => { t.text('after_a'); }); };\nexports.down = (knex) => knex.schema.dropTable('b');\n",
+    });
+    const project = await loadProject({ cwd: dir, processEnv: {} });
+    const db = project.knex.factory(project.knexConfig);
+    try {
+      await db.migrate.up({ name: '002_b.js' });
+      await db.migrate.up({ name: '001_a.js' });
+    } finally {
+      await db.destroy();
+    }
+    const v = await validate(project);
+    assert.deepEqual(v.drift, []);
+    assert.equal(v.valid, true, JSON.stringify(v.problems));
+  });
+
   void it('finds a column added with ALTER TABLE, and only that', async () => {
     const v = await driftAfter('ALTER TABLE users ADD COLUMN nickname text');
     assert.deepEqual(kinds(v.drift), [{ kind: 'extra-column', table: 'users', column: 'nickname' }]);

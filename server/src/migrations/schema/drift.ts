@@ -42,7 +42,8 @@ export async function checkSchema(db: Knex | null, project: LoadedProject, log: 
 
   const { tableName, schemaName } = project.migrations;
   const { rows } = await readMigrationRows(db, tableName, schemaName);
-  const files = new Set((await listMigrationFiles(project.migrations)).map((f) => f.name));
+  const fileList = (await listMigrationFiles(project.migrations)).map((f) => f.name);
+  const files = new Set(fileList);
   const missing = rows.filter((r) => !files.has(r.name)).map((r) => r.name);
   if (missing.length) {
     out.problems.push({ code: 'drift-unchecked', message: `Schema drift was not checked: the expected schema cannot be rebuilt without the file of ${missing.join(', ')}.` });
@@ -50,7 +51,7 @@ export async function checkSchema(db: Knex | null, project: LoadedProject, log: 
   }
   const actual = await introspect(db, targetOf(project));
   try {
-    const expected = await buildExpectedSchema(project, { names: rows.map((r) => r.name) }, { log, admin: db, liveSchema: actual.schema });
+    const expected = await buildExpectedSchema(project, { names: rows.map((r) => r.name), inFileOrder: rows.every((r, i) => fileList[i] === r.name) }, { log, admin: db, liveSchema: actual.schema });
     out.drift = diffSchemas(expected, actual);
   } catch (err) {
     if (!isEngineError(err) || err.code !== 'migration-failed') throw err;

@@ -23,8 +23,12 @@ import { introspect } from './introspect';
 /** Prefix of every scratch database, schema and file (tests and operators can find leftovers by it). */
 export const SCRATCH_PREFIX = 'mg_scratch_';
 
-/** What the migrations are replayed from: these names in this order (`migrate.up({ name })` each), or every file (`migrate.latest()`). */
-export type ReplayPlan = { names: string[] } | { all: true };
+/**
+ * What the migrations are replayed from: these names in this order (`migrate.up({ name })` each; with
+ * `inFileOrder`, the names are the first files in Knex's order and one `migrate.to({ name: last })`
+ * batch replays them when this Knex has `to`, 3.3.0+), or every file (`migrate.latest()`).
+ */
+export type ReplayPlan = { names: string[]; inFileOrder?: boolean } | { all: true };
 
 /** Options of {@link buildExpectedSchema}. */
 export interface ScratchOptions {
@@ -242,6 +246,18 @@ async function replay(db: Knex, plan: ReplayPlan, label: string): Promise<void> 
       await db.migrate.latest();
     } catch (err) {
       throw fail('(one of the migrations)', err);
+    }
+    return;
+  }
+  const migrator = db.migrate as Knex.Migrator & { to?: (c: object) => Promise<unknown> };
+  const last = plan.names[plan.names.length - 1];
+  if (plan.inFileOrder && last !== undefined && typeof migrator.to === 'function') {
+    // One batch: Knex's afterEach hook counts the migrations that ran, so a failure names the next one.
+    let done = 0;
+    try {
+      await migrator.to({ name: last, afterEach: async () => void done++ });
+    } catch (err) {
+      throw fail(plan.names[done] ?? last, err);
     }
     return;
   }
