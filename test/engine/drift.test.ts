@@ -174,6 +174,7 @@ void describe('schema drift on SQLite', () => {
     assert.deepEqual(kinds(v.drift), [{ kind: 'extra-table', table: 'audit' }, { kind: 'extra-column', table: 'users', column: 'nickname' }]);
     const text = await runCli(['validate', '--cwd', dir], { TMPDIR: scratchDir });
     assert.equal(text.code, 1);
+    assert.match(text.stdout, /^Invalid: 0 problems, 2 schema drift items \(checked: .*schema drift/);
     assert.match(text.stdout, /\n {2}audit\n {4}extra-table: Table audit exists .* Write a migration/);
     assert.match(text.stdout, /\n {2}users\n {4}extra-column: Column users\.nickname/);
     assert.deepEqual(scratchLeft(), []);

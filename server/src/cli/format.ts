@@ -57,7 +57,8 @@ export function formatStatus(s: StatusResult): string {
 
 /** Validation result as text. */
 export function formatValidation(v: ValidateResult): string {
-  const head = v.valid ? `Valid (checked: ${v.checked.join(', ')}).` : `Invalid: ${v.problems.length} problem${v.problems.length === 1 ? '' : 's'} (checked: ${v.checked.join(', ')}).`;
+  const drift = v.drift?.length ? `, ${v.drift.length} schema drift item${v.drift.length === 1 ? '' : 's'}` : '';
+  const head = v.valid ? `Valid (checked: ${v.checked.join(', ')}).` : `Invalid: ${v.problems.length} problem${v.problems.length === 1 ? '' : 's'}${drift} (checked: ${v.checked.join(', ')}).`;
   return [head, ...v.problems.map((p) => `  ${p.code}: ${p.message}`)].join('\n');
 }
 
