@@ -467,7 +467,7 @@ export interface SchemaModel {
   /** Format version of this shape. */
   version: 1;
   dialect: Dialect;
-  /** PostgreSQL: the schema introspected (`migrations.schemaName`, else the connection's `current_schema()`); SQLite: `main`. */
+  /** PostgreSQL: the schema introspected (the connection's `current_schema()`, which follows the knexfile's `searchPath`); SQLite: `main`. */
   schema: string;
   tables: SchemaTable[];
   /** View names, sorted. */

@@ -128,6 +128,27 @@ void describe('schema drift on PostgreSQL (MG_TEST_PG_URL)', { skip }, () => {
     assert.equal(rows[0]?.c, '3');
   });
 
+  void it('compares the searchPath schema, not migrations.schemaName (which only holds Knex\'s tables)', async () => {
+    const db = await createPgDatabase('drift');
+    drops.push(() => db.drop());
+    await db.query('CREATE SCHEMA app');
+    await db.query('CREATE SCHEMA meta');
+    const dir = path.join(tmp.dir, `p${n++}`);
+    writeFiles(dir, {
+      'knexfile.js': `module.exports = { development: { client: 'pg', connection: ${JSON.stringify(db.url())}, searchPath: ['app'], migrations: { directory: './db/migrations', schemaName: 'meta' } } };`,
+      ...DRIFT_MIGRATIONS,
+    });
+    const project = await loadProject({ cwd: dir, processEnv: {} });
+    await upgrade(project, { noBackup: true, allowUnsafe: true });
+    const clean = await validate(project);
+    assert.deepEqual(clean.drift, []);
+    assert.equal(clean.valid, true, JSON.stringify(clean.problems));
+    await db.query('ALTER TABLE app.users ADD COLUMN nickname text');
+    const v = await validate(project);
+    assert.deepEqual(kinds(v.drift), [{ kind: 'extra-column', table: 'users', column: 'nickname' }]);
+    assert.deepEqual(await scratchLeft(db.url()), []);
+  });
+
   void it('drops the scratch database when a migration fails in it, and on SIGINT', async () => {
     const b = await built();
     writeFiles(b.dir, { 'db/migrations/004_from_legacy.js': "exports.up = (knex) => knex.raw('insert into users (email) select email from legacy');\nexports.down = async () => {};\n" });

@@ -20,14 +20,20 @@ export interface IntrospectTarget {
   family: 'sqlite' | 'postgresql';
   /** Knex's migrations table name (`migrations.tableName`); it, its `_lock` table and the checksum table are left out. */
   migrationsTable: string;
-  /** PostgreSQL schema; default: the connection's `current_schema()`. Ignored on SQLite. */
+  /** PostgreSQL schema; default: the connection's `current_schema()` (the first existing schema of its `search_path`). Ignored on SQLite. */
   schema?: string;
 }
 
-/** The introspection target of a project: its family, migrations table and `migrations.schemaName`. @throws Error for families other than SQLite and PostgreSQL. */
+/**
+ * The introspection target of a project: its family and migrations table. On PostgreSQL the schema is
+ * the connection's `current_schema()`, which follows the knexfile's `searchPath`: that is where
+ * unqualified `createTable` puts tables. `migrations.schemaName` only places Knex's own tables
+ * (Knex docs, "Migrations: schemaName"), so it does not choose the schema compared.
+ * @throws Error for families other than SQLite and PostgreSQL.
+ */
 export function targetOf(project: LoadedProject): IntrospectTarget {
   if (project.family === 'other') throw new Error(`Schema introspection supports SQLite and PostgreSQL, not '${project.client}'.`);
-  return { family: project.family, migrationsTable: project.migrations.tableName, ...(project.migrations.schemaName ? { schema: project.migrations.schemaName } : {}) };
+  return { family: project.family, migrationsTable: project.migrations.tableName };
 }
 
 /** Introspects the database behind `db`. */
