@@ -370,6 +370,8 @@ export interface ValidateResult {
   problems: ValidationProblem[];
   /** What was checked, for the report, e.g. ["migration files", "lock", "PRAGMA integrity_check"]. */
   checked: string[];
+  /** `validate` only (not the validation after an upgrade): schema drift against the applied migrations replayed in a scratch database ({@link DriftItem}); any item makes `valid` false. */
+  drift?: DriftItem[];
 }
 
 /** A finding in a pending migration, as the upgrade plan reports it. */
@@ -603,4 +605,129 @@ export interface FolderStateResult {
   /** The last applied migration (golang-migrate: the recorded version); null when none or unknown. */
   current: string | null;
   problems: FolderStateProblem[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Schema model and drift (issue 15): `schema snapshot`, `schema diff`, `validate --json` `drift`.
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * One column of a {@link SchemaTable}. `type` is normalised per dialect: SQLite keeps the declared
+ * type name (lower-case, single spaces, no space inside parentheses, e.g. `varchar(255)`); PostgreSQL
+ * gives `format_type(atttypid, atttypmod)` (e.g. `character varying(255)`, `timestamp with time zone`).
+ * `default` is the default expression as the catalog prints it (SQLite `dflt_value`, PostgreSQL
+ * `pg_get_expr(adbin, adrelid)` with the table's schema on the search path), null without one.
+ */
+export interface SchemaColumn {
+  name: string;
+  type: string;
+  nullable: boolean;
+  default: string | null;
+}
+
+/** A non-constraint index. `columns` holds column names, or the expression text for expression keys; `predicate` is the WHERE of a partial index. */
+export interface SchemaIndex {
+  name: string;
+  columns: string[];
+  unique: boolean;
+  predicate: string | null;
+}
+
+/** A unique constraint (SQLite: declared `UNIQUE` in the table; PostgreSQL: `pg_constraint.contype = 'u'`). Matched by columns, not by name. */
+export interface SchemaUnique {
+  name: string | null;
+  columns: string[];
+}
+
+/** A foreign key. Actions are upper-case SQL (`NO ACTION`, `CASCADE`, `SET NULL`, `SET DEFAULT`, `RESTRICT`). */
+export interface SchemaForeignKey {
+  /** Constraint name (PostgreSQL; SQLite keeps none in its catalog: null). */
+  name: string | null;
+  columns: string[];
+  referencedTable: string;
+  referencedColumns: string[];
+  onDelete: string;
+  onUpdate: string;
+}
+
+/** A CHECK constraint; `expression` is the text inside `CHECK (…)` with whitespace collapsed. */
+export interface SchemaCheck {
+  name: string | null;
+  expression: string;
+}
+
+/** One table of a {@link SchemaModel}; every list is sorted (columns and indexes by name, the rest by their key). */
+export interface SchemaTable {
+  name: string;
+  columns: SchemaColumn[];
+  /** Primary key columns in key order; null without a primary key. */
+  primaryKey: string[] | null;
+  uniques: SchemaUnique[];
+  indexes: SchemaIndex[];
+  foreignKeys: SchemaForeignKey[];
+  checks: SchemaCheck[];
+}
+
+/**
+ * A database schema, normalised so that two databases of the same dialect compare item by item.
+ * Knex's migrations and lock tables and `migration_guard_checksums` are left out.
+ * `schema snapshot --json` prints this (sorted, stable: the same schema gives the same bytes).
+ */
+export interface SchemaModel {
+  /** Format version of this shape. */
+  version: 1;
+  dialect: Dialect;
+  /** PostgreSQL: the schema introspected (the connection's `current_schema()`, which follows the knexfile's `searchPath`); SQLite: `main`. */
+  schema: string;
+  tables: SchemaTable[];
+  /** View names, sorted. */
+  views: string[];
+}
+
+/** Kind of one drift item: what the actual database has compared to the expected one. */
+export type DriftKind =
+  | 'missing-table'
+  | 'extra-table'
+  | 'missing-column'
+  | 'extra-column'
+  | 'type-mismatch'
+  | 'nullability-mismatch'
+  | 'default-mismatch'
+  | 'missing-index'
+  | 'extra-index'
+  | 'index-mismatch'
+  | 'missing-foreign-key'
+  | 'extra-foreign-key'
+  | 'missing-constraint'
+  | 'extra-constraint';
+
+/**
+ * One difference between the expected schema (the applied migrations, replayed in a scratch
+ * database) and the actual one. `expected`/`actual` are short descriptions (a type, `NOT NULL`,
+ * an index definition); `hint` says what to do.
+ */
+export interface DriftItem {
+  kind: DriftKind;
+  table: string;
+  column?: string;
+  index?: string;
+  constraint?: string;
+  expected?: string;
+  actual?: string;
+  message: string;
+  hint: string;
+}
+
+/** Where a side of `schema diff` came from: a snapshot file, the live database, or the migrations folder replayed in a scratch database. */
+export interface SchemaSource {
+  kind: 'file' | 'database' | 'migrations';
+  /** The file path, the masked connection, or the migration directories. */
+  description: string;
+}
+
+/** `migration-guard schema diff <a> <b> --json`: the drift of `b` (actual) against `a` (expected). Exit 1 when `drift` is not empty. */
+export interface SchemaDiffResult {
+  expected: SchemaSource;
+  actual: SchemaSource;
+  drift: DriftItem[];
 }

@@ -84,17 +84,18 @@ void describe('validate', () => {
     try {
       writeFiles(dir, { 'knexfile.js': sqliteKnexfile(), 'db/migrations/001_a.js': createTableMigration('a'), 'db/migrations/002_b.js': createTableMigration('b') });
       const project = await loadProject({ cwd: dir, processEnv: {} });
-      assert.deepEqual(await validate(project), { valid: true, problems: [], checked: ['migration files', 'checksums', 'lock'] }, 'an absent database is valid');
+      assert.deepEqual(await validate(project), { valid: true, problems: [], checked: ['migration files', 'checksums', 'lock', 'schema drift'], drift: [] }, 'an absent database is valid');
       await upgrade(project);
       const ok = await validate(project);
       assert.equal(ok.valid, true);
-      assert.deepEqual(ok.checked, ['migration files', 'checksums', 'lock', 'PRAGMA integrity_check']);
+      assert.deepEqual(ok.checked, ['migration files', 'checksums', 'lock', 'PRAGMA integrity_check', 'schema drift', 'PRAGMA foreign_key_check']);
 
       rmSync(path.join(dir, 'db/migrations/002_b.js'));
       await sqliteAll(project.sqliteFile as string, 'update knex_migrations_lock set is_locked = 1');
       const bad = await validate(project);
       assert.equal(bad.valid, false);
-      assert.deepEqual(bad.problems.map((p) => p.code), ['missing-file', 'lock-held']);
+      // Without 002_b.js the expected schema cannot be rebuilt: drift is reported as unchecked, not as none.
+      assert.deepEqual(bad.problems.map((p) => p.code), ['missing-file', 'lock-held', 'drift-unchecked']);
       assert.match(bad.problems[0]?.message ?? '', /002_b\.js/);
     } finally {
       cleanup();

@@ -59,10 +59,11 @@ export function formatStatus(s: StatusResult): string {
 export function formatValidation(v: ValidateResult): string {
   const count = (sev: 'error' | 'warning') => v.problems.filter((p) => (p.severity ?? 'error') === sev).length;
   const kinds = [`${count('error')} error${count('error') === 1 ? '' : 's'}`, `${count('warning')} warning${count('warning') === 1 ? '' : 's'}`].join(', ');
+  const drift = v.drift?.length ? `, ${v.drift.length} schema drift item${v.drift.length === 1 ? '' : 's'}` : '';
   const head =
-    v.valid && v.problems.length === 0
+    v.valid && v.problems.length === 0 && !v.drift?.length
       ? `Valid (checked: ${v.checked.join(', ')}).`
-      : `Invalid: ${v.problems.length} problem${v.problems.length === 1 ? '' : 's'} (${kinds}; checked: ${v.checked.join(', ')}).`;
+      : `Invalid: ${v.problems.length} problem${v.problems.length === 1 ? '' : 's'} (${kinds}${drift}; checked: ${v.checked.join(', ')}).`;
   return [head, ...v.problems.map((p) => `  ${p.severity ?? 'error'}  ${p.code}: ${p.message}`)].join('\n');
 }
 

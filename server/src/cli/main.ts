@@ -30,6 +30,7 @@ import { runCheck } from './check';
 import { trace } from './trace';
 import { formatFindings, formatStatus, formatUpgrade, formatUpgradeOutcome, formatUpgradePlan, formatValidation } from './format';
 import { collectNames, parseStep, registerMovementCommands } from './movements';
+import { formatDrift, registerSchemaCommands } from './schema';
 import { formatGithub } from './format/github';
 import { toSarif } from './format/sarif';
 import { formatOtherRunner, otherRunnerStateFor, refuseNonKnexProject, registerProjectsCommand } from './projects';
@@ -177,7 +178,7 @@ export async function main(argv: string[], ioOverrides: Partial<CliIo> = {}): Pr
   withEngineOptions(program.command('validate').description('check that applied migrations have files, the lock is free and the database is intact')).action(async (flags: EngineFlags) => {
     state.json = flags.json === true;
     const result = await validate(await project(flags), { log: progress });
-    emit(flags, result, () => formatValidation(result));
+    emit(flags, result, () => [formatValidation(result), formatDrift(result.drift)].filter(Boolean).join('\n'));
     state.code = result.valid ? ExitCode.ok : ExitCode.failure;
   });
 
@@ -271,6 +272,8 @@ export async function main(argv: string[], ioOverrides: Partial<CliIo> = {}): Pr
     isTTY: io.isTTY,
     ask: (q) => io.ask(q),
   });
+
+  registerSchemaCommands(program, { withEngineOptions, project, emit, progress, setJson: (json) => (state.json = json), setCode: (code) => (state.code = code), cwd: io.cwd });
 
   // stdout carries results only: knexfiles and migrations that console.log go to stderr.
   const saved = { log: console.log, info: console.info, debug: console.debug };

@@ -8,6 +8,7 @@ import type { ValidateResult, ValidationProblem } from '../protocol';
 import type { LoadedProject } from './config';
 import { databaseAbsent, openKnex, silentLog } from './db';
 import { readStatus, type OperationOptions } from './status';
+import { checkSchema } from './schema/drift';
 
 /** Validation using an already-open Knex instance (null: the SQLite file does not exist yet). */
 export async function runValidation(db: Knex | null, project: LoadedProject): Promise<ValidateResult> {
@@ -52,16 +53,25 @@ export async function runValidation(db: Knex | null, project: LoadedProject): Pr
 
 /**
  * Validates the project's migration state. Problems are reported, not thrown:
- * `missing-file`, `lock-held`, `integrity-check` (severity error), `edited` (warning); any problem
- * makes the result invalid. Read-only; an absent SQLite file is valid.
+ * `missing-file`, `lock-held`, `integrity-check` (severity error), `edited` (warning), and the schema step's
+ * (schema/drift.ts): `drift` lists the differences from the applied migrations replayed in a scratch database.
+ * Any problem or drift item makes the result invalid. Read-only on the project's database; an absent SQLite
+ * file is valid.
  * @throws EngineError `connection`, `driver-missing` when the database cannot be reached.
  */
 export async function validate(project: LoadedProject, options: OperationOptions = {}): Promise<ValidateResult> {
-  if (databaseAbsent(project)) return runValidation(null, project);
+  if (databaseAbsent(project)) return withSchemaCheck(await runValidation(null, project), null, project, options);
   const db = await openKnex(project, options.log ?? silentLog);
   try {
-    return await runValidation(db, project);
+    return await withSchemaCheck(await runValidation(db, project), db, project, options);
   } finally {
     await db.destroy();
   }
+}
+
+/** The schema step (schema/drift.ts): drift against the replayed migrations and integrity; any drift item makes the result invalid. */
+async function withSchemaCheck(result: ValidateResult, db: Knex | null, project: LoadedProject, options: OperationOptions): Promise<ValidateResult> {
+  const schema = await checkSchema(db, project, options.log ?? silentLog);
+  const problems = [...result.problems, ...schema.problems];
+  return { ...result, valid: problems.length === 0 && schema.drift.length === 0, problems, checked: [...result.checked, ...schema.checked], drift: schema.drift };
 }
