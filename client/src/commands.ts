@@ -342,12 +342,15 @@ export async function validateCommand(ctx: CommandContext): Promise<void> {
     const result = await withProgress('Migration Guard: validating…', (token) => ctx.engine.run<ValidateResult>('validate', [], target, token));
     ctx.refresh();
     ctx.output.appendLine(`Validate: checked ${result.checked.join(', ')}: ${result.valid ? 'valid' : 'INVALID'}`);
-    for (const problem of result.problems) ctx.output.appendLine(`  ${problem.code}: ${problem.message}`);
+    for (const problem of result.problems) ctx.output.appendLine(`  ${problem.severity ?? 'error'} ${problem.code}: ${problem.message}`);
+    const drift = result.drift ?? [];
+    for (const item of drift) ctx.output.appendLine(`  drift ${item.kind} ${item.table}: ${item.message} ${item.hint}`);
     if (result.valid) {
       void vscode.window.showInformationMessage(`Migration Guard: valid (${result.checked.join(', ')}).`);
     } else {
+      const parts = [...result.problems.map((p) => p.message), ...(drift.length > 0 ? [`${plural(drift.length, 'schema drift item')} (see the output)`] : [])];
       const pick = await vscode.window.showErrorMessage(
-        `Migration Guard: ${plural(result.problems.length, 'problem')}: ${result.problems.map((p) => p.message).join('; ')}`,
+        `Migration Guard: invalid: ${parts.join('; ')}`,
         'Show Output',
       );
       if (pick === 'Show Output') ctx.output.show(true);

@@ -183,7 +183,7 @@ test('Migration Guard in VS Code: lint, Revisions view, modal-confirmed upgrade 
     const dialog = await wb.waitForDialog();
     log(`dialog: ${dialog.message} | buttons ${JSON.stringify(dialog.buttons)}\n${dialog.detail.replace(/^/gm, '    ')}`);
     await wb.screenshot('upgrade-dialog');
-    assert.match(dialog.message, /1 unsafe change in 6 pending migrations/);
+    assert.match(dialog.message, /^Unsafe: 1 finding of error severity\. 6 pending migrations\. Apply anyway\?$/);
     assert.match(dialog.detail, /ban-drop-table/);
     assert.match(dialog.detail, new RegExp(dropMigration.replace('.', '\\.')));
     assert.match(dialog.detail, /legacy_sessions/);
