@@ -63,7 +63,7 @@ export function formatValidation(v: ValidateResult): string {
   const head =
     v.valid && v.problems.length === 0 && !v.drift?.length
       ? `Valid (checked: ${v.checked.join(', ')}).`
-      : `Invalid: ${v.problems.length} problem${v.problems.length === 1 ? '' : 's'} (${kinds}${drift}; checked: ${v.checked.join(', ')}).`;
+      : `Invalid: ${v.problems.length} problem${v.problems.length === 1 ? '' : 's'}${drift} (${v.problems.length > 0 ? `${kinds}; ` : ''}checked: ${v.checked.join(', ')}).`;
   return [head, ...v.problems.map((p) => `  ${p.severity ?? 'error'}  ${p.code}: ${p.message}`)].join('\n');
 }
 
