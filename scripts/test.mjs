@@ -115,7 +115,7 @@ const files = only.length
 
 let status = 1;
 try {
-  const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=1', ...files], { stdio: 'inherit', env });
+  const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=1', '--test-timeout=600000', ...files], { stdio: 'inherit', env });
   status = result.status ?? 1;
 } finally {
   cleanUp();

@@ -175,16 +175,34 @@ export interface CliRun {
   stderr: string;
 }
 
-/** A spawned process (stdin closed) whose output is collected; `done` resolves when it exits. */
+/**
+ * Longest a spawned CLI may run in a test, in milliseconds. A process that hangs is SIGKILLed then (its run ends
+ * with code null and a note in stderr): a test's own timeout does not stop the processes it started, and a live
+ * child keeps the test file, and so the whole `npm test`, from ever ending.
+ */
+export const CHILD_WATCHDOG_MS = 120_000;
+
+/** A spawned process (stdin closed) whose output is collected; `done` resolves when it exits (or is killed after {@link CHILD_WATCHDOG_MS}). */
 export function spawnCollect(command: string, args: string[], options: { cwd?: string; env: NodeJS.ProcessEnv }): { pid: number; done: Promise<CliRun> } {
   const child = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
   child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  const watchdog = setTimeout(() => {
+    stderr += `\n[test watchdog: killed after ${CHILD_WATCHDOG_MS} ms: ${args.join(' ')}]\n`;
+    child.kill('SIGKILL');
+  }, CHILD_WATCHDOG_MS);
+  watchdog.unref();
   const done = new Promise<CliRun>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.on('error', (err) => {
+      clearTimeout(watchdog);
+      reject(err);
+    });
+    child.on('close', (code) => {
+      clearTimeout(watchdog);
+      resolve({ code, stdout, stderr });
+    });
   });
   return { pid: child.pid as number, done };
 }

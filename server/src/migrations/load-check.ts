@@ -17,7 +17,8 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import vm from 'node:vm';
 import { importModule } from '../esm-import';
-import { EngineError, errorMessage } from './errors';
+import { EngineError, errorMessage, isEngineError } from './errors';
+import { DEFAULT_LOAD_TIMEOUT_MS, withTimeout } from './timeouts';
 
 /** A migration to check: its name as Knex records it and its absolute file (null: no file, reported elsewhere). */
 export interface LoadCheckTarget {
@@ -53,9 +54,19 @@ function isModuleType(file: string): boolean {
   return file.endsWith('.mjs') || (!file.endsWith('.cjs') && packageType(path.dirname(file)) === 'module');
 }
 
-/** Loads `file` as Knex's import-file.js does. @throws what loading throws. */
-async function loadAsKnex(file: string): Promise<unknown> {
-  return isModuleType(file) ? importModule(pathToFileURL(file).href) : createRequire(file)(file);
+/**
+ * Loads `file` as Knex's import-file.js does; an `import()` (top-level await) gets `timeoutMs` (a `require()` is
+ * synchronous and cannot be timed).
+ * @throws EngineError `knexfile-load` naming the file when the import does not settle in time; else what loading throws.
+ */
+async function loadAsKnex(file: string, timeoutMs: number): Promise<unknown> {
+  if (!isModuleType(file)) return createRequire(file)(file);
+  return withTimeout(importModule(pathToFileURL(file).href), timeoutMs, {
+    code: 'knexfile-load',
+    what: `The migration module ${file}`,
+    verb: 'settle',
+    hint: 'Look in the migration for a top-level await that never ends, or raise --load-timeout.',
+  });
 }
 
 function escapeRegExp(s: string): string {
@@ -128,16 +139,19 @@ const NOTHING_WRITTEN = 'Nothing was written: no backup was taken and no migrati
  * Loads each target's module as Knex will (see the module comment) and checks that it exports `up` and `down`
  * functions, in order, stopping at the first problem. Runs the modules' top-level code (Knex does so too, before
  * any migration runs); runs no `up`/`down`. Targets without a file are skipped.
+ * `timeoutMs`: limit on each ES module import (the project's load timeout, `--load-timeout`).
  * @throws EngineError `migration-load` (CLI exit 1): the message names the migration, `file:line:column` when the
- *   position is known, and the error's first line (or the missing functions).
+ *   position is known, and the error's first line (or the missing functions); `knexfile-load` (exit 2) when an
+ *   import does not settle within `timeoutMs`.
  */
-export async function checkMigrationModules(targets: readonly LoadCheckTarget[]): Promise<void> {
+export async function checkMigrationModules(targets: readonly LoadCheckTarget[], timeoutMs = DEFAULT_LOAD_TIMEOUT_MS): Promise<void> {
   for (const { name, file } of targets) {
     if (!file) continue;
     let loaded: unknown;
     try {
-      loaded = await loadAsKnex(file);
+      loaded = await loadAsKnex(file, timeoutMs);
     } catch (err) {
+      if (isEngineError(err)) throw err;
       const position = positionFromError(err, file) ?? (err instanceof SyntaxError ? await syntaxErrorPosition(file) : undefined);
       const where = position ? `${file}:${position.line}:${position.column}` : file;
       throw new EngineError(

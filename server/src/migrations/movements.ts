@@ -134,7 +134,7 @@ export async function downgrade(project: LoadedProject, options: DowngradeOption
       throw new EngineError('corrupt-directory', `Cannot undo ${noFile.join(', ')}: the migration file is missing, so its down() cannot run.`, `Restore the file(s) into ${directories.join(', ')}, or use 'migration-guard unmark <name>' to forget a migration without running it.`);
     }
     // A module Knex cannot load (syntax error, no up/down) is refused now, before any preview or backup (load-check.ts).
-    await checkMigrationModules(result.planned.map((name) => ({ name, file: files.get(name) ?? null })));
+    await checkMigrationModules(result.planned.map((name) => ({ name, file: files.get(name) ?? null })), project.timeouts.loadMs);
     // What the down()s would delete, as the upgrade's pre-flight: run in one transaction, then rolled back. A real
     // downgrade computes it too, before deciding: a down() that deletes rows or values is unsafe.
     const outcome = await previewPending(db, project, result.planned.map((name) => ({ name, file: files.get(name) ?? null })), { log, direction: 'down' });

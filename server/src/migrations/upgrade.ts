@@ -189,7 +189,7 @@ export async function upgrade(project: LoadedProject, options: UpgradeOptions = 
     // The plan the user consented to (--plan) is checked before anything else runs or is written.
     bindPlan(result, project, target, options.plan);
     // A module Knex cannot load (syntax error, no up/down) is refused now, before any preview or backup (load-check.ts).
-    await checkMigrationModules(status.migrations.filter((m) => targeted.has(m.name)));
+    await checkMigrationModules(status.migrations.filter((m) => targeted.has(m.name)), project.timeouts.loadMs);
     // Pre-flight (preflight.ts) and, on a dry run, the SQL preview (preview.ts): the pending up() run in
     // one rolled-back transaction. A real upgrade runs it only when the analyzer found a destructive statement.
     if (options.dryRun || (needsPreflight(result.findings) && (options.allowUnsafe || !result.findings.some((f) => f.severity === 'error')))) {
