@@ -17,15 +17,18 @@
 import ts from 'typescript';
 import type { TextRange } from '../text';
 import { emptyDocument } from '../model';
-import type { ColumnType, MigrationExport, Operation, ParsedDocument, Phase, TableRef } from '../model';
+import type { ColumnType, MigrationExport, Operation, OperationBase, ParsedDocument, Phase, TableRef } from '../model';
 import { mapDecodedRange } from './js-string';
 import { VOLATILE_FUNCTIONS } from './sql-postgres';
 import { neutralizeOutsideQuotes } from './sql-split';
-import { decodeStringLiteral, findMigrationExports, moduleSyntaxErrors, isFunctionLike, parseModule, topLevelDeclarations, unparen, type FunctionLike } from './ts-module';
+import { decodeStringLiteral, findMigrationExports, moduleSyntaxErrors, isFunctionLike, parseModule, statementRanges, topLevelDeclarations, unparen, type FunctionLike } from './ts-module';
 
+
+/** The column type a column-builder call creates, from its arguments. */
+type ColumnTypeOf = (args: readonly ts.Expression[]) => ColumnType;
 
 /** Column-builder methods and the PostgreSQL type they create. */
-const COLUMN_TYPES: Record<string, (args: readonly ts.Expression[]) => ColumnType> = {
+const COLUMN_TYPES: Record<string, ColumnTypeOf> = {
   increments: () => ({ name: 'serial', args: [] }),
   bigIncrements: () => ({ name: 'bigserial', args: [] }),
   integer: () => ({ name: 'int4', args: [] }),
@@ -157,66 +160,237 @@ export type SqlParser = (sql: string) => ParsedDocument;
  * error-tolerant); unexpected internal errors are the caller's to catch.
  */
 export function parseKnex(text: string, fileName: string, parseSql: SqlParser): ParsedDocument {
-  const doc = emptyDocument();
   const sf = parseModule(fileName, text, 'migration.ts');
+  const reader = new KnexReader(text, sf, parseSql);
+  const doc = reader.doc;
   // A module that does not parse does not load: Knex (node-pg-migrate) fails on it before any migration runs.
   doc.syntaxErrors.push(...moduleSyntaxErrors(sf));
-  const start = (n: ts.Node): number => n.getStart(sf);
-  const rangeOf = (n: ts.Node): TextRange => ({ start: start(n), end: n.end });
 
   // Top-level functions and consts, to resolve `module.exports = { up }` and `exports.up = up`.
   const locals = topLevelDeclarations(sf);
-  /** `{ transaction: false }` (possibly through a top-level const). */
-  const isTransactionFalse = (v: ts.Node | undefined, depth = 0): boolean => {
-    if (!v || depth > 3) return false;
-    if (ts.isIdentifier(v)) return isTransactionFalse(locals.get(v.text), depth + 1);
-    if (ts.isParenthesizedExpression(v) || ts.isAsExpression(v) || ts.isSatisfiesExpression(v)) return isTransactionFalse(v.expression, depth + 1);
-    if (!ts.isObjectLiteralExpression(v)) return false;
-    return v.properties.some(
-      (p) => ts.isPropertyAssignment(p) && (ts.isIdentifier(p.name) || ts.isStringLiteral(p.name)) && p.name.text === 'transaction' && unparen(p.initializer).kind === ts.SyntaxKind.FalseKeyword,
-    );
-  };
   let transactionDisabled = false;
   const exportsFound = findMigrationExports(sf, locals, {
     onExport: (name, value) => {
-      if (name === 'config' && isTransactionFalse(value)) transactionDisabled = true;
+      if (name === 'config' && isTransactionFalse(value, locals)) transactionDisabled = true;
     },
   });
 
-  // Statement ranges for suppression comments: every statement, object property and class member.
-  const collectStatements = (n: ts.Node): void => {
-    const p = n.parent;
-    if (p && (ts.isBlock(p) || ts.isSourceFile(p) || ts.isModuleBlock(p) || ts.isCaseOrDefaultClause(p) || ts.isObjectLiteralExpression(p))) {
-      if (!ts.isToken(n)) doc.statements.push(rangeOf(n));
+  // Statement ranges for suppression comments.
+  for (const r of statementRanges(sf)) doc.statements.push(r);
+
+  const migration: { up?: MigrationExport; down?: MigrationExport } = {};
+  for (const phase of ['up', 'down'] as const) {
+    const info = exportsFound.get(phase);
+    if (!info) continue;
+    migration[phase] = { nameRange: reader.rangeOf(info.nameNode), empty: info.nullish || (info.fn ? isEmptyFunction(info.fn) : false) };
+    if (info.fn) reader.analyzeFunction(info.fn, phase);
+  }
+  if (migration.up || migration.down) doc.migration = migration;
+  doc.transactionDisabled = transactionDisabled;
+  doc.statements.sort((a, b) => a.start - b.start || b.end - a.end);
+  return doc;
+}
+
+/** `{ transaction: false }` (possibly through a top-level const of `locals`, at most 3 hops deep). */
+function isTransactionFalse(v: ts.Node | undefined, locals: Map<string, ts.Node>, depth = 0): boolean {
+  if (!v || depth > 3) return false;
+  if (ts.isIdentifier(v)) return isTransactionFalse(locals.get(v.text), locals, depth + 1);
+  if (ts.isParenthesizedExpression(v) || ts.isAsExpression(v) || ts.isSatisfiesExpression(v)) return isTransactionFalse(v.expression, locals, depth + 1);
+  if (!ts.isObjectLiteralExpression(v)) return false;
+  return v.properties.some(
+    (p) => ts.isPropertyAssignment(p) && (ts.isIdentifier(p.name) || ts.isStringLiteral(p.name)) && p.name.text === 'transaction' && unparen(p.initializer).kind === ts.SyntaxKind.FalseKeyword,
+  );
+}
+
+/** A column declared in a `createTable` callback, collected into that createTable operation. */
+interface DeclaredColumn {
+  name: string;
+  dataType?: ColumnType;
+}
+
+/** A table-builder callback: `createTable` (columns are collected) or `alterTable`/`table` (each call is an operation). */
+type TableMode = 'create' | 'alter';
+
+/**
+ * Reads the `up`/`down` functions of one Knex module into {@link doc}: the module text, its TypeScript tree and
+ * the SQL parser for `raw(...)` are shared by the methods, which append operations in source order.
+ */
+class KnexReader {
+  /** The document being filled. */
+  readonly doc: ParsedDocument = emptyDocument();
+
+  constructor(
+    private readonly text: string,
+    private readonly sf: ts.SourceFile,
+    private readonly parseSql: SqlParser,
+  ) {}
+
+  /** Start of `n` without leading trivia (UTF-16 offset). */
+  start(n: ts.Node): number {
+    return n.getStart(this.sf);
+  }
+
+  /** Range of `n` without leading trivia. */
+  rangeOf(n: ts.Node): TextRange {
+    return { start: this.start(n), end: n.end };
+  }
+
+  /** A table argument: the string literal's value, else the expression's source text; undefined when absent. */
+  private tableName(e: ts.Expression | undefined): string | undefined {
+    return e ? (stringArg(unparen(e)) ?? unparen(e).getText(this.sf)) : undefined;
+  }
+
+  /**
+   * The operations of one `up`/`down` function: every outermost call chain on a receiver (the first parameter,
+   * `knex` when there is none, and the parameter of any `<receiver>.transaction(cb)` callback met on the way).
+   */
+  analyzeFunction(fn: FunctionLike, phase: Phase): void {
+    if (!fn.body) return;
+    const receivers = new Set<string>();
+    const p0 = fn.parameters[0];
+    receivers.add(p0 && ts.isIdentifier(p0.name) ? p0.name.text : 'knex');
+    const visit = (n: ts.Node): void => {
+      if (ts.isCallExpression(n) && isOutermostCall(n)) this.handleChain(n, receivers, phase);
+      ts.forEachChild(n, visit);
+    };
+    visit(fn.body);
+  }
+
+  /** One outermost call chain: a transaction (adds a receiver), a query builder, `raw`, or a `schema` chain. */
+  private handleChain(outer: ts.CallExpression, receivers: Set<string>, phase: Phase): void {
+    const chain = flattenChain(outer);
+    if (!ts.isIdentifier(chain.root) || !receivers.has(chain.root.text)) return;
+    const links = chain.links;
+    // <r>.transaction(async (trx) => …): trx becomes a receiver too.
+    for (const l of links) {
+      if (l.name === 'transaction' && l.call) {
+        const cb = l.call.arguments[0] ? unparen(l.call.arguments[0]) : undefined;
+        const cp = isFunctionLike(cb) ? cb.parameters[0] : undefined;
+        if (cp && ts.isIdentifier(cp.name)) receivers.add(cp.name.text);
+      }
     }
-    ts.forEachChild(n, collectStatements);
-  };
-  ts.forEachChild(sf, collectStatements);
+    // Query builder: <r>('t')…truncate(), <r>.table('t')…truncate()
+    let qbTable: string | undefined = chain.rootCall ? this.tableName(chain.rootCall.arguments[0]) : undefined;
+    if (!chain.rootCall && links[0] && ['table', 'from', 'into', 'queryBuilder'].includes(links[0].name) && links[0].call) {
+      qbTable = this.tableName(links[0].call.arguments[0]);
+    }
+    if (qbTable !== undefined) {
+      this.queryBuilderChain(chain, outer, qbTable, phase);
+      return;
+    }
+    if (chain.rootCall) return;
+    if (links[0]?.name === 'raw' && links[0].call) {
+      this.analyzeRaw(links[0].call.arguments[0], links[0].call.arguments.length > 1, phase);
+      return;
+    }
+    if (links[0]?.name === 'schema') this.schemaChain(chain, outer, phase);
+  }
 
-  const ops = doc.operations;
+  /** A query-builder chain on `table`: `del`/`delete`/`update` (with or without `where…`) and `truncate`. */
+  private queryBuilderChain(chain: Chain, outer: ts.CallExpression, table: string, phase: Phase): void {
+    const links = chain.links;
+    const chainStart = this.start(chain.root);
+    const hasWhere = links.some((l) => /^(where|andWhere|orWhere)/.test(l.name));
+    const dml = links.find((l) => (l.name === 'del' || l.name === 'delete' || l.name === 'update') && l.call);
+    if (dml?.call) {
+      const range = { start: chainStart, end: dml.call.end };
+      const type = dml.name === 'update' ? ('updateRows' as const) : ('deleteRows' as const);
+      this.doc.operations.push({ type, table, hasWhere, range, statement: this.rangeOf(outer), origin: 'knex', phase, tableIsNew: false });
+    }
+    const tr = links.find((l) => l.name === 'truncate' && l.call);
+    if (tr?.call) {
+      const range = { start: chainStart, end: tr.call.end };
+      this.doc.operations.push({ type: 'truncate', table, range, statement: this.rangeOf(outer), origin: 'knex', phase, tableIsNew: false });
+    }
+  }
 
-  const analyzeRaw = (arg: ts.Expression | undefined, hasBindings: boolean, phase: Phase): void => {
+  /**
+   * `<r>.schema[.withSchema(s)].<call>(…)…`: each called link is one schema call. A finding on the first call
+   * points from the receiver on; on later calls, from the call's name.
+   */
+  private schemaChain(chain: Chain, outer: ts.CallExpression, phase: Phase): void {
+    const links = chain.links;
+    const chainStart = this.start(chain.root);
+    let schema: string | undefined;
+    links.forEach((l, idx) => {
+      if (!l.call) return;
+      const args = l.call.arguments;
+      if (l.name === 'withSchema') {
+        schema = stringArg(args[0]);
+        return;
+      }
+      const range = idx === 1 || (idx === 2 && links[1]?.name === 'withSchema') ? { start: chainStart, end: l.call.end } : { start: this.start(l.nameNode), end: l.call.end };
+      const table = this.tableName(args[0]);
+      const ref: TableRef = table !== undefined ? (schema ? { table, schema } : { table }) : { table: '' };
+      const base = { ...ref, range, statement: this.rangeOf(outer), origin: 'knex' as const, phase, tableIsNew: false };
+      this.schemaCall(l.name, args, table, ref, base, phase);
+    });
+  }
+
+  /** One `schema.<method>(…)` call on `table` (undefined when no argument; only `raw` needs none). */
+  private schemaCall(method: string, args: ts.NodeArray<ts.Expression>, table: string | undefined, ref: TableRef, base: OperationBase & TableRef, phase: Phase): void {
+    const ops = this.doc.operations;
+    switch (method) {
+      case 'dropTable':
+      case 'dropTableIfExists':
+        if (table !== undefined) ops.push({ ...base, type: 'dropTable', ...(method === 'dropTableIfExists' ? { ifExists: true } : {}) });
+        return;
+      case 'dropSchema':
+      case 'dropSchemaIfExists':
+        if (table !== undefined) ops.push({ ...base, type: 'dropDatabase', object: 'schema' });
+        return;
+      case 'renameTable': {
+        const newName = stringArg(args[1] ? unparen(args[1]) : undefined);
+        if (table !== undefined && newName !== undefined) ops.push({ ...base, type: 'renameTable', newName });
+        return;
+      }
+      case 'createTable':
+      case 'createTableIfNotExists': {
+        if (table === undefined) return;
+        const op: Operation = { ...base, type: 'createTable', columns: [], ...(method === 'createTableIfNotExists' ? { ifNotExists: true } : {}) };
+        ops.push(op);
+        this.tableCallback(args[1], ref, 'create', phase, op.columns);
+        return;
+      }
+      case 'alterTable':
+      case 'table':
+        if (table !== undefined) this.tableCallback(args[1], ref, 'alter', phase, []);
+        return;
+      case 'raw':
+        this.analyzeRaw(args[0], args.length > 1, phase);
+        return;
+      default:
+        return;
+    }
+  }
+
+  /**
+   * SQL in `raw(sql[, bindings])`: parsed with the dialect's parser and mapped back into the literal (bindings are
+   * neutralised first, and their syntax errors dropped); any other argument is uninspectable.
+   */
+  private analyzeRaw(arg: ts.Expression | undefined, hasBindings: boolean, phase: Phase): void {
     if (!arg) return;
+    const doc = this.doc;
     const a = unparen(arg);
     if (ts.isTemplateExpression(a)) {
-      doc.uninspectable.push(rangeOf(a));
+      doc.uninspectable.push(this.rangeOf(a));
       return;
     }
     if (!ts.isStringLiteral(a) && !ts.isNoSubstitutionTemplateLiteral(a)) {
-      doc.uninspectable.push(rangeOf(a));
+      doc.uninspectable.push(this.rangeOf(a));
       return;
     }
-    const decoded = decodeStringLiteral(text, a, start(a));
+    const decoded = decodeStringLiteral(this.text, a, this.start(a));
     const sql = hasBindings ? neutralizeBindings(decoded.value) : decoded.value;
-    const inner = parseSql(sql);
-    const d = decoded;
-    const map = (r: TextRange): TextRange => mapDecodedRange(d, r);
-    for (const op of inner.operations) ops.push({ ...op, range: map(op.range), statement: map(op.statement), origin: 'knex-raw', phase });
+    const inner = this.parseSql(sql);
+    const map = (r: TextRange): TextRange => mapDecodedRange(decoded, r);
+    for (const op of inner.operations) doc.operations.push({ ...op, range: map(op.range), statement: map(op.statement), origin: 'knex-raw', phase });
     for (const s of inner.statements) doc.statements.push(map(s));
     if (!hasBindings) for (const e of inner.syntaxErrors) doc.syntaxErrors.push({ ...e, range: map(e.range) });
-  };
+  }
 
-  const tableCallback = (fn: ts.Expression | undefined, ref: TableRef, mode: 'create' | 'alter', phase: Phase, columns: { name: string; dataType?: ColumnType }[]): void => {
+  /** The body of a table-builder callback `(t) => { … }` for `ref`: every outermost call chain on `t`. */
+  private tableCallback(fn: ts.Expression | undefined, ref: TableRef, mode: TableMode, phase: Phase, columns: DeclaredColumn[]): void {
     if (!fn) return;
     const f = unparen(fn);
     if (!isFunctionLike(f) || !f.body) return;
@@ -226,80 +400,75 @@ export function parseKnex(text: string, fileName: string, parseSql: SqlParser): 
     const visit = (n: ts.Node): void => {
       if (ts.isCallExpression(n) && isOutermostCall(n)) {
         const chain = flattenChain(n);
-        if (ts.isIdentifier(chain.root) && chain.root.text === builder && !chain.rootCall) handleBuilderChain(chain, n, ref, mode, phase, columns);
+        if (ts.isIdentifier(chain.root) && chain.root.text === builder && !chain.rootCall) this.builderChain(chain, n, ref, mode, phase, columns);
       }
       ts.forEachChild(n, visit);
     };
     visit(f.body);
-  };
+  }
 
-  const handleBuilderChain = (
-    chain: Chain,
-    outer: ts.CallExpression,
-    ref: TableRef,
-    mode: 'create' | 'alter',
-    phase: Phase,
-    columns: { name: string; dataType?: ColumnType }[],
-  ): void => {
+  /** One `t.<method>(…)…` chain of a table-builder callback: a column (a type method) or a table-level call. */
+  private builderChain(chain: Chain, outer: ts.CallExpression, ref: TableRef, mode: TableMode, phase: Phase, columns: DeclaredColumn[]): void {
     const first = chain.links[0];
     if (!first?.call) return;
     const args = first.call.arguments;
-    const range = rangeOf(outer);
+    const range = this.rangeOf(outer);
     const base = { ...ref, statement: range, origin: 'knex' as const, phase, tableIsNew: false };
-    const names = chain.links.map((l) => l.name);
     const typeFn = COLUMN_TYPES[first.name];
-    if (typeFn) {
-      const column = stringArg(args[0]);
-      if (column === undefined) return;
-      const dataType = typeFn(args);
-      if (mode === 'create') {
-        columns.push({ name: column, dataType });
-        return;
-      }
-      if (names.includes('alter')) {
-        ops.push({ ...base, type: 'alterColumnType', column, newType: dataType, hasUsing: false, range });
-        // Only an explicit nullable()/notNullable() counts: Knex's alter() also resets nullability, but whether that
-        // changes anything depends on the column's current state, which the analyzer cannot see.
-        const lastNullable = names.lastIndexOf('nullable');
-        const lastNotNull = names.lastIndexOf('notNullable');
-        if (lastNullable > lastNotNull) ops.push({ ...base, type: 'dropNotNull', column, range });
-        else if (lastNotNull > lastNullable) ops.push({ ...base, type: 'setNotNull', column, range });
-        return;
-      }
-      const lastNull = Math.max(names.lastIndexOf('notNullable'), names.lastIndexOf('primary'));
-      const notNull = lastNull > names.lastIndexOf('nullable');
-      const defaultLink = chain.links.find((l) => l.name === 'defaultTo');
-      const defaultArg = defaultLink?.call?.arguments[0];
-      const hasDefault =
-        first.name === 'increments' || first.name === 'bigIncrements' || (!!defaultArg && defaultArg.kind !== ts.SyntaxKind.NullKeyword && !(ts.isIdentifier(defaultArg) && defaultArg.text === 'undefined'));
-      const volatileDefault = first.name === 'increments' || first.name === 'bigIncrements' ? 'nextval' : volatileIn(defaultArg);
-      ops.push({ ...base, type: 'addColumn', column, notNull, hasDefault, dataType, ...(volatileDefault ? { volatileDefault } : {}), range });
-      if (names.includes('references')) ops.push({ ...base, type: 'addConstraint', constraint: 'foreignKey', notValid: false, usingIndex: false, inline: true, range });
-      for (const l of chain.links.slice(1)) {
-        if ((l.name === 'index' || l.name === 'unique') && l.call) {
-          ops.push({ ...base, type: 'createIndex', concurrently: false, unique: l.name === 'unique', range });
-        }
-      }
+    if (typeFn) this.columnChain(chain, typeFn, range, base, mode, columns);
+    else if (mode !== 'create') this.tableMethod(first.name, args, ref, range, base);
+  }
+
+  /**
+   * `t.<type>('col')…` (type from `typeFn`): a declared column in `createTable`; in `alterTable`, with `.alter()` a
+   * type change (and an explicit nullability change), else an added column (NOT NULL, default, inline FK, index).
+   */
+  private columnChain(chain: Chain, typeFn: ColumnTypeOf, range: TextRange, base: BuilderBase, mode: TableMode, columns: DeclaredColumn[]): void {
+    const args = chain.links[0]!.call!.arguments;
+    const column = stringArg(args[0]);
+    if (column === undefined) return;
+    const dataType = typeFn(args);
+    if (mode === 'create') {
+      columns.push({ name: column, dataType });
       return;
     }
-    if (mode === 'create') return;
-    switch (first.name) {
+    const ops = this.doc.operations;
+    const names = chain.links.map((l) => l.name);
+    if (names.includes('alter')) {
+      ops.push({ ...base, type: 'alterColumnType', column, newType: dataType, hasUsing: false, range });
+      // Only an explicit nullable()/notNullable() counts: Knex's alter() also resets nullability, but whether that
+      // changes anything depends on the column's current state, which the analyzer cannot see.
+      const lastNullable = names.lastIndexOf('nullable');
+      const lastNotNull = names.lastIndexOf('notNullable');
+      if (lastNullable > lastNotNull) ops.push({ ...base, type: 'dropNotNull', column, range });
+      else if (lastNotNull > lastNullable) ops.push({ ...base, type: 'setNotNull', column, range });
+      return;
+    }
+    const typeName = chain.links[0]!.name;
+    const lastNull = Math.max(names.lastIndexOf('notNullable'), names.lastIndexOf('primary'));
+    const notNull = lastNull > names.lastIndexOf('nullable');
+    const defaultLink = chain.links.find((l) => l.name === 'defaultTo');
+    const defaultArg = defaultLink?.call?.arguments[0];
+    const serial = typeName === 'increments' || typeName === 'bigIncrements';
+    const hasDefault = serial || (!!defaultArg && defaultArg.kind !== ts.SyntaxKind.NullKeyword && !(ts.isIdentifier(defaultArg) && defaultArg.text === 'undefined'));
+    const volatileDefault = serial ? 'nextval' : volatileIn(defaultArg);
+    ops.push({ ...base, type: 'addColumn', column, notNull, hasDefault, dataType, ...(volatileDefault ? { volatileDefault } : {}), range });
+    if (names.includes('references')) ops.push({ ...base, type: 'addConstraint', constraint: 'foreignKey', notValid: false, usingIndex: false, inline: true, range });
+    for (const l of chain.links.slice(1)) {
+      if ((l.name === 'index' || l.name === 'unique') && l.call) {
+        ops.push({ ...base, type: 'createIndex', concurrently: false, unique: l.name === 'unique', range });
+      }
+    }
+  }
+
+  /** A table-level call in an `alterTable` callback: drop columns/index/constraints, nullability, constraints, renames, indexes. */
+  private tableMethod(method: string, args: ts.NodeArray<ts.Expression>, ref: TableRef, range: TextRange, base: BuilderBase): void {
+    const ops = this.doc.operations;
+    switch (method) {
       case 'dropColumn':
       case 'dropColumns': {
-        const cols: { name: string; node: ts.Node }[] = [];
-        for (const a of args) {
-          const e = unparen(a);
-          if (ts.isArrayLiteralExpression(e)) {
-            for (const el of e.elements) {
-              const s = stringArg(el);
-              if (s !== undefined) cols.push({ name: s, node: el });
-            }
-          } else {
-            const s = stringArg(e);
-            if (s !== undefined) cols.push({ name: s, node: e });
-          }
-        }
-        for (const c of cols) ops.push({ ...base, type: 'dropColumn', column: c.name, range: cols.length > 1 ? rangeOf(c.node) : range });
+        const cols = droppedColumns(args);
+        for (const c of cols) ops.push({ ...base, type: 'dropColumn', column: c.name, range: cols.length > 1 ? this.rangeOf(c.node) : range });
         return;
       }
       case 'dropTimestamps':
@@ -308,7 +477,7 @@ export function parseKnex(text: string, fileName: string, parseSql: SqlParser): 
       case 'setNullable':
       case 'dropNullable': {
         const column = stringArg(args[0]);
-        if (column !== undefined) ops.push({ ...base, type: first.name === 'setNullable' ? 'dropNotNull' : 'setNotNull', column, range });
+        if (column !== undefined) ops.push({ ...base, type: method === 'setNullable' ? 'dropNotNull' : 'setNotNull', column, range });
         return;
       }
       case 'dropIndex': {
@@ -320,15 +489,14 @@ export function parseKnex(text: string, fileName: string, parseSql: SqlParser): 
       case 'foreign':
       case 'check':
       case 'primary': {
-        const nameArg = first.name === 'check' ? args[2] : args[1];
-        const name = stringArg(nameArg);
-        const constraint = first.name === 'foreign' ? 'foreignKey' : first.name === 'check' ? 'check' : 'primaryKey';
+        const name = stringArg(method === 'check' ? args[2] : args[1]);
+        const constraint = method === 'foreign' ? 'foreignKey' : method === 'check' ? 'check' : 'primaryKey';
         ops.push({ ...base, type: 'addConstraint', constraint, ...(name !== undefined ? { name } : {}), notValid: false, usingIndex: false, range });
         return;
       }
       case 'dropForeign':
       case 'dropPrimary': {
-        ops.push({ ...base, type: 'dropConstraint', constraint: first.name === 'dropForeign' ? 'foreignKey' : 'primaryKey', range });
+        ops.push({ ...base, type: 'dropConstraint', constraint: method === 'dropForeign' ? 'foreignKey' : 'primaryKey', range });
         return;
       }
       case 'renameColumn': {
@@ -339,130 +507,47 @@ export function parseKnex(text: string, fileName: string, parseSql: SqlParser): 
       }
       case 'index':
       case 'unique': {
-        const nameArg = args[1] ? unparen(args[1]) : undefined;
-        let index = stringArg(nameArg);
-        if (nameArg && ts.isObjectLiteralExpression(nameArg)) {
-          for (const p of nameArg.properties) {
-            if (ts.isPropertyAssignment(p) && ts.isIdentifier(p.name) && p.name.text === 'indexName') index = stringArg(p.initializer);
-          }
-        }
-        ops.push({ ...base, type: 'createIndex', ...(index !== undefined ? { index } : {}), concurrently: false, unique: first.name === 'unique', range });
+        const index = indexNameArg(args[1]);
+        ops.push({ ...base, type: 'createIndex', ...(index !== undefined ? { index } : {}), concurrently: false, unique: method === 'unique', range });
         return;
       }
       default:
         return;
     }
-  };
-
-  const analyzeFunction = (fn: FunctionLike, phase: Phase): void => {
-    if (!fn.body) return;
-    const receivers = new Set<string>();
-    const p0 = fn.parameters[0];
-    receivers.add(p0 && ts.isIdentifier(p0.name) ? p0.name.text : 'knex');
-    const tableName = (e: ts.Expression | undefined): string | undefined => (e ? (stringArg(unparen(e)) ?? unparen(e).getText(sf)) : undefined);
-
-    const visit = (n: ts.Node): void => {
-      if (ts.isCallExpression(n) && isOutermostCall(n)) handleChain(n);
-      ts.forEachChild(n, visit);
-    };
-    const handleChain = (outer: ts.CallExpression): void => {
-      const chain = flattenChain(outer);
-      if (!ts.isIdentifier(chain.root) || !receivers.has(chain.root.text)) return;
-      const chainStart = start(chain.root);
-      const links = chain.links;
-      // <r>.transaction(async (trx) => …): trx becomes a receiver too.
-      for (const l of links) {
-        if (l.name === 'transaction' && l.call) {
-          const cb = l.call.arguments[0] ? unparen(l.call.arguments[0]) : undefined;
-          const cp = isFunctionLike(cb) ? cb.parameters[0] : undefined;
-          if (cp && ts.isIdentifier(cp.name)) receivers.add(cp.name.text);
-        }
-      }
-      // Query builder: <r>('t')…truncate(), <r>.table('t')…truncate()
-      let qbTable: string | undefined = chain.rootCall ? tableName(chain.rootCall.arguments[0]) : undefined;
-      if (!chain.rootCall && links[0] && ['table', 'from', 'into', 'queryBuilder'].includes(links[0].name) && links[0].call) {
-        qbTable = tableName(links[0].call.arguments[0]);
-      }
-      if (qbTable !== undefined) {
-        const hasWhere = links.some((l) => /^(where|andWhere|orWhere)/.test(l.name));
-        const dml = links.find((l) => (l.name === 'del' || l.name === 'delete' || l.name === 'update') && l.call);
-        if (dml?.call) {
-          const range = { start: chainStart, end: dml.call.end };
-          const type = dml.name === 'update' ? ('updateRows' as const) : ('deleteRows' as const);
-          ops.push({ type, table: qbTable, hasWhere, range, statement: rangeOf(outer), origin: 'knex', phase, tableIsNew: false });
-        }
-        const tr = links.find((l) => l.name === 'truncate' && l.call);
-        if (tr?.call) {
-          const range = { start: chainStart, end: tr.call.end };
-          ops.push({ type: 'truncate', table: qbTable, range, statement: rangeOf(outer), origin: 'knex', phase, tableIsNew: false });
-        }
-        return;
-      }
-      if (chain.rootCall) return;
-      if (links[0]?.name === 'raw' && links[0].call) {
-        analyzeRaw(links[0].call.arguments[0], links[0].call.arguments.length > 1, phase);
-        return;
-      }
-      if (links[0]?.name !== 'schema') return;
-      let schema: string | undefined;
-      links.forEach((l, idx) => {
-        if (!l.call) return;
-        const args = l.call.arguments;
-        const range = idx === 1 || (idx === 2 && links[1]?.name === 'withSchema') ? { start: chainStart, end: l.call.end } : { start: start(l.nameNode), end: l.call.end };
-        const table = tableName(args[0]);
-        const ref: TableRef = table !== undefined ? (schema ? { table, schema } : { table }) : { table: '' };
-        const base = { ...ref, range, statement: rangeOf(outer), origin: 'knex' as const, phase, tableIsNew: false };
-        switch (l.name) {
-          case 'withSchema':
-            schema = stringArg(args[0]);
-            return;
-          case 'dropTable':
-          case 'dropTableIfExists':
-            if (table !== undefined) ops.push({ ...base, type: 'dropTable', ...(l.name === 'dropTableIfExists' ? { ifExists: true } : {}) });
-            return;
-          case 'dropSchema':
-          case 'dropSchemaIfExists':
-            if (table !== undefined) ops.push({ ...base, type: 'dropDatabase', object: 'schema' });
-            return;
-          case 'renameTable': {
-            const newName = stringArg(args[1] ? unparen(args[1]) : undefined);
-            if (table !== undefined && newName !== undefined) ops.push({ ...base, type: 'renameTable', newName });
-            return;
-          }
-          case 'createTable':
-          case 'createTableIfNotExists': {
-            if (table === undefined) return;
-            const op: Operation = { ...base, type: 'createTable', columns: [], ...(l.name === 'createTableIfNotExists' ? { ifNotExists: true } : {}) };
-            ops.push(op);
-            tableCallback(args[1], ref, 'create', phase, op.columns);
-            return;
-          }
-          case 'alterTable':
-          case 'table':
-            if (table !== undefined) tableCallback(args[1], ref, 'alter', phase, []);
-            return;
-          case 'raw':
-            analyzeRaw(args[0], args.length > 1, phase);
-            return;
-          default:
-            return;
-        }
-      });
-    };
-    visit(fn.body);
-  };
-
-  const migration: { up?: MigrationExport; down?: MigrationExport } = {};
-  for (const phase of ['up', 'down'] as const) {
-    const info = exportsFound.get(phase);
-    if (!info) continue;
-    migration[phase] = { nameRange: rangeOf(info.nameNode), empty: info.nullish || (info.fn ? isEmptyFunction(info.fn) : false) };
-    if (info.fn) analyzeFunction(info.fn, phase);
   }
-  if (migration.up || migration.down) doc.migration = migration;
-  doc.transactionDisabled = transactionDisabled;
-  doc.statements.sort((a, b) => a.start - b.start || b.end - a.end);
-  return doc;
+}
+
+/** Fields shared by the operations of one table-builder chain (each adds its `range`). */
+type BuilderBase = Omit<OperationBase, 'range'> & TableRef;
+
+/** Columns named in `dropColumn(s)('a', ['b', 'c'], …)`: string literals, flat or in arrays, with their nodes. */
+function droppedColumns(args: ts.NodeArray<ts.Expression>): { name: string; node: ts.Node }[] {
+  const cols: { name: string; node: ts.Node }[] = [];
+  for (const a of args) {
+    const e = unparen(a);
+    if (ts.isArrayLiteralExpression(e)) {
+      for (const el of e.elements) {
+        const s = stringArg(el);
+        if (s !== undefined) cols.push({ name: s, node: el });
+      }
+    } else {
+      const s = stringArg(e);
+      if (s !== undefined) cols.push({ name: s, node: e });
+    }
+  }
+  return cols;
+}
+
+/** The index name of `t.index(cols, nameArg)` / `t.unique(…)`: `'name'` or `{ indexName: 'name' }` (last wins). */
+function indexNameArg(arg: ts.Expression | undefined): string | undefined {
+  const nameArg = arg ? unparen(arg) : undefined;
+  let index = stringArg(nameArg);
+  if (nameArg && ts.isObjectLiteralExpression(nameArg)) {
+    for (const p of nameArg.properties) {
+      if (ts.isPropertyAssignment(p) && ts.isIdentifier(p.name) && p.name.text === 'indexName') index = stringArg(p.initializer);
+    }
+  }
+  return index;
 }
 
 /** A function with no statements, or only `return;` / `return Promise.resolve()` / `return null`. */

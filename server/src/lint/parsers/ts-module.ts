@@ -5,6 +5,7 @@
  */
 import ts from 'typescript';
 import type { SyntaxProblem } from '../model';
+import type { TextRange } from '../text';
 import { decodeJsString, type DecodedString } from './js-string';
 
 /** A node that can be a migration's `up`/`down` body. */
@@ -58,6 +59,22 @@ export function moduleSyntaxErrors(sf: ts.SourceFile): SyntaxProblem[] {
   if (!first) return [];
   const start = Math.min(first.start, sf.text.length);
   return [{ range: { start, end: Math.min(sf.text.length, start + Math.max(first.length, 0)) }, message: ts.flattenDiagnosticMessageText(first.messageText, ' ') }];
+}
+
+/**
+ * Statement ranges for suppression comments (UTF-16, without leading trivia), in tree order: every node whose parent
+ * is a block, the source file, a module block, a `case`/`default` clause or an object literal (so each statement
+ * and object property), tokens excepted.
+ */
+export function statementRanges(sf: ts.SourceFile): TextRange[] {
+  const out: TextRange[] = [];
+  const visit = (n: ts.Node): void => {
+    const p = n.parent;
+    if (p && (ts.isBlock(p) || ts.isSourceFile(p) || ts.isModuleBlock(p) || ts.isCaseOrDefaultClause(p) || ts.isObjectLiteralExpression(p)) && !ts.isToken(n)) out.push({ start: n.getStart(sf), end: n.end });
+    ts.forEachChild(n, visit);
+  };
+  ts.forEachChild(sf, visit);
+  return out;
 }
 
 /** Top-level function declarations and initialised variables, by name (for resolving exported identifiers). */
