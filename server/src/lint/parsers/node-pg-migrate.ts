@@ -26,7 +26,7 @@ import type { ColumnType, MigrationExport, Operation, OperationBase, ParsedDocum
 import type { TextRange } from '../text';
 import { mapDecodedRange } from './js-string';
 import { VOLATILE_FUNCTIONS } from './sql-postgres';
-import { decodeStringLiteral, findMigrationExports, moduleSyntaxErrors, parseModule, topLevelDeclarations, unparen, type FunctionLike } from './ts-module';
+import { decodeStringLiteral, findMigrationExports, moduleSyntaxErrors, parseModule, statementRanges, topLevelDeclarations, unparen, type FunctionLike } from './ts-module';
 
 /** Parses the SQL of one dialect (provided by the caller). */
 export type SqlParser = (sql: string) => ParsedDocument;
@@ -187,245 +187,290 @@ function columnSpec(e: ts.Expression | undefined): ColumnSpec | undefined {
  * offsets into `text`. Never throws on malformed source; unexpected internal errors are the caller's to catch.
  */
 export function parseNodePgMigrate(text: string, fileName: string, parseSql: SqlParser): ParsedDocument {
-  const doc = emptyDocument();
   const sf = parseModule(fileName, text, 'migration.js');
+  const reader = new PgmReader(text, sf, parseSql);
+  const doc = reader.doc;
   // A module that does not parse does not load: Knex (node-pg-migrate) fails on it before any migration runs.
   doc.syntaxErrors.push(...moduleSyntaxErrors(sf));
-  const start = (n: ts.Node): number => n.getStart(sf);
-  const rangeOf = (n: ts.Node): TextRange => ({ start: start(n), end: n.end });
 
   // `exports.down = false`: an irreversible migration (node-pg-migrate's convention).
   const found = findMigrationExports(sf, topLevelDeclarations(sf), { falseIsNullish: true });
 
   // Statement ranges for suppression comments.
-  const collectStatements = (n: ts.Node): void => {
-    const p = n.parent;
-    if (p && (ts.isBlock(p) || ts.isSourceFile(p) || ts.isModuleBlock(p) || ts.isCaseOrDefaultClause(p) || ts.isObjectLiteralExpression(p)) && !ts.isToken(n)) doc.statements.push(rangeOf(n));
-    ts.forEachChild(n, collectStatements);
-  };
-  ts.forEachChild(sf, collectStatements);
-
-  const ops = doc.operations;
-  /** Names of `pgm.<name>(…)` calls in `up`, to decide whether node-pg-migrate can reverse it automatically. */
-  const upCalls = new Set<string>();
-
-  const tableOf = (e: ts.Expression | undefined): TableRef | undefined => {
-    if (!e) return undefined;
-    const s = stringArg(e);
-    if (s !== undefined) return { table: s };
-    const p = props(e);
-    const name = stringArg(p.get('name'));
-    if (name === undefined) return undefined;
-    const schema = stringArg(p.get('schema'));
-    return schema !== undefined ? { table: name, schema } : { table: name };
-  };
-
-  const analyzeSql = (call: ts.CallExpression, phase: Phase): void => {
-    const arg = call.arguments[0];
-    if (!arg) return;
-    const a = unparen(arg);
-    if (!ts.isStringLiteral(a) && !ts.isNoSubstitutionTemplateLiteral(a)) {
-      doc.uninspectable.push(rangeOf(a));
-      return;
-    }
-    const decoded = decodeStringLiteral(text, a, start(a));
-    // `pgm.sql(sql, args)` substitutes `{name}` placeholders: read them as identifiers of the same length.
-    const hasArgs = call.arguments.length > 1;
-    const sql = hasArgs ? decoded.value.replace(/\{(\w+)\}/g, (m) => '_'.repeat(m.length)) : decoded.value;
-    const inner = parseSql(sql);
-    const d = decoded;
-    const map = (r: TextRange): TextRange => mapDecodedRange(d, r);
-    for (const op of inner.operations) ops.push({ ...op, range: map(op.range), statement: map(op.statement), origin: 'node-pg-migrate-sql', phase });
-    for (const s of inner.statements) doc.statements.push(map(s));
-    if (!hasArgs) for (const e of inner.syntaxErrors) doc.syntaxErrors.push({ ...e, range: map(e.range) });
-    for (const u of inner.uninspectable) doc.uninspectable.push(map(u));
-  };
-
-  const handleCall = (call: ts.CallExpression, method: string, phase: Phase, statement: TextRange): void => {
-    const args = call.arguments;
-    const range = rangeOf(call);
-    const ref = tableOf(args[0]);
-    const base = (t: TableRef): OperationBase & TableRef => ({ ...t, range, statement, phase, origin: 'node-pg-migrate', tableIsNew: false });
-    const push = (op: Operation): void => {
-      ops.push(op);
-    };
-    switch (method) {
-      case 'noTransaction':
-        doc.transactionDisabled = true;
-        return;
-      case 'sql':
-        analyzeSql(call, phase);
-        return;
-      case 'createTable': {
-        if (!ref) return;
-        const columns: { name: string; dataType?: ColumnType }[] = [];
-        for (const [name, spec] of props(args[1])) {
-          const c = columnSpec(spec);
-          columns.push(c?.dataType ? { name, dataType: c.dataType } : { name });
-        }
-        push({ ...base(ref), type: 'createTable', columns });
-        return;
-      }
-      case 'dropTable':
-        if (ref) push({ ...base(ref), type: 'dropTable', ...(isTrueLit(props(args[1]).get('ifExists')) ? { ifExists: true } : {}) });
-        return;
-      case 'renameTable': {
-        const newName = stringArg(args[1]) ?? tableOf(args[1])?.table;
-        if (ref && newName !== undefined) push({ ...base(ref), type: 'renameTable', newName });
-        return;
-      }
-      case 'addColumns':
-      case 'addColumn': {
-        if (!ref || !args[1]) return;
-        const o = unparen(args[1]);
-        if (!ts.isObjectLiteralExpression(o)) return;
-        const several = o.properties.length > 1;
-        for (const p of o.properties) {
-          const name = propName(p);
-          if (name === undefined || !ts.isPropertyAssignment(p)) continue;
-          const c = columnSpec(p.initializer);
-          if (!c) continue;
-          push({
-            ...base(ref),
-            ...(several ? { range: rangeOf(p) } : {}),
-            type: 'addColumn',
-            column: name,
-            notNull: c.notNull,
-            hasDefault: c.hasDefault,
-            ...(c.dataType ? { dataType: c.dataType } : {}),
-            ...(c.volatileDefault ? { volatileDefault: c.volatileDefault } : {}),
-          });
-        }
-        return;
-      }
-      case 'dropColumns':
-      case 'dropColumn': {
-        if (!ref || !args[1]) return;
-        const a = unparen(args[1]);
-        const cols: { name: string; node: ts.Node }[] = [];
-        if (ts.isArrayLiteralExpression(a)) {
-          for (const el of a.elements) {
-            const s = stringArg(el);
-            if (s !== undefined) cols.push({ name: s, node: el });
-          }
-        } else if (ts.isObjectLiteralExpression(a)) {
-          for (const p of a.properties) {
-            const n = propName(p);
-            if (n !== undefined) cols.push({ name: n, node: p });
-          }
-        } else {
-          const s = stringArg(a);
-          if (s !== undefined) cols.push({ name: s, node: a });
-        }
-        for (const c of cols) push({ ...base(ref), ...(cols.length > 1 ? { range: rangeOf(c.node) } : {}), type: 'dropColumn', column: c.name });
-        return;
-      }
-      case 'renameColumn': {
-        const column = stringArg(args[1]);
-        const newName = stringArg(args[2]);
-        if (ref && column !== undefined && newName !== undefined) push({ ...base(ref), type: 'renameColumn', column, newName });
-        return;
-      }
-      case 'alterColumn': {
-        const column = stringArg(args[1]);
-        if (!ref || column === undefined) return;
-        const o = props(args[2]);
-        const typeStr = stringArg(o.get('type'));
-        if (o.has('type')) {
-          push({
-            ...base(ref),
-            type: 'alterColumnType',
-            column,
-            ...(typeStr !== undefined ? { newType: sqlTypeFromString(typeStr) } : {}),
-            hasUsing: o.has('using') && !isNullish(o.get('using')),
-          });
-        }
-        if (isTrueLit(o.get('notNull')) || isFalseLit(o.get('allowNull'))) push({ ...base(ref), type: 'setNotNull', column });
-        else if (isFalseLit(o.get('notNull')) || isTrueLit(o.get('allowNull'))) push({ ...base(ref), type: 'dropNotNull', column });
-        return;
-      }
-      case 'createIndex':
-      case 'addIndex': {
-        if (!ref) return;
-        const o = props(args[2]);
-        const index = stringArg(o.get('name'));
-        push({ ...base(ref), type: 'createIndex', ...(index !== undefined ? { index } : {}), concurrently: isTrueLit(o.get('concurrently')), unique: isTrueLit(o.get('unique')), ...(isTrueLit(o.get('ifNotExists')) ? { ifNotExists: true } : {}) });
-        return;
-      }
-      case 'addConstraint':
-      case 'createConstraint': {
-        // pgm.addConstraint(t, name | null, { foreignKeys | references, check, unique, primaryKey, exclude } | 'SQL')
-        if (!ref) return;
-        const name = stringArg(args[1]);
-        const spec = args[2] ? unparen(args[2]) : undefined;
-        let constraint: 'foreignKey' | 'check' | 'unique' | 'primaryKey' | 'exclusion' | 'other' = 'other';
-        if (spec && ts.isObjectLiteralExpression(spec)) {
-          const o = props(spec);
-          constraint = o.has('foreignKeys') || o.has('references') ? 'foreignKey' : o.has('check') ? 'check' : o.has('unique') ? 'unique' : o.has('primaryKey') ? 'primaryKey' : o.has('exclude') ? 'exclusion' : 'other';
-        } else {
-          const sqlText = stringArg(spec) ?? '';
-          constraint = /^\s*foreign\s+key/i.test(sqlText) ? 'foreignKey' : /^\s*check\b/i.test(sqlText) ? 'check' : /^\s*unique\b/i.test(sqlText) ? 'unique' : /^\s*primary\s+key/i.test(sqlText) ? 'primaryKey' : 'other';
-        }
-        const sqlText = stringArg(spec) ?? '';
-        push({ ...base(ref), type: 'addConstraint', constraint, ...(name !== undefined ? { name } : {}), notValid: /\bnot\s+valid\b/i.test(sqlText), usingIndex: /\busing\s+index\b/i.test(sqlText) });
-        return;
-      }
-      case 'dropSchema': {
-        const schemaName = stringArg(args[0]);
-        if (schemaName !== undefined) push({ ...base({ table: schemaName }), type: 'dropDatabase', object: 'schema' });
-        return;
-      }
-      case 'dropIndex': {
-        if (!ref) return;
-        const o = props(args[2]);
-        const cols = args[1] ? unparen(args[1]) : undefined;
-        const colNames = cols ? (ts.isArrayLiteralExpression(cols) ? cols.elements.map((e) => stringArg(e) ?? '?') : [stringArg(cols) ?? '?']) : [];
-        const index = stringArg(o.get('name')) ?? `${ref.table}_${colNames.join('_')}_index`;
-        push({ ...base(ref), type: 'dropIndex', index, concurrently: isTrueLit(o.get('concurrently')) });
-        return;
-      }
-      default:
-        return;
-    }
-  };
-
-  const analyzeFunction = (fn: FunctionLike, phase: Phase): void => {
-    if (!fn.body) return;
-    const p0 = fn.parameters[0];
-    const receiver = p0 && ts.isIdentifier(p0.name) ? p0.name.text : 'pgm';
-    const statementOf = (n: ts.Node): TextRange => {
-      let cur: ts.Node = n;
-      while (cur.parent && !ts.isBlock(cur.parent) && cur.parent !== fn) cur = cur.parent;
-      return rangeOf(cur);
-    };
-    const visit = (n: ts.Node): void => {
-      if (ts.isCallExpression(n)) {
-        const callee = unparen(n.expression);
-        if (ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression) && callee.expression.text === receiver) {
-          const method = callee.name.text;
-          if (phase === 'up') upCalls.add(method);
-          handleCall(n, method, phase, statementOf(n));
-        }
-      }
-      ts.forEachChild(n, visit);
-    };
-    visit(fn.body);
-  };
+  for (const r of statementRanges(sf)) doc.statements.push(r);
 
   const migration: { up?: MigrationExport; down?: MigrationExport } = {};
   for (const phase of ['up', 'down'] as const) {
     const info = found.get(phase);
     if (!info) continue;
-    migration[phase] = { nameRange: rangeOf(info.nameNode), empty: info.nullish || (info.fn ? isEmptyFunction(info.fn, sf) : false) };
-    if (info.fn) analyzeFunction(info.fn, phase);
+    migration[phase] = { nameRange: reader.rangeOf(info.nameNode), empty: info.nullish || (info.fn ? isEmptyFunction(info.fn, sf) : false) };
+    if (info.fn) reader.analyzeFunction(info.fn, phase);
   }
-  if (migration.up && !migration.down && [...upCalls].every((m) => REVERSIBLE.has(m))) {
+  if (migration.up && !migration.down && [...reader.upCalls].every((m) => REVERSIBLE.has(m))) {
     // node-pg-migrate reverses these calls itself: the migration is reversible without a down export.
     migration.down = { nameRange: migration.up.nameRange, empty: false };
   }
   if (migration.up || migration.down) doc.migration = migration;
   doc.statements.sort((a, b) => a.start - b.start || b.end - a.end);
   return doc;
+}
+
+/** `'t'` or `{ schema: 's', name: 't' }` → the table; undefined when neither. */
+function tableOf(e: ts.Expression | undefined): TableRef | undefined {
+  if (!e) return undefined;
+  const s = stringArg(e);
+  if (s !== undefined) return { table: s };
+  const p = props(e);
+  const name = stringArg(p.get('name'));
+  if (name === undefined) return undefined;
+  const schema = stringArg(p.get('schema'));
+  return schema !== undefined ? { table: name, schema } : { table: name };
+}
+
+/** The fields every operation of one `pgm.<method>(…)` call shares, for the table `t`. */
+type BaseOf = (t: TableRef) => OperationBase & TableRef;
+
+/**
+ * Reads the `up`/`down` functions of one node-pg-migrate module into {@link doc}: the module text, its TypeScript
+ * tree and the SQL parser for `pgm.sql(...)` are shared by the methods, which append operations in source order.
+ */
+class PgmReader {
+  /** The document being filled. */
+  readonly doc: ParsedDocument = emptyDocument();
+  /** Names of `pgm.<name>(…)` calls in `up`, to decide whether node-pg-migrate can reverse it automatically. */
+  readonly upCalls = new Set<string>();
+
+  constructor(
+    private readonly text: string,
+    private readonly sf: ts.SourceFile,
+    private readonly parseSql: SqlParser,
+  ) {}
+
+  /** Range of `n` without leading trivia (UTF-16 offsets). */
+  rangeOf(n: ts.Node): TextRange {
+    return { start: n.getStart(this.sf), end: n.end };
+  }
+
+  /**
+   * The operations of one `up`/`down` function: every `<receiver>.<method>(…)` call (the receiver is the first
+   * parameter, `pgm` when there is none), with the statement of the function body it is in.
+   */
+  analyzeFunction(fn: FunctionLike, phase: Phase): void {
+    if (!fn.body) return;
+    const p0 = fn.parameters[0];
+    const receiver = p0 && ts.isIdentifier(p0.name) ? p0.name.text : 'pgm';
+    const statementOf = (n: ts.Node): TextRange => {
+      let cur: ts.Node = n;
+      while (cur.parent && !ts.isBlock(cur.parent) && cur.parent !== fn) cur = cur.parent;
+      return this.rangeOf(cur);
+    };
+    const visit = (n: ts.Node): void => {
+      if (ts.isCallExpression(n)) {
+        const callee = unparen(n.expression);
+        if (ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression) && callee.expression.text === receiver) {
+          const method = callee.name.text;
+          if (phase === 'up') this.upCalls.add(method);
+          this.handleCall(n, method, phase, statementOf(n));
+        }
+      }
+      ts.forEachChild(n, visit);
+    };
+    visit(fn.body);
+  }
+
+  /**
+   * SQL in `pgm.sql(sql[, args])`: parsed with the dialect's parser and mapped back into the literal (`{name}`
+   * placeholders are neutralised first, and syntax errors dropped, when `args` is given); else uninspectable.
+   */
+  private analyzeSql(call: ts.CallExpression, phase: Phase): void {
+    const doc = this.doc;
+    const arg = call.arguments[0];
+    if (!arg) return;
+    const a = unparen(arg);
+    if (!ts.isStringLiteral(a) && !ts.isNoSubstitutionTemplateLiteral(a)) {
+      doc.uninspectable.push(this.rangeOf(a));
+      return;
+    }
+    const decoded = decodeStringLiteral(this.text, a, a.getStart(this.sf));
+    // `pgm.sql(sql, args)` substitutes `{name}` placeholders: read them as identifiers of the same length.
+    const hasArgs = call.arguments.length > 1;
+    const sql = hasArgs ? decoded.value.replace(/\{(\w+)\}/g, (m) => '_'.repeat(m.length)) : decoded.value;
+    const inner = this.parseSql(sql);
+    const map = (r: TextRange): TextRange => mapDecodedRange(decoded, r);
+    for (const op of inner.operations) doc.operations.push({ ...op, range: map(op.range), statement: map(op.statement), origin: 'node-pg-migrate-sql', phase });
+    for (const s of inner.statements) doc.statements.push(map(s));
+    if (!hasArgs) for (const e of inner.syntaxErrors) doc.syntaxErrors.push({ ...e, range: map(e.range) });
+    for (const u of inner.uninspectable) doc.uninspectable.push(map(u));
+  }
+
+  /** One `pgm.<method>(…)` call in `phase`, inside the function-body statement `statement`. */
+  private handleCall(call: ts.CallExpression, method: string, phase: Phase, statement: TextRange): void {
+    const ops = this.doc.operations;
+    const args = call.arguments;
+    const range = this.rangeOf(call);
+    const ref = tableOf(args[0]);
+    const base: BaseOf = (t) => ({ ...t, range, statement, phase, origin: 'node-pg-migrate', tableIsNew: false });
+    switch (method) {
+      case 'noTransaction':
+        this.doc.transactionDisabled = true;
+        return;
+      case 'sql':
+        this.analyzeSql(call, phase);
+        return;
+      case 'createTable':
+        if (ref) ops.push(createTableOp(args, base(ref)));
+        return;
+      case 'dropTable':
+        if (ref) ops.push({ ...base(ref), type: 'dropTable', ...(isTrueLit(props(args[1]).get('ifExists')) ? { ifExists: true } : {}) });
+        return;
+      case 'renameTable': {
+        const newName = stringArg(args[1]) ?? tableOf(args[1])?.table;
+        if (ref && newName !== undefined) ops.push({ ...base(ref), type: 'renameTable', newName });
+        return;
+      }
+      case 'addColumns':
+      case 'addColumn':
+        if (ref && args[1]) this.addColumns(args[1], ref, base);
+        return;
+      case 'dropColumns':
+      case 'dropColumn':
+        if (ref && args[1]) this.dropColumns(args[1], ref, base);
+        return;
+      case 'renameColumn': {
+        const column = stringArg(args[1]);
+        const newName = stringArg(args[2]);
+        if (ref && column !== undefined && newName !== undefined) ops.push({ ...base(ref), type: 'renameColumn', column, newName });
+        return;
+      }
+      case 'alterColumn':
+        if (ref) this.alterColumn(args, ref, base);
+        return;
+      case 'createIndex':
+      case 'addIndex':
+        if (ref) ops.push(createIndexOp(args, base(ref)));
+        return;
+      case 'addConstraint':
+      case 'createConstraint':
+        if (ref) ops.push(addConstraintOp(args, base(ref)));
+        return;
+      case 'dropSchema': {
+        const schemaName = stringArg(args[0]);
+        if (schemaName !== undefined) ops.push({ ...base({ table: schemaName }), type: 'dropDatabase', object: 'schema' });
+        return;
+      }
+      case 'dropIndex':
+        if (ref) ops.push(dropIndexOp(args, ref, base(ref)));
+        return;
+      default:
+        return;
+    }
+  }
+
+  /** `pgm.addColumns(t, { c: spec, … })`: one addColumn per property (pointing at it when there are several). */
+  private addColumns(arg: ts.Expression, ref: TableRef, base: BaseOf): void {
+    const o = unparen(arg);
+    if (!ts.isObjectLiteralExpression(o)) return;
+    const several = o.properties.length > 1;
+    for (const p of o.properties) {
+      const name = propName(p);
+      if (name === undefined || !ts.isPropertyAssignment(p)) continue;
+      const c = columnSpec(p.initializer);
+      if (!c) continue;
+      this.doc.operations.push({
+        ...base(ref),
+        ...(several ? { range: this.rangeOf(p) } : {}),
+        type: 'addColumn',
+        column: name,
+        notNull: c.notNull,
+        hasDefault: c.hasDefault,
+        ...(c.dataType ? { dataType: c.dataType } : {}),
+        ...(c.volatileDefault ? { volatileDefault: c.volatileDefault } : {}),
+      });
+    }
+  }
+
+  /** `pgm.dropColumns(t, 'c' | ['c', …] | { c: …, … })`: one dropColumn per name (pointing at it when there are several). */
+  private dropColumns(arg: ts.Expression, ref: TableRef, base: BaseOf): void {
+    const a = unparen(arg);
+    const cols: { name: string; node: ts.Node }[] = [];
+    if (ts.isArrayLiteralExpression(a)) {
+      for (const el of a.elements) {
+        const s = stringArg(el);
+        if (s !== undefined) cols.push({ name: s, node: el });
+      }
+    } else if (ts.isObjectLiteralExpression(a)) {
+      for (const p of a.properties) {
+        const n = propName(p);
+        if (n !== undefined) cols.push({ name: n, node: p });
+      }
+    } else {
+      const s = stringArg(a);
+      if (s !== undefined) cols.push({ name: s, node: a });
+    }
+    for (const c of cols) this.doc.operations.push({ ...base(ref), ...(cols.length > 1 ? { range: this.rangeOf(c.node) } : {}), type: 'dropColumn', column: c.name });
+  }
+
+  /** `pgm.alterColumn(t, c, { type, using, notNull, allowNull })`: a type change and/or a nullability change. */
+  private alterColumn(args: ts.NodeArray<ts.Expression>, ref: TableRef, base: BaseOf): void {
+    const ops = this.doc.operations;
+    const column = stringArg(args[1]);
+    if (column === undefined) return;
+    const o = props(args[2]);
+    const typeStr = stringArg(o.get('type'));
+    if (o.has('type')) {
+      ops.push({
+        ...base(ref),
+        type: 'alterColumnType',
+        column,
+        ...(typeStr !== undefined ? { newType: sqlTypeFromString(typeStr) } : {}),
+        hasUsing: o.has('using') && !isNullish(o.get('using')),
+      });
+    }
+    if (isTrueLit(o.get('notNull')) || isFalseLit(o.get('allowNull'))) ops.push({ ...base(ref), type: 'setNotNull', column });
+    else if (isFalseLit(o.get('notNull')) || isTrueLit(o.get('allowNull'))) ops.push({ ...base(ref), type: 'dropNotNull', column });
+  }
+}
+
+/** `pgm.createTable(t, { c: spec, … })` with the columns' types. */
+function createTableOp(args: ts.NodeArray<ts.Expression>, base: OperationBase & TableRef): Operation {
+  const columns: { name: string; dataType?: ColumnType }[] = [];
+  for (const [name, spec] of props(args[1])) {
+    const c = columnSpec(spec);
+    columns.push(c?.dataType ? { name, dataType: c.dataType } : { name });
+  }
+  return { ...base, type: 'createTable', columns };
+}
+
+/** `pgm.createIndex(t, cols, { name, unique, concurrently, ifNotExists })`. */
+function createIndexOp(args: ts.NodeArray<ts.Expression>, base: OperationBase & TableRef): Operation {
+  const o = props(args[2]);
+  const index = stringArg(o.get('name'));
+  return { ...base, type: 'createIndex', ...(index !== undefined ? { index } : {}), concurrently: isTrueLit(o.get('concurrently')), unique: isTrueLit(o.get('unique')), ...(isTrueLit(o.get('ifNotExists')) ? { ifNotExists: true } : {}) };
+}
+
+/** `pgm.addConstraint(t, name | null, { foreignKeys | references, check, unique, primaryKey, exclude } | 'SQL')`. */
+function addConstraintOp(args: ts.NodeArray<ts.Expression>, base: OperationBase & TableRef): Operation {
+  const name = stringArg(args[1]);
+  const spec = args[2] ? unparen(args[2]) : undefined;
+  let constraint: 'foreignKey' | 'check' | 'unique' | 'primaryKey' | 'exclusion' | 'other' = 'other';
+  if (spec && ts.isObjectLiteralExpression(spec)) {
+    const o = props(spec);
+    constraint = o.has('foreignKeys') || o.has('references') ? 'foreignKey' : o.has('check') ? 'check' : o.has('unique') ? 'unique' : o.has('primaryKey') ? 'primaryKey' : o.has('exclude') ? 'exclusion' : 'other';
+  } else {
+    const sqlText = stringArg(spec) ?? '';
+    constraint = /^\s*foreign\s+key/i.test(sqlText) ? 'foreignKey' : /^\s*check\b/i.test(sqlText) ? 'check' : /^\s*unique\b/i.test(sqlText) ? 'unique' : /^\s*primary\s+key/i.test(sqlText) ? 'primaryKey' : 'other';
+  }
+  const sqlText = stringArg(spec) ?? '';
+  return { ...base, type: 'addConstraint', constraint, ...(name !== undefined ? { name } : {}), notValid: /\bnot\s+valid\b/i.test(sqlText), usingIndex: /\busing\s+index\b/i.test(sqlText) };
+}
+
+/** `pgm.dropIndex(t, cols, { name, concurrently })`: the index named, else node-pg-migrate's default name. */
+function dropIndexOp(args: ts.NodeArray<ts.Expression>, ref: TableRef, base: OperationBase & TableRef): Operation {
+  const o = props(args[2]);
+  const cols = args[1] ? unparen(args[1]) : undefined;
+  const colNames = cols ? (ts.isArrayLiteralExpression(cols) ? cols.elements.map((e) => stringArg(e) ?? '?') : [stringArg(cols) ?? '?']) : [];
+  const index = stringArg(o.get('name')) ?? `${ref.table}_${colNames.join('_')}_index`;
+  return { ...base, type: 'dropIndex', index, concurrently: isTrueLit(o.get('concurrently')) };
 }
 
 /** A function with no statements (or only `return;`). */
