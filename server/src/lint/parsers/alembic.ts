@@ -372,18 +372,263 @@ export function parseAlembic(text: string, parseSql: SqlParser): ParsedDocument 
   return doc;
 }
 
+/**
+ * Reads a parsed revision into `doc`: the `upgrade*`/`downgrade*` functions (phases and the migration's exports),
+ * the statements, the `with` blocks that matter, then every `op.*` (or batch alias) call inside a phase.
+ */
 function walkModule(root: Node, text: string, parseSql: SqlParser, doc: ParsedDocument, q: NonNullable<typeof queries>): void {
-  const ops = doc.operations;
-  const rangeOf = (n: Node): TextRange => ({ start: n.startIndex, end: n.endIndex });
+  const { phases, migration } = phaseFunctions(root);
+
+  // Statements (children of the module or of a block), sorted by start, for suppression comments.
+  const statements: TextRange[] = [];
+  for (const c of q.statements.captures(root)) if (c.node.type !== 'comment') statements.push(rangeOf(c.node));
+  statements.sort((a, b) => a.start - b.start || b.end - a.end);
+  doc.statements.push(...statements);
+
+  const withs = withContexts(root, q, text);
+  const reader = new AlembicReader(text, parseSql, doc);
+  // Calls on `op` (or a batch alias) inside upgrade()/downgrade(), in document order; calls nested in the
+  // arguments of an op call (`op.f('ix')`) are part of it.
+  let handledEnd = -1;
+  for (const { call, obj, method } of opCalls(root, q)) {
+    const start = call.startIndex;
+    const end = call.endIndex;
+    if (start < handledEnd) continue;
+    const phase = phases.find((p) => start >= p.start && end <= p.end)?.phase;
+    if (!phase) continue;
+    const receiver = obj.text;
+    let batchTable: TableRef | undefined;
+    if (receiver !== 'op') {
+      let best: WithContext | undefined;
+      for (const w of withs) if (w.alias === receiver && start >= w.start && end <= w.end && (!best || w.start > best.start)) best = w;
+      if (!best?.table) continue;
+      batchTable = best.table;
+    }
+    const outsideTransaction = withs.some((w) => w.autocommit && start >= w.start && end <= w.end);
+    reader.handleCall(call, method.text, batchTable, { phase, outsideTransaction }, innermostStatement(statements, start, end));
+    handledEnd = end;
+  }
+  // A revision whose upgrade() does nothing (a merge revision, an empty base) needs no downgrade either.
+  if (migration.up?.empty && migration.down?.empty) migration.down.empty = false;
+  if (migration.up || migration.down) doc.migration = migration;
+}
+
+/** The range of a tree-sitter node (UTF-16 offsets for a string input). */
+function rangeOf(n: Node): TextRange {
+  return { start: n.startIndex, end: n.endIndex };
+}
+
+/** A table name with the schema of `schemaNode` when it is a non-empty string; undefined without a name. */
+function tableRef(name: string | undefined, schemaNode: Node | undefined, text: string): TableRef | undefined {
+  if (name === undefined) return undefined;
+  const schema = stringValue(schemaNode, text);
+  return schema ? { table: name, schema } : { table: name };
+}
+
+/**
+ * `upgrade*`/`downgrade*` functions at module level (also decorated): their ranges give each call its phase;
+ * the first `def upgrade()` / `def downgrade()` are the migration's `up` / `down` (empty when the body only passes).
+ */
+function phaseFunctions(root: Node): { phases: { start: number; end: number; phase: Phase }[]; migration: { up?: MigrationExport; down?: MigrationExport } } {
+  const phases: { start: number; end: number; phase: Phase }[] = [];
   const migration: { up?: MigrationExport; down?: MigrationExport } = {};
+  for (const top of root.namedChildren) {
+    const def = top.type === 'decorated_definition' ? top.childForFieldName('definition') : top;
+    if (def?.type !== 'function_definition') continue;
+    const nameNode = def.childForFieldName('name');
+    const name = nameNode?.text ?? '';
+    const phase: Phase | undefined = /^upgrade(_\w+)?$/.test(name) ? 'up' : /^downgrade(_\w+)?$/.test(name) ? 'down' : undefined;
+    if (!phase || !nameNode) continue;
+    phases.push({ start: def.startIndex, end: def.endIndex, phase });
+    if ((name === 'upgrade' || name === 'downgrade') && !migration[phase]) migration[phase] = { nameRange: rangeOf(nameNode), empty: isEmptyBody(def.childForFieldName('body')) };
+  }
+  return { phases, migration };
+}
 
-  const tableRef = (name: string | undefined, schemaNode: Node | undefined): TableRef | undefined => {
-    if (name === undefined) return undefined;
-    const schema = stringValue(schemaNode, text);
-    return schema ? { table: name, schema } : { table: name };
-  };
+/** The innermost of `statements` (sorted by start, then longest first) containing `[start, end)`; else that range. */
+function innermostStatement(statements: readonly TextRange[], start: number, end: number): TextRange {
+  let lo = 0;
+  let hi = statements.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (statements[mid]!.start <= start) lo = mid + 1;
+    else hi = mid;
+  }
+  for (let i = lo - 1; i >= 0; i--) {
+    const st = statements[i]!;
+    if (st.end >= end) return st;
+  }
+  return { start, end };
+}
 
-  const analyzeExecute = (arg: Node | undefined, scope: Scope): void => {
+/** `with` bodies that matter: `op.get_context().autocommit_block()` and `op.batch_alter_table('t') as alias`. */
+function withContexts(root: Node, q: NonNullable<typeof queries>, text: string): WithContext[] {
+  const withs: WithContext[] = [];
+  for (const m of q.withItems.matches(root)) {
+    const value = m.captures.find((c) => c.name === 'value')?.node;
+    const body = m.captures.find((c) => c.name === 'body')?.node;
+    if (!value || !body) continue;
+    const call = value.type === 'as_pattern' ? value.namedChildren[0] : value;
+    if (call?.type !== 'call') continue;
+    const fn = call.childForFieldName('function');
+    const method = calleeName(fn);
+    if (method === 'autocommit_block') withs.push({ start: body.startIndex, end: body.endIndex, autocommit: true });
+    if (method === 'batch_alter_table' && fn?.type === 'attribute' && fn.childForFieldName('object')?.text === 'op') {
+      const a = argsOf(call);
+      const t = tableRef(stringValue(a.positional[0] ?? a.keywords.get('table_name'), text), a.keywords.get('schema'), text);
+      const alias = value.type === 'as_pattern' ? (value.childForFieldName('alias') ?? value.namedChildren[1]) : undefined;
+      const aliasName = alias?.type === 'as_pattern_target' ? alias.namedChildren[0]?.text : alias?.text;
+      if (t && aliasName) withs.push({ start: body.startIndex, end: body.endIndex, autocommit: false, alias: aliasName, table: t });
+    }
+  }
+  return withs;
+}
+
+/** Every `<identifier>.<identifier>(…)` call of the module (call, receiver, method), in document order. */
+function opCalls(root: Node, q: NonNullable<typeof queries>): { call: Node; obj: Node; method: Node }[] {
+  return q.calls
+    .matches(root)
+    .map((m) => ({ call: m.captures.find((c) => c.name === 'call')?.node, obj: m.captures.find((c) => c.name === 'obj')?.node, method: m.captures.find((c) => c.name === 'method')?.node }))
+    .filter((c): c is { call: Node; obj: Node; method: Node } => !!(c.call && c.obj && c.method))
+    .sort((a, b) => a.call.startIndex - b.call.startIndex);
+}
+
+/** A volatile function called by a `server_default`: `sa.text('gen_random_uuid()')`, `sa.func.random()`. */
+function volatileIn(n: Node, text: string): string | undefined {
+  const v = unparen(n);
+  if (v?.type !== 'call') return undefined;
+  const fn = v.childForFieldName('function');
+  const callee = calleeName(fn);
+  if (callee === 'text') {
+    const sql = stringValue(argsOf(v).positional[0], text)?.toLowerCase() ?? '';
+    for (const m of sql.matchAll(/([a-z_][a-z0-9_]*)\s*\(/g)) if (VOLATILE_FUNCTIONS.has(m[1]!)) return m[1];
+    return undefined;
+  }
+  // sa.func.<name>(…)
+  if (fn?.type === 'attribute' && callee && calleeName(fn.childForFieldName('object')) === 'func' && VOLATILE_FUNCTIONS.has(callee.toLowerCase())) return callee.toLowerCase();
+  return undefined;
+}
+
+/** A column read from `sa.Column(…)`. */
+interface ColumnInfo {
+  name: string;
+  dataType?: ColumnType;
+  notNull: boolean;
+  hasDefault: boolean;
+  volatileDefault?: string;
+}
+
+/** A `sa.Column('c', type, …)` call → name, type, NOT NULL, default (and a volatile default). */
+function columnOf(n: Node | undefined, text: string): ColumnInfo | undefined {
+  const c = unparen(n);
+  if (c?.type !== 'call' || calleeName(c.childForFieldName('function')) !== 'Column') return undefined;
+  const a = argsOf(c);
+  const name = stringValue(a.positional[0], text);
+  if (name === undefined) return undefined;
+  const typeNode = a.positional.slice(1).find((p) => {
+    const callee = calleeName(p.type === 'call' ? p.childForFieldName('function') : p);
+    return !!callee && !['ForeignKey', 'Identity', 'Computed', 'Sequence'].includes(callee);
+  });
+  const extra = a.positional.slice(1).map((p) => calleeName(p.type === 'call' ? p.childForFieldName('function') : p));
+  const dataType = sqlalchemyType(typeNode ?? a.keywords.get('type_'));
+  const notNull = isFalse(a.keywords.get('nullable')) || isTrue(a.keywords.get('primary_key'));
+  const serverDefault = a.keywords.get('server_default');
+  const hasDefault = !isNone(serverDefault) || extra.includes('Identity') || extra.includes('Computed') || isTrue(a.keywords.get('autoincrement'));
+  const volatileDefault = serverDefault ? volatileIn(serverDefault, text) : undefined;
+  return { name, ...(dataType ? { dataType } : {}), notNull, hasDefault, ...(volatileDefault ? { volatileDefault } : {}) };
+}
+
+/** One `op.<method>(…)` call being read: its arguments, seen as written with the table first. */
+interface OpCall {
+  method: string;
+  args: Args;
+  /** The table of `with op.batch_alter_table('t') as batch_op:` for `batch_op.<method>(…)` (its calls omit it). */
+  batchTable: TableRef | undefined;
+  /** Positional argument `i` counting the table (in batch mode positions shift by one). */
+  pos(i: number): Node | undefined;
+  kw(k: string): Node | undefined;
+  /** The fields every operation of this call shares, for the table `t`. */
+  base(t: TableRef): OperationBase & TableRef;
+}
+
+/** Reads `op.*` calls of one revision into {@link doc}; SQL in `op.execute` goes to the dialect's parser. */
+class AlembicReader {
+  constructor(
+    private readonly text: string,
+    private readonly parseSql: SqlParser,
+    private readonly doc: ParsedDocument,
+  ) {}
+
+  /** One `op.<method>(…)` (or batch alias) call in `scope`, inside the statement `statement`. */
+  handleCall(call: Node, method: string, batchTable: TableRef | undefined, scope: Scope, statement: TextRange): void {
+    const a = argsOf(call);
+    const range = rangeOf(call);
+    const c: OpCall = {
+      method,
+      args: a,
+      batchTable,
+      // In batch mode the table argument is implied: shift positions by one.
+      pos: (i) => (batchTable ? a.positional[i - 1] : a.positional[i]),
+      kw: (k) => a.keywords.get(k),
+      base: (t) => ({ ...t, range, statement, phase: scope.phase, origin: 'alembic', tableIsNew: false, ...(scope.outsideTransaction ? { outsideTransaction: true } : {}) }),
+    };
+    if (method === 'execute') this.analyzeExecute(a.positional[0] ?? c.kw('sqltext'), scope);
+    else this.doc.operations.push(...this.operationsOf(c));
+  }
+
+  /** The operations of a schema call (none for a call it does not know or cannot read). */
+  private operationsOf(c: OpCall): Operation[] {
+    const { text } = this;
+    const { args: a, batchTable, pos, kw, base } = c;
+    const ref = batchTable ?? tableRef(stringValue(pos(0) ?? kw('table_name'), text), kw('schema'), text);
+    switch (c.method) {
+      case 'create_table':
+        return batchTable ? [] : createTableOps(c, text);
+      case 'drop_table':
+        return !batchTable && ref ? [{ ...base(ref), type: 'dropTable' }] : [];
+      case 'rename_table': {
+        const newName = stringValue(a.positional[1] ?? kw('new_table_name'), text);
+        const t = tableRef(stringValue(a.positional[0] ?? kw('old_table_name'), text), kw('schema'), text);
+        return !batchTable && t && newName !== undefined ? [{ ...base(t), type: 'renameTable', newName }] : [];
+      }
+      case 'drop_column': {
+        const col = stringValue(pos(1) ?? kw('column_name'), text);
+        return ref && col !== undefined ? [{ ...base(ref), type: 'dropColumn', column: col }] : [];
+      }
+      case 'add_column': {
+        const col = columnOf(pos(1) ?? kw('column'), text);
+        if (!ref || !col) return [];
+        return [{ ...base(ref), type: 'addColumn', column: col.name, notNull: col.notNull, hasDefault: col.hasDefault, ...(col.dataType ? { dataType: col.dataType } : {}), ...(col.volatileDefault ? { volatileDefault: col.volatileDefault } : {}) }];
+      }
+      case 'alter_column':
+        return ref ? alterColumnOps(c, ref, text) : [];
+      case 'create_index': {
+        const index = nameValue(a.positional[0] ?? kw('index_name'), text);
+        const t = batchTable ?? tableRef(stringValue(a.positional[1] ?? kw('table_name'), text), kw('schema'), text);
+        return t ? [{ ...base(t), type: 'createIndex', ...(index !== undefined ? { index } : {}), concurrently: isTrue(kw('postgresql_concurrently')), unique: isTrue(kw('unique')) }] : [];
+      }
+      case 'create_foreign_key':
+      case 'create_check_constraint':
+      case 'create_unique_constraint':
+      case 'create_primary_key':
+        return createConstraintOps(c, text);
+      case 'drop_index': {
+        const index = nameValue(a.positional[0] ?? kw('index_name'), text);
+        if (index === undefined) return [];
+        const t = batchTable ?? tableRef(stringValue(a.positional[1] ?? kw('table_name'), text), kw('schema'), text) ?? { table: '' };
+        return [{ ...base(t), type: 'dropIndex', index, concurrently: isTrue(kw('postgresql_concurrently')) }];
+      }
+      default:
+        return [];
+    }
+  }
+
+  /**
+   * `op.execute(sql)`: the SQL of a string, `sa.text(…)` (also with `.bindparams(…)`/`.execution_options(…)`),
+   * parsed with the dialect's parser and mapped back into the literal; any other argument is uninspectable.
+   */
+  private analyzeExecute(arg: Node | undefined, scope: Scope): void {
+    const { doc, text } = this;
     let n = unparen(arg);
     if (!n) return;
     // sa.text("…").bindparams(…) / .execution_options(…): the SQL is the text() argument.
@@ -398,243 +643,65 @@ function walkModule(root: Node, text: string, parseSql: SqlParser, doc: ParsedDo
       doc.uninspectable.push(rangeOf(n));
       return;
     }
-    const inner = parseSql(neutralizeBinds(decoded.value));
+    const inner = this.parseSql(neutralizeBinds(decoded.value));
     const map = (r: TextRange): TextRange => mapDecodedRange(decoded, r);
     for (const op of inner.operations) {
-      ops.push({ ...op, range: map(op.range), statement: map(op.statement), origin: 'alembic-sql', phase: scope.phase, ...(scope.outsideTransaction ? { outsideTransaction: true } : {}) });
+      doc.operations.push({ ...op, range: map(op.range), statement: map(op.statement), origin: 'alembic-sql', phase: scope.phase, ...(scope.outsideTransaction ? { outsideTransaction: true } : {}) });
     }
     for (const s of inner.statements) doc.statements.push(map(s));
     for (const e of inner.syntaxErrors) doc.syntaxErrors.push({ ...e, range: map(e.range) });
     for (const u of inner.uninspectable) doc.uninspectable.push(map(u));
-  };
+  }
+}
 
-  /** A volatile function called by a `server_default`: `sa.text('gen_random_uuid()')`, `sa.func.random()`. */
-  const volatileIn = (n: Node): string | undefined => {
-    const v = unparen(n);
-    if (v?.type !== 'call') return undefined;
-    const fn = v.childForFieldName('function');
-    const callee = calleeName(fn);
-    if (callee === 'text') {
-      const sql = stringValue(argsOf(v).positional[0], text)?.toLowerCase() ?? '';
-      for (const m of sql.matchAll(/([a-z_][a-z0-9_]*)\s*\(/g)) if (VOLATILE_FUNCTIONS.has(m[1]!)) return m[1];
-      return undefined;
-    }
-    // sa.func.<name>(…)
-    if (fn?.type === 'attribute' && callee && calleeName(fn.childForFieldName('object')) === 'func' && VOLATILE_FUNCTIONS.has(callee.toLowerCase())) return callee.toLowerCase();
-    return undefined;
-  };
+/** `op.create_table('t', sa.Column(…), …)`: the table with its columns' types. */
+function createTableOps(c: OpCall, text: string): Operation[] {
+  const t = tableRef(stringValue(c.args.positional[0] ?? c.kw('table_name'), text), c.kw('schema'), text);
+  if (!t) return [];
+  const columns = c.args.positional
+    .slice(1)
+    .map((p) => columnOf(p, text))
+    .filter((col) => !!col)
+    .map((col) => (col.dataType ? { name: col.name, dataType: col.dataType } : { name: col.name }));
+  return [{ ...c.base(t), type: 'createTable', columns }];
+}
 
-  /** A `sa.Column('c', type, …)` call → name, type, NOT NULL, default (and a volatile default). */
-  const column = (n: Node | undefined): { name: string; dataType?: ColumnType; notNull: boolean; hasDefault: boolean; volatileDefault?: string } | undefined => {
-    const c = unparen(n);
-    if (c?.type !== 'call' || calleeName(c.childForFieldName('function')) !== 'Column') return undefined;
-    const a = argsOf(c);
-    const name = stringValue(a.positional[0], text);
-    if (name === undefined) return undefined;
-    const typeNode = a.positional.slice(1).find((p) => {
-      const callee = calleeName(p.type === 'call' ? p.childForFieldName('function') : p);
-      return !!callee && !['ForeignKey', 'Identity', 'Computed', 'Sequence'].includes(callee);
+/** `op.alter_column('t', 'c', type_=…, existing_type=…, postgresql_using=…, nullable=…, new_column_name=…)`. */
+function alterColumnOps(c: OpCall, ref: TableRef, text: string): Operation[] {
+  const { kw, base } = c;
+  const col = stringValue(c.pos(1) ?? kw('column_name'), text);
+  if (col === undefined) return [];
+  const ops: Operation[] = [];
+  const typeArg = kw('type_');
+  if (typeArg && !isNone(typeArg)) {
+    const newType = sqlalchemyType(typeArg);
+    const previousType = sqlalchemyType(kw('existing_type'));
+    ops.push({
+      ...base(ref),
+      type: 'alterColumnType',
+      column: col,
+      ...(newType ? { newType } : {}),
+      hasUsing: !isNone(kw('postgresql_using')),
+      ...(previousType ? { previousType } : {}),
     });
-    const extra = a.positional.slice(1).map((p) => calleeName(p.type === 'call' ? p.childForFieldName('function') : p));
-    const dataType = sqlalchemyType(typeNode ?? a.keywords.get('type_'));
-    const notNull = isFalse(a.keywords.get('nullable')) || isTrue(a.keywords.get('primary_key'));
-    const serverDefault = a.keywords.get('server_default');
-    const hasDefault = !isNone(serverDefault) || extra.includes('Identity') || extra.includes('Computed') || isTrue(a.keywords.get('autoincrement'));
-    const volatileDefault = serverDefault ? volatileIn(serverDefault) : undefined;
-    return { name, ...(dataType ? { dataType } : {}), notNull, hasDefault, ...(volatileDefault ? { volatileDefault } : {}) };
-  };
-
-  const handleCall = (call: Node, method: string, batchTable: TableRef | undefined, scope: Scope, statement: TextRange): void => {
-    const a = argsOf(call);
-    // In batch mode the table argument is implied: shift positions by one.
-    const pos = (i: number): Node | undefined => (batchTable ? a.positional[i - 1] : a.positional[i]);
-    const kw = (k: string): Node | undefined => a.keywords.get(k);
-    const ref = batchTable ?? tableRef(stringValue(pos(0) ?? kw('table_name'), text), kw('schema'));
-    const range = rangeOf(call);
-    const base = (t: TableRef): OperationBase & TableRef => ({
-      ...t,
-      range,
-      statement,
-      phase: scope.phase,
-      origin: 'alembic',
-      tableIsNew: false,
-      ...(scope.outsideTransaction ? { outsideTransaction: true } : {}),
-    });
-    const push = (op: Operation): void => {
-      ops.push(op);
-    };
-    switch (method) {
-      case 'execute':
-        analyzeExecute(a.positional[0] ?? kw('sqltext'), scope);
-        return;
-      case 'create_table': {
-        if (batchTable) return;
-        const t = tableRef(stringValue(a.positional[0] ?? kw('table_name'), text), kw('schema'));
-        if (!t) return;
-        const columns = a.positional
-          .slice(1)
-          .map(column)
-          .filter((c) => !!c)
-          .map((c) => (c.dataType ? { name: c.name, dataType: c.dataType } : { name: c.name }));
-        push({ ...base(t), type: 'createTable', columns });
-        return;
-      }
-      case 'drop_table':
-        if (!batchTable && ref) push({ ...base(ref), type: 'dropTable' });
-        return;
-      case 'rename_table': {
-        const newName = stringValue(a.positional[1] ?? kw('new_table_name'), text);
-        const t = tableRef(stringValue(a.positional[0] ?? kw('old_table_name'), text), kw('schema'));
-        if (!batchTable && t && newName !== undefined) push({ ...base(t), type: 'renameTable', newName });
-        return;
-      }
-      case 'drop_column': {
-        const col = stringValue(pos(1) ?? kw('column_name'), text);
-        if (ref && col !== undefined) push({ ...base(ref), type: 'dropColumn', column: col });
-        return;
-      }
-      case 'add_column': {
-        const c = column(pos(1) ?? kw('column'));
-        if (ref && c) push({ ...base(ref), type: 'addColumn', column: c.name, notNull: c.notNull, hasDefault: c.hasDefault, ...(c.dataType ? { dataType: c.dataType } : {}), ...(c.volatileDefault ? { volatileDefault: c.volatileDefault } : {}) });
-        return;
-      }
-      case 'alter_column': {
-        const col = stringValue(pos(1) ?? kw('column_name'), text);
-        if (!ref || col === undefined) return;
-        const typeArg = kw('type_');
-        if (typeArg && !isNone(typeArg)) {
-          const newType = sqlalchemyType(typeArg);
-          const previousType = sqlalchemyType(kw('existing_type'));
-          push({
-            ...base(ref),
-            type: 'alterColumnType',
-            column: col,
-            ...(newType ? { newType } : {}),
-            hasUsing: !isNone(kw('postgresql_using')),
-            ...(previousType ? { previousType } : {}),
-          });
-        }
-        const nullable = kw('nullable');
-        if (isFalse(nullable)) push({ ...base(ref), type: 'setNotNull', column: col });
-        else if (isTrue(nullable)) push({ ...base(ref), type: 'dropNotNull', column: col });
-        const newName = stringValue(kw('new_column_name'), text);
-        if (newName !== undefined) push({ ...base(ref), type: 'renameColumn', column: col, newName });
-        return;
-      }
-      case 'create_index': {
-        const index = nameValue(a.positional[0] ?? kw('index_name'), text);
-        const t = batchTable ?? tableRef(stringValue(a.positional[1] ?? kw('table_name'), text), kw('schema'));
-        if (!t) return;
-        push({ ...base(t), type: 'createIndex', ...(index !== undefined ? { index } : {}), concurrently: isTrue(kw('postgresql_concurrently')), unique: isTrue(kw('unique')) });
-        return;
-      }
-      case 'create_foreign_key':
-      case 'create_check_constraint':
-      case 'create_unique_constraint':
-      case 'create_primary_key': {
-        // op.create_foreign_key(name, source_table, referent_table, …); the others: (name, table, …).
-        // Batch mode omits the table: create_foreign_key(name, referent_table, …), create_check_constraint(name, condition).
-        const name = nameValue(a.positional[0] ?? kw('constraint_name'), text);
-        const tableNode = batchTable ? undefined : (a.positional[1] ?? kw(method === 'create_foreign_key' ? 'source_table' : 'table_name'));
-        const t = batchTable ?? tableRef(stringValue(tableNode, text), kw(method === 'create_foreign_key' ? 'source_schema' : 'schema'));
-        if (!t) return;
-        const constraint = method === 'create_foreign_key' ? 'foreignKey' : method === 'create_check_constraint' ? 'check' : method === 'create_unique_constraint' ? 'unique' : 'primaryKey';
-        push({ ...base(t), type: 'addConstraint', constraint, ...(name !== undefined ? { name } : {}), notValid: isTrue(kw('postgresql_not_valid')), usingIndex: false });
-        return;
-      }
-      case 'drop_index': {
-        const index = nameValue(a.positional[0] ?? kw('index_name'), text);
-        if (index === undefined) return;
-        const t = batchTable ?? tableRef(stringValue(a.positional[1] ?? kw('table_name'), text), kw('schema')) ?? { table: '' };
-        push({ ...base(t), type: 'dropIndex', index, concurrently: isTrue(kw('postgresql_concurrently')) });
-        return;
-      }
-      default:
-        return;
-    }
-  };
-
-  // upgrade*/downgrade* functions at module level (also decorated): their ranges give each call its phase.
-  const phases: { start: number; end: number; phase: Phase }[] = [];
-  for (const top of root.namedChildren) {
-    const def = top.type === 'decorated_definition' ? top.childForFieldName('definition') : top;
-    if (def?.type !== 'function_definition') continue;
-    const nameNode = def.childForFieldName('name');
-    const name = nameNode?.text ?? '';
-    const phase: Phase | undefined = /^upgrade(_\w+)?$/.test(name) ? 'up' : /^downgrade(_\w+)?$/.test(name) ? 'down' : undefined;
-    if (!phase || !nameNode) continue;
-    phases.push({ start: def.startIndex, end: def.endIndex, phase });
-    if ((name === 'upgrade' || name === 'downgrade') && !migration[phase]) migration[phase] = { nameRange: rangeOf(nameNode), empty: isEmptyBody(def.childForFieldName('body')) };
   }
+  const nullable = kw('nullable');
+  if (isFalse(nullable)) ops.push({ ...base(ref), type: 'setNotNull', column: col });
+  else if (isTrue(nullable)) ops.push({ ...base(ref), type: 'dropNotNull', column: col });
+  const newName = stringValue(kw('new_column_name'), text);
+  if (newName !== undefined) ops.push({ ...base(ref), type: 'renameColumn', column: col, newName });
+  return ops;
+}
 
-  // Statements (children of the module or of a block), sorted by start, for suppression comments.
-  const statements: TextRange[] = [];
-  for (const c of q.statements.captures(root)) if (c.node.type !== 'comment') statements.push(rangeOf(c.node));
-  statements.sort((a, b) => a.start - b.start || b.end - a.end);
-  doc.statements.push(...statements);
-  /** The innermost statement containing `[start, end)`. */
-  const statementOf = (start: number, end: number): TextRange => {
-    let lo = 0;
-    let hi = statements.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (statements[mid]!.start <= start) lo = mid + 1;
-      else hi = mid;
-    }
-    for (let i = lo - 1; i >= 0; i--) {
-      const st = statements[i]!;
-      if (st.end >= end) return st;
-    }
-    return { start, end };
-  };
-
-  // `with` bodies: autocommit blocks and batch_alter_table aliases.
-  const withs: WithContext[] = [];
-  for (const m of q.withItems.matches(root)) {
-    const value = m.captures.find((c) => c.name === 'value')?.node;
-    const body = m.captures.find((c) => c.name === 'body')?.node;
-    if (!value || !body) continue;
-    const call = value.type === 'as_pattern' ? value.namedChildren[0] : value;
-    if (call?.type !== 'call') continue;
-    const fn = call.childForFieldName('function');
-    const method = calleeName(fn);
-    if (method === 'autocommit_block') withs.push({ start: body.startIndex, end: body.endIndex, autocommit: true });
-    if (method === 'batch_alter_table' && fn?.type === 'attribute' && fn.childForFieldName('object')?.text === 'op') {
-      const a = argsOf(call);
-      const t = tableRef(stringValue(a.positional[0] ?? a.keywords.get('table_name'), text), a.keywords.get('schema'));
-      const alias = value.type === 'as_pattern' ? (value.childForFieldName('alias') ?? value.namedChildren[1]) : undefined;
-      const aliasName = alias?.type === 'as_pattern_target' ? alias.namedChildren[0]?.text : alias?.text;
-      if (t && aliasName) withs.push({ start: body.startIndex, end: body.endIndex, autocommit: false, alias: aliasName, table: t });
-    }
-  }
-
-  // Calls on `op` (or a batch alias) inside upgrade()/downgrade(), in document order; calls nested in the
-  // arguments of an op call (`op.f('ix')`) are part of it.
-  const calls = q.calls
-    .matches(root)
-    .map((m) => ({ call: m.captures.find((c) => c.name === 'call')?.node, obj: m.captures.find((c) => c.name === 'obj')?.node, method: m.captures.find((c) => c.name === 'method')?.node }))
-    .filter((c) => c.call && c.obj && c.method)
-    .sort((a, b) => a.call!.startIndex - b.call!.startIndex);
-  let handledEnd = -1;
-  for (const { call, obj, method } of calls) {
-    const start = call!.startIndex;
-    const end = call!.endIndex;
-    if (start < handledEnd) continue;
-    const phase = phases.find((p) => start >= p.start && end <= p.end)?.phase;
-    if (!phase) continue;
-    const receiver = obj!.text;
-    let batchTable: TableRef | undefined;
-    if (receiver !== 'op') {
-      let best: WithContext | undefined;
-      for (const w of withs) if (w.alias === receiver && start >= w.start && end <= w.end && (!best || w.start > best.start)) best = w;
-      if (!best?.table) continue;
-      batchTable = best.table;
-    }
-    const outsideTransaction = withs.some((w) => w.autocommit && start >= w.start && end <= w.end);
-    handleCall(call!, method!.text, batchTable, { phase, outsideTransaction }, statementOf(start, end));
-    handledEnd = end;
-  }
-  // A revision whose upgrade() does nothing (a merge revision, an empty base) needs no downgrade either.
-  if (migration.up?.empty && migration.down?.empty) migration.down.empty = false;
-  if (migration.up || migration.down) doc.migration = migration;
+/** `op.create_foreign_key` / `create_check_constraint` / `create_unique_constraint` / `create_primary_key`. */
+function createConstraintOps(c: OpCall, text: string): Operation[] {
+  const { method, args: a, batchTable, kw } = c;
+  // op.create_foreign_key(name, source_table, referent_table, …); the others: (name, table, …).
+  // Batch mode omits the table: create_foreign_key(name, referent_table, …), create_check_constraint(name, condition).
+  const name = nameValue(a.positional[0] ?? kw('constraint_name'), text);
+  const tableNode = batchTable ? undefined : (a.positional[1] ?? kw(method === 'create_foreign_key' ? 'source_table' : 'table_name'));
+  const t = batchTable ?? tableRef(stringValue(tableNode, text), kw(method === 'create_foreign_key' ? 'source_schema' : 'schema'), text);
+  if (!t) return [];
+  const constraint = method === 'create_foreign_key' ? 'foreignKey' : method === 'create_check_constraint' ? 'check' : method === 'create_unique_constraint' ? 'unique' : 'primaryKey';
+  return [{ ...c.base(t), type: 'addConstraint', constraint, ...(name !== undefined ? { name } : {}), notValid: isTrue(kw('postgresql_not_valid')), usingIndex: false }];
 }
