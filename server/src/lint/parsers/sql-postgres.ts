@@ -250,16 +250,42 @@ function trimKeywords(seg: ScanToken[], words: string[]): ScanToken[] {
   return seg.slice(0, end);
 }
 
+/** One statement of a chunk being read: its parse node and range, and where its text is in the chunk. */
+interface StatementInfo {
+  /** The node type (`CreateStmt`, `AlterTableStmt`, …) and its fields. */
+  kind: string;
+  stmt: Json;
+  /** The statement's absolute UTF-16 range, without surrounding whitespace and comments. */
+  statement: TextRange;
+  /** UTF-16 start and end of the statement in the chunk, and its byte offset there. */
+  s16: number;
+  e16: number;
+  locB: number;
+}
+
+/** Records one parsed statement (`RawStmt`) of the chunk: its range, then the operations it performs. */
 function handleStatement(cx: ChunkContext, raw: Json): void {
   const locB = num(raw['stmt_location']) ?? 0;
   const lenB = num(raw['stmt_len']) ?? 0;
   const s16 = cx.toUtf16(locB);
   const e16 = lenB > 0 ? cx.toUtf16(locB + lenB) : cx.chunk.length;
-  // Tokens of this statement (comments and `;` removed, byte offsets relative to the chunk), scanned only when
-  // needed (scanning is several times slower than parsing) and at most once.
-  const getTokens = (): ScanToken[] => statementTokens(cx, s16, e16, locB);
+  const statement = statementRange(cx, s16, e16, locB);
+  cx.statements.push(statement);
+  const node = unwrap(raw['stmt']);
+  if (!node) return;
+  const [kind, stmt] = node;
+  handleOperation(cx, { kind, stmt, statement, s16, e16, locB });
+}
+
+/**
+ * The absolute range of the statement at UTF-16 `[s16, e16)` of the chunk (byte offset `locB`): from its first to
+ * its last token when a comment may be inside (libpg-query's range includes leading comments), else the text
+ * without surrounding whitespace.
+ */
+function statementRange(cx: ChunkContext, s16: number, e16: number, locB: number): TextRange {
   let statement: TextRange | undefined;
-  if (hasCommentStart(cx.chunk, s16, e16)) statement = tokensRange(cx, getTokens());
+  // Tokens are scanned only when needed (scanning is several times slower than parsing) and at most once.
+  if (hasCommentStart(cx.chunk, s16, e16)) statement = tokensRange(cx, statementTokens(cx, s16, e16, locB));
   if (!statement) {
     // The statement without surrounding whitespace (what trimStart/trimEnd would remove), found by index scanning.
     let start = s16;
@@ -268,215 +294,37 @@ function handleStatement(cx: ChunkContext, raw: Json): void {
     while (end > s16 && isJsWhitespace(cx.chunk.charCodeAt(end - 1))) end--;
     statement = { start: cx.base + start, end: cx.base + end };
   }
-  cx.statements.push(statement);
-  const node = unwrap(raw['stmt']);
-  if (!node) return;
-  const [kind, stmt] = node;
+  return statement;
+}
 
+/** Tokens of the statement (comments and `;` removed, byte offsets relative to the chunk); see statementTokens. */
+function tokensOf(cx: ChunkContext, st: StatementInfo): ScanToken[] {
+  return statementTokens(cx, st.s16, st.e16, st.locB);
+}
+
+/** The operations of one statement, by node type; statements the rules do not look at give none. */
+function handleOperation(cx: ChunkContext, st: StatementInfo): void {
+  const { kind, stmt, statement } = st;
   switch (kind) {
-    case 'CreateStmt': {
-      const rel = relationRef(stmt['relation']);
-      if (!rel) return;
-      const columns = arr(stmt['tableElts'])
-        .map(unwrap)
-        .filter((e): e is [string, Json] => e?.[0] === 'ColumnDef')
-        .map(([, c]) => ({ name: str(c['colname']) ?? '', dataType: columnType(c['typeName']) }))
-        .map((c) => (c.dataType ? c : { name: c.name }));
-      const ifNotExists = stmt['if_not_exists'] === true;
-      const op: CreateTableOp = { statement, origin: 'sql', tableIsNew: false, type: 'createTable', table: rel.table, columns, range: statement };
-      if (rel.schema) op.schema = rel.schema;
-      if (ifNotExists) op.ifNotExists = ifNotExists;
-      cx.ops.push(op);
-      return;
-    }
-    case 'CreateTableAsStmt': {
-      const rel = relationRef(obj(stmt['into'])?.['rel']);
-      if (!rel || (str(stmt['objtype']) ?? 'OBJECT_TABLE') !== 'OBJECT_TABLE') return;
-      const op: CreateTableOp = { statement, origin: 'sql', tableIsNew: false, type: 'createTable', table: rel.table, columns: [], range: statement };
-      if (rel.schema) op.schema = rel.schema;
-      cx.ops.push(op);
-      return;
-    }
+    case 'CreateStmt':
+      return createTable(cx, st);
+    case 'CreateTableAsStmt':
+      return createTableAs(cx, st);
     case 'DropdbStmt': {
       const name = str(stmt['dbname']);
       if (name !== undefined) cx.ops.push({ statement, origin: 'sql', tableIsNew: false, type: 'dropDatabase', object: 'database', table: name, range: statement });
       return;
     }
-    case 'DropStmt': {
-      const removeType = str(stmt['removeType']);
-      if (removeType === 'OBJECT_SCHEMA') {
-        for (const o of arr(stmt['objects'])) {
-          const name = str(obj(obj(o)?.['String'])?.['sval']);
-          if (name !== undefined) cx.ops.push({ statement, origin: 'sql', tableIsNew: false, type: 'dropDatabase', object: 'schema', table: name, range: statement });
-        }
-        return;
-      }
-      if (removeType === 'OBJECT_INDEX') {
-        const concurrently = stmt['concurrent'] === true;
-        for (const o of arr(stmt['objects'])) {
-          const names = stringItems(obj(obj(o)?.['List'])?.['items']);
-          const index = names[names.length - 1];
-          if (index === undefined) continue;
-          const schema = names.length > 1 ? names[names.length - 2] : undefined;
-          const op: DropIndexOp = { statement, origin: 'sql', tableIsNew: false, type: 'dropIndex', table: '', index, concurrently, range: statement };
-          if (schema) op.schema = schema;
-          cx.ops.push(op);
-        }
-        return;
-      }
-      if (removeType !== 'OBJECT_TABLE') return;
-      const ifExists = stmt['missing_ok'] === true;
-      const objects = arr(stmt['objects']).map((o) => stringItems(obj(obj(o)?.['List'])?.['items']));
-      // Tokens after DROP TABLE [IF EXISTS]
-      const toks = objects.length > 1 ? getTokens() : [];
-      let i = 2;
-      if (toks[i]?.text.toUpperCase() === 'IF') i += 2;
-      const segments = splitTopLevel(toks.slice(i)).map((s) => trimKeywords(s, ['CASCADE', 'RESTRICT']));
-      objects.forEach((names, idx) => {
-        const table = names[names.length - 1];
-        if (table === undefined) return;
-        const schema = names.length > 1 ? names[names.length - 2] : undefined;
-        const range = objects.length > 1 && segments.length === objects.length ? (tokensRange(cx, segments[idx]!) ?? statement) : statement;
-        const op: DropTableOp = { statement, origin: 'sql', tableIsNew: false, type: 'dropTable', table, range };
-        if (schema) op.schema = schema;
-        if (ifExists) op.ifExists = ifExists;
-        cx.ops.push(op);
-      });
-      return;
-    }
-    case 'TruncateStmt': {
-      const rels = arr(stmt['relations']).map((r) => relationRef(obj(r)?.['RangeVar']));
-      const segments = rels.length > 1 ? splitTopLevel(getTokens()).map((s) => trimKeywords(s, ['CASCADE', 'RESTRICT', 'IDENTITY', 'RESTART', 'CONTINUE'])) : [];
-      for (const rel of rels) {
-        if (!rel) continue;
-        const range = rels.length > 1 ? segmentAt(cx, statement, segments, rel.location) : statement;
-        const op: TruncateOp = { statement, origin: 'sql', tableIsNew: false, type: 'truncate', table: rel.table, range };
-        if (rel.schema) op.schema = rel.schema;
-        cx.ops.push(op);
-      }
-      return;
-    }
-    case 'IndexStmt': {
-      const rel = relationRef(stmt['relation']);
-      if (!rel) return;
-      const index = str(stmt['idxname']);
-      const op: CreateIndexOp = { statement, origin: 'sql', tableIsNew: false, type: 'createIndex', table: rel.table, concurrently: stmt['concurrent'] === true, unique: stmt['unique'] === true, range: statement };
-      if (rel.schema) op.schema = rel.schema;
-      if (index) op.index = index;
-      if (stmt['if_not_exists'] === true) op.ifNotExists = true;
-      cx.ops.push(op);
-      return;
-    }
-    case 'RenameStmt': {
-      const renameType = str(stmt['renameType']);
-      if (renameType === 'OBJECT_TABLE') {
-        const rel = relationRef(stmt['relation']);
-        const newName = str(stmt['newname']);
-        if (rel && newName !== undefined) {
-          const op: RenameTableOp = { statement, origin: 'sql', tableIsNew: false, type: 'renameTable', table: rel.table, newName, range: statement };
-          if (rel.schema) op.schema = rel.schema;
-          cx.ops.push(op);
-        }
-        return;
-      }
-      if (renameType !== 'OBJECT_COLUMN') return;
-      const rel = relationRef(stmt['relation']);
-      const column = str(stmt['subname']);
-      const newName = str(stmt['newname']);
-      if (!rel || column === undefined || newName === undefined) return;
-      const op: RenameColumnOp = { statement, origin: 'sql', tableIsNew: false, type: 'renameColumn', table: rel.table, column, newName, range: statement };
-      if (rel.schema) op.schema = rel.schema;
-      cx.ops.push(op);
-      return;
-    }
-    case 'AlterTableStmt': {
-      const objtype = str(stmt['objtype']) ?? 'OBJECT_TABLE';
-      if (objtype !== 'OBJECT_TABLE') return;
-      const rel = relationRef(stmt['relation']);
-      if (!rel) return;
-      const table = rel.table;
-      const schema = rel.schema;
-      /** Adds the schema (when written) and records the operation. */
-      const add = (op: Operation): void => {
-        if (schema) op.schema = schema;
-        cx.ops.push(op);
-      };
-      const cmds = arr(stmt['cmds']).map((c) => obj(obj(c)?.['AlterTableCmd']));
-      // Sub-command ranges: the text after the table name, split at top-level commas (a cheap JS scan; libpg-query's
-      // scanner costs more than parsing).
-      let subRanges: (TextRange | undefined)[] = [];
-      if (rel.location !== undefined && cmds.some((c) => RANGED_SUBTYPES.has(str(c?.['subtype']) ?? ''))) {
-        const nameStart = cx.toUtf16(rel.location);
-        const stmtEnd = statement.end - cx.base;
-        const after = skipQualifiedName(cx.chunk, nameStart, stmtEnd);
-        if (after > nameStart) {
-          const segments = splitTopLevelCommas(cx.chunk, after, stmtEnd);
-          if (segments.length === cmds.length) subRanges = segments.map((r) => ({ start: cx.base + r.start, end: cx.base + r.end }));
-        }
-      }
-      for (let idx = 0; idx < cmds.length; idx++) {
-        const cmd = cmds[idx];
-        if (!cmd) continue;
-        const range = subRanges[idx] ?? statement;
-        const subtype = str(cmd['subtype']);
-        if (subtype === 'AT_DropColumn') {
-          const column = str(cmd['name']);
-          if (column !== undefined) add({ statement, origin: 'sql', tableIsNew: false, table, type: 'dropColumn', column, range });
-        } else if (subtype === 'AT_AddColumn') {
-          const def = obj(obj(cmd['def'])?.['ColumnDef']);
-          const column = str(def?.['colname']);
-          if (!def || column === undefined) continue;
-          const dataType = columnType(def['typeName']);
-          let notNull = false;
-          let hasDefault = dataType !== undefined && /^(small|big)?serial[248]?$/.test(dataType.name);
-          let volatileDefault: string | undefined;
-          for (const c of arr(def['constraints'])) {
-            const con = obj(obj(c)?.['Constraint']);
-            const contype = str(con?.['contype']);
-            if (contype === 'CONSTR_NOTNULL' || contype === 'CONSTR_PRIMARY') notNull = true;
-            if (contype === 'CONSTR_DEFAULT' || contype === 'CONSTR_IDENTITY' || contype === 'CONSTR_GENERATED') hasDefault = true;
-            if (contype === 'CONSTR_DEFAULT') volatileDefault = findVolatileCall(con?.['raw_expr']);
-            if (contype === 'CONSTR_FOREIGN' || contype === 'CONSTR_CHECK') {
-              // An inline REFERENCES / CHECK is validated at once (NOT VALID cannot be written inline).
-              const name = str(con?.['conname']);
-              const op: AddConstraintOp = { statement, origin: 'sql', tableIsNew: false, table, type: 'addConstraint', constraint: contype === 'CONSTR_FOREIGN' ? 'foreignKey' : 'check', notValid: false, usingIndex: false, inline: true, range };
-              if (name !== undefined) op.name = name;
-              add(op);
-            }
-          }
-          if (volatileDefault === undefined && dataType !== undefined && /^(small|big)?serial[248]?$/.test(dataType.name)) volatileDefault = 'nextval';
-          const ifNotExists = cmd['missing_ok'] === true;
-          const op: AddColumnOp = { statement, origin: 'sql', tableIsNew: false, table, type: 'addColumn', column, notNull, hasDefault, range };
-          if (dataType) op.dataType = dataType;
-          if (ifNotExists) op.ifNotExists = ifNotExists;
-          if (volatileDefault) op.volatileDefault = volatileDefault;
-          add(op);
-        } else if (subtype === 'AT_AlterColumnType') {
-          const column = str(cmd['name']);
-          const def = obj(obj(cmd['def'])?.['ColumnDef']);
-          if (column === undefined) continue;
-          const newType = columnType(def?.['typeName']);
-          const op: AlterColumnTypeOp = { statement, origin: 'sql', tableIsNew: false, table, type: 'alterColumnType', column, hasUsing: def?.['raw_default'] !== undefined, range };
-          if (newType) op.newType = newType;
-          add(op);
-        } else if (subtype === 'AT_DropNotNull' || subtype === 'AT_SetNotNull') {
-          const column = str(cmd['name']);
-          if (column !== undefined) add({ statement, origin: 'sql', tableIsNew: false, table, type: subtype === 'AT_DropNotNull' ? 'dropNotNull' : 'setNotNull', column, range });
-        } else if (subtype === 'AT_AddConstraint') {
-          const con = obj(obj(cmd['def'])?.['Constraint']);
-          const contype = str(con?.['contype']);
-          if (!con || !contype) continue;
-          const name = str(con['conname']);
-          const op: AddConstraintOp = { statement, origin: 'sql', tableIsNew: false, table, type: 'addConstraint', constraint: CONSTRAINT_KINDS[contype] ?? 'other', notValid: con['skip_validation'] === true, usingIndex: str(con['indexname']) !== undefined, range };
-          if (name !== undefined) op.name = name;
-          add(op);
-        } else if (subtype === 'AT_ValidateConstraint') {
-          const name = str(cmd['name']);
-          if (name !== undefined) add({ statement, origin: 'sql', tableIsNew: false, table, type: 'validateConstraint', name, range });
-        }
-      }
-      return;
-    }
+    case 'DropStmt':
+      return drop(cx, st);
+    case 'TruncateStmt':
+      return truncate(cx, st);
+    case 'IndexStmt':
+      return createIndex(cx, st);
+    case 'RenameStmt':
+      return rename(cx, st);
+    case 'AlterTableStmt':
+      return alterTable(cx, st);
     case 'DeleteStmt':
     case 'UpdateStmt': {
       const rel = relationRef(stmt['relation']);
@@ -498,19 +346,249 @@ function handleStatement(cx: ChunkContext, raw: Json): void {
       return;
     }
     case 'DoStmt':
-    case 'CreateFunctionStmt': {
-      const options = arr(kind === 'DoStmt' ? stmt['args'] : stmt['options']).map((o) => obj(obj(o)?.['DefElem']));
-      const langArg = obj(options.find((o) => str(o?.['defname']) === 'language')?.['arg']);
-      const language = str(obj(langArg?.['String'])?.['sval']) ?? (kind === 'DoStmt' ? 'plpgsql' : undefined);
-      if (language?.toLowerCase() !== 'plpgsql') return;
-      const asArg = obj(options.find((o) => str(o?.['defname']) === 'as')?.['arg']);
-      const body = str(obj(asArg?.['String'])?.['sval']) ?? stringItems(obj(asArg?.['List'])?.['items'])[0];
-      if (body) analyzePlpgsqlBody(cx, cx.chunk.slice(s16, e16), s16, body);
-      return;
-    }
+    case 'CreateFunctionStmt':
+      return plpgsqlStatement(cx, st);
     default:
       return;
   }
+}
+
+/** CREATE TABLE with its columns' types. */
+function createTable(cx: ChunkContext, { stmt, statement }: StatementInfo): void {
+  const rel = relationRef(stmt['relation']);
+  if (!rel) return;
+  const columns = arr(stmt['tableElts'])
+    .map(unwrap)
+    .filter((e): e is [string, Json] => e?.[0] === 'ColumnDef')
+    .map(([, c]) => ({ name: str(c['colname']) ?? '', dataType: columnType(c['typeName']) }))
+    .map((c) => (c.dataType ? c : { name: c.name }));
+  const ifNotExists = stmt['if_not_exists'] === true;
+  const op: CreateTableOp = { statement, origin: 'sql', tableIsNew: false, type: 'createTable', table: rel.table, columns, range: statement };
+  if (rel.schema) op.schema = rel.schema;
+  if (ifNotExists) op.ifNotExists = ifNotExists;
+  cx.ops.push(op);
+}
+
+/** CREATE TABLE … AS (a table; not a materialized view). */
+function createTableAs(cx: ChunkContext, { stmt, statement }: StatementInfo): void {
+  const rel = relationRef(obj(stmt['into'])?.['rel']);
+  if (!rel || (str(stmt['objtype']) ?? 'OBJECT_TABLE') !== 'OBJECT_TABLE') return;
+  const op: CreateTableOp = { statement, origin: 'sql', tableIsNew: false, type: 'createTable', table: rel.table, columns: [], range: statement };
+  if (rel.schema) op.schema = rel.schema;
+  cx.ops.push(op);
+}
+
+/** DROP SCHEMA, DROP INDEX and DROP TABLE (other DROPs give no operation). */
+function drop(cx: ChunkContext, st: StatementInfo): void {
+  const { stmt, statement } = st;
+  const removeType = str(stmt['removeType']);
+  if (removeType === 'OBJECT_SCHEMA') {
+    for (const o of arr(stmt['objects'])) {
+      const name = str(obj(obj(o)?.['String'])?.['sval']);
+      if (name !== undefined) cx.ops.push({ statement, origin: 'sql', tableIsNew: false, type: 'dropDatabase', object: 'schema', table: name, range: statement });
+    }
+    return;
+  }
+  if (removeType === 'OBJECT_INDEX') {
+    const concurrently = stmt['concurrent'] === true;
+    for (const o of arr(stmt['objects'])) {
+      const names = stringItems(obj(obj(o)?.['List'])?.['items']);
+      const index = names[names.length - 1];
+      if (index === undefined) continue;
+      const schema = names.length > 1 ? names[names.length - 2] : undefined;
+      const op: DropIndexOp = { statement, origin: 'sql', tableIsNew: false, type: 'dropIndex', table: '', index, concurrently, range: statement };
+      if (schema) op.schema = schema;
+      cx.ops.push(op);
+    }
+    return;
+  }
+  if (removeType === 'OBJECT_TABLE') dropTables(cx, st);
+}
+
+/** DROP TABLE [IF EXISTS] a, b …: one operation per table, each pointing at its name when there are several. */
+function dropTables(cx: ChunkContext, st: StatementInfo): void {
+  const { stmt, statement } = st;
+  const ifExists = stmt['missing_ok'] === true;
+  const objects = arr(stmt['objects']).map((o) => stringItems(obj(obj(o)?.['List'])?.['items']));
+  // Tokens after DROP TABLE [IF EXISTS]
+  const toks = objects.length > 1 ? tokensOf(cx, st) : [];
+  let i = 2;
+  if (toks[i]?.text.toUpperCase() === 'IF') i += 2;
+  const segments = splitTopLevel(toks.slice(i)).map((s) => trimKeywords(s, ['CASCADE', 'RESTRICT']));
+  objects.forEach((names, idx) => {
+    const table = names[names.length - 1];
+    if (table === undefined) return;
+    const schema = names.length > 1 ? names[names.length - 2] : undefined;
+    const range = objects.length > 1 && segments.length === objects.length ? (tokensRange(cx, segments[idx]!) ?? statement) : statement;
+    const op: DropTableOp = { statement, origin: 'sql', tableIsNew: false, type: 'dropTable', table, range };
+    if (schema) op.schema = schema;
+    if (ifExists) op.ifExists = ifExists;
+    cx.ops.push(op);
+  });
+}
+
+/** TRUNCATE a, b …: one operation per table, each pointing at its name when there are several. */
+function truncate(cx: ChunkContext, st: StatementInfo): void {
+  const { stmt, statement } = st;
+  const rels = arr(stmt['relations']).map((r) => relationRef(obj(r)?.['RangeVar']));
+  const segments = rels.length > 1 ? splitTopLevel(tokensOf(cx, st)).map((s) => trimKeywords(s, ['CASCADE', 'RESTRICT', 'IDENTITY', 'RESTART', 'CONTINUE'])) : [];
+  for (const rel of rels) {
+    if (!rel) continue;
+    const range = rels.length > 1 ? segmentAt(cx, statement, segments, rel.location) : statement;
+    const op: TruncateOp = { statement, origin: 'sql', tableIsNew: false, type: 'truncate', table: rel.table, range };
+    if (rel.schema) op.schema = rel.schema;
+    cx.ops.push(op);
+  }
+}
+
+/** CREATE [UNIQUE] INDEX [CONCURRENTLY] [IF NOT EXISTS]. */
+function createIndex(cx: ChunkContext, { stmt, statement }: StatementInfo): void {
+  const rel = relationRef(stmt['relation']);
+  if (!rel) return;
+  const index = str(stmt['idxname']);
+  const op: CreateIndexOp = { statement, origin: 'sql', tableIsNew: false, type: 'createIndex', table: rel.table, concurrently: stmt['concurrent'] === true, unique: stmt['unique'] === true, range: statement };
+  if (rel.schema) op.schema = rel.schema;
+  if (index) op.index = index;
+  if (stmt['if_not_exists'] === true) op.ifNotExists = true;
+  cx.ops.push(op);
+}
+
+/** ALTER TABLE … RENAME TO, and RENAME COLUMN. */
+function rename(cx: ChunkContext, { stmt, statement }: StatementInfo): void {
+  const renameType = str(stmt['renameType']);
+  if (renameType === 'OBJECT_TABLE') {
+    const rel = relationRef(stmt['relation']);
+    const newName = str(stmt['newname']);
+    if (rel && newName !== undefined) {
+      const op: RenameTableOp = { statement, origin: 'sql', tableIsNew: false, type: 'renameTable', table: rel.table, newName, range: statement };
+      if (rel.schema) op.schema = rel.schema;
+      cx.ops.push(op);
+    }
+    return;
+  }
+  if (renameType !== 'OBJECT_COLUMN') return;
+  const rel = relationRef(stmt['relation']);
+  const column = str(stmt['subname']);
+  const newName = str(stmt['newname']);
+  if (!rel || column === undefined || newName === undefined) return;
+  const op: RenameColumnOp = { statement, origin: 'sql', tableIsNew: false, type: 'renameColumn', table: rel.table, column, newName, range: statement };
+  if (rel.schema) op.schema = rel.schema;
+  cx.ops.push(op);
+}
+
+/** ALTER TABLE (of a table) with its sub-commands, each pointing at its own text when it can be found. */
+function alterTable(cx: ChunkContext, { stmt, statement }: StatementInfo): void {
+  const objtype = str(stmt['objtype']) ?? 'OBJECT_TABLE';
+  if (objtype !== 'OBJECT_TABLE') return;
+  const rel = relationRef(stmt['relation']);
+  if (!rel) return;
+  const schema = rel.schema;
+  /** Adds the schema (when written) and records the operation. */
+  const add = (op: Operation): void => {
+    if (schema) op.schema = schema;
+    cx.ops.push(op);
+  };
+  const cmds = arr(stmt['cmds']).map((c) => obj(obj(c)?.['AlterTableCmd']));
+  const subRanges = rel.location !== undefined && cmds.some((c) => RANGED_SUBTYPES.has(str(c?.['subtype']) ?? '')) ? subCommandRanges(cx, rel.location, statement, cmds.length) : [];
+  for (let idx = 0; idx < cmds.length; idx++) {
+    const cmd = cmds[idx];
+    if (cmd) alterTableCommand(cmd, rel.table, { statement, origin: 'sql', tableIsNew: false }, subRanges[idx] ?? statement, add);
+  }
+}
+
+/**
+ * Ranges of the `count` sub-commands of an ALTER TABLE whose table name starts at byte `location`: the text after
+ * the name split at top-level commas (a cheap JS scan; libpg-query's scanner costs more than parsing); `[]` when
+ * the pieces do not match the sub-commands.
+ */
+function subCommandRanges(cx: ChunkContext, location: number, statement: TextRange, count: number): TextRange[] {
+  const nameStart = cx.toUtf16(location);
+  const stmtEnd = statement.end - cx.base;
+  const after = skipQualifiedName(cx.chunk, nameStart, stmtEnd);
+  if (after > nameStart) {
+    const segments = splitTopLevelCommas(cx.chunk, after, stmtEnd);
+    if (segments.length === count) return segments.map((r) => ({ start: cx.base + r.start, end: cx.base + r.end }));
+  }
+  return [];
+}
+
+/** Fields every operation of one statement shares. */
+type StatementFields = Pick<Operation, 'statement' | 'origin' | 'tableIsNew'>;
+
+/** One ALTER TABLE sub-command (`AlterTableCmd`) on `table` at `range`; `add` records an operation. */
+function alterTableCommand(cmd: Json, table: string, common: StatementFields, range: TextRange, add: (op: Operation) => void): void {
+  const subtype = str(cmd['subtype']);
+  if (subtype === 'AT_DropColumn') {
+    const column = str(cmd['name']);
+    if (column !== undefined) add({ ...common, table, type: 'dropColumn', column, range });
+  } else if (subtype === 'AT_AddColumn') {
+    addColumn(cmd, table, common, range, add);
+  } else if (subtype === 'AT_AlterColumnType') {
+    const column = str(cmd['name']);
+    const def = obj(obj(cmd['def'])?.['ColumnDef']);
+    if (column === undefined) return;
+    const newType = columnType(def?.['typeName']);
+    const op: AlterColumnTypeOp = { ...common, table, type: 'alterColumnType', column, hasUsing: def?.['raw_default'] !== undefined, range };
+    if (newType) op.newType = newType;
+    add(op);
+  } else if (subtype === 'AT_DropNotNull' || subtype === 'AT_SetNotNull') {
+    const column = str(cmd['name']);
+    if (column !== undefined) add({ ...common, table, type: subtype === 'AT_DropNotNull' ? 'dropNotNull' : 'setNotNull', column, range });
+  } else if (subtype === 'AT_AddConstraint') {
+    const con = obj(obj(cmd['def'])?.['Constraint']);
+    const contype = str(con?.['contype']);
+    if (!con || !contype) return;
+    const name = str(con['conname']);
+    const op: AddConstraintOp = { ...common, table, type: 'addConstraint', constraint: CONSTRAINT_KINDS[contype] ?? 'other', notValid: con['skip_validation'] === true, usingIndex: str(con['indexname']) !== undefined, range };
+    if (name !== undefined) op.name = name;
+    add(op);
+  } else if (subtype === 'AT_ValidateConstraint') {
+    const name = str(cmd['name']);
+    if (name !== undefined) add({ ...common, table, type: 'validateConstraint', name, range });
+  }
+}
+
+/** ADD COLUMN: NOT NULL, default (volatile or not), and its inline REFERENCES / CHECK constraints (added first). */
+function addColumn(cmd: Json, table: string, common: StatementFields, range: TextRange, add: (op: Operation) => void): void {
+  const def = obj(obj(cmd['def'])?.['ColumnDef']);
+  const column = str(def?.['colname']);
+  if (!def || column === undefined) return;
+  const dataType = columnType(def['typeName']);
+  let notNull = false;
+  let hasDefault = dataType !== undefined && /^(small|big)?serial[248]?$/.test(dataType.name);
+  let volatileDefault: string | undefined;
+  for (const c of arr(def['constraints'])) {
+    const con = obj(obj(c)?.['Constraint']);
+    const contype = str(con?.['contype']);
+    if (contype === 'CONSTR_NOTNULL' || contype === 'CONSTR_PRIMARY') notNull = true;
+    if (contype === 'CONSTR_DEFAULT' || contype === 'CONSTR_IDENTITY' || contype === 'CONSTR_GENERATED') hasDefault = true;
+    if (contype === 'CONSTR_DEFAULT') volatileDefault = findVolatileCall(con?.['raw_expr']);
+    if (contype === 'CONSTR_FOREIGN' || contype === 'CONSTR_CHECK') {
+      // An inline REFERENCES / CHECK is validated at once (NOT VALID cannot be written inline).
+      const name = str(con?.['conname']);
+      const op: AddConstraintOp = { ...common, table, type: 'addConstraint', constraint: contype === 'CONSTR_FOREIGN' ? 'foreignKey' : 'check', notValid: false, usingIndex: false, inline: true, range };
+      if (name !== undefined) op.name = name;
+      add(op);
+    }
+  }
+  if (volatileDefault === undefined && dataType !== undefined && /^(small|big)?serial[248]?$/.test(dataType.name)) volatileDefault = 'nextval';
+  const ifNotExists = cmd['missing_ok'] === true;
+  const op: AddColumnOp = { ...common, table, type: 'addColumn', column, notNull, hasDefault, range };
+  if (dataType) op.dataType = dataType;
+  if (ifNotExists) op.ifNotExists = ifNotExists;
+  if (volatileDefault) op.volatileDefault = volatileDefault;
+  add(op);
+}
+
+/** `DO $$ … $$` and `CREATE FUNCTION … LANGUAGE plpgsql`: the SQL statements of the PL/pgSQL body. */
+function plpgsqlStatement(cx: ChunkContext, { kind, stmt, s16, e16 }: StatementInfo): void {
+  const options = arr(kind === 'DoStmt' ? stmt['args'] : stmt['options']).map((o) => obj(obj(o)?.['DefElem']));
+  const langArg = obj(options.find((o) => str(o?.['defname']) === 'language')?.['arg']);
+  const language = str(obj(langArg?.['String'])?.['sval']) ?? (kind === 'DoStmt' ? 'plpgsql' : undefined);
+  if (language?.toLowerCase() !== 'plpgsql') return;
+  const asArg = obj(options.find((o) => str(o?.['defname']) === 'as')?.['arg']);
+  const body = str(obj(asArg?.['String'])?.['sval']) ?? stringItems(obj(asArg?.['List'])?.['items'])[0];
+  if (body) analyzePlpgsqlBody(cx, cx.chunk.slice(s16, e16), s16, body);
 }
 
 /** SQL statements (query text, 1-based line in the body) of a PL/pgSQL parse tree, in order. */
