@@ -75,12 +75,16 @@ function constraintTypes(constraints: unknown): string[] {
   });
 }
 
+/** Fields every operation of one statement shares. */
+type StatementFields = { statement: TextRange; origin: 'sql'; tableIsNew: false };
+
+/** Records one statement node of a chunk starting at UTF-16 `base`: its range, then the operations it performs. */
 function handleStatement(node: unknown, base: number, ops: Operation[], statements: TextRange[]): void {
   const stmt = obj(node);
   const statement = rangeOf(stmt, base);
   if (!stmt || !statement || stmt['type'] === 'empty') return;
   statements.push(statement);
-  const common = { statement, origin: 'sql' as const, tableIsNew: false };
+  const common: StatementFields = { statement, origin: 'sql', tableIsNew: false };
   switch (stmt['type']) {
     case 'create_table_stmt': {
       const ref = entityRef(stmt['name']);
@@ -106,60 +110,10 @@ function handleStatement(node: unknown, base: number, ops: Operation[], statemen
       }
       return;
     }
-    case 'create_index_stmt': {
-      const ref = entityRef(stmt['table']);
-      if (!ref) return;
-      const nameNode = obj(stmt['name']);
-      const index = nameNode ? entityRef(nameNode)?.table : undefined;
-      ops.push({
-        ...common,
-        ...ref,
-        type: 'createIndex',
-        ...(index ? { index } : {}),
-        concurrently: stmt['concurrentlyKw'] !== undefined,
-        unique: obj(stmt['indexTypeKw'])?.['name'] === 'UNIQUE',
-        ...(stmt['ifNotExistsKw'] ? { ifNotExists: true } : {}),
-        range: statement,
-      });
-      return;
-    }
-    case 'alter_table_stmt': {
-      const ref = entityRef(stmt['table']);
-      if (!ref) return;
-      for (const action of arr(obj(stmt['actions'])?.['items'])) {
-        const a = obj(action);
-        const range = rangeOf(a, base) ?? statement;
-        if (!a) continue;
-        if (a['type'] === 'alter_action_rename') {
-          const newName = identName(a['newName']);
-          if (newName !== undefined) ops.push({ ...common, ...ref, type: 'renameTable', newName, range: statement });
-        } else if (a['type'] === 'alter_action_drop_column') {
-          const column = identName(a['column']);
-          if (column !== undefined) ops.push({ ...common, ...ref, type: 'dropColumn', column, range });
-        } else if (a['type'] === 'alter_action_rename_column') {
-          const column = identName(a['oldName']);
-          const newName = identName(a['newName']);
-          if (column !== undefined && newName !== undefined) ops.push({ ...common, ...ref, type: 'renameColumn', column, newName, range });
-        } else if (a['type'] === 'alter_action_add_column') {
-          const def = obj(a['column']);
-          const column = identName(def?.['name']);
-          if (!def || column === undefined) continue;
-          const kinds = constraintTypes(def['constraints']);
-          const dataType = columnType(def['dataType']);
-          ops.push({
-            ...common,
-            ...ref,
-            type: 'addColumn',
-            column,
-            notNull: kinds.includes('constraint_not_null') || kinds.includes('constraint_primary_key'),
-            hasDefault: kinds.includes('constraint_default') || kinds.includes('constraint_generated'),
-            ...(dataType ? { dataType } : {}),
-            range,
-          });
-        }
-      }
-      return;
-    }
+    case 'create_index_stmt':
+      return createIndex(stmt, common, ops);
+    case 'alter_table_stmt':
+      return alterTable(stmt, base, common, ops);
     case 'delete_stmt':
     case 'update_stmt': {
       const clauses = arr(stmt['clauses']).map(obj);
@@ -181,6 +135,63 @@ function handleStatement(node: unknown, base: number, ops: Operation[], statemen
       return;
     default:
       return;
+  }
+}
+
+/** CREATE [UNIQUE] INDEX [IF NOT EXISTS]. */
+function createIndex(stmt: Json, common: StatementFields, ops: Operation[]): void {
+  const ref = entityRef(stmt['table']);
+  if (!ref) return;
+  const nameNode = obj(stmt['name']);
+  const index = nameNode ? entityRef(nameNode)?.table : undefined;
+  ops.push({
+    ...common,
+    ...ref,
+    type: 'createIndex',
+    ...(index ? { index } : {}),
+    concurrently: stmt['concurrentlyKw'] !== undefined,
+    unique: obj(stmt['indexTypeKw'])?.['name'] === 'UNIQUE',
+    ...(stmt['ifNotExistsKw'] ? { ifNotExists: true } : {}),
+    range: common.statement,
+  });
+}
+
+/** ALTER TABLE: RENAME TO, DROP COLUMN, RENAME COLUMN, ADD COLUMN (each action pointing at its own text). */
+function alterTable(stmt: Json, base: number, common: StatementFields, ops: Operation[]): void {
+  const { statement } = common;
+  const ref = entityRef(stmt['table']);
+  if (!ref) return;
+  for (const action of arr(obj(stmt['actions'])?.['items'])) {
+    const a = obj(action);
+    const range = rangeOf(a, base) ?? statement;
+    if (!a) continue;
+    if (a['type'] === 'alter_action_rename') {
+      const newName = identName(a['newName']);
+      if (newName !== undefined) ops.push({ ...common, ...ref, type: 'renameTable', newName, range: statement });
+    } else if (a['type'] === 'alter_action_drop_column') {
+      const column = identName(a['column']);
+      if (column !== undefined) ops.push({ ...common, ...ref, type: 'dropColumn', column, range });
+    } else if (a['type'] === 'alter_action_rename_column') {
+      const column = identName(a['oldName']);
+      const newName = identName(a['newName']);
+      if (column !== undefined && newName !== undefined) ops.push({ ...common, ...ref, type: 'renameColumn', column, newName, range });
+    } else if (a['type'] === 'alter_action_add_column') {
+      const def = obj(a['column']);
+      const column = identName(def?.['name']);
+      if (!def || column === undefined) continue;
+      const kinds = constraintTypes(def['constraints']);
+      const dataType = columnType(def['dataType']);
+      ops.push({
+        ...common,
+        ...ref,
+        type: 'addColumn',
+        column,
+        notNull: kinds.includes('constraint_not_null') || kinds.includes('constraint_primary_key'),
+        hasDefault: kinds.includes('constraint_default') || kinds.includes('constraint_generated'),
+        ...(dataType ? { dataType } : {}),
+        range,
+      });
+    }
   }
 }
 
