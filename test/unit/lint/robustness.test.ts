@@ -90,3 +90,20 @@ void describe('analyze never throws', () => {
     assert.deepEqual(found.map((f) => [f.ruleId, f.severity]), [['ban-drop-table', 'warning']]);
   });
 });
+
+void describe('names that are Object.prototype members', () => {
+  // A lookup in a plain object found `hasOwnProperty` / `constructor` and the parser threw: the whole file became one
+  // analyzer-error instead of its findings.
+  const cases: Array<[string, AnalyzeOptions]> = [
+    ["exports.up = (knex) => knex.schema.alterTable('u', (t) => { t.hasOwnProperty('x'); t.constructor('y'); t.dropColumn('a'); });\nexports.down = () => {};", { fileName: '001_proto.js', dialect: 'postgresql' }],
+    ["def upgrade():\n    op.add_column('u', sa.Column('x', sa.Constructor(), nullable=False))\n    op.drop_column('u', 'a')\n", { fileName: 'versions/001_proto.py', dialect: 'postgresql' }],
+    ["exports.up = (pgm) => { pgm.addColumns('u', { x: { type: 'constructor', notNull: true } }); pgm.dropColumns('u', ['a']); };\n", { fileName: 'migrations/001_proto.js', dialect: 'postgresql', runner: 'node-pg-migrate' } as AnalyzeOptions],
+  ];
+  for (const [text, options] of cases) {
+    void it(`${options.fileName}: no analyzer-error, the drop is still found`, () => {
+      const ids = analyze(text, options).map((f) => f.ruleId);
+      assert.ok(!ids.includes('analyzer-error'), ids.join(', '));
+      assert.ok(ids.includes('ban-drop-column'), ids.join(', '));
+    });
+  }
+});

@@ -294,7 +294,7 @@ export function sqlalchemyType(node: Node | undefined): ColumnType | undefined {
     const tz = args.keywords.get('timezone');
     return { name: tz?.type === 'true' ? 'timestamptz' : 'timestamp', args: [] };
   }
-  const canonical = SA_TYPES[lower] ?? lower;
+  const canonical = (Object.hasOwn(SA_TYPES, lower) ? SA_TYPES[lower] : undefined) ?? lower;
   const keepArgs = canonical === 'varchar' || canonical === 'bpchar' || canonical === 'numeric';
   return { name: canonical, args: keepArgs ? nums : [] };
 }

@@ -414,7 +414,8 @@ class KnexReader {
     const args = first.call.arguments;
     const range = this.rangeOf(outer);
     const base = { ...ref, statement: range, origin: 'knex' as const, phase, tableIsNew: false };
-    const typeFn = COLUMN_TYPES[first.name];
+    // Own keys only: `t.hasOwnProperty(…)` or `t.constructor` must not find Object.prototype members.
+    const typeFn = Object.hasOwn(COLUMN_TYPES, first.name) ? COLUMN_TYPES[first.name] : undefined;
     if (typeFn) this.columnChain(chain, typeFn, range, base, mode, columns);
     else if (mode !== 'create') this.tableMethod(first.name, args, ref, range, base);
   }

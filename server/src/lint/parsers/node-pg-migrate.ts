@@ -139,7 +139,7 @@ export function sqlTypeFromString(s: string): ColumnType {
   const m = /^([a-z_][a-z0-9_ ]*?)\s*(?:\(([\d,\s]+)\))?(\[\])?$/.exec(t);
   if (!m) return { name: t, args: [] };
   const base = m[1]!;
-  const name = (SQL_TYPE_NAMES[base] ?? base) + (m[3] ?? '');
+  const name = ((Object.hasOwn(SQL_TYPE_NAMES, base) ? SQL_TYPE_NAMES[base] : undefined) ?? base) + (m[3] ?? '');
   const args = m[2] ? m[2].split(',').map((x) => Number(x.trim())).filter((x) => Number.isFinite(x)) : [];
   return { name, args };
 }
