@@ -38,9 +38,22 @@ const backups = path.join(dir, '.migration-guard', 'backups');
 const cliBundle = path.resolve(__dirname, '..', 'dist', 'cli.js');
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 
-function run(command: string, args: string[]): void {
-  const r = spawnSync(command, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+function run(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): string {
+  const r = spawnSync(command, args, { stdio: ['ignore', 'ignore', 'pipe'], env });
   if (r.error || r.status !== 0) throw new Error(`${command} ${args.join(' ')} failed: ${r.error?.message ?? r.stderr.toString()}`);
+  return r.stderr.toString();
+}
+
+/** Phases of one restore from its MIGRATION_GUARD_TRACE lines: `step: ms since the previous line`. */
+function phases(stderr: string): Array<[string, number]> {
+  const out: Array<[string, number]> = [];
+  let prev = 0;
+  for (const m of stderr.matchAll(/^\[trace\s+(\d+) ms \w+\s*\] (.*)$/gm)) {
+    const t = Number(m[1]);
+    out.push([m[2] as string, t - prev]);
+    prev = t;
+  }
+  return out;
 }
 
 /** Deletes the safety backups the previous restore wrote (not timed), keeping the one we restore. */
@@ -96,8 +109,9 @@ async function main(): Promise<void> {
     dropSafetyBackups();
     spawnSync('sync');
     const t = performance.now();
-    run(process.execPath, [cliBundle, 'restore', b.name as string, '--yes', '--cwd', dir]);
+    const stderr = run(process.execPath, [cliBundle, 'restore', b.name as string, '--yes', '--cwd', dir], { ...process.env, MIGRATION_GUARD_TRACE: '1' });
     ours.push(performance.now() - t);
+    console.log(`  phases (ms since the previous step): ${phases(stderr).map(([step, ms]) => `${step} +${ms}`).join(' | ')}`);
   };
   for (let i = 0; i < runs; i++) {
     if (i % 2 === 0) {
