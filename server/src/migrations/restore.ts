@@ -355,7 +355,7 @@ async function restoreSqlite(project: LoadedProject, file: string, manifest: Bac
     }
     try {
       // A bigger page cache for the copy: the journal is synced before each spill of dirty pages, so
-      // the default 2 MB cache meant ~630 fsyncs for 531 MB; with 32 MB, ~40 and the copy took 15–25%
+      // the default 2 MB cache meant ~630 fsyncs for 531 MB; with 32 MB, ~40 and the copy took 13–31%
       // less here (sqlite.org/pragma.html#pragma_cache_size). The memory is freed when the connection closes.
       await sqliteExec(db, `PRAGMA cache_size = ${RESTORE_CACHE_KIB}`);
       await sqliteBackupStep(db, file, false);
