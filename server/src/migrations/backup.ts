@@ -19,6 +19,7 @@ import type { LoadedProject } from './config';
 import { openKnex, readMigrationRows } from './db';
 import { EngineError, errorMessage } from './errors';
 import { maskText } from './mask';
+import { trace } from '../cli/trace';
 import { backupName, formatBytes, hashFile, manifestPath, MIGRATION_GUARD_VERSION, pruneBackups, sanitizeLabel, tempPath, writeManifest } from './manifest';
 import { assertToolNotOlder, pgConnectionArgs, serverVersion, startPgTool, toolVersion } from './pgtools';
 import type { OperationOptions } from './status';
@@ -61,6 +62,15 @@ export interface BackupOptions extends OperationOptions {
    * the database's exclusive lock, so the safety backup is taken under that lock (issue 13).
    */
   sqliteSource?: sqlite3.Database;
+  /**
+   * SQLite, with `sqliteSource`: that connection holds the database's EXCLUSIVE lock (restore.ts
+   * `lockSqliteExclusively`). Then, outside WAL mode and Windows, the file itself is copied byte for byte
+   * ({@link copyLockedSqliteFile}) instead of page by page through the backup API: under that lock
+   * nobody writes and the file holds exactly the committed content (a hot journal was rolled back when
+   * the lock was taken). In WAL mode (committed pages may still be in the `-wal` file) and on Windows
+   * the backup API is used.
+   */
+  sqliteSourceLocked?: boolean;
 }
 
 /** `backup_YYYYMMDD_HHMMSS` in UTC. */
@@ -214,10 +224,20 @@ export function sqliteQuickCheck(db: sqlite3.Database): Promise<string> {
   );
 }
 
-/** `PRAGMA quick_check` on an SQLite file opened read-only: 'ok' or the problems joined by '; '. */
+/**
+ * `PRAGMA mmap_size` for a `PRAGMA quick_check` (bytes; SQLite caps it at its compile-time maximum, 2 GB
+ * in the driver's build): reading through a memory map instead of `read()` calls halved the check of a
+ * 531 MB database here (2.0–2.4 s → 1.0–1.2 s). Set only for a check on a connection of our own, on a
+ * file nobody truncates meanwhile (a backup file, or the live database under the restore's exclusive
+ * lock): an I/O error while mapped is a SIGBUS, not an error code (sqlite.org/mmap.html).
+ */
+export const QUICK_CHECK_MMAP_BYTES = 0x7fff0000;
+
+/** `PRAGMA quick_check` on an SQLite file opened read-only, memory-mapped ({@link QUICK_CHECK_MMAP_BYTES}): 'ok' or the problems joined by '; '. */
 export async function quickCheckFile(file: string): Promise<string> {
   const db = await openSqlite(file, sqlite3.OPEN_READONLY);
   try {
+    await sqliteRun(db, `PRAGMA mmap_size = ${QUICK_CHECK_MMAP_BYTES}`);
     return await sqliteQuickCheck(db);
   } finally {
     await closeSqlite(db);
@@ -270,6 +290,32 @@ export async function backupSqliteFile(source: string, dest: string, options: { 
   if (options.verify === false) return;
   const result = await quickCheckFile(dest);
   if (result !== 'ok') throw new EngineError('backup-failed', `The backup ${dest} failed PRAGMA quick_check: ${result}`);
+}
+
+/**
+ * Copies the SQLite file `source`, whose EXCLUSIVE lock `db` holds, to `dest` byte for byte with `cp` in
+ * a CHILD process. Returns false, having copied nothing, when that is not safe or possible: on Windows,
+ * in WAL mode (`PRAGMA journal_mode` of `db`: committed pages may be in the `-wal` file), or when `cp` is
+ * missing; the caller then uses the backup API.
+ * Why a child process: SQLite's locks are POSIX advisory locks, and closing ANY descriptor of a file
+ * drops every such lock this process holds on it (POSIX `fcntl`; sqlite.org/howtocorrupt.html §2.2), so
+ * opening the live file here, even to read it, would release the restore's lock (seen here: another
+ * process could write right after an `fs.copyFile`). A child's descriptors are its own.
+ * Why not the backup API: the page-by-page copy took 2.4–3.4 s for 531 MB here, `cp` 0.35–0.6 s (the
+ * kernel copies; the fsync that follows is the same for both).
+ * @throws Error when `cp` fails (its message carries cp's stderr, e.g. "No space left on device").
+ */
+export async function copyLockedSqliteFile(db: sqlite3.Database, source: string, dest: string): Promise<boolean> {
+  if (process.platform === 'win32') return false;
+  const mode = await new Promise<string>((resolve, reject) => db.get('PRAGMA journal_mode', (err, row: Record<string, unknown> | undefined) => (err ? reject(err) : resolve(String(Object.values(row ?? {})[0] ?? '')))));
+  if (mode.toLowerCase() === 'wal') return false;
+  try {
+    await startPgTool('cp', ['--', source, dest], {}, { stdout: false }).done;
+    return true;
+  } catch (err) {
+    if ((err as { missing?: boolean }).missing) return false;
+    throw err;
+  }
 }
 
 /** Runs SQL (one or more statements, no results) on an open database. */
@@ -371,9 +417,13 @@ export async function backup(project: LoadedProject, options: BackupOptions = {}
     if (project.family === 'sqlite') {
       const source = project.sqliteFile as string;
       log('info', `Backing up ${source} to ${path.join(dir, base + ext)}`);
-      // restore.ts hands over the connection that holds the exclusive lock: the copy is taken under it.
-      if (options.sqliteSource) await sqliteBackupStep(options.sqliteSource, tmp, true);
-      else await backupSqliteFile(source, tmp, { verify: false, durable: false, ...(options.busyTimeoutMs !== undefined ? { busyTimeoutMs: options.busyTimeoutMs } : {}) });
+      // restore.ts hands over the connection that holds the exclusive lock: the copy is taken under it,
+      // as a copy of the file when that is safe (copyLockedSqliteFile), else through the backup API.
+      const { sqliteSource } = options;
+      const copied = sqliteSource && options.sqliteSourceLocked === true ? await copyLockedSqliteFile(sqliteSource, source, tmp) : false;
+      if (!copied && sqliteSource) await sqliteBackupStep(sqliteSource, tmp, true);
+      else if (!copied) await backupSqliteFile(source, tmp, { verify: false, durable: false, ...(options.busyTimeoutMs !== undefined ? { busyTimeoutMs: options.busyTimeoutMs } : {}) });
+      trace(`backup: copied (${copied ? 'cp of the locked file' : 'backup API'})`);
       // The fsync (disk-bound) and the checks (driver threads) run while the main thread hashes the
       // finished copy; nothing writes to it any more, so the sha256 is that of the final bytes.
       const [facts, check, digest] = await Promise.all([
@@ -382,6 +432,7 @@ export async function backup(project: LoadedProject, options: BackupOptions = {}
         hashFile(tmp),
         syncFile(tmp),
       ]);
+      trace('backup: hashed and fsynced');
       if (check !== 'ok') throw new EngineError('backup-failed', `The backup ${path.join(dir, base + ext)} failed PRAGMA quick_check: ${check}`);
       migrations = facts.migrations;
       tools.sqlite = facts.version;
