@@ -167,14 +167,6 @@ function folderFindings(all: CollectedFile[], linted: string[], cwd: string, dia
   return out;
 }
 
-/**
- * Lints the given files (no config filtering of named files) with the dialect override, if any.
- * Kept for callers of the first CLI version; prefer {@link runCheck}.
- */
-export async function checkFiles(files: string[], cwd: string, dialect?: DialectSetting): Promise<CheckResult> {
-  return (await runCheck(files, cwd, { dialect })).result;
-}
-
 /** The file's real path (git reports paths under the resolved top level), or itself when unresolvable. */
 function realPath(p: string): string {
   try {
