@@ -1,6 +1,8 @@
 /**
- * Read-only migration status. Never calls `knex.migrate.list()/latest()/status()`: `list()` creates
- * the migrations tables and `status()` is wrong (FACTS.md). Reads `knex_migrations` itself.
+ * Read-only migration status. Never calls `knex.migrate.list()/latest()/status()`: `list()` and `latest()`
+ * create `knex_migrations` and `knex_migrations_lock` when missing (`listCompleted` calls `ensureTable`, knex 3.3.0
+ * lib/migrations/migrate/migration-list-resolver.js), and `status()` only returns the number of recorded rows minus
+ * the number of files and throws on a database without the table (Migrator.js `status`). Reads `knex_migrations` itself.
  */
 import type { Knex } from 'knex';
 import type { MigrationStatusEntry, StatusResult } from '../protocol';
