@@ -10,7 +10,7 @@ import path from 'node:path';
 import { ConfigCache, ConfigError, effectiveOptions, LINT_EXTENSIONS, protectFindings } from '../config';
 import { lineStarts, rangeToCheckPosition } from '../migrations/positions';
 import type { CheckFinding, CheckResult, Severity } from '../protocol';
-import type { DialectSetting } from '../settings';
+import type { DialectSetting } from '../config';
 import { EngineError } from '../migrations/errors';
 import { analyzeRevisionGraph } from '../lint/graph';
 import type { FolderFile } from '../lint/graph';

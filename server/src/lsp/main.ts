@@ -24,7 +24,7 @@ import { TextDocument } from 'vscode-languageserver-textdocument';
 import { CONFIG_FILE_NAME, ConfigCache, ConfigError, effectiveOptions, LINT_EXTENSIONS, protectFindings, type RuleSetting } from '../config';
 import { analyze, detectSourceKind, initAnalyzerFor, setIncrementalPostgresParsing, type Finding } from '../lint';
 import { analyzeRevisionGraph, type FolderFile } from '../lint/graph';
-import { normalizeSettings, settingsSection, type Settings } from '../settings';
+import { normalizeSettings, settingsSection, type Settings } from '../config';
 import { diagnosticSource, fixActions, hoverAt, ignoreActions, toDiagnostic } from './convert';
 import { ReanalyzeRequest, ServerStatsRequest } from './messages';
 

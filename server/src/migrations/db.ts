@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import type { Knex } from 'knex';
 import sqlite3 from 'sqlite3';
-import type { LoadedProject } from './config';
+import type { LoadedProject } from './project';
 import { classifySetupError, EngineError, isEngineError } from './errors';
 import { maskText } from './mask';
 import { withTimeout, type Wait } from './timeouts';

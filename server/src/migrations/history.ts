@@ -3,7 +3,7 @@
  * first), then the pending ones in run order. Read-only, like status.
  */
 import type { HistoryBatch, HistoryResult } from '../protocol';
-import type { LoadedProject } from './config';
+import type { LoadedProject } from './project';
 import { databaseAbsent, openKnex, readMigrationRows, silentLog, type MigrationRow } from './db';
 import { isPendingState, readStatus, type OperationOptions } from './status';
 

@@ -18,7 +18,7 @@ import { pathToFileURL } from 'node:url';
 import type { Knex } from 'knex';
 import { importModule } from '../esm-import';
 import type { MigrationPreview, PreflightFinding } from '../protocol';
-import type { LoadedProject } from './config';
+import type { LoadedProject } from './project';
 import { silentLog, type EngineLog } from './db';
 import { errorMessage, isEngineError } from './errors';
 import { DEFAULT_LOAD_TIMEOUT_MS, withTimeout } from './timeouts';

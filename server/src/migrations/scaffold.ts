@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { NewMigrationResult } from '../protocol';
-import type { LoadedProject } from './config';
+import type { LoadedProject } from './project';
 import { EngineError } from './errors';
 import { listMigrationFiles } from './files';
 import { findKnexPackage } from './knex-loader';

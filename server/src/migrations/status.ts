@@ -6,7 +6,7 @@
  */
 import type { Knex } from 'knex';
 import type { MigrationStatusEntry, StatusResult } from '../protocol';
-import type { LoadedProject } from './config';
+import type { LoadedProject } from './project';
 import { databaseAbsent, openKnex, readLock, readMigrationRows, silentLog, type EngineLog } from './db';
 import { checksumVerdict, readChecksums, sha256File } from './checksums';
 import { listMigrationFiles, type MigrationFile } from './files';

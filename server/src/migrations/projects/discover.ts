@@ -17,7 +17,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { knexfileNames } from '../../dialect';
+import { KNEXFILE_NAMES, knexfileIn } from '../../config';
 import type { DiscoveredProject, ProjectsResult, SqlFlavor } from '../../protocol';
 import { readAlembicIni } from './alembic-config';
 
@@ -56,7 +56,7 @@ function walk(root: string, maxDepth: number): WalkResult {
         if (!SKIPPED_DIRS.has(e.name) && depth < maxDepth) stack.push({ dir: path.join(dir, e.name), depth: depth + 1 });
       } else if (e.isFile()) {
         const full = path.join(dir, e.name);
-        if (knexfileNames.includes(e.name)) out.knexfiles.push(full);
+        if (KNEXFILE_NAMES.includes(e.name)) out.knexfiles.push(full);
         else if (e.name === 'alembic.ini') out.alembicInis.push(full);
         else if (e.name === 'package.json') out.packageJsons.push(full);
         else if (/\.sql$/i.test(e.name)) sql.push(e.name);
@@ -232,7 +232,7 @@ export function discoverProjects(cwd: string, options: DiscoverOptions = {}): Pr
  */
 export function projectAt(dir: string): DiscoveredProject | undefined {
   const abs = path.resolve(dir);
-  const knexfile = knexfileNames.map((n) => path.join(abs, n)).find((f) => fs.existsSync(f));
+  const knexfile = knexfileIn(abs);
   if (knexfile) return knexProjects([knexfile])[0];
   const ini = path.join(abs, 'alembic.ini');
   if (fs.existsSync(ini)) return alembicProjects([ini])[0];

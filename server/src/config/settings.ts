@@ -4,7 +4,7 @@
  * is exactly what {@link contributedConfiguration} produces (run `npm run sync-settings` to regenerate).
  */
 import picomatch from 'picomatch';
-import type { Dialect } from './protocol';
+import type { Dialect } from '../protocol';
 
 /** Dialect setting: `auto` picks SQLite when the nearest knexfile names a SQLite client, else PostgreSQL. */
 export type DialectSetting = Dialect | 'auto';
