@@ -102,6 +102,20 @@ export interface StatusResult {
   lock: { held: boolean };
   /** Name of the most recently applied migration (highest `id` in the migrations table); null when none. Absent in older versions. */
   current?: string | null;
+  /**
+   * Names of the migrations the next upgrade runs (states `pending` and `out-of-order`), in run order: the engine's
+   * one definition of "pending", which the editor's tree and status bar show as they come.
+   */
+  pending: string[];
+  /** Recorded migrations by batch, grouped as `history` groups them (newest batch first, most recently applied first). */
+  batches: StatusBatch[];
+}
+
+/** One batch of {@link StatusResult.batches}. */
+export interface StatusBatch {
+  batch: number;
+  /** Names of its migrations (each one entry of {@link StatusResult.migrations}), most recently applied (highest `id`) first. */
+  migrations: string[];
 }
 
 /**
