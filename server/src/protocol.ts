@@ -180,6 +180,15 @@ export interface UnlockResult {
   checked: string[];
 }
 
+/**
+ * Why `name` cannot name a new migration (`migration-guard new <name>`), or undefined when it can: letters, digits,
+ * `_` and `-`, starting with a letter or a digit (the file is `<timestamp>_<name>.<ext>`). The engine refuses such a
+ * name with this reason and the editor's input box shows it as the user types: one check for both.
+ */
+export function migrationNameProblem(name: string): string | undefined {
+  return /^[A-Za-z0-9][A-Za-z0-9_-]*$/.test(name) ? undefined : "use letters, digits, '_' and '-', starting with a letter or a digit";
+}
+
 /** `migration-guard new <name> --json` */
 export interface NewMigrationResult {
   /** Absolute path of the created file. */
