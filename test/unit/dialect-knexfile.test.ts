@@ -7,7 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { clientFamily, dialectFromKnexfileText, dialectOfClient, findKnexfile, findKnexfilesBelow, KNEXFILE_NAMES, knexfileIn } from '../../server/src/config';
+import { clientFamily, dialectFromKnexfileText, dialectOfClient, findKnexfile, findKnexfilesBelow, KNEXFILE_GLOB, KNEXFILE_NAMES, knexfileIn } from '../../server/src/config';
 
 test('client → dialect: every PostgreSQL and SQLite client name, in any letter case', () => {
   const cases: Array<[string, 'postgresql' | 'sqlite']> = [
@@ -45,6 +45,7 @@ test('knexfile text: the same table decides, in any letter case', () => {
 
 test('one knexfile finder: names in order, upward search, stop folder, folders named like a knexfile skipped', () => {
   assert.deepEqual(KNEXFILE_NAMES, ['knexfile.js', 'knexfile.cjs', 'knexfile.mjs', 'knexfile.ts']);
+  assert.equal(KNEXFILE_GLOB, '**/knexfile.{js,cjs,mjs,ts}');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mg-knexfile-'));
   try {
     const deep = path.join(dir, 'app', 'src', 'db');
@@ -65,4 +66,9 @@ test('one knexfile finder: names in order, upward search, stop folder, folders n
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('package.json activates the extension on the same knexfile names', () => {
+  const manifest = JSON.parse(fs.readFileSync(path.join(__dirname, '../../package.json'), 'utf8')) as { activationEvents: string[] };
+  assert.ok(manifest.activationEvents.includes(`workspaceContains:${KNEXFILE_GLOB}`), JSON.stringify(manifest.activationEvents));
 });

@@ -13,6 +13,12 @@ import path from 'node:path';
  */
 export const KNEXFILE_NAMES: readonly string[] = ['knexfile.js', 'knexfile.cjs', 'knexfile.mjs', 'knexfile.ts'];
 
+/**
+ * Glob matching {@link KNEXFILE_NAMES} in any folder: the language server watches it; package.json
+ * `activationEvents` spells it out too (a unit test keeps them equal).
+ */
+export const KNEXFILE_GLOB = `**/knexfile.{${KNEXFILE_NAMES.map((n) => n.slice('knexfile.'.length)).join(',')}}`;
+
 function isFile(file: string): boolean {
   try {
     return statSync(file).isFile();

@@ -2,7 +2,7 @@
  * Project discovery (issue 16): every migration project under a folder, whatever runs it, found by reading
  * files only — knexfiles are code and are NEVER run here (an untrusted workspace must be safe to scan).
  *
- * - Knex: every `knexfile.{js,cjs,mjs,ts}`; `migrations.directory` is read from the text when it is a string
+ * - Knex: every knexfile (config/knexfile.ts `KNEXFILE_NAMES`); `migrations.directory` is read from the text when it is a string
  *   literal (or an array of them), resolved against the knexfile's folder like the knex CLI does (it chdirs
  *   there, knex lib/bin/cli.js); otherwise Knex's default `./migrations` is reported with `directoryRead: false`.
  * - Alembic: every `alembic.ini`; `script_location` and `version_locations` (see {@link readAlembicIni}).
