@@ -10,7 +10,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Severity } from '../protocol';
-import { defaultSettings, type DialectSetting } from './settings';
+import { defaultSettings, DIALECT_VALUES, type DialectSetting } from './settings';
 import { DEFAULT_POSTGRES_VERSION } from '../lint/types';
 
 /** File name of the project configuration. */
@@ -52,8 +52,6 @@ export interface LoadedConfig {
 /** Default PostgreSQL major version when the config does not say (declared once, by the analyzer). */
 export { DEFAULT_POSTGRES_VERSION };
 
-/** Accepted dialect values. */
-export const DIALECT_VALUES: readonly DialectSetting[] = ['auto', 'postgresql', 'sqlite'];
 /** Accepted rule severities. */
 export const RULE_SETTING_VALUES: readonly RuleSetting[] = ['off', 'info', 'warning', 'error'];
 /** Rule ids: lower-case words joined by `-`. */
