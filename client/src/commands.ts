@@ -19,6 +19,7 @@ import type {
   UpgradeResult,
   ValidateResult,
 } from '../../server/src/protocol';
+import { migrationNameProblem } from '../../server/src/protocol';
 import { Engine, EngineError, type EngineTarget } from './engine';
 
 /** What commands need from the extension. */
@@ -413,7 +414,10 @@ export async function newMigrationCommand(ctx: CommandContext): Promise<void> {
   const name = await vscode.window.showInputBox({
     title: 'Migration Guard: new migration',
     prompt: 'Name (letters, digits, _ and -), e.g. add_status_to_orders',
-    validateInput: (value) => (/^[A-Za-z0-9_-]+$/.test(value) ? undefined : 'Use letters, digits, _ and - only'),
+    validateInput: (value) => {
+      const problem = migrationNameProblem(value);
+      return problem ? `Invalid name: ${problem}` : undefined;
+    },
   });
   if (!name) return;
   try {

@@ -34,7 +34,8 @@ export function summarizeStatus(status: StatusResult | (Error & { code?: string;
     };
   }
   const count = (...states: string[]) => status.migrations.filter((m) => states.includes(m.state)).length;
-  const pending = count('pending', 'out-of-order');
+  // The engine's definition of pending (StatusResult.pending), the one the tree's "Pending" group shows.
+  const pending = status.pending.length;
   const missing = count('missing');
   const edited = count('edited');
   const where = `${status.project.client} ${status.project.connection}`;

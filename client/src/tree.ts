@@ -1,10 +1,11 @@
 /**
- * The "Revisions" tree: pending migrations first, then one group per batch (newest first), each
- * migration with its state as `status --json` reports it. getChildren never does synchronous file or
- * database work: it awaits the engine process.
+ * The "Revisions" tree: pending migrations first, then one group per batch (newest first, a batch's most recently
+ * applied first), each migration with its state, all as `status --json` gives them (status-groups.ts). getChildren
+ * never does synchronous file or database work: it awaits the engine process.
  */
 import * as vscode from 'vscode';
 import type { MigrationState, MigrationStatusEntry, StatusResult } from '../../server/src/protocol';
+import { statusGroups } from './status-groups';
 
 type Node =
   | { kind: 'group'; id: string; label: string; description: string; tooltip: string; children: MigrationStatusEntry[]; current: string | null }
@@ -33,41 +34,6 @@ const stateHelp: Record<MigrationState, string> = {
   edited: 'The file changed after it was applied: the database does not have what the file now says.',
   'out-of-order': 'Not applied, but it sorts before the last applied migration (a merged branch?). Knex will still run it.',
 };
-
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
-}
-
-/** Groups a status into the tree's top level: "Pending", then batches newest first. */
-export function groupStatus(status: StatusResult): Node[] {
-  const current = status.current ?? null;
-  const pending = status.migrations.filter((m) => m.state === 'pending' || m.state === 'out-of-order');
-  const batches = new Map<number, MigrationStatusEntry[]>();
-  for (const m of status.migrations) {
-    if (m.batch === null) continue;
-    const list = batches.get(m.batch) ?? [];
-    list.push(m);
-    batches.set(m.batch, list);
-  }
-  const nodes: Node[] = [];
-  if (pending.length > 0) {
-    nodes.push({ kind: 'group', id: 'pending', label: 'Pending', description: plural(pending.length, 'migration'), tooltip: 'Migrations the next upgrade applies, in order.', children: pending, current });
-  }
-  for (const batch of [...batches.keys()].sort((a, b) => b - a)) {
-    const children = batches.get(batch) ?? [];
-    const times = children.map((m) => m.appliedAt).filter((t): t is string => t !== null).sort();
-    nodes.push({
-      kind: 'group',
-      id: `batch:${batch}`,
-      label: `Batch ${batch}`,
-      description: plural(children.length, 'migration'),
-      tooltip: times.length > 0 ? `Applied ${times[times.length - 1]}` : `Batch ${batch}`,
-      children,
-      current,
-    });
-  }
-  return nodes;
-}
 
 /** Tree data provider for `migrationGuard.revisions`. */
 export class RevisionTreeProvider implements vscode.TreeDataProvider<Node>, vscode.Disposable {
@@ -103,7 +69,8 @@ export class RevisionTreeProvider implements vscode.TreeDataProvider<Node>, vsco
     if (status.migrations.length === 0) {
       return [{ kind: 'message', text: `No migrations in ${status.project.migrationDirectories.join(', ')}`, error: false }];
     }
-    const nodes = groupStatus(status);
+    const current = status.current ?? null;
+    const nodes: Node[] = statusGroups(status).map(({ migrations, ...group }) => ({ kind: 'group', ...group, children: migrations, current }));
     if (status.lock.held) nodes.unshift({ kind: 'message', text: 'The migrations lock is held', detail: 'Another upgrade may be running, or one crashed.', error: true });
     return nodes;
   }

@@ -102,6 +102,20 @@ export interface StatusResult {
   lock: { held: boolean };
   /** Name of the most recently applied migration (highest `id` in the migrations table); null when none. Absent in older versions. */
   current?: string | null;
+  /**
+   * Names of the migrations the next upgrade runs (states `pending` and `out-of-order`), in run order: the engine's
+   * one definition of "pending", which the editor's tree and status bar show as they come.
+   */
+  pending: string[];
+  /** Recorded migrations by batch, grouped as `history` groups them (newest batch first, most recently applied first). */
+  batches: StatusBatch[];
+}
+
+/** One batch of {@link StatusResult.batches}. */
+export interface StatusBatch {
+  batch: number;
+  /** Names of its migrations (each one entry of {@link StatusResult.migrations}), most recently applied (highest `id`) first. */
+  migrations: string[];
 }
 
 /**
@@ -164,6 +178,15 @@ export interface UnlockResult {
   freed: boolean;
   /** What was checked to make sure no migration is running, e.g. "LOCK TABLE knex_migrations_lock NOWAIT". */
   checked: string[];
+}
+
+/**
+ * Why `name` cannot name a new migration (`migration-guard new <name>`), or undefined when it can: letters, digits,
+ * `_` and `-`, starting with a letter or a digit (the file is `<timestamp>_<name>.<ext>`). The engine refuses such a
+ * name with this reason and the editor's input box shows it as the user types: one check for both.
+ */
+export function migrationNameProblem(name: string): string | undefined {
+  return /^[A-Za-z0-9][A-Za-z0-9_-]*$/.test(name) ? undefined : "use letters, digits, '_' and '-', starting with a letter or a digit";
 }
 
 /** `migration-guard new <name> --json` */

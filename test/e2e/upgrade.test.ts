@@ -162,11 +162,12 @@ test('Migration Guard in VS Code: lint, Revisions view, modal-confirmed upgrade 
   });
 
   const migrations = fs.readdirSync(path.join(demoDir, 'migrations')).filter((f) => f.endsWith('.js')).sort();
-  // The view groups migrations: "Pending" first, then one group per batch; the last applied is marked current.
+  // The view groups migrations as the engine does (status --json): "Pending" first in run order, then one group per
+  // batch, newest first, a batch's most recently applied first (as `history`); the last applied is marked current.
   const pendingRows = (): TreeRow[] => [{ label: 'Pending', description: '6 migrations' }, ...migrations.map((label) => ({ label, description: 'pending' }))];
   const appliedRows = (): TreeRow[] => [
     { label: 'Batch 1', description: '6 migrations' },
-    ...migrations.map((label, i) => ({ label, description: i === migrations.length - 1 ? 'applied · current' : 'applied' })),
+    ...[...migrations].reverse().map((label, i) => ({ label, description: i === 0 ? 'applied · current' : 'applied' })),
   ];
 
   await step('Revisions view lists the 6 migrations as pending', async () => {
@@ -221,7 +222,7 @@ test('Migration Guard in VS Code: lint, Revisions view, modal-confirmed upgrade 
     { label: 'Pending', description: '1 migration' },
     { label: dropMigrationName, description: 'pending' },
     { label: 'Batch 1', description: '5 migrations' },
-    ...migrations.slice(0, 5).map((label, i) => ({ label, description: i === 4 ? 'applied · current' : 'applied' })),
+    ...migrations.slice(0, 5).reverse().map((label, i) => ({ label, description: i === 0 ? 'applied · current' : 'applied' })),
   ];
   await step('Downgrade undoes the most recently applied migration after a confirmation and a backup', async () => {
     await wb.runCommand('Migration Guard: Downgrade (Undo Last Migration)');

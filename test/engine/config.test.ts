@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { EngineError, findKnexfile, loadProject } from '../../server/src/migrations';
+import { findKnexfile } from '../../server/src/config';
+import { EngineError, loadProject } from '../../server/src/migrations';
 import { sqliteKnexfile, tempDir, writeFiles } from './helpers';
 
 void describe('config: loadProject', () => {
@@ -23,6 +24,28 @@ void describe('config: loadProject', () => {
       assert.deepEqual((p.knexConfig.migrations as { directory: string[] }).directory, [path.join(dir, 'db', 'migrations')]);
       assert.equal(findKnexfile(path.join(dir, 'src')), path.join(dir, 'knexfile.js'));
       assert.equal(existsSync(path.join(dir, 'data', 'app.sqlite3')), false, 'loading the config must not create the database');
+    } finally {
+      cleanup();
+    }
+  });
+
+  void it('uses the one client table: the family and dialect of a client name in any letter case, and the connection shown', async () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      writeFiles(dir, {
+        'knexfile.js': `module.exports = {
+  development: { client: 'SQLite3', connection: { filename: './dev.sqlite3' } },
+  production: { client: 'pg-native', connection: { host: 'db.example', user: 'app', password: 's3cretpw', database: 'app' } },
+};`,
+      });
+      const dev = await loadProject({ cwd: dir, processEnv: {} });
+      assert.equal(dev.family, 'sqlite');
+      assert.equal(dev.dialect, 'sqlite');
+      assert.equal(dev.sqliteFile, path.join(dir, 'dev.sqlite3'));
+      const prod = await loadProject({ cwd: dir, env: 'production', processEnv: {} });
+      assert.equal(prod.family, 'postgresql');
+      assert.equal(prod.dialect, 'postgresql');
+      assert.equal(prod.info.connection, 'postgres://app:****@db.example/app');
     } finally {
       cleanup();
     }

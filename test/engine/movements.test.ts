@@ -77,6 +77,10 @@ async function scenario(tp: TestProject): Promise<void> {
   assert.deepEqual(h.pending, ['004_d.js']);
   assert.equal(h.current, '003_c.js');
   assert.ok(h.batches[0]?.migrations[0]?.appliedAt);
+  // status groups and counts pending exactly as history does (the editor's tree and status bar show these).
+  const grouped = await getStatus(project);
+  assert.deepEqual(grouped.batches, h.batches.map((b) => ({ batch: b.batch, migrations: b.migrations.map((m) => m.name) })));
+  assert.deepEqual(grouped.pending, h.pending);
 
   // downgrade --step 1 undoes 003 and deletes its checksum.
   const d1 = await downgrade(project, { ...noBackup, step: 1 });
@@ -95,6 +99,8 @@ async function scenario(tp: TestProject): Promise<void> {
     ['003_c.js', 'pending'],
     ['004_d.js', 'pending'],
   ]);
+  assert.deepEqual(s.pending, ['001_a.js', '003_c.js', '004_d.js'], 'out-of-order counts as pending, in run order');
+  assert.deepEqual(s.batches, [{ batch: 2, migrations: ['002_b.js'] }]);
   await rejectsWith(unmark(project, '001_a.js'), 'usage', /not applied/);
   await rejectsWith(unmark(project, 'zzz.js'), 'unknown-migration');
   await rejectsWith(markApplied(project, 'zzz.js'), 'unknown-migration');

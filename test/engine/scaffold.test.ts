@@ -26,6 +26,7 @@ void describe('new <name>', () => {
       assert.match(text, /exports\.down = async function down\(knex\)/);
       await assert.rejects(newMigration(project, 'add_users', { now }), (e: unknown) => e instanceof EngineError && e.code === 'usage' && /already exists/.test(e.message));
       await assert.rejects(newMigration(project, '../evil'), (e: unknown) => e instanceof EngineError && e.code === 'usage');
+      await assert.rejects(newMigration(project, '_leading'), (e: unknown) => e instanceof EngineError && e.code === 'usage' && /Invalid migration name '_leading': use letters/.test(e.message));
       assert.deepEqual((await upgrade(project, { noBackup: true })).applied, [r.name]);
       assert.deepEqual((await downgrade(project, { noBackup: true })).undone, [r.name]);
       assert.equal((await getStatus(project)).migrations[0]?.state, 'pending');

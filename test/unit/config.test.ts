@@ -20,7 +20,7 @@ import {
   loadConfigFile,
   validateConfig,
 } from '../../server/src/config';
-import { defaultSettings } from '../../server/src/settings';
+import { defaultSettings } from '../../server/src/config';
 
 interface JsonSchemaProperty {
   type: string;

@@ -24,6 +24,11 @@ test('status text names every state, the checksum gaps and the current migration
     ],
     lock: { held: true },
     current: '005_e.js',
+    pending: ['003_c.js', '006_f.js'],
+    batches: [
+      { batch: 2, migrations: ['005_e.js', '004_d.js'] },
+      { batch: 1, migrations: ['002_b.js', '001_a.js'] },
+    ],
   };
   const text = formatStatus(status);
   assert.match(text, /001_a\.js {2}\(no checksum\)/);
@@ -41,6 +46,8 @@ test('a missing file whose checksum was recorded is labelled missing, not "no ch
     migrations: [{ name: '001_a.js', state: 'missing', batch: 1, appliedAt: '2026-01-02T03:04:05.000Z', file: null, checksum: 'missing' }],
     lock: { held: false },
     current: null,
+    pending: [],
+    batches: [{ batch: 1, migrations: ['001_a.js'] }],
   };
   const text = formatStatus(status);
   assert.match(text, /001_a\.js {2}\(file missing; its checksum was recorded\)/);

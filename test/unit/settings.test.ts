@@ -3,8 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { dialectFromKnexfileText, findKnexfileUpward, resolveDialect } from '../../server/src/dialect';
-import { contributedConfiguration, defaultSettings, isIncluded, normalizeSettings } from '../../server/src/settings';
+import { contributedConfiguration, defaultSettings, dialectFromKnexfileText, findKnexfile, isIncluded, normalizeSettings, resolveDialect } from '../../server/src/config';
 
 test('package.json contributes.configuration is generated from the settings schema (npm run sync-settings)', () => {
   const manifest = JSON.parse(fs.readFileSync(path.join(__dirname, '../../package.json'), 'utf8'));
@@ -38,7 +37,7 @@ test('auto dialect reads the nearest knexfile as text without running it', () =>
     const file = path.join(dir, 'app', 'migrations', '1.sql');
     assert.equal(resolveDialect('auto', file, dir), 'postgresql', 'no knexfile: PostgreSQL');
     fs.writeFileSync(path.join(dir, 'app', 'knexfile.js'), "throw new Error('never run'); module.exports = { client: 'sqlite3' }");
-    assert.equal(findKnexfileUpward(path.dirname(file), dir), path.join(dir, 'app', 'knexfile.js'));
+    assert.equal(findKnexfile(path.dirname(file), dir), path.join(dir, 'app', 'knexfile.js'));
     assert.equal(resolveDialect('auto', file, dir), 'sqlite');
     assert.equal(resolveDialect('postgresql', file, dir), 'postgresql', 'explicit setting wins');
   } finally {

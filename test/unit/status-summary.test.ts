@@ -7,7 +7,10 @@ const project: StatusResult['project'] = { knexfile: '/p/knexfile.js', environme
 
 function status(states: MigrationStatusEntry['state'][], held = false): StatusResult {
   const migrations = states.map((state, i) => ({ name: `00${i}_x.js`, state, batch: state === 'pending' || state === 'out-of-order' ? null : 1, appliedAt: null, file: state === 'missing' ? null : `/p/migrations/00${i}_x.js` }));
-  return { project, migrations, lock: { held }, current: null };
+  // As the engine gives it: pending in run order, one batch listing the most recently applied first.
+  const pending = migrations.filter((m) => m.batch === null).map((m) => m.name);
+  const applied = migrations.filter((m) => m.batch !== null).map((m) => m.name).reverse();
+  return { project, migrations, lock: { held }, current: null, pending, batches: applied.length ? [{ batch: 1, migrations: applied }] : [] };
 }
 
 test('status bar: an engine error is an error state, never "up to date" (issue 12, item 4)', () => {
@@ -34,4 +37,10 @@ test('status bar: up to date only when every migration is applied; pending, out-
   assert.deepEqual([missing.text, missing.level], ['$(warning) 1 missing', 'error']);
   const locked = summarizeStatus(status(['applied'], true));
   assert.deepEqual([locked.text, locked.level], ['$(lock) locked', 'error']);
+});
+
+test('status bar: "N pending" is the engine\'s pending list, the one the tree\'s "Pending" group shows', () => {
+  const s = status(['applied', 'out-of-order', 'pending', 'pending']);
+  assert.equal(s.pending.length, 3);
+  assert.equal(summarizeStatus(s).text, '$(database) 3 pending');
 });

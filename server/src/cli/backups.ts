@@ -5,7 +5,7 @@
  */
 import type { Command } from 'commander';
 import { backup, defaultBackupDirectory, prune } from '../migrations/backup';
-import type { LoadedProject } from '../migrations/config';
+import type { LoadedProject } from '../migrations/project';
 import type { EngineLog } from '../migrations/db';
 import { EngineError } from '../migrations/errors';
 import { formatAge, formatBytes, LIST_HASH_LIMIT, listBackups } from '../migrations/manifest';

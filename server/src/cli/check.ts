@@ -10,7 +10,7 @@ import path from 'node:path';
 import { ConfigCache, ConfigError, effectiveOptions, LINT_EXTENSIONS, protectFindings } from '../config';
 import { lineStarts, rangeToCheckPosition } from '../migrations/positions';
 import type { CheckFinding, CheckResult, Severity } from '../protocol';
-import type { DialectSetting } from '../settings';
+import type { DialectSetting } from '../config';
 import { EngineError } from '../migrations/errors';
 import { analyzeRevisionGraph } from '../lint/graph';
 import type { FolderFile } from '../lint/graph';
@@ -165,14 +165,6 @@ function folderFindings(all: CollectedFile[], linted: string[], cwd: string, dia
     }
   }
   return out;
-}
-
-/**
- * Lints the given files (no config filtering of named files) with the dialect override, if any.
- * Kept for callers of the first CLI version; prefer {@link runCheck}.
- */
-export async function checkFiles(files: string[], cwd: string, dialect?: DialectSetting): Promise<CheckResult> {
-  return (await runCheck(files, cwd, { dialect })).result;
 }
 
 /** The file's real path (git reports paths under the resolved top level), or itself when unresolvable. */

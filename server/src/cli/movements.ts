@@ -5,7 +5,7 @@
  * on a terminal and needs `--yes` elsewhere. Registered by main.ts with {@link registerMovementCommands}.
  */
 import type { Command } from 'commander';
-import type { LoadedProject } from '../migrations/config';
+import type { LoadedProject } from '../migrations/project';
 import type { EngineLog } from '../migrations/db';
 import { EngineError } from '../migrations/errors';
 import { formatPreview } from './backups';

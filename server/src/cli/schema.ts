@@ -6,7 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import type { LoadedProject } from '../migrations/config';
+import type { LoadedProject } from '../migrations/project';
 import type { EngineLog } from '../migrations/db';
 import { EngineError } from '../migrations/errors';
 import { diffSchemas } from '../migrations/schema/diff';

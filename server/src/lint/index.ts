@@ -11,7 +11,7 @@ import type { ParsedDocument, Phase, Rule, RuleContext, RuleMeta, SyntaxProblem 
 import { initPythonParser, isPythonParserReady, parseAlembic } from './parsers/alembic';
 import { initPostgresParser, isPostgresParserReady, parsePostgres } from './parsers/sql-postgres';
 import { parseSqlite } from './parsers/sql-sqlite';
-import { meta as analyzerErrorMeta, parserCrashMessage, ruleCrashMessage } from './rules/analyzer-error';
+import { rule as analyzerError, parserCrashMessage, ruleCrashMessage } from './rules/analyzer-error';
 import { allRules } from './rules/index';
 import { findSuppressions } from './suppression';
 import type { Suppression } from './suppression';
@@ -20,7 +20,7 @@ import type { AnalyzeOptions, Dialect, Finding, Fix, Severity, SourceKind } from
 import { DEFAULT_POSTGRES_VERSION } from './types';
 
 const UNUSED_IGNORE = 'unused-ignore';
-const ANALYZER_ERROR = analyzerErrorMeta.id;
+const ANALYZER_ERROR = analyzerError.meta.id;
 
 /*
  * The JavaScript/TypeScript parsers pull in the TypeScript compiler (about 45 MB of heap once evaluated). They are
@@ -81,11 +81,6 @@ export type { Suppression } from './suppression';
  */
 export async function initAnalyzer(): Promise<void> {
   await Promise.all([initPostgresParser(), initPythonParser()]);
-}
-
-/** True once {@link initAnalyzer} has completed; before that, PostgreSQL SQL and Alembic revisions yield no findings. */
-export function isAnalyzerReady(): boolean {
-  return isPostgresParserReady() && isPythonParserReady();
 }
 
 /**
@@ -269,7 +264,7 @@ function crashingStatement(rule: Rule, ctx: RuleContext): TextRange | undefined 
  * comments: a crash cannot be configured away (docs/rules/analyzer-error.md).
  */
 export function analyze(text: string, options: AnalyzeOptions): Finding[] {
-  const crash = (message: string, range: TextRange): Finding => ({ ruleId: ANALYZER_ERROR, severity: 'error', message, start: range.start, end: range.end, help: analyzerErrorMeta.help });
+  const crash = (message: string, range: TextRange): Finding => ({ ruleId: ANALYZER_ERROR, severity: 'error', message, start: range.start, end: range.end, help: analyzerError.meta.help });
   if (typeof text !== 'string') return [crash(parserCrashMessage('the analyzer', new TypeError(`the document text is a ${typeof text}, not a string`)), { start: 0, end: 0 })];
   try {
     const dialect = options.dialect ?? 'postgresql';

@@ -21,10 +21,10 @@ import {
   type WorkspaceFolder,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { CONFIG_FILE_NAME, ConfigCache, ConfigError, effectiveOptions, LINT_EXTENSIONS, protectFindings, type RuleSetting } from '../config';
+import { CONFIG_FILE_NAME, ConfigCache, ConfigError, effectiveOptions, KNEXFILE_GLOB, LINT_EXTENSIONS, protectFindings, type RuleSetting } from '../config';
 import { analyze, detectSourceKind, initAnalyzerFor, setIncrementalPostgresParsing, type Finding } from '../lint';
 import { analyzeRevisionGraph, type FolderFile } from '../lint/graph';
-import { normalizeSettings, settingsSection, type Settings } from '../settings';
+import { normalizeSettings, settingsSection, type Settings } from '../config';
 import { diagnosticSource, fixActions, hoverAt, ignoreActions, toDiagnostic } from './convert';
 import { ReanalyzeRequest, ServerStatsRequest } from './messages';
 
@@ -72,7 +72,7 @@ connection.onInitialized(() => {
   }
   if (supportsWatchRegistration) {
     void connection.client.register(DidChangeWatchedFilesNotification.type, {
-      watchers: [{ globPattern: `**/${CONFIG_FILE_NAME}` }, { globPattern: '**/knexfile.{js,cjs,mjs,ts}' }],
+      watchers: [{ globPattern: `**/${CONFIG_FILE_NAME}` }, { globPattern: KNEXFILE_GLOB }],
     });
   }
 });

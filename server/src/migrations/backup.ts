@@ -15,7 +15,7 @@ import path from 'node:path';
 import type { Knex } from 'knex';
 import sqlite3 from 'sqlite3';
 import type { BackupInfo, BackupKind, BackupManifest, BackupResult, PruneResult } from '../protocol';
-import type { LoadedProject } from './config';
+import type { LoadedProject } from './project';
 import { openKnex, readMigrationRows } from './db';
 import { EngineError, errorMessage } from './errors';
 import { maskText } from './mask';

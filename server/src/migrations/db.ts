@@ -1,11 +1,13 @@
 /**
  * Opening Knex on a loaded project and the read-only queries the engine needs.
- * Nothing here creates tables: `knex.migrate.list()` would (FACTS.md), so it is never used for reading.
+ * Nothing here creates tables: `knex.migrate.list()` would (it creates `knex_migrations` and its lock table when
+ * missing: `listCompleted` calls `ensureTable`, knex 3.3.0 lib/migrations/migrate/migration-list-resolver.js), so it
+ * is never used for reading.
  */
 import { existsSync } from 'node:fs';
 import type { Knex } from 'knex';
 import sqlite3 from 'sqlite3';
-import type { LoadedProject } from './config';
+import type { LoadedProject } from './project';
 import { classifySetupError, EngineError, isEngineError } from './errors';
 import { maskText } from './mask';
 import { withTimeout, type Wait } from './timeouts';

@@ -3,20 +3,10 @@
  * Without them the engine fell back to an embedded SQLite default anywhere, and an empty folder, a
  * typo in `--cwd`, an Alembic project or a monorepo root all read as "no migrations, up to date".
  */
-import { existsSync, readFileSync, readdirSync, statSync, type Dirent } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { KNEXFILE_NAMES } from '../config';
 import { EngineError } from './errors';
-
-/** Knexfile names searched (kept equal to config.ts `KNEXFILE_NAMES`; not imported, to avoid a cycle). */
-const KNEXFILE_NAMES: readonly string[] = ['knexfile.js', 'knexfile.cjs', 'knexfile.mjs', 'knexfile.ts'];
-
-/** How deep below the folder {@link findKnexfilesBelow} looks (1 = direct subfolders). */
-export const KNEXFILE_SEARCH_DEPTH = 4;
-/** At most this many folders are read by {@link findKnexfilesBelow} (breadth first): ~0.1 ms each, and only on the error path. */
-export const KNEXFILE_SEARCH_MAX_DIRS = 1000;
-
-/** Folders never searched: dependencies, VCS data, build output. Dot-folders are skipped too. */
-const SKIPPED_DIRS = new Set(['node_modules', 'dist', 'build', 'out', 'coverage', 'vendor']);
 
 /** A migration tool other than Knex that a folder belongs to, and the file that says so. */
 export interface OtherTool {
@@ -62,46 +52,10 @@ export function detectOtherTools(cwd: string): OtherTool[] {
 }
 
 /**
- * Knexfiles in the folders below `cwd` (not `cwd` itself), breadth first, at most
- * {@link KNEXFILE_SEARCH_DEPTH} levels and {@link KNEXFILE_SEARCH_MAX_DIRS} folders; `node_modules`,
- * `.git` and other dot-folders and build folders are skipped. Returns paths relative to `cwd`, sorted.
- */
-export function findKnexfilesBelow(cwd: string): string[] {
-  const found: string[] = [];
-  let level = [cwd];
-  let read = 0;
-  // One readdir per folder and no stat per entry: the file types come with the listing.
-  for (let depth = 0; depth <= KNEXFILE_SEARCH_DEPTH && level.length > 0; depth++) {
-    const next: string[] = [];
-    for (const dir of level) {
-      if (read >= KNEXFILE_SEARCH_MAX_DIRS) break;
-      read++;
-      let entries: Dirent[];
-      try {
-        entries = readdirSync(dir, { withFileTypes: true });
-      } catch {
-        continue;
-      }
-      if (depth > 0) {
-        const names = new Set(entries.filter((e) => e.isFile()).map((e) => e.name));
-        const knexfile = KNEXFILE_NAMES.find((n) => names.has(n));
-        if (knexfile) found.push(path.relative(cwd, path.join(dir, knexfile)));
-      }
-      if (depth === KNEXFILE_SEARCH_DEPTH) continue;
-      for (const e of entries) {
-        if (e.isDirectory() && !e.name.startsWith('.') && !SKIPPED_DIRS.has(e.name)) next.push(path.join(dir, e.name));
-      }
-    }
-    level = next;
-  }
-  return found.sort();
-}
-
-/**
  * The `no-project` error for a folder with no knexfile (here or above) and no fallback that applies:
  * the message says what the folder is, the hint what was looked for and the next step.
  * @param tools other migration tools the folder belongs to ({@link detectOtherTools}).
- * @param knexfilesBelow knexfiles in subfolders ({@link findKnexfilesBelow}), relative to `cwd`.
+ * @param knexfilesBelow knexfiles in subfolders (config/knexfile.ts `findKnexfilesBelow`), relative to `cwd`.
  */
 export function noProjectError(cwd: string, tools: OtherTool[], knexfilesBelow: string[]): EngineError {
   const looked =

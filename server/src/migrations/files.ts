@@ -6,7 +6,7 @@
  */
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import type { MigrationSettings } from './config';
+import type { MigrationSettings } from './project';
 
 /** A migration file: `name` as Knex records it, `file` its absolute path. */
 export interface MigrationFile {

@@ -8,7 +8,7 @@
  * `migrationGuard: { protected: false }` does not unprotect `production`/`prod`.
  */
 import path from 'node:path';
-import type { LoadedProject } from './config';
+import type { ProjectInfo } from '../protocol';
 import { EngineError } from './errors';
 
 /** Environment names that are always protected. */
@@ -47,11 +47,23 @@ function nameFromUrl(url: string): string | null {
 }
 
 /**
+ * What {@link requireConfirmation} reads of a loaded project (project.ts `LoadedProject`, which imports this module:
+ * declared here so the two do not import each other).
+ */
+export interface GuardedProject {
+  /** Whether write commands need the database name typed back. */
+  protected: boolean;
+  /** The name to type ({@link databaseNameOf}). */
+  databaseName: string;
+  info: Pick<ProjectInfo, 'environment'>;
+}
+
+/**
  * Throws unless the write `action` may run: the project is not protected, or `confirm` equals its
  * database name exactly.
  * @throws EngineError `confirmation-required` naming the database to type.
  */
-export function requireConfirmation(project: LoadedProject, confirm: string | undefined, action: string): void {
+export function requireConfirmation(project: GuardedProject, confirm: string | undefined, action: string): void {
   if (!project.protected) return;
   if (confirm === project.databaseName) return;
   const env = project.info.environment ?? '(default)';

@@ -1,22 +1,18 @@
 /**
  * `history`: applied migrations grouped by batch, newest batch first (within a batch, highest `id`
- * first), then the pending ones in run order. Read-only, like status.
+ * first), then the pending ones in run order. Read-only, like status, and grouped as status groups.
  */
 import type { HistoryBatch, HistoryResult } from '../protocol';
-import type { LoadedProject } from './config';
+import type { LoadedProject } from './project';
 import { databaseAbsent, openKnex, readMigrationRows, silentLog, type MigrationRow } from './db';
-import { isPendingState, readStatus, type OperationOptions } from './status';
+import { groupByBatch, readStatus, type OperationOptions } from './status';
 
-/** Groups rows by batch: batches newest first, migrations of a batch highest `id` first. */
+/** Groups rows by batch as status.ts {@link groupByBatch} does (newest batch first, highest `id` first), with each row's state. */
 export function groupHistory(rows: MigrationRow[], stateOf: (name: string) => Pick<HistoryBatch['migrations'][number], 'state' | 'checksum'>): HistoryBatch[] {
-  const byBatch = new Map<number, MigrationRow[]>();
-  for (const r of rows) byBatch.set(r.batch, [...(byBatch.get(r.batch) ?? []), r]);
-  return [...byBatch.entries()]
-    .sort((a, b) => b[0] - a[0])
-    .map(([batch, rs]) => ({
-      batch,
-      migrations: [...rs].sort((a, b) => b.id - a.id).map((r) => ({ name: r.name, appliedAt: r.appliedAt, ...stateOf(r.name) })),
-    }));
+  return groupByBatch(rows).map(({ batch, rows: rs }) => ({
+    batch,
+    migrations: rs.map((r) => ({ name: r.name, appliedAt: r.appliedAt, ...stateOf(r.name) })),
+  }));
 }
 
 /**
@@ -36,7 +32,7 @@ export async function getHistory(project: LoadedProject, options: OperationOptio
     return {
       project: project.info,
       batches,
-      pending: status.migrations.filter((m) => isPendingState(m.state)).map((m) => m.name),
+      pending: status.pending,
       current: status.current ?? null,
     };
   } finally {

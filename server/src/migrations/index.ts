@@ -3,8 +3,8 @@
  * Every operation takes a {@link LoadedProject} from {@link loadProject}, opens its own Knex
  * instance with absolute paths and destroys it before returning.
  */
-export { loadProject, findKnexfile, loadKnexfile, clientFamily, KNEXFILE_NAMES, DEFAULT_LOAD_EXTENSIONS } from './config';
-export type { LoadProjectOptions, LoadedProject, MigrationSettings } from './config';
+export { loadProject, loadKnexfile, DEFAULT_LOAD_EXTENSIONS } from './project';
+export type { LoadProjectOptions, LoadedProject, MigrationSettings } from './project';
 export { getStatus, readStatus, mergeStatus, isPendingState, isAppliedState } from './status';
 export { downgrade, planDowngrade, markApplied, unmark, unlock, ensureMigrationTables, withKnexLock } from './movements';
 export type { DowngradeOptions, WriteOptions } from './movements';

@@ -19,7 +19,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Dialect } from '../protocol';
-import type { MigrationSettings } from './config';
+import type { MigrationSettings } from './project';
 import { listMigrationFiles, type MigrationFile } from './files';
 import { LintCache } from './lint-cache';
 import { lintTargets, readAndLookUp, withRuleOptions, type LintedFile, type LintTarget } from './lint-pending';

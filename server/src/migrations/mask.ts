@@ -4,6 +4,7 @@
  * fields of objects, and any password value a loaded configuration registered with {@link registerSecret}.
  * Issue 13, item 7.
  */
+import { clientFamily } from '../config/dialect';
 
 const MASK = '****';
 const secrets = new Set<string>();
@@ -86,7 +87,7 @@ export function describeConnection(client: string, connection: unknown): string 
   const c = connection as Record<string, unknown>;
   if (typeof c.filename === 'string') return maskText(c.filename);
   if (typeof c.connectionString === 'string') return maskText(c.connectionString);
-  const scheme = /^(pg|postgres|postgresql|pgnative|cockroachdb)$/.test(client) ? 'postgres' : client;
+  const scheme = clientFamily(client) === 'postgresql' ? 'postgres' : client;
   const user = typeof c.user === 'string' ? c.user : typeof c.username === 'string' ? c.username : '';
   const pass = c.password != null && c.password !== '' ? `:${MASK}` : '';
   const auth = user || pass ? `${encodeURIComponent(user)}${pass}@` : '';

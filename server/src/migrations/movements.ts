@@ -13,7 +13,7 @@ import type { Knex } from 'knex';
 import type { BackupInfo, DowngradeResult, MarkResult, UnlockResult } from '../protocol';
 import { assertBackupSpace, backup, defaultBackupDirectory } from './backup';
 import { checksumHooks, deleteChecksum, ensureChecksumTable, recordChecksum, sha256File } from './checksums';
-import type { LoadedProject } from './config';
+import type { LoadedProject } from './project';
 import { databaseAbsent, isLockConflict, migrationInProgress, openKnex, qualifiedName, readLock, readMigrationRows, silentLog, tableExists, withMigrationMutex, type EngineLog, type MigrationRow } from './db';
 import { EngineError, errorMessage, isEngineError } from './errors';
 import { listMigrationFiles } from './files';

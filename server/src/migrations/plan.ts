@@ -17,7 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { PlanMigration, PreflightFinding } from '../protocol';
 import { isProtectedTable, protectedTablesNamed } from '../config';
-import type { LoadedProject } from './config';
+import type { LoadedProject } from './project';
 import { EngineError } from './errors';
 
 /** What a plan id is computed over. */
@@ -139,7 +139,7 @@ export function unsafeReason(errorFindings: number, dataLoss: number): string | 
 
 /**
  * The protected tables (`.migration-guard.json` `protectedTables`) a plan touches: named by a data-loss finding of
- * the analyzer (config/index.ts protectedTablesNamed) or by a pre-flight finding that deletes rows or values.
+ * the analyzer (config/protected-tables.ts protectedTablesNamed) or by a pre-flight finding that deletes rows or values.
  */
 export function protectedTablesTouched(findings: ReadonlyArray<{ ruleId: string; message: string }>, preflight: readonly PreflightFinding[] | undefined, protectedTables: readonly string[]): string[] {
   if (protectedTables.length === 0) return [];

@@ -10,8 +10,9 @@
  * `dropTable('x')`, `DROP TABLE x` and `TRUNCATE x` instead.
  */
 import type { Knex } from 'knex';
+import { DATA_LOSS_RULES } from '../config';
 import type { PreflightFinding } from '../protocol';
-import type { LoadedProject } from './config';
+import type { LoadedProject } from './project';
 
 /** Row counts and columns of every user table, keyed by table name (`schema.table` on PostgreSQL outside the current schema). */
 export interface TableSnapshot {
@@ -244,16 +245,7 @@ export function preflightFromSource(migration: string, source: string, live: Tab
  * Analyzer rules whose findings mean a migration may delete rows: a real upgrade runs the pre-flight only then.
  * `uninspectable-sql` is here too: SQL built at run time is unknown to the analyzer, so the pre-flight finds out.
  */
-export const DESTRUCTIVE_RULES: ReadonlySet<string> = new Set([
-  'uninspectable-sql',
-  'ban-drop-table',
-  'ban-truncate',
-  'ban-drop-column',
-  'sqlite-table-rebuild',
-  'changing-column-type',
-  'ban-delete-without-where',
-  'ban-drop-database',
-]);
+export const DESTRUCTIVE_RULES: ReadonlySet<string> = new Set(['uninspectable-sql', ...DATA_LOSS_RULES]);
 
 /** Whether any finding comes from a {@link DESTRUCTIVE_RULES} rule. */
 export function needsPreflight(findings: ReadonlyArray<{ ruleId: string }>): boolean {

@@ -5,7 +5,12 @@
  * SQLite and PostgreSQL only: MySQL and others commit DDL implicitly, so they are never run.
  * A migration with `config.transaction === false` (or `disableTransactions`) or containing
  * CONCURRENTLY is not run, and neither is anything after it (its SQL may depend on it).
- * Source: FACTS.md "Dry run"; Knex lib/execution/transaction.js, lib/execution/runner.js.
+ * Why this way: Knex has no dry run, and `toSQL()` is no substitute because the SQLite table rebuild
+ * (`_knex_temp_alter…`) is generated at run time. Checked with knex 3.3.0 on SQLite and PostgreSQL 15
+ * (test/engine/preview.test.ts): the recorded SQL is what a real run sends, the SQLite rebuild included. The rollback
+ * still advances PostgreSQL sequences (`nextval` is never rolled back, PostgreSQL docs "Sequence Manipulation
+ * Functions"). The connection filter follows
+ * knex 3.3.0 lib/execution/transaction.js and lib/execution/runner.js.
  */
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -13,7 +18,7 @@ import { pathToFileURL } from 'node:url';
 import type { Knex } from 'knex';
 import { importModule } from '../esm-import';
 import type { MigrationPreview, PreflightFinding } from '../protocol';
-import type { LoadedProject } from './config';
+import type { LoadedProject } from './project';
 import { silentLog, type EngineLog } from './db';
 import { errorMessage, isEngineError } from './errors';
 import { DEFAULT_LOAD_TIMEOUT_MS, withTimeout } from './timeouts';

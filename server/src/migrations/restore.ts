@@ -12,7 +12,7 @@ import path from 'node:path';
 import sqlite3 from 'sqlite3';
 import type { BackupInfo, BackupListEntry, BackupManifest, RestoreResult } from '../protocol';
 import { backup, closeSqlite, defaultBackupDirectory, hashFile, openSqlite, QUICK_CHECK_MMAP_BYTES, quickCheckFile, sqliteBackupStep, sqliteQuickCheck } from './backup';
-import type { LoadedProject } from './config';
+import type { LoadedProject } from './project';
 import type { Knex } from 'knex';
 import { databaseAbsent, openKnex, readMigrationRows, runningMigration, silentLog, sqliteBeginWithin, sqliteWriterActive, type EngineLog } from './db';
 import { EngineError, errorMessage } from './errors';

@@ -6,8 +6,8 @@
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { NewMigrationResult } from '../protocol';
-import type { LoadedProject } from './config';
+import { migrationNameProblem, type NewMigrationResult } from '../protocol';
+import type { LoadedProject } from './project';
 import { EngineError } from './errors';
 import { listMigrationFiles } from './files';
 import { findKnexPackage } from './knex-loader';
@@ -59,12 +59,11 @@ ${param}exports.down = async function down(knex) {
 
 /**
  * Creates the migration file (and the directory when missing). Never overwrites.
- * @throws EngineError `usage` (name not made of letters, digits, `_`, `-`; file exists).
+ * @throws EngineError `usage` (name refused by protocol.ts {@link migrationNameProblem}; file exists).
  */
 export async function newMigration(project: LoadedProject, name: string, options: { now?: Date } = {}): Promise<NewMigrationResult> {
-  if (!/^[A-Za-z0-9][A-Za-z0-9_-]*$/.test(name)) {
-    throw new EngineError('usage', `Invalid migration name '${name}': use letters, digits, '_' and '-'.`, 'Example: migration-guard new add_users_email');
-  }
+  const problem = migrationNameProblem(name);
+  if (problem) throw new EngineError('usage', `Invalid migration name '${name}': ${problem}.`, 'Example: migration-guard new add_users_email');
   const dir = project.migrations.directories[0];
   if (!dir) throw new EngineError('usage', 'No migrations directory is configured.');
   const existing = await listMigrationFiles(project.migrations);

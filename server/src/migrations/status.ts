@@ -1,10 +1,12 @@
 /**
- * Read-only migration status. Never calls `knex.migrate.list()/latest()/status()`: `list()` creates
- * the migrations tables and `status()` is wrong (FACTS.md). Reads `knex_migrations` itself.
+ * Read-only migration status. Never calls `knex.migrate.list()/latest()/status()`: `list()` and `latest()`
+ * create `knex_migrations` and `knex_migrations_lock` when missing (`listCompleted` calls `ensureTable`, knex 3.3.0
+ * lib/migrations/migrate/migration-list-resolver.js), and `status()` only returns the number of recorded rows minus
+ * the number of files and throws on a database without the table (Migrator.js `status`). Reads `knex_migrations` itself.
  */
 import type { Knex } from 'knex';
-import type { MigrationStatusEntry, StatusResult } from '../protocol';
-import type { LoadedProject } from './config';
+import type { MigrationStatusEntry, StatusBatch, StatusResult } from '../protocol';
+import type { LoadedProject } from './project';
 import { databaseAbsent, openKnex, readLock, readMigrationRows, silentLog, type EngineLog } from './db';
 import { checksumVerdict, readChecksums, sha256File } from './checksums';
 import { listMigrationFiles, type MigrationFile } from './files';
@@ -61,6 +63,32 @@ export function isAppliedState(state: MigrationStatusEntry['state']): boolean {
   return state === 'applied' || state === 'edited' || state === 'missing';
 }
 
+/** Names of the entries the next upgrade runs ({@link isPendingState}), in the order given (Knex's run order in a status). */
+export function pendingNames(entries: readonly MigrationStatusEntry[]): string[] {
+  return entries.filter((m) => isPendingState(m.state)).map((m) => m.name);
+}
+
+/**
+ * Groups recorded migrations by batch: batches newest first, a batch's migrations most recently applied (highest
+ * `id`) first. The one grouping `status` and `history` give (and the editor's tree shows).
+ */
+export function groupByBatch<T extends { batch: number; id: number }>(rows: readonly T[]): Array<{ batch: number; rows: T[] }> {
+  const byBatch = new Map<number, T[]>();
+  for (const r of rows) {
+    const list = byBatch.get(r.batch);
+    if (list) list.push(r);
+    else byBatch.set(r.batch, [r]);
+  }
+  return [...byBatch.entries()].sort((a, b) => b[0] - a[0]).map(([batch, rs]) => ({ batch, rows: [...rs].sort((a, b) => b.id - a.id) }));
+}
+
+/** {@link StatusResult.batches} of the migrations table's rows: each name once, in the batch of its first row (as {@link mergeStatus} reads it). */
+function statusBatches(rows: ReadonlyArray<{ name: string; batch: number; id: number }>): StatusBatch[] {
+  const seen = new Set<string>();
+  const first = rows.filter((r) => !seen.has(r.name) && Boolean(seen.add(r.name)));
+  return groupByBatch(first).map(({ batch, rows: rs }) => ({ batch, migrations: rs.map((r) => r.name) }));
+}
+
 /** sha256 of the files of recorded migrations that have a checksum (missing files are skipped). */
 async function hashRecorded(files: Array<{ name: string; file: string }>, checksums: ReadonlyMap<string, string>): Promise<Map<string, string>> {
   const wanted = files.filter((f) => checksums.has(f.name));
@@ -88,13 +116,17 @@ export interface ReadStatusOptions {
 export async function readStatus(db: Knex | null, project: LoadedProject, options: ReadStatusOptions = {}): Promise<StatusResult> {
   const { tableName, schemaName } = project.migrations;
   const files = options.files ?? (await listMigrationFiles(project.migrations));
-  if (!db) return { project: project.info, migrations: mergeStatus([], files), lock: { held: false }, current: null };
+  if (!db) {
+    const migrations = mergeStatus([], files);
+    return { project: project.info, migrations, lock: { held: false }, current: null, pending: pendingNames(migrations), batches: [] };
+  }
   const { rows } = await readMigrationRows(db, tableName, schemaName);
   const held = await readLock(db, tableName, schemaName);
   // Without checksums (validation needs rows, files and the lock only) no file is hashed: every verdict is 'none'.
   const checksums = options.checksums === false ? new Map<string, string>() : await readChecksums(db, schemaName);
   const hashes = await hashRecorded(files, checksums);
-  return { project: project.info, migrations: mergeStatus(rows, files, checksums, hashes), lock: { held }, current: rows.at(-1)?.name ?? null };
+  const migrations = mergeStatus(rows, files, checksums, hashes);
+  return { project: project.info, migrations, lock: { held }, current: rows.at(-1)?.name ?? null, pending: pendingNames(migrations), batches: statusBatches(rows) };
 }
 
 /**

@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { Knex } from 'knex';
 import type { BackupInfo, MigrationStatusEntry, PendingFinding, StatusResult, UpgradeResult } from '../protocol';
 import { assertBackupSpace, backup, defaultBackupDirectory } from './backup';
-import type { LoadedProject } from './config';
+import type { LoadedProject } from './project';
 import { checksumHooks, sha256File } from './checksums';
 import { createKnex, databaseAbsent, freeLock, isLockConflict, lockRowBusy, openKnex, readLock, silentLog, withMigrationMutex, type EngineLog } from './db';
 import { trace } from '../cli/trace';

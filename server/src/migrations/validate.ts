@@ -5,7 +5,7 @@
  */
 import type { Knex } from 'knex';
 import type { ValidateResult, ValidationProblem } from '../protocol';
-import type { LoadedProject } from './config';
+import type { LoadedProject } from './project';
 import { databaseAbsent, openKnex, silentLog } from './db';
 import { readStatus, type OperationOptions } from './status';
 import { checkSchema } from './schema/drift';

@@ -23,9 +23,6 @@ export const rule: Rule = {
   },
 };
 
-/** The rule as `{ meta, check }`, for callers that prefer named exports. */
-export const { meta, check } = rule;
-
 /** `TypeError: x is undefined` from any thrown value: its name and the first line of its message, at most 200 characters. */
 export function exceptionLine(error: unknown): string {
   let line: string;

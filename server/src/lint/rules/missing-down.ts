@@ -28,5 +28,3 @@ export const rule: Rule = {
   },
 };
 
-/** The rule as `{ meta, check }`, for callers that prefer named exports. */
-export const { meta, check } = rule;

@@ -2,7 +2,7 @@
  * Project discovery (issue 16): every migration project under a folder, whatever runs it, found by reading
  * files only — knexfiles are code and are NEVER run here (an untrusted workspace must be safe to scan).
  *
- * - Knex: every `knexfile.{js,cjs,mjs,ts}`; `migrations.directory` is read from the text when it is a string
+ * - Knex: every knexfile (config/knexfile.ts `KNEXFILE_NAMES`); `migrations.directory` is read from the text when it is a string
  *   literal (or an array of them), resolved against the knexfile's folder like the knex CLI does (it chdirs
  *   there, knex lib/bin/cli.js); otherwise Knex's default `./migrations` is reported with `directoryRead: false`.
  * - Alembic: every `alembic.ini`; `script_location` and `version_locations` (see {@link readAlembicIni}).
@@ -17,7 +17,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { knexfileNames } from '../../dialect';
+import { KNEXFILE_NAMES, knexfileIn } from '../../config';
 import type { DiscoveredProject, ProjectsResult, SqlFlavor } from '../../protocol';
 import { readAlembicIni } from './alembic-config';
 
@@ -56,7 +56,7 @@ function walk(root: string, maxDepth: number): WalkResult {
         if (!SKIPPED_DIRS.has(e.name) && depth < maxDepth) stack.push({ dir: path.join(dir, e.name), depth: depth + 1 });
       } else if (e.isFile()) {
         const full = path.join(dir, e.name);
-        if (knexfileNames.includes(e.name)) out.knexfiles.push(full);
+        if (KNEXFILE_NAMES.includes(e.name)) out.knexfiles.push(full);
         else if (e.name === 'alembic.ini') out.alembicInis.push(full);
         else if (e.name === 'package.json') out.packageJsons.push(full);
         else if (/\.sql$/i.test(e.name)) sql.push(e.name);
@@ -232,7 +232,7 @@ export function discoverProjects(cwd: string, options: DiscoverOptions = {}): Pr
  */
 export function projectAt(dir: string): DiscoveredProject | undefined {
   const abs = path.resolve(dir);
-  const knexfile = knexfileNames.map((n) => path.join(abs, n)).find((f) => fs.existsSync(f));
+  const knexfile = knexfileIn(abs);
   if (knexfile) return knexProjects([knexfile])[0];
   const ini = path.join(abs, 'alembic.ini');
   if (fs.existsSync(ini)) return alembicProjects([ini])[0];

@@ -8,7 +8,7 @@
  */
 import type { Knex } from 'knex';
 import type { DriftItem, ValidationProblem } from '../../protocol';
-import type { LoadedProject } from '../config';
+import type { LoadedProject } from '../project';
 import { readMigrationRows, silentLog, type EngineLog } from '../db';
 import { errorMessage, isEngineError } from '../errors';
 import { listMigrationFiles } from '../files';

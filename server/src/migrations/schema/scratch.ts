@@ -7,7 +7,8 @@
  *   database, with the scratch Knex's `searchPath` and `migrations.schemaName` set to it.
  * The scratch is always removed: on success, on failure, and on SIGINT/SIGTERM (handlers are
  * installed only while it exists; the signal is raised again once it is gone).
- * Knex 3.3 facts (FACTS.md): `migrate.up({ name })` applies that migration even out of file order.
+ * `migrate.up({ name })` applies the named migration even when earlier files are still pending: it picks the
+ * name among the unapplied ones without any order check (knex 3.3.0 lib/migrations/migrate/Migrator.js `up`).
  */
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
@@ -15,7 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Knex } from 'knex';
 import type { SchemaModel } from '../../protocol';
-import type { LoadedProject } from '../config';
+import type { LoadedProject } from '../project';
 import { createKnex, openKnex, silentLog, type EngineLog } from '../db';
 import { EngineError, errorMessage } from '../errors';
 import { introspect } from './introspect';

@@ -1,6 +1,7 @@
 /**
- * Finding and loading the project's Knex configuration, the way the knex CLI does, but without
- * ever depending on `process.cwd()`: every path handed to Knex is absolute.
+ * The project loader: finds and runs the project's knexfile and normalises what Knex needs, the way the knex CLI
+ * does, but without ever depending on `process.cwd()`: every path handed to Knex is absolute. Finding the knexfile
+ * by name and the client's database family are configuration (config/knexfile.ts, config/dialect.ts).
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -8,16 +9,14 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Knex } from 'knex';
 import { importModule } from '../esm-import';
+import { clientFamily, findKnexfile, findKnexfilesBelow, type DatabaseFamily } from '../config';
 import type { Dialect, ProjectInfo } from '../protocol';
-import { assertProjectFolder, detectOtherTools, findKnexfilesBelow, noProjectError } from './discover';
+import { assertProjectFolder, detectOtherTools, noProjectError } from './discover';
 import { EngineError, errorMessage, isEngineError } from './errors';
 import { databaseNameOf, isProtectedEnvironment } from './guard';
 import { ensureTypeScriptLoader, resolveKnex, type KnexModule } from './knex-loader';
 import { describeConnection, registerSecret } from './mask';
 import { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_LOAD_TIMEOUT_MS, withTimeout, type EngineTimeouts, type Wait } from './timeouts';
-
-/** Knexfile names searched in each folder, in this order (the knex CLI searches js, mjs, coffee, ts, eg, ls). */
-export const KNEXFILE_NAMES = ['knexfile.js', 'knexfile.cjs', 'knexfile.mjs', 'knexfile.ts'] as const;
 
 /** Knex's default `migrations.loadExtensions` (lib/migrations/common/MigrationsLoader.js, knex 3.3.0). */
 export const DEFAULT_LOAD_EXTENSIONS: readonly string[] = [
@@ -62,8 +61,8 @@ export interface LoadedProject {
   root: string;
   /** Knex client name as configured (`sqlite3`, `pg`, …). */
   client: string;
-  /** Database family, which picks the analyzer dialect and the backup method. */
-  family: 'sqlite' | 'postgresql' | 'other';
+  /** Database family, which picks the analyzer dialect and the backup method (config/dialect.ts `clientFamily`). */
+  family: DatabaseFamily;
   /** Analyzer dialect: `sqlite` for SQLite clients, else `postgresql`. */
   dialect: Dialect;
   /** Absolute SQLite database file; null for other clients and for `:memory:`. */
@@ -80,33 +79,6 @@ export interface LoadedProject {
   knex: KnexModule;
   /** Limits on loading the project's code and on connecting (timeouts.ts). */
   timeouts: EngineTimeouts;
-}
-
-const SQLITE_CLIENTS = new Set(['sqlite3', 'sqlite', 'better-sqlite3']);
-const PG_CLIENTS = new Set(['pg', 'postgres', 'postgresql', 'pgnative', 'cockroachdb']);
-
-/** Family of a Knex client name. */
-export function clientFamily(client: string): LoadedProject['family'] {
-  if (SQLITE_CLIENTS.has(client)) return 'sqlite';
-  if (PG_CLIENTS.has(client)) return 'postgresql';
-  return 'other';
-}
-
-/**
- * Searches `startDir` and its parents for a knexfile ({@link KNEXFILE_NAMES}), as the knex CLI
- * does (escalade from the working directory). Returns the absolute path or null.
- */
-export function findKnexfile(startDir: string): string | null {
-  let dir = path.resolve(startDir);
-  for (;;) {
-    for (const name of KNEXFILE_NAMES) {
-      const candidate = path.join(dir, name);
-      if (existsSync(candidate) && statSync(candidate).isFile()) return candidate;
-    }
-    const parent = path.dirname(dir);
-    if (parent === dir) return null;
-    dir = parent;
-  }
 }
 
 /**

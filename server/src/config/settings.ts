@@ -4,10 +4,13 @@
  * is exactly what {@link contributedConfiguration} produces (run `npm run sync-settings` to regenerate).
  */
 import picomatch from 'picomatch';
-import type { Dialect } from './protocol';
+import type { Dialect } from '../protocol';
 
 /** Dialect setting: `auto` picks SQLite when the nearest knexfile names a SQLite client, else PostgreSQL. */
 export type DialectSetting = Dialect | 'auto';
+
+/** Accepted dialect values, in the editor settings, `.migration-guard.json` and the CLI's `--dialect` alike. */
+export const DIALECT_VALUES: readonly DialectSetting[] = ['auto', 'postgresql', 'sqlite'];
 
 /** Every setting, typed, with the defaults the schema declares. */
 export interface Settings {
@@ -36,7 +39,7 @@ interface PropertySchema {
 export const settingsSchema: Record<keyof Settings, PropertySchema> = {
   dialect: {
     type: 'string',
-    enum: ['auto', 'postgresql', 'sqlite'],
+    enum: [...DIALECT_VALUES],
     enumDescriptions: [
       'SQLite when the nearest knexfile uses a SQLite client, else PostgreSQL.',
       'PostgreSQL (parsed with PostgreSQL 18\'s own grammar).',
