@@ -18,7 +18,7 @@ export default tseslint.config(
   },
   {
     // The pure core never reaches for the editor.
-    files: ['server/src/lint/**/*.ts', 'server/src/migrations/**/*.ts', 'server/src/cli/**/*.ts', 'server/src/protocol.ts'],
+    files: ['server/src/lint/**/*.ts', 'server/src/migrations/**/*.ts', 'server/src/cli/**/*.ts', 'server/src/protocol/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: ['vscode', 'vscode-languageserver*', 'vscode-languageclient*'] }],
     },

@@ -4,7 +4,7 @@
  */
 import * as vscode from 'vscode';
 import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
-import type { StatusResult } from '../../server/src/protocol';
+import { SERVER_EXEC_ARGV, type StatusResult } from '../../server/src/protocol';
 import {
   backupCommand,
   downgradeCommand,
@@ -18,7 +18,6 @@ import {
   type CommandContext,
   type MigrationNodeArgument,
 } from './commands';
-import { SERVER_EXEC_ARGV } from '../../server/src/lsp/exec-argv';
 import { Engine, EngineError, type EngineTarget } from './engine';
 import { summarizeStatus } from './status-summary';
 import { RevisionTreeProvider } from './tree';

@@ -9,11 +9,8 @@
  */
 import { EngineError, type EngineErrorCode } from './errors';
 
-/** Default limit on loading the knexfile and the migration modules, in milliseconds (CLI `--load-timeout`). */
-export const DEFAULT_LOAD_TIMEOUT_MS = 30_000;
-
-/** Default limit on opening the first database connection, in milliseconds (CLI `--connect-timeout`). */
-export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+// The defaults are part of the CLI's contract (its `--help` states them): declared in the protocol.
+export { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_LOAD_TIMEOUT_MS } from '../protocol';
 
 /** Time limits of a loaded project, in milliseconds. */
 export interface EngineTimeouts {
