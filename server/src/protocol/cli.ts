@@ -4,7 +4,7 @@
  * through it (`engine.run(commands.upgrade, { plan, allowUnsafe: true })` resolves to an `UpgradeResult`),
  * so neither side writes a command name, a flag or a result type by hand.
  *
- * Plain data and two small pure functions: no engine import, no `vscode`.
+ * Data and types only (argv.ts writes command lines from them): no engine import, no `vscode`.
  */
 import type {
   BackupListResult,
@@ -36,11 +36,11 @@ export const ExitCode = {
   setup: 2,
 } as const;
 
-/** Default of `--load-timeout`, in milliseconds: the limit on loading the knexfile and each migration module. */
-export const DEFAULT_LOAD_TIMEOUT_MS = 30_000;
+/** Default of `--load-timeout`, in seconds: the limit on loading the knexfile and each migration module. */
+export const DEFAULT_LOAD_TIMEOUT_SECONDS = 30;
 
-/** Default of `--connect-timeout`, in milliseconds: the limit on opening the first database connection. */
-export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+/** Default of `--connect-timeout`, in seconds: the limit on opening the first database connection. */
+export const DEFAULT_CONNECT_TIMEOUT_SECONDS = 10;
 
 /**
  * How a flag is written on the command line:
@@ -79,11 +79,25 @@ export interface ArgSpec {
   readonly variadic?: true;
 }
 
+declare const resultType: unique symbol;
+
+/** A command's result type, carried as a type only (the value is an empty object): `result: returns<UpgradeResult>()`. */
+export interface Returns<R> {
+  readonly [resultType]?: R;
+}
+
+/** The marker of a command's result type (see {@link Returns}). */
+function returns<R>(): Returns<R> {
+  return {};
+}
+
 /** One command of the table. */
 export interface CommandSpec {
   /** The words typed after `migration-guard`: `upgrade`, or `schema snapshot` for a command of a group ({@link CLI_GROUPS}). */
   readonly name: string;
   readonly description: string;
+  /** What it prints with `--json` on exit codes 0 and 1 (failures print an `ErrorResult`). */
+  readonly result: Returns<unknown>;
   /** Whether it takes {@link ENGINE_FLAGS} (listed before its own flags). */
   readonly engine: boolean;
   readonly args: readonly ArgSpec[];
@@ -91,31 +105,19 @@ export interface CommandSpec {
   readonly flags: { readonly [key: string]: FlagSpec };
 }
 
-declare const resultType: unique symbol;
+/** What a command prints with `--json`: `ResultOf<typeof commands.upgrade>` is `UpgradeResult`. */
+export type ResultOf<C extends CommandSpec> = C['result'] extends Returns<infer R> ? R : never;
 
-/** A {@link CommandSpec} that also carries, as a type only, what the command prints with `--json`. */
-export type CliCommand<R = unknown, S extends CommandSpec = CommandSpec> = S & { readonly [resultType]?: R };
-
-/** What a command prints with `--json` (on exit codes 0 and 1; failures print an `ErrorResult`). */
-export type ResultOf<C> = C extends { readonly [resultType]?: infer R } ? NonNullable<R> : never;
-
-/**
- * Declares a command with its result type: `command<UpgradeResult>()({ name: 'upgrade', … })`. Curried so that
- * the spec keeps its literal types while the result is named.
- */
-/* @__NO_SIDE_EFFECTS__ */
-function command<R>() {
-  return <const S extends CommandSpec>(spec: S): CliCommand<R, S> => spec;
-}
+const JSON_FLAG = { kind: 'boolean', description: 'print the result as JSON on stdout' } as const satisfies FlagSpec;
 
 /** Flags every engine command takes (the commands with `engine: true`). */
 export const ENGINE_FLAGS = {
   cwd: { kind: 'string', value: 'dir', description: 'project folder: the knexfile is searched from here upward' },
   env: { kind: 'string', value: 'name', description: 'knexfile environment (default: NODE_ENV, else development)' },
   knexfile: { kind: 'string', value: 'path', description: 'knexfile to use (relative to --cwd)' },
-  json: { kind: 'boolean', description: 'print the result as JSON on stdout' },
-  loadTimeout: { kind: 'number', value: 'seconds', description: `give up when the knexfile or a migration module has not loaded after this long (default ${DEFAULT_LOAD_TIMEOUT_MS / 1000})` },
-  connectTimeout: { kind: 'number', value: 'seconds', description: `give up when the database has not answered after this long (default ${DEFAULT_CONNECT_TIMEOUT_MS / 1000})` },
+  json: JSON_FLAG,
+  loadTimeout: { kind: 'number', value: 'seconds', description: `give up when the knexfile or a migration module has not loaded after this long (default ${DEFAULT_LOAD_TIMEOUT_SECONDS})` },
+  connectTimeout: { kind: 'number', value: 'seconds', description: `give up when the database has not answered after this long (default ${DEFAULT_CONNECT_TIMEOUT_SECONDS})` },
 } as const satisfies Record<string, FlagSpec>;
 
 const YES = { kind: 'boolean', short: 'y', description: 'do not ask for confirmation' } as const satisfies FlagSpec;
@@ -141,9 +143,10 @@ export const CLI_GROUPS: Readonly<Record<string, string>> = {
  * state ({@link OtherRunnerState}) in an Alembic, node-pg-migrate or plain SQL project.
  */
 export const commands = {
-  check: command<CheckResult>()({
+  check: {
     name: 'check',
     description: 'lint migration files (directories are searched for .sql/.js/.ts/.cjs/.mjs/.py; .migration-guard.json include/exclude apply to them)',
+    result: returns<CheckResult>(),
     engine: false,
     args: [{ name: 'paths', description: 'files or directories', variadic: true }],
     flags: {
@@ -152,61 +155,68 @@ export const commands = {
       dialect: { kind: 'string', value: 'dialect', description: 'SQL dialect, overriding .migration-guard.json (default: its dialect, else auto: from the nearest knexfile, else postgresql)', choices: ['auto', 'postgresql', 'sqlite'] },
       changedSince: { kind: 'string', value: 'git-ref', description: 'only files changed since this git ref (committed since the merge base, uncommitted or untracked)' },
     },
-  }),
-  status: command<StatusResult | OtherRunnerState>()({
+  },
+  status: {
     name: 'status',
     description: 'show applied, pending and missing migrations (read-only)',
+    result: returns<StatusResult | OtherRunnerState>(),
     engine: true,
     args: [],
     flags: {},
-  }),
-  validate: command<ValidateResult>()({
+  },
+  validate: {
     name: 'validate',
     description: 'check that applied migrations have files, the lock is free and the database is intact',
+    result: returns<ValidateResult>(),
     engine: true,
     args: [],
     flags: {},
-  }),
-  backup: command<BackupResult>()({
+  },
+  backup: {
     name: 'backup',
     description: 'write a backup of the database (and its manifest) under .migration-guard/backups',
+    result: returns<BackupResult>(),
     engine: true,
     args: [],
     flags: {
       label: { kind: 'string', value: 'label', description: 'append a label to the name (letters, digits and - are kept)' },
       verify: { kind: 'boolean', description: 'SQLite: also run PRAGMA quick_check on the copy now (restore always checks it before use)' },
     },
-  }),
-  backups: command<BackupListResult>()({
+  },
+  backups: {
     name: 'backups',
     description: 'list backups, newest first, with size, age, label and migration state; incomplete ones with the reason',
+    result: returns<BackupListResult>(),
     engine: true,
     args: [],
     flags: {},
-  }),
-  prune: command<PruneResult>()({
+  },
+  prune: {
     name: 'prune',
     description: 'delete the oldest complete backups, keeping the newest N (never the newest), and incomplete ones older than a day',
+    result: returns<PruneResult>(),
     engine: true,
     args: [],
     flags: {
       keep: { kind: 'number', value: 'n', description: 'how many of the newest complete backups to keep (at least 1)', required: true },
       yes: YES,
     },
-  }),
-  restore: command<RestoreResult>()({
+  },
+  restore: {
     name: 'restore',
     description: 'verify a backup against its manifest, back up the current database, then restore',
+    result: returns<RestoreResult>(),
     engine: true,
     args: [{ name: 'backup', description: 'backup name (as listed by `backups`) or path' }],
     flags: {
       yes: YES,
       forceDisconnect: { kind: 'boolean', description: 'PostgreSQL: terminate the other sessions connected to the database instead of refusing (says how many)' },
     },
-  }),
-  upgrade: command<UpgradeResult>()({
+  },
+  upgrade: {
     name: 'upgrade',
     description: 'lint, back up, then apply pending migrations (knex migrate:latest)',
+    result: returns<UpgradeResult>(),
     engine: true,
     args: [],
     flags: {
@@ -220,20 +230,22 @@ export const commands = {
       to: { kind: 'string', value: 'name', description: 'apply the pending migrations up to and including <name>' },
       confirm: { kind: 'string', value: 'database', description: 'the database name, typed to confirm on a protected environment (production, prod, or migrationGuard.protected)' },
     },
-  }),
-  projects: command<ProjectsResult>()({
+  },
+  projects: {
     name: 'projects',
     description: 'list every migration project under a folder: Knex, Alembic, node-pg-migrate, plain SQL (reads files only)',
+    result: returns<ProjectsResult>(),
     engine: false,
     args: [],
     flags: {
       cwd: { kind: 'string', value: 'dir', description: 'folder to search (default: the current folder)' },
-      json: ENGINE_FLAGS.json,
+      json: JSON_FLAG,
     },
-  }),
-  downgrade: command<DowngradeResult>()({
+  },
+  downgrade: {
     name: 'downgrade',
     description: 'undo applied migrations, most recently applied first (default: the last one); backs up first',
+    result: returns<DowngradeResult>(),
     engine: true,
     args: [],
     flags: {
@@ -248,66 +260,77 @@ export const commands = {
       allowUnsafeTable: ALLOW_UNSAFE_TABLE,
       plan: { kind: 'string', value: 'planId', description: "undo only if the plan is still the one shown (a dry run's planId); else refuse with plan-changed and write nothing" },
     },
-  }),
-  markApplied: command<MarkResult>()({
+  },
+  markApplied: {
     name: 'mark-applied',
     description: 'record a migration as applied without running it (baseline, like alembic stamp)',
+    result: returns<MarkResult>(),
     engine: true,
     args: [{ name: 'name', description: 'migration file name, e.g. 20240101000000_create_users.js' }],
     flags: { confirm: CONFIRM_WRITE },
-  }),
-  unmark: command<MarkResult>()({
+  },
+  unmark: {
     name: 'unmark',
     description: 'forget that a migration was applied, without running its down()',
+    result: returns<MarkResult>(),
     engine: true,
     args: [{ name: 'name', description: 'migration name as recorded in the migrations table' }],
     flags: { confirm: CONFIRM_WRITE },
-  }),
-  unlock: command<UnlockResult>()({
+  },
+  unlock: {
     name: 'unlock',
     description: 'free the Knex migration lock after checking that no migration is running',
+    result: returns<UnlockResult>(),
     engine: true,
     args: [],
     flags: { confirm: CONFIRM_WRITE },
-  }),
-  new: command<NewMigrationResult>()({
+  },
+  new: {
     name: 'new',
     description: 'create a migration <timestamp>_<name>.js (or .ts) from a safe template',
+    result: returns<NewMigrationResult>(),
     engine: true,
     args: [{ name: 'name', description: 'letters, digits, _ and -' }],
     flags: {},
-  }),
-  history: command<HistoryResult | OtherRunnerState>()({
+  },
+  history: {
     name: 'history',
     description: 'applied migrations by batch, newest first, then pending (read-only)',
+    result: returns<HistoryResult | OtherRunnerState>(),
     engine: true,
     args: [],
     flags: {},
-  }),
-  schemaSnapshot: command<SchemaModel>()({
+  },
+  schemaSnapshot: {
     name: 'schema snapshot',
     description: 'write the normalised schema as stable, sorted JSON',
+    result: returns<SchemaModel>(),
     engine: true,
     args: [],
     flags: {
       from: { kind: 'string', value: 'source', description: `what to snapshot: ${SCHEMA_SOURCE}`, default: 'database' },
       out: { kind: 'string', value: 'file', description: 'write to this file instead of stdout' },
     },
-  }),
-  schemaDiff: command<SchemaDiffResult>()({
+  },
+  schemaDiff: {
     name: 'schema diff',
     description: 'compare two schemas; exit 1 when they differ',
+    result: returns<SchemaDiffResult>(),
     engine: true,
     args: [
       { name: 'expected', description: SCHEMA_SOURCE },
       { name: 'actual', description: SCHEMA_SOURCE },
     ],
     flags: {},
-  }),
-} as const;
+  },
+} as const satisfies Record<string, CommandSpec>;
+
+function firstWords(table: Readonly<Record<string, CommandSpec>>): readonly string[] {
+  return [...new Set(Object.values(table).map((c) => c.name.split(' ')[0] as string))];
+}
 
 /** The commands' first words (`schema` for its group), in table order. The launcher keys its code cache by them. */
-export const CLI_COMMANDS: readonly string[] = [...new Set(Object.values(commands).map((c) => c.name.split(' ')[0] as string))];
+export const CLI_COMMANDS: readonly string[] = firstWords(commands);
 
 // ---------------------------------------------------------------------------------------------------------
 // Types of a command's input, on either side of the command line.
@@ -347,50 +370,3 @@ export type CommandOptions<C extends CommandSpec> = Simplify<ArgsOf<C, string[]>
 
 /** The flags every engine command receives ({@link ENGINE_FLAGS}, parsed). */
 export type EngineFlags = { [K in keyof typeof ENGINE_FLAGS]: FlagParsed<(typeof ENGINE_FLAGS)[K]> };
-
-// ---------------------------------------------------------------------------------------------------------
-// Writing a command line from the table.
-// ---------------------------------------------------------------------------------------------------------
-
-/** A command's flags in help order: the {@link ENGINE_FLAGS} first for an engine command, then its own. */
-export function flagsOf(spec: CommandSpec): Readonly<Record<string, FlagSpec>> {
-  return spec.engine ? { ...ENGINE_FLAGS, ...spec.flags } : spec.flags;
-}
-
-/** The flag's long name as typed: `--allow-unsafe` for key `allowUnsafe`, `--no-backup` for the negatable `backup`. */
-export function longFlag(key: string, flag: FlagSpec): string {
-  return `--${flag.kind === 'negatable' ? 'no-' : ''}${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
-}
-
-/** The flag as the help shows it: `-y, --yes`, `--no-backup`, `--step <n>`. */
-export function flagSyntax(key: string, flag: FlagSpec): string {
-  return `${flag.short ? `-${flag.short}, ` : ''}${longFlag(key, flag)}${flag.value ? ` <${flag.value}>` : ''}`;
-}
-
-/**
- * The command line of `spec` with `input`, after the program name: the command's words, its positional
- * arguments, then each flag given, in the order of `input`'s keys (`false` and `undefined` flags are left out,
- * but a negatable flag set to `false` is written `--no-…`).
- * @throws Error when `input` names a flag the command does not have (the types prevent it).
- */
-export function commandArgv<C extends CommandSpec>(spec: C, input: CommandInput<C>): string[] {
-  const argv = spec.name.split(' ');
-  const values = input as Record<string, unknown>;
-  for (const arg of spec.args) {
-    const value = values[arg.name];
-    if (Array.isArray(value)) argv.push(...(value as string[]));
-    else argv.push(String(value));
-  }
-  const flags = flagsOf(spec);
-  for (const [key, value] of Object.entries(values)) {
-    if (value === undefined || spec.args.some((a) => a.name === key)) continue;
-    const flag = flags[key];
-    if (!flag) throw new Error(`migration-guard ${spec.name} has no flag '${key}'.`);
-    const name = longFlag(key, flag);
-    if (flag.kind === 'boolean' && value === true) argv.push(name);
-    else if (flag.kind === 'negatable' && value === false) argv.push(name);
-    else if (flag.kind === 'list') for (const item of value as readonly string[]) argv.push(name, item);
-    else if (flag.kind === 'string' || flag.kind === 'number') argv.push(name, String(value));
-  }
-  return argv;
-}
