@@ -24,6 +24,13 @@ export default tseslint.config(
     },
   },
   {
+    // The extension renders what the engine answers: from server/ it imports the protocol (the contract) only.
+    files: ['client/src/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ regex: 'server/src/(?!protocol(/index)?$)', message: 'The extension imports only server/src/protocol from server/.' }] }],
+    },
+  },
+  {
     files: ['**/*.js', '**/*.mjs', '**/*.cjs'],
     languageOptions: { globals: { require: 'readonly', module: 'writable', process: 'readonly', console: 'readonly', __dirname: 'readonly', exports: 'writable', Buffer: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', URL: 'readonly' } },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
