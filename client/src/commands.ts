@@ -171,7 +171,7 @@ export async function upgradeCommand(ctx: CommandContext, selection: UpgradeSele
       ctx.output.appendLine('Upgrade cancelled: a protected table was not confirmed; nothing was applied.');
       return;
     }
-    const input = { yes: true, plan: plan.planId, ...select, ...(unsafe ? { allowUnsafe: true } : {}), ...(tables.length ? { allowUnsafeTable: tables } : {}) };
+    const input = { yes: true, plan: plan.planId, ...select, ...(unsafe ? { allowUnsafe: true } : {}), allowUnsafeTable: tables };
     const result = await runWrite(ctx, 'Migration Guard: backing up and upgrading…', commands.upgrade, input, target);
     ctx.refresh();
     if (result.refused) {
@@ -224,7 +224,7 @@ export async function downgradeCommand(ctx: CommandContext, to?: string): Promis
       ctx.output.appendLine('Downgrade cancelled: a protected table was not confirmed; nothing was undone.');
       return;
     }
-    const input = { yes: true, plan: plan.planId, ...select, ...(unsafe ? { allowUnsafe: true } : {}), ...(tables.length ? { allowUnsafeTable: tables } : {}) };
+    const input = { yes: true, plan: plan.planId, ...select, ...(unsafe ? { allowUnsafe: true } : {}), allowUnsafeTable: tables };
     const result = await runWrite(ctx, 'Migration Guard: backing up and downgrading…', commands.downgrade, input, target);
     ctx.refresh();
     if (result.refused) {
