@@ -18,9 +18,16 @@ export default tseslint.config(
   },
   {
     // The pure core never reaches for the editor.
-    files: ['server/src/lint/**/*.ts', 'server/src/migrations/**/*.ts', 'server/src/cli/**/*.ts', 'server/src/protocol.ts'],
+    files: ['server/src/lint/**/*.ts', 'server/src/migrations/**/*.ts', 'server/src/cli/**/*.ts', 'server/src/protocol/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: ['vscode', 'vscode-languageserver*', 'vscode-languageclient*'] }],
+    },
+  },
+  {
+    // The extension renders what the engine answers: from server/ it imports the protocol (the contract) only.
+    files: ['client/src/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ regex: 'server/src/(?!protocol(/index)?$)', message: 'The extension imports only server/src/protocol from server/.' }] }],
     },
   },
   {

@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { DidChangeTextDocumentNotification } from 'vscode-languageserver-protocol/node';
-import { SERVER_EXEC_ARGV } from '../server/src/lsp/exec-argv';
+import { SERVER_EXEC_ARGV } from '../server/src/protocol';
 import { ServerStatsRequest } from '../server/src/lsp/messages';
 import { startServer } from '../test/lsp/client';
 import { generatePostgresMigration, machineFacts, percentile } from './generate';

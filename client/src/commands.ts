@@ -6,21 +6,8 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type {
-  BackupListResult,
-  BackupResult,
-  DowngradeResult,
-  MarkResult,
-  MigrationStatusEntry,
-  NewMigrationResult,
-  PendingFinding,
-  RestoreResult,
-  UnlockResult,
-  UpgradeResult,
-  ValidateResult,
-} from '../../server/src/protocol';
-import { migrationNameProblem } from '../../server/src/protocol';
-import { Engine, EngineError, type EngineTarget } from './engine';
+import { commands, migrationNameProblem, type CommandInput, type FlagSpec, type MigrationStatusEntry, type PendingFinding, type ResultOf, type UpgradeResult } from '../../server/src/protocol';
+import { Engine, EngineError, type EngineCommand, type EngineTarget } from './engine';
 
 /** What commands need from the extension. */
 export interface CommandContext {
@@ -68,10 +55,10 @@ async function reportRefusal(ctx: CommandContext, what: string, reason: string |
 
 /**
  * Asks the user to type the name of each protected table (`.migration-guard.json` `protectedTables`) the plan
- * deletes data of; returns the `--allow-unsafe-table` arguments, or undefined when cancelled.
+ * deletes data of; returns the tables confirmed (for `allowUnsafeTable`), or undefined when cancelled.
  */
 async function confirmProtectedTables(tables: string[] | undefined): Promise<string[] | undefined> {
-  const args: string[] = [];
+  const confirmed: string[] = [];
   for (const table of tables ?? []) {
     const typed = await vscode.window.showInputBox({
       title: 'Migration Guard: protected table',
@@ -80,9 +67,9 @@ async function confirmProtectedTables(tables: string[] | undefined): Promise<str
       validateInput: (value) => (value.trim() === table ? undefined : `Type ${table}`),
     });
     if (typed?.trim() !== table) return undefined;
-    args.push('--allow-unsafe-table', table);
+    confirmed.push(table);
   }
-  return args;
+  return confirmed;
 }
 
 /** Runs engine work under a cancellable progress notification titled `title`. */
@@ -107,13 +94,16 @@ function requireTrust(): boolean {
   return false;
 }
 
+/** A write command that takes `--confirm <database>` (upgrade, downgrade, mark-applied, unmark, unlock). */
+type WriteCommand = EngineCommand & { readonly flags: { readonly confirm: FlagSpec } };
+
 /**
  * Runs a write command; when the engine answers `confirmation-required` (a protected environment such
  * as production), asks the user to type the database name and runs it again with `--confirm`.
  */
-async function runWrite<T>(ctx: CommandContext, title: string, command: string, args: string[], target: EngineTarget): Promise<T> {
+async function runWrite<C extends WriteCommand>(ctx: CommandContext, title: string, command: C, input: CommandInput<C>, target: EngineTarget): Promise<ResultOf<C>> {
   try {
-    return await withProgress(title, (token) => ctx.engine.run<T>(command, args, target, token));
+    return await withProgress(title, (token) => ctx.engine.run(command, input, target, token));
   } catch (error) {
     if (!(error instanceof EngineError) || error.code !== 'confirmation-required') throw error;
     const typed = await vscode.window.showInputBox({
@@ -123,7 +113,9 @@ async function runWrite<T>(ctx: CommandContext, title: string, command: string, 
       validateInput: (value) => (value.trim() ? undefined : 'Type the database name'),
     });
     if (!typed) throw new EngineError('Cancelled.', 'cancelled');
-    return withProgress(title, (token) => ctx.engine.run<T>(command, [...args, '--confirm', typed.trim()], target, token));
+    // Every write command has `confirm` (WriteCommand); the types cannot see it through the generic C.
+    const confirmed = { ...input, confirm: typed.trim() } as CommandInput<C>;
+    return withProgress(title, (token) => ctx.engine.run(command, confirmed, target, token));
   }
 }
 
@@ -136,10 +128,10 @@ async function begin(ctx: CommandContext): Promise<EngineTarget | undefined> {
 /** Selection of an upgrade: everything pending, the next N, or up to (and including) a migration. */
 export type UpgradeSelection = { kind: 'latest' } | { kind: 'step'; step: number } | { kind: 'to'; name: string };
 
-function selectionArgs(selection: UpgradeSelection): string[] {
-  if (selection.kind === 'step') return ['--step', String(selection.step)];
-  if (selection.kind === 'to') return ['--to', selection.name];
-  return [];
+function selectionFlags(selection: UpgradeSelection): { step?: number; to?: string } {
+  if (selection.kind === 'step') return { step: selection.step };
+  if (selection.kind === 'to') return { to: selection.name };
+  return {};
 }
 
 /** Migration Guard: Upgrade — plan (dry run with pre-flight), confirm in a modal, then the safe upgrade. */
@@ -147,9 +139,9 @@ export async function upgradeCommand(ctx: CommandContext, selection: UpgradeSele
   const target = await begin(ctx);
   if (!target) return;
   try {
-    const select = selectionArgs(selection);
+    const select = selectionFlags(selection);
     const plan = await withProgress('Migration Guard: checking pending migrations…', (token) =>
-      ctx.engine.run<UpgradeResult>('upgrade', ['--dry-run', ...select], target, token),
+      ctx.engine.run(commands.upgrade, { dryRun: true, ...select }, target, token),
     );
     if (plan.pending.length === 0) {
       void vscode.window.showInformationMessage('Migration Guard: the database is up to date; no pending migrations.');
@@ -179,8 +171,8 @@ export async function upgradeCommand(ctx: CommandContext, selection: UpgradeSele
       ctx.output.appendLine('Upgrade cancelled: a protected table was not confirmed; nothing was applied.');
       return;
     }
-    const args = ['--yes', '--plan', plan.planId, ...select, ...(unsafe ? ['--allow-unsafe'] : []), ...tables];
-    const result = await runWrite<UpgradeResult>(ctx, 'Migration Guard: backing up and upgrading…', 'upgrade', args, target);
+    const input = { yes: true, plan: plan.planId, ...select, ...(unsafe ? { allowUnsafe: true } : {}), allowUnsafeTable: tables };
+    const result = await runWrite(ctx, 'Migration Guard: backing up and upgrading…', commands.upgrade, input, target);
     ctx.refresh();
     if (result.refused) {
       await reportRefusal(ctx, 'Upgrade', result.refusedReason);
@@ -210,9 +202,9 @@ export async function downgradeCommand(ctx: CommandContext, to?: string): Promis
   const target = await begin(ctx);
   if (!target) return;
   try {
-    const select = to ? ['--to', to] : ['--step', '1'];
+    const select = to ? { to } : { step: 1 };
     const plan = await withProgress('Migration Guard: planning the downgrade…', (token) =>
-      ctx.engine.run<DowngradeResult>('downgrade', ['--dry-run', ...select], target, token),
+      ctx.engine.run(commands.downgrade, { dryRun: true, ...select }, target, token),
     );
     if (plan.planned.length === 0) {
       void vscode.window.showInformationMessage('Migration Guard: nothing to undo.');
@@ -232,8 +224,8 @@ export async function downgradeCommand(ctx: CommandContext, to?: string): Promis
       ctx.output.appendLine('Downgrade cancelled: a protected table was not confirmed; nothing was undone.');
       return;
     }
-    const args = ['--yes', '--plan', plan.planId, ...select, ...(unsafe ? ['--allow-unsafe'] : []), ...tables];
-    const result = await runWrite<DowngradeResult>(ctx, 'Migration Guard: backing up and downgrading…', 'downgrade', args, target);
+    const input = { yes: true, plan: plan.planId, ...select, ...(unsafe ? { allowUnsafe: true } : {}), allowUnsafeTable: tables };
+    const result = await runWrite(ctx, 'Migration Guard: backing up and downgrading…', commands.downgrade, input, target);
     ctx.refresh();
     if (result.refused) {
       await reportRefusal(ctx, 'Downgrade', result.refusedReason);
@@ -254,7 +246,7 @@ export async function previewCommand(ctx: CommandContext): Promise<void> {
   if (!target) return;
   try {
     const plan = await withProgress('Migration Guard: previewing pending migrations (rolled back)…', (token) =>
-      ctx.engine.run<UpgradeResult>('upgrade', ['--dry-run'], target, token),
+      ctx.engine.run(commands.upgrade, { dryRun: true }, target, token),
     );
     if (plan.pending.length === 0) {
       void vscode.window.showInformationMessage('Migration Guard: no pending migrations to preview.');
@@ -280,7 +272,7 @@ export async function backupCommand(ctx: CommandContext): Promise<void> {
   if (!target) return;
   try {
     const { backup } = await withProgress('Migration Guard: backing up the database…', (token) =>
-      ctx.engine.run<BackupResult>('backup', [], target, token),
+      ctx.engine.run(commands.backup, {}, target, token),
     );
     ctx.output.appendLine(`Backup written: ${backup.path} (${backup.bytes} bytes, sha256 ${backup.sha256})`);
     const pick = await vscode.window.showInformationMessage(`Migration Guard: backup written to ${path.basename(backup.path)}.`, 'Reveal');
@@ -302,7 +294,7 @@ export async function restoreCommand(ctx: CommandContext): Promise<void> {
   const target = await begin(ctx);
   if (!target) return;
   try {
-    const list = await withProgress('Migration Guard: listing backups…', (token) => ctx.engine.run<BackupListResult>('backups', [], target, token));
+    const list = await withProgress('Migration Guard: listing backups…', (token) => ctx.engine.run(commands.backups, {}, target, token));
     if (list.backups.length === 0) {
       void vscode.window.showInformationMessage(`Migration Guard: no backups in ${list.directory}.`);
       return;
@@ -324,7 +316,8 @@ export async function restoreCommand(ctx: CommandContext): Promise<void> {
       action,
     );
     if (choice !== action) return;
-    const result = await runWrite<RestoreResult>(ctx, 'Migration Guard: restoring…', 'restore', [picked.backup.path, '--yes'], target);
+    // Not runWrite: restore takes no --confirm (a safety backup is taken first instead).
+    const result = await withProgress('Migration Guard: restoring…', (token) => ctx.engine.run(commands.restore, { backup: picked.backup.path, yes: true }, target, token));
     ctx.refresh();
     const safety = result.safetyBackup ? ` The previous database was saved as ${path.basename(result.safetyBackup.path)}.` : '';
     ctx.output.appendLine(`Restored ${result.restored.name} via ${result.method}.${safety}${result.notes.length ? ` Notes: ${result.notes.join(' ')}` : ''}`);
@@ -340,7 +333,7 @@ export async function validateCommand(ctx: CommandContext): Promise<void> {
   const target = await begin(ctx);
   if (!target) return;
   try {
-    const result = await withProgress('Migration Guard: validating…', (token) => ctx.engine.run<ValidateResult>('validate', [], target, token));
+    const result = await withProgress('Migration Guard: validating…', (token) => ctx.engine.run(commands.validate, {}, target, token));
     ctx.refresh();
     ctx.output.appendLine(`Validate: checked ${result.checked.join(', ')}: ${result.valid ? 'valid' : 'INVALID'}`);
     for (const problem of result.problems) ctx.output.appendLine(`  ${problem.severity ?? 'error'} ${problem.code}: ${problem.message}`);
@@ -373,7 +366,7 @@ export async function unlockCommand(ctx: CommandContext): Promise<void> {
   );
   if (choice !== action) return;
   try {
-    const result = await runWrite<UnlockResult>(ctx, 'Migration Guard: unlocking…', 'unlock', [], target);
+    const result = await runWrite(ctx, 'Migration Guard: unlocking…', commands.unlock, {}, target);
     ctx.refresh();
     ctx.output.appendLine(`Unlock: ${result.freed ? 'freed' : 'was already free'}; checked ${result.checked.join('; ')}`);
     void vscode.window.showInformationMessage(`Migration Guard: ${result.freed ? 'the lock is free again' : 'the lock was already free'}.`);
@@ -383,7 +376,7 @@ export async function unlockCommand(ctx: CommandContext): Promise<void> {
 }
 
 /** Mark as Applied (baseline) / Unmark, from the tree's context menu: records without running code. */
-export async function markCommand(ctx: CommandContext, node: MigrationNodeArgument | undefined, action: 'mark-applied' | 'unmark'): Promise<void> {
+export async function markCommand(ctx: CommandContext, node: MigrationNodeArgument | undefined, command: typeof commands.markApplied | typeof commands.unmark): Promise<void> {
   if (!node) {
     void vscode.window.showInformationMessage('Migration Guard: use this from a migration in the Revisions view.');
     return;
@@ -391,15 +384,16 @@ export async function markCommand(ctx: CommandContext, node: MigrationNodeArgume
   const target = await begin(ctx);
   if (!target) return;
   const name = node.entry.name;
-  const verb = action === 'mark-applied' ? 'Mark as Applied' : 'Unmark';
+  const marking = command === commands.markApplied;
+  const verb = marking ? 'Mark as Applied' : 'Unmark';
   const detail =
-    action === 'mark-applied'
+    marking
       ? 'Its code does NOT run: use this only when the database already has what the migration creates (baselining an existing database).'
       : "Its down() does NOT run: use this only when the database no longer has what the migration created.";
   const choice = await vscode.window.showWarningMessage(`${verb} ${name}?`, { modal: true, detail }, verb);
   if (choice !== verb) return;
   try {
-    const result = await runWrite<MarkResult>(ctx, `Migration Guard: ${verb.toLowerCase()}…`, action, [name], target);
+    const result = await runWrite(ctx, `Migration Guard: ${verb.toLowerCase()}…`, command, { name }, target);
     ctx.refresh();
     ctx.output.appendLine(`${result.action} ${result.name} (batch ${result.batch})`);
   } catch (error) {
@@ -421,7 +415,7 @@ export async function newMigrationCommand(ctx: CommandContext): Promise<void> {
   });
   if (!name) return;
   try {
-    const result = await ctx.engine.run<NewMigrationResult>('new', [name], target);
+    const result = await ctx.engine.run(commands.new, { name }, target);
     ctx.refresh();
     await vscode.window.showTextDocument(vscode.Uri.file(result.file));
   } catch (error) {

@@ -4,7 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 import * as vscode from 'vscode';
-import type { ErrorResult } from '../../server/src/protocol';
+import { commandArgv, type CommandInput, type CommandSpec, type ErrorResult, type ResultOf } from '../../server/src/protocol';
 
 /** A failure the engine reported (ErrorResult) or a crash of the engine process. */
 export class EngineError extends Error {
@@ -24,6 +24,9 @@ export interface EngineTarget {
   folder: vscode.WorkspaceFolder;
 }
 
+/** A command of the protocol's table that runs on a project (takes `--cwd`, `--knexfile`, `--env`, `--json`). */
+export type EngineCommand = CommandSpec & { readonly engine: true };
+
 /**
  * Spawns the CLI and calls it with JSON output.
  * @param cliPath absolute path of dist/cli.js
@@ -36,21 +39,22 @@ export class Engine {
   ) {}
 
   /**
-   * Runs `migration-guard <command> <args> --json --cwd <folder>` and returns the parsed result.
-   * Exit codes 0 and 1 carry a result (1 = findings / invalid / refused); an `error` object or
-   * exit code 2 throws {@link EngineError}.
+   * Runs `command` with `input` (its arguments and flags, e.g. `{ dryRun: true, step: 1 }`) as
+   * `migration-guard <command> … --json --cwd <folder>` (and the folder's `knexfile` / `environment` settings)
+   * and returns the parsed result, typed by the protocol's table. Exit codes 0 and 1 carry a result
+   * (1 = findings / invalid / refused); an `error` object or exit code 2 throws {@link EngineError}.
    */
-  async run<T>(command: string, args: string[], target: EngineTarget, token?: vscode.CancellationToken): Promise<T> {
+  async run<C extends EngineCommand>(command: C, input: CommandInput<C>, target: EngineTarget, token?: vscode.CancellationToken): Promise<ResultOf<C>> {
     const config = vscode.workspace.getConfiguration('migrationGuard', target.folder.uri);
     const cwd = target.folder.uri.fsPath;
-    const fullArgs = [command, ...args, '--json', '--cwd', cwd];
     const knexfile = config.get<string>('knexfile', '');
     const environment = config.get<string>('environment', '');
-    if (knexfile) fullArgs.push('--knexfile', knexfile);
-    if (environment) fullArgs.push('--env', environment);
+    // Every engine command takes these flags (protocol ENGINE_FLAGS); the types cannot see it through the generic C.
+    const withEngineFlags = { ...input, json: true, cwd, ...(knexfile ? { knexfile } : {}), ...(environment ? { env: environment } : {}) } as CommandInput<C>;
+    const fullArgs = commandArgv(command, withEngineFlags);
     this.log(`$ migration-guard ${fullArgs.join(' ')}`);
 
-    return new Promise<T>((resolve, reject) => {
+    return new Promise<ResultOf<C>>((resolve, reject) => {
       // ELECTRON_RUN_AS_NODE: in desktop VS Code process.execPath is Electron; this makes it plain Node.
       const child = spawn(process.execPath, [this.cliPath, ...fullArgs], {
         cwd,
@@ -84,7 +88,7 @@ export class Engine {
         const failure = (parsed as Partial<ErrorResult>).error;
         if (failure) return reject(new EngineError(failure.message, failure.code, failure.hint));
         if (code !== 0 && code !== 1) return reject(new EngineError(`The migration engine exited with code ${code}.`, 'engine-exit'));
-        resolve(parsed as T);
+        resolve(parsed as ResultOf<C>);
       });
     });
   }

@@ -4,7 +4,7 @@
  */
 import * as vscode from 'vscode';
 import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
-import type { StatusResult } from '../../server/src/protocol';
+import { commands, SERVER_EXEC_ARGV, type StatusResult } from '../../server/src/protocol';
 import {
   backupCommand,
   downgradeCommand,
@@ -18,7 +18,6 @@ import {
   type CommandContext,
   type MigrationNodeArgument,
 } from './commands';
-import { SERVER_EXEC_ARGV } from '../../server/src/lsp/exec-argv';
 import { Engine, EngineError, type EngineTarget } from './engine';
 import { summarizeStatus } from './status-summary';
 import { RevisionTreeProvider } from './tree';
@@ -91,7 +90,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     const active = vscode.window.activeTextEditor?.document.uri;
     const folder = (active && vscode.workspace.getWorkspaceFolder(active)) || folders[0];
     try {
-      return await engine.run<StatusResult>('status', [], { folder });
+      const status = await engine.run(commands.status, {}, { folder });
+      // Another runner's project (Alembic, node-pg-migrate, plain SQL): the tree and the status bar show Knex state only.
+      if ('runner' in status) return new EngineError(`${folder.name} is a ${status.runner} project; the Revisions view shows Knex projects.`, 'not-knex-project', 'Run `migration-guard status` in a terminal for its state.');
+      return status;
     } catch (error) {
       output.appendLine(`status failed: ${error instanceof Error ? error.message : String(error)}`);
       return error instanceof Error ? error : new EngineError(String(error), 'unknown');
@@ -111,8 +113,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.commands.registerCommand('migrationGuard.preview', () => previewCommand(ctx)),
     vscode.commands.registerCommand('migrationGuard.restore', () => restoreCommand(ctx)),
     vscode.commands.registerCommand('migrationGuard.unlock', () => unlockCommand(ctx)),
-    vscode.commands.registerCommand('migrationGuard.markApplied', (node?: MigrationNodeArgument) => markCommand(ctx, node, 'mark-applied')),
-    vscode.commands.registerCommand('migrationGuard.unmark', (node?: MigrationNodeArgument) => markCommand(ctx, node, 'unmark')),
+    vscode.commands.registerCommand('migrationGuard.markApplied', (node?: MigrationNodeArgument) => markCommand(ctx, node, commands.markApplied)),
+    vscode.commands.registerCommand('migrationGuard.unmark', (node?: MigrationNodeArgument) => markCommand(ctx, node, commands.unmark)),
     vscode.commands.registerCommand('migrationGuard.newMigration', () => newMigrationCommand(ctx)),
     vscode.commands.registerCommand('migrationGuard.backup', () => backupCommand(ctx)),
     vscode.commands.registerCommand('migrationGuard.validate', () => validateCommand(ctx)),

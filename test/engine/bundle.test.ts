@@ -10,7 +10,7 @@ import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, statSync, writeF
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { main } from '../../server/src/cli/main';
-import { CLI_COMMANDS } from '../../server/src/cli/commands';
+import { CLI_COMMANDS } from '../../server/src/protocol';
 import { flushCodeCaches, requireWithCodeCache, setCodeCacheTag } from '../../server/src/cli/compile-cache';
 import { getStatus, lintPending, loadProject, sha256File } from '../../server/src/migrations';
 import type { UpgradeResult } from '../../server/src/protocol';

@@ -1,4 +1,4 @@
-/** The movement commands through the spawned CLI: JSON shapes of protocol.ts, exit codes, prompts. */
+/** The movement commands through the spawned CLI: JSON shapes of the protocol, exit codes, prompts. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { DowngradeResult, ErrorResult, HistoryResult, MarkResult, StatusResult, UpgradeResult } from '../../server/src/protocol';

@@ -19,7 +19,7 @@ import {
   type ProtocolConnection,
   type PublishDiagnosticsParams,
 } from 'vscode-languageserver-protocol/node';
-import { SERVER_EXEC_ARGV } from '../../server/src/lsp/exec-argv';
+import { SERVER_EXEC_ARGV } from '../../server/src/protocol';
 
 /** Absolute path of the bundled server. */
 export const serverPath = path.resolve(__dirname, '../../dist/server.js');

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { requireWithCodeCache, setCodeCacheTag } from './compile-cache';
 import { trace } from './trace';
 import { installHostImport } from '../esm-import';
-import { CLI_COMMANDS } from './commands';
+import { CLI_COMMANDS } from '../protocol';
 import type * as Cli from './main';
 
 // import() inside bundles loaded from the code cache goes through this one, which Node compiled itself (esm-import.ts).

@@ -26,7 +26,7 @@ import { analyze, detectSourceKind, initAnalyzerFor, setIncrementalPostgresParsi
 import { analyzeRevisionGraph, type FolderFile } from '../lint/graph';
 import { normalizeSettings, settingsSection, type Settings } from '../config';
 import { diagnosticSource, fixActions, hoverAt, ignoreActions, toDiagnostic } from './convert';
-import { ReanalyzeRequest, ServerStatsRequest } from './messages';
+import { ServerStatsRequest } from './messages';
 
 // Old-generation growth factor 1.2 instead of V8's default (up to 2x per GC): every analysis leaves megabytes of
 // short-lived parse trees behind, and the default let the heap reach several times the live data between full GCs.
@@ -243,13 +243,6 @@ connection.onCodeAction((params) => {
 connection.onRequest(ServerStatsRequest, () => {
   const memory = process.memoryUsage();
   return { rss: memory.rss, heapUsed: memory.heapUsed, openDocuments: documents.all().length, analyses };
-});
-
-connection.onRequest(ReanalyzeRequest, () => {
-  settingsCache.clear();
-  const all = documents.all();
-  for (const document of all) schedule(document.uri);
-  return all.length;
 });
 
 documents.listen(connection);

@@ -370,7 +370,7 @@ function knexVersion(): string {
  * (SQLite, online backup API; `PRAGMA quick_check` of the copy only with `verify: true`, see
  * {@link BackupOptions.verify}) or `….dump` (PostgreSQL, `pg_dump -Fc`; restore with `pg_restore`), UTC
  * timestamp, `_2`, `_3`… when the name exists, mode 0600, and its manifest `<name>.json` (mode 0600;
- * see protocol.ts `BackupManifest`).
+ * see protocol/shapes.ts `BackupManifest`).
  * Atomic: the data goes to a temporary name (`.tmp-<name>.<ext>.<pid>`), is fsynced and hashed, then
  * gets its final name; the manifest is written to a temporary name and renamed into place last. A
  * backup killed at any point leaves no complete-looking backup (at most a temporary file, or a data

@@ -7,13 +7,14 @@
  * is still unsettled (nothing left to wake it: Node then emits `beforeExit`) can say what never settled instead
  * of exiting 0 in silence (cli/main.ts `runAsProgram`).
  */
+import { DEFAULT_CONNECT_TIMEOUT_SECONDS, DEFAULT_LOAD_TIMEOUT_SECONDS } from '../protocol';
 import { EngineError, type EngineErrorCode } from './errors';
 
-/** Default limit on loading the knexfile and the migration modules, in milliseconds (CLI `--load-timeout`). */
-export const DEFAULT_LOAD_TIMEOUT_MS = 30_000;
+/** Default limit on loading the knexfile and the migration modules, in milliseconds (CLI `--load-timeout`, protocol/cli.ts). */
+export const DEFAULT_LOAD_TIMEOUT_MS = DEFAULT_LOAD_TIMEOUT_SECONDS * 1000;
 
-/** Default limit on opening the first database connection, in milliseconds (CLI `--connect-timeout`). */
-export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+/** Default limit on opening the first database connection, in milliseconds (CLI `--connect-timeout`, protocol/cli.ts). */
+export const DEFAULT_CONNECT_TIMEOUT_MS = DEFAULT_CONNECT_TIMEOUT_SECONDS * 1000;
 
 /** Time limits of a loaded project, in milliseconds. */
 export interface EngineTimeouts {

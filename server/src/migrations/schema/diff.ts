@@ -1,7 +1,7 @@
 /**
  * Comparing two normalised schema models: the expected one (the applied migrations replayed in a
  * scratch database, or a snapshot) and the actual one. Each difference becomes one {@link DriftItem}
- * (protocol.ts) with what to do about it. Pure: no database access.
+ * (protocol/shapes.ts) with what to do about it. Pure: no database access.
  */
 import type { DriftItem, DriftKind, SchemaColumn, SchemaIndex, SchemaModel, SchemaTable } from '../../protocol';
 import { foreignKeyKey } from './model';

@@ -1,5 +1,5 @@
 /**
- * Introspection of SQLite and PostgreSQL into one normalised {@link SchemaModel} (protocol.ts), by
+ * Introspection of SQLite and PostgreSQL into one normalised {@link SchemaModel} (protocol/shapes.ts), by
  * catalog queries only:
  * - SQLite: `sqlite_schema`, `PRAGMA table_xinfo / index_list / index_xinfo / foreign_key_list`
  *   (sqlite.org/pragma.html). CHECK constraints and index expressions are not in any pragma: they

@@ -1,5 +1,5 @@
 /**
- * Helpers over the normalised schema model (the types themselves are declared in protocol.ts:
+ * Helpers over the normalised schema model (the types themselves are declared in protocol/shapes.ts:
  * `SchemaModel`, `SchemaTable`, …): sorting into the stable order snapshots are written in, and
  * the tables every model leaves out.
  */

@@ -1,9 +1,6 @@
 /**
- * Every JSON shape the engine and CLI print (`--json`) and every custom LSP message,
- * declared once. The client imports these types; it never re-declares them.
- *
- * This module must stay free of runtime dependencies on `vscode` and on the engine:
- * only types and method-name constants live here.
+ * Every JSON shape the engine and CLI print (`--json`), declared once. The client imports these
+ * types; it never re-declares them. Types only: no runtime code.
  */
 
 /** Severity of a finding, as a user configures it and as the CLI prints it. */
@@ -469,39 +466,6 @@ export interface ErrorResult {
   };
 }
 
-/** Exit codes of the CLI. */
-export const ExitCode = {
-  /** Everything fine. */
-  ok: 0,
-  /** Findings of error severity, invalid state, or a failed operation. */
-  failure: 1,
-  /** Usage or setup error (bad arguments, unloadable knexfile, unreachable database). */
-  setup: 2,
-} as const;
-
-/**
- * Custom LSP messages. Method names are declared here once; the server and the client
- * build `RequestType`s from them.
- */
-export const LspMethods = {
-  /** Client → server: re-analyze every open document (e.g. after a settings change). */
-  reanalyze: 'migrationGuard/reanalyze',
-  /** Client → server: the server's process statistics ({@link ServerStats}), for benchmarks and diagnostics. */
-  serverStats: 'migrationGuard/serverStats',
-} as const;
-
-/** Answer of `migrationGuard/serverStats`: the language server process's memory (bytes, `process.memoryUsage()`) and load. */
-export interface ServerStats {
-  /** Resident set size in bytes. */
-  rss: number;
-  /** V8 heap in use, bytes. */
-  heapUsed: number;
-  /** Documents currently open. */
-  openDocuments: number;
-  /** Analyses run since start. */
-  analyses: number;
-}
-
 // ---------------------------------------------------------------------------------------------------------
 // Projects of every runner (issue 16): `migration-guard projects`, and `status` / `history` in an Alembic
 // project. Built by server/src/migrations/projects/.
@@ -629,6 +593,9 @@ export interface FolderStateResult {
   current: string | null;
   problems: FolderStateProblem[];
 }
+
+/** What `status --json` and `history --json` print in another runner's project (Alembic, node-pg-migrate, plain SQL). */
+export type OtherRunnerState = AlembicHistoryResult | FolderStateResult;
 
 // ---------------------------------------------------------------------------------------------
 // Schema model and drift (issue 15): `schema snapshot`, `schema diff`, `validate --json` `drift`.

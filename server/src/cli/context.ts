@@ -1,0 +1,164 @@
+/**
+ * What every CLI command shares: where it reads and writes ({@link CliIo}), the JSON-or-text output and the exit
+ * code, progress on stderr, confirmation prompts, and loading the project from the engine flags
+ * ({@link EngineFlags}: `--cwd`, `--env`, `--knexfile`, the timeouts). One {@link CliContext} per run of main().
+ */
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { EngineError, loadProject, maskText, type EngineLog, type LoadedProject } from '../migrations';
+import { getAlembicHistory } from '../migrations/projects/alembic';
+import { nonKnexProjectAt } from '../migrations/projects/discover';
+import { getFolderState } from '../migrations/projects/sql-folders';
+import { parseTimeoutSeconds } from '../migrations/timeouts';
+import { ExitCode, type EngineFlags, type OtherRunnerState } from '../protocol';
+
+/** Where the CLI reads and writes; tests pass their own. */
+export interface CliIo {
+  stdout(text: string): void;
+  stderr(text: string): void;
+  /** Whether stdin is an interactive terminal (upgrade asks y/N only then). */
+  isTTY: boolean;
+  /** Asks a question (on stderr) and returns the typed line. */
+  ask(question: string): Promise<string>;
+  /** Base for relative paths and the default `--cwd`. */
+  cwd: string;
+}
+
+/** The process's stdio, stdin's terminal state and working folder. */
+export function defaultIo(): CliIo {
+  return {
+    stdout: (t) => void process.stdout.write(t),
+    stderr: (t) => void process.stderr.write(t),
+    isTTY: process.stdin.isTTY === true,
+    cwd: process.cwd(),
+    ask: (question) =>
+      new Promise((resolve) => {
+        const rl = createInterface({ input: process.stdin, output: process.stderr });
+        rl.question(question, (answer) => {
+          rl.close();
+          resolve(answer);
+        });
+        rl.on('close', () => resolve(''));
+      }),
+  };
+}
+
+/** The shared state and services of one CLI run. */
+export class CliContext {
+  /** Whether a failure is printed as an ErrorResult on stdout (the command's `--json`, or its `--format json`). */
+  json: boolean;
+  /** The exit code main() returns when nothing throws: the last command's ({@link ExitCode}). */
+  code: number = ExitCode.ok;
+  /** Progress of the engine on stderr (`warning: ` before warnings; debug dropped; secrets masked). */
+  readonly progress: EngineLog;
+
+  constructor(
+    readonly io: CliIo,
+    /** The arguments after the program name. */
+    readonly argv: readonly string[],
+    /** The program's version (`--version`, SARIF). */
+    readonly version: string,
+  ) {
+    this.json = wantsJson(argv);
+    this.progress = (level, message) => {
+      if (level === 'debug') return;
+      io.stderr(`${level === 'warn' ? 'warning: ' : ''}${maskText(message)}\n`);
+    };
+  }
+
+  /** Prints `text` on stdout, with a final newline. */
+  out(text: string): void {
+    this.io.stdout(text.endsWith('\n') ? text : `${text}\n`);
+  }
+
+  /** Prints the result as JSON (`options.json`) or as the text; later failures are printed the same way. */
+  emit(options: { json?: boolean }, result: unknown, text: () => string): void {
+    this.json = options.json === true;
+    this.out(options.json ? JSON.stringify(result, null, 2) : text());
+  }
+
+  /** The project folder: `--cwd` resolved against the CLI's base folder (never an implicit `process.cwd()`), else that folder. */
+  folderOf(flags: Pick<EngineFlags, 'cwd'>): string {
+    return flags.cwd ? path.resolve(this.io.cwd, flags.cwd) : this.io.cwd;
+  }
+
+  /**
+   * Loads the Knex project the flags name, after refusing another runner's folder ({@link refuseNonKnexProject}).
+   * @throws EngineError `usage` (a bad timeout), `not-knex-project`, and what `loadProject` throws.
+   */
+  async project(flags: EngineFlags): Promise<LoadedProject> {
+    const loadTimeoutMs = parseTimeoutSeconds('--load-timeout', flags.loadTimeout);
+    const connectTimeoutMs = parseTimeoutSeconds('--connect-timeout', flags.connectTimeout);
+    refuseNonKnexProject(this.folderOf(flags), flags.knexfile, this.argv.find((a) => !a.startsWith('-')) ?? 'this command');
+    return loadProject({
+      cwd: this.folderOf(flags),
+      ...(flags.env ? { env: flags.env } : {}),
+      ...(flags.knexfile ? { knexfile: flags.knexfile } : {}),
+      ...(loadTimeoutMs !== undefined ? { loadTimeoutMs } : {}),
+      ...(connectTimeoutMs !== undefined ? { connectTimeoutMs } : {}),
+    });
+  }
+
+  /** The read-only state of the `--cwd` folder when it is another runner's project (see {@link otherRunnerStateFor}), else null. */
+  otherRunner(flags: EngineFlags): Promise<OtherRunnerState | null> {
+    return otherRunnerStateFor(this.folderOf(flags), flags.knexfile);
+  }
+
+  /** Options of a write movement (downgrade, mark-applied, unmark, unlock): progress, and `--confirm` when given. */
+  writeOptions(confirm: string | undefined): { log: EngineLog; confirm?: string } {
+    return { log: this.progress, ...(confirm !== undefined ? { confirm } : {}) };
+  }
+
+  /**
+   * Asks `question [y/N]` on a terminal; elsewhere `--yes` is required. Returns at once when `yes`.
+   * @throws EngineError `usage` (no terminal and no `--yes`) or `cancelled` (any answer but y / yes).
+   */
+  async confirm(yes: boolean | undefined, question: string, command: string): Promise<void> {
+    if (yes) return;
+    if (!this.io.isTTY) throw new EngineError('usage', `${command} needs confirmation, and stdin is not a terminal.`, 'Pass --yes to proceed without a prompt.');
+    const answer = await this.io.ask(`${question} [y/N] `);
+    if (!/^y(es)?$/i.test(answer.trim())) throw new EngineError('cancelled', `${command} cancelled: nothing was changed.`);
+  }
+}
+
+/** A command's exit code: {@link ExitCode} `failure` when `failed`, else `ok`. */
+export function exitCode(failed: boolean): number {
+  return failed ? ExitCode.failure : ExitCode.ok;
+}
+
+/** Whether the arguments ask for JSON output (`--json`, `--format json`), read before commander has parsed them. */
+export function wantsJson(argv: readonly string[]): boolean {
+  return argv.includes('--json') || argv.includes('--format=json') || argv.join(' ').includes('--format json');
+}
+
+/** Parses `--step N` (a positive integer). @throws EngineError `usage`. */
+export function parseStep(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value) || Number(value) < 1) throw new EngineError('usage', `--step must be a positive integer (got '${value}').`);
+  return Number(value);
+}
+
+/**
+ * The read-only state of `dir` when it is another runner's project (see {@link nonKnexProjectAt}) and no
+ * `--knexfile` was given; null otherwise, so the Knex command runs as before.
+ */
+export async function otherRunnerStateFor(dir: string, knexfileFlag: string | undefined, env: NodeJS.ProcessEnv = process.env): Promise<OtherRunnerState | null> {
+  if (knexfileFlag !== undefined) return null;
+  const p = nonKnexProjectAt(dir);
+  if (!p) return null;
+  if (p.runner === 'alembic') return getAlembicHistory(p.config!, env);
+  return getFolderState(p, env);
+}
+
+/**
+ * Refuses a Knex-only command in a folder that is another runner's project (see {@link nonKnexProjectAt}):
+ * without this the engine would act on its embedded default (DATABASE_URL, ./migrations). `--knexfile` opts out.
+ * @throws EngineError `not-knex-project`.
+ */
+export function refuseNonKnexProject(dir: string, knexfileFlag: string | undefined, command: string): void {
+  if (knexfileFlag !== undefined) return;
+  const here = nonKnexProjectAt(dir);
+  if (!here) return;
+  const what = here.runner === 'sql' ? `a plain SQL migrations folder (${here.flavor}, ${here.migrationsDirectory})` : here.runner === 'alembic' ? 'an Alembic project (alembic.ini)' : 'a node-pg-migrate project (package.json)';
+  throw new EngineError('not-knex-project', `${dir} is ${what}, not a Knex project: \`${command}\` runs Knex migrations only, so it did nothing.`, `Use ${here.runner === 'sql' ? here.flavor : here.runner} for this project; \`status\` and \`history\` show its state read-only. \`migration-guard projects\` lists the projects found; --knexfile selects a Knex project.`);
+}

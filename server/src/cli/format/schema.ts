@@ -1,0 +1,25 @@
+/** Text of schema drift (`validate`, `schema diff`) and of `schema snapshot --out`. */
+import type { DriftItem, SchemaDiffResult, SchemaModel } from '../../protocol';
+
+/** Drift items as text: grouped by table, one line per item with what to do. Empty string without drift. */
+export function formatDrift(drift: readonly DriftItem[] | undefined): string {
+  if (!drift || drift.length === 0) return '';
+  const lines = [`Schema drift: ${drift.length} difference${drift.length === 1 ? '' : 's'} from the migrations.`];
+  const byTable = new Map<string, DriftItem[]>();
+  for (const d of drift) byTable.set(d.table, [...(byTable.get(d.table) ?? []), d]);
+  for (const [table, items] of [...byTable].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))) {
+    lines.push(`  ${table}`);
+    for (const d of items) lines.push(`    ${d.kind}: ${d.message} ${d.hint}`);
+  }
+  return lines.join('\n');
+}
+
+/** What `schema snapshot --out FILE` wrote. */
+export function formatSnapshotWritten(model: SchemaModel, file: string): string {
+  return `Wrote the schema (${model.tables.length} table${model.tables.length === 1 ? '' : 's'}, ${model.views.length} view${model.views.length === 1 ? '' : 's'}) to ${file}.`;
+}
+
+/** `schema diff`: the drift, or that there is none between the two sources. */
+export function formatSchemaDiff(result: SchemaDiffResult): string {
+  return formatDrift(result.drift) || `No differences (${result.expected.description} vs ${result.actual.description}).`;
+}
