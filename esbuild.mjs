@@ -24,8 +24,8 @@ const common = {
 };
 
 // The CLI bundles load the analyzer (dist/lint.js, which carries the TypeScript compiler) at run time, through
-// server/src/cli/lint-bundle.ts, instead of each containing a copy: only commands that lint load it, via the
-// V8 code cache (server/src/cli/compile-cache.ts).
+// server/src/startup/lint-bundle.ts, instead of each containing a copy: only commands that lint load it, via the
+// V8 code cache (server/src/startup/code-cache.ts).
 const lintIndex = path.resolve('server/src/lint/index.ts');
 /** @type {esbuild.Plugin} */
 const analyzerAsSeparateBundle = {
@@ -34,7 +34,7 @@ const analyzerAsSeparateBundle = {
     build.onResolve({ filter: /(^|\/)lint(\/index)?$/ }, async (args) => {
       if (args.pluginData === 'resolving') return undefined;
       const r = await build.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, pluginData: 'resolving' });
-      return r.path === lintIndex ? { path: path.resolve('server/src/cli/lint-bundle.ts') } : undefined;
+      return r.path === lintIndex ? { path: path.resolve('server/src/startup/lint-bundle.ts') } : undefined;
     });
   },
 };
@@ -47,15 +47,14 @@ const entries = [
   // (whitespace only: 101 MiB RSS, heap 15 MiB).
   { entryPoints: ['server/src/lsp/main.ts'], outfile: 'dist/server.js', minify: true },
   // The CLI: a small launcher (dist/cli.js) that loads the engine (dist/cli-main.js) through the code cache; the
-  // analyzer (dist/lint.js) is loaded the same way by the commands that lint, in the lint worker for upgrades.
+  // analyzer (dist/lint.js) is loaded the same way by the commands that lint.
   // Minified like the server: less source to read and hash at every start.
-  { entryPoints: ['server/src/cli/launcher.ts'], outfile: 'dist/cli.js', minify: true },
+  { entryPoints: ['server/src/startup/launcher.ts'], outfile: 'dist/cli.js', minify: true },
   { entryPoints: ['server/src/cli/main.ts'], outfile: 'dist/cli-main.js', minify: true, plugins: [analyzerAsSeparateBundle] },
   { entryPoints: ['server/src/lint/index.ts'], outfile: 'dist/lint.js', minify: true },
-  { entryPoints: ['server/src/migrations/lint-worker.ts'], outfile: 'dist/lint-worker.js', minify: true, plugins: [analyzerAsSeparateBundle] },
 ];
 
-// The lint cache (server/src/migrations/lint-cache.ts) keys results by this build of the analyzer: the sha256 of
+// The lint cache (server/src/startup/lint-cache.ts) keys results by this build of the analyzer: the sha256 of
 // dist/lint.js and the versions of the WASM parsers it loads from node_modules. Built first, then compiled into the
 // bundles that read the cache.
 const analyzerEntry = entries.find((e) => e.outfile === 'dist/lint.js');
@@ -64,7 +63,7 @@ function analyzerBuild() {
   for (const pkg of ['libpg-query', 'web-tree-sitter', 'tree-sitter-python']) h.update(`\0${pkg}@${JSON.parse(readFileSync(path.join('node_modules', pkg, 'package.json'), 'utf8')).version}`);
   return h.digest('hex');
 }
-const readsLintCache = new Set(['dist/cli-main.js', 'dist/lint-worker.js']);
+const readsLintCache = new Set(['dist/cli-main.js']);
 const withAnalyzerBuild = (entry, build) => (readsLintCache.has(entry.outfile) ? { ...entry, define: { MIGRATION_GUARD_ANALYZER_BUILD: JSON.stringify(build) } } : entry);
 
 if (watch) {

@@ -1,9 +1,9 @@
 /**
  * `import(specifier)` that also works inside the CLI's bundles loaded from a V8 code cache
- * (cli/compile-cache.ts): in Node 20, a function deserialized from a code cache loses the script's
+ * (startup/code-cache.ts): in Node 20, a function deserialized from a code cache loses the script's
  * dynamic-import callback, and its `import()` throws "A dynamic import callback was not specified"
  * (checked with Node 20.20: the first, cache-writing run works, every later run failed). The programs that
- * load bundles through the cache (dist/cli.js, dist/lint-worker.js) install an importer compiled normally
+ * load bundles through the cache (dist/cli.js) install an importer compiled normally
  * by Node; everywhere else (the language server, sources under tsx) the native `import()` is used.
  */
 const HOST_IMPORT = Symbol.for('migration-guard.host-import');

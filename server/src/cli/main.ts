@@ -23,11 +23,10 @@ import {
   type LoadedProject,
   type UpgradeOptions,
 } from '../migrations';
-import { stopLintWorkers } from '../migrations/lint-pool';
+import { LintCache } from '../startup/lint-cache';
 import { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_LOAD_TIMEOUT_MS, neverSettledError, parseTimeoutSeconds, pendingWaits } from '../migrations/timeouts';
 import { ExitCode, type Dialect, type ErrorResult, type UpgradeResult } from '../protocol';
 import { runCheck } from './check';
-import { trace } from './trace';
 import { formatFindings, formatStatus, formatUpgrade, formatUpgradeOutcome, formatUpgradePlan, formatValidation } from './format';
 import { collectNames, parseStep, registerMovementCommands } from './movements';
 import { formatDrift, registerSchemaCommands } from './schema';
@@ -210,52 +209,47 @@ export async function main(argv: string[], ioOverrides: Partial<CliIo> = {}): Pr
       if (!dryRun && !flags.yes && !io.isTTY) {
         throw new EngineError('usage', 'upgrade needs confirmation, and stdin is not a terminal.', 'Pass --yes to apply without a prompt (or --dry-run to see the plan).');
       }
-      try {
-        const p = await project(flags);
-        trace('project loaded');
-        // A protected environment: ask for --confirm before the plan and the y/N prompt, not after.
-        if (!dryRun) requireConfirmation(p, flags.confirm, 'upgrade');
-        const step = parseStep(flags.step);
-        const base: UpgradeOptions = {
-          log: progress,
-          allowUnsafe: flags.allowUnsafe === true,
-          allowUnsafeTables: flags.allowUnsafeTable ?? [],
-          noBackup: flags.backup === false,
-          ...(step !== undefined ? { step } : {}),
-          ...(flags.to !== undefined ? { to: flags.to } : {}),
-          ...(flags.confirm !== undefined ? { confirm: flags.confirm } : {}),
-          ...(flags.plan !== undefined ? { plan: flags.plan } : {}),
-        };
-        // Text reads plan → progress (stderr) → outcome, each line once: the plan is printed when it is decided.
-        let planPrinted = false;
-        if (!dryRun && !flags.yes) {
-          const plan = await upgrade(p, { ...base, dryRun: true });
-          if (plan.pending.length === 0 || plan.refused) {
-            emit(flags, plan, () => formatUpgrade(plan, formatPreview(plan.preview)));
-            state.code = plan.refused ? ExitCode.failure : ExitCode.ok;
-            return;
-          }
-          io.stderr(`${formatUpgradePlan(plan)}${formatPreview(plan.preview)}\n\n`);
-          const answer = await io.ask(`Apply ${plan.pending.length} migration${plan.pending.length === 1 ? '' : 's'} to ${p.info.connection}${flags.backup === false ? ' without a backup' : ''}? [y/N] `);
-          if (!/^y(es)?$/i.test(answer.trim())) {
-            throw new EngineError('cancelled', 'Upgrade cancelled: nothing was applied.');
-          }
-          // The yes binds to the plan just shown: anything else is refused with plan-changed.
-          base.plan = plan.planId;
-          planPrinted = true;
+      const p = await project(flags);
+      // A protected environment: ask for --confirm before the plan and the y/N prompt, not after.
+      if (!dryRun) requireConfirmation(p, flags.confirm, 'upgrade');
+      const step = parseStep(flags.step);
+      const base: UpgradeOptions = {
+        log: progress,
+        lintCache: LintCache.open(),
+        allowUnsafe: flags.allowUnsafe === true,
+        allowUnsafeTables: flags.allowUnsafeTable ?? [],
+        noBackup: flags.backup === false,
+        ...(step !== undefined ? { step } : {}),
+        ...(flags.to !== undefined ? { to: flags.to } : {}),
+        ...(flags.confirm !== undefined ? { confirm: flags.confirm } : {}),
+        ...(flags.plan !== undefined ? { plan: flags.plan } : {}),
+      };
+      // Text reads plan → progress (stderr) → outcome, each line once: the plan is printed when it is decided.
+      let planPrinted = false;
+      if (!dryRun && !flags.yes) {
+        const plan = await upgrade(p, { ...base, dryRun: true });
+        if (plan.pending.length === 0 || plan.refused) {
+          emit(flags, plan, () => formatUpgrade(plan, formatPreview(plan.preview)));
+          state.code = plan.refused ? ExitCode.failure : ExitCode.ok;
+          return;
         }
-        const onPlan = flags.json || planPrinted ? undefined : (u: UpgradeResult) => {
-          out(formatUpgradePlan(u));
-          planPrinted = true;
-        };
-        const result = await upgrade(p, { ...base, dryRun, ...(onPlan ? { onPlan } : {}) });
-        emit(flags, result, () => (planPrinted ? formatUpgradeOutcome(result) : formatUpgrade(result, formatPreview(result.preview))));
-        trace('result written');
-        const previewFailed = dryRun && (result.preview ?? []).some((m) => m.error !== undefined);
-        state.code = result.refused || previewFailed || (result.validation !== null && !result.validation.valid) ? ExitCode.failure : ExitCode.ok;
-      } finally {
-        stopLintWorkers();
+        io.stderr(`${formatUpgradePlan(plan)}${formatPreview(plan.preview)}\n\n`);
+        const answer = await io.ask(`Apply ${plan.pending.length} migration${plan.pending.length === 1 ? '' : 's'} to ${p.info.connection}${flags.backup === false ? ' without a backup' : ''}? [y/N] `);
+        if (!/^y(es)?$/i.test(answer.trim())) {
+          throw new EngineError('cancelled', 'Upgrade cancelled: nothing was applied.');
+        }
+        // The yes binds to the plan just shown: anything else is refused with plan-changed.
+        base.plan = plan.planId;
+        planPrinted = true;
       }
+      const onPlan = flags.json || planPrinted ? undefined : (u: UpgradeResult) => {
+        out(formatUpgradePlan(u));
+        planPrinted = true;
+      };
+      const result = await upgrade(p, { ...base, dryRun, ...(onPlan ? { onPlan } : {}) });
+      emit(flags, result, () => (planPrinted ? formatUpgradeOutcome(result) : formatUpgrade(result, formatPreview(result.preview))));
+      const previewFailed = dryRun && (result.preview ?? []).some((m) => m.error !== undefined);
+      state.code = result.refused || previewFailed || (result.validation !== null && !result.validation.valid) ? ExitCode.failure : ExitCode.ok;
     });
 
   registerProjectsCommand(program, { cwd: io.cwd, emit, setJson: (json) => (state.json = json) });
@@ -348,8 +342,6 @@ export function runAsProgram(argv: string[]): void {
   void main(argv).then((code) => {
     settled = true;
     process.off('beforeExit', onBeforeExit);
-    trace('command done');
-    process.once('exit', () => trace('exit'));
     process.exitCode = code;
     setTimeout(() => process.exit(code), 2000).unref();
   });

@@ -1,7 +1,7 @@
 /**
  * Linting migration files for an upgrade: read each file once, hash its bytes (the checksum recorded on
- * apply is the checksum of exactly what was linted), take its findings from the lint cache (lint-cache.ts) or
- * analyze it. Shared by the in-thread path and the lint worker (lint-worker.ts, lint-pool.ts). No Knex, no database.
+ * apply is the checksum of exactly what was linted), take its findings from a lint-result cache when the caller
+ * hands one in (the CLI's, startup/lint-cache.ts) or analyze it. No Knex, no database.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -9,7 +9,6 @@ import type { AnalyzeOptions } from '../lint';
 import { ConfigCache, ConfigError, ruleOptionsFor, type RuleOptions } from '../config';
 import type { Dialect, PendingFinding } from '../protocol';
 import { EngineError } from './errors';
-import type { LintCache } from './lint-cache';
 import { rangeToCheckPosition } from './positions';
 
 /** The analyzer module (`server/src/lint`, or dist/lint.js in the CLI). */
@@ -45,6 +44,24 @@ function optionsKey(options: RuleOptions | undefined): string {
   return JSON.stringify([options.postgresVersion, Object.entries(options.rules).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))]);
 }
 
+/** A finding as a lint-result cache stores it: without the migration name and path, which the reader puts back. */
+export type CachedFinding = Omit<PendingFinding, 'migration' | 'file'>;
+
+/**
+ * A cache of lint results the upgrade may be given (the CLI's is startup/lint-cache.ts), keyed by what decides the
+ * findings. Never throws: a storage problem only costs a miss or a lost write.
+ */
+export interface LintResultCache {
+  /** The key of a file's results: its dialect, path (only the base name counts), the hex sha256 of its bytes and a canonical text of its rule options. */
+  key(dialect: Dialect, fileName: string, sha256: string, options?: string): string;
+  /** The findings under `key`, or undefined. */
+  get(key: string): CachedFinding[] | undefined;
+  /** Records findings under `key` (written by {@link flush}). */
+  set(key: string, findings: CachedFinding[]): void;
+  /** Writes what was recorded. */
+  flush(): void;
+}
+
 /** What linting one file gave: the sha256 (hex) of the bytes read and the findings (1-based positions). */
 export interface LintedFile {
   name: string;
@@ -63,7 +80,7 @@ function sha256Of(bytes: Buffer): string {
 }
 
 /** The cached lint of a file whose bytes hash to `sha256`, or undefined (no cache, or a miss). Needs no analyzer. */
-function cachedLint(cache: LintCache | null, target: LintTarget, sha256: string, dialect: Dialect): LintedFile | undefined {
+function cachedLint(cache: LintResultCache | null, target: LintTarget, sha256: string, dialect: Dialect): LintedFile | undefined {
   const cached = cache?.get(cache.key(dialect, target.file, sha256, optionsKey(target.options)));
   return cached && { name: target.name, sha256, findings: cached.map((f) => ({ migration: target.name, file: target.file, ...f })) };
 }
@@ -74,7 +91,7 @@ function cachedLint(cache: LintCache | null, target: LintTarget, sha256: string,
  * second time. The options depend only on the dialect, the file name's extension and the target's rule options
  * (the lint cache key is made of them).
  */
-export function lintBytes(lint: LintModule, target: LintTarget, bytes: Buffer, dialect: Dialect, cache: LintCache | null = null, sha256 = sha256Of(bytes)): LintedFile {
+export function lintBytes(lint: LintModule, target: LintTarget, bytes: Buffer, dialect: Dialect, cache: LintResultCache | null = null, sha256 = sha256Of(bytes)): LintedFile {
   const text = bytes.toString('utf8');
   const options: AnalyzeOptions = { fileName: target.file, dialect, ...(lint.inferSourceKind(target.file) === 'knex' ? { kind: 'knex' } : {}), ...(target.options ?? {}) };
   const findings = lint.analyze(text, options).map((f) => ({ ruleId: f.ruleId, severity: f.severity, message: f.message, ...rangeToCheckPosition(text, f.start, f.end) }));
@@ -95,7 +112,7 @@ export interface ReadTarget {
  * 200 `readFileSync` cost ~4 ms where 200 `readFile` (four thread-pool round trips each) cost ~30 ms.
  * @throws the read error of a file that cannot be read (ENOENT, EACCES).
  */
-export function readAndLookUp(cache: LintCache | null, targets: LintTarget[], dialect: Dialect): ReadTarget[] {
+export function readAndLookUp(cache: LintResultCache | null, targets: LintTarget[], dialect: Dialect): ReadTarget[] {
   return targets.map((target) => {
     const bytes = readFileSync(target.file);
     const sha256 = sha256Of(bytes);
@@ -104,14 +121,18 @@ export function readAndLookUp(cache: LintCache | null, targets: LintTarget[], di
 }
 
 /**
- * Lints `targets` in this thread, in order. The analyzer is loaded (`loadLint`) only when a file is not in
- * `cache`. New results are added to `cache`; the caller flushes it.
+ * Lints `targets`, in order. The analyzer is loaded only when a file is not in `cache`; new results are added to
+ * `cache`, which is then flushed.
  * @throws the read error of a file that cannot be read (ENOENT, EACCES).
  */
-export async function lintTargets(loadLint: () => Promise<LintModule>, targets: LintTarget[], dialect: Dialect, cache: LintCache | null = null): Promise<LintedFile[]> {
+export async function lintTargets(targets: LintTarget[], dialect: Dialect, cache: LintResultCache | null = null): Promise<LintedFile[]> {
   const read = readAndLookUp(cache, targets, dialect);
   if (read.every((r) => r.cached)) return read.map((r) => r.cached as LintedFile);
-  const lint = await loadLint();
-  await initLint(lint, dialect);
-  return read.map((r) => r.cached ?? lintBytes(lint, r.target, r.bytes, dialect, cache, r.sha256));
+  try {
+    const lint = await import('../lint');
+    await initLint(lint, dialect);
+    return read.map((r) => r.cached ?? lintBytes(lint, r.target, r.bytes, dialect, cache, r.sha256));
+  } finally {
+    cache?.flush();
+  }
 }

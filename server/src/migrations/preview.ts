@@ -67,9 +67,10 @@ async function loadMigration(file: string, timeoutMs = DEFAULT_LOAD_TIMEOUT_MS):
 /**
  * Loads migration modules the way Knex's migrator does before it runs any (`_validateMigrationStructure`),
  * so that a later `migrate.latest()` finds them in the module caches: their top-level code runs, their
- * `up()` does not. A module that fails to load is left for Knex to report. Never throws.
+ * `up()` does not. A module that fails to load is left for Knex to report.
+ * @throws EngineError `knexfile-load` when one does not settle within `timeoutMs`.
  */
-export async function preloadMigrationModules(files: string[], timeoutMs = DEFAULT_LOAD_TIMEOUT_MS): Promise<void> {
+async function preloadMigrationModules(files: string[], timeoutMs = DEFAULT_LOAD_TIMEOUT_MS): Promise<void> {
   for (const file of files) {
     try {
       await loadMigration(file, timeoutMs);

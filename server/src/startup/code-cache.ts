@@ -19,20 +19,19 @@ import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import Module, { createRequire } from 'node:module';
 import path from 'node:path';
 import vm from 'node:vm';
-import { isMainThread } from 'node:worker_threads';
-import { cacheFolder, isPrivateFolder, writePrivateFile } from '../private-folder';
+import { cacheFolder, isPrivateFolder, writePrivateFile } from './private-folder';
 
-/** The tag of this thread's caches (set by the launcher / the lint worker); shared across bundles through globalThis. */
+/** The tag of this process's caches (set by the launcher); shared across bundles through globalThis. */
 const TAG = Symbol.for('migration-guard.code-cache-tag');
 
-/** Sets the tag of the caches this thread writes from now on (e.g. the CLI command). Letters, digits and `-` only. */
+/** Sets the tag of the caches this process writes from now on (e.g. the CLI command). Letters, digits and `-` only. */
 export function setCodeCacheTag(tag: string): void {
   (globalThis as Record<symbol, unknown>)[TAG] = /^[a-z0-9-]{1,40}$/i.test(tag) ? tag : 'other';
 }
 
 function currentTag(): string {
   const t = (globalThis as Record<symbol, unknown>)[TAG];
-  return typeof t === 'string' ? t : isMainThread ? 'other' : 'worker';
+  return typeof t === 'string' ? t : 'other';
 }
 
 /** The cache folder, or null when disabled. */
@@ -51,10 +50,9 @@ const pendingWrites: PendingWrite[] = [];
 let exitHookInstalled = false;
 
 /**
- * Writes the caches of the bundles loaded without a usable cache in this thread (synchronously; each
+ * Writes the caches of the bundles loaded without a usable cache (synchronously; each
  * file written whole, then renamed into place, so a reader never sees half a cache). Idempotent; errors
- * are ignored (a read-only or full disk only costs the next run its speed). Called on process exit;
- * a worker thread calls it itself when its work is done.
+ * are ignored (a read-only or full disk only costs the next run its speed). Called on process exit.
  */
 export function flushCodeCaches(): void {
   for (const w of pendingWrites.splice(0)) {

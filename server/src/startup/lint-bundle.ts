@@ -5,6 +5,6 @@
  * `backup` and the other commands never pay for it.
  */
 import path from 'node:path';
-import { requireWithCodeCache } from './compile-cache';
+import { requireWithCodeCache } from './code-cache';
 
 module.exports = requireWithCodeCache(path.join(__dirname, 'lint.js'));
