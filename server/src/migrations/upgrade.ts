@@ -13,7 +13,7 @@ import { checksumHooks, sha256File } from './checksums';
 import { databaseAbsent, freeLock, isLockConflict, lockRowBusy, openKnex, readLock, silentLog, withMigrationMutex, type EngineLog } from './db';
 import { EngineError, errorMessage, isEngineError } from './errors';
 import { checkMigrationModules } from './load-check';
-import { lintTargets, withRuleOptions, type LintedFile, type LintResultCache, type LintTarget } from './lint-pending';
+import { lintTargets, withRuleOptions, type LintedFile, type LintResultCache, type LintTarget } from './lint-files';
 import { needsPreflight } from './preflight';
 import { assertSamePlan, dataLossFindings, planRecord, protectedRefusal, protectedTablesTouched, rememberPlan, unsafeReason } from './plan';
 import { protectFindings } from '../config';

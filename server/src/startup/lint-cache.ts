@@ -7,7 +7,7 @@
  *   key = sha256(analyzer build, dialect, file base name, sha256 of the file's bytes, rule options)
  *
  * The upgrade lints with options that depend only on those: the dialect, the file name's extension and the rule
- * severities and PostgreSQL version of the file's `.migration-guard.json` (migrations/lint-pending.ts); no rule reads the
+ * severities and PostgreSQL version of the file's `.migration-guard.json` (migrations/lint-files.ts); no rule reads the
  * folder a file is in, so a copy of the same file elsewhere, under the same configuration, has the same findings. The
  * analyzer build is the sha256 of the analyzer bundle (dist/lint.js) and the versions of the WASM parsers it
  * loads, fixed when the CLI is built (esbuild.mjs): any change to a rule gives new keys. From sources (tests, tsx)
@@ -24,7 +24,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Dialect, Severity } from '../protocol';
-import type { CachedFinding, LintResultCache } from '../migrations/lint-pending';
+import type { CachedFinding, LintResultCache } from '../migrations/lint-files';
 import { cacheFolder, isPrivateFolder, writePrivateFile } from './private-folder';
 
 export type { CachedFinding };
