@@ -13,7 +13,8 @@ import { chmod, link, mkdir, open, rename, stat, statfs, unlink, writeFile } fro
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { Knex } from 'knex';
-import sqlite3 from 'sqlite3';
+import type sqlite3 from 'sqlite3';
+import { sqlite3Driver } from './drivers';
 import type { BackupInfo, BackupKind, BackupManifest, BackupResult, PruneResult } from '../protocol';
 import type { LoadedProject } from './config';
 import { openKnex, readMigrationRows } from './db';
@@ -141,7 +142,7 @@ interface SqliteBackupHandle {
 
 function openSqlite(file: string, mode: number): Promise<sqlite3.Database> {
   return new Promise((resolve, reject) => {
-    const db = new sqlite3.Database(file, mode, (err) => (err ? reject(err) : resolve(db)));
+    const db = new (sqlite3Driver().Database)(file, mode, (err) => (err ? reject(err) : resolve(db)));
   });
 }
 
@@ -216,7 +217,7 @@ export function sqliteQuickCheck(db: sqlite3.Database): Promise<string> {
 
 /** `PRAGMA quick_check` on an SQLite file opened read-only: 'ok' or the problems joined by '; '. */
 export async function quickCheckFile(file: string): Promise<string> {
-  const db = await openSqlite(file, sqlite3.OPEN_READONLY);
+  const db = await openSqlite(file, sqlite3Driver().OPEN_READONLY);
   try {
     return await sqliteQuickCheck(db);
   } finally {
@@ -224,7 +225,7 @@ export async function quickCheckFile(file: string): Promise<string> {
   }
 }
 
-/** Opens an SQLite file with the driver (`sqlite3.OPEN_*` mode flags). */
+/** Opens an SQLite file with the driver (`sqlite3Driver().OPEN_*` mode flags). */
 export { openSqlite, closeSqlite };
 
 /**
@@ -252,10 +253,10 @@ export async function backupSqliteFile(source: string, dest: string, options: { 
   let guard: sqlite3.Database | null = null;
   let copy: sqlite3.Database | null = null;
   try {
-    guard = await openSqlite(source, sqlite3.OPEN_READONLY);
+    guard = await openSqlite(source, sqlite3Driver().OPEN_READONLY);
     const reader = guard;
     await retryWhileBusy(() => sqliteRun(reader, 'SELECT count(*) FROM sqlite_master'), Date.now() + busyTimeoutMs);
-    copy = await openSqlite(dest, sqlite3.OPEN_READWRITE | sqlite3.OPEN_CREATE);
+    copy = await openSqlite(dest, sqlite3Driver().OPEN_READWRITE | sqlite3Driver().OPEN_CREATE);
     await sqliteRun(copy, 'PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;');
     await sqliteBackupStep(copy, source, false, busyTimeoutMs);
     await closeSqlite(copy);
@@ -297,7 +298,7 @@ function pgDumpError(exe: string, err: unknown): EngineError {
 
 /** Applied migrations (`name`, `batch` in `id` order) read from an SQLite file with the driver; [] without the table. */
 async function sqliteFacts(file: string, tableName: string): Promise<{ migrations: Array<{ name: string; batch: number }>; version: string }> {
-  const db = await openSqlite(file, sqlite3.OPEN_READONLY);
+  const db = await openSqlite(file, sqlite3Driver().OPEN_READONLY);
   const all = (sql: string, params: unknown[] = []) =>
     new Promise<Array<Record<string, unknown>>>((resolve, reject) => db.all(sql, params, (err, rows: Array<Record<string, unknown>>) => (err ? reject(err) : resolve(rows))));
   try {

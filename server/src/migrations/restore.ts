@@ -9,7 +9,8 @@
 import { existsSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import sqlite3 from 'sqlite3';
+import type sqlite3 from 'sqlite3';
+import { sqlite3Driver } from './drivers';
 import type { BackupListEntry, BackupManifest, RestoreResult } from '../protocol';
 import { backup, closeSqlite, defaultBackupDirectory, hashFile, openSqlite, quickCheckFile, sqliteBackupStep, sqliteQuickCheck } from './backup';
 import type { LoadedProject } from './config';
@@ -155,7 +156,7 @@ async function sqliteMigrationNames(db: sqlite3.Database, tableName: string): Pr
  *   write transaction, or, in WAL mode, any other connection holding the database open).
  */
 async function lockSqliteExclusively(file: string, waitMs: number): Promise<sqlite3.Database> {
-  const conn = await openSqlite(file, sqlite3.OPEN_READWRITE);
+  const conn = await openSqlite(file, sqlite3Driver().OPEN_READWRITE);
   try {
     await sqliteExec(conn, 'PRAGMA locking_mode = EXCLUSIVE');
     if (!(await sqliteBeginWithin(conn, 'EXCLUSIVE', waitMs))) {
@@ -289,7 +290,7 @@ async function restoreSqlite(project: LoadedProject, file: string, manifest: Bac
   try {
     if (databaseAbsent(project)) {
       notes.push(`No safety backup: ${live} did not exist.`);
-      db = await openSqlite(live, sqlite3.OPEN_READWRITE | sqlite3.OPEN_CREATE);
+      db = await openSqlite(live, sqlite3Driver().OPEN_READWRITE | sqlite3Driver().OPEN_CREATE);
       db.configure('busyTimeout', waitMs);
     } else {
       // No Knex here: its connection has no busy timeout, and a busy application made its reads fail.
