@@ -23,8 +23,8 @@ const common = {
   logLevel: 'warning',
 };
 
-// The CLI bundles load the analyzer (dist/lint.js) at run time, through server/src/startup/lint-bundle.ts, instead of
-// each containing a copy: only commands that lint load it, via the V8 code cache (server/src/startup/code-cache.ts).
+// The CLI bundle loads the analyzer (dist/lint.js) at run time, through server/src/startup/lint-bundle.ts: only
+// commands that lint load it, and its hash is the analyzer build the lint cache keys results by.
 const lintIndex = path.resolve('server/src/lint/index.ts');
 /** @type {esbuild.Plugin} */
 const analyzerAsSeparateBundle = {
@@ -41,21 +41,19 @@ const analyzerAsSeparateBundle = {
 // The front ends a file may not need are bundles of their own, read only when a file needs them: the TypeScript
 // compiler (3.6 MB minified; JavaScript/TypeScript migrations) and sql-parser-cst (0.7 MB; SQLite SQL). The analyzer
 // requires both on first use (server/src/lint/index.ts); in the bundles that carry the analyzer the import becomes a
-// require() of dist/<name>.js, through the V8 code cache in the CLI, plainly in the language server.
+// require() of dist/<name>.js. In the CLI the TypeScript compiler is loaded through the V8 code cache
+// (server/src/startup/code-cache.ts), the one place bench/plumbing.ts shows it pays.
 const separateFrontEnds = ['typescript', 'sql-parser-cst'];
-/** @param {'code-cache' | 'require'} how @returns {esbuild.Plugin} */
-const frontEndsAsSeparateBundles = (how) => ({
+/** @param {'cli' | 'server'} program @returns {esbuild.Plugin} */
+const frontEndsAsSeparateBundles = (program) => ({
   name: 'front-ends-as-separate-bundles',
   setup(build) {
     build.onResolve({ filter: new RegExp(`^(${separateFrontEnds.join('|')})$`) }, (args) => ({ path: args.path, namespace: 'front-end' }));
-    build.onLoad({ filter: /.*/, namespace: 'front-end' }, (args) => ({
-      resolveDir: path.resolve('server/src/startup'),
-      loader: 'js',
-      contents:
-        how === 'code-cache'
-          ? `module.exports = require('./code-cache').requireWithCodeCache(require('node:path').join(__dirname, ${JSON.stringify(`${args.path}.js`)}));`
-          : `module.exports = require(require('node:path').join(__dirname, ${JSON.stringify(`${args.path}.js`)}));`,
-    }));
+    build.onLoad({ filter: /.*/, namespace: 'front-end' }, (args) => {
+      const file = `require('node:path').join(__dirname, ${JSON.stringify(`${args.path}.js`)})`;
+      const cached = program === 'cli' && args.path === 'typescript';
+      return { resolveDir: path.resolve('server/src/startup'), loader: 'js', contents: cached ? `module.exports = require('./code-cache').requireWithCodeCache(${file});` : `module.exports = require(${file});` };
+    });
   },
 });
 
@@ -65,13 +63,13 @@ const entries = [
   // bundle's source text in its heap, 14 MB unminified, and a single non-ASCII character in a kept comment made it a
   // two-byte string (28 MB). Measured idle (bench/lsp-latency.ts): 120 -> 79 MiB RSS, heap 33 -> 11 MiB
   // (whitespace only: 101 MiB RSS, heap 15 MiB).
-  { entryPoints: ['server/src/lsp/main.ts'], outfile: 'dist/server.js', minify: true, plugins: [frontEndsAsSeparateBundles('require')] },
-  // The CLI: a small launcher (dist/cli.js) that loads the engine (dist/cli-main.js) through the code cache; the
-  // analyzer (dist/lint.js) is loaded the same way by the commands that lint.
+  { entryPoints: ['server/src/lsp/main.ts'], outfile: 'dist/server.js', minify: true, plugins: [frontEndsAsSeparateBundles('server')] },
+  // The CLI: a small launcher (dist/cli.js) that sets V8 flags and runs the commands and engine (dist/cli-main.js);
+  // the analyzer (dist/lint.js) is loaded by the commands that lint.
   // Minified like the server: less source to read and hash at every start.
   { entryPoints: ['server/src/startup/launcher.ts'], outfile: 'dist/cli.js', minify: true },
   { entryPoints: ['server/src/cli/main.ts'], outfile: 'dist/cli-main.js', minify: true, plugins: [analyzerAsSeparateBundle] },
-  { entryPoints: ['server/src/lint/index.ts'], outfile: 'dist/lint.js', minify: true, plugins: [frontEndsAsSeparateBundles('code-cache')] },
+  { entryPoints: ['server/src/lint/index.ts'], outfile: 'dist/lint.js', minify: true, plugins: [frontEndsAsSeparateBundles('cli')] },
   ...separateFrontEnds.map((name) => ({ entryPoints: [name], outfile: `dist/${name}.js`, minify: true })),
 ];
 

@@ -1,10 +1,9 @@
 /**
- * Stands in for `server/src/lint` inside the CLI bundles (esbuild.mjs redirects their imports of the
- * analyzer here): the analyzer, with the TypeScript compiler it reads Knex migrations with, is its own
- * bundle, dist/lint.js, loaded through the code cache only by the commands that lint. `status`,
- * `backup` and the other commands never pay for it.
+ * Stands in for `server/src/lint` inside the CLI bundle (esbuild.mjs redirects its imports of the analyzer here):
+ * the analyzer is its own bundle, dist/lint.js, whose hash is the analyzer build the lint cache keys results by
+ * (lint-cache.ts), loaded only by the commands that lint.
  */
 import path from 'node:path';
-import { requireWithCodeCache } from './code-cache';
 
-module.exports = requireWithCodeCache(path.join(__dirname, 'lint.js'));
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+module.exports = require(path.join(__dirname, 'lint.js'));
