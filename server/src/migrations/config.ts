@@ -7,7 +7,6 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Knex } from 'knex';
-import { importModule } from '../esm-import';
 import type { Dialect, ProjectInfo } from '../protocol';
 import { assertProjectFolder, detectOtherTools, findKnexfilesBelow, noProjectError } from './discover';
 import { EngineError, errorMessage, isEngineError } from './errors';
@@ -154,7 +153,7 @@ export async function loadKnexfile(file: string): Promise<unknown> {
 async function importFresh(file: string): Promise<unknown> {
   const url = `${pathToFileURL(file).href}?mtime=${statSync(file).mtimeMs}`;
   // A computed specifier keeps bundlers from rewriting this into require().
-  return await importModule(url);
+  return (await import(url)) as unknown;
 }
 
 /**

@@ -11,7 +11,6 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import type { Knex } from 'knex';
-import { importModule } from '../esm-import';
 import type { MigrationPreview, PreflightFinding } from '../protocol';
 import type { LoadedProject } from './config';
 import { silentLog, type EngineLog } from './db';
@@ -52,7 +51,7 @@ interface MigrationModule {
  */
 async function loadMigration(file: string, timeoutMs = DEFAULT_LOAD_TIMEOUT_MS): Promise<MigrationModule> {
   if (/\.mjs$/i.test(file)) {
-    const mod = await withTimeout(importModule<MigrationModule & { default?: MigrationModule }>(pathToFileURL(file).href), timeoutMs, {
+    const mod = await withTimeout(import(pathToFileURL(file).href) as Promise<MigrationModule & { default?: MigrationModule }>, timeoutMs, {
       code: 'knexfile-load',
       what: `The migration module ${file}`,
       verb: 'settle',
