@@ -23,9 +23,8 @@ const common = {
   logLevel: 'warning',
 };
 
-// The CLI bundles load the analyzer (dist/lint.js, which carries the TypeScript compiler) at run time, through
-// server/src/cli/lint-bundle.ts, instead of each containing a copy: only commands that lint load it, via the
-// V8 code cache (server/src/cli/compile-cache.ts).
+// The CLI bundle loads the analyzer (dist/lint.js) at run time, through server/src/startup/lint-bundle.ts: only
+// commands that lint load it, and its hash is the analyzer build the lint cache keys results by.
 const lintIndex = path.resolve('server/src/lint/index.ts');
 /** @type {esbuild.Plugin} */
 const analyzerAsSeparateBundle = {
@@ -34,10 +33,29 @@ const analyzerAsSeparateBundle = {
     build.onResolve({ filter: /(^|\/)lint(\/index)?$/ }, async (args) => {
       if (args.pluginData === 'resolving') return undefined;
       const r = await build.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, pluginData: 'resolving' });
-      return r.path === lintIndex ? { path: path.resolve('server/src/cli/lint-bundle.ts') } : undefined;
+      return r.path === lintIndex ? { path: path.resolve('server/src/startup/lint-bundle.ts') } : undefined;
     });
   },
 };
+
+// The front ends a file may not need are bundles of their own, read only when a file needs them: the TypeScript
+// compiler (3.6 MB minified; JavaScript/TypeScript migrations) and sql-parser-cst (0.7 MB; SQLite SQL). The analyzer
+// requires both on first use (server/src/lint/index.ts); in the bundles that carry the analyzer the import becomes a
+// require() of dist/<name>.js. In the CLI the TypeScript compiler is loaded through the V8 code cache
+// (server/src/startup/code-cache.ts), the one place bench/plumbing.ts shows it pays.
+const separateFrontEnds = ['typescript', 'sql-parser-cst'];
+/** @param {'cli' | 'server'} program @returns {esbuild.Plugin} */
+const frontEndsAsSeparateBundles = (program) => ({
+  name: 'front-ends-as-separate-bundles',
+  setup(build) {
+    build.onResolve({ filter: new RegExp(`^(${separateFrontEnds.join('|')})$`) }, (args) => ({ path: args.path, namespace: 'front-end' }));
+    build.onLoad({ filter: /.*/, namespace: 'front-end' }, (args) => {
+      const file = `require('node:path').join(__dirname, ${JSON.stringify(`${args.path}.js`)})`;
+      const cached = program === 'cli' && args.path === 'typescript';
+      return { resolveDir: path.resolve('server/src/startup'), loader: 'js', contents: cached ? `module.exports = require('./code-cache').requireWithCodeCache(${file});` : `module.exports = require(${file});` };
+    });
+  },
+});
 
 const entries = [
   { entryPoints: ['client/src/extension.ts'], outfile: 'dist/client.js' },
@@ -45,26 +63,26 @@ const entries = [
   // bundle's source text in its heap, 14 MB unminified, and a single non-ASCII character in a kept comment made it a
   // two-byte string (28 MB). Measured idle (bench/lsp-latency.ts): 120 -> 79 MiB RSS, heap 33 -> 11 MiB
   // (whitespace only: 101 MiB RSS, heap 15 MiB).
-  { entryPoints: ['server/src/lsp/main.ts'], outfile: 'dist/server.js', minify: true },
-  // The CLI: a small launcher (dist/cli.js) that loads the engine (dist/cli-main.js) through the code cache; the
-  // analyzer (dist/lint.js) is loaded the same way by the commands that lint, in the lint worker for upgrades.
+  { entryPoints: ['server/src/lsp/main.ts'], outfile: 'dist/server.js', minify: true, plugins: [frontEndsAsSeparateBundles('server')] },
+  // The CLI: a small launcher (dist/cli.js) that sets V8 flags and runs the commands and engine (dist/cli-main.js);
+  // the analyzer (dist/lint.js) is loaded by the commands that lint.
   // Minified like the server: less source to read and hash at every start.
-  { entryPoints: ['server/src/cli/launcher.ts'], outfile: 'dist/cli.js', minify: true },
+  { entryPoints: ['server/src/startup/launcher.ts'], outfile: 'dist/cli.js', minify: true },
   { entryPoints: ['server/src/cli/main.ts'], outfile: 'dist/cli-main.js', minify: true, plugins: [analyzerAsSeparateBundle] },
-  { entryPoints: ['server/src/lint/index.ts'], outfile: 'dist/lint.js', minify: true },
-  { entryPoints: ['server/src/migrations/lint-worker.ts'], outfile: 'dist/lint-worker.js', minify: true, plugins: [analyzerAsSeparateBundle] },
+  { entryPoints: ['server/src/lint/index.ts'], outfile: 'dist/lint.js', minify: true, plugins: [frontEndsAsSeparateBundles('cli')] },
+  ...separateFrontEnds.map((name) => ({ entryPoints: [name], outfile: `dist/${name}.js`, minify: true })),
 ];
 
-// The lint cache (server/src/migrations/lint-cache.ts) keys results by this build of the analyzer: the sha256 of
-// dist/lint.js and the versions of the WASM parsers it loads from node_modules. Built first, then compiled into the
+// The lint cache (server/src/startup/lint-cache.ts) keys results by this build of the analyzer: the sha256 of
+// dist/lint.js and the versions of the parsers it loads from node_modules or its separate bundles. Built first, then compiled into the
 // bundles that read the cache.
 const analyzerEntry = entries.find((e) => e.outfile === 'dist/lint.js');
 function analyzerBuild() {
   const h = createHash('sha256').update(readFileSync(analyzerEntry.outfile));
-  for (const pkg of ['libpg-query', 'web-tree-sitter', 'tree-sitter-python']) h.update(`\0${pkg}@${JSON.parse(readFileSync(path.join('node_modules', pkg, 'package.json'), 'utf8')).version}`);
+  for (const pkg of ['libpg-query', 'web-tree-sitter', 'tree-sitter-python', ...separateFrontEnds]) h.update(`\0${pkg}@${JSON.parse(readFileSync(path.join('node_modules', pkg, 'package.json'), 'utf8')).version}`);
   return h.digest('hex');
 }
-const readsLintCache = new Set(['dist/cli-main.js', 'dist/lint-worker.js']);
+const readsLintCache = new Set(['dist/cli-main.js']);
 const withAnalyzerBuild = (entry, build) => (readsLintCache.has(entry.outfile) ? { ...entry, define: { MIGRATION_GUARD_ANALYZER_BUILD: JSON.stringify(build) } } : entry);
 
 if (watch) {

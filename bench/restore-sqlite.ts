@@ -13,9 +13,7 @@
  * verified), the copy into the live file (with a 32 MB page cache), `PRAGMA quick_check` of the result,
  * and reading the migrations table. Both start after `sync` (not timed).
  *
- * Each of our restores runs with MIGRATION_GUARD_TRACE=1: its steps are printed per round, and their
- * medians at the end (`start` is Node + the bundle + the project; `verify ‖ safety backup` is from the
- * start of the restore until both the verification and the safety backup are done).
+ * Phases: run one restore by hand with MIGRATION_GUARD_DEBUG=1 (its steps are printed on stderr, timed).
  *
  * Workload: table `events (id INTEGER PRIMARY KEY, kind TEXT, payload BLOB, created INTEGER)` with
  * `size_mb × 900` rows of a 1000-byte random blob each and an index on (kind, created), plus
@@ -50,30 +48,6 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv = process.e
   const r = spawnSync(command, args, { stdio: ['ignore', 'ignore', 'pipe'], env });
   if (r.error || r.status !== 0) throw new Error(`${command} ${args.join(' ')} failed: ${r.error?.message ?? r.stderr.toString()}`);
   return r.stderr.toString();
-}
-
-/** Steps of one restore from its MIGRATION_GUARD_TRACE lines: `[step, ms since the process started]`. */
-function steps(stderr: string): Array<[string, number]> {
-  return [...stderr.matchAll(/^\[trace\s+(\d+) ms \w+\s*\] (.*)$/gm)].map((m) => [m[2] as string, Number(m[1])]);
-}
-
-/** The phases (ms) of one restore between the named steps; the total is taken by the caller. */
-const PHASES: Array<[name: string, until: string]> = [
-  ['start', 'restore: start'],
-  ['verify ‖ safety backup', 'restore: safety backup done'],
-  ['copy into live', 'restore: backup copied into the live database'],
-  ['quick_check after', 'restore: quick_check of the result done'],
-  ['close', 'restore: live connection closed'],
-];
-
-function phaseTimes(trace: Array<[string, number]>): number[] {
-  let prev = 0;
-  return PHASES.map(([, until]) => {
-    const at = trace.find(([step]) => step.startsWith(until))?.[1] ?? NaN;
-    const d = at - prev;
-    prev = at;
-    return d;
-  });
 }
 
 /** Deletes the safety backups the previous restore wrote (not timed), keeping the one we restore. */
@@ -119,7 +93,6 @@ async function main(): Promise<void> {
 
   const ours: number[] = [];
   const shell: number[] = [];
-  const ourPhases: number[][] = [];
   const timeShell = () => {
     spawnSync('sync');
     const t = performance.now();
@@ -130,11 +103,8 @@ async function main(): Promise<void> {
     dropSafetyBackups();
     spawnSync('sync');
     const t = performance.now();
-    const stderr = run(process.execPath, [cliBundle, 'restore', b.name as string, '--yes', '--cwd', dir], { ...process.env, MIGRATION_GUARD_TRACE: '1' });
+    run(process.execPath, [cliBundle, 'restore', b.name as string, '--yes', '--cwd', dir]);
     ours.push(performance.now() - t);
-    const trace = steps(stderr);
-    ourPhases.push(phaseTimes(trace));
-    console.log(`  steps (ms since the previous one): ${trace.map(([step, at], i) => `${step} +${at - (trace[i - 1]?.[1] ?? 0)}`).join(' | ')}`);
   };
   for (let i = 0; i < runs; i++) {
     if (i % 2 === 0) {
@@ -150,7 +120,6 @@ async function main(): Promise<void> {
   const o = median(ours);
   console.log('peer: sqlite3 .restore = sqlite3_backup_step(100) into the live file (rollback journal), no verification, no safety backup');
   console.log(`median: sqlite3 .restore ${s.toFixed(0)} ms, migration-guard restore ${o.toFixed(0)} ms (verification + safety backup + restore + checks)`);
-  console.log(`median phases of ours: ${PHASES.map(([name], i) => `${name} ${median(ourPhases.map((p) => p[i] ?? NaN)).toFixed(0)} ms`).join(', ')}`);
   console.log(`per-round ratios: ${ours.map((x, i) => (x / (shell[i] ?? NaN)).toFixed(2)).join(', ')}`);
   console.log(`ratio ours/sqlite3 (medians) = ${(o / s).toFixed(2)} (target ≤ 1.3) ${o / s <= 1.3 ? 'OK' : 'OVER TARGET'}`);
   if (!keep) rmSync(dir, { recursive: true, force: true });

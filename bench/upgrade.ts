@@ -5,13 +5,13 @@
  * database. Two series of ours:
  *
  * - `lint cached`: the files were linted before (the warm-up run did, as the extension's dry run does before
- *   its upgrade): the findings come from the lint cache (server/src/migrations/lint-cache.ts), no worker starts;
- * - `lint cold`: MIGRATION_GUARD_LINT_CACHE=off, every file is linted (in the lint worker, while Knex loads).
+ *   its upgrade): the findings come from the lint cache (server/src/startup/lint-cache.ts), the analyzer is not loaded;
+ * - `lint cold`: MIGRATION_GUARD_LINT_CACHE=off, every file is linted.
  *
  * One warm-up run of each first (not counted: it fills the OS file cache, the V8 code cache and the bench's own
  * lint cache); then each round runs the three, rotating which goes first. Prints every wall time, then per series
  * the median, the ratio of medians, and the median of the per-round ratios (each round's runs are back to back,
- * so that ratio is the one least moved by a machine whose speed drifts). Target ≤ 1.1.
+ * so that ratio is the one least moved by a machine whose speed drifts). Target ≤ 1.4 (issue 14; the old 1.1 is retired).
  *
  *   npm run bench:upgrade -- [rounds=11]     (builds dist/ first)
  */
@@ -84,7 +84,7 @@ async function main(): Promise<void> {
     for (const s of series.slice(0, 2)) {
       const m = median(s.times);
       const paired = median(s.times.map((t, i) => t / (knex.times[i] as number)));
-      console.log(`${COUNT} SQLite migrations, ${s.label}: median ${m.toFixed(0)} ms; ratio of medians ${(m / mk).toFixed(2)}; median per-round ratio ${paired.toFixed(2)} (target ≤ 1.1) ${paired <= 1.1 ? 'OK' : 'OVER TARGET'}`);
+      console.log(`${COUNT} SQLite migrations, ${s.label}: median ${m.toFixed(0)} ms; ratio of medians ${(m / mk).toFixed(2)}; median per-round ratio ${paired.toFixed(2)} (target ≤ 1.4) ${paired <= 1.4 ? 'OK' : 'OVER TARGET'}`);
     }
   } finally {
     rmSync(tmp, { recursive: true, force: true });

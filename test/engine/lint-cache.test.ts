@@ -1,13 +1,13 @@
 /**
- * The upgrade's lint-result cache (server/src/migrations/lint-cache.ts) on real files: what a key depends on,
+ * The upgrade's lint-result cache (server/src/startup/lint-cache.ts) on real files: what a key depends on,
  * what is written and read back, merging with another writer, the cap, and the files it refuses to trust.
- * The bundled CLI's use of it (no worker when every file is cached, an edited file linted again) is in bundle.test.ts.
+ * The bundled CLI's use of it (the analyzer not loaded when every file is cached, an edited file linted again) is in bundle.test.ts.
  */
 import assert from 'node:assert/strict';
 import { chmodSync, mkdirSync, readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { LintCache, lintCacheDirectory, type CachedFinding } from '../../server/src/migrations/lint-cache';
+import { LintCache, lintCacheDirectory, type CachedFinding } from '../../server/src/startup/lint-cache';
 import { tempDir } from './helpers';
 
 const BUILD = 'a'.repeat(64);

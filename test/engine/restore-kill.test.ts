@@ -1,7 +1,7 @@
 /**
  * `restore` killed with SIGKILL at several moments (issue 13): the live SQLite database then holds
  * exactly its old content or exactly the restored one, and passes `PRAGMA integrity_check`; a killed
- * safety backup never looks complete. The CLI runs with MIGRATION_GUARD_TRACE=1 and is killed when a
+ * safety backup never looks complete. The CLI runs with MIGRATION_GUARD_DEBUG=1 and is killed when a
  * given step appears on stderr, at once or after a delay (the overwrite of ~24 MB is then under way or
  * done, depending on the machine: each outcome is accepted, never a third one).
  */
@@ -19,7 +19,7 @@ function restoreThenKill(cwd: string, name: string, step: string, delayMs: numbe
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', path.join('server', 'src', 'cli', 'main.ts'), 'restore', name, '--yes', '--cwd', cwd], {
       cwd: repoRoot,
-      env: { ...process.env, NODE_ENV: undefined, DATABASE_URL: undefined, MIGRATION_GUARD_TRACE: '1' } as NodeJS.ProcessEnv,
+      env: { ...process.env, NODE_ENV: undefined, DATABASE_URL: undefined, MIGRATION_GUARD_DEBUG: '1' } as NodeJS.ProcessEnv,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stderr = '';

@@ -5,15 +5,13 @@
  * function the language server uses too (`.migration-guard.json` first), so the CLI and the editor agree.
  */
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { readdirSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { ConfigCache, ConfigError, effectiveOptions, LINT_EXTENSIONS, protectFindings } from '../config';
-import { lineStarts, rangeToCheckPosition } from '../migrations/positions';
-import type { CheckFinding, CheckResult, Severity } from '../protocol';
+import { ConfigCache, ConfigError, effectiveOptions, LINT_EXTENSIONS } from '../config';
+import type { CheckFinding, CheckResult } from '../protocol';
 import type { DialectSetting } from '../config';
 import { EngineError } from '../migrations/errors';
-import { analyzeRevisionGraph } from '../lint/graph';
-import type { FolderFile } from '../lint/graph';
+import { invalidConfiguration, lintFiles, withPositions } from '../migrations/lint-files';
 
 /** Extensions `check` picks up inside directories (`.py`: Alembic revisions); the same list the language server uses. */
 export const CHECK_EXTENSIONS: readonly string[] = LINT_EXTENSIONS;
@@ -92,79 +90,35 @@ export interface CheckRun {
  * Per file, {@link effectiveOptions} decides dialect, rule severities and whether the file is included:
  * files found in directories are skipped when a `.migration-guard.json` excludes them (or does not
  * include them); files named explicitly are always linted. Without a config file nothing is filtered.
+ * Folder rules (`alembic-multiple-heads`, `alembic-missing-revision`, `duplicate-revision`) run per directory over
+ * every included file found by walking a directory argument (changed or not, so `--changed-since` still sees the
+ * whole revision graph); files named explicitly take no part. The lint driver (migrations/lint-files.ts) does both.
  * @throws EngineError `usage` for a missing path, an invalid config file, or a `--changed-since`
  *   problem (not a git repository, unknown ref).
  */
 export async function runCheck(paths: string[], cwd: string, options: CheckOptions = {}): Promise<CheckRun> {
   const all = collectFiles(paths, cwd);
-  let collected = all;
-  if (options.changedSince !== undefined) {
-    const changed = gitChangedFiles(options.changedSince, cwd);
-    collected = collected.filter((f) => changed.has(realPath(path.resolve(cwd, f.file))));
-  }
-  // Loaded here, not at start: the analyzer is its own bundle in the CLI (lint-bundle.ts). Every parser: any kind, any dialect.
-  const lint = await import('../lint');
-  await lint.initAnalyzer();
+  const changed = options.changedSince !== undefined ? gitChangedFiles(options.changedSince, cwd) : null;
   const cache = new ConfigCache();
-  const findings: CheckFinding[] = [];
-  const files: string[] = [];
-  for (const { file, explicit } of collected) {
-    const abs = path.resolve(cwd, file);
-    let eff;
-    try {
-      eff = effectiveOptions({ filePath: abs, dialectOverride: options.dialect, cache });
-    } catch (error) {
-      if (error instanceof ConfigError) throw new EngineError('usage', `Invalid configuration: ${error.message}`, 'Fix the file (its JSON schema is schemas/migration-guard.schema.json).');
-      throw error;
-    }
-    if (!explicit && !eff.included) continue;
-    files.push(file);
-    const text = readFileSync(abs, 'utf8');
-    const starts = lineStarts(text); // once per file, not per finding
-    for (const f of protectFindings(lint.analyze(text, { fileName: abs, dialect: eff.dialect, rules: eff.rules, postgresVersion: eff.postgresVersion }), eff.protectedTables)) {
-      findings.push({ file, ruleId: f.ruleId, severity: f.severity, message: f.message, ...rangeToCheckPosition(text, f.start, f.end, starts) });
-    }
+  let linted;
+  try {
+    linted = await lintFiles(
+      all.map(({ file, explicit }) => {
+        const abs = path.resolve(cwd, file);
+        return { path: abs, shown: file, explicit, lint: changed === null || changed.has(realPath(abs)) };
+      }),
+      { optionsFor: (filePath) => effectiveOptions({ filePath, dialectOverride: options.dialect, cache }) },
+    );
+  } catch (error) {
+    if (error instanceof ConfigError) throw invalidConfiguration(error);
+    throw error;
   }
-  findings.push(...folderFindings(all, files, cwd, options.dialect, cache));
+  const files = linted.map((l) => l.input.shown as string);
+  const findings: CheckFinding[] = linted.flatMap((l) => withPositions(l.text, l.findings).map((f) => ({ file: l.input.shown as string, ...f })));
   const order = new Map(files.map((f, i) => [f, i]));
   // Stable: the analyzer's order (by offset) is kept; folder findings move to their line.
   findings.sort((a, b) => (order.get(a.file) ?? 0) - (order.get(b.file) ?? 0) || a.line - b.line || a.column - b.column);
   return { result: { findings }, files };
-}
-
-/**
- * Folder-level rules (`alembic-multiple-heads`, `alembic-missing-revision`, `duplicate-revision`): per directory,
- * `analyzeRevisionGraph` over every included migration file found there by walking a directory argument (changed
- * or not, so `--changed-since` still sees the whole revision graph); findings are kept for linted files only.
- * Files named explicitly on the command line take no part (one file alone is not a folder).
- */
-function folderFindings(all: CollectedFile[], linted: string[], cwd: string, dialect: DialectSetting | undefined, cache: ConfigCache): CheckFinding[] {
-  const lintedSet = new Set(linted);
-  const groups = new Map<string, { files: FolderFile[]; rules: Record<string, Severity | 'off'> }>();
-  for (const { file, explicit } of all) {
-    if (explicit) continue;
-    const abs = path.resolve(cwd, file);
-    const eff = effectiveOptions({ filePath: abs, dialectOverride: dialect, cache });
-    if (!eff.included) continue;
-    let text: string;
-    try {
-      text = readFileSync(abs, 'utf8');
-    } catch {
-      continue;
-    }
-    let group = groups.get(path.dirname(abs));
-    if (!group) groups.set(path.dirname(abs), (group = { files: [], rules: eff.rules }));
-    group.files.push({ path: file, text });
-  }
-  const out: CheckFinding[] = [];
-  for (const group of groups.values()) {
-    for (const { path: file, finding: f } of analyzeRevisionGraph(group.files, { rules: group.rules })) {
-      if (!lintedSet.has(file)) continue;
-      const text = group.files.find((x) => x.path === file)?.text ?? '';
-      out.push({ file, ruleId: f.ruleId, severity: f.severity, message: f.message, ...rangeToCheckPosition(text, f.start, f.end) });
-    }
-  }
-  return out;
 }
 
 /** The file's real path (git reports paths under the resolved top level), or itself when unresolvable. */

@@ -60,8 +60,13 @@ export class CliContext {
     readonly version: string,
   ) {
     this.json = wantsJson(argv);
+    // MIGRATION_GUARD_DEBUG=1 prints the engine's debug steps (a restore's lock, safety copy, overwrite), timed from start.
+    const debug = process.env.MIGRATION_GUARD_DEBUG === '1';
     this.progress = (level, message) => {
-      if (level === 'debug') return;
+      if (level === 'debug') {
+        if (debug) io.stderr(`[debug ${Math.round(performance.now())} ms] ${maskText(message)}\n`);
+        return;
+      }
       io.stderr(`${level === 'warn' ? 'warning: ' : ''}${maskText(message)}\n`);
     };
   }

@@ -12,7 +12,6 @@ import { commands, ExitCode, type ErrorResult } from '../protocol';
 import { handlers } from './commands';
 import { CliContext, defaultIo, wantsJson, type CliIo } from './context';
 import { registerCommand } from './register';
-import { trace } from './trace';
 
 export type { CliIo } from './context';
 
@@ -90,8 +89,6 @@ export function runAsProgram(argv: string[]): void {
   void main(argv).then((code) => {
     settled = true;
     process.off('beforeExit', onBeforeExit);
-    trace('command done');
-    process.once('exit', () => trace('exit'));
     process.exitCode = code;
     setTimeout(() => process.exit(code), 2000).unref();
   });

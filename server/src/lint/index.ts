@@ -10,7 +10,6 @@ import { annotateOperations, emptyDocument } from './model';
 import type { ParsedDocument, Phase, Rule, RuleContext, RuleMeta, SyntaxProblem } from './model';
 import { initPythonParser, isPythonParserReady, parseAlembic } from './parsers/alembic';
 import { initPostgresParser, isPostgresParserReady, parsePostgres } from './parsers/sql-postgres';
-import { parseSqlite } from './parsers/sql-sqlite';
 import { rule as analyzerError, parserCrashMessage, ruleCrashMessage } from './rules/analyzer-error';
 import { allRules } from './rules/index';
 import { findSuppressions } from './suppression';
@@ -23,10 +22,16 @@ const UNUSED_IGNORE = 'unused-ignore';
 const ANALYZER_ERROR = analyzerError.meta.id;
 
 /*
- * The JavaScript/TypeScript parsers pull in the TypeScript compiler (about 45 MB of heap once evaluated). They are
- * required on first use, not imported: esbuild then wraps each in a lazy initialiser, so a process that only sees
- * SQL (the language server on a `.sql` file) never evaluates the compiler.
+ * The JavaScript/TypeScript parsers pull in the TypeScript compiler (about 45 MB of heap once evaluated), the SQLite
+ * parser sql-parser-cst (0.7 MB of code). They are required on first use, not imported: esbuild then wraps each in a
+ * lazy initialiser, so a process that only sees PostgreSQL SQL (the language server or `check` on a `.sql` file)
+ * evaluates neither (and the CLI does not even read them: esbuild.mjs makes them bundles of their own).
  */
+let sqliteParser: typeof import('./parsers/sql-sqlite') | undefined;
+function parseSqlite(sql: string): ParsedDocument {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (sqliteParser ??= require('./parsers/sql-sqlite') as typeof import('./parsers/sql-sqlite')).parseSqlite(sql);
+}
 let knexParser: typeof import('./parsers/knex') | undefined;
 let nodePgMigrateParser: typeof import('./parsers/node-pg-migrate') | undefined;
 function knexModule(): typeof import('./parsers/knex') {

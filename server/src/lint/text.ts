@@ -17,30 +17,51 @@ export interface LineColumn {
   column: number;
 }
 
+/** Start offsets (UTF-16) of the lines of `text`: `\r\n`, `\n` and `\r` each end a line. Compute once per text. */
+export function lineStarts(text: string): number[] {
+  const starts = [0];
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 13 /* \r */) {
+      if (text.charCodeAt(i + 1) === 10) i++;
+      starts.push(i + 1);
+    } else if (c === 10 /* \n */) {
+      starts.push(i + 1);
+    }
+  }
+  return starts;
+}
+
 /**
  * Converts a UTF-16 offset into a 0-based line and 0-based UTF-16 column, the way LSP positions count.
  * `\r\n`, `\n` and `\r` each end a line. Offsets outside the text are clamped to `[0, text.length]`;
- * an offset between `\r` and `\n` is reported on the line that `\r\n` ends.
+ * an offset between `\r` and `\n` is reported on the line that `\r\n` ends. `starts`: {@link lineStarts} of `text`.
  */
-export function lineColumnAt(text: string, offset: number): LineColumn {
+export function lineColumnAt(text: string, offset: number, starts: readonly number[] = lineStarts(text)): LineColumn {
   const target = Math.max(0, Math.min(Number.isFinite(offset) ? Math.floor(offset) : 0, text.length));
-  let line = 0;
-  let lineStart = 0;
-  for (let i = 0; i < target; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 10) {
-      line++;
-      lineStart = i + 1;
-    } else if (c === 13) {
-      if (text.charCodeAt(i + 1) === 10) {
-        if (i + 1 === target) break; // between \r and \n: still on this line
-        i++;
-      }
-      line++;
-      lineStart = i + 1;
-    }
+  let lo = 0;
+  let hi = starts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if ((starts[mid] ?? 0) <= target) lo = mid;
+    else hi = mid - 1;
   }
-  return { line, column: target - lineStart };
+  return { line: lo, column: target - (starts[lo] ?? 0) };
+}
+
+/** 1-based range of the CLI's JSON (ESLint's convention): columns in UTF-16 code units, the end one past the last character. */
+export interface CheckPosition {
+  line: number;
+  column: number;
+  endLine: number;
+  endColumn: number;
+}
+
+/** The {@link CheckPosition} of the range `[start, end)` in `text`. `starts`: {@link lineStarts} of `text`. */
+export function rangeToCheckPosition(text: string, start: number, end: number, starts: readonly number[] = lineStarts(text)): CheckPosition {
+  const s = lineColumnAt(text, start, starts);
+  const e = lineColumnAt(text, Math.max(start, end), starts);
+  return { line: s.line + 1, column: s.column + 1, endLine: e.line + 1, endColumn: e.column + 1 };
 }
 
 /** Number of bytes the UTF-8 encoding of the code point at `text[i]` takes, and how many UTF-16 units it spans. */

@@ -17,7 +17,7 @@ import {
   TextEdit,
 } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
-import { getRuleMeta, type Finding } from '../lint';
+import { getRuleMeta, type Finding, type Fix } from '../lint';
 import type { Severity } from '../protocol';
 
 /** Diagnostic `source` shown by the editor. */
@@ -58,22 +58,14 @@ export function ruleDocsUri(ruleId: string): string | undefined {
   return uri;
 }
 
-/**
- * A mechanical fix as the analyzer reports it on `Finding.fix` (optional: not every rule has one):
- * UTF-16 offsets into the analyzed text, non-overlapping.
- */
-export interface FindingFix {
-  title: string;
-  edits: { start: number; end: number; newText: string }[];
-}
-
 /** What a diagnostic carries in `data`: its fix, already as LSP text edits of the analyzed version. */
 export interface DiagnosticData {
   fix?: { title: string; edits: TextEdit[] };
 }
 
-function fixOf(finding: Finding): FindingFix | undefined {
-  const fix = (finding as { fix?: FindingFix }).fix;
+/** The finding's fix (the analyzer's `Finding.fix`: UTF-16 offsets into the analyzed text), when well-formed. */
+function fixOf(finding: Finding): Fix | undefined {
+  const fix = finding.fix;
   if (!fix || typeof fix.title !== 'string' || !Array.isArray(fix.edits) || fix.edits.length === 0) return undefined;
   return fix;
 }

@@ -21,9 +21,9 @@ import {
   type WorkspaceFolder,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { CONFIG_FILE_NAME, ConfigCache, ConfigError, effectiveOptions, KNEXFILE_GLOB, LINT_EXTENSIONS, protectFindings, type RuleSetting } from '../config';
-import { analyze, detectSourceKind, initAnalyzerFor, setIncrementalPostgresParsing, type Finding } from '../lint';
-import { analyzeRevisionGraph, type FolderFile } from '../lint/graph';
+import { CONFIG_FILE_NAME, ConfigCache, ConfigError, effectiveOptions, KNEXFILE_GLOB, LINT_EXTENSIONS } from '../config';
+import { initAnalyzerFor, setIncrementalPostgresParsing } from '../lint';
+import { lintFiles, type FileInput } from '../migrations/lint-files';
 import { normalizeSettings, settingsSection, type Settings } from '../config';
 import { diagnosticSource, fixActions, hoverAt, ignoreActions, toDiagnostic } from './convert';
 import { ServerStatsRequest } from './messages';
@@ -124,23 +124,22 @@ async function validate(uri: string): Promise<void> {
   const version = document.version;
   const settings = await settingsFor(uri);
   const filePath = filePathOf(uri) ?? uri;
-  const folder = workspaceFolderOf(filePath);
+  const stopDir = workspaceFolderOf(filePath);
   let diagnostics: Diagnostic[] = [];
   try {
-    const options = effectiveOptions({ filePath, stopDir: folder, settings, cache: configCache });
-    if (options.included) {
-      const text = document.getText();
-      const kind = detectSourceKind(text, { fileName: filePath });
-      if (kind === 'alembic') {
-        // The first Python document loads the grammar; a newer version arriving meanwhile publishes instead.
-        // If the grammar cannot load, analyze() still runs (the revision then yields no Python findings).
-        await initAnalyzerFor(kind).catch(() => undefined);
-        if (documents.get(uri)?.version !== version) return;
-      }
+    const self: FileInput = { path: filePath, text: document.getText(), inGraph: false };
+    // The lint driver (migrations/lint-files.ts), as `check` runs it on a walked folder: the folder rules see every
+    // included migration file beside this one, open documents with their unsaved text. If a parser (the Python
+    // grammar, loaded with the first Python document) cannot load, the document is still analyzed.
+    const [linted] = await lintFiles(filePathOf(uri) ? folderOf(self) : [self], {
+      optionsFor: (file) => effectiveOptions({ filePath: file, stopDir, settings, cache: configCache }),
+      tolerateParserLoadFailure: true,
+    });
+    // A newer version arrived meanwhile: its own run publishes.
+    if (documents.get(uri)?.version !== version) return;
+    if (linted) {
       analyses++;
-      const findings = protectFindings(analyze(text, { fileName: filePath, kind, dialect: options.dialect, rules: options.rules, postgresVersion: options.postgresVersion }), options.protectedTables);
-      if (filePathOf(uri)) findings.push(...folderFindings(filePath, text, folder, settings, options.rules));
-      diagnostics = findings.map((f) => toDiagnostic(document, f));
+      diagnostics = linted.findings.map((f) => toDiagnostic(document, f));
     }
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
@@ -181,37 +180,25 @@ function siblingText(file: string): string | undefined {
 }
 
 /**
- * Folder rules (`alembic-multiple-heads`, `alembic-missing-revision`, `duplicate-revision`) as `check` runs them
- * on a walked directory: over every included migration file in the document's folder (open documents with
- * their unsaved text), keeping the findings on this document.
+ * `self` (the document, linted) with the migration files beside it (their folder's revision graph only), by name.
+ * A document that is not a migration file on disk there takes no part in a revision graph.
  */
-function folderFindings(filePath: string, text: string, stopDir: string | undefined, settings: Settings, rules: Record<string, RuleSetting>): Finding[] {
-  const dir = path.dirname(filePath);
+function folderOf(self: FileInput): FileInput[] {
+  const dir = path.dirname(self.path);
   let entries: fs.Dirent[];
   try {
     entries = fs.readdirSync(dir, { withFileTypes: true });
   } catch {
-    return [];
+    return [self];
   }
-  const files: FolderFile[] = [];
-  for (const name of entries.filter((e) => e.isFile() && LINT_EXTENSIONS.includes(path.extname(e.name))).map((e) => e.name).sort()) {
+  const names = entries.filter((e) => e.isFile() && LINT_EXTENSIONS.includes(path.extname(e.name))).map((e) => e.name).sort();
+  if (!names.includes(path.basename(self.path))) return [self];
+  return names.flatMap((name): FileInput[] => {
     const abs = path.join(dir, name);
-    if (abs === filePath) {
-      files.push({ path: abs, text });
-      continue;
-    }
-    try {
-      if (!effectiveOptions({ filePath: abs, stopDir, settings, cache: configCache }).included) continue;
-    } catch {
-      continue;
-    }
-    const sibling = siblingText(abs);
-    if (sibling !== undefined) files.push({ path: abs, text: sibling });
-  }
-  if (!files.some((f) => f.path === filePath)) return [];
-  return analyzeRevisionGraph(files, { rules })
-    .filter((f) => f.path === filePath)
-    .map((f) => f.finding);
+    if (abs === self.path) return [{ ...self, inGraph: true }];
+    const text = siblingText(abs);
+    return text === undefined ? [] : [{ path: abs, text, lint: false }];
+  });
 }
 
 /** Coalesces bursts of edits: one analysis per document per turn of the event loop. */

@@ -13,13 +13,13 @@ import { chmod, link, mkdir, open, rename, stat, statfs, unlink, writeFile } fro
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { Knex } from 'knex';
-import sqlite3 from 'sqlite3';
+import type sqlite3 from 'sqlite3';
+import { sqlite3Driver } from './drivers';
 import type { BackupInfo, BackupKind, BackupManifest, BackupResult, PruneResult } from '../protocol';
 import type { LoadedProject } from './project';
 import { openKnex, readMigrationRows } from './db';
 import { EngineError, errorMessage } from './errors';
 import { maskText } from './mask';
-import { trace } from '../cli/trace';
 import { backupName, formatBytes, hashFile, manifestPath, MIGRATION_GUARD_VERSION, pruneBackups, sanitizeLabel, tempPath, writeManifest } from './manifest';
 import { assertToolNotOlder, pgConnectionArgs, serverVersion, startPgTool, toolVersion } from './pgtools';
 import type { OperationOptions } from './status';
@@ -151,7 +151,7 @@ interface SqliteBackupHandle {
 
 function openSqlite(file: string, mode: number): Promise<sqlite3.Database> {
   return new Promise((resolve, reject) => {
-    const db = new sqlite3.Database(file, mode, (err) => (err ? reject(err) : resolve(db)));
+    const db = new (sqlite3Driver().Database)(file, mode, (err) => (err ? reject(err) : resolve(db)));
   });
 }
 
@@ -235,7 +235,7 @@ export const QUICK_CHECK_MMAP_BYTES = 0x7fff0000;
 
 /** `PRAGMA quick_check` on an SQLite file opened read-only, memory-mapped ({@link QUICK_CHECK_MMAP_BYTES}): 'ok' or the problems joined by '; '. */
 export async function quickCheckFile(file: string): Promise<string> {
-  const db = await openSqlite(file, sqlite3.OPEN_READONLY);
+  const db = await openSqlite(file, sqlite3Driver().OPEN_READONLY);
   try {
     await sqliteRun(db, `PRAGMA mmap_size = ${QUICK_CHECK_MMAP_BYTES}`);
     return await sqliteQuickCheck(db);
@@ -244,7 +244,7 @@ export async function quickCheckFile(file: string): Promise<string> {
   }
 }
 
-/** Opens an SQLite file with the driver (`sqlite3.OPEN_*` mode flags). */
+/** Opens an SQLite file with the driver (`sqlite3Driver().OPEN_*` mode flags). */
 export { openSqlite, closeSqlite };
 
 /**
@@ -272,10 +272,10 @@ export async function backupSqliteFile(source: string, dest: string, options: { 
   let guard: sqlite3.Database | null = null;
   let copy: sqlite3.Database | null = null;
   try {
-    guard = await openSqlite(source, sqlite3.OPEN_READONLY);
+    guard = await openSqlite(source, sqlite3Driver().OPEN_READONLY);
     const reader = guard;
     await retryWhileBusy(() => sqliteRun(reader, 'SELECT count(*) FROM sqlite_master'), Date.now() + busyTimeoutMs);
-    copy = await openSqlite(dest, sqlite3.OPEN_READWRITE | sqlite3.OPEN_CREATE);
+    copy = await openSqlite(dest, sqlite3Driver().OPEN_READWRITE | sqlite3Driver().OPEN_CREATE);
     await sqliteRun(copy, 'PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;');
     await sqliteBackupStep(copy, source, false, busyTimeoutMs);
     await closeSqlite(copy);
@@ -343,7 +343,7 @@ function pgDumpError(exe: string, err: unknown): EngineError {
 
 /** Applied migrations (`name`, `batch` in `id` order) read from an SQLite file with the driver; [] without the table. */
 async function sqliteFacts(file: string, tableName: string): Promise<{ migrations: Array<{ name: string; batch: number }>; version: string }> {
-  const db = await openSqlite(file, sqlite3.OPEN_READONLY);
+  const db = await openSqlite(file, sqlite3Driver().OPEN_READONLY);
   const all = (sql: string, params: unknown[] = []) =>
     new Promise<Array<Record<string, unknown>>>((resolve, reject) => db.all(sql, params, (err, rows: Array<Record<string, unknown>>) => (err ? reject(err) : resolve(rows))));
   try {
@@ -423,7 +423,7 @@ export async function backup(project: LoadedProject, options: BackupOptions = {}
       const copied = sqliteSource && options.sqliteSourceLocked === true ? await copyLockedSqliteFile(sqliteSource, source, tmp) : false;
       if (!copied && sqliteSource) await sqliteBackupStep(sqliteSource, tmp, true);
       else if (!copied) await backupSqliteFile(source, tmp, { verify: false, durable: false, ...(options.busyTimeoutMs !== undefined ? { busyTimeoutMs: options.busyTimeoutMs } : {}) });
-      trace(`backup: copied (${copied ? 'cp of the locked file' : 'backup API'})`);
+      log('debug', `backup: copied (${copied ? 'cp of the locked file' : 'backup API'})`);
       // The fsync (disk-bound) and the checks (driver threads) run while the main thread hashes the
       // finished copy; nothing writes to it any more, so the sha256 is that of the final bytes.
       const [facts, check, digest] = await Promise.all([
@@ -432,7 +432,7 @@ export async function backup(project: LoadedProject, options: BackupOptions = {}
         hashFile(tmp),
         syncFile(tmp),
       ]);
-      trace('backup: hashed and fsynced');
+      log('debug', 'backup: hashed and fsynced');
       if (check !== 'ok') throw new EngineError('backup-failed', `The backup ${path.join(dir, base + ext)} failed PRAGMA quick_check: ${check}`);
       migrations = facts.migrations;
       tools.sqlite = facts.version;

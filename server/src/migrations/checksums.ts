@@ -4,7 +4,6 @@
  * applied_at)`, next to Knex's migrations table (same schema). Only write commands create the
  * table; read-only views read it when it exists.
  */
-import { trace } from '../cli/trace';
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -137,7 +136,6 @@ export function checksumHooks(direction: 'up' | 'down', schemaName: string | und
       batchTransaction = isTransaction(trx) ? trx : null;
       deferred.length = 0;
       await ensureChecksumTable(trx, schemaName);
-      trace('apply: Knex took its lock, checksum table ready');
     },
     async afterEach(trx, migrations) {
       await callUser(user.afterEach, trx, migrations);
@@ -148,7 +146,6 @@ export function checksumHooks(direction: 'up' | 'down', schemaName: string | und
     async afterAll(trx, migrations) {
       await callUser(user.afterAll, trx, migrations);
       if (deferred.length > 0) await writeChecksums(trx, schemaName, direction, deferred.splice(0), hashes);
-      trace('apply: checksums recorded');
     },
   };
 }

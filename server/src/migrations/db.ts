@@ -6,7 +6,8 @@
  */
 import { existsSync } from 'node:fs';
 import type { Knex } from 'knex';
-import sqlite3 from 'sqlite3';
+import type sqlite3 from 'sqlite3';
+import { sqlite3Driver } from './drivers';
 import type { LoadedProject } from './project';
 import { classifySetupError, EngineError, isEngineError } from './errors';
 import { maskText } from './mask';
@@ -213,7 +214,7 @@ export const SQLITE_WRITER_WAIT_MS = 2000;
 export async function sqliteWriterActive(file: string, waitMs: number = SQLITE_WRITER_WAIT_MS): Promise<boolean> {
   if (!existsSync(file)) return false;
   const conn = await new Promise<sqlite3.Database>((resolve, reject) => {
-    const d = new sqlite3.Database(file, sqlite3.OPEN_READWRITE, (err) => (err ? reject(err) : resolve(d)));
+    const d = new (sqlite3Driver().Database)(file, sqlite3Driver().OPEN_READWRITE, (err) => (err ? reject(err) : resolve(d)));
   });
   try {
     if (!(await sqliteBeginWithin(conn, 'IMMEDIATE', waitMs))) return true;

@@ -27,4 +27,3 @@ export { listMigrationFiles } from './files';
 export type { MigrationFile } from './files';
 export { toIsoTime } from './db';
 export type { EngineLog } from './db';
-export { lineStarts, positionAt, rangeToCheckPosition } from './positions';

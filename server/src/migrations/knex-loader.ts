@@ -5,8 +5,8 @@
  *   `createRequire`, as the user's `knex` CLI would find it), so that migrations behave exactly as
  *   with the user's CLI; else the `knex` Migration Guard ships with. Reported in ProjectInfo
  *   (`knexVersion`, `knexPath`). Found when the project loads (its package.json), but `require()`d on the
- *   first `factory()` call: Knex is ~340 modules (~0.12 s), and an upgrade first lists and checks its
- *   migration files, which needs no Knex (lint-pool.ts); commands that never open the database never load it.
+ *   first `factory()` call: Knex is ~340 modules (~0.12 s), and an upgrade of a new database first lints its
+ *   migration files, which needs no Knex; commands that never open the database never load it.
  * - TypeScript: `.ts` knexfiles and migrations are `require()`d (Knex does so for migrations), so a
  *   loader must be registered in this process. When none is (`require.extensions['.ts']` absent), the
  *   workspace's `tsx` is registered through `tsx/cjs/api` `register()`, else its `ts-node/register`;

@@ -16,7 +16,6 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import vm from 'node:vm';
-import { importModule } from '../esm-import';
 import { EngineError, errorMessage, isEngineError } from './errors';
 import { DEFAULT_LOAD_TIMEOUT_MS, withTimeout } from './timeouts';
 
@@ -61,7 +60,7 @@ function isModuleType(file: string): boolean {
  */
 async function loadAsKnex(file: string, timeoutMs: number): Promise<unknown> {
   if (!isModuleType(file)) return createRequire(file)(file);
-  return withTimeout(importModule(pathToFileURL(file).href), timeoutMs, {
+  return withTimeout(import(pathToFileURL(file).href) as Promise<unknown>, timeoutMs, {
     code: 'knexfile-load',
     what: `The migration module ${file}`,
     verb: 'settle',

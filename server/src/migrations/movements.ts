@@ -20,7 +20,7 @@ import { listMigrationFiles } from './files';
 import { checkMigrationModules } from './load-check';
 import { requireConfirmation } from './guard';
 import { assertSamePlan, dataLossFindings, planRecord, protectedRefusal, protectedTablesTouched, rememberPlan, unsafeReason } from './plan';
-import { withRuleOptions, type LintTarget } from './lint-pending';
+import { withRuleOptions, type LintTarget } from './lint-files';
 import { loadEsmMigrationsWithin, previewPending } from './preview';
 import type { OperationOptions } from './status';
 

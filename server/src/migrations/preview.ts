@@ -16,7 +16,6 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import type { Knex } from 'knex';
-import { importModule } from '../esm-import';
 import type { MigrationPreview, PreflightFinding } from '../protocol';
 import type { LoadedProject } from './project';
 import { silentLog, type EngineLog } from './db';
@@ -57,7 +56,7 @@ interface MigrationModule {
  */
 async function loadMigration(file: string, timeoutMs = DEFAULT_LOAD_TIMEOUT_MS): Promise<MigrationModule> {
   if (/\.mjs$/i.test(file)) {
-    const mod = await withTimeout(importModule<MigrationModule & { default?: MigrationModule }>(pathToFileURL(file).href), timeoutMs, {
+    const mod = await withTimeout(import(pathToFileURL(file).href) as Promise<MigrationModule & { default?: MigrationModule }>, timeoutMs, {
       code: 'knexfile-load',
       what: `The migration module ${file}`,
       verb: 'settle',
@@ -72,9 +71,10 @@ async function loadMigration(file: string, timeoutMs = DEFAULT_LOAD_TIMEOUT_MS):
 /**
  * Loads migration modules the way Knex's migrator does before it runs any (`_validateMigrationStructure`),
  * so that a later `migrate.latest()` finds them in the module caches: their top-level code runs, their
- * `up()` does not. A module that fails to load is left for Knex to report. Never throws.
+ * `up()` does not. A module that fails to load is left for Knex to report.
+ * @throws EngineError `knexfile-load` when one does not settle within `timeoutMs`.
  */
-export async function preloadMigrationModules(files: string[], timeoutMs = DEFAULT_LOAD_TIMEOUT_MS): Promise<void> {
+async function preloadMigrationModules(files: string[], timeoutMs = DEFAULT_LOAD_TIMEOUT_MS): Promise<void> {
   for (const file of files) {
     try {
       await loadMigration(file, timeoutMs);

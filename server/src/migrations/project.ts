@@ -8,7 +8,6 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Knex } from 'knex';
-import { importModule } from '../esm-import';
 import { clientFamily, findKnexfile, findKnexfilesBelow, type DatabaseFamily } from '../config';
 import type { Dialect, ProjectInfo } from '../protocol';
 import { assertProjectFolder, detectOtherTools, noProjectError } from './discover';
@@ -126,7 +125,7 @@ export async function loadKnexfile(file: string): Promise<unknown> {
 async function importFresh(file: string): Promise<unknown> {
   const url = `${pathToFileURL(file).href}?mtime=${statSync(file).mtimeMs}`;
   // A computed specifier keeps bundlers from rewriting this into require().
-  return await importModule(url);
+  return (await import(url)) as unknown;
 }
 
 /**

@@ -9,14 +9,14 @@
 import { existsSync } from 'node:fs';
 import { stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
-import sqlite3 from 'sqlite3';
+import type sqlite3 from 'sqlite3';
+import { sqlite3Driver } from './drivers';
 import type { BackupInfo, BackupListEntry, BackupManifest, RestoreResult } from '../protocol';
 import { backup, closeSqlite, defaultBackupDirectory, hashFile, openSqlite, QUICK_CHECK_MMAP_BYTES, quickCheckFile, sqliteBackupStep, sqliteQuickCheck } from './backup';
 import type { LoadedProject } from './project';
 import type { Knex } from 'knex';
 import { databaseAbsent, openKnex, readMigrationRows, runningMigration, silentLog, sqliteBeginWithin, sqliteWriterActive, type EngineLog } from './db';
 import { EngineError, errorMessage } from './errors';
-import { trace } from '../cli/trace';
 import { backupName, listBackups, manifestPath, readManifest } from './manifest';
 import { assertToolNotOlder, parseToolVersion, pgConnectionArgs, runPgTool, serverVersion, toolVersion } from './pgtools';
 import type { OperationOptions } from './status';
@@ -118,7 +118,6 @@ async function checkSha256(file: string, manifest: BackupManifest): Promise<void
  */
 async function checkContent(file: string, manifest: BackupManifest, sqliteBackup: boolean): Promise<void> {
   const [hashed, checked] = await Promise.allSettled([checkSha256(file, manifest), sqliteBackup ? quickCheckFile(file).catch((err: unknown) => errorMessage(err)) : Promise.resolve('ok')]);
-  trace('restore: backup verified (sha256 + quick_check)');
   if (hashed.status === 'rejected') throw hashed.reason;
   const check = checked.status === 'fulfilled' ? checked.value : errorMessage(checked.reason);
   if (check !== 'ok') {
@@ -189,7 +188,7 @@ async function sqliteMigrationNames(db: sqlite3.Database, tableName: string): Pr
  *   write transaction, or, in WAL mode, any other connection holding the database open).
  */
 async function lockSqliteExclusively(file: string, waitMs: number): Promise<sqlite3.Database> {
-  const conn = await openSqlite(file, sqlite3.OPEN_READWRITE);
+  const conn = await openSqlite(file, sqlite3Driver().OPEN_READWRITE);
   try {
     await sqliteExec(conn, 'PRAGMA locking_mode = EXCLUSIVE');
     if (!(await sqliteBeginWithin(conn, 'EXCLUSIVE', waitMs))) {
@@ -292,7 +291,7 @@ export async function restore(project: LoadedProject, ref: string, options: Rest
   const directory = options.directory ?? defaultBackupDirectory(project);
   const waitMs = options.lockWaitMs ?? RESTORE_LOCK_WAIT_MS;
   const file = await resolveBackup(ref, directory, options.cwd);
-  trace('restore: start');
+  log('debug', 'restore: start');
   const manifest = await checkManifestAndSize(file);
   if (project.family === 'other' || manifest.family !== project.family) {
     throw new EngineError('usage', `The backup ${backupName(file)} is a ${manifest.family} backup (${manifest.client}); the project's database is ${project.client}.`, 'Restore it into a database of the same kind.');
@@ -301,7 +300,7 @@ export async function restore(project: LoadedProject, ref: string, options: Rest
   // here, before anything is written into the live database. restoreSqlite awaits it only after its
   // safety backup, which it takes meanwhile (reading the live database, writing nothing into it).
   const content = checkContent(file, manifest, project.family === 'sqlite' && file.endsWith('.sqlite3'));
-  const verified = content.then(() => log('info', `Verified ${path.basename(file)} (${manifest.bytes} bytes, sha256 ${manifest.sha256}${project.family === 'sqlite' ? ', PRAGMA quick_check ok' : ''}).`));
+  const verified = content.then(() => log('debug', 'restore: backup verified (sha256 + quick_check)')).then(() => log('info', `Verified ${path.basename(file)} (${manifest.bytes} bytes, sha256 ${manifest.sha256}${project.family === 'sqlite' ? ', PRAGMA quick_check ok' : ''}).`));
   verified.catch(() => {}); // awaited below or in restoreSqlite; not an unhandled rejection meanwhile
   if (project.family === 'sqlite') return restoreSqlite(project, file, manifest, verified, { ...options, log, directory, waitMs });
   await verified;
@@ -330,21 +329,21 @@ async function restoreSqlite(project: LoadedProject, file: string, manifest: Bac
     if (databaseAbsent(project)) {
       await verified;
       notes.push(`No safety backup: ${live} did not exist.`);
-      db = await openSqlite(live, sqlite3.OPEN_READWRITE | sqlite3.OPEN_CREATE);
+      db = await openSqlite(live, sqlite3Driver().OPEN_READWRITE | sqlite3Driver().OPEN_CREATE);
       db.configure('busyTimeout', waitMs);
     } else {
       // No Knex here: its connection has no busy timeout, and a busy application made its reads fail.
       if (await sqliteWriterActive(live, waitMs)) throw migrationRunningSqlite(live, waitMs);
-      trace('restore: writer probe done');
+      log('debug', 'restore: writer probe done');
       db = await lockSqliteExclusively(live, waitMs);
-      trace('restore: exclusive lock taken');
+      log('debug', 'restore: exclusive lock taken');
       // A crashed migration's flag may have been committed between the probe and the lock.
       if (await sqliteLockFlag(db, tableName)) {
         throw new EngineError('lock-held', `The migration lock is held (${tableName}_lock.is_locked = 1): a migration may be running, and restoring under it would mix both; nothing was restored.`, "If no migration is running (a crash left the lock), free it with 'migration-guard unlock' (it checks first), then restore.");
       }
       // The safety backup (disk-bound: a file copy and its fsync) while the backup is verified (CPU).
       const [checked, safety] = await Promise.allSettled([verified, backup(project, { log, directory, kind: 'pre-restore', label: 'pre-restore', sqliteSource: db, sqliteSourceLocked: true })]);
-      trace('restore: safety backup done');
+      log('debug', 'restore: safety backup done');
       if (checked.status === 'rejected') {
         if (safety.status === 'fulfilled') await discardBackup(safety.value.backup);
         throw checked.reason;
@@ -359,10 +358,10 @@ async function restoreSqlite(project: LoadedProject, file: string, manifest: Bac
       // less here (sqlite.org/pragma.html#pragma_cache_size). The memory is freed when the connection closes.
       await sqliteExec(db, `PRAGMA cache_size = ${RESTORE_CACHE_KIB}`);
       await sqliteBackupStep(db, file, false);
-      trace('restore: backup copied into the live database');
+      log('debug', 'restore: backup copied into the live database');
       await sqliteExec(db, `PRAGMA mmap_size = ${QUICK_CHECK_MMAP_BYTES}`);
       const check = await sqliteQuickCheck(db);
-      trace('restore: quick_check of the result done');
+      log('debug', 'restore: quick_check of the result done');
       if (check !== 'ok') throw new Error(`PRAGMA quick_check after the restore: ${check}`);
     } catch (err) {
       throw new EngineError('backup-failed', `Restoring ${path.basename(file)} into ${live} failed: ${errorMessage(err)}`, safetyBackup ? `The database before the restore is saved in ${safetyBackup.path}.` : undefined, { cause: err });
@@ -373,7 +372,7 @@ async function restoreSqlite(project: LoadedProject, file: string, manifest: Bac
   } finally {
     if (db) await closeSqlite(db);
   }
-  trace('restore: live connection closed');
+  log('debug', 'restore: live connection closed');
   return { restored: await entryFor(file, manifest), safetyBackup, method: 'sqlite-backup-api', migrations, notes, disconnectedSessions: 0 };
 }
 

@@ -10,16 +10,14 @@ import type { BackupInfo, MigrationStatusEntry, PendingFinding, StatusResult, Up
 import { assertBackupSpace, backup, defaultBackupDirectory } from './backup';
 import type { LoadedProject } from './project';
 import { checksumHooks, sha256File } from './checksums';
-import { createKnex, databaseAbsent, freeLock, isLockConflict, lockRowBusy, openKnex, readLock, silentLog, withMigrationMutex, type EngineLog } from './db';
-import { trace } from '../cli/trace';
+import { databaseAbsent, freeLock, isLockConflict, lockRowBusy, openKnex, readLock, silentLog, withMigrationMutex, type EngineLog } from './db';
 import { EngineError, errorMessage, isEngineError } from './errors';
-import { lintInThisThread, startEarlyLint, stopLintWorkers } from './lint-pool';
 import { checkMigrationModules } from './load-check';
-import { withRuleOptions, type LintedFile, type LintTarget } from './lint-pending';
+import { lintTargets, withRuleOptions, type LintedFile, type LintResultCache, type LintTarget } from './lint-files';
 import { needsPreflight } from './preflight';
 import { assertSamePlan, dataLossFindings, planRecord, protectedRefusal, protectedTablesTouched, rememberPlan, unsafeReason } from './plan';
 import { protectFindings } from '../config';
-import { loadEsmMigrationsWithin, preloadMigrationModules, previewPending } from './preview';
+import { loadEsmMigrationsWithin, previewPending } from './preview';
 import { requireConfirmation } from './guard';
 import { isAppliedState, isPendingState, readStatus, type OperationOptions } from './status';
 import { runValidation } from './validate';
@@ -55,19 +53,24 @@ export interface UpgradeOptions extends OperationOptions {
    * without it a plan touching one is refused even with `allowUnsafe`.
    */
   allowUnsafeTables?: string[];
+  /**
+   * Where lint results of files read before may be found and new ones kept (the CLI hands in its cache,
+   * startup/lint-cache.ts: a dry run and the upgrade after it lint once). Default: none, every pending file is analyzed.
+   */
+  lintCache?: LintResultCache | null;
 }
 
 /**
- * Lints the pending migrations of a status (dialect from the project), in this thread.
+ * Lints the pending migrations of a status (dialect from the project).
  * Findings carry the absolute file path and 1-based positions. When `hashes` is given, the sha256
  * of each linted file's bytes is stored in it by migration name (the checksum recorded on apply is
  * then the checksum of exactly what was linted).
  * @throws the `readFile` error of a pending file that cannot be read.
  */
-export async function lintPending(status: StatusResult, project: LoadedProject, hashes?: Map<string, string>): Promise<PendingFinding[]> {
+export async function lintPending(status: StatusResult, project: LoadedProject, hashes?: Map<string, string>, cache: LintResultCache | null = null): Promise<PendingFinding[]> {
   const targets = lintTargetsOf(status.migrations.filter((m) => isPendingState(m.state)));
   if (targets.length === 0) return [];
-  return collectLinted(await lintInThisThread(targets, project.dialect), hashes);
+  return collectLinted(await lintTargets(targets, project.dialect, cache), hashes);
 }
 
 /** The migrations that have a file, as lint targets with their rule options. @throws EngineError `usage` (invalid config). */
@@ -93,18 +96,37 @@ function ranWithoutTransaction(project: LoadedProject, file: string | null): boo
   }
 }
 
+/** One upgrade under way: its inputs, the Knex instance once open, and the result being filled in. */
+interface UpgradeRun {
+  project: LoadedProject;
+  options: UpgradeOptions;
+  log: EngineLog;
+  /** Knex's logger, recording the failing file (Knex names it only there: 'migration file "<name>" failed'). */
+  capture: EngineLog;
+  failedName: string | null;
+  db: Knex | null;
+  result: UpgradeResult;
+  status: StatusResult;
+  /** The pending migrations this run targets (`result.pending`) with their status entries. */
+  targeted: MigrationStatusEntry[];
+  /** sha256 of each linted file, by migration name. */
+  hashes: Map<string, string>;
+  /** `protectedTables` of the targeted files' config files. */
+  protectedTables: string[];
+}
+
 /**
  * Runs the safe upgrade and returns what happened.
  *
  * 1. Reads the status (read-only). A migration recorded without its file → `corrupt-directory`.
  *    Nothing pending → a result with empty lists.
  * 2. Lints every pending file (`analyze(text, { fileName, dialect })`), hashes it, and computes `planId` (plan.ts);
- *    `plan` given and different → `plan-changed`, nothing written.
+ *    `plan` given and different → `plan-changed`, nothing written. A module Knex cannot load → `migration-load`.
  * 3. Pre-flight (preview.ts, rolled back): always on a dry run; on a real run when the analyzer found a statement
  *    that may delete rows (preflight.ts DESTRUCTIVE_RULES, which include the SQLite rebuild of knex#6213).
  * 4. Unsafe → `refused: true` (nothing written, no backup) unless `allowUnsafe`: findings of error severity, or
- *    pre-flight findings that delete rows or values (plan.ts dataLossFindings).
- *    `dryRun` → returns the plan (nothing written).
+ *    pre-flight findings that delete rows or values (plan.ts dataLossFindings). The backup folder must be writable
+ *    (dry run included). `dryRun` → returns the plan (nothing written).
  * 5. Lock held → `lock-held`. Backup (SQLite backup API / pg_dump) unless `noBackup`; a SQLite
  *    file that does not exist yet needs none.
  * 6. `knex.migrate.latest()` with absolute directories. Knex runs the batch in one transaction
@@ -127,141 +149,178 @@ function ranWithoutTransaction(project: LoadedProject, file: string | null): boo
  */
 export async function upgrade(project: LoadedProject, options: UpgradeOptions = {}): Promise<UpgradeResult> {
   const log: EngineLog = options.log ?? silentLog;
-  const result: UpgradeResult = { pending: [], findings: [], refused: false, dryRun: options.dryRun === true, planId: '', planMigrations: [], backupPlanned: false, backup: null, batch: null, applied: [], validation: null };
-  const target = { step: options.step, to: options.to };
-  let db: Knex | null = null;
-  /** A Knex made for a database that does not exist yet, not connected (no file) until the upgrade may write. */
-  let unconnected: Knex | null = null;
-  const { tableName } = project.migrations;
-  // Knex reports the failing file only through its logger: 'migration file "<name>" failed'.
-  let failedName: string | null = null;
-  const capture: EngineLog = (level, message) => {
-    const m = /^migration file "(.+)" failed$/.exec(message);
-    if (m?.[1]) failedName = m[1];
-    log(level, message);
+  const run: UpgradeRun = {
+    project,
+    options,
+    log,
+    capture: (level, message) => {
+      const m = /^migration file "(.+)" failed$/.exec(message);
+      if (m?.[1]) run.failedName = m[1];
+      log(level, message);
+    },
+    failedName: null,
+    db: null,
+    result: { pending: [], findings: [], refused: false, dryRun: options.dryRun === true, planId: '', planMigrations: [], backupPlanned: false, backup: null, batch: null, applied: [], validation: null },
+    status: undefined as unknown as StatusResult,
+    targeted: [],
+    hashes: new Map(),
+    protectedTables: [],
   };
+  const { result } = run;
   try {
-    // In the bundled CLI the lint workers get every migration file now, and lint while Knex loads and the
-    // status is read (lint-pool.ts); from sources the pending files are linted after the status.
-    trace('upgrade: start');
-    const early = await startEarlyLint(project.migrations, project.dialect);
-    if (!databaseAbsent(project)) db = await openKnex(project, capture);
-    // Knex and the driver load while the workers lint; the new SQLite file is created only after the verdict.
-    else if (early?.workersStarted) unconnected = createKnex(project, capture);
-    // Checksum verdicts (edited files) do not change what an upgrade applies: no file is hashed for them. The files
-    // the lint listed are not listed again.
-    const status = await readStatus(db, project, { checksums: false, ...(early ? { files: early.files } : {}) });
-    trace('upgrade: status read');
-    const missing = status.migrations.filter((m) => m.state === 'missing').map((m) => m.name);
-    if (missing.length > 0) {
-      throw new EngineError(
-        'corrupt-directory',
-        `The migration directory is corrupt: ${missing.length} applied migration(s) have no file: ${missing.join(', ')}.`,
-        `Restore the missing file(s) into ${project.migrations.directories.join(', ')} (for example from version control) before upgrading.`,
-      );
-    }
-    const allPending = status.migrations.filter((m) => isPendingState(m.state)).map((m) => m.name);
-    result.pending = selectTargets(allPending, status, options);
+    await readUpgradeStatus(run);
     if (result.pending.length === 0) {
-      bindPlan(result, project, target, options.plan);
+      bindPlan(run);
       return result;
     }
-    const targeted = new Set(result.pending);
-    log('info', `Linting ${result.pending.length} pending migration(s) (${project.dialect})…`);
-    const hashes = new Map<string, string>();
-    const targets = lintTargetsOf(status.migrations.filter((m) => targeted.has(m.name)));
-    const linting = early?.finish(targets);
-    if (linting && early?.waitsForWorkers(targets) && !options.dryRun) {
-      // While the worker lints, load the modules Knex's latest() loads first thing (require / import; no up()
-      // runs), so that it finds them loaded. Only then: measured, loading them ahead costs ~6% more than leaving
-      // them to Knex when nothing is waited for. A dry run loads them anyway for the preview.
-      linting.catch(() => {});
-      await preloadMigrationModules(targets.map((t) => t.file), project.timeouts.loadMs);
-      trace('upgrade: migration modules loaded');
-    }
-    // Protected tables: a data-loss finding on one is an error, as in `check` and the editor.
-    const protectedTables = [...new Set(targets.flatMap((t) => t.options?.protectedTables ?? []))];
-    result.findings = protectFindings(collectLinted(await (linting ?? lintInThisThread(targets, project.dialect)), hashes), protectedTables);
-    trace('upgrade: linted');
-    for (const m of status.migrations) {
-      if (targeted.has(m.name)) result.planMigrations.push({ name: m.name, sha256: hashes.get(m.name) ?? (m.file ? await sha256File(m.file) : null) });
-    }
-    // The plan the user consented to (--plan) is checked before anything else runs or is written.
-    bindPlan(result, project, target, options.plan);
-    // A module Knex cannot load (syntax error, no up/down) is refused now, before any preview or backup (load-check.ts).
-    await checkMigrationModules(status.migrations.filter((m) => targeted.has(m.name)), project.timeouts.loadMs);
-    // Pre-flight (preflight.ts) and, on a dry run, the SQL preview (preview.ts): the pending up() run in
-    // one rolled-back transaction. A real upgrade runs it only when the analyzer found a destructive statement.
-    if (options.dryRun || (needsPreflight(result.findings) && (options.allowUnsafe || !result.findings.some((f) => f.severity === 'error')))) {
-      const outcome = await previewPending(db, project, status.migrations.filter((m) => targeted.has(m.name)), { log });
-      if (options.dryRun) result.preview = outcome.preview;
-      result.preflight = outcome.preflight;
-    }
-    const databaseIsNew = project.family === 'sqlite' && (project.sqliteFile === null || databaseAbsent(project));
-    result.backupPlanned = !options.noBackup && !databaseIsNew;
-    // Safety check (step 1): a backup that cannot be written is known before anything runs, dry run included.
+    await lintAndPlan(run);
+    await preflight(run);
     const backupDirectory = options.backupDirectory ?? defaultBackupDirectory(project);
-    if (result.backupPlanned) assertWritableFolder(backupDirectory);
-    if (result.backupPlanned) await assertBackupSpace(project, backupDirectory, db);
-    const touched = protectedTablesTouched(result.findings, result.preflight, protectedTables);
-    if (touched.length > 0) result.protectedTables = touched;
-    const reason = protectedRefusal(touched, options.allowUnsafeTables ?? []) ?? (options.allowUnsafe ? null : unsafeReason(result.findings.filter((f) => f.severity === 'error').length, dataLossFindings(result.preflight).length));
-    if (reason) {
-      result.refused = true;
-      result.refusedReason = reason;
-      return result;
-    }
-    if (options.dryRun) return result;
+    await assertBackupPossible(run, backupDirectory);
+    if (refuseUnsafe(run) || options.dryRun) return result;
     requireConfirmation(project, options.confirm, 'upgrade');
-    await loadEsmMigrationsWithin(status.migrations.filter((m) => targeted.has(m.name)).map((m) => m.file), project.timeouts.loadMs);
-
-    if (status.lock.held || (db && (await lockRowBusy(db, project)))) {
-      throw new EngineError('lock-held', `The migration lock is held (${tableName}_lock.is_locked = 1): another migration is running, or one crashed.`, "If no migration is running, free it with 'migration-guard unlock' (in the editor: Migration Guard: Unlock), which checks that first; then retry.");
-    }
-
-    let backupInfo: BackupInfo | null = null;
-    if (options.noBackup || databaseIsNew) options.onPlan?.(result);
-    if (options.noBackup) {
-      log('warn', 'Skipping the backup (--no-backup).');
-    } else if (databaseIsNew) {
-      log('info', 'No backup needed: the SQLite database does not exist yet.');
-    } else if (project.family === 'other') {
-      throw new EngineError('usage', `Backup is not yet supported for client '${project.client}', so the upgrade will not run.`, 'Back up the database yourself, then pass --no-backup.');
-    } else {
-      options.onPlan?.(result);
-      backupInfo = (await backup(project, { log, directory: backupDirectory, kind: 'pre-upgrade' })).backup;
-      // Progress (stderr): the one place the path is known if the process dies before its result is printed.
-      log('info', `Backup written: ${backupInfo.path} (${backupInfo.bytes} bytes)`);
-    }
-    result.backup = backupInfo;
-
-    if (!db) {
-      // openKnex owns the instance from here (it destroys it when the connection fails).
-      const created = unconnected ?? undefined;
-      unconnected = null;
-      db = await openKnex(project, capture, created);
-      trace('upgrade: Knex opened');
-    }
-    log('info', `Applying ${result.pending.length} migration(s)…`);
-    try {
-      const knex = db;
-      const [batch, names] = await withMigrationMutex(knex, project, () => applyTargets(knex, project, status, result.pending, allPending.length, log, hashes));
-      result.batch = names.length > 0 ? batch : null;
-      result.applied = names;
-    } catch (err) {
-      throw await explainFailure(err, db, project, status, failedName, backupInfo, log);
-    }
-    if (result.applied.length === 0) {
-      throw new EngineError('lock-held', `Nothing was applied: another migration process held the lock and applied ${result.pending.join(', ')} meanwhile.`, "Run 'migration-guard status' to see the state now.");
-    }
-    trace('upgrade: applied');
-    result.validation = await runValidation(db, project);
-    trace('upgrade: validated');
+    await loadEsmMigrationsWithin(run.targeted.map((m) => m.file), project.timeouts.loadMs);
+    await assertLockFree(run);
+    result.backup = await backupFirst(run, backupDirectory);
+    await applyPending(run);
+    result.validation = await runValidation(run.db as Knex, project);
     return result;
   } finally {
-    stopLintWorkers();
-    if (db) await db.destroy();
-    if (unconnected) await unconnected.destroy();
+    if (run.db) await run.db.destroy();
+  }
+}
+
+/**
+ * Step 1: opens Knex when the database exists (a new SQLite file is created only once the upgrade may write), reads
+ * the status (checksum verdicts do not change what an upgrade applies: no file is hashed for them) and selects the
+ * targets into `result.pending`. @throws EngineError `corrupt-directory`, `unknown-migration`, `usage` (bad step).
+ */
+async function readUpgradeStatus(run: UpgradeRun): Promise<void> {
+  const { project, options } = run;
+  if (!databaseAbsent(project)) run.db = await openKnex(project, run.capture);
+  run.status = await readStatus(run.db, project, { checksums: false });
+  const missing = run.status.migrations.filter((m) => m.state === 'missing').map((m) => m.name);
+  if (missing.length > 0) {
+    throw new EngineError(
+      'corrupt-directory',
+      `The migration directory is corrupt: ${missing.length} applied migration(s) have no file: ${missing.join(', ')}.`,
+      `Restore the missing file(s) into ${project.migrations.directories.join(', ')} (for example from version control) before upgrading.`,
+    );
+  }
+  run.result.pending = selectTargets(pendingNames(run.status), run.status, options);
+  const targeted = new Set(run.result.pending);
+  run.targeted = run.status.migrations.filter((m) => targeted.has(m.name));
+}
+
+function pendingNames(status: StatusResult): string[] {
+  return status.migrations.filter((m) => isPendingState(m.state)).map((m) => m.name);
+}
+
+/**
+ * Step 2: lints the targeted files (protected tables of their config files make data-loss findings errors, as in
+ * `check` and the editor), records their sha256 in the plan and binds it (`plan-changed`), then refuses a module Knex
+ * cannot load (load-check.ts), before any preview or backup.
+ */
+async function lintAndPlan(run: UpgradeRun): Promise<void> {
+  const { project, result } = run;
+  run.log('info', `Linting ${result.pending.length} pending migration(s) (${project.dialect})…`);
+  const targets = lintTargetsOf(run.targeted);
+  run.protectedTables = [...new Set(targets.flatMap((t) => t.options?.protectedTables ?? []))];
+  result.findings = protectFindings(collectLinted(await lintTargets(targets, project.dialect, run.options.lintCache ?? null), run.hashes), run.protectedTables);
+  for (const m of run.targeted) result.planMigrations.push({ name: m.name, sha256: run.hashes.get(m.name) ?? (m.file ? await sha256File(m.file) : null) });
+  bindPlan(run);
+  await checkMigrationModules(run.targeted, project.timeouts.loadMs);
+}
+
+/**
+ * Step 3: the pending up() run in one rolled-back transaction (preflight.ts; on a dry run also the SQL preview,
+ * preview.ts). A real upgrade runs it only when the analyzer found a destructive statement it would apply.
+ */
+async function preflight(run: UpgradeRun): Promise<void> {
+  const { options, result } = run;
+  const wouldApply = options.allowUnsafe || !result.findings.some((f) => f.severity === 'error');
+  if (!options.dryRun && !(needsPreflight(result.findings) && wouldApply)) return;
+  const outcome = await previewPending(run.db, run.project, run.targeted, { log: run.log });
+  if (options.dryRun) result.preview = outcome.preview;
+  result.preflight = outcome.preflight;
+}
+
+/** Whether the run creates its SQLite database (it needs no backup then). */
+function databaseIsNew(project: LoadedProject): boolean {
+  return project.family === 'sqlite' && (project.sqliteFile === null || databaseAbsent(project));
+}
+
+/** Step 4, first half: a backup that cannot be written is known before anything runs, dry run included. @throws EngineError `backup-failed`. */
+async function assertBackupPossible(run: UpgradeRun, backupDirectory: string): Promise<void> {
+  run.result.backupPlanned = !run.options.noBackup && !databaseIsNew(run.project);
+  if (!run.result.backupPlanned) return;
+  assertWritableFolder(backupDirectory);
+  await assertBackupSpace(run.project, backupDirectory, run.db);
+}
+
+/** Step 4: sets `refused` (and its reason) when the plan is unsafe and not allowed; returns whether it did. */
+function refuseUnsafe(run: UpgradeRun): boolean {
+  const { options, result } = run;
+  const touched = protectedTablesTouched(result.findings, result.preflight, run.protectedTables);
+  if (touched.length > 0) result.protectedTables = touched;
+  const errors = result.findings.filter((f) => f.severity === 'error').length;
+  const reason = protectedRefusal(touched, options.allowUnsafeTables ?? []) ?? (options.allowUnsafe ? null : unsafeReason(errors, dataLossFindings(result.preflight).length));
+  if (!reason) return false;
+  result.refused = true;
+  result.refusedReason = reason;
+  return true;
+}
+
+/** Step 5, first half. @throws EngineError `lock-held` when the migration lock is held. */
+async function assertLockFree(run: UpgradeRun): Promise<void> {
+  if (run.status.lock.held || (run.db && (await lockRowBusy(run.db, run.project)))) {
+    throw new EngineError('lock-held', `The migration lock is held (${run.project.migrations.tableName}_lock.is_locked = 1): another migration is running, or one crashed.`, "If no migration is running, free it with 'migration-guard unlock' (in the editor: Migration Guard: Unlock), which checks that first; then retry.");
+  }
+}
+
+/**
+ * Step 5: the backup before anything is written (none with `noBackup` or for a new SQLite file); calls `onPlan` first.
+ * @throws EngineError `usage` (no backup method for the client), `backup-failed`.
+ */
+async function backupFirst(run: UpgradeRun, directory: string): Promise<BackupInfo | null> {
+  const { project, options, log } = run;
+  const needed = !options.noBackup && !databaseIsNew(project);
+  if (needed && project.family === 'other') {
+    throw new EngineError('usage', `Backup is not yet supported for client '${project.client}', so the upgrade will not run.`, 'Back up the database yourself, then pass --no-backup.');
+  }
+  options.onPlan?.(run.result);
+  if (options.noBackup) {
+    log('warn', 'Skipping the backup (--no-backup).');
+    return null;
+  }
+  if (!needed) {
+    log('info', 'No backup needed: the SQLite database does not exist yet.');
+    return null;
+  }
+  const info = (await backup(project, { log, directory, kind: 'pre-upgrade' })).backup;
+  // Progress (stderr): the one place the path is known if the process dies before its result is printed.
+  log('info', `Backup written: ${info.path} (${info.bytes} bytes)`);
+  return info;
+}
+
+/**
+ * Step 6: opens Knex if the database did not exist, applies the targets in one batch ({@link applyTargets}) and
+ * explains a failure. @throws EngineError `migration-failed`, `lock-held` (nothing applied: another process did it).
+ */
+async function applyPending(run: UpgradeRun): Promise<void> {
+  const { project, result, log } = run;
+  run.db ??= await openKnex(project, run.capture);
+  const db = run.db;
+  log('info', `Applying ${result.pending.length} migration(s)…`);
+  try {
+    const [batch, names] = await withMigrationMutex(db, project, () => applyTargets(db, project, run.status, result.pending, pendingNames(run.status).length, log, run.hashes));
+    result.batch = names.length > 0 ? batch : null;
+    result.applied = names;
+  } catch (err) {
+    throw await explainFailure(err, db, project, run.status, run.failedName, result.backup, log);
+  }
+  if (result.applied.length === 0) {
+    throw new EngineError('lock-held', `Nothing was applied: another migration process held the lock and applied ${result.pending.join(', ')} meanwhile.`, "Run 'migration-guard status' to see the state now.");
   }
 }
 
@@ -269,10 +328,10 @@ export async function upgrade(project: LoadedProject, options: UpgradeOptions = 
  * Sets `planId` from the plan in `result` (pending names and `planMigrations`), records it (plan.ts) and, when the
  * caller passed the id it showed, checks it. @throws EngineError `plan-changed`.
  */
-function bindPlan(result: UpgradeResult, project: LoadedProject, target: Record<string, string | number | undefined>, expected: string | undefined): void {
-  const record = planRecord(project, 'up', target, result.planMigrations);
-  result.planId = rememberPlan(record);
-  if (expected !== undefined) assertSamePlan(expected, record);
+function bindPlan(run: UpgradeRun): void {
+  const record = planRecord(run.project, 'up', { step: run.options.step, to: run.options.to }, run.result.planMigrations);
+  run.result.planId = rememberPlan(record);
+  if (run.options.plan !== undefined) assertSamePlan(run.options.plan, record);
 }
 
 /**

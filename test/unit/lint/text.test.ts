@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { lineColumnAt } from '../../../server/src/lint';
-import { byteToUtf16Mapper, tokenRangeAt, utf8Length } from '../../../server/src/lint/text';
+import { byteToUtf16Mapper, lineStarts, rangeToCheckPosition, tokenRangeAt, utf8Length } from '../../../server/src/lint/text';
 
 void describe('lineColumnAt', () => {
   void it('returns 0-based line and UTF-16 column for \\n, \\r\\n and \\r line breaks', () => {
@@ -21,6 +21,23 @@ void describe('lineColumnAt', () => {
     assert.deepEqual(lineColumnAt(text, 99), { line: 1, column: 2 });
     assert.deepEqual(lineColumnAt(text, -5), { line: 0, column: 0 });
     assert.deepEqual(lineColumnAt(text, Number.NaN), { line: 0, column: 0 });
+  });
+});
+
+void describe('rangeToCheckPosition (the CLI JSON, 1-based like ESLint)', () => {
+  const text = 'a\r\nbé😀c\rd\n\nDROP TABLE x;';
+  void it('gives 1-based line/column and an end one past the last character', () => {
+    const start = text.indexOf('DROP');
+    assert.deepEqual(rangeToCheckPosition(text, start, text.length), { line: 5, column: 1, endLine: 5, endColumn: 14 });
+    const emoji = text.indexOf('😀');
+    assert.deepEqual(rangeToCheckPosition(text, emoji, emoji + 2), { line: 2, column: 3, endLine: 2, endColumn: 5 });
+  });
+  void it('reads the same with line starts computed once (\\r\\n, \\r, \\n; UTF-16 columns)', () => {
+    const starts = lineStarts(text);
+    for (let o = 0; o <= text.length; o++) {
+      const at = lineColumnAt(text, o);
+      assert.deepEqual(rangeToCheckPosition(text, o, o, starts), { line: at.line + 1, column: at.column + 1, endLine: at.line + 1, endColumn: at.column + 1 }, `offset ${o}`);
+    }
   });
 });
 

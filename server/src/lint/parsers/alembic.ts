@@ -32,7 +32,6 @@
  * Source: Alembic docs, "Operation Reference" (alembic.op) and "autocommit_block".
  */
 import type { Node, Parser, Query } from 'web-tree-sitter';
-import { importModule } from '../../esm-import';
 import { emptyDocument } from '../model';
 import type { ColumnType, MigrationExport, Operation, OperationBase, ParsedDocument, Phase, TableRef } from '../model';
 import type { TextRange } from '../text';
@@ -64,7 +63,7 @@ export function pythonWasmPath(): string {
 export function initPythonParser(): Promise<void> {
   loading ??= (async () => {
     // Required here, not at module load: a project without Alembic revisions never loads web-tree-sitter.
-    const { Language, Parser, Query } = await importModule<typeof import('web-tree-sitter')>('web-tree-sitter');
+    const { Language, Parser, Query } = await import('web-tree-sitter');
     await Parser.init();
     const language = await Language.load(pythonWasmPath());
     const p = new Parser();

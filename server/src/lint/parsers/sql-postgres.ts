@@ -10,7 +10,6 @@
  * an unterminated quote or `$$`) and each piece is parsed alone, so one bad statement costs one statement.
  */
 import type { ScanToken } from 'libpg-query';
-import { importModule } from '../../esm-import';
 import { byteToUtf16Mapper, isJsWhitespace } from '../text';
 import type { TextRange } from '../text';
 import { emptyDocument } from '../model';
@@ -31,7 +30,7 @@ function libpg(): typeof import('libpg-query') {
 /** Loads the libpg-query WASM module once. Idempotent; concurrent callers share one load. Rejects if the WASM cannot load. */
 export function initPostgresParser(): Promise<void> {
   if (ready) return Promise.resolve();
-  loading ??= importModule<typeof import('libpg-query')>('libpg-query').then(async (mod) => {
+  loading ??= import('libpg-query').then(async (mod) => {
     await mod.loadModule();
     pg = mod;
   }).then(

@@ -5,8 +5,8 @@
  * `default_transaction_read_only=on` (PostgreSQL docs, "19.11.1 Statement Behavior") and only SELECT.
  */
 import * as fs from 'node:fs';
-import pg from 'pg';
-import sqlite3 from 'sqlite3';
+import type sqlite3 from 'sqlite3';
+import { sqlite3Driver, pgDriver } from '../drivers';
 
 /** Where to read: an SQLite file (absolute) or a PostgreSQL connection string. */
 export type ReadOnlyTarget = { kind: 'sqlite'; file: string } | { kind: 'postgresql'; connectionString: string };
@@ -24,7 +24,7 @@ export interface ReadOnlyDb {
 
 function sqliteOpen(file: string): Promise<sqlite3.Database> {
   return new Promise((resolve, reject) => {
-    const db = new sqlite3.Database(file, sqlite3.OPEN_READONLY, (err) => (err ? reject(err) : resolve(db)));
+    const db = new (sqlite3Driver().Database)(file, sqlite3Driver().OPEN_READONLY, (err) => (err ? reject(err) : resolve(db)));
   });
 }
 
@@ -45,7 +45,7 @@ export async function openReadOnly(target: ReadOnlyTarget): Promise<ReadOnlyDb> 
       close: () => new Promise((resolve) => db.close(() => resolve())),
     };
   }
-  const client = new pg.Client({ connectionString: target.connectionString, options: '-c default_transaction_read_only=on', connectionTimeoutMillis: 10_000 });
+  const client = new (pgDriver().Client)({ connectionString: target.connectionString, options: '-c default_transaction_read_only=on', connectionTimeoutMillis: 10_000 });
   try {
     await client.connect();
   } catch (err) {

@@ -1,15 +1,16 @@
 /**
- * Loads the CLI's CommonJS bundles with a V8 code cache, so that a command does not recompile megabytes
- * of JavaScript at every start (the engine bundle and the analyzer bundle, which carries the TypeScript
- * compiler used to read Knex migrations, are ~1–4 MB each; compiling them cost ~0.25–0.45 s a run).
+ * Loads a CommonJS bundle with a V8 code cache, so that a command does not recompile it at every start. Used for
+ * the TypeScript compiler (dist/typescript.js, 3.6 MB minified), which the CLI needs to read Knex migrations:
+ * bench/plumbing.ts measured the cache saving >= 10% there and nowhere else (the engine and analyzer bundles are
+ * small enough to compile).
  *
  * Node 22 has `module.enableCompileCache()`, but the CLI also runs under Node 20 and under VS Code's
  * Electron. This uses the mechanism that API is built on: `vm.Script` with `cachedData`, the cache being
  * produced with `script.createCachedData()` after the command ran, so it also holds the functions V8
- * compiled lazily during the run. One cache per bundle and per tag (the CLI command: `status` and
- * `upgrade` compile different functions). V8 checks the source hash and its own version and flags,
- * and rejects a stale cache (`cachedDataRejected`): the bundle is then compiled normally and the cache
- * rewritten. Any failure falls back to a plain `require()`.
+ * compiled lazily during the run. V8 checks the source hash and its own version and flags, and rejects a stale
+ * cache (`cachedDataRejected`): the bundle is then compiled normally and the cache rewritten. Any failure falls
+ * back to a plain `require()`. A bundle loaded this way must not use `import()` (Node 20 loses the dynamic import
+ * callback of code deserialized from a cache); the TypeScript compiler does not.
  *
  * Cache folder: `$MIGRATION_GUARD_CODE_CACHE`, else `<os.tmpdir()>/migration-guard-code-cache-<uid>`;
  * `MIGRATION_GUARD_CODE_CACHE=off` disables it. The files hold compiled code only, no data. A folder not
@@ -19,21 +20,7 @@ import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import Module, { createRequire } from 'node:module';
 import path from 'node:path';
 import vm from 'node:vm';
-import { isMainThread } from 'node:worker_threads';
-import { cacheFolder, isPrivateFolder, writePrivateFile } from '../private-folder';
-
-/** The tag of this thread's caches (set by the launcher / the lint worker); shared across bundles through globalThis. */
-const TAG = Symbol.for('migration-guard.code-cache-tag');
-
-/** Sets the tag of the caches this thread writes from now on (e.g. the CLI command). Letters, digits and `-` only. */
-export function setCodeCacheTag(tag: string): void {
-  (globalThis as Record<symbol, unknown>)[TAG] = /^[a-z0-9-]{1,40}$/i.test(tag) ? tag : 'other';
-}
-
-function currentTag(): string {
-  const t = (globalThis as Record<symbol, unknown>)[TAG];
-  return typeof t === 'string' ? t : isMainThread ? 'other' : 'worker';
-}
+import { cacheFolder, isPrivateFolder, writePrivateFile } from './private-folder';
 
 /** The cache folder, or null when disabled. */
 export function codeCacheDirectory(env: NodeJS.ProcessEnv = process.env): string | null {
@@ -43,7 +30,7 @@ export function codeCacheDirectory(env: NodeJS.ProcessEnv = process.env): string
 interface PendingWrite {
   script: vm.Script;
   file: string;
-  /** Older caches of the same bundle and tag (another build, another Node) start with it: they are removed. */
+  /** Older caches of the same bundle (another build, another Node) start with it: they are removed. */
   prefix: string;
 }
 
@@ -51,10 +38,9 @@ const pendingWrites: PendingWrite[] = [];
 let exitHookInstalled = false;
 
 /**
- * Writes the caches of the bundles loaded without a usable cache in this thread (synchronously; each
+ * Writes the caches of the bundles loaded without a usable cache (synchronously; each
  * file written whole, then renamed into place, so a reader never sees half a cache). Idempotent; errors
- * are ignored (a read-only or full disk only costs the next run its speed). Called on process exit;
- * a worker thread calls it itself when its work is done.
+ * are ignored (a read-only or full disk only costs the next run its speed). Called on process exit.
  */
 export function flushCodeCaches(): void {
   for (const w of pendingWrites.splice(0)) {
@@ -70,18 +56,14 @@ export function flushCodeCaches(): void {
 }
 
 /**
- * `require(file)` for a CommonJS bundle, compiled with the code cache of (file, tag). Returns the
- * module's `exports`. Without `vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER` (Node ≥ 20.12 / 21.7; it gives
- * `import()` a loader while the bundle is compiled from source) or with the cache disabled, a plain
- * `require()`. Code deserialized from a cache loses that loader in Node 20, so the bundles' own `import()`
- * calls go through esm-import.ts.
+ * `require(file)` for a CommonJS bundle, compiled with its code cache. Returns the module's `exports`. With the
+ * cache disabled, or its folder not private, a plain `require()`.
  * @throws whatever the module itself throws while it initialises (as `require` would).
  */
 export function requireWithCodeCache(file: string): unknown {
   const dir = codeCacheDirectory();
-  const loader = (vm.constants as unknown as { USE_MAIN_CONTEXT_DEFAULT_LOADER?: symbol } | undefined)?.USE_MAIN_CONTEXT_DEFAULT_LOADER;
   const plainRequire = createRequire(file);
-  if (!dir || !loader || !isPrivateFolder(dir)) return plainRequire(file);
+  if (!dir || !isPrivateFolder(dir)) return plainRequire(file);
   let script: vm.Script;
   let cacheFile: string;
   let prefix: string;
@@ -89,7 +71,7 @@ export function requireWithCodeCache(file: string): unknown {
   try {
     const source = readFileSync(file, 'utf8');
     const st = statSync(file);
-    prefix = `${path.basename(file, '.js')}-${currentTag()}-`;
+    prefix = `${path.basename(file, '.js')}-`;
     cacheFile = path.join(dir, `${prefix}${process.versions.v8}-${process.arch}-${st.size}-${Math.trunc(st.mtimeMs)}.cache`);
     let cachedData: Buffer | undefined;
     try {
@@ -98,7 +80,7 @@ export function requireWithCodeCache(file: string): unknown {
       cachedData = undefined;
     }
     hadCache = cachedData !== undefined;
-    script = new vm.Script(Module.wrap(source), { filename: file, cachedData, importModuleDynamically: loader as never });
+    script = new vm.Script(Module.wrap(source), { filename: file, cachedData });
   } catch {
     return plainRequire(file);
   }

@@ -7,7 +7,7 @@
  *   key = sha256(analyzer build, dialect, file base name, sha256 of the file's bytes, rule options)
  *
  * The upgrade lints with options that depend only on those: the dialect, the file name's extension and the rule
- * severities and PostgreSQL version of the file's `.migration-guard.json` (lint-pending.ts); no rule reads the
+ * severities and PostgreSQL version of the file's `.migration-guard.json` (migrations/lint-files.ts); no rule reads the
  * folder a file is in, so a copy of the same file elsewhere, under the same configuration, has the same findings. The
  * analyzer build is the sha256 of the analyzer bundle (dist/lint.js) and the versions of the WASM parsers it
  * loads, fixed when the CLI is built (esbuild.mjs): any change to a rule gives new keys. From sources (tests, tsx)
@@ -16,18 +16,18 @@
  * Storage: one JSON file per analyzer build, `lint-results-<build>.json`, in `$MIGRATION_GUARD_LINT_CACHE`, else
  * `<os.tmpdir()>/migration-guard-lint-cache-<uid>`; `MIGRATION_GUARD_LINT_CACHE=off` disables it. A folder not
  * owned by this user, or writable by others, is never used: a planted entry could hide an unsafe migration. An
- * unreadable or malformed file, or entry, is a miss. Writes merge with the file as it is then (two workers, two
- * upgrades) and replace it whole (write, then rename); at most {@link MAX_ENTRIES} entries are kept, oldest dropped.
+ * unreadable or malformed file, or entry, is a miss. Writes merge with the file as it is then (two
+ * upgrades at once) and replace it whole (write, then rename); at most {@link MAX_ENTRIES} entries are kept, oldest dropped.
  * Files of other builds are removed once not written for a week (two installed versions do not evict each other).
  */
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
-import type { Dialect, PendingFinding, Severity } from '../protocol';
-import { cacheFolder, isPrivateFolder, writePrivateFile } from '../private-folder';
+import type { Dialect, Severity } from '../protocol';
+import type { CachedFinding, LintResultCache } from '../migrations/lint-files';
+import { cacheFolder, isPrivateFolder, writePrivateFile } from './private-folder';
 
-/** A finding as cached: without the migration name and path, which the reader puts back. */
-export type CachedFinding = Omit<PendingFinding, 'migration' | 'file'>;
+export type { CachedFinding };
 
 /** Entries kept per file (~100 bytes each without findings): enough for every migration of several projects. */
 export const MAX_ENTRIES = 20_000;
@@ -69,7 +69,7 @@ function readEntries(file: string): Map<string, unknown> {
 }
 
 /** The lint results of one analyzer build. Never throws: any storage problem only costs a miss or a lost write. */
-export class LintCache {
+export class LintCache implements LintResultCache {
   private readonly entries: Map<string, unknown>;
   private readonly added = new Map<string, CachedFinding[]>();
 

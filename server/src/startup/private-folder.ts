@@ -1,6 +1,6 @@
 /**
- * The folder and file handling both caches of the CLI share: the V8 code cache (cli/compile-cache.ts: compiled code
- * V8 runs as is) and the lint-result cache (migrations/lint-cache.ts: a planted entry could hide an unsafe migration
+ * The folder and file handling both caches of the CLI share: the V8 code cache (startup/code-cache.ts: compiled code
+ * V8 runs as is) and the lint-result cache (startup/lint-cache.ts: a planted entry could hide an unsafe migration
  * from the upgrade's lint). Each lives in a per-user folder of the shared temp directory, which must be checked
  * before anything is read from it.
  */

@@ -1,0 +1,267 @@
+/**
+ * The lint driver: files in, findings out, for the language server, `migration-guard check` and the upgrade alike.
+ *
+ * - {@link lintFiles} (the editor and `check`): each file with its options (`.migration-guard.json` through
+ *   config/index.ts `effectiveOptions`), only the parsers its kind and dialect need loaded, protected tables applied,
+ *   and the folder rules (`alembic-multiple-heads`, `alembic-missing-revision`, `duplicate-revision`) run over the
+ *   revision graph of each folder.
+ * - {@link lintTargets} (the upgrade): each pending migration read once and hashed (the checksum recorded on apply is
+ *   the checksum of exactly what was linted), its findings taken from a lint-result cache when the caller hands one in
+ *   (the CLI's, startup/lint-cache.ts), else analyzed.
+ *
+ * Positions: the analyzer's UTF-16 offsets; {@link withPositions} adds the 1-based lines and columns of the CLI's
+ * JSON (lint/text.ts, the one conversion). No Knex, no database.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { AnalyzeOptions, Finding } from '../lint';
+import { analyzeRevisionGraph, type FolderFile } from '../lint/graph';
+import { lineStarts, rangeToCheckPosition, type CheckPosition } from '../lint/text';
+import { ConfigCache, ConfigError, protectFindings, ruleOptionsFor, type EffectiveOptions, type RuleOptions } from '../config';
+import type { Dialect, PendingFinding } from '../protocol';
+import { EngineError } from './errors';
+
+/** The analyzer module (`server/src/lint`, or dist/lint.js in the CLI). */
+export type LintModule = typeof import('../lint');
+
+/**
+ * One migration file to lint: `name` as Knex records it, `file` its absolute path, `options` the rule severities
+ * and PostgreSQL version of its `.migration-guard.json` ({@link withRuleOptions}; the defaults when absent).
+ */
+export interface LintTarget {
+  name: string;
+  file: string;
+  options?: RuleOptions;
+}
+
+/**
+ * `targets` with the rule options of their config files (config/index.ts `ruleOptionsFor`), so that the upgrade
+ * refuses exactly what `migration-guard check` and the editor report as errors.
+ * @throws EngineError `usage` when a config file is invalid.
+ */
+export function withRuleOptions<T extends LintTarget>(targets: T[], configs: ConfigCache = new ConfigCache()): T[] {
+  try {
+    return targets.map((t) => ({ ...t, options: ruleOptionsFor(t.file, configs) }));
+  } catch (error) {
+    if (error instanceof ConfigError) throw invalidConfiguration(error);
+    throw error;
+  }
+}
+
+/** The error of the CLI and the engine for an invalid `.migration-guard.json` (the editor shows it as a diagnostic). */
+export function invalidConfiguration(error: ConfigError): EngineError {
+  return new EngineError('usage', `Invalid configuration: ${error.message}`, 'Fix the file (its JSON schema is schemas/migration-guard.schema.json).', { cause: error });
+}
+
+/** One file for {@link lintFiles}. */
+export interface FileInput {
+  /** Absolute path (options, reading, grouping by folder). */
+  path: string;
+  /** How results and folder-rule messages name it (`check` keeps relative arguments relative); default `path`. */
+  shown?: string;
+  /** Its text (an editor's unsaved text); read from disk (UTF-8) when absent. */
+  text?: string;
+  /**
+   * Named by the user (a `check` argument): linted even when include/exclude leave it out, and no member of its
+   * folder's revision graph (one file alone is not a folder).
+   */
+  explicit?: boolean;
+  /** False: only a member of its folder's revision graph (a sibling of the edited document, a file `--changed-since` leaves out). Default true. */
+  lint?: boolean;
+  /** Whether it takes part in its folder's revision graph; default: unless `explicit`. */
+  inGraph?: boolean;
+}
+
+/** How {@link lintFiles} runs. */
+export interface LintFilesOptions {
+  /** A file's options (config/index.ts `effectiveOptions` with the caller's stop folder, settings or `--dialect`). @throws ConfigError */
+  optionsFor(file: string): EffectiveOptions;
+  /** Lint a file even when its parser (a WASM module) fails to load, as the editor does (the file then yields fewer findings); default: throw. */
+  tolerateParserLoadFailure?: boolean;
+}
+
+/** The findings of one linted file: the analyzer's (UTF-16 offsets into `text`), then its folder's. */
+export interface FileFindings {
+  input: FileInput;
+  text: string;
+  options: EffectiveOptions;
+  findings: Finding[];
+}
+
+/**
+ * Lints `files` in order and returns the findings of each file to lint that include/exclude select (or that was
+ * named explicitly). Files not to lint (`lint: false`) only take part in their folder's revision graph, as do the
+ * others not named explicitly; a graph member whose options or text cannot be read is left out of the graph.
+ * Loads the analyzer, and the parsers each file's kind and dialect need, on first use.
+ * @throws ConfigError (invalid `.migration-guard.json` of a file to lint), the read error of a file to lint, a parser
+ *   that cannot load (unless `tolerateParserLoadFailure`).
+ */
+export async function lintFiles(files: readonly FileInput[], options: LintFilesOptions): Promise<FileFindings[]> {
+  const kept: Array<{ input: FileInput; options: EffectiveOptions; text: string }> = [];
+  for (const input of files) {
+    const linted = input.lint !== false;
+    let opts: EffectiveOptions;
+    try {
+      opts = options.optionsFor(input.path);
+    } catch (error) {
+      if (linted || !(error instanceof ConfigError)) throw error;
+      continue;
+    }
+    if (!input.explicit && !opts.included) continue;
+    let text = input.text;
+    if (text === undefined) {
+      try {
+        text = readFileSync(input.path, 'utf8');
+      } catch (error) {
+        if (linted) throw error;
+        continue;
+      }
+    }
+    kept.push({ input, options: opts, text });
+  }
+  const toLint = kept.filter((k) => k.input.lint !== false);
+  if (toLint.length === 0) return [];
+  const lint = await import('../lint');
+  const out: FileFindings[] = [];
+  for (const { input, options: opts, text } of toLint) {
+    const kind = lint.detectSourceKind(text, { fileName: input.path });
+    const loading = lint.initAnalyzerFor(kind, opts.dialect);
+    await (options.tolerateParserLoadFailure ? loading.catch(() => undefined) : loading);
+    const findings = protectFindings(lint.analyze(text, { fileName: input.path, kind, dialect: opts.dialect, rules: opts.rules, postgresVersion: opts.postgresVersion }), opts.protectedTables);
+    out.push({ input, text, options: opts, findings });
+  }
+  addFolderFindings(kept, out);
+  return out;
+}
+
+/**
+ * Folder rules over the revision graph of each folder holding a linted file: every graph member there (by default
+ * the files not named explicitly) with the rule settings of the first one; the findings go to the linted files.
+ */
+function addFolderFindings(kept: Array<{ input: FileInput; options: EffectiveOptions; text: string }>, linted: FileFindings[]): void {
+  const shown = (i: FileInput) => i.shown ?? i.path;
+  const inGraph = (i: FileInput) => i.inGraph ?? !i.explicit;
+  const byShown = new Map(linted.filter((l) => inGraph(l.input)).map((l) => [shown(l.input), l]));
+  const folders = new Map<string, { files: FolderFile[]; rules: EffectiveOptions['rules']; linted: boolean }>();
+  for (const k of kept) {
+    if (!inGraph(k.input)) continue;
+    const dir = path.dirname(k.input.path);
+    let folder = folders.get(dir);
+    if (!folder) folders.set(dir, (folder = { files: [], rules: k.options.rules, linted: false }));
+    folder.files.push({ path: shown(k.input), text: k.text });
+    if (byShown.has(shown(k.input))) folder.linted = true;
+  }
+  for (const folder of folders.values()) {
+    if (!folder.linted) continue;
+    for (const { path: file, finding } of analyzeRevisionGraph(folder.files, { rules: folder.rules })) byShown.get(file)?.findings.push(finding);
+  }
+}
+
+/** A finding with the 1-based positions of the CLI's JSON. */
+export type PositionedFinding = Pick<Finding, 'ruleId' | 'severity' | 'message'> & CheckPosition;
+
+/** `findings` of `text` with 1-based positions (ESLint's convention; lint/text.ts `rangeToCheckPosition`), the line starts computed once. */
+export function withPositions(text: string, findings: readonly Finding[]): PositionedFinding[] {
+  const starts = lineStarts(text);
+  return findings.map((f) => ({ ruleId: f.ruleId, severity: f.severity, message: f.message, ...rangeToCheckPosition(text, f.start, f.end, starts) }));
+}
+
+/** The part of a lint cache key that stands for a target's options (rule keys sorted: the same options, the same key). */
+function optionsKey(options: RuleOptions | undefined): string {
+  if (!options) return '';
+  return JSON.stringify([options.postgresVersion, Object.entries(options.rules).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))]);
+}
+
+/** A finding as a lint-result cache stores it: without the migration name and path, which the reader puts back. */
+export type CachedFinding = Omit<PendingFinding, 'migration' | 'file'>;
+
+/**
+ * A cache of lint results the upgrade may be given (the CLI's is startup/lint-cache.ts), keyed by what decides the
+ * findings. Never throws: a storage problem only costs a miss or a lost write.
+ */
+export interface LintResultCache {
+  /** The key of a file's results: its dialect, path (only the base name counts), the hex sha256 of its bytes and a canonical text of its rule options. */
+  key(dialect: Dialect, fileName: string, sha256: string, options?: string): string;
+  /** The findings under `key`, or undefined. */
+  get(key: string): CachedFinding[] | undefined;
+  /** Records findings under `key` (written by {@link flush}). */
+  set(key: string, findings: CachedFinding[]): void;
+  /** Writes what was recorded. */
+  flush(): void;
+}
+
+/** What linting one file gave: the sha256 (hex) of the bytes read and the findings (1-based positions). */
+export interface LintedFile {
+  name: string;
+  sha256: string;
+  findings: PendingFinding[];
+}
+
+/** Loads the parsers documents in `dialect` need (Knex runs JavaScript/TypeScript modules only, never Alembic revisions). */
+export async function initLint(lint: LintModule, dialect: Dialect): Promise<void> {
+  await lint.initAnalyzerFor('knex', dialect);
+}
+
+/** The hex sha256 of a file's bytes (the key of its lint results and the checksum recorded when it is applied). */
+function sha256Of(bytes: Buffer): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/** The cached lint of a file whose bytes hash to `sha256`, or undefined (no cache, or a miss). Needs no analyzer. */
+function cachedLint(cache: LintResultCache | null, target: LintTarget, sha256: string, dialect: Dialect): LintedFile | undefined {
+  const cached = cache?.get(cache.key(dialect, target.file, sha256, optionsKey(target.options)));
+  return cached && { name: target.name, sha256, findings: cached.map((f) => ({ migration: target.name, file: target.file, ...f })) };
+}
+
+/**
+ * Analyzes one migration file's bytes, and records the findings in `cache`. A JS/TS file here is a Knex
+ * migration (Knex will run it): saying so skips the analyzer's node-pg-migrate detection, which would parse it a
+ * second time. The options depend only on the dialect, the file name's extension and the target's rule options
+ * (the lint cache key is made of them).
+ */
+export function lintBytes(lint: LintModule, target: LintTarget, bytes: Buffer, dialect: Dialect, cache: LintResultCache | null = null, sha256 = sha256Of(bytes)): LintedFile {
+  const text = bytes.toString('utf8');
+  const options: AnalyzeOptions = { fileName: target.file, dialect, ...(lint.inferSourceKind(target.file) === 'knex' ? { kind: 'knex' } : {}), ...(target.options ?? {}) };
+  const findings = withPositions(text, lint.analyze(text, options));
+  cache?.set(cache.key(dialect, target.file, sha256, optionsKey(target.options)), findings);
+  return { name: target.name, sha256, findings: findings.map((f) => ({ migration: target.name, file: target.file, ...f })) };
+}
+
+/** A migration file read and hashed, with its lint when the cache has it. */
+export interface ReadTarget {
+  target: LintTarget;
+  bytes: Buffer;
+  sha256: string;
+  cached: LintedFile | undefined;
+}
+
+/**
+ * Reads and hashes `targets` and looks each up in `cache`. Synchronous on purpose: migration files are small, and
+ * 200 `readFileSync` cost ~4 ms where 200 `readFile` (four thread-pool round trips each) cost ~30 ms.
+ * @throws the read error of a file that cannot be read (ENOENT, EACCES).
+ */
+export function readAndLookUp(cache: LintResultCache | null, targets: LintTarget[], dialect: Dialect): ReadTarget[] {
+  return targets.map((target) => {
+    const bytes = readFileSync(target.file);
+    const sha256 = sha256Of(bytes);
+    return { target, bytes, sha256, cached: cachedLint(cache, target, sha256, dialect) };
+  });
+}
+
+/**
+ * Lints `targets`, in order. The analyzer is loaded only when a file is not in `cache`; new results are added to
+ * `cache`, which is then flushed.
+ * @throws the read error of a file that cannot be read (ENOENT, EACCES).
+ */
+export async function lintTargets(targets: LintTarget[], dialect: Dialect, cache: LintResultCache | null = null): Promise<LintedFile[]> {
+  const read = readAndLookUp(cache, targets, dialect);
+  if (read.every((r) => r.cached)) return read.map((r) => r.cached as LintedFile);
+  try {
+    const lint = await import('../lint');
+    await initLint(lint, dialect);
+    return read.map((r) => r.cached ?? lintBytes(lint, r.target, r.bytes, dialect, cache, r.sha256));
+  } finally {
+    cache?.flush();
+  }
+}
