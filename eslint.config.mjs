@@ -1,6 +1,37 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+/**
+ * The layers of server/src (issue 14; README, Development): protocol <- lint <- config <- migrations <- cli / lsp,
+ * with startup/ (code cache, lint cache, launcher) beside the adapters: the engine takes what it needs as hooks.
+ * Each layer may import only the layers below it; nothing on the server imports the editor. A relative import
+ * whose path names a forbidden folder is an error (test/unit/layers.test.ts proves the rule fails).
+ */
+export const LAYERS = {
+  protocol: [],
+  lint: ['protocol'],
+  config: ['protocol', 'lint'],
+  migrations: ['protocol', 'lint', 'config'],
+  cli: ['protocol', 'lint', 'config', 'migrations', 'startup'],
+  lsp: ['protocol', 'lint', 'config', 'migrations'],
+  startup: ['protocol', 'lint', 'config', 'migrations', 'cli'],
+};
+
+function layerRules() {
+  const all = Object.keys(LAYERS);
+  return Object.entries(LAYERS).map(([layer, allowed]) => {
+    const forbidden = all.filter((other) => other !== layer && !allowed.includes(other));
+    const patterns = [{ group: ['vscode', 'vscode-languageclient*', ...(layer === 'lsp' ? [] : ['vscode-languageserver*'])], message: 'The server never imports the editor (the language server alone speaks LSP).' }];
+    if (forbidden.length > 0) {
+      patterns.push({
+        regex: `^(?:\\.\\./)+(?:[^/]+/)*?(?:${forbidden.join('|')})(?:/|$)`,
+        message: `${layer}/ may import only ${allowed.length ? allowed.join(', ') : 'nothing else in server/src'} (layers: protocol <- lint <- config <- migrations <- cli / lsp; startup beside the adapters).`,
+      });
+    }
+    return { files: [`server/src/${layer}/**/*.ts`], rules: { 'no-restricted-imports': ['error', { patterns }] } };
+  });
+}
+
 export default tseslint.config(
   { ignores: ['dist/**', 'out/**', 'node_modules/**', 'examples/**', 'test/fixtures/**', '**/*.d.ts', '.vscode-test/**'] },
   js.configs.recommended,
@@ -16,13 +47,7 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },
-  {
-    // The pure core never reaches for the editor.
-    files: ['server/src/lint/**/*.ts', 'server/src/migrations/**/*.ts', 'server/src/cli/**/*.ts', 'server/src/protocol/**/*.ts'],
-    rules: {
-      'no-restricted-imports': ['error', { patterns: ['vscode', 'vscode-languageserver*', 'vscode-languageclient*'] }],
-    },
-  },
+  ...layerRules(),
   {
     // The extension renders what the engine answers: from server/ it imports the protocol (the contract) only.
     files: ['client/src/**/*.ts'],
