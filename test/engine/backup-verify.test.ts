@@ -8,8 +8,8 @@ import assert from 'node:assert/strict';
 import { openSync, readFileSync, statSync, writeSync, closeSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { backup, EngineError, loadProject } from '../../server/src/migrations';
-import { quickCheckFile } from '../../server/src/migrations/backup';
-import { restore } from '../../server/src/migrations/restore';
+import { quickCheckFile } from '../../server/src/migrations/backups/backup';
+import { restore } from '../../server/src/migrations/backups/restore';
 import type { BackupResult, ErrorResult } from '../../server/src/protocol';
 import { runCli, sqliteAll, sqliteKnexfile, tempDir, writeFiles } from './helpers';
 

@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import type { Knex } from 'knex';
 import type sqlite3 from 'sqlite3';
 import { sqlite3Driver } from './drivers';
-import type { LoadedProject } from './project';
+import type { LoadedProject } from './project/project';
 import { classifySetupError, EngineError, isEngineError } from './errors';
 import { maskText } from './mask';
 import { withTimeout, type Wait } from './timeouts';

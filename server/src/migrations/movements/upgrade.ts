@@ -6,21 +6,21 @@ import { accessSync, constants, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { Knex } from 'knex';
-import type { BackupInfo, MigrationStatusEntry, PendingFinding, StatusResult, UpgradeResult } from '../protocol';
-import { assertBackupSpace, backup, defaultBackupDirectory } from './backup';
-import type { LoadedProject } from './project';
-import { checksumHooks, sha256File } from './checksums';
-import { databaseAbsent, freeLock, isLockConflict, lockRowBusy, openKnex, readLock, silentLog, withMigrationMutex, type EngineLog } from './db';
-import { EngineError, errorMessage, isEngineError } from './errors';
+import type { BackupInfo, MigrationStatusEntry, PendingFinding, StatusResult, UpgradeResult } from '../../protocol';
+import { assertBackupSpace, backup, defaultBackupDirectory } from '../backups/backup';
+import type { LoadedProject } from '../project/project';
+import { checksumHooks, sha256File } from '../state/checksums';
+import { databaseAbsent, freeLock, isLockConflict, lockRowBusy, openKnex, readLock, silentLog, withMigrationMutex, type EngineLog } from '../db';
+import { EngineError, errorMessage, isEngineError } from '../errors';
 import { checkMigrationModules } from './load-check';
-import { lintTargets, withRuleOptions, type LintedFile, type LintResultCache, type LintTarget } from './lint-files';
+import { lintTargets, withRuleOptions, type LintedFile, type LintResultCache, type LintTarget } from '../lint-files';
 import { needsPreflight } from './preflight';
 import { assertSamePlan, dataLossFindings, planRecord, protectedRefusal, protectedTablesTouched, rememberPlan, unsafeReason } from './plan';
-import { protectFindings } from '../config';
+import { protectFindings } from '../../config';
 import { loadEsmMigrationsWithin, previewPending } from './preview';
-import { requireConfirmation } from './guard';
-import { isAppliedState, isPendingState, readStatus, type OperationOptions } from './status';
-import { runValidation } from './validate';
+import { requireConfirmation } from '../project/guard';
+import { isAppliedState, isPendingState, readStatus, type OperationOptions } from '../state/status';
+import { runValidation } from '../state/validate';
 
 /** Options of {@link upgrade}. */
 export interface UpgradeOptions extends OperationOptions {
