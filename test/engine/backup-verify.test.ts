@@ -1,5 +1,5 @@
 /**
- * Where a SQLite backup is checked (backup.ts BackupOptions.verify): by default `backup` copies and hashes
+ * Where a SQLite backup is checked (migrations/backups/backup.ts BackupOptions.verify): by default `backup` copies and hashes
  * without `PRAGMA quick_check`; `restore` runs quick_check on the backup before writing anything, and
  * `backup --verify` runs it at backup time. Exercised with a REAL damaged database: a table b-tree page is
  * overwritten with garbage, which the backup API copies verbatim.

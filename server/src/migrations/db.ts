@@ -21,7 +21,7 @@ export const silentLog: EngineLog = () => {};
 
 /**
  * Creates a Knex instance for the project (with the project's own `knex` when the workspace has one,
- * knex-loader.ts), routing Knex's logger to `log`. Loads Knex and the driver but opens no connection:
+ * project/knex-loader.ts), routing Knex's logger to `log`. Loads Knex and the driver but opens no connection:
  * an SQLite file is not created yet (Knex's pool connects on the first query).
  * @throws EngineError `driver-missing` or `knexfile-load`.
  */

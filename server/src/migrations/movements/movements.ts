@@ -1,7 +1,7 @@
 /**
  * Movements besides `upgrade` (upgrade.ts): `downgrade`, `markApplied` / `unmark` (baseline without
  * running code, like `alembic stamp`) and `unlock`. Every one is a write command: it checks the
- * production guard (guard.ts) first and never runs while another migration holds Knex's lock.
+ * production guard (project/guard.ts) first and never runs while another migration holds Knex's lock.
  *
  * Knex facts relied on (knex 3.3.0, lib/migrations/migrate/Migrator.js): `down({ name })` undoes that
  * migration in its own transaction (unless it exports `config.transaction = false`) and deletes its
@@ -26,7 +26,7 @@ import type { OperationOptions } from '../state/status';
 
 /** Options every write movement takes. */
 export interface WriteOptions extends OperationOptions {
-  /** Database name typed to confirm a write on a protected environment (guard.ts). */
+  /** Database name typed to confirm a write on a protected environment (project/guard.ts). */
   confirm?: string;
 }
 

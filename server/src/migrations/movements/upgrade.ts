@@ -36,7 +36,7 @@ export interface UpgradeOptions extends OperationOptions {
   step?: number;
   /** Apply the pending migrations up to and including this one (a file name as Knex records it). */
   to?: string;
-  /** Database name typed to confirm a write on a protected environment (guard.ts). */
+  /** Database name typed to confirm a write on a protected environment (project/guard.ts). */
   confirm?: string;
   /**
    * The `planId` the user saw (a dry run's). The upgrade re-derives the plan and writes nothing unless the id is the
@@ -136,8 +136,8 @@ interface UpgradeRun {
  *
  * Movements: `step` / `to` limit the batch to a prefix of the pending list (`pending` and
  * `out-of-order` migrations, Knex's order); see {@link applyTargets}. The sha256 of each applied file
- * is recorded in `migration_guard_checksums` in the migration's own transaction (checksums.ts).
- * A protected environment (guard.ts) needs `confirm` = database name before anything is written.
+ * is recorded in `migration_guard_checksums` in the migration's own transaction (state/checksums.ts).
+ * A protected environment (project/guard.ts) needs `confirm` = database name before anything is written.
  * When another process holds the lock (or applied everything while this one waited for it), the
  * error is `lock-held`.
  *
