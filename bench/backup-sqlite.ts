@@ -1,6 +1,6 @@
 /**
  * SQLite backup benchmark: our `backup()` as `migration-guard backup` and `upgrade` run it (online backup
- * API + sha256 + manifest; PRAGMA quick_check happens on restore, see backup.ts BackupOptions.verify) vs
+ * API + sha256 + manifest; PRAGMA quick_check happens on restore, see migrations/backups/backup.ts BackupOptions.verify) vs
  * `sqlite3 db ".backup …"` on the same ~500 MB database. Target: ours ≤ 1.2 × sqlite3. Also measured:
  * `backup --verify` (quick_check of the copy at backup time) and the backup API copy alone
  * (backupSqliteFile: copy + fsync, no hash, no manifest). Every file each of them writes is made durable

@@ -1,7 +1,7 @@
 /**
  * The Revisions tree's top level, from a status as the engine gives it (no `vscode` import, so it is unit-tested):
  * "Pending" with the engine's `pending` list, then the engine's `batches` in their order. Nothing is regrouped or
- * recounted here: the engine (server/src/migrations/status.ts) decides what is pending and how batches are ordered.
+ * recounted here: the engine (server/src/migrations/state/status.ts) decides what is pending and how batches are ordered.
  */
 import type { MigrationStatusEntry, StatusResult } from '../../server/src/protocol';
 

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { describe, it } from 'node:test';
 import { backup, EngineError, loadProject, upgrade } from '../../server/src/migrations';
-import { listBackups } from '../../server/src/migrations/manifest';
+import { listBackups } from '../../server/src/migrations/backups/manifest';
 import type { BackupListResult, ErrorResult, PruneResult } from '../../server/src/protocol';
 import { createPgDatabase, createTableMigration, pgSkip, repoRoot, runCli, sqliteAll, sqliteKnexfile, startCli, tempDir, writeFiles } from './helpers';
 

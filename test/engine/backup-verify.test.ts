@@ -1,5 +1,5 @@
 /**
- * Where a SQLite backup is checked (backup.ts BackupOptions.verify): by default `backup` copies and hashes
+ * Where a SQLite backup is checked (migrations/backups/backup.ts BackupOptions.verify): by default `backup` copies and hashes
  * without `PRAGMA quick_check`; `restore` runs quick_check on the backup before writing anything, and
  * `backup --verify` runs it at backup time. Exercised with a REAL damaged database: a table b-tree page is
  * overwritten with garbage, which the backup API copies verbatim.
@@ -8,8 +8,8 @@ import assert from 'node:assert/strict';
 import { openSync, readFileSync, statSync, writeSync, closeSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { backup, EngineError, loadProject } from '../../server/src/migrations';
-import { quickCheckFile } from '../../server/src/migrations/backup';
-import { restore } from '../../server/src/migrations/restore';
+import { quickCheckFile } from '../../server/src/migrations/backups/backup';
+import { restore } from '../../server/src/migrations/backups/restore';
 import type { BackupResult, ErrorResult } from '../../server/src/protocol';
 import { runCli, sqliteAll, sqliteKnexfile, tempDir, writeFiles } from './helpers';
 

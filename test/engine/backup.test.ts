@@ -5,9 +5,9 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { backup, backupBaseName, EngineError, loadProject, pgDumpInvocation } from '../../server/src/migrations';
-import { listBackups, manifestPath, readManifest, sanitizeLabel } from '../../server/src/migrations/manifest';
-import { assertToolNotOlder, parseToolVersion } from '../../server/src/migrations/pgtools';
-import { prune } from '../../server/src/migrations/backup';
+import { listBackups, manifestPath, readManifest, sanitizeLabel } from '../../server/src/migrations/backups/manifest';
+import { assertToolNotOlder, parseToolVersion } from '../../server/src/migrations/backups/pgtools';
+import { prune } from '../../server/src/migrations/backups/backup';
 import type { BackupListResult, PruneResult } from '../../server/src/protocol';
 import { createTableMigration, runCli, sqliteAll, sqliteKnexfile, tempDir, writeFiles } from './helpers';
 

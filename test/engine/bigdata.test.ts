@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { backup, loadProject, type LoadedProject } from '../../server/src/migrations';
-import { restore } from '../../server/src/migrations/restore';
+import { restore } from '../../server/src/migrations/backups/restore';
 import { pgSkip, sqliteAll, sqliteKnexfile, tempDir, usePgDatabase, writeFiles } from './helpers';
 
 /** Every table's rows (ordered by rowid) as one sha256 per table, plus the row counts and the schema. */

@@ -9,7 +9,7 @@ import { existsSync, readdirSync, writeFileSync, appendFileSync } from 'node:fs'
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { downgrade, EngineError, loadProject, upgrade } from '../../server/src/migrations';
-import { restore } from '../../server/src/migrations/restore';
+import { restore } from '../../server/src/migrations/backups/restore';
 import type { DowngradeResult, ErrorResult, UpgradeResult } from '../../server/src/protocol';
 import { createTableMigration, pgSkip, runCli, sqliteAll, tempDir, writeFiles } from './helpers';
 import { pgProject, sqliteProject, type TestProject } from './movements-helpers';

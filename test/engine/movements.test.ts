@@ -8,7 +8,7 @@ import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { downgrade, EngineError, getHistory, getStatus, markApplied, unmark, upgrade } from '../../server/src/migrations';
-import { listBackups } from '../../server/src/migrations/manifest';
+import { listBackups } from '../../server/src/migrations/backups/manifest';
 import { createTableMigration, pgSkip } from './helpers';
 import { pgProject, sqliteProject, type TestProject } from './movements-helpers';
 

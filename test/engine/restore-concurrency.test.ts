@@ -13,8 +13,8 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { backup, EngineError, loadProject, type LoadedProject } from '../../server/src/migrations';
-import { listBackups } from '../../server/src/migrations/manifest';
-import { restore } from '../../server/src/migrations/restore';
+import { listBackups } from '../../server/src/migrations/backups/manifest';
+import { restore } from '../../server/src/migrations/backups/restore';
 import type { ErrorResult, RestoreResult } from '../../server/src/protocol';
 import { pgSkip, repoRoot, runCli, sqliteAll, sqliteKnexfile, tempDir, usePgDatabase, writeFiles } from './helpers';
 

@@ -11,7 +11,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { backup, loadProject } from '../../server/src/migrations';
-import { listBackups } from '../../server/src/migrations/manifest';
+import { listBackups } from '../../server/src/migrations/backups/manifest';
 import { repoRoot, sqliteAll, sqliteKnexfile, tempDir, writeFiles } from './helpers';
 
 /** Spawns `restore <name> --yes` with tracing; SIGKILLs it `delayMs` after `step` shows on stderr. Resolves with the stderr. */

@@ -8,8 +8,8 @@ import { appendFileSync, existsSync, readdirSync, readFileSync, statSync, trunca
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { backup, EngineError, loadProject, type LoadedProject } from '../../server/src/migrations';
-import { listBackups } from '../../server/src/migrations/manifest';
-import { restore } from '../../server/src/migrations/restore';
+import { listBackups } from '../../server/src/migrations/backups/manifest';
+import { restore } from '../../server/src/migrations/backups/restore';
 import type { RestoreResult } from '../../server/src/protocol';
 import { dumpSqlite, pgSkip, runCli, sqliteAll, sqliteKnexfile, tempDir, usePgDatabase, writeFiles } from './helpers';
 

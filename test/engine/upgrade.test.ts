@@ -3,8 +3,8 @@ import { readdirSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { EngineError, getStatus, loadProject, upgrade } from '../../server/src/migrations';
-import { listBackups } from '../../server/src/migrations/manifest';
-import { restore } from '../../server/src/migrations/restore';
+import { listBackups } from '../../server/src/migrations/backups/manifest';
+import { restore } from '../../server/src/migrations/backups/restore';
 import { createTableMigration, sqliteAll, sqliteKnexfile, sqliteTables, tempDir, writeFiles } from './helpers';
 
 const DROP_TABLE = `exports.up = (knex) => knex.schema.dropTable('a');

@@ -1,7 +1,7 @@
 /**
  * Knexfile discovery, by file name only: nothing here runs a knexfile (the language server and project discovery
  * may read an untrusted workspace). The one list of knexfile names and the one upward search; the project loader
- * (migrations/project.ts), dialect detection (dialect.ts) and project discovery all use them.
+ * (migrations/project/project.ts), dialect detection (dialect.ts) and project discovery all use them.
  */
 import { readdirSync, statSync, type Dirent } from 'node:fs';
 import path from 'node:path';

@@ -5,7 +5,7 @@
 
 /**
  * Rules whose findings mean data may be lost: on a protected table they are errors, and a real upgrade runs its
- * pre-flight for them (migrations/preflight.ts DESTRUCTIVE_RULES adds `uninspectable-sql`).
+ * pre-flight for them (migrations/movements/preflight.ts DESTRUCTIVE_RULES adds `uninspectable-sql`).
  */
 export const DATA_LOSS_RULES: ReadonlySet<string> = new Set(['ban-drop-table', 'ban-truncate', 'ban-drop-column', 'sqlite-table-rebuild', 'changing-column-type', 'ban-delete-without-where', 'ban-drop-database']);
 

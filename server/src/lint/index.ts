@@ -196,7 +196,7 @@ export function parseDocument(text: string, options: AnalyzeOptions): ParsedDocu
 /**
  * The first syntax error of a JavaScript/TypeScript module as TypeScript's parser sees it (UTF-16 range into
  * `text`, parser's message), or undefined when it parses. The engine uses it to place a module that Node cannot
- * load (migrations/load-check.ts) when Node's error carries no position (ES modules).
+ * load (migrations/movements/load-check.ts) when Node's error carries no position (ES modules).
  */
 export function moduleSyntaxError(text: string, fileName: string): SyntaxProblem | undefined {
   // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import type { Knex } from 'knex';
 import type sqlite3 from 'sqlite3';
 import { sqlite3Driver } from './drivers';
-import type { LoadedProject } from './project';
+import type { LoadedProject } from './project/project';
 import { classifySetupError, EngineError, isEngineError } from './errors';
 import { maskText } from './mask';
 import { withTimeout, type Wait } from './timeouts';
@@ -21,7 +21,7 @@ export const silentLog: EngineLog = () => {};
 
 /**
  * Creates a Knex instance for the project (with the project's own `knex` when the workspace has one,
- * knex-loader.ts), routing Knex's logger to `log`. Loads Knex and the driver but opens no connection:
+ * project/knex-loader.ts), routing Knex's logger to `log`. Loads Knex and the driver but opens no connection:
  * an SQLite file is not created yet (Knex's pool connects on the first query).
  * @throws EngineError `driver-missing` or `knexfile-load`.
  */

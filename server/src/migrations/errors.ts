@@ -15,7 +15,7 @@ export type EngineErrorCode =
   | 'database-in-use'
   | 'corrupt-directory'
   | 'migration-failed'
-  /** A migration module cannot be loaded or exports no up/down function; found before any write (load-check.ts). Exit 1. */
+  /** A migration module cannot be loaded or exports no up/down function; found before any write (movements/load-check.ts). Exit 1. */
   | 'migration-load'
   | 'backup-failed'
   | 'cancelled'

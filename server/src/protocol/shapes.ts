@@ -289,7 +289,7 @@ export interface BackupListEntry {
   complete: boolean;
   /**
    * What was compared with the manifest: `sha256` (size and sha256), `size` (the listing hashes backups
-   * up to 64 MiB only, manifest.ts LIST_HASH_LIMIT), or null (no readable manifest).
+   * up to 64 MiB only, migrations/backups/manifest.ts LIST_HASH_LIMIT), or null (no readable manifest).
    */
   checked: 'sha256' | 'size' | null;
   /** The backup file's modification time (ISO-8601 UTC): `prune` removes incomplete files older than a day by it. */
@@ -420,7 +420,7 @@ export interface UpgradeResult {
   refusedReason?: string;
   /**
    * Identity of this plan: lower-case hex sha256 over the database (masked connection), the direction, the selection
-   * (`step` / `to`) and the ordered migrations with each file's sha256 (migrations/plan.ts). `upgrade --plan <planId>`
+   * (`step` / `to`) and the ordered migrations with each file's sha256 (migrations/movements/plan.ts). `upgrade --plan <planId>`
    * applies only when the plan is still the same, else fails with `plan-changed`.
    */
   planId: string;

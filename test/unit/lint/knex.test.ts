@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { analyze, initAnalyzer } from '../../../server/src/lint';
 import { hits, knexLite, knexPg, knexUp, of, snippets } from './helpers';
-import { migrationTemplate } from '../../../server/src/migrations/scaffold';
+import { migrationTemplate } from '../../../server/src/migrations/project/scaffold';
 
 before(async () => {
   await initAnalyzer();

@@ -1,5 +1,5 @@
 /** `migration-guard backup [--label L] [--verify]`: a backup of the database and its manifest. */
-import { backup as backupProject } from '../../migrations/backup';
+import { backup as backupProject } from '../../migrations/backups/backup';
 import type { commands } from '../../protocol';
 import { formatBackup } from '../format';
 import type { Handler } from '../register';

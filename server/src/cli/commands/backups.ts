@@ -1,6 +1,6 @@
 /** `migration-guard backups`: the backups, newest first, each checked against its manifest. */
-import { defaultBackupDirectory } from '../../migrations/backup';
-import { LIST_HASH_LIMIT, listBackups } from '../../migrations/manifest';
+import { defaultBackupDirectory } from '../../migrations/backups/backup';
+import { LIST_HASH_LIMIT, listBackups } from '../../migrations/backups/manifest';
 import type { BackupListResult, commands } from '../../protocol';
 import { formatBackupList } from '../format';
 import type { Handler } from '../register';

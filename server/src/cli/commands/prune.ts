@@ -1,5 +1,5 @@
 /** `migration-guard prune --keep N [--yes]`: deletes old complete backups and stale incomplete ones, after y/N. */
-import { prune as pruneBackups } from '../../migrations/backup';
+import { prune as pruneBackups } from '../../migrations/backups/backup';
 import type { commands } from '../../protocol';
 import { formatPrune } from '../format';
 import type { Handler } from '../register';

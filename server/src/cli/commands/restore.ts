@@ -1,5 +1,5 @@
 /** `migration-guard restore <backup> [--yes] [--force-disconnect]`: verifies the backup, saves the database, restores. */
-import { restore as restoreBackup } from '../../migrations/restore';
+import { restore as restoreBackup } from '../../migrations/backups/restore';
 import type { commands } from '../../protocol';
 import { formatRestore } from '../format';
 import type { Handler } from '../register';

@@ -1,5 +1,5 @@
 /** Text of `backup`, `backups`, `prune` and `restore`. */
-import { formatAge, formatBytes } from '../../migrations/manifest';
+import { formatAge, formatBytes } from '../../migrations/backups/manifest';
 import type { BackupListResult, BackupResult, PruneResult, RestoreResult } from '../../protocol';
 import { table } from './table';
 

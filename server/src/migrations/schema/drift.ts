@@ -8,10 +8,10 @@
  */
 import type { Knex } from 'knex';
 import type { DriftItem, ValidationProblem } from '../../protocol';
-import type { LoadedProject } from '../project';
+import type { LoadedProject } from '../project/project';
 import { readMigrationRows, silentLog, type EngineLog } from '../db';
 import { errorMessage, isEngineError } from '../errors';
-import { listMigrationFiles } from '../files';
+import { listMigrationFiles } from '../project/files';
 import { diffSchemas } from './diff';
 import { introspect, targetOf } from './introspect';
 import { buildExpectedSchema } from './scratch';

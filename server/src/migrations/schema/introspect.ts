@@ -12,7 +12,7 @@
  */
 import type { Knex } from 'knex';
 import type { SchemaCheck, SchemaForeignKey, SchemaIndex, SchemaModel, SchemaTable, SchemaUnique } from '../../protocol';
-import type { LoadedProject } from '../project';
+import type { LoadedProject } from '../project/project';
 import { collapseSpace, makeModel, toolingTables } from './model';
 
 /** Where to introspect: the family, the tooling table to leave out, and (PostgreSQL) the schema. */

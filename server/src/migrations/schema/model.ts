@@ -4,7 +4,7 @@
  * the tables every model leaves out.
  */
 import type { Dialect, SchemaModel, SchemaTable } from '../../protocol';
-import { CHECKSUM_TABLE } from '../checksums';
+import { CHECKSUM_TABLE } from '../state/checksums';
 
 /** Version of the {@link SchemaModel} shape written by `schema snapshot`. */
 export const SCHEMA_MODEL_VERSION = 1 as const;

@@ -16,7 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Knex } from 'knex';
 import type { SchemaModel } from '../../protocol';
-import type { LoadedProject } from '../project';
+import type { LoadedProject } from '../project/project';
 import { createKnex, openKnex, silentLog, type EngineLog } from '../db';
 import { EngineError, errorMessage } from '../errors';
 import { introspect } from './introspect';

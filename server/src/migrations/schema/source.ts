@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { SchemaModel, SchemaSource } from '../../protocol';
-import type { LoadedProject } from '../project';
+import type { LoadedProject } from '../project/project';
 import { databaseAbsent, openKnex, silentLog, type EngineLog } from '../db';
 import { EngineError, errorMessage } from '../errors';
 import { introspect, targetOf } from './introspect';

@@ -5,8 +5,8 @@
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { KNEXFILE_NAMES } from '../config';
-import { EngineError } from './errors';
+import { KNEXFILE_NAMES } from '../../config';
+import { EngineError } from '../errors';
 
 /** A migration tool other than Knex that a folder belongs to, and the file that says so. */
 export interface OtherTool {

@@ -10,16 +10,16 @@ import { existsSync } from 'node:fs';
 import { stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type sqlite3 from 'sqlite3';
-import { sqlite3Driver } from './drivers';
-import type { BackupInfo, BackupListEntry, BackupManifest, RestoreResult } from '../protocol';
+import { sqlite3Driver } from '../drivers';
+import type { BackupInfo, BackupListEntry, BackupManifest, RestoreResult } from '../../protocol';
 import { backup, closeSqlite, defaultBackupDirectory, hashFile, openSqlite, QUICK_CHECK_MMAP_BYTES, quickCheckFile, sqliteBackupStep, sqliteQuickCheck } from './backup';
-import type { LoadedProject } from './project';
+import type { LoadedProject } from '../project/project';
 import type { Knex } from 'knex';
-import { databaseAbsent, openKnex, readMigrationRows, runningMigration, silentLog, sqliteBeginWithin, sqliteWriterActive, type EngineLog } from './db';
-import { EngineError, errorMessage } from './errors';
+import { databaseAbsent, openKnex, readMigrationRows, runningMigration, silentLog, sqliteBeginWithin, sqliteWriterActive, type EngineLog } from '../db';
+import { EngineError, errorMessage } from '../errors';
 import { backupName, listBackups, manifestPath, readManifest } from './manifest';
 import { assertToolNotOlder, parseToolVersion, pgConnectionArgs, runPgTool, serverVersion, toolVersion } from './pgtools';
-import type { OperationOptions } from './status';
+import type { OperationOptions } from '../state/status';
 
 /** Options of {@link restore}. */
 export interface RestoreOptions extends OperationOptions {

@@ -8,8 +8,8 @@
  * `migrationGuard: { protected: false }` does not unprotect `production`/`prod`.
  */
 import path from 'node:path';
-import type { ProjectInfo } from '../protocol';
-import { EngineError } from './errors';
+import type { ProjectInfo } from '../../protocol';
+import { EngineError } from '../errors';
 
 /** Environment names that are always protected. */
 export const PROTECTED_ENVIRONMENTS: readonly string[] = ['production', 'prod'];

@@ -6,21 +6,21 @@ import { accessSync, constants, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { Knex } from 'knex';
-import type { BackupInfo, MigrationStatusEntry, PendingFinding, StatusResult, UpgradeResult } from '../protocol';
-import { assertBackupSpace, backup, defaultBackupDirectory } from './backup';
-import type { LoadedProject } from './project';
-import { checksumHooks, sha256File } from './checksums';
-import { databaseAbsent, freeLock, isLockConflict, lockRowBusy, openKnex, readLock, silentLog, withMigrationMutex, type EngineLog } from './db';
-import { EngineError, errorMessage, isEngineError } from './errors';
+import type { BackupInfo, MigrationStatusEntry, PendingFinding, StatusResult, UpgradeResult } from '../../protocol';
+import { assertBackupSpace, backup, defaultBackupDirectory } from '../backups/backup';
+import type { LoadedProject } from '../project/project';
+import { checksumHooks, sha256File } from '../state/checksums';
+import { databaseAbsent, freeLock, isLockConflict, lockRowBusy, openKnex, readLock, silentLog, withMigrationMutex, type EngineLog } from '../db';
+import { EngineError, errorMessage, isEngineError } from '../errors';
 import { checkMigrationModules } from './load-check';
-import { lintTargets, withRuleOptions, type LintedFile, type LintResultCache, type LintTarget } from './lint-files';
+import { lintTargets, withRuleOptions, type LintedFile, type LintResultCache, type LintTarget } from '../lint-files';
 import { needsPreflight } from './preflight';
 import { assertSamePlan, dataLossFindings, planRecord, protectedRefusal, protectedTablesTouched, rememberPlan, unsafeReason } from './plan';
-import { protectFindings } from '../config';
+import { protectFindings } from '../../config';
 import { loadEsmMigrationsWithin, previewPending } from './preview';
-import { requireConfirmation } from './guard';
-import { isAppliedState, isPendingState, readStatus, type OperationOptions } from './status';
-import { runValidation } from './validate';
+import { requireConfirmation } from '../project/guard';
+import { isAppliedState, isPendingState, readStatus, type OperationOptions } from '../state/status';
+import { runValidation } from '../state/validate';
 
 /** Options of {@link upgrade}. */
 export interface UpgradeOptions extends OperationOptions {
@@ -36,7 +36,7 @@ export interface UpgradeOptions extends OperationOptions {
   step?: number;
   /** Apply the pending migrations up to and including this one (a file name as Knex records it). */
   to?: string;
-  /** Database name typed to confirm a write on a protected environment (guard.ts). */
+  /** Database name typed to confirm a write on a protected environment (project/guard.ts). */
   confirm?: string;
   /**
    * The `planId` the user saw (a dry run's). The upgrade re-derives the plan and writes nothing unless the id is the
@@ -136,8 +136,8 @@ interface UpgradeRun {
  *
  * Movements: `step` / `to` limit the batch to a prefix of the pending list (`pending` and
  * `out-of-order` migrations, Knex's order); see {@link applyTargets}. The sha256 of each applied file
- * is recorded in `migration_guard_checksums` in the migration's own transaction (checksums.ts).
- * A protected environment (guard.ts) needs `confirm` = database name before anything is written.
+ * is recorded in `migration_guard_checksums` in the migration's own transaction (state/checksums.ts).
+ * A protected environment (project/guard.ts) needs `confirm` = database name before anything is written.
  * When another process holds the lock (or applied everything while this one waited for it), the
  * error is `lock-held`.
  *

@@ -15,10 +15,10 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { PlanMigration, PreflightFinding } from '../protocol';
-import { isProtectedTable, protectedTablesNamed } from '../config';
-import type { LoadedProject } from './project';
-import { EngineError } from './errors';
+import type { PlanMigration, PreflightFinding } from '../../protocol';
+import { isProtectedTable, protectedTablesNamed } from '../../config';
+import type { LoadedProject } from '../project/project';
+import { EngineError } from '../errors';
 
 /** What a plan id is computed over. */
 export interface PlanRecord {

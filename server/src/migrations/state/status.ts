@@ -5,11 +5,11 @@
  * the number of files and throws on a database without the table (Migrator.js `status`). Reads `knex_migrations` itself.
  */
 import type { Knex } from 'knex';
-import type { MigrationStatusEntry, StatusBatch, StatusResult } from '../protocol';
-import type { LoadedProject } from './project';
-import { databaseAbsent, openKnex, readLock, readMigrationRows, silentLog, type EngineLog } from './db';
+import type { MigrationStatusEntry, StatusBatch, StatusResult } from '../../protocol';
+import type { LoadedProject } from '../project/project';
+import { databaseAbsent, openKnex, readLock, readMigrationRows, silentLog, type EngineLog } from '../db';
 import { checksumVerdict, readChecksums, sha256File } from './checksums';
-import { listMigrationFiles, type MigrationFile } from './files';
+import { listMigrationFiles, type MigrationFile } from '../project/files';
 
 /** Options shared by engine operations. */
 export interface OperationOptions {

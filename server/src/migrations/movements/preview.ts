@@ -16,11 +16,11 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import type { Knex } from 'knex';
-import type { MigrationPreview, PreflightFinding } from '../protocol';
-import type { LoadedProject } from './project';
-import { silentLog, type EngineLog } from './db';
-import { errorMessage, isEngineError } from './errors';
-import { DEFAULT_LOAD_TIMEOUT_MS, withTimeout } from './timeouts';
+import type { MigrationPreview, PreflightFinding } from '../../protocol';
+import type { LoadedProject } from '../project/project';
+import { silentLog, type EngineLog } from '../db';
+import { errorMessage, isEngineError } from '../errors';
+import { DEFAULT_LOAD_TIMEOUT_MS, withTimeout } from '../timeouts';
 import { dropColumnFindings, droppedColumns, emptySnapshot, preflightFromSource, preflightFromSql, snapshotTables, type DroppedColumn, type TableSnapshot } from './preflight';
 
 /** A pending migration to preview: its name (as Knex records it) and absolute file. */

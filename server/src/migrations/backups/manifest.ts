@@ -12,8 +12,8 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chmod, open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
-import type { BackupListEntry, BackupManifest, PruneResult } from '../protocol';
-import { EngineError } from './errors';
+import type { BackupListEntry, BackupManifest, PruneResult } from '../../protocol';
+import { EngineError } from '../errors';
 
 /** Version of Migration Guard written into manifests (package.json `version`). */
 export const MIGRATION_GUARD_VERSION = '0.1.0';

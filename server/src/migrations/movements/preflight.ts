@@ -10,9 +10,9 @@
  * `dropTable('x')`, `DROP TABLE x` and `TRUNCATE x` instead.
  */
 import type { Knex } from 'knex';
-import { DATA_LOSS_RULES } from '../config';
-import type { PreflightFinding } from '../protocol';
-import type { LoadedProject } from './project';
+import { DATA_LOSS_RULES } from '../../config';
+import type { PreflightFinding } from '../../protocol';
+import type { LoadedProject } from '../project/project';
 
 /** Row counts and columns of every user table, keyed by table name (`schema.table` on PostgreSQL outside the current schema). */
 export interface TableSnapshot {

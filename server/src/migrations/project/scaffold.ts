@@ -6,9 +6,9 @@
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { migrationNameProblem, type NewMigrationResult } from '../protocol';
+import { migrationNameProblem, type NewMigrationResult } from '../../protocol';
 import type { LoadedProject } from './project';
-import { EngineError } from './errors';
+import { EngineError } from '../errors';
 import { listMigrationFiles } from './files';
 import { findKnexPackage } from './knex-loader';
 

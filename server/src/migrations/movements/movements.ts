@@ -1,7 +1,7 @@
 /**
  * Movements besides `upgrade` (upgrade.ts): `downgrade`, `markApplied` / `unmark` (baseline without
  * running code, like `alembic stamp`) and `unlock`. Every one is a write command: it checks the
- * production guard (guard.ts) first and never runs while another migration holds Knex's lock.
+ * production guard (project/guard.ts) first and never runs while another migration holds Knex's lock.
  *
  * Knex facts relied on (knex 3.3.0, lib/migrations/migrate/Migrator.js): `down({ name })` undoes that
  * migration in its own transaction (unless it exports `config.transaction = false`) and deletes its
@@ -10,23 +10,23 @@
  * with the highest `id`.
  */
 import type { Knex } from 'knex';
-import type { BackupInfo, DowngradeResult, MarkResult, UnlockResult } from '../protocol';
-import { assertBackupSpace, backup, defaultBackupDirectory } from './backup';
-import { checksumHooks, deleteChecksum, ensureChecksumTable, recordChecksum, sha256File } from './checksums';
-import type { LoadedProject } from './project';
-import { databaseAbsent, isLockConflict, migrationInProgress, openKnex, qualifiedName, readLock, readMigrationRows, silentLog, tableExists, withMigrationMutex, type EngineLog, type MigrationRow } from './db';
-import { EngineError, errorMessage, isEngineError } from './errors';
-import { listMigrationFiles } from './files';
+import type { BackupInfo, DowngradeResult, MarkResult, UnlockResult } from '../../protocol';
+import { assertBackupSpace, backup, defaultBackupDirectory } from '../backups/backup';
+import { checksumHooks, deleteChecksum, ensureChecksumTable, recordChecksum, sha256File } from '../state/checksums';
+import type { LoadedProject } from '../project/project';
+import { databaseAbsent, isLockConflict, migrationInProgress, openKnex, qualifiedName, readLock, readMigrationRows, silentLog, tableExists, withMigrationMutex, type EngineLog, type MigrationRow } from '../db';
+import { EngineError, errorMessage, isEngineError } from '../errors';
+import { listMigrationFiles } from '../project/files';
 import { checkMigrationModules } from './load-check';
-import { requireConfirmation } from './guard';
+import { requireConfirmation } from '../project/guard';
 import { assertSamePlan, dataLossFindings, planRecord, protectedRefusal, protectedTablesTouched, rememberPlan, unsafeReason } from './plan';
-import { withRuleOptions, type LintTarget } from './lint-files';
+import { withRuleOptions, type LintTarget } from '../lint-files';
 import { loadEsmMigrationsWithin, previewPending } from './preview';
-import type { OperationOptions } from './status';
+import type { OperationOptions } from '../state/status';
 
 /** Options every write movement takes. */
 export interface WriteOptions extends OperationOptions {
-  /** Database name typed to confirm a write on a protected environment (guard.ts). */
+  /** Database name typed to confirm a write on a protected environment (project/guard.ts). */
   confirm?: string;
 }
 

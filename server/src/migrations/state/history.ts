@@ -2,9 +2,9 @@
  * `history`: applied migrations grouped by batch, newest batch first (within a batch, highest `id`
  * first), then the pending ones in run order. Read-only, like status, and grouped as status groups.
  */
-import type { HistoryBatch, HistoryResult } from '../protocol';
-import type { LoadedProject } from './project';
-import { databaseAbsent, openKnex, readMigrationRows, silentLog, type MigrationRow } from './db';
+import type { HistoryBatch, HistoryResult } from '../../protocol';
+import type { LoadedProject } from '../project/project';
+import { databaseAbsent, openKnex, readMigrationRows, silentLog, type MigrationRow } from '../db';
 import { groupByBatch, readStatus, type OperationOptions } from './status';
 
 /** Groups rows by batch as status.ts {@link groupByBatch} does (newest batch first, highest `id` first), with each row's state. */

@@ -14,15 +14,15 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { Knex } from 'knex';
 import type sqlite3 from 'sqlite3';
-import { sqlite3Driver } from './drivers';
-import type { BackupInfo, BackupKind, BackupManifest, BackupResult, PruneResult } from '../protocol';
-import type { LoadedProject } from './project';
-import { openKnex, readMigrationRows } from './db';
-import { EngineError, errorMessage } from './errors';
-import { maskText } from './mask';
+import { sqlite3Driver } from '../drivers';
+import type { BackupInfo, BackupKind, BackupManifest, BackupResult, PruneResult } from '../../protocol';
+import type { LoadedProject } from '../project/project';
+import { openKnex, readMigrationRows } from '../db';
+import { EngineError, errorMessage } from '../errors';
+import { maskText } from '../mask';
 import { backupName, formatBytes, hashFile, manifestPath, MIGRATION_GUARD_VERSION, pruneBackups, sanitizeLabel, tempPath, writeManifest } from './manifest';
 import { assertToolNotOlder, pgConnectionArgs, serverVersion, startPgTool, toolVersion } from './pgtools';
-import type { OperationOptions } from './status';
+import type { OperationOptions } from '../state/status';
 
 export { hashFile };
 

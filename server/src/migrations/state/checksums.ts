@@ -8,8 +8,8 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Knex } from 'knex';
-import type { ChecksumState } from '../protocol';
-import { tableExists } from './db';
+import type { ChecksumState } from '../../protocol';
+import { tableExists } from '../db';
 
 /** Name of the checksum table. */
 export const CHECKSUM_TABLE = 'migration_guard_checksums';

@@ -16,8 +16,8 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import vm from 'node:vm';
-import { EngineError, errorMessage, isEngineError } from './errors';
-import { DEFAULT_LOAD_TIMEOUT_MS, withTimeout } from './timeouts';
+import { EngineError, errorMessage, isEngineError } from '../errors';
+import { DEFAULT_LOAD_TIMEOUT_MS, withTimeout } from '../timeouts';
 
 /** A migration to check: its name as Knex records it and its absolute file (null: no file, reported elsewhere). */
 export interface LoadCheckTarget {
@@ -110,7 +110,7 @@ async function syntaxErrorPosition(file: string): Promise<FilePosition | undefin
       if (found) return found;
     }
   }
-  const problem = (await import('../lint')).moduleSyntaxError(source, file);
+  const problem = (await import('../../lint')).moduleSyntaxError(source, file);
   if (!problem) return undefined;
   const before = source.slice(0, problem.range.start);
   const line = before.split('\n').length;

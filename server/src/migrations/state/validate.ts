@@ -4,11 +4,11 @@
  * `PRAGMA integrity_check` answers `ok`. Read-only.
  */
 import type { Knex } from 'knex';
-import type { ValidateResult, ValidationProblem } from '../protocol';
-import type { LoadedProject } from './project';
-import { databaseAbsent, openKnex, silentLog } from './db';
+import type { ValidateResult, ValidationProblem } from '../../protocol';
+import type { LoadedProject } from '../project/project';
+import { databaseAbsent, openKnex, silentLog } from '../db';
 import { readStatus, type OperationOptions } from './status';
-import { checkSchema } from './schema/drift';
+import { checkSchema } from '../schema/drift';
 
 /** Validation using an already-open Knex instance (null: the SQLite file does not exist yet). */
 export async function runValidation(db: Knex | null, project: LoadedProject): Promise<ValidateResult> {

@@ -16,7 +16,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { Knex } from 'knex';
-import { EngineError, errorMessage } from './errors';
+import { EngineError, errorMessage } from '../errors';
 
 /** The Knex a project uses. */
 export interface KnexModule {

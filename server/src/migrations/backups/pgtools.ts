@@ -8,8 +8,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Knex } from 'knex';
-import { EngineError, errorMessage } from './errors';
-import { maskText } from './mask';
+import { EngineError, errorMessage } from '../errors';
+import { maskText } from '../mask';
 
 /** Connection as pg tool arguments (`--host`, `--port`, `--username`, `--dbname`) and environment (`PGPASSWORD` only). */
 export interface PgConnectionArgs {

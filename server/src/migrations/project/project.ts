@@ -8,14 +8,14 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Knex } from 'knex';
-import { clientFamily, findKnexfile, findKnexfilesBelow, type DatabaseFamily } from '../config';
-import type { Dialect, ProjectInfo } from '../protocol';
+import { clientFamily, findKnexfile, findKnexfilesBelow, type DatabaseFamily } from '../../config';
+import type { Dialect, ProjectInfo } from '../../protocol';
 import { assertProjectFolder, detectOtherTools, noProjectError } from './discover';
-import { EngineError, errorMessage, isEngineError } from './errors';
+import { EngineError, errorMessage, isEngineError } from '../errors';
 import { databaseNameOf, isProtectedEnvironment } from './guard';
 import { ensureTypeScriptLoader, resolveKnex, type KnexModule } from './knex-loader';
-import { describeConnection, registerSecret } from './mask';
-import { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_LOAD_TIMEOUT_MS, withTimeout, type EngineTimeouts, type Wait } from './timeouts';
+import { describeConnection, registerSecret } from '../mask';
+import { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_LOAD_TIMEOUT_MS, withTimeout, type EngineTimeouts, type Wait } from '../timeouts';
 
 /** Knex's default `migrations.loadExtensions` (lib/migrations/common/MigrationsLoader.js, knex 3.3.0). */
 export const DEFAULT_LOAD_EXTENSIONS: readonly string[] = [
