@@ -58,7 +58,7 @@ function isModuleType(file: string): boolean {
  * synchronous and cannot be timed).
  * @throws EngineError `knexfile-load` naming the file when the import does not settle in time; else what loading throws.
  */
-async function loadAsKnex(file: string, timeoutMs: number): Promise<unknown> {
+export async function loadAsKnex(file: string, timeoutMs: number): Promise<unknown> {
   if (!isModuleType(file)) return createRequire(file)(file);
   return withTimeout(import(pathToFileURL(file).href) as Promise<unknown>, timeoutMs, {
     code: 'knexfile-load',

@@ -21,7 +21,7 @@ import { checkMigrationModules } from './load-check';
 import { requireConfirmation } from '../project/guard';
 import { assertSamePlan, dataLossFindings, planRecord, protectedRefusal, protectedTablesTouched, rememberPlan, unsafeReason } from './plan';
 import { withRuleOptions, type LintTarget } from '../lint-files';
-import { loadEsmMigrationsWithin, previewPending } from './preview';
+import { previewPending } from './preview';
 import type { OperationOptions } from '../state/status';
 
 /** Options every write movement takes. */
@@ -154,7 +154,6 @@ export async function downgrade(project: LoadedProject, options: DowngradeOption
     requireConfirmation(project, options.confirm, 'downgrade');
     if (await migrationInProgress(db, project)) throw lockHeldError(`${tableName}_lock.is_locked = 1, or another session is migrating.`);
     options.onPlan?.(result);
-    await loadEsmMigrationsWithin(result.planned.map((name) => files.get(name) ?? null), project.timeouts.loadMs);
     result.backup = await backupBefore(project, options, log);
     // The checksum rows of undone migrations are deleted with them (checksumHooks), in the same transaction.
     const hooks = checksumHooks('down', schemaName, new Map(), project.knexConfig.migrations as object | undefined);

@@ -13,14 +13,12 @@
  * knex 3.3.0 lib/execution/transaction.js and lib/execution/runner.js.
  */
 import { readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
 import type { Knex } from 'knex';
 import type { MigrationPreview, PreflightFinding } from '../../protocol';
 import type { LoadedProject } from '../project/project';
 import { silentLog, type EngineLog } from '../db';
-import { errorMessage, isEngineError } from '../errors';
-import { DEFAULT_LOAD_TIMEOUT_MS, withTimeout } from '../timeouts';
+import { errorMessage } from '../errors';
+import { loadAsKnex } from './load-check';
 import { dropColumnFindings, droppedColumns, emptySnapshot, preflightFromSource, preflightFromSql, snapshotTables, type DroppedColumn, type TableSnapshot } from './preflight';
 
 /** A pending migration to preview: its name (as Knex records it) and absolute file. */
@@ -49,52 +47,13 @@ interface MigrationModule {
 }
 
 /**
- * Loads a migration module as Knex does: `require()` for .js/.cjs/.ts, `import()` for .mjs. The import of an .mjs
- * module (top-level await) may never settle: it is given `timeoutMs` (timeouts.ts); a `require()` is synchronous
- * and cannot be timed.
- * @throws EngineError `knexfile-load` naming the file when the import does not settle in time; else what loading throws.
+ * Loads a migration module as Knex does (load-check.ts {@link loadAsKnex}: `import()` within `timeoutMs` for an ES
+ * module, `require()` otherwise), unwrapping a default export.
+ * @throws EngineError `knexfile-load` naming the file when an import does not settle in time; else what loading throws.
  */
-async function loadMigration(file: string, timeoutMs = DEFAULT_LOAD_TIMEOUT_MS): Promise<MigrationModule> {
-  if (/\.mjs$/i.test(file)) {
-    const mod = await withTimeout(import(pathToFileURL(file).href) as Promise<MigrationModule & { default?: MigrationModule }>, timeoutMs, {
-      code: 'knexfile-load',
-      what: `The migration module ${file}`,
-      verb: 'settle',
-      hint: 'Look in the migration for a top-level await that never ends, or raise --load-timeout.',
-    });
-    return mod.up ? mod : (mod.default ?? mod);
-  }
-  const mod = createRequire(file)(file) as MigrationModule & { default?: MigrationModule };
+async function loadMigration(file: string, timeoutMs: number): Promise<MigrationModule> {
+  const mod = (await loadAsKnex(file, timeoutMs)) as MigrationModule & { default?: MigrationModule };
   return mod.up ? mod : (mod.default ?? mod);
-}
-
-/**
- * Loads migration modules the way Knex's migrator does before it runs any (`_validateMigrationStructure`),
- * so that a later `migrate.latest()` finds them in the module caches: their top-level code runs, their
- * `up()` does not. A module that fails to load is left for Knex to report.
- * @throws EngineError `knexfile-load` when one does not settle within `timeoutMs`.
- */
-async function preloadMigrationModules(files: string[], timeoutMs = DEFAULT_LOAD_TIMEOUT_MS): Promise<void> {
-  for (const file of files) {
-    try {
-      await loadMigration(file, timeoutMs);
-    } catch (err) {
-      // Knex loads it again and reports the error in its own terms; but an import that never settles would hang it.
-      if (isEngineError(err)) throw err;
-    }
-  }
-}
-
-/**
- * Loads the `.mjs` migration modules among `files` (absolute), each within `timeoutMs`, before Knex does: Knex
- * `import()`s them with the same URL (knex lib/migrations/util/import-file.js), so it then finds them in Node's
- * module map, and a top-level await that never ends is an error here instead of a hang inside `migrate.latest()`.
- * A module that fails to load is left for Knex to report. `.js` files in a `"type": "module"` package are not
- * covered (Knex imports those too; they are required here).
- * @throws EngineError `knexfile-load` naming the file that did not settle.
- */
-export async function loadEsmMigrationsWithin(files: Array<string | null>, timeoutMs: number): Promise<void> {
-  await preloadMigrationModules(files.filter((f): f is string => f !== null && /\.mjs$/i.test(f)), timeoutMs);
 }
 
 /** `findings` grouped by migration in run order (`order`), each migration's findings kept in the order they were found. */

@@ -17,7 +17,7 @@ import { lintTargets, withRuleOptions, type LintedFile, type LintResultCache, ty
 import { needsPreflight } from './preflight';
 import { assertSamePlan, dataLossFindings, planRecord, protectedRefusal, protectedTablesTouched, rememberPlan, unsafeReason } from './plan';
 import { protectFindings } from '../../config';
-import { loadEsmMigrationsWithin, previewPending } from './preview';
+import { previewPending } from './preview';
 import { requireConfirmation } from '../project/guard';
 import { isAppliedState, isPendingState, readStatus, type OperationOptions } from '../state/status';
 import { runValidation } from '../state/validate';
@@ -179,7 +179,6 @@ export async function upgrade(project: LoadedProject, options: UpgradeOptions = 
     await assertBackupPossible(run, backupDirectory);
     if (refuseUnsafe(run) || options.dryRun) return result;
     requireConfirmation(project, options.confirm, 'upgrade');
-    await loadEsmMigrationsWithin(run.targeted.map((m) => m.file), project.timeouts.loadMs);
     await assertLockFree(run);
     result.backup = await backupFirst(run, backupDirectory);
     await applyPending(run);
