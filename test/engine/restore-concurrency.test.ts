@@ -14,7 +14,8 @@ import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { backup, EngineError, loadProject, type LoadedProject } from '../../server/src/migrations';
 import { listBackups } from '../../server/src/migrations/backups/manifest';
-import { restore } from '../../server/src/migrations/backups/restore';
+import { lockSqliteExclusively, restore } from '../../server/src/migrations/backups/restore';
+import sqlite3 from 'sqlite3';
 import type { ErrorResult, RestoreResult } from '../../server/src/protocol';
 import { pgSkip, repoRoot, runCli, sqliteAll, sqliteKnexfile, tempDir, usePgDatabase, writeFiles } from './helpers';
 
@@ -171,6 +172,41 @@ exports.down = (knex) => knex.schema.dropTable('slow_added');
         writeFileSync(stop, '');
         await w.done;
       }
+    } finally {
+      cleanup();
+    }
+  });
+
+  void it('a writer holding the write lock when the restore first tries to lock can still commit, and then the restore locks (no deadlock)', async () => {
+    const { dir, cleanup } = tempDir();
+    const run = (db: sqlite3.Database, sql: string) => new Promise<void>((resolve, reject) => db.exec(sql, (e) => (e ? reject(e) : resolve())));
+    const closeDb = (db: sqlite3.Database) => new Promise<void>((resolve) => db.close(() => resolve()));
+    try {
+      const file = path.join(dir, 'app.sqlite3');
+      await sqliteAll(file, 'create table ticks (n integer primary key)');
+      const writer = new sqlite3.Database(file);
+      try {
+        await run(writer, 'BEGIN IMMEDIATE; INSERT INTO ticks (n) VALUES (1);');
+        let firstConflict!: () => void;
+        const conflicted = new Promise<void>((resolve) => (firstConflict = resolve));
+        const locking = lockSqliteExclusively(file, 10_000, (_level, message) => {
+          if (/retrying/.test(message)) firstConflict();
+        });
+        await conflicted;
+        // A failed attempt left no SHARED lock behind: the writer's COMMIT (which needs EXCLUSIVE) goes through.
+        writer.configure('busyTimeout', 5000);
+        await run(writer, 'COMMIT');
+        const held = await locking;
+        try {
+          writer.configure('busyTimeout', 0);
+          await assert.rejects(run(writer, 'INSERT INTO ticks (n) VALUES (2)'), /SQLITE_BUSY/, 'the restore holds the lock');
+        } finally {
+          await closeDb(held);
+        }
+      } finally {
+        await closeDb(writer);
+      }
+      assert.deepEqual(await sqliteAll(file, 'select n from ticks'), [{ n: 1 }]);
     } finally {
       cleanup();
     }

@@ -226,26 +226,38 @@ export async function sqliteWriterActive(file: string, waitMs: number = SQLITE_W
 }
 
 /**
+ * One `BEGIN IMMEDIATE` or `BEGIN EXCLUSIVE` on an SQLite connection, not waiting (busy timeout 0):
+ * true when the transaction began, false on a lock conflict (SQLITE_BUSY / SQLITE_LOCKED).
+ * @throws the driver's error for anything but a lock conflict.
+ */
+export async function sqliteTryBegin(conn: sqlite3.Database, mode: 'IMMEDIATE' | 'EXCLUSIVE'): Promise<boolean> {
+  conn.configure('busyTimeout', 0);
+  try {
+    await new Promise<void>((resolve, reject) => conn.exec(`BEGIN ${mode}`, (err) => (err ? reject(err) : resolve())));
+    return true;
+  } catch (err) {
+    if (!isLockConflict(err)) throw err;
+    return false;
+  }
+}
+
+/**
  * Runs `BEGIN IMMEDIATE` or `BEGIN EXCLUSIVE` on an SQLite connection, retrying at once on SQLITE_BUSY
- * until `waitMs` has passed (busy-polling the driver's thread for at most that long); true when the transaction began, false when the lock stayed
- * taken. Not SQLite's busy handler: its back-off (up to 100 ms, or whole seconds where the build has no
- * usleep) kept missing the short gaps between an application's back-to-back write transactions, so a
- * writer committing in a loop starved the restore (issue 13 test).
+ * until `waitMs` has passed (busy-polling the driver's thread for at most that long); true when the
+ * transaction began, false when the lock stayed taken. Not SQLite's busy handler: its back-off (up to
+ * 100 ms, or whole seconds where the build has no usleep) kept missing the short gaps between an
+ * application's back-to-back write transactions, so a writer committing in a loop starved the restore
+ * (issue 13 test). Not for a connection in `locking_mode = EXCLUSIVE`: there a failed attempt keeps its
+ * SHARED lock, which blocks the other writer's COMMIT while it blocks ours (see `lockSqliteExclusively`).
  * @throws the driver's error for anything but a lock conflict.
  */
 export async function sqliteBeginWithin(conn: sqlite3.Database, mode: 'IMMEDIATE' | 'EXCLUSIVE', waitMs: number): Promise<boolean> {
-  conn.configure('busyTimeout', 0);
   const deadline = Date.now() + waitMs;
   for (;;) {
-    try {
-      await new Promise<void>((resolve, reject) => conn.exec(`BEGIN ${mode}`, (err) => (err ? reject(err) : resolve())));
-      return true;
-    } catch (err) {
-      if (!isLockConflict(err)) throw err;
-      if (Date.now() >= deadline) return false;
-      // Retried at once: a writer committing in a loop leaves gaps of tens of microseconds.
-      await new Promise((resolve) => setImmediate(resolve));
-    }
+    if (await sqliteTryBegin(conn, mode)) return true;
+    if (Date.now() >= deadline) return false;
+    // Retried at once: a writer committing in a loop leaves gaps of tens of microseconds.
+    await new Promise((resolve) => setImmediate(resolve));
   }
 }
 

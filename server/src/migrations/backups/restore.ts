@@ -15,7 +15,7 @@ import type { BackupInfo, BackupListEntry, BackupManifest, RestoreResult } from 
 import { backup, closeSqlite, defaultBackupDirectory, hashFile, openSqlite, QUICK_CHECK_MMAP_BYTES, quickCheckFile, sqliteBackupStep, sqliteQuickCheck } from './backup';
 import type { LoadedProject } from '../project/project';
 import type { Knex } from 'knex';
-import { databaseAbsent, openKnex, readMigrationRows, runningMigration, silentLog, sqliteBeginWithin, sqliteWriterActive, type EngineLog } from '../db';
+import { databaseAbsent, openKnex, readMigrationRows, runningMigration, silentLog, sqliteTryBegin, sqliteWriterActive, type EngineLog } from '../db';
 import { EngineError, errorMessage } from '../errors';
 import { backupName, listBackups, manifestPath, readManifest } from './manifest';
 import { assertToolNotOlder, parseToolVersion, pgConnectionArgs, runPgTool, serverVersion, toolVersion } from './pgtools';
@@ -183,28 +183,39 @@ async function sqliteMigrationNames(db: sqlite3.Database, tableName: string): Pr
  * kept after the transaction until the connection closes: sqlite.org/pragma.html#pragma_locking_mode).
  * While it is open no other connection reads or writes; theirs wait in their busy handler or get
  * SQLITE_BUSY, and what they committed before is in the safety backup taken through this connection.
- * Waits up to `waitMs` for other connections' locks.
+ * Each attempt uses a fresh connection, retried at once until `waitMs` has passed: in exclusive locking
+ * mode a failed `BEGIN EXCLUSIVE` keeps the SHARED lock it took, so a writer holding RESERVED could never
+ * commit and the retry could never win (checked on these machines; it failed CI once, issue 13).
+ * The first conflict is logged at 'debug' through `log`.
  * @throws EngineError `database-in-use` when the lock cannot be taken within `waitMs` (a long read or
  *   write transaction, or, in WAL mode, any other connection holding the database open).
  */
-async function lockSqliteExclusively(file: string, waitMs: number): Promise<sqlite3.Database> {
-  const conn = await openSqlite(file, sqlite3Driver().OPEN_READWRITE);
-  try {
-    await sqliteExec(conn, 'PRAGMA locking_mode = EXCLUSIVE');
-    if (!(await sqliteBeginWithin(conn, 'EXCLUSIVE', waitMs))) {
+export async function lockSqliteExclusively(file: string, waitMs: number, log: EngineLog = silentLog): Promise<sqlite3.Database> {
+  const deadline = Date.now() + waitMs;
+  for (let attempt = 1; ; attempt++) {
+    const conn = await openSqlite(file, sqlite3Driver().OPEN_READWRITE);
+    try {
+      await sqliteExec(conn, 'PRAGMA locking_mode = EXCLUSIVE');
+      if (await sqliteTryBegin(conn, 'EXCLUSIVE')) {
+        await sqliteExec(conn, 'COMMIT');
+        // Held from here on: the copies through this connection wait for nobody.
+        conn.configure('busyTimeout', waitMs);
+        return conn;
+      }
+    } catch (err) {
+      await closeSqlite(conn);
+      throw err;
+    }
+    await closeSqlite(conn);
+    if (attempt === 1) log('debug', 'restore: another connection holds a lock on the database; retrying');
+    if (Date.now() >= deadline) {
       throw new EngineError(
         'database-in-use',
         `Could not lock ${file} for the restore within ${waitMs / 1000} s: another connection is reading or writing it, or (in WAL mode) holds it open. Nothing was restored.`,
         'Stop the application that uses the database (in WAL mode SQLite cannot lock a database other connections keep open), then restore again.',
       );
     }
-    await sqliteExec(conn, 'COMMIT');
-    // Held from here on: the copies through this connection wait for nobody.
-    conn.configure('busyTimeout', waitMs);
-    return conn;
-  } catch (err) {
-    await closeSqlite(conn);
-    throw err;
+    await new Promise((resolve) => setImmediate(resolve));
   }
 }
 
@@ -335,7 +346,7 @@ async function restoreSqlite(project: LoadedProject, file: string, manifest: Bac
       // No Knex here: its connection has no busy timeout, and a busy application made its reads fail.
       if (await sqliteWriterActive(live, waitMs)) throw migrationRunningSqlite(live, waitMs);
       log('debug', 'restore: writer probe done');
-      db = await lockSqliteExclusively(live, waitMs);
+      db = await lockSqliteExclusively(live, waitMs, log);
       log('debug', 'restore: exclusive lock taken');
       // A crashed migration's flag may have been committed between the probe and the lock.
       if (await sqliteLockFlag(db, tableName)) {
