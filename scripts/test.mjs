@@ -107,6 +107,8 @@ if (runE2E) {
   }
   step('end-to-end environment (code-server, Node 24, playwright-core)', 'bash', ['test/e2e/install-e2e-env.sh'], { env });
   step('package the extension (npm run package)', 'npm', ['run', '--silent', 'package'], { env });
+  // test/engine/package.test.ts checks this .vsix instead of packaging again.
+  env.MG_PACKAGED_VSIX = path.join(root, 'dist', 'migration-guard.vsix');
 }
 
 const files = only.length

@@ -22,8 +22,13 @@ export interface E2EEnvironment {
   chromium: string;
 }
 
-/** Resolves the environment from E2E_DIR (default ~/.cache/migration-guard-e2e); throws with the fix when a piece is missing. */
-export function e2eEnvironment(): E2EEnvironment {
+/**
+ * Resolves the environment from E2E_DIR (default ~/.cache/migration-guard-e2e); throws with the fix when a piece is
+ * missing. `browser: false` (scripts/demo-vscode.ts: a person's browser, not Chromium driven by playwright) skips
+ * the Chromium and playwright-core checks.
+ */
+export function e2eEnvironment(options: { browser?: boolean } = {}): E2EEnvironment {
+  const browser = options.browser ?? true;
   const dir = process.env.E2E_DIR || path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'migration-guard-e2e');
   const env: E2EEnvironment = {
     dir,
@@ -32,11 +37,11 @@ export function e2eEnvironment(): E2EEnvironment {
     tools: path.join(dir, 'tools'),
     chromium: process.env.E2E_CHROMIUM || '/usr/bin/chromium',
   };
-  const missing = [env.node, env.codeServer, path.join(env.tools, 'node_modules', 'playwright-core')].filter((p) => !fs.existsSync(p));
+  const missing = [env.node, env.codeServer, ...(browser ? [path.join(env.tools, 'node_modules', 'playwright-core')] : [])].filter((p) => !fs.existsSync(p));
   if (missing.length > 0) {
     throw new Error(`End-to-end environment incomplete (missing ${missing.join(', ')}). Run: E2E_DIR=${dir} bash test/e2e/install-e2e-env.sh`);
   }
-  if (!fs.existsSync(env.chromium)) throw new Error(`Chromium not found at ${env.chromium}: apt-get install -y chromium`);
+  if (browser && !fs.existsSync(env.chromium)) throw new Error(`Chromium not found at ${env.chromium}: apt-get install -y chromium`);
   return env;
 }
 
