@@ -27,3 +27,5 @@ export { listMigrationFiles } from './project/files';
 export type { MigrationFile } from './project/files';
 export { toIsoTime } from './db';
 export type { EngineLog } from './db';
+export { safetyCheck } from './state/safety-check';
+export type { SafetyCheckOptions } from './state/safety-check';

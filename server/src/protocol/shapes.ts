@@ -721,3 +721,59 @@ export interface SchemaDiffResult {
   actual: SchemaSource;
   drift: DriftItem[];
 }
+
+// ---------------------------------------------------------------------------------------------------------
+// `migration-guard safety-check` (issue 15): "is it safe to migrate now?", answered without changing anything.
+// ---------------------------------------------------------------------------------------------------------
+
+/**
+ * The checks of `safety-check`, in the order they run and print:
+ * - `connection`: the database is reachable and the credentials are valid (an absent SQLite file fails: nothing is created);
+ * - `lock`: Knex's lock is free and no migration is running (lock flag, SQLite write lock, PostgreSQL lock row);
+ * - `backup-folder`: the backup folder is writable and its disk has at least the database's size free;
+ * - `pg-dump`: PostgreSQL, `pg_dump`'s major version is at least the server's (skipped on SQLite);
+ * - `migration-files`: every applied migration has its file, unchanged since it ran (checksums);
+ * - `drift`: the live schema is the one the applied migrations build (replayed in a scratch database, removed after);
+ * - `integrity`: what the catalog says about the data (SQLite `foreign_key_check`; PostgreSQL invalid indexes and
+ *   `NOT VALID` constraints): a warning, never a failure;
+ * - `pending`: the pending migrations load as Knex loads them, and their findings (error severity fails, as the
+ *   upgrade refuses them).
+ */
+export type SafetyCheckId = 'connection' | 'lock' | 'backup-folder' | 'pg-dump' | 'migration-files' | 'drift' | 'integrity' | 'pending';
+
+/**
+ * `ok`: passed; `warn`: passed with something to look at; `fail`: not safe, or the check could not run (fail closed:
+ * a crash or an unreachable database is a failure with its reason, never `ok`); `skipped`: does not apply (`pg-dump`
+ * on SQLite) or needs a check that failed (a `fail` is then always in the same result).
+ */
+export type SafetyCheckStatus = 'ok' | 'warn' | 'fail' | 'skipped';
+
+/** One line of `safety-check`. */
+export interface SafetyCheck {
+  id: SafetyCheckId;
+  /** What was checked, a few words ("database reachable"). */
+  title: string;
+  status: SafetyCheckStatus;
+  /** What was found, one sentence or two, passwords masked. */
+  message: string;
+  /** What to do; on `fail` and `warn`. */
+  hint?: string;
+}
+
+/** `migration-guard safety-check --json`. Exit 0 when `safe`, else 1. Nothing is written: no backup, no lock, no table, no file. */
+export interface SafetyCheckResult {
+  /** True when no check has status `fail`. */
+  safe: boolean;
+  /** The project checked (connection masked). */
+  project: ProjectInfo;
+  /** Every check of {@link SafetyCheckId}, in that order. */
+  checks: SafetyCheck[];
+  /** The backup folder checked (absolute). */
+  backupDirectory: string;
+  /** The pending migrations, in the order the upgrade would apply them (empty when the database could not be read). */
+  pending: string[];
+  /** Findings in the pending migrations, as the upgrade's plan reports them. */
+  findings: PendingFinding[];
+  /** Schema drift items (as `validate --json` reports them); empty when none or not checked. */
+  drift: DriftItem[];
+}

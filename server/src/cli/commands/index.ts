@@ -14,6 +14,7 @@ import { newMigration } from './new';
 import { projects } from './projects';
 import { prune } from './prune';
 import { restore } from './restore';
+import { safetyCheck } from './safety-check';
 import { schemaDiff } from './schema-diff';
 import { schemaSnapshot } from './schema-snapshot';
 import { status } from './status';
@@ -29,6 +30,7 @@ export const handlers: { [K in keyof Commands]: Handler<Commands[K]> } = {
   check,
   status,
   validate,
+  safetyCheck,
   backup,
   backups,
   prune,

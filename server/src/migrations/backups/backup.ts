@@ -8,7 +8,7 @@
  * written the same way and renamed into place LAST. Any failure (a full disk included) removes every
  * file this backup wrote and is one `backup-failed` error.
  */
-import { existsSync } from 'node:fs';
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { chmod, link, mkdir, open, rename, stat, statfs, unlink, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -18,7 +18,7 @@ import { sqlite3Driver } from '../drivers';
 import type { BackupInfo, BackupKind, BackupManifest, BackupResult, PruneResult } from '../../protocol';
 import type { LoadedProject } from '../project/project';
 import { openKnex, readMigrationRows } from '../db';
-import { EngineError, errorMessage } from '../errors';
+import { EngineError, errorMessage, isEngineError } from '../errors';
 import { maskText } from '../mask';
 import { backupName, formatBytes, hashFile, manifestPath, MIGRATION_GUARD_VERSION, pruneBackups, sanitizeLabel, tempPath, writeManifest } from './manifest';
 import { assertToolNotOlder, pgConnectionArgs, serverVersion, startPgTool, toolVersion } from './pgtools';
@@ -570,16 +570,22 @@ async function freeBytes(dir: string): Promise<number> {
   return s.bavail * s.bsize;
 }
 
+/** What {@link backupSpace} measured: the space a backup needs and the space free, in bytes. */
+export interface BackupSpace {
+  /** The database's size: SQLite, the file plus its `-wal`; PostgreSQL, `pg_database_size`. */
+  needed: number;
+  /** Free bytes for an unprivileged writer on the disk of the backup folder (or of its nearest existing ancestor). */
+  free: number;
+}
+
 /**
- * Throws before a safe upgrade or downgrade starts when the disk of the backup folder `dir` (or of its
- * nearest existing ancestor) has less free space (`fs.statfs`, blocks available to unprivileged users)
- * than the database's size: SQLite, the file plus its `-wal`; PostgreSQL, `pg_database_size` (an upper
- * bound: a `pg_dump -Fc` archive is compressed and has no indexes). Uses `db` when given (PostgreSQL),
- * else opens and closes its own connection. Nothing is checked for a missing SQLite file.
- * Source of the failure it prevents: issue 13 (a full disk during the backup).
- * @throws EngineError `backup-failed` naming the folder, the space needed and the space free.
+ * Measures what a backup into `dir` needs and what its disk has free (`fs.statfs`, blocks available to
+ * unprivileged users). Needed: SQLite, the file plus its `-wal`; PostgreSQL, `pg_database_size` (an upper bound: a
+ * `pg_dump -Fc` archive is compressed and has no indexes). Uses `db` when given (PostgreSQL), else opens and closes
+ * its own connection. Null for a missing SQLite file (nothing to back up). Reads only.
+ * @throws the driver's error (PostgreSQL) or the `statfs` error.
  */
-export async function assertBackupSpace(project: LoadedProject, dir: string, db?: Knex | null): Promise<void> {
+export async function backupSpace(project: LoadedProject, dir: string, db?: Knex | null): Promise<BackupSpace | null> {
   let needed: number | null;
   if (project.family === 'postgresql') {
     const knex = db ?? (await openKnex(project));
@@ -591,14 +597,48 @@ export async function assertBackupSpace(project: LoadedProject, dir: string, db?
   } else {
     needed = await sqliteDatabaseBytes(project).catch(() => null);
   }
-  if (needed === null) return;
-  const free = await freeBytes(dir);
-  if (free < needed) {
+  if (needed === null) return null;
+  return { needed, free: await freeBytes(dir) };
+}
+
+/**
+ * Throws before a safe upgrade or downgrade starts when the disk of the backup folder `dir` has less free space than
+ * the database's size ({@link backupSpace}). Nothing is checked for a missing SQLite file.
+ * Source of the failure it prevents: issue 13 (a full disk during the backup).
+ * @throws EngineError `backup-failed` naming the folder, the space needed and the space free.
+ */
+export async function assertBackupSpace(project: LoadedProject, dir: string, db?: Knex | null): Promise<void> {
+  const space = await backupSpace(project, dir, db);
+  if (space && space.free < space.needed) {
     throw new EngineError(
       'backup-failed',
-      `Not enough free space in ${dir} for the backup: it needs about ${formatBytes(needed)} (the size of the database), ${formatBytes(free)} free. Nothing was changed.`,
+      `Not enough free space in ${dir} for the backup: it needs about ${formatBytes(space.needed)} (the size of the database), ${formatBytes(space.free)} free. Nothing was changed.`,
       'Free space on that disk (migration-guard prune --keep N deletes old backups), set another backup folder, or pass --no-backup after backing up yourself.',
     );
+  }
+}
+
+/**
+ * Throws unless `dir` can be written: it exists and is writable, or its nearest existing ancestor is
+ * (the backup creates the missing folders). Writes nothing.
+ * @throws EngineError `backup-failed` naming the folder and the reason.
+ */
+export function assertWritableFolder(dir: string): void {
+  let cur = path.resolve(dir);
+  for (;;) {
+    try {
+      if (!statSync(cur).isDirectory()) throw new EngineError('backup-failed', `The backup folder ${dir} cannot be created: ${cur} is a file.`, 'Move that file away, or pass --no-backup after backing up yourself.');
+      accessSync(cur, constants.W_OK);
+      return;
+    } catch (err) {
+      if (isEngineError(err)) throw err;
+      const code = (err as { code?: string }).code;
+      if ((code === 'ENOENT' || code === 'ENOTDIR') && path.dirname(cur) !== cur) {
+        cur = path.dirname(cur);
+        continue;
+      }
+      throw new EngineError('backup-failed', `The backup folder ${dir} is not writable (${code ?? errorMessage(err)} on ${cur}), so the backup before the upgrade cannot be taken.`, 'Fix the folder permissions, or pass --no-backup after backing up yourself. Nothing was applied.');
+    }
   }
 }
 

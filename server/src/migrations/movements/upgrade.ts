@@ -2,12 +2,10 @@
  * The safe upgrade: status → lint pending files → backup folder writable → refuse unsafe → (dry run stops) → backup →
  * `knex.migrate.latest()` with absolute directories → validate.
  */
-import { accessSync, constants, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import path from 'node:path';
 import type { Knex } from 'knex';
 import type { BackupInfo, MigrationStatusEntry, PendingFinding, StatusResult, UpgradeResult } from '../../protocol';
-import { assertBackupSpace, backup, defaultBackupDirectory } from '../backups/backup';
+import { assertBackupSpace, assertWritableFolder, backup, defaultBackupDirectory } from '../backups/backup';
 import type { LoadedProject } from '../project/project';
 import { checksumHooks, sha256File } from '../state/checksums';
 import { databaseAbsent, freeLock, isLockConflict, lockRowBusy, openKnex, readLock, silentLog, withMigrationMutex, type EngineLog } from '../db';
@@ -76,6 +74,18 @@ export async function lintPending(status: StatusResult, project: LoadedProject, 
 /** The migrations that have a file, as lint targets with their rule options. @throws EngineError `usage` (invalid config). */
 function lintTargetsOf(migrations: MigrationStatusEntry[]): LintTarget[] {
   return withRuleOptions(migrations.filter((m) => m.file).map((m) => ({ name: m.name, file: m.file as string })));
+}
+
+/**
+ * The findings of migrations about to be applied, exactly as the upgrade's plan reports and refuses them: each file
+ * with the rule options of its `.migration-guard.json`, and data-loss findings on the `protectedTables` of those
+ * files made errors (as `check` and the editor do). `hashes` receives each linted file's sha256 by migration name.
+ * @throws EngineError `usage` (an invalid config file); the `readFile` error of a file that cannot be read.
+ */
+export async function lintPlanned(migrations: MigrationStatusEntry[], project: LoadedProject, cache: LintResultCache | null = null, hashes?: Map<string, string>): Promise<{ findings: PendingFinding[]; protectedTables: string[] }> {
+  const targets = lintTargetsOf(migrations);
+  const protectedTables = [...new Set(targets.flatMap((t) => t.options?.protectedTables ?? []))];
+  return { findings: protectFindings(collectLinted(await lintTargets(targets, project.dialect, cache), hashes), protectedTables), protectedTables };
 }
 
 function collectLinted(linted: LintedFile[], hashes?: Map<string, string>): PendingFinding[] {
@@ -223,9 +233,9 @@ function pendingNames(status: StatusResult): string[] {
 async function lintAndPlan(run: UpgradeRun): Promise<void> {
   const { project, result } = run;
   run.log('info', `Linting ${result.pending.length} pending migration(s) (${project.dialect})…`);
-  const targets = lintTargetsOf(run.targeted);
-  run.protectedTables = [...new Set(targets.flatMap((t) => t.options?.protectedTables ?? []))];
-  result.findings = protectFindings(collectLinted(await lintTargets(targets, project.dialect, run.options.lintCache ?? null), run.hashes), run.protectedTables);
+  const linted = await lintPlanned(run.targeted, project, run.options.lintCache ?? null, run.hashes);
+  run.protectedTables = linted.protectedTables;
+  result.findings = linted.findings;
   for (const m of run.targeted) result.planMigrations.push({ name: m.name, sha256: run.hashes.get(m.name) ?? (m.file ? await sha256File(m.file) : null) });
   bindPlan(run);
   await checkMigrationModules(run.targeted, project.timeouts.loadMs);
@@ -331,30 +341,6 @@ function bindPlan(run: UpgradeRun): void {
   const record = planRecord(run.project, 'up', { step: run.options.step, to: run.options.to }, run.result.planMigrations);
   run.result.planId = rememberPlan(record);
   if (run.options.plan !== undefined) assertSamePlan(run.options.plan, record);
-}
-
-/**
- * Throws unless `dir` can be written: it exists and is writable, or its nearest existing ancestor is
- * (the backup creates the missing folders). Writes nothing.
- * @throws EngineError `backup-failed` naming the folder and the reason.
- */
-function assertWritableFolder(dir: string): void {
-  let cur = path.resolve(dir);
-  for (;;) {
-    try {
-      if (!statSync(cur).isDirectory()) throw new EngineError('backup-failed', `The backup folder ${dir} cannot be created: ${cur} is a file.`, 'Move that file away, or pass --no-backup after backing up yourself.');
-      accessSync(cur, constants.W_OK);
-      return;
-    } catch (err) {
-      if (isEngineError(err)) throw err;
-      const code = (err as { code?: string }).code;
-      if ((code === 'ENOENT' || code === 'ENOTDIR') && path.dirname(cur) !== cur) {
-        cur = path.dirname(cur);
-        continue;
-      }
-      throw new EngineError('backup-failed', `The backup folder ${dir} is not writable (${code ?? errorMessage(err)} on ${cur}), so the backup before the upgrade cannot be taken.`, 'Fix the folder permissions, or pass --no-backup after backing up yourself. Nothing was applied.');
-    }
-  }
 }
 
 /**
