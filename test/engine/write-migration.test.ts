@@ -195,3 +195,55 @@ for (const dialect of DIALECTS) {
     });
   });
 }
+
+/** The upgrade refuses, before any backup or write, when drift would make a pending migration fail (issue 15). */
+for (const dialect of DIALECTS) {
+  void describe(`upgrade with drift that a pending migration trips over, on ${dialect.name}`, { skip: dialect.skip }, () => {
+    let tmp: { dir: string; cleanup: () => void };
+    let n = 0;
+    before(() => {
+      tmp = tempDir('mg-driftconflict-');
+    });
+    after(() => tmp?.cleanup());
+
+    const pending = {
+      'db/migrations/004_users_nickname.js': "exports.up = (knex) => knex.schema.alterTable('users', (t) => { t.text('nickname'); });\nexports.down = (knex) => knex.schema.alterTable('users', (t) => { t.dropColumn('nickname'); });\n",
+    };
+
+    async function builtWithPending(): Promise<{ project: LoadedProject; dir: string; db: TestDb }> {
+      const dir = path.join(tmp.dir, `p${n++}`);
+      const db = await dialect.newDb(dir);
+      writeFiles(dir, { 'knexfile.js': db.knexfile, ...DRIFT_MIGRATIONS });
+      await upgrade(await loadProject({ cwd: dir, processEnv: {} }), { noBackup: true, allowUnsafe: true });
+      writeFiles(dir, pending);
+      return { project: await loadProject({ cwd: dir, processEnv: {} }), dir, db };
+    }
+
+    void it('a hand-added column that a pending migration adds: refused with drift-conflict naming it, nothing written, no backup', async () => {
+      const b = await builtWithPending();
+      await b.db.exec('ALTER TABLE users ADD COLUMN nickname text');
+      const schemaBefore = await liveSchema(b.project);
+      const backups = path.join(b.dir, '.migration-guard', 'backups');
+      for (const dryRun of [true, false]) {
+        await assert.rejects(upgrade(b.project, { dryRun }), (e) => {
+          assert.ok(isEngineError(e));
+          assert.equal(e.code, 'drift-conflict');
+          assert.match(e.message, /004_users_nickname\.js adds column users\.nickname, which already exists: extra-column users\.nickname/);
+          assert.match(e.hint ?? '', /validate --write-migration/);
+          return true;
+        });
+      }
+      assert.deepEqual(diffSchemas(schemaBefore, await liveSchema(b.project)), [], 'database unchanged');
+      assert.equal(existsSync(backups) ? readdirSync(backups).length : 0, 0, 'no backup taken');
+      const cli = await runCli(['upgrade', '--yes', '--json', '--cwd', b.dir]);
+      assert.equal(cli.code, 1, cli.stderr);
+      assert.equal((JSON.parse(cli.stdout) as ErrorResult).error.code, 'drift-conflict');
+    });
+
+    void it('without drift the upgrade runs as before', async () => {
+      const b = await builtWithPending();
+      const r = await upgrade(b.project, { noBackup: true });
+      assert.deepEqual(r.applied, ['004_users_nickname.js']);
+    });
+  });
+}
