@@ -240,6 +240,19 @@ for (const dialect of DIALECTS) {
       assert.equal((JSON.parse(cli.stdout) as ErrorResult).error.code, 'drift-conflict');
     });
 
+    void it('a hand-made table or index name that a pending migration creates: refused, naming the drift item', async () => {
+      for (const [file, sql, expected] of [
+        ["exports.up = (knex) => knex.schema.createTable('audit', (t) => { t.increments('id'); });\nexports.down = (knex) => knex.schema.dropTable('audit');\n", 'CREATE TABLE audit (id integer)', /005_more\.js creates table audit, which already exists: extra-table audit/],
+        ["exports.up = (knex) => knex.schema.alterTable('users', (t) => { t.index(['name'], 'users_name_idx'); });\nexports.down = (knex) => knex.schema.alterTable('users', (t) => { t.dropIndex([], 'users_name_idx'); });\n", 'CREATE INDEX users_name_idx ON users (name)', /005_more\.js creates index users_name_idx, a name already taken: extra-index users \(index users_name_idx\)/],
+      ] as const) {
+        const b = await builtWithPending();
+        writeFiles(b.dir, { 'db/migrations/005_more.js': file });
+        await b.db.exec(sql);
+        const project = await loadProject({ cwd: b.dir, processEnv: {} });
+        await assert.rejects(upgrade(project, { noBackup: true }), (e) => isEngineError(e) && e.code === 'drift-conflict' && expected.test(e.message));
+      }
+    });
+
     void it('without drift the upgrade runs as before', async () => {
       const b = await builtWithPending();
       const r = await upgrade(b.project, { noBackup: true });

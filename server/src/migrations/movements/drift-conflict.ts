@@ -79,33 +79,38 @@ function tableNames(text: string, re: RegExp, norm: (s: string) => string): stri
 /**
  * Whether a pending file may create what the live database has, or alter a table it lacks (a word scan; parsing is
  * the cost here, about 2–5 ms a file). True when it names a live index; creates, drops or renames a live table;
- * alters a live table and names one of its columns; alters a table the database lacks; or names a table in a way the
- * scan cannot read (then it is parsed, as the analyzer can resolve more).
+ * alters a live table and names one of its columns; alters a table the database lacks and no pending file creates
+ * (`plannedTables`); or names a table in a way the scan cannot read (then it is parsed, as the analyzer can resolve more).
  */
-export function mayConflict(text: string, catalog: Catalog, norm: (s: string) => string): boolean {
+export function mayConflict(text: string, catalog: Catalog, norm: (s: string) => string, plannedTables: ReadonlySet<string> = new Set()): boolean {
   if (UNREAD_TABLE.test(text)) return true;
   const words = new Set((text.match(/[A-Za-z_][\w$]*/g) ?? []).map(norm));
   if ([...words].some((w) => catalog.indexes.has(w))) return true;
   if (tableNames(text, TABLE_DDL, norm).some((t) => catalog.tables.has(t))) return true;
   return tableNames(text, TABLE_ALTER, norm).some((t) => {
     const cols = catalog.tables.get(t);
-    return !cols || [...cols].some((c) => words.has(c));
+    return cols ? [...cols].some((c) => words.has(c)) : !plannedTables.has(t);
   });
 }
 
+/** Tables the pending files create, drop or rename by a name the scan reads (a table altered after them is not missing). */
+function plannedTableNames(texts: string[], norm: (s: string) => string): Set<string> {
+  return new Set(texts.flatMap((t) => tableNames(t, TABLE_DDL, norm)));
+}
+
 /** The `up` operations of the pending files that {@link mayConflict} (files Knex cannot parse yield none). */
-async function pendingOperations(targets: MigrationStatusEntry[], dialect: Dialect, catalog: Catalog, norm: (s: string) => string): Promise<Array<{ name: string; ops: Operation[] }>> {
-  const named = targets
-    .filter((m) => m.file)
-    .map((m) => ({ name: m.name, file: m.file as string, text: readFileSync(m.file as string, 'utf8') }))
-    .filter((f) => mayConflict(f.text, catalog, norm));
-  if (named.length === 0) return [];
+async function pendingOperations(targets: MigrationStatusEntry[], dialect: Dialect, catalog: Catalog, norm: (s: string) => string): Promise<{ files: Array<{ name: string; ops: Operation[] }>; planned: Set<string> }> {
+  const all = targets.filter((m) => m.file).map((m) => ({ name: m.name, file: m.file as string, text: readFileSync(m.file as string, 'utf8') }));
+  const planned = plannedTableNames(all.map((f) => f.text), norm);
+  const named = all.filter((f) => mayConflict(f.text, catalog, norm, planned));
+  if (named.length === 0) return { files: [], planned };
   const lint = await import('../../lint');
   await initLint(lint, dialect);
-  return named.map((f) => {
+  const files = named.map((f) => {
     const doc = lint.parseDocument(f.text, { fileName: f.file, dialect, ...(lint.inferSourceKind(f.file) === 'knex' ? { kind: 'knex' as const } : {}) });
     return { name: f.name, ops: doc.operations.filter((op) => op.phase !== 'down') };
   });
+  return { files, planned };
 }
 
 /**
@@ -116,7 +121,7 @@ export async function findPendingConflicts(db: Knex, project: LoadedProject, tar
   const norm = project.family === 'sqlite' ? (s: string) => s.toLowerCase() : (s: string) => s;
   const catalog = await readCatalog(db, project, norm);
   if (catalog.tables.size === 0 && catalog.indexes.size === 0) return [];
-  const files = await pendingOperations(targets, project.dialect, catalog, norm);
+  const { files, planned } = await pendingOperations(targets, project.dialect, catalog, norm);
   const { tables, indexes } = catalog;
   const out: PendingConflict[] = [];
   for (const { name, ops } of files) {
@@ -125,7 +130,8 @@ export async function findPendingConflicts(db: Knex, project: LoadedProject, tar
       const table = 'table' in op ? op.table : '';
       const t = norm(table);
       const cols = tables.get(t);
-      const missing = () => out.push({ migration: name, table, message: `${name} alters table ${table}, which does not exist` });
+      // A table some pending file creates (maybe one not parsed) is not reported missing.
+      const missing = () => void (planned.has(t) || out.push({ migration: name, table, message: `${name} alters table ${table}, which does not exist` }));
       switch (op.type) {
         case 'createTable':
           if (cols && !op.ifNotExists) out.push({ migration: name, table, message: `${name} creates table ${table}, which already exists` });
