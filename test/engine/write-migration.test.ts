@@ -60,6 +60,8 @@ const DIALECTS: Dialect[] = [
       { what: 'a removed foreign key', sql: postsRebuild('`id` integer not null primary key autoincrement, `user_id` integer, `body` text not null'), kinds: ['missing-foreign-key'] },
       { what: 'an extra table', sql: "CREATE TABLE audit (id integer primary key autoincrement, note text not null default 'x', user_id integer references users(id)); CREATE INDEX audit_note_idx ON audit (lower(note)) WHERE note <> ''", kinds: ['extra-table'] },
       { what: 'a table dropped by hand', sql: 'DROP TABLE posts', kinds: ['missing-table'] },
+      { what: 'two tables dropped by hand, one referencing the other', sql: 'DROP TABLE posts; DROP TABLE users', kinds: ['missing-table', 'missing-table'] },
+      { what: 'two extra tables, the first referencing the second', sql: 'CREATE TABLE z_parent (id integer primary key); CREATE TABLE a_child (id integer primary key, p integer REFERENCES z_parent(id))', kinds: ['extra-table', 'extra-table'] },
     ],
   },
   {
@@ -85,6 +87,8 @@ const DIALECTS: Dialect[] = [
         kinds: ['extra-table'],
       },
       { what: 'a table dropped by hand', sql: 'DROP TABLE posts', kinds: ['missing-table'] },
+      { what: 'two tables dropped by hand, one referencing the other', sql: 'DROP TABLE posts; DROP TABLE users', kinds: ['missing-table', 'missing-table'] },
+      { what: 'two extra tables, the first referencing the second', sql: 'CREATE TABLE z_parent (id serial primary key); CREATE TABLE a_child (id serial primary key, p integer REFERENCES z_parent(id))', kinds: ['extra-table', 'extra-table'] },
     ],
   },
 ];

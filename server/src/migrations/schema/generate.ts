@@ -77,10 +77,10 @@ function steps(from: SchemaSide, to: SchemaSide, dialect: Dialect, phase: 'up' |
   const fromViews = new Set(from.model.views);
   const toViews = new Set(to.model.views);
   const drops: string[] = [];
+  const dropTables: string[] = [];
   const creates: string[] = [];
   const alters: string[] = [];
   const adds: string[] = [];
-  const handledTables = new Set<string>();
 
   for (const it of items) {
     if (fromViews.has(it.table) || toViews.has(it.table)) {
@@ -100,12 +100,13 @@ function steps(from: SchemaSide, to: SchemaSide, dialect: Dialect, phase: 'up' |
     const f = fromTables.get(name);
     const t = toTables.get(name);
     if (!f && t) {
-      creates.push(...createTable(t, to, dialect));
-      handledTables.add(name);
+      const made = createTable(t, to, dialect);
+      creates.push(...made.create);
+      adds.push(...made.foreignKeys);
       continue;
     }
     if (f && !t) {
-      drops.push(`await \u0001.schema.dropTable(${js(name)});`);
+      dropTables.push(name);
       continue;
     }
     if (!f || !t) continue;
@@ -129,7 +130,22 @@ function steps(from: SchemaSide, to: SchemaSide, dialect: Dialect, phase: 'up' |
     }
     pgTableSteps(f, t, list, to, { drops, alters, adds });
   }
-  out.statements = [...drops, ...creates, ...alters, ...adds];
+  // Foreign keys and indexes go before the tables they depend on are dropped, and are added once every table exists.
+  const dropped = dropOrder(dropTables.map((n) => fromTables.get(n) as SchemaTable)).map((n) => `await \u0001.schema.dropTable(${js(n)});`);
+  out.statements = [...drops, ...dropped, ...creates, ...alters, ...adds];
+  return out;
+}
+
+/** Names of `tables` in an order that drops a referencing table before the table it references (cycles: as listed). */
+function dropOrder(tables: SchemaTable[]): string[] {
+  const left = new Map(tables.map((t) => [t.name, t]));
+  const out: string[] = [];
+  while (left.size) {
+    const referenced = new Set([...left.values()].flatMap((t) => t.foreignKeys.map((fk) => fk.referencedTable).filter((r) => r !== t.name)));
+    const next = [...left.keys()].find((n) => !referenced.has(n)) ?? ([...left.keys()][0] as string);
+    out.push(next);
+    left.delete(next);
+  }
   return out;
 }
 
@@ -164,12 +180,15 @@ function foreignBuilder(fk: SchemaForeignKey): string {
   return `t.foreign(${js(fk.columns)}${fk.name ? `, ${js(fk.name)}` : ''}).references(${js(refs)}).inTable(${js(fk.referencedTable)}).onDelete(${js(fk.onDelete)}).onUpdate(${js(fk.onUpdate)})`;
 }
 
-/** The statements that create `t` as `side` has it (SQLite: its exact text and its indexes' texts). */
-function createTable(t: SchemaTable, side: SchemaSide, dialect: Dialect): string[] {
+/**
+ * The statements that create `t` as `side` has it (SQLite: its exact text and its indexes' texts), and (PostgreSQL)
+ * its foreign keys apart, to add once every new table exists.
+ */
+function createTable(t: SchemaTable, side: SchemaSide, dialect: Dialect): { create: string[]; foreignKeys: string[] } {
   if (dialect === 'sqlite') {
     const sql = side.sqlite?.tables.get(t.name);
-    if (!sql) return [`// TODO create table ${t.name}: its CREATE TABLE text was not found.`];
-    return [`await \u0001.raw(${rawSql(sql)});`, ...t.indexes.flatMap((ix) => createIndex(t.name, ix, side, dialect))];
+    if (!sql) return { create: [`// TODO create table ${t.name}: its CREATE TABLE text was not found.`], foreignKeys: [] };
+    return { create: [`await \u0001.raw(${rawSql(sql)});`, ...t.indexes.flatMap((ix) => createIndex(t.name, ix, side, dialect))], foreignKeys: [] };
   }
   const pk = t.primaryKey ?? [];
   const serialPk = pk.length === 1 && t.columns.some((c) => c.name === pk[0] && isSerial(t, c));
@@ -177,10 +196,10 @@ function createTable(t: SchemaTable, side: SchemaSide, dialect: Dialect): string
   if (pk.length && !serialPk) lines.push(`    t.primary(${js(pk)});`);
   for (const u of t.uniques) lines.push(`    t.unique(${js(u.columns)}${u.name ? `, { indexName: ${js(u.name)} }` : ''});`);
   for (const ch of t.checks) lines.push(`    t.check(${rawSql(ch.expression)}, [], ${ch.name ? js(ch.name) : 'undefined'});`);
-  const out = [`await \u0001.schema.createTable(${js(t.name)}, (t) => {\n${lines.join('\n')}\n  });`];
-  // Foreign keys after every table exists (a new table may reference another new one).
-  if (t.foreignKeys.length) out.push(`await \u0001.schema.alterTable(${js(t.name)}, (t) => {\n${t.foreignKeys.map((fk) => `    ${foreignBuilder(fk)};`).join('\n')}\n  });`);
-  return [...out, ...t.indexes.flatMap((ix) => createIndex(t.name, ix, side, dialect))];
+  const create = [`await \u0001.schema.createTable(${js(t.name)}, (t) => {\n${lines.join('\n')}\n  });`, ...t.indexes.flatMap((ix) => createIndex(t.name, ix, side, dialect))];
+  // A new table may reference another new one: its foreign keys are added after every table exists.
+  const foreignKeys = t.foreignKeys.length ? [`await \u0001.schema.alterTable(${js(t.name)}, (t) => {\n${t.foreignKeys.map((fk) => `    ${foreignBuilder(fk)};`).join('\n')}\n  });`] : [];
+  return { create, foreignKeys };
 }
 
 /** Creates one index: the builder for a plain one, else `knex.raw` (SQLite: its exact text). */
