@@ -9,7 +9,7 @@
  * - `live-indexes`: each indexes a live column of a live table (names its column: parsed, the worst case).
  * bench/upgrade.ts runs on a new database, where the signal does nothing (no database, no catalog).
  *
- *   node --import tsx bench/drift-conflict.ts [runs=7]
+ *   npm run bench:drift-conflict -- [runs=7]     (or: node --import tsx bench/drift-conflict.ts [runs])
  */
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
