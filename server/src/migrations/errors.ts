@@ -23,6 +23,10 @@ export type EngineErrorCode =
   | 'unknown-migration'
   | 'no-project'
   | 'plan-changed'
+  /** `validate --write-migration`: the live schema matches the migrations; nothing was written. Exit 1. */
+  | 'no-drift'
+  /** The upgrade found drift that would make a pending migration fail (a column or table it adds exists, …); nothing was written. Exit 1. */
+  | 'drift-conflict'
   | 'usage'
   | 'not-knex-project';
 

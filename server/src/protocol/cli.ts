@@ -167,11 +167,17 @@ export const commands = {
   },
   validate: {
     name: 'validate',
-    description: 'check that applied migrations have files, the lock is free and the database is intact',
+    description: 'check that applied migrations have files, the lock is free, the database is intact and its schema matches the migrations',
     result: returns<ValidateResult>(),
     engine: true,
     args: [],
-    flags: {},
+    flags: {
+      writeMigration: {
+        kind: 'string',
+        value: 'name',
+        description: 'write a migration <timestamp>_<name>.js (or .ts) whose up brings the migrations in line with the live schema and whose down reverses it; never run (refused without drift)',
+      },
+    },
   },
   safetyCheck: {
     name: 'safety-check',

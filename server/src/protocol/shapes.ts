@@ -392,6 +392,23 @@ export interface ValidateResult {
   checked: string[];
   /** `validate` only (not the validation after an upgrade): schema drift against the applied migrations replayed in a scratch database ({@link DriftItem}); any item makes `valid` false. */
   drift?: DriftItem[];
+  /** `validate --write-migration <name>` only: the migration written from the drift (never run). */
+  writtenMigration?: WrittenMigration;
+}
+
+/**
+ * The migration `validate --write-migration <name>` wrote: its `up` brings the migration history in line with the
+ * live schema, its `down` reverses it. Written for review, never run.
+ */
+export interface WrittenMigration {
+  /** Absolute path of the file. */
+  path: string;
+  /** File name, as Knex will record it (`<timestamp>_<name>.<js|ts>`). */
+  name: string;
+  /** Findings of this project's linter in the file (also written as comments at its top); empty when it passes. Lines are the file's. */
+  findings: Array<Omit<CheckFinding, 'file'>>;
+  /** Drift that could not be turned into code (views, …): each is also a TODO comment in the file. */
+  notes: string[];
 }
 
 /** A finding in a pending migration, as the upgrade plan reports it. */

@@ -1,5 +1,5 @@
 /** Text of schema drift (`validate`, `schema diff`) and of `schema snapshot --out`. */
-import type { DriftItem, SchemaDiffResult, SchemaModel } from '../../protocol';
+import type { DriftItem, SchemaDiffResult, SchemaModel, WrittenMigration } from '../../protocol';
 
 /** Drift items as text: grouped by table, one line per item with what to do. Empty string without drift. */
 export function formatDrift(drift: readonly DriftItem[] | undefined): string {
@@ -22,4 +22,12 @@ export function formatSnapshotWritten(model: SchemaModel, file: string): string 
 /** `schema diff`: the drift, or that there is none between the two sources. */
 export function formatSchemaDiff(result: SchemaDiffResult): string {
   return formatDrift(result.drift) || `No differences (${result.expected.description} vs ${result.actual.description}).`;
+}
+
+/** `validate --write-migration`: the file written (its path on the first line), its lint findings, what it could not express, and how to use it. */
+export function formatWrittenMigration(w: WrittenMigration): string {
+  const lines = [`Wrote ${w.path}`, `  Review it, then commit it. This database already has the change: record it here with migration-guard mark-applied ${w.name} instead of running it.`];
+  if (w.findings.length) lines.push(`  Lint: ${w.findings.length} finding${w.findings.length === 1 ? '' : 's'} (also as comments at the top of the file):`, ...w.findings.map((f) => `    ${f.line}:${f.column}  ${f.severity}  ${f.ruleId}  ${f.message}`));
+  if (w.notes.length) lines.push('  Not written as code (TODO comments in the file):', ...w.notes.map((n) => `    ${n}`));
+  return lines.join('\n');
 }

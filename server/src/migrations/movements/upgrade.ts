@@ -13,6 +13,7 @@ import { EngineError, errorMessage, isEngineError } from '../errors';
 import { checkMigrationModules } from './load-check';
 import { lintTargets, withRuleOptions, type LintedFile, type LintResultCache, type LintTarget } from '../lint-files';
 import { needsPreflight } from './preflight';
+import { refuseDriftConflicts } from './drift-conflict';
 import { assertSamePlan, dataLossFindings, planRecord, protectedRefusal, protectedTablesTouched, rememberPlan, unsafeReason } from './plan';
 import { protectFindings } from '../../config';
 import { previewPending } from './preview';
@@ -132,6 +133,9 @@ interface UpgradeRun {
  *    Nothing pending → a result with empty lists.
  * 2. Lints every pending file (`analyze(text, { fileName, dialect })`), hashes it, and computes `planId` (plan.ts);
  *    `plan` given and different → `plan-changed`, nothing written. A module Knex cannot load → `migration-load`.
+ * 2b. Drift conflicts (drift-conflict.ts): when the lint model of the pending files says one creates what the live
+ *    database already has (a table, a column, an index name) or alters a table it lacks, the drift check runs, and
+ *    drift behind it → `drift-conflict` (dry run too), before any pre-flight, backup or write.
  * 3. Pre-flight (preview.ts, rolled back): always on a dry run; on a real run when the analyzer found a statement
  *    that may delete rows (preflight.ts DESTRUCTIVE_RULES, which include the SQLite rebuild of knex#6213).
  * 4. Unsafe → `refused: true` (nothing written, no backup) unless `allowUnsafe`: findings of error severity, or
@@ -154,7 +158,7 @@ interface UpgradeRun {
  * @throws EngineError `connection`, `driver-missing`, `corrupt-directory`, `lock-held`,
  *   `backup-failed`, `migration-failed` (message names the migration and whether the database
  *   was rolled back), `usage` (no backup method for the client without `noBackup`; bad `step`),
- *   `unknown-migration` (`to`), `confirmation-required`, `plan-changed`, `migration-load` (a pending module
+ *   `unknown-migration` (`to`), `confirmation-required`, `plan-changed`, `drift-conflict`, `migration-load` (a pending module
  *   cannot be loaded or exports no up/down: load-check.ts, before any preview, backup or write).
  */
 export async function upgrade(project: LoadedProject, options: UpgradeOptions = {}): Promise<UpgradeResult> {
@@ -184,6 +188,8 @@ export async function upgrade(project: LoadedProject, options: UpgradeOptions = 
       return result;
     }
     await lintAndPlan(run);
+    // Drift that would make a pending migration fail refuses here, before the pre-flight, any backup or write.
+    if (run.db) await refuseDriftConflicts(run.db, project, run.targeted, log);
     await preflight(run);
     const backupDirectory = options.backupDirectory ?? defaultBackupDirectory(project);
     await assertBackupPossible(run, backupDirectory);

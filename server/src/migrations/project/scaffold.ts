@@ -62,17 +62,38 @@ ${param}exports.down = async function down(knex) {
  * @throws EngineError `usage` (name refused by protocol.ts {@link migrationNameProblem}; file exists).
  */
 export async function newMigration(project: LoadedProject, name: string, options: { now?: Date } = {}): Promise<NewMigrationResult> {
+  const planned = await plannedMigrationFile(project, name, options.now ?? new Date(), 'Example: migration-guard new add_users_email');
+  await mkdir(planned.dir, { recursive: true });
+  await writeFile(planned.file, migrationTemplate(planned.ext, { knexTypes: findKnexPackage(planned.dir) !== null }), { flag: 'wx' });
+  return { file: planned.file, name: planned.fileName };
+}
+
+/** Where a new migration `<timestamp>_<name>.<ext>` goes ({@link plannedMigrationFile}). */
+export interface PlannedMigrationFile {
+  /** The first migrations directory (absolute). */
+  dir: string;
+  /** Absolute path of the file. */
+  file: string;
+  /** File name, as Knex will record it. */
+  fileName: string;
+  ext: '.js' | '.ts';
+}
+
+/**
+ * The file a new migration named `name` gets (as `new` names it), checked before anything is written: the name is
+ * valid, a migrations directory is configured, no file has that path.
+ * @throws EngineError `usage` (name refused by protocol.ts {@link migrationNameProblem}; no directory; file exists).
+ */
+export async function plannedMigrationFile(project: LoadedProject, name: string, now: Date, example: string): Promise<PlannedMigrationFile> {
   const problem = migrationNameProblem(name);
-  if (problem) throw new EngineError('usage', `Invalid migration name '${name}': ${problem}.`, 'Example: migration-guard new add_users_email');
+  if (problem) throw new EngineError('usage', `Invalid migration name '${name}': ${problem}.`, example);
   const dir = project.migrations.directories[0];
   if (!dir) throw new EngineError('usage', 'No migrations directory is configured.');
   const existing = await listMigrationFiles(project.migrations);
   const newest = existing.at(-1)?.name;
   const ext: '.js' | '.ts' = newest ? (path.extname(newest) === '.ts' ? '.ts' : '.js') : path.extname(project.info.knexfile ?? '') === '.ts' ? '.ts' : '.js';
-  const fileName = `${migrationTimestamp(options.now ?? new Date())}_${name}${ext}`;
+  const fileName = `${migrationTimestamp(now)}_${name}${ext}`;
   const file = path.join(dir, fileName);
   if (existsSync(file)) throw new EngineError('usage', `${file} already exists.`, 'Wait a second or choose another name.');
-  await mkdir(dir, { recursive: true });
-  await writeFile(file, migrationTemplate(ext, { knexTypes: findKnexPackage(dir) !== null }), { flag: 'wx' });
-  return { file, name: fileName };
+  return { dir, file, fileName, ext };
 }

@@ -13,7 +13,8 @@ import { readMigrationRows, silentLog, type EngineLog } from '../db';
 import { errorMessage, isEngineError } from '../errors';
 import { listMigrationFiles } from '../project/files';
 import { diffSchemas } from './diff';
-import { introspect, targetOf } from './introspect';
+import type { SchemaSide, SqliteDefinitions } from './generate';
+import { introspect, readSqliteDefinitions, targetOf } from './introspect';
 import { buildExpectedSchema } from './scratch';
 
 /** What the schema step adds to a validation. */
@@ -21,6 +22,8 @@ export interface SchemaCheckResult {
   drift: DriftItem[];
   problems: ValidationProblem[];
   checked: string[];
+  /** With `keepSides`: both models compared (and, on SQLite, their CREATE texts), for writing a migration; absent when drift was not computed. */
+  sides?: { expected: SchemaSide; actual: SchemaSide };
 }
 
 /**
@@ -29,7 +32,7 @@ export interface SchemaCheckResult {
  * `drift-unchecked` (the expected schema could not be built), `foreign-key-check`, `invalid-index`,
  * `not-valid-constraint`. Setup errors (connection) are thrown.
  */
-export async function checkSchema(db: Knex | null, project: LoadedProject, log: EngineLog = silentLog): Promise<SchemaCheckResult> {
+export async function checkSchema(db: Knex | null, project: LoadedProject, log: EngineLog = silentLog, options: { keepSides?: boolean } = {}): Promise<SchemaCheckResult> {
   const out: SchemaCheckResult = { drift: [], problems: [], checked: [] };
   if (project.family === 'other') {
     log('warn', `Schema drift is not checked for client '${project.client}' (SQLite and PostgreSQL only).`);
@@ -51,8 +54,17 @@ export async function checkSchema(db: Knex | null, project: LoadedProject, log: 
   }
   const actual = await introspect(db, targetOf(project));
   try {
-    const expected = await buildExpectedSchema(project, { names: rows.map((r) => r.name), inFileOrder: rows.every((r, i) => fileList[i] === r.name) }, { log, admin: db, liveSchema: actual.schema });
+    const sqlite = options.keepSides && project.family === 'sqlite';
+    let expectedSql: SqliteDefinitions | undefined;
+    const inspect = sqlite ? async (scratch: Knex) => void (expectedSql = await readSqliteDefinitions(scratch)) : undefined;
+    const expected = await buildExpectedSchema(project, { names: rows.map((r) => r.name), inFileOrder: rows.every((r, i) => fileList[i] === r.name) }, { log, admin: db, liveSchema: actual.schema, ...(inspect ? { inspect } : {}) });
     out.drift = diffSchemas(expected, actual);
+    if (options.keepSides) {
+      out.sides = {
+        expected: { model: expected, ...(expectedSql ? { sqlite: expectedSql } : {}) },
+        actual: { model: actual, ...(sqlite ? { sqlite: await readSqliteDefinitions(db) } : {}) },
+      };
+    }
   } catch (err) {
     if (!isEngineError(err) || err.code !== 'migration-failed') throw err;
     out.problems.push({ code: 'drift-unchecked', message: `Schema drift was not checked: ${errorMessage(err)}${err.hint ? ` ${err.hint}` : ''}` });

@@ -14,6 +14,7 @@ import type { Knex } from 'knex';
 import type { SchemaCheck, SchemaForeignKey, SchemaIndex, SchemaModel, SchemaTable, SchemaUnique } from '../../protocol';
 import type { LoadedProject } from '../project/project';
 import { collapseSpace, makeModel, toolingTables } from './model';
+import type { SqliteDefinitions } from './generate';
 
 /** Where to introspect: the family, the tooling table to leave out, and (PostgreSQL) the schema. */
 export interface IntrospectTarget {
@@ -305,4 +306,18 @@ async function introspectPostgres(db: Knex, target: IntrospectTarget): Promise<S
     }
     return makeModel('postgresql', schema, [...tablesByOid.values()], views);
   });
+}
+
+/**
+ * The `CREATE` text of every SQLite table and explicit index (`sqlite_schema.sql`; automatic indexes have none),
+ * for writing migrations that rebuild or re-create them exactly (schema/generate.ts).
+ */
+export async function readSqliteDefinitions(db: Knex): Promise<SqliteDefinitions> {
+  const rows = (await db.raw("select type, name, tbl_name, sql from sqlite_schema where sql is not null and name not like 'sqlite\\_%' escape '\\'")) as Row[];
+  const out: SqliteDefinitions = { tables: new Map(), indexes: new Map() };
+  for (const r of rows) {
+    if (r.type === 'table') out.tables.set(String(r.name), String(r.sql));
+    else if (r.type === 'index') out.indexes.set(String(r.name), { table: String(r.tbl_name), sql: String(r.sql) });
+  }
+  return out;
 }

@@ -41,6 +41,8 @@ export interface ScratchOptions {
   admin?: Knex;
   /** PostgreSQL: the schema the live tables are in (created in a scratch database when it is not `public`). */
   liveSchema?: string;
+  /** Called with the scratch database after the replay and before it is removed (to read more than the model). */
+  inspect?: (db: Knex) => Promise<void>;
 }
 
 interface Scratch {
@@ -228,6 +230,7 @@ export async function buildExpectedSchema(project: LoadedProject, plan: ReplayPl
         log('info', `Replaying ${count} migration${count === '1' ? '' : 's'} in the ${scratch.label} to build the expected schema.`);
         db = createKnex({ ...project, knexConfig: scratch.config }, log);
         await replay(db, plan, scratch.label);
+        await options.inspect?.(db);
         return await introspect(db, { family: project.family as 'sqlite' | 'postgresql', migrationsTable: project.migrations.tableName, ...(scratch.schema ? { schema: scratch.schema } : {}) });
       } finally {
         await db?.destroy().catch(() => {});

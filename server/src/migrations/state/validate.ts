@@ -9,6 +9,9 @@ import type { LoadedProject } from '../project/project';
 import { databaseAbsent, openKnex, silentLog } from '../db';
 import { readStatus, type OperationOptions } from './status';
 import { checkSchema } from '../schema/drift';
+import { writeDriftMigration } from '../schema/write-migration';
+import { EngineError } from '../errors';
+import { plannedMigrationFile, type PlannedMigrationFile } from '../project/scaffold';
 
 /** Validation using an already-open Knex instance (null: the SQLite file does not exist yet). */
 export async function runValidation(db: Knex | null, project: LoadedProject): Promise<ValidateResult> {
@@ -59,19 +62,39 @@ export async function runValidation(db: Knex | null, project: LoadedProject): Pr
  * file is valid.
  * @throws EngineError `connection`, `driver-missing` when the database cannot be reached.
  */
-export async function validate(project: LoadedProject, options: OperationOptions = {}): Promise<ValidateResult> {
-  if (databaseAbsent(project)) return withSchemaCheck(await runValidation(null, project), null, project, options);
+export async function validate(project: LoadedProject, options: ValidateOptions = {}): Promise<ValidateResult> {
+  // The name and the file are checked before the (slow) drift check.
+  const planned = options.writeMigration ? await plannedMigrationFile(project, options.writeMigration.name, options.writeMigration.now ?? new Date(), 'Example: migration-guard validate --write-migration sync_schema') : null;
+  if (planned && project.family === 'other') throw new EngineError('usage', `--write-migration supports SQLite and PostgreSQL, not '${project.client}'.`);
+  if (databaseAbsent(project)) return withSchemaCheck(await runValidation(null, project), null, project, options, planned);
   const db = await openKnex(project, options.log ?? silentLog);
   try {
-    return await withSchemaCheck(await runValidation(db, project), db, project, options);
+    return await withSchemaCheck(await runValidation(db, project), db, project, options, planned);
   } finally {
     await db.destroy();
   }
 }
 
-/** The schema step (schema/drift.ts): drift against the replayed migrations and integrity; any drift item makes the result invalid. */
-async function withSchemaCheck(result: ValidateResult, db: Knex | null, project: LoadedProject, options: OperationOptions): Promise<ValidateResult> {
-  const schema = await checkSchema(db, project, options.log ?? silentLog);
+/** Options of {@link validate}. */
+export interface ValidateOptions extends OperationOptions {
+  /** Also write a migration from the drift (`--write-migration <name>`; `now` fixes its timestamp, for tests). */
+  writeMigration?: { name: string; now?: Date };
+}
+
+/**
+ * The schema step (schema/drift.ts): drift against the replayed migrations and integrity; any drift item makes the result invalid.
+ * With `planned`, the migration of the drift is written there (schema/write-migration.ts).
+ * @throws EngineError `no-drift` (planned, but no drift), `migration-failed` (planned, but drift could not be checked).
+ */
+async function withSchemaCheck(result: ValidateResult, db: Knex | null, project: LoadedProject, options: OperationOptions, planned: PlannedMigrationFile | null): Promise<ValidateResult> {
+  const schema = await checkSchema(db, project, options.log ?? silentLog, { keepSides: planned !== null });
   const problems = [...result.problems, ...schema.problems];
-  return { ...result, valid: problems.length === 0 && schema.drift.length === 0, problems, checked: [...result.checked, ...schema.checked], drift: schema.drift };
+  const out: ValidateResult = { ...result, valid: problems.length === 0 && schema.drift.length === 0, problems, checked: [...result.checked, ...schema.checked], drift: schema.drift };
+  if (!planned) return out;
+  if (!schema.sides) {
+    const why = schema.problems.find((p) => p.code === 'drift-unchecked')?.message ?? 'The database does not exist yet: nothing is applied, so there is no drift.';
+    throw new EngineError(schema.problems.some((p) => p.code === 'drift-unchecked') ? 'migration-failed' : 'no-drift', `No migration was written. ${why}`);
+  }
+  out.writtenMigration = await writeDriftMigration(project, planned, schema.drift, schema.sides);
+  return out;
 }
