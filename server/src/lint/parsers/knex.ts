@@ -141,6 +141,28 @@ function isOutermostCall(node: ts.CallExpression): boolean {
   return !(p && ts.isPropertyAccessExpression(p) && p.expression === node);
 }
 
+/**
+ * True when the call's value is executed as a query: it is an expression statement, returned, an arrow's body,
+ * awaited (also in an initializer), or an element of the array given to `Promise.all`/`allSettled`. Elsewhere (an
+ * argument of another call, an object property, an operand) `<r>.raw('…')` is an SQL fragment inside a query.
+ */
+function runsAsStatement(call: ts.CallExpression): boolean {
+  let node: ts.Node = call;
+  let awaited = false;
+  while (node.parent && (ts.isParenthesizedExpression(node.parent) || ts.isAwaitExpression(node.parent) || ts.isAsExpression(node.parent) || ts.isNonNullExpression(node.parent))) {
+    if (ts.isAwaitExpression(node.parent)) awaited = true;
+    node = node.parent;
+  }
+  const p = node.parent;
+  if (!p) return true;
+  if (ts.isExpressionStatement(p) || ts.isReturnStatement(p) || (ts.isArrowFunction(p) && p.body === node)) return true;
+  if (ts.isArrayLiteralExpression(p)) {
+    const all = p.parent;
+    return !!all && ts.isCallExpression(all) && /^Promise\.(all|allSettled)$/.test(all.expression.getText());
+  }
+  return awaited;
+}
+
 /** Replaces Knex `?`/`??` bindings outside quotes with same-length SQL so the text can be parsed. */
 function neutralizeBindings(sql: string): string {
   return neutralizeOutsideQuotes(sql, (s, i) => {
@@ -280,6 +302,8 @@ class KnexReader {
     }
     if (chain.rootCall) return;
     if (links[0]?.name === 'raw' && links[0].call) {
+      // `defaultTo(knex.raw('now()'))`, `update({ c: knex.raw('d') })`: an SQL fragment, not a statement to lint.
+      if (!runsAsStatement(outer)) return;
       this.analyzeRaw(links[0].call.arguments[0], links[0].call.arguments.length > 1, phase);
       return;
     }

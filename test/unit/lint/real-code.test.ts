@@ -1,0 +1,45 @@
+/**
+ * Precision on real code (issue 17): one negative test per false alarm seen on real migrations, one positive test per
+ * risk that was missed. The cases are written here after the patterns met in public projects.
+ */
+import assert from 'node:assert/strict';
+import { before, describe, it } from 'node:test';
+import { analyze, initAnalyzer } from '../../../server/src/lint';
+import { hits, knexPg } from './helpers';
+
+before(async () => {
+  await initAnalyzer();
+});
+
+void describe('knex.raw used as an expression is an SQL fragment, not a statement', () => {
+  void it('defaultTo / update / select / whereRaw arguments give no syntax error; statement-position raw is still linted', () => {
+    const text = `exports.up = async function (knex) {
+  await knex.schema.alterTable('users', (t) => {
+    t.timestamp('seen_at').defaultTo(knex.raw('CURRENT_TIMESTAMP'));
+  });
+  await knex('users').update({ display_name: knex.raw('name') }).where('id', '>', 0);
+  const [{ n }] = await knex('users').select(knex.raw('count(*) as n'));
+  await knex('users').whereRaw('lower(email) = ?', ['x']).update({ seen_at: knex.raw('now()') });
+  const expr = knex.raw('coalesce(nickname, name)');
+  await knex.raw('ALTER TABLE users DROP COLUMN legacy');
+  await Promise.all([knex.raw('DROP TABLE a'), knex.raw('DROP TABLE b')]);
+  return knex.raw('TRUNCATE audit');
+};
+exports.down = async function (knex) {
+  await knex.schema.dropTable('placeholder');
+};
+`;
+    assert.deepEqual(hits(text, knexPg), [
+      ['ban-drop-column', 'DROP COLUMN legacy'],
+      ['ban-drop-table', 'DROP TABLE a'],
+      ['ban-drop-table', 'DROP TABLE b'],
+      ['ban-truncate', 'TRUNCATE audit'],
+    ]);
+  });
+
+  void it('an arrow whose body is knex.raw runs it', () => {
+    const text = "exports.up = (knex) => knex.raw('DROP TABLE legacy');\nexports.down = (knex) => knex.raw('CREATE TABLE legacy (id int)');\n";
+    assert.deepEqual(hits(text, knexPg), [['ban-drop-table', 'DROP TABLE legacy']]);
+    assert.equal(analyze(text, knexPg).length, 1);
+  });
+});
