@@ -43,3 +43,19 @@ exports.down = async function (knex) {
     assert.equal(analyze(text, knexPg).length, 1);
   });
 });
+
+void describe('a down that throws on purpose is not missing-down', () => {
+  const cases: [string, string][] = [
+    ['knex-throw.js', "exports.up = (knex) => knex.schema.dropTable('x');\nexports.down = () => {\n  throw new Error('Irreversible: x held derived data only');\n};\n"],
+    ['knex-reject.js', "exports.up = (knex) => knex.schema.dropTable('x');\nexports.down = () => Promise.reject(new Error('irreversible'));\n"],
+    ['knex-ts.ts', "import type { Knex } from 'knex';\nexport async function up(knex: Knex): Promise<void> {\n  await knex.schema.dropTable('x');\n}\nexport async function down(): Promise<never> {\n  throw new Error('This migration cannot be reverted');\n}\n"],
+    ['pgm-throw.js', "exports.up = (pgm) => {\n  pgm.dropColumns('users', 'x');\n};\nexports.down = () => {\n  throw new Error('irreversible');\n};\n"],
+    ['pgm-false.js', "exports.up = (pgm) => {\n  pgm.dropColumns('users', 'x');\n};\nexports.down = false;\n"],
+    ['rev.py', "revision = 'a1'\ndown_revision = None\nfrom alembic import op\n\ndef upgrade() -> None:\n    op.drop_column('users', 'x')\n\ndef downgrade() -> None:\n    \"\"\"Irreversible.\"\"\"\n    raise RuntimeError('downgrade not supported')\n"],
+  ];
+  for (const [fileName, text] of cases) {
+    void it(fileName, () => {
+      assert.deepEqual(analyze(text, { fileName, dialect: 'postgresql' }).filter((f) => f.ruleId === 'missing-down'), []);
+    });
+  }
+});

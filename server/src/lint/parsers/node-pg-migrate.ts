@@ -4,8 +4,9 @@
  *
  * Recognised exports: `exports.up/down = …`, `module.exports.up/down = …`, `module.exports = { up, down }`,
  * `export [async] function up/down`, `export const up/down = …`, where the value is a function or the name of a
- * top-level function/const; `exports.down = false` marks the migration irreversible (node-pg-migrate then refuses
- * to roll it back): it is exposed as an empty `down`, so `missing-down` keeps warning about it.
+ * top-level function/const; `exports.down = false` marks the migration irreversible on purpose (node-pg-migrate then
+ * refuses to roll it back with an error, as a Knex `down` that throws does): it is exposed as a non-empty `down`, so
+ * `missing-down` stays quiet.
  * Without a `down` export node-pg-migrate reverses `up` automatically, which works only when every call in `up`
  * is reversible; so a missing `down` is exposed as missing only when `up` makes an irreversible call
  * (`sql`, `dropTable`, `dropColumns`, `alterColumn`, `dropIndex`, …).
@@ -203,7 +204,8 @@ export function parseNodePgMigrate(text: string, fileName: string, parseSql: Sql
   for (const phase of ['up', 'down'] as const) {
     const info = found.get(phase);
     if (!info) continue;
-    migration[phase] = { nameRange: reader.rangeOf(info.nameNode), empty: info.nullish || (info.fn ? isEmptyFunction(info.fn, sf) : false) };
+    const empty = info.declaredIrreversible ? false : info.nullish || (info.fn ? isEmptyFunction(info.fn, sf) : false);
+    migration[phase] = { nameRange: reader.rangeOf(info.nameNode), empty };
     if (info.fn) reader.analyzeFunction(info.fn, phase);
   }
   if (migration.up && !migration.down && [...reader.upCalls].every((m) => REVERSIBLE.has(m))) {
