@@ -1,38 +1,17 @@
 /**
- * The database family of a Knex client name (one table, used by dialect detection, the project loader and the
- * connection description), and dialect detection without running workspace code: the language server may run in an
+ * The database family of a Knex client name (the one table is lint/clients.ts, re-exported here for dialect
+ * detection, the project loader and the connection description), and dialect detection without running workspace code: the language server may run in an
  * untrusted workspace, so it reads the nearest knexfile as text instead of loading it.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Dialect } from '../protocol';
+import { clientFamily } from '../lint/clients';
 import { findKnexfile } from './knexfile';
 import type { DialectSetting } from './settings';
 
-/** Database family of a Knex client: it picks the analyzer dialect and the backup method. */
-export type DatabaseFamily = 'sqlite' | 'postgresql' | 'other';
-
-/**
- * Knex client names, lower-case, and their family. Knex's own names and aliases (knex 3.3.0 lib/dialects/index.js;
- * lib/constants.js `CLIENT_ALIASES`: `pg` and `postgresql` → `postgres`, `sqlite` → `sqlite3`), plus `pg-native`, the
- * npm package behind Knex's `pgnative`, which people write as the client name. CockroachDB speaks PostgreSQL.
- */
-const CLIENT_FAMILIES: ReadonlyMap<string, Exclude<DatabaseFamily, 'other'>> = new Map([
-  ['sqlite3', 'sqlite'],
-  ['sqlite', 'sqlite'],
-  ['better-sqlite3', 'sqlite'],
-  ['pg', 'postgresql'],
-  ['postgres', 'postgresql'],
-  ['postgresql', 'postgresql'],
-  ['pgnative', 'postgresql'],
-  ['pg-native', 'postgresql'],
-  ['cockroachdb', 'postgresql'],
-]);
-
-/** Family of a Knex `client` name, compared case-insensitively; `other` for clients without one here (mysql, mssql, …). */
-export function clientFamily(client: string): DatabaseFamily {
-  return CLIENT_FAMILIES.get(client.trim().toLowerCase()) ?? 'other';
-}
+export type { DatabaseFamily } from '../lint/clients';
+export { clientFamily } from '../lint/clients';
 
 /** Maps a Knex `client` name to the dialect we parse with; null for clients we do not lint specially. */
 export function dialectOfClient(client: string): Dialect | null {

@@ -170,7 +170,7 @@ function parseKnown(text: string, options: AnalyzeOptions, kind: SourceKind, dia
       for (const op of doc.operations) op.phase = phase;
     }
   } else if (kind === 'knex') {
-    doc = knexModule().parseKnex(text, options.fileName, sqlParser(dialect));
+    doc = knexModule().parseKnex(text, options.fileName, sqlParser(dialect), dialect);
   } else if (kind === 'node-pg-migrate') {
     doc = nodePgMigrateModule().parseNodePgMigrate(text, options.fileName, sqlParser(dialect));
   } else {

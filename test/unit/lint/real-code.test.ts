@@ -59,3 +59,56 @@ void describe('a down that throws on purpose is not missing-down', () => {
     });
   }
 });
+
+void describe('branches for another database are not analysed', () => {
+  const text = `exports.up = async function (knex) {
+  const client = knex.client.config.client;
+  if (client === 'mysql' || client === 'mysql2') {
+    await knex.raw('ALTER TABLE users MODIFY email VARCHAR(255) NOT NULL');
+    return;
+  }
+  if (knex.client.config.client === 'mssql') {
+    await knex.raw('ALTER TABLE users ALTER COLUMN email NVARCHAR(255) NOT NULL');
+  } else if (client.includes('sqlite')) {
+    await knex.schema.alterTable('users', (t) => t.dropColumn('legacy'));
+  } else {
+    await knex.raw('ALTER TABLE users ALTER COLUMN email SET NOT NULL');
+  }
+  switch (knex.client.dialect) {
+    case 'mssql':
+      await knex.raw('DROP INDEX users.ix_email');
+      break;
+    case 'pg':
+    case 'postgresql':
+      await knex.raw('DROP INDEX ix_email');
+      break;
+    default:
+      break;
+  }
+  await knex.schema.alterTable('users', (t) => {
+    if (client !== 'pg') t.dropColumn('old_flag');
+  });
+  const sql = client === 'oracledb' ? knex.raw('DROP TABLE tmp CASCADE CONSTRAINTS') : knex.raw('DROP TABLE tmp');
+  if (someFlag) await knex.raw('DROP TABLE maybe');
+};
+exports.down = async function (knex) {
+  await knex.schema.dropTable('placeholder');
+};
+`;
+  void it('PostgreSQL: MySQL, MSSQL, SQLite and Oracle branches are skipped, the PostgreSQL ones and unknown conditions read', () => {
+    assert.deepEqual(hits(text, knexPg), [
+      ['adding-not-nullable-field', 'ALTER COLUMN email SET NOT NULL'],
+      ['require-concurrent-index-deletion', 'DROP INDEX ix_email'],
+      ['ban-drop-table', 'DROP TABLE maybe'],
+    ]);
+  });
+  void it('SQLite: the sqlite branch is read and the PostgreSQL ones skipped', () => {
+    assert.deepEqual(hits(text, { ...knexPg, dialect: 'sqlite' }), [
+      ['ban-drop-column', "t.dropColumn('legacy')"],
+      ['sqlite-table-rebuild', "t.dropColumn('legacy')"],
+      ['ban-drop-column', "t.dropColumn('old_flag')"],
+      ['sqlite-table-rebuild', "t.dropColumn('old_flag')"],
+      ['ban-drop-table', 'DROP TABLE maybe'],
+    ]);
+  });
+});

@@ -18,6 +18,8 @@ import ts from 'typescript';
 import type { TextRange } from '../text';
 import { emptyDocument } from '../model';
 import type { ColumnType, MigrationExport, Operation, OperationBase, ParsedDocument, Phase, TableRef } from '../model';
+import type { Dialect } from '../types';
+import { forEachLiveChild } from './dialect-branches';
 import { mapDecodedRange } from './js-string';
 import { VOLATILE_FUNCTIONS } from './sql-postgres';
 import { neutralizeOutsideQuotes } from './sql-split';
@@ -177,13 +179,14 @@ function neutralizeBindings(sql: string): string {
 export type SqlParser = (sql: string) => ParsedDocument;
 
 /**
- * Parses a Knex migration module. `parseSql` analyses SQL found in `raw(...)` calls.
+ * Parses a Knex migration module. `parseSql` analyses SQL found in `raw(...)` calls; code in branches for another
+ * database than `dialect` (`if (client === 'mysql')`, dialect-branches.ts) is skipped.
  * All ranges are UTF-16 offsets into `text`. Never throws on malformed source (the TypeScript parser is
  * error-tolerant); unexpected internal errors are the caller's to catch.
  */
-export function parseKnex(text: string, fileName: string, parseSql: SqlParser): ParsedDocument {
+export function parseKnex(text: string, fileName: string, parseSql: SqlParser, dialect: Dialect = 'postgresql'): ParsedDocument {
   const sf = parseModule(fileName, text, 'migration.ts');
-  const reader = new KnexReader(text, sf, parseSql);
+  const reader = new KnexReader(text, sf, parseSql, dialect);
   const doc = reader.doc;
   // A module that does not parse does not load: Knex (node-pg-migrate) fails on it before any migration runs.
   doc.syntaxErrors.push(...moduleSyntaxErrors(sf));
@@ -245,6 +248,7 @@ class KnexReader {
     private readonly text: string,
     private readonly sf: ts.SourceFile,
     private readonly parseSql: SqlParser,
+    private readonly dialect: Dialect,
   ) {}
 
   /** Start of `n` without leading trivia (UTF-16 offset). */
@@ -273,7 +277,7 @@ class KnexReader {
     receivers.add(p0 && ts.isIdentifier(p0.name) ? p0.name.text : 'knex');
     const visit = (n: ts.Node): void => {
       if (ts.isCallExpression(n) && isOutermostCall(n)) this.handleChain(n, receivers, phase);
-      ts.forEachChild(n, visit);
+      forEachLiveChild(n, this.dialect, visit);
     };
     visit(fn.body);
   }
@@ -426,7 +430,7 @@ class KnexReader {
         const chain = flattenChain(n);
         if (ts.isIdentifier(chain.root) && chain.root.text === builder && !chain.rootCall) this.builderChain(chain, n, ref, mode, phase, columns);
       }
-      ts.forEachChild(n, visit);
+      forEachLiveChild(n, this.dialect, visit);
     };
     visit(f.body);
   }
