@@ -6,7 +6,7 @@
  * (tables created in the same file, known column types) → run every rule → drop suppressed findings → sort. A parser or
  * rule that throws becomes an `analyzer-error` finding (fail closed: a crash never reads as "no findings").
  */
-import { annotateOperations, emptyDocument } from './model';
+import { annotateOperations, emptyDocument, markReverts } from './model';
 import type { ParsedDocument, Phase, Rule, RuleContext, RuleMeta, SyntaxProblem } from './model';
 import { initPythonParser, isPythonParserReady, parseAlembic } from './parsers/alembic';
 import { initPostgresParser, isPostgresParserReady, parsePostgres } from './parsers/sql-postgres';
@@ -138,7 +138,7 @@ export function detectSourceKind(text: string, options: Pick<AnalyzeOptions, 'fi
 }
 
 /** `*.down.sql`, `down.sql`, `0001_x_down.sql`: a rollback script. */
-function isDownFile(fileName: string): boolean {
+export function isDownFile(fileName: string): boolean {
   return /(^|[\\/._-])down\.sql$/i.test(fileName);
 }
 
@@ -177,6 +177,8 @@ function parseKnown(text: string, options: AnalyzeOptions, kind: SourceKind, dia
     doc = parseAlembic(text, sqlParser(dialect));
   }
   doc.operations = annotateOperations(doc.operations);
+  const counterpart = kind === 'sql' && options.upCounterpart !== undefined && isDownFile(options.fileName) ? sqlParser(dialect)(options.upCounterpart).operations : [];
+  markReverts(doc.operations, counterpart);
   return doc;
 }
 

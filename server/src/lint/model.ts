@@ -46,6 +46,12 @@ export interface OperationBase {
    * yet and locks on it hurt nobody. Filled in by {@link annotateOperations}.
    */
   tableIsNew: boolean;
+  /**
+   * In a rollback (`phase: 'down'`): the operation undoes one of `up` (re-creates the index `up` dropped, restores the
+   * type `up` changed, renames back, re-adds the column `up` dropped). Filled in by {@link markReverts}; rules about
+   * locks and breaking changes stay quiet there, since the rollback only returns to the schema the code ran on.
+   */
+  revertsUp?: boolean;
 }
 
 /** Table name as written: `table` is the bare name, `schema` the optional qualifier. */
@@ -394,4 +400,63 @@ export function annotateOperations(ops: Operation[]): Operation[] {
     }
   }
   return sorted;
+}
+
+/** `table.column`, lower-cased (schema ignored, as {@link tableKey}). */
+function columnKey(t: TableRef, column: string): string {
+  return `${tableKey(t)}.${column.toLowerCase()}`;
+}
+
+/**
+ * What the `up` operations let a rollback undo, by key: `index:<name>` / `indexOn:<table>` (an index dropped, or a
+ * column or table dropped with its indexes), `type:<t.c>` (a type changed), `rename:<t.new→old>` (a column renamed),
+ * `column:<t.c>` (a column dropped).
+ */
+function undoableKeys(upOps: readonly Operation[]): Set<string> {
+  const keys = new Set<string>();
+  for (const op of upOps) {
+    switch (op.type) {
+      case 'dropIndex':
+        keys.add(`index:${op.index.toLowerCase()}`);
+        if (op.table) keys.add(`indexOn:${tableKey(op)}`);
+        break;
+      case 'dropColumn':
+        keys.add(`column:${columnKey(op, op.column)}`).add(`indexOn:${tableKey(op)}`);
+        break;
+      case 'dropTable':
+        keys.add(`indexOn:${tableKey(op)}`);
+        break;
+      case 'alterColumnType':
+        keys.add(`type:${columnKey(op, op.column)}`);
+        break;
+      case 'renameColumn':
+        keys.add(`rename:${columnKey(op, op.newName)}>${op.column.toLowerCase()}`);
+        break;
+      default:
+        break;
+    }
+  }
+  return keys;
+}
+
+/**
+ * Sets {@link OperationBase.revertsUp} on the `down` operations of `ops` that undo an `up` operation: of `ops` itself
+ * (a migration module), or of `counterpartUp` (the operations of a `*.up.sql` beside a `*.down.sql`). An index
+ * re-created in `down` reverts a dropped index of the same name, or any index of a table whose index, column or
+ * whole table `up` dropped; a type change reverts a type change of the same column; a rename reverts the opposite
+ * rename; an added column reverts a dropped one. Never throws.
+ */
+export function markReverts(ops: readonly Operation[], counterpartUp: readonly Operation[] = []): void {
+  if (!ops.some((op) => op.phase === 'down')) return;
+  const keys = undoableKeys([...counterpartUp, ...ops.filter((op) => op.phase === 'up')]);
+  if (keys.size === 0) return;
+  for (const op of ops) {
+    if (op.phase !== 'down') continue;
+    let reverts = false;
+    if (op.type === 'createIndex') reverts = (op.index !== undefined && keys.has(`index:${op.index.toLowerCase()}`)) || keys.has(`indexOn:${tableKey(op)}`);
+    else if (op.type === 'alterColumnType') reverts = keys.has(`type:${columnKey(op, op.column)}`);
+    else if (op.type === 'renameColumn') reverts = keys.has(`rename:${columnKey(op, op.column)}>${op.newName.toLowerCase()}`);
+    else if (op.type === 'addColumn') reverts = keys.has(`column:${columnKey(op, op.column)}`);
+    if (reverts) op.revertsUp = true;
+  }
 }

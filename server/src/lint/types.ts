@@ -65,6 +65,12 @@ export interface AnalyzeOptions {
    * default {@link DEFAULT_POSTGRES_VERSION}. Rules whose lock or rewrite behaviour changed between versions use it.
    */
   postgresVersion?: number;
+  /**
+   * For a rollback script (`*.down.sql`): the text of its `*.up.sql`, so that a statement in it that undoes one of
+   * `up` (re-creates a dropped index, restores a changed type, renames back) is known as such. The lint driver reads
+   * it from beside the file; without it those statements are judged alone.
+   */
+  upCounterpart?: string;
 }
 
 /** PostgreSQL major version assumed when none is configured. */

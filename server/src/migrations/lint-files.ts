@@ -128,11 +128,28 @@ export async function lintFiles(files: readonly FileInput[], options: LintFilesO
     const kind = lint.detectSourceKind(text, { fileName: input.path });
     const loading = lint.initAnalyzerFor(kind, opts.dialect);
     await (options.tolerateParserLoadFailure ? loading.catch(() => undefined) : loading);
-    const findings = protectFindings(lint.analyze(text, { fileName: input.path, kind, dialect: opts.dialect, rules: opts.rules, postgresVersion: opts.postgresVersion }), opts.protectedTables);
+    const upCounterpart = kind === 'sql' ? readUpCounterpart(lint, input.path) : undefined;
+    const analyzeOptions: AnalyzeOptions = { fileName: input.path, kind, dialect: opts.dialect, rules: opts.rules, postgresVersion: opts.postgresVersion, ...(upCounterpart !== undefined ? { upCounterpart } : {}) };
+    const findings = protectFindings(lint.analyze(text, analyzeOptions), opts.protectedTables);
     out.push({ input, text, options: opts, findings });
   }
   addFolderFindings(kept, out);
   return out;
+}
+
+/**
+ * The text of the `up` script beside a rollback script (`0002_x.down.sql` → `0002_x.up.sql`, `down.sql` → `up.sql`,
+ * `0002_x_down.sql` → `0002_x_up.sql`, same letter case), or undefined (not a rollback script, or no readable up file).
+ */
+function readUpCounterpart(lint: LintModule, file: string): string | undefined {
+  if (!lint.isDownFile(file)) return undefined;
+  const base = path.basename(file);
+  const up = path.join(path.dirname(file), base.replace(/(down)(\.sql)$/i, (_m, down: string, ext: string) => (down === 'DOWN' ? 'UP' : down === 'Down' ? 'Up' : 'up') + ext));
+  try {
+    return readFileSync(up, 'utf8');
+  } catch {
+    return undefined;
+  }
 }
 
 /**

@@ -3,7 +3,11 @@
  * risk that was missed. The cases are written here after the patterns met in public projects.
  */
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { before, describe, it } from 'node:test';
+import { runCheck } from '../../../server/src/cli/check';
 import { analyze, initAnalyzer } from '../../../server/src/lint';
 import { hits, knexPg } from './helpers';
 
@@ -110,5 +114,66 @@ exports.down = async function (knex) {
       ['sqlite-table-rebuild', "t.dropColumn('old_flag')"],
       ['ban-drop-table', 'DROP TABLE maybe'],
     ]);
+  });
+});
+
+void describe('rollback code that undoes up is not judged as a new change', () => {
+  void it('Knex down: re-created index, restored type, rename back, re-added column are quiet; an unrelated rename is not', () => {
+    const text = `exports.up = async (knex) => {
+  await knex.schema.alterTable('orders', (t) => {
+    t.dropIndex(['customer_id']);
+    t.dropColumn('legacy_code');
+    t.renameColumn('total', 'total_cents');
+    t.bigInteger('quantity').alter();
+  });
+};
+exports.down = async (knex) => {
+  await knex.schema.alterTable('orders', (t) => {
+    t.index(['customer_id']);
+    t.string('legacy_code', 20).notNullable();
+    t.renameColumn('total_cents', 'total');
+    t.integer('quantity').alter();
+    t.renameColumn('status', 'state');
+  });
+};
+`;
+    const found = hits(text, knexPg);
+    assert.deepEqual(found.filter(([, s]) => text.indexOf(s) > text.indexOf('exports.down')), [['renaming-column', "t.renameColumn('status', 'state')"]]);
+  });
+
+  void it('Alembic downgrade() that re-creates what upgrade() dropped is quiet', () => {
+    const text = `revision = 'b2'
+down_revision = 'a1'
+from alembic import op
+import sqlalchemy as sa
+
+def upgrade():
+    op.drop_index('ix_users_email', table_name='users')
+    op.alter_column('users', 'age', type_=sa.BigInteger())
+
+def downgrade():
+    op.alter_column('users', 'age', type_=sa.Integer())
+    op.create_index('ix_users_email', 'users', ['email'])
+`;
+    const findings = analyze(text, { fileName: 'b2_rev.py', dialect: 'postgresql' });
+    const down = text.indexOf('def downgrade');
+    assert.deepEqual(findings.filter((f) => f.start > down).map((f) => f.ruleId), []);
+  });
+
+  void it('*.down.sql: judged against its *.up.sql (analyze option, and the lint driver reads it from beside the file)', async () => {
+    const up = 'DROP INDEX ix_users_email;\nALTER TABLE users RENAME COLUMN name TO full_name;\nALTER TABLE users ALTER COLUMN age TYPE bigint;\n';
+    const down = 'CREATE INDEX ix_users_email ON users (email);\nALTER TABLE users RENAME COLUMN full_name TO name;\nALTER TABLE users ALTER COLUMN age TYPE integer;\nCREATE INDEX ix_other ON orders (x);\n';
+    const options = { fileName: '0002_rename.down.sql', dialect: 'postgresql' as const };
+    assert.deepEqual(hits(down, options).map((h) => h[0]), ['require-concurrent-index-creation', 'renaming-column', 'changing-column-type', 'require-concurrent-index-creation'], 'without its up: judged alone');
+    assert.deepEqual(hits(down, { ...options, upCounterpart: up }), [['require-concurrent-index-creation', 'CREATE INDEX ix_other ON orders (x)']]);
+    const root = mkdtempSync(path.join(tmpdir(), 'mg-down-sql-'));
+    try {
+      writeFileSync(path.join(root, '0002_rename.up.sql'), up);
+      writeFileSync(path.join(root, '0002_rename.down.sql'), down);
+      const { result } = await runCheck(['0002_rename.down.sql'], root);
+      assert.deepEqual(result.findings.map((f) => [f.ruleId, f.line]), [['require-concurrent-index-creation', 4]]);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });

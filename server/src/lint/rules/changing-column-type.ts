@@ -41,7 +41,7 @@ export const rule: Rule = {
   check(ctx) {
     const violations = [];
     for (const op of opsOfType(ctx.doc, 'alterColumnType')) {
-      if (op.type !== 'alterColumnType' || op.tableIsNew) continue;
+      if (op.type !== 'alterColumnType' || op.tableIsNew || op.revertsUp) continue;
       const o: AlterColumnTypeOp = op;
       // On SQLite, Knex's alter() rebuilds the table: reported by sqlite-table-rebuild; column types there are affinities.
       if (ctx.dialect === 'sqlite') continue;
