@@ -90,6 +90,8 @@ export interface AddColumnOp extends OperationBase, TableRef {
   ifNotExists?: boolean;
   /** Name of a volatile function in the DEFAULT expression (`random`, `gen_random_uuid`, `clock_timestamp`, …), when there is one. */
   volatileDefault?: string;
+  /** `GENERATED ALWAYS AS (…) STORED`: the value is computed and stored for every existing row when the column is added. */
+  generatedStored?: boolean;
 }
 export interface CreateIndexOp extends OperationBase, TableRef {
   type: 'createIndex';

@@ -177,3 +177,28 @@ def downgrade():
     }
   });
 });
+
+void describe('risks missed on real code: stored generated columns and inline UNIQUE / PRIMARY KEY', () => {
+  void it('SQL: a STORED generated column on an existing table is a rewrite; VIRTUAL and new tables are quiet', () => {
+    const text = 'ALTER TABLE orders ADD COLUMN total_cents bigint GENERATED ALWAYS AS (total * 100) STORED;\nALTER TABLE orders ADD COLUMN total_v bigint GENERATED ALWAYS AS (total * 100) VIRTUAL;\nCREATE TABLE fresh (a int);\nALTER TABLE fresh ADD COLUMN c int GENERATED ALWAYS AS (a + 1) STORED;\n';
+    const found = analyze(text, { fileName: '0003_totals.sql', dialect: 'postgresql' });
+    assert.deepEqual(found.map((f) => [f.ruleId, text.slice(f.start, f.end)]), [['adding-field-with-volatile-default', 'ADD COLUMN total_cents bigint GENERATED ALWAYS AS (total * 100) STORED']]);
+    assert.match(found[0]!.message, /stored generated column "total_cents".*rewritten under an ACCESS EXCLUSIVE lock/);
+  });
+
+  void it('SQL: ADD COLUMN … UNIQUE / PRIMARY KEY on an existing table builds the index under ACCESS EXCLUSIVE', () => {
+    const text = 'ALTER TABLE users ADD COLUMN external_id uuid UNIQUE;\nALTER TABLE events ADD COLUMN code text CONSTRAINT events_code_pk PRIMARY KEY;\nCREATE TABLE fresh (a int);\nALTER TABLE fresh ADD COLUMN b int UNIQUE;\n';
+    const found = analyze(text, { fileName: '0004_keys.sql', dialect: 'postgresql' }).filter((f) => f.ruleId === 'disallowed-unique-constraint');
+    assert.deepEqual(found.map((f) => text.slice(f.start, f.end)), ['ADD COLUMN external_id uuid UNIQUE', 'ADD COLUMN code text CONSTRAINT events_code_pk PRIMARY KEY']);
+    assert.match(found[1]!.message, /PRIMARY KEY "events_code_pk" to "events" builds its unique index under an ACCESS EXCLUSIVE lock/);
+  });
+
+  void it('node-pg-migrate: addColumns with expressionGenerated, unique: true, primaryKey: true', () => {
+    const text = "exports.up = (pgm) => {\n  pgm.addColumns('orders', {\n    total_cents: { type: 'bigint', expressionGenerated: 'total * 100' },\n    ref: { type: 'uuid', unique: true },\n  });\n};\nexports.down = (pgm) => {\n  pgm.dropColumns('orders', ['total_cents', 'ref']);\n};\n";
+    const found = hits(text, { fileName: '1700000000000_totals.js', dialect: 'postgresql' });
+    assert.deepEqual(found, [
+      ['adding-field-with-volatile-default', "total_cents: { type: 'bigint', expressionGenerated: 'total * 100' }"],
+      ['disallowed-unique-constraint', "ref: { type: 'uuid', unique: true }"],
+    ]);
+  });
+});

@@ -152,6 +152,10 @@ interface ColumnSpec {
   hasDefault: boolean;
   /** A volatile function in `default: pgm.func('…')`, or `nextval` for serial types. */
   volatileDefault?: string;
+  /** `expressionGenerated: '…'`: node-pg-migrate writes `GENERATED ALWAYS AS (…) STORED`. */
+  generatedStored?: boolean;
+  /** `unique: true` / `primaryKey: true`: an inline constraint whose index is built with the column. */
+  inlineIndex?: 'unique' | 'primaryKey';
 }
 
 /** The first volatile function called in a `pgm.func('…')` / `PgLiteral.create('…')` default. */
@@ -180,7 +184,16 @@ function columnSpec(e: ts.Expression | undefined): ColumnSpec | undefined {
   const hasDefault =
     (p.has('default') && !isNullish(p.get('default'))) || p.has('sequenceGenerated') || p.has('generated') || (!!dataType && /serial$/.test(dataType.name));
   const volatileDefault = volatileDefaultOf(p.get('default')) ?? (dataType && /serial$/.test(dataType.name) ? 'nextval' : undefined);
-  return { ...(dataType ? { dataType } : {}), notNull, hasDefault, ...(volatileDefault ? { volatileDefault } : {}) };
+  const generatedStored = p.has('expressionGenerated');
+  const inlineIndex = isTrueLit(p.get('primaryKey')) ? 'primaryKey' : isTrueLit(p.get('unique')) ? 'unique' : undefined;
+  return {
+    ...(dataType ? { dataType } : {}),
+    notNull,
+    hasDefault: hasDefault || generatedStored,
+    ...(volatileDefault ? { volatileDefault } : {}),
+    ...(generatedStored ? { generatedStored } : {}),
+    ...(inlineIndex ? { inlineIndex } : {}),
+  };
 }
 
 /**
@@ -387,7 +400,11 @@ class PgmReader {
         hasDefault: c.hasDefault,
         ...(c.dataType ? { dataType: c.dataType } : {}),
         ...(c.volatileDefault ? { volatileDefault: c.volatileDefault } : {}),
+        ...(c.generatedStored ? { generatedStored: true } : {}),
       });
+      if (c.inlineIndex) {
+        this.doc.operations.push({ ...base(ref), ...(several ? { range: this.rangeOf(p) } : {}), type: 'addConstraint', constraint: c.inlineIndex, notValid: false, usingIndex: false, inline: true });
+      }
     }
   }
 
