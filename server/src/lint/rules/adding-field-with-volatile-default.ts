@@ -8,8 +8,8 @@
  * A `GENERATED ALWAYS AS (…) STORED` column is the same rewrite (its value is computed and stored for every row);
  * a VIRTUAL one (PostgreSQL 18) is computed on read and is not reported.
  * Source: PostgreSQL docs, "ALTER TABLE" — Notes ("Adding a column with a volatile DEFAULT … requires the entire
- * table and its indexes to be rewritten"; "Adding a column … with a stored generated column … will require the entire
- * table and its indexes to be rewritten"); Squawk `adding-field-with-default`.
+ * table and its indexes to be rewritten"; PostgreSQL 18: "a stored generated column, an identity column, … will cause the
+ * entire table and its indexes to be rewritten"); Squawk `adding-field-with-default`.
  */
 import { displayTable, opsOfType } from '../model';
 import type { Rule } from '../model';
