@@ -202,3 +202,28 @@ void describe('risks missed on real code: stored generated columns and inline UN
     ]);
   });
 });
+
+void describe('node-pg-migrate pgm.db.query / pgm.db.select', () => {
+  void it('literal SQL is linted ($1 parameters included); dynamic SQL is uninspectable', () => {
+    const text = `exports.up = async (pgm) => {
+  await pgm.db.query('UPDATE users SET tier = $1', ['free']);
+  await pgm.db.query({ text: 'DELETE FROM sessions', values: [] });
+  const { rows } = await pgm.db.select('SELECT id FROM users WHERE tier = $1', ['free']);
+  for (const table of ['a', 'b']) {
+    await pgm.db.query(\`TRUNCATE \${table}\`);
+  }
+  await pgm.db.query(buildQuery());
+};
+exports.down = () => {
+  throw new Error('irreversible');
+};
+`;
+    const found = hits(text, { fileName: '1700000000002_backfill.js', dialect: 'postgresql' });
+    assert.deepEqual(found, [
+      ['ban-update-without-where', 'UPDATE users SET tier = $1'],
+      ['ban-delete-without-where', 'DELETE FROM sessions'],
+      ['uninspectable-sql', '`TRUNCATE ${table}`'],
+      ['uninspectable-sql', 'buildQuery()'],
+    ]);
+  });
+});

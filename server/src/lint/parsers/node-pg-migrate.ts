@@ -16,8 +16,9 @@
  * `dropColumns/dropColumn(t, c | [c…])`, `renameColumn(t, old, new)`, `alterColumn(t, c, { type, notNull,
  * allowNull, using })`, `createIndex/addIndex(t, cols, { unique, concurrently, name })`,
  * `dropIndex(t, cols, { name, concurrently })`, `addConstraint/createConstraint(t, name, { foreignKeys, check, unique,
- * primaryKey } | 'SQL')`, `dropSchema(name)`, `sql('…')` (SQL analysed with the dialect's parser and mapped
- * back into the literal; template literals with `${}` are uninspectable), and `noTransaction()`
+ * primaryKey } | 'SQL')`, `dropSchema(name)`, `sql('…')` and `db.query('…' | { text: '…' })` / `db.select('…')` (SQL
+ * analysed with the dialect's parser and mapped back into the literal; template literals with `${}` and other
+ * expressions are uninspectable), and `noTransaction()`
  * (sets {@link ParsedDocument.transactionDisabled}). Tables may be `'t'` or `{ schema: 's', name: 't' }`.
  * Source: node-pg-migrate docs, "Defining Migrations", "Tables", "Columns", "Indexes", "Miscellaneous".
  */
@@ -71,11 +72,11 @@ const REVERSIBLE = new Set([
 ]);
 
 /**
- * True when `text` looks like a node-pg-migrate module rather than a Knex one: it calls `pgm.<name>(…)` and
- * either exports `up(pgm…)`, imports from `node-pg-migrate`, or uses the `MigrationBuilder` type.
+ * True when `text` looks like a node-pg-migrate module rather than a Knex one: it calls `pgm.<name>(…)` (or
+ * `pgm.db.query(…)`) and either exports `up(pgm…)`, imports from `node-pg-migrate`, or uses the `MigrationBuilder` type.
  */
 export function looksLikeNodePgMigrate(text: string): boolean {
-  if (!/\bpgm\s*\.\s*[A-Za-z_$][\w$]*\s*\(/.test(text)) return false;
+  if (!/\bpgm\s*\.\s*(?:db\s*\.\s*)?[A-Za-z_$][\w$]*\s*\(/.test(text)) return false;
   return /\bup\b\s*(?:[:=]\s*)?(?:async\s*)?(?:function\s*)?\(\s*pgm\b/.test(text) || /node-pg-migrate|MigrationBuilder/.test(text);
 }
 
@@ -230,6 +231,16 @@ export function parseNodePgMigrate(text: string, fileName: string, parseSql: Sql
   return doc;
 }
 
+/**
+ * `<receiver>.db.query(…)` / `<receiver>.db.select(…)`: node-pg-migrate's direct database access, which runs the SQL at
+ * once (node-pg-migrate docs, "Miscellaneous": `pgm.db.query`, `pgm.db.select`).
+ */
+function isDbQuery(callee: ts.Expression, receiver: string): boolean {
+  if (!ts.isPropertyAccessExpression(callee) || (callee.name.text !== 'query' && callee.name.text !== 'select')) return false;
+  const db = unparen(callee.expression);
+  return ts.isPropertyAccessExpression(db) && db.name.text === 'db' && ts.isIdentifier(db.expression) && db.expression.text === receiver;
+}
+
 /** `'t'` or `{ schema: 's', name: 't' }` → the table; undefined when neither. */
 function tableOf(e: ts.Expression | undefined): TableRef | undefined {
   if (!e) return undefined;
@@ -286,6 +297,9 @@ class PgmReader {
           const method = callee.name.text;
           if (phase === 'up') this.upCalls.add(method);
           this.handleCall(n, method, phase, statementOf(n));
+        } else if (isDbQuery(callee, receiver)) {
+          if (phase === 'up') this.upCalls.add('db.query');
+          this.analyzeSql(n, phase, false);
         }
       }
       ts.forEachChild(n, visit);
@@ -296,11 +310,22 @@ class PgmReader {
   /**
    * SQL in `pgm.sql(sql[, args])`: parsed with the dialect's parser and mapped back into the literal (`{name}`
    * placeholders are neutralised first, and syntax errors dropped, when `args` is given); else uninspectable.
+   * Also `pgm.db.query(sql | { text: sql }[, values])` / `pgm.db.select(…)` (`templateArgs` false: node-postgres
+   * `$1` parameters, which the PostgreSQL parser reads as they are).
    */
-  private analyzeSql(call: ts.CallExpression, phase: Phase): void {
+  private analyzeSql(call: ts.CallExpression, phase: Phase, templateArgs = true): void {
     const doc = this.doc;
-    const arg = call.arguments[0];
+    let arg = call.arguments[0];
     if (!arg) return;
+    // node-postgres' query config: `{ text: 'SELECT …', values: [...] }`.
+    if (!templateArgs && ts.isObjectLiteralExpression(unparen(arg))) {
+      const text = props(arg).get('text');
+      if (!text) {
+        doc.uninspectable.push(this.rangeOf(arg));
+        return;
+      }
+      arg = text;
+    }
     const a = unparen(arg);
     if (!ts.isStringLiteral(a) && !ts.isNoSubstitutionTemplateLiteral(a)) {
       doc.uninspectable.push(this.rangeOf(a));
@@ -308,7 +333,7 @@ class PgmReader {
     }
     const decoded = decodeStringLiteral(this.text, a, a.getStart(this.sf));
     // `pgm.sql(sql, args)` substitutes `{name}` placeholders: read them as identifiers of the same length.
-    const hasArgs = call.arguments.length > 1;
+    const hasArgs = templateArgs && call.arguments.length > 1;
     const sql = hasArgs ? decoded.value.replace(/\{(\w+)\}/g, (m) => '_'.repeat(m.length)) : decoded.value;
     const inner = this.parseSql(sql);
     const map = (r: TextRange): TextRange => mapDecodedRange(decoded, r);
