@@ -183,11 +183,13 @@ export interface TransactionControlOp extends OperationBase, TableRef {
   type: 'transactionControl';
   kind: 'begin' | 'commit' | 'rollback';
 }
-/** `SET [LOCAL|SESSION] name = value` (PostgreSQL). `table` is empty. */
+/** `SET [LOCAL|SESSION] name = value` (PostgreSQL), `PRAGMA name = value` (SQLite). `table` is empty. */
 export interface SetVariableOp extends OperationBase, TableRef {
   type: 'setVariable';
   /** Lower-case setting name, e.g. `lock_timeout`. */
   name: string;
+  /** The value as written, lower-case, when the parser reads it (SQLite `PRAGMA foreign_keys = OFF` → `off`). */
+  value?: string;
 }
 
 /** A normalized schema operation. */

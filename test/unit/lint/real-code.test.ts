@@ -227,3 +227,50 @@ exports.down = () => {
     ]);
   });
 });
+
+void describe('the SQLite table-rebuild idiom is one operation', () => {
+  const rebuild = `CREATE TABLE new_users (id INTEGER PRIMARY KEY, email TEXT NOT NULL, name TEXT);
+INSERT INTO new_users (id, email, name) SELECT id, email, name FROM users;
+DROP TABLE users;
+ALTER TABLE new_users RENAME TO users;
+CREATE INDEX users_email ON users (email);
+PRAGMA foreign_key_check;
+`;
+  const lite = { fileName: '0005_users_email_not_null.sql', dialect: 'sqlite' as const };
+
+  void it('SQL, as the SQLite manual gives it (foreign keys off before BEGIN): no drop, no rename finding', () => {
+    assert.deepEqual(hits(`PRAGMA foreign_keys = OFF;\nBEGIN TRANSACTION;\n${rebuild}COMMIT;\nPRAGMA foreign_keys = ON;\n`, lite), []);
+    assert.deepEqual(hits(`PRAGMA foreign_keys=0;\n${rebuild}PRAGMA foreign_keys=1;\n`, lite), []);
+  });
+
+  void it('SQL without foreign keys off (or with the PRAGMA inside the transaction, a no-op): one cascade finding at the DROP', () => {
+    for (const text of [`BEGIN;\n${rebuild}COMMIT;\n`, `BEGIN;\nPRAGMA foreign_keys = OFF;\n${rebuild}COMMIT;\n`, `PRAGMA foreign_keys = OFF;\nPRAGMA foreign_keys = ON;\n${rebuild}`]) {
+      const found = analyze(text, lite);
+      assert.deepEqual(found.map((f) => [f.ruleId, text.slice(f.start, f.end)]), [['sqlite-table-rebuild', 'DROP TABLE users']], text);
+      assert.match(found[0]!.message, /ON DELETE CASCADE and deletes the rows of tables that reference "users"/);
+    }
+  });
+
+  void it('a plain DROP TABLE (no new table renamed into its place) is still ban-drop-table', () => {
+    assert.deepEqual(hits('PRAGMA foreign_keys = OFF;\nCREATE TABLE audit2 (id int);\nDROP TABLE users;\n', lite).map((h) => h[0]), ['ban-drop-table']);
+  });
+
+  void it('knex.raw: quiet only outside the transaction (config.transaction = false); Knex\'s own rebuild agrees', () => {
+    const body = `  await knex.raw('PRAGMA foreign_keys = OFF');
+  await knex.raw('CREATE TABLE new_users (id INTEGER PRIMARY KEY, email TEXT NOT NULL)');
+  await knex.raw('INSERT INTO new_users SELECT id, email FROM users');
+  await knex.raw('DROP TABLE users');
+  await knex.raw('ALTER TABLE new_users RENAME TO users');
+  await knex.schema.alterTable('orders', (t) => t.dropColumn('legacy'));
+  await knex.raw('PRAGMA foreign_keys = ON');`;
+    const module = `exports.up = async function (knex) {\n${body}\n};\nexports.down = () => {\n  throw new Error('irreversible');\n};\n`;
+    const knexLite = { fileName: '20240101_rebuild.js', dialect: 'sqlite' as const };
+    assert.deepEqual(hits(module, knexLite), [
+      ['sqlite-table-rebuild', 'DROP TABLE users'],
+      ['ban-drop-column', "t.dropColumn('legacy')"],
+      ['sqlite-table-rebuild', "t.dropColumn('legacy')"],
+    ]);
+    const outside = `${module}exports.config = { transaction: false };\n`;
+    assert.deepEqual(hits(outside, knexLite), [['ban-drop-column', "t.dropColumn('legacy')"]]);
+  });
+});
