@@ -6,6 +6,7 @@
  */
 import type { Dialect, Fix, Severity, SourceKind } from './types';
 import type { TextRange } from './text';
+import type { SchemaHistory } from './history';
 
 export type { TextRange };
 
@@ -62,7 +63,8 @@ export interface TableRef {
 
 export interface CreateTableOp extends OperationBase, TableRef {
   type: 'createTable';
-  columns: { name: string; dataType?: ColumnType }[];
+  /** The declared columns; `notNull` when NOT NULL or PRIMARY KEY is declared (undefined: not known). */
+  columns: { name: string; dataType?: ColumnType; notNull?: boolean }[];
   /** IF NOT EXISTS was written (SQL) / `createTableIfNotExists` (Knex). */
   ifNotExists?: boolean;
 }
@@ -113,8 +115,13 @@ export interface AlterColumnTypeOp extends OperationBase, TableRef {
   newType?: ColumnType;
   /** A `USING` expression is given (an explicit conversion of every row). */
   hasUsing: boolean;
-  /** The column's type as declared earlier in the same file, when known. Filled in by {@link annotateOperations}. */
+  /**
+   * The column's type as declared earlier in the same file, or in an earlier migration of the folder
+   * ({@link AnalyzeOptions.history}), when known. Filled in by {@link annotateOperations}.
+   */
   previousType?: ColumnType;
+  /** `COLLATE name` was written: the column's collation changes (its indexes are rebuilt). */
+  collation?: string;
 }
 
 /** DROP DATABASE / DROP SCHEMA (and Knex `dropSchema[IfExists]`). `table` holds the database or schema name. */
@@ -148,6 +155,11 @@ export interface DropNotNullOp extends OperationBase, TableRef {
 export interface SetNotNullOp extends OperationBase, TableRef {
   type: 'setNotNull';
   column: string;
+  /**
+   * The column is NOT NULL already (declared so earlier in the same file, or in an earlier migration of the folder:
+   * {@link AnalyzeOptions.history}): SET NOT NULL then checks nothing. Filled in by {@link annotateOperations}.
+   */
+  alreadyNotNull?: boolean;
 }
 /** DROP INDEX (and Knex `t.dropIndex`). `table` is empty for SQL (DROP INDEX names no table). */
 export interface DropIndexOp extends OperationBase, TableRef {
@@ -354,12 +366,13 @@ export function displayType(t: ColumnType | undefined): string {
 }
 
 /**
- * Sorts operations by position and fills in {@link OperationBase.tableIsNew} and
- * {@link AlterColumnTypeOp.previousType}: walking each phase in document order, a table counts as new
- * after a `createTable` of the same name, and column types are remembered from `createTable`/`addColumn`/
- * earlier type changes. A `dropTable` forgets the table.
+ * Sorts operations by position and fills in {@link OperationBase.tableIsNew}, {@link AlterColumnTypeOp.previousType}
+ * and {@link SetNotNullOp.alreadyNotNull}: walking each phase in document order, a table counts as new after a
+ * `createTable` of the same name, and column types and NOT NULL are remembered from `createTable`/`addColumn`/earlier
+ * changes, else taken from `history` (what the earlier migrations of the folder did; not for `down`). A `dropTable`
+ * forgets the table.
  */
-export function annotateOperations(ops: Operation[]): Operation[] {
+export function annotateOperations(ops: Operation[], history?: SchemaHistory): Operation[] {
   let inOrder = true;
   for (let i = 1; i < ops.length && inOrder; i++) {
     const a = ops[i - 1]!.range;
@@ -369,6 +382,10 @@ export function annotateOperations(ops: Operation[]): Operation[] {
   const sorted = inOrder ? [...ops] : [...ops].sort((a, b) => a.range.start - b.range.start || a.range.end - b.range.end);
   const created = new Map<string, Set<string>>();
   const types = new Map<string, Map<string, ColumnType | undefined>>();
+  /** NOT NULL declared or set earlier in the same phase, by `table.column`. */
+  const notNulls = new Map<string, Map<string, boolean>>();
+  /** The last Knex `.alter()` of each `table.column`: its chain (statement start) and NOT NULL before it. */
+  const knexResets = new Map<string, { statement: number; before: boolean | undefined }>();
   for (const op of sorted) {
     if (NON_TABLE_OPERATIONS.has(op.type)) continue;
     const phase = op.phase ?? '';
@@ -376,12 +393,31 @@ export function annotateOperations(ops: Operation[]): Operation[] {
     if (!set) created.set(phase, (set = new Set()));
     let colTypes = types.get(phase);
     if (!colTypes) types.set(phase, (colTypes = new Map()));
+    let notNull = notNulls.get(phase);
+    if (!notNull) notNulls.set(phase, (notNull = new Map()));
     const key = tableKey(op);
     op.tableIsNew = set.has(key);
+    /** What the earlier migrations left (`up` and plain SQL only: a rollback runs on the schema its `up` made). */
+    const earlier = (column: string) => (phase === 'down' ? undefined : history?.column(key, column));
     switch (op.type) {
       case 'createTable':
         set.add(key);
-        for (const c of op.columns) colTypes.set(`${key}.${c.name.toLowerCase()}`, c.dataType);
+        for (const c of op.columns) {
+          colTypes.set(`${key}.${c.name.toLowerCase()}`, c.dataType);
+          notNull.set(`${key}.${c.name.toLowerCase()}`, c.notNull === true);
+        }
+        break;
+      case 'setNotNull': {
+        const k = `${key}.${op.column.toLowerCase()}`;
+        // `.notNullable().alter()`: judged against the state before the chain's own alter() reset it.
+        const reset = knexResets.get(k);
+        const before = reset?.statement === op.statement.start ? reset.before : (notNull.get(k) ?? earlier(op.column)?.notNull);
+        if (before) op.alreadyNotNull = true;
+        notNull.set(k, true);
+        break;
+      }
+      case 'dropNotNull':
+        notNull.set(`${key}.${op.column.toLowerCase()}`, false);
         break;
       case 'dropTable':
         set.delete(key);
@@ -391,12 +427,18 @@ export function annotateOperations(ops: Operation[]): Operation[] {
         break;
       case 'addColumn':
         colTypes.set(`${key}.${op.column.toLowerCase()}`, op.dataType);
+        notNull.set(`${key}.${op.column.toLowerCase()}`, op.notNull);
         break;
       case 'alterColumnType': {
         const k = `${key}.${op.column.toLowerCase()}`;
-        const prev = colTypes.get(k);
+        const prev = colTypes.has(k) ? colTypes.get(k) : earlier(op.column)?.type;
         if (prev) op.previousType = prev;
         colTypes.set(k, op.newType);
+        // Knex's alter() resets nullability (a following setNotNull op of the same chain says NOT NULL again).
+        if (op.origin === 'knex') {
+          knexResets.set(k, { statement: op.statement.start, before: notNull.get(k) ?? earlier(op.column)?.notNull });
+          notNull.set(k, false);
+        }
         break;
       }
       default:

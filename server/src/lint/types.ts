@@ -2,6 +2,7 @@
  * Core types of the pure analyzer. Nothing here imports `vscode` or the LSP libraries.
  */
 import type { Dialect, Severity } from '../protocol';
+import type { SchemaHistory } from './history';
 
 export type { Dialect, Severity };
 
@@ -71,6 +72,12 @@ export interface AnalyzeOptions {
    * it from beside the file; without it those statements are judged alone.
    */
   upCounterpart?: string;
+  /**
+   * What the earlier migrations of the folder did (column types, NOT NULL), in the order the runner applies them:
+   * rules then know the old type of a column another file declared (narrowing vs widening) and whether NOT NULL was
+   * there already. Read only; see `analyzeInFolder` to add the file's own changes after it.
+   */
+  history?: SchemaHistory;
 }
 
 /** PostgreSQL major version assumed when none is configured. */

@@ -274,3 +274,47 @@ PRAGMA foreign_key_check;
     assert.deepEqual(hits(outside, knexLite), [['ban-drop-column', "t.dropColumn('legacy')"]]);
   });
 });
+
+void describe('the earlier migrations of the folder (history)', () => {
+  /** Writes `files` into a fresh folder and runs `check` on the folder. */
+  async function checkFolder(files: Record<string, string>): Promise<[string, string, string][]> {
+    const root = mkdtempSync(path.join(tmpdir(), 'mg-history-'));
+    try {
+      for (const [name, text] of Object.entries(files)) writeFileSync(path.join(root, name), text);
+      const { result } = await runCheck(['.'], root, { dialect: 'postgresql' });
+      return result.findings.map((f) => [path.basename(f.file), f.ruleId, f.message]);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  }
+
+  void it('SQL: varchar(100) → varchar(40) and bigint → integer, declared in an earlier file, are narrowing; widening stays quiet', async () => {
+    const found = await checkFolder({
+      '0001_init.sql': 'CREATE TABLE users (id bigint PRIMARY KEY, name varchar(100) NOT NULL, bio varchar(200), code text);\n',
+      '0002_narrow.sql': 'ALTER TABLE users ALTER COLUMN name TYPE varchar(40);\nALTER TABLE users ALTER COLUMN id TYPE integer;\n',
+      '0003_widen.sql': 'ALTER TABLE users ALTER COLUMN bio TYPE varchar(400);\nALTER TABLE users ALTER COLUMN bio TYPE text;\n',
+      '0004_collation.sql': 'ALTER TABLE users ALTER COLUMN code TYPE text COLLATE "C";\n',
+    });
+    assert.deepEqual(found.map((f) => [f[0], f[1]]), [
+      ['0002_narrow.sql', 'changing-column-type'],
+      ['0002_narrow.sql', 'changing-column-type'],
+      ['0004_collation.sql', 'changing-column-type'],
+    ]);
+    assert.match(found[0]![2], /"name" of "users" from varchar\(100\) to varchar\(40\).*narrows the column/);
+    assert.match(found[1]![2], /"id" of "users" from int8 to int4.*narrows the column/);
+    assert.match(found[2]![2], /collation of column "code" of "users" to "C" rebuilds the indexes/);
+  });
+
+  void it('Knex: .notNullable().alter() on a column an earlier migration made NOT NULL is not adding NOT NULL; on a nullable one it is', async () => {
+    const found = await checkFolder({
+      '20240101000000_users.js': "exports.up = (knex) => knex.schema.createTable('users', (t) => {\n  t.increments('id');\n  t.string('email', 100).notNullable();\n  t.string('nickname', 100);\n});\nexports.down = (knex) => knex.schema.dropTable('users');\n",
+      '20240201000000_email.js': "exports.up = (knex) => knex.schema.alterTable('users', (t) => {\n  t.string('email', 255).notNullable().alter();\n  t.string('nickname', 255).notNullable().alter();\n});\nexports.down = (knex) => knex.schema.alterTable('users', (t) => {\n  t.string('email', 100).notNullable().alter();\n  t.string('nickname', 100).alter();\n});\n",
+    });
+    assert.deepEqual(found.map((f) => [f[0], f[1]]), [['20240201000000_email.js', 'adding-not-nullable-field']]);
+    assert.match(found[0]![2], /"nickname"/);
+  });
+
+  void it('a file analysed alone (no folder) keeps today\'s behaviour: the old type is not known', () => {
+    assert.deepEqual(hits('ALTER TABLE users ALTER COLUMN name TYPE varchar(40);\n', { fileName: '0002_narrow.sql', dialect: 'postgresql' }), []);
+  });
+});

@@ -231,6 +231,8 @@ function isTransactionFalse(v: ts.Node | undefined, locals: Map<string, ts.Node>
 interface DeclaredColumn {
   name: string;
   dataType?: ColumnType;
+  /** `.notNullable()` / `.primary()` (after any `.nullable()`), or `increments`. */
+  notNull?: boolean;
 }
 
 /** A table-builder callback: `createTable` (columns are collected) or `alterTable`/`table` (each call is an operation). */
@@ -457,12 +459,13 @@ class KnexReader {
     const column = stringArg(args[0]);
     if (column === undefined) return;
     const dataType = typeFn(args);
+    const names = chain.links.map((l) => l.name);
     if (mode === 'create') {
-      columns.push({ name: column, dataType });
+      const notNull = names[0] === 'increments' || names[0] === 'bigIncrements' || Math.max(names.lastIndexOf('notNullable'), names.lastIndexOf('primary')) > names.lastIndexOf('nullable');
+      columns.push({ name: column, dataType, ...(notNull ? { notNull } : {}) });
       return;
     }
     const ops = this.doc.operations;
-    const names = chain.links.map((l) => l.name);
     if (names.includes('alter')) {
       ops.push({ ...base, type: 'alterColumnType', column, newType: dataType, hasUsing: false, range });
       // Only an explicit nullable()/notNullable() counts: Knex's alter() also resets nullability, but whether that

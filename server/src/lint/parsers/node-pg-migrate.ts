@@ -477,10 +477,10 @@ class PgmReader {
 
 /** `pgm.createTable(t, { c: spec, … })` with the columns' types. */
 function createTableOp(args: ts.NodeArray<ts.Expression>, base: OperationBase & TableRef): Operation {
-  const columns: { name: string; dataType?: ColumnType }[] = [];
+  const columns: { name: string; dataType?: ColumnType; notNull?: boolean }[] = [];
   for (const [name, spec] of props(args[1])) {
     const c = columnSpec(spec);
-    columns.push(c?.dataType ? { name, dataType: c.dataType } : { name });
+    columns.push({ name, ...(c?.dataType ? { dataType: c.dataType } : {}), ...(c?.notNull ? { notNull: true } : {}) });
   }
   return { ...base, type: 'createTable', columns };
 }

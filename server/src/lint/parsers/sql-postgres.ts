@@ -359,13 +359,18 @@ function createTable(cx: ChunkContext, { stmt, statement }: StatementInfo): void
   const columns = arr(stmt['tableElts'])
     .map(unwrap)
     .filter((e): e is [string, Json] => e?.[0] === 'ColumnDef')
-    .map(([, c]) => ({ name: str(c['colname']) ?? '', dataType: columnType(c['typeName']) }))
-    .map((c) => (c.dataType ? c : { name: c.name }));
+    .map(([, c]) => ({ name: str(c['colname']) ?? '', dataType: columnType(c['typeName']), notNull: declaresNotNull(c) }))
+    .map(({ name, dataType, notNull }) => ({ name, ...(dataType ? { dataType } : {}), ...(notNull ? { notNull } : {}) }));
   const ifNotExists = stmt['if_not_exists'] === true;
   const op: CreateTableOp = { statement, origin: 'sql', tableIsNew: false, type: 'createTable', table: rel.table, columns, range: statement };
   if (rel.schema) op.schema = rel.schema;
   if (ifNotExists) op.ifNotExists = ifNotExists;
   cx.ops.push(op);
+}
+
+/** A ColumnDef that declares NOT NULL or PRIMARY KEY. */
+function declaresNotNull(c: Json): boolean {
+  return c['is_not_null'] === true || arr(c['constraints']).some((k) => ['CONSTR_NOTNULL', 'CONSTR_PRIMARY'].includes(str(obj(obj(k)?.['Constraint'])?.['contype']) ?? ''));
 }
 
 /** CREATE TABLE … AS (a table; not a materialized view). */
@@ -529,6 +534,8 @@ function alterTableCommand(cmd: Json, table: string, common: StatementFields, ra
     const newType = columnType(def?.['typeName']);
     const op: AlterColumnTypeOp = { ...common, table, type: 'alterColumnType', column, hasUsing: def?.['raw_default'] !== undefined, range };
     if (newType) op.newType = newType;
+    const collation = stringItems(obj(def?.['collClause'])?.['collname']).pop();
+    if (collation !== undefined) op.collation = collation;
     add(op);
   } else if (subtype === 'AT_DropNotNull' || subtype === 'AT_SetNotNull') {
     const column = str(cmd['name']);

@@ -95,7 +95,9 @@ function handleStatement(node: unknown, base: number, ops: Operation[], statemen
         .map((c) => {
           const dataType = columnType(c['dataType']);
           const name = identName(c['name']) ?? '';
-          return dataType ? { name, dataType } : { name };
+          const kinds = constraintTypes(c['constraints']);
+          const notNull = kinds.includes('constraint_not_null') || kinds.includes('constraint_primary_key');
+          return { name, ...(dataType ? { dataType } : {}), ...(notNull ? { notNull } : {}) };
         });
       ops.push({ ...common, ...ref, type: 'createTable', columns, ...(stmt['ifNotExistsKw'] ? { ifNotExists: true } : {}), range: statement });
       return;
