@@ -6,7 +6,7 @@
  */
 import type { Dialect, Fix, Severity, SourceKind } from './types';
 import type { TextRange } from './text';
-import type { SchemaHistory } from './history';
+import type { ColumnFact, SchemaHistory } from './history';
 
 export type { TextRange };
 
@@ -365,6 +365,11 @@ export function displayType(t: ColumnType | undefined): string {
   return t.args.length ? `${t.name}(${t.args.join(', ')})` : t.name;
 }
 
+/** What the earlier migrations left of a column (`up` and plain SQL only: a rollback runs on the schema its `up` made). */
+function earlier(history: SchemaHistory | undefined, phase: string, table: string, column: string): ColumnFact | undefined {
+  return history && phase !== 'down' ? history.column(table, column) : undefined;
+}
+
 /**
  * Sorts operations by position and fills in {@link OperationBase.tableIsNew}, {@link AlterColumnTypeOp.previousType}
  * and {@link SetNotNullOp.alreadyNotNull}: walking each phase in document order, a table counts as new after a
@@ -397,8 +402,6 @@ export function annotateOperations(ops: Operation[], history?: SchemaHistory): O
     if (!notNull) notNulls.set(phase, (notNull = new Map()));
     const key = tableKey(op);
     op.tableIsNew = set.has(key);
-    /** What the earlier migrations left (`up` and plain SQL only: a rollback runs on the schema its `up` made). */
-    const earlier = (column: string) => (phase === 'down' ? undefined : history?.column(key, column));
     switch (op.type) {
       case 'createTable':
         set.add(key);
@@ -411,7 +414,7 @@ export function annotateOperations(ops: Operation[], history?: SchemaHistory): O
         const k = `${key}.${op.column.toLowerCase()}`;
         // `.notNullable().alter()`: judged against the state before the chain's own alter() reset it.
         const reset = knexResets.get(k);
-        const before = reset?.statement === op.statement.start ? reset.before : (notNull.get(k) ?? earlier(op.column)?.notNull);
+        const before = reset?.statement === op.statement.start ? reset.before : (notNull.get(k) ?? earlier(history, phase, key, op.column)?.notNull);
         if (before) op.alreadyNotNull = true;
         notNull.set(k, true);
         break;
@@ -431,12 +434,12 @@ export function annotateOperations(ops: Operation[], history?: SchemaHistory): O
         break;
       case 'alterColumnType': {
         const k = `${key}.${op.column.toLowerCase()}`;
-        const prev = colTypes.has(k) ? colTypes.get(k) : earlier(op.column)?.type;
+        const prev = colTypes.has(k) ? colTypes.get(k) : earlier(history, phase, key, op.column)?.type;
         if (prev) op.previousType = prev;
         colTypes.set(k, op.newType);
         // Knex's alter() resets nullability (a following setNotNull op of the same chain says NOT NULL again).
         if (op.origin === 'knex') {
-          knexResets.set(k, { statement: op.statement.start, before: notNull.get(k) ?? earlier(op.column)?.notNull });
+          knexResets.set(k, { statement: op.statement.start, before: notNull.get(k) ?? earlier(history, phase, key, op.column)?.notNull });
           notNull.set(k, false);
         }
         break;
