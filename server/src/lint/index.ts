@@ -177,7 +177,7 @@ function parseKnown(text: string, options: AnalyzeOptions, kind: SourceKind, dia
   } else if (kind === 'node-pg-migrate') {
     doc = nodePgMigrateModule().parseNodePgMigrate(text, options.fileName, sqlParser(dialect));
   } else {
-    doc = parseAlembic(text, sqlParser(dialect));
+    doc = parseAlembic(text, sqlParser(dialect), dialect);
   }
   doc.operations = annotateOperations(doc.operations, options.history);
   const counterpart = kind === 'sql' && options.upCounterpart !== undefined && isDownFile(options.fileName) ? sqlParser(dialect)(options.upCounterpart).operations : [];

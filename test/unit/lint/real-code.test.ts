@@ -318,3 +318,40 @@ void describe('the earlier migrations of the folder (history)', () => {
     assert.deepEqual(hits('ALTER TABLE users ALTER COLUMN name TYPE varchar(40);\n', { fileName: '0002_narrow.sql', dialect: 'postgresql' }), []);
   });
 });
+
+void describe('Alembic: branches for another database are not analysed', () => {
+  const text = `revision = 'c3'
+down_revision = 'b2'
+from alembic import op
+import sqlalchemy as sa
+
+def upgrade():
+    bind = op.get_bind()
+    if bind.dialect.name == 'mysql':
+        op.execute('ALTER TABLE users MODIFY email VARCHAR(255) NOT NULL')
+    elif bind.dialect.name in ('mssql', 'oracle'):
+        op.drop_index('ix_users_email', table_name='users')
+    elif bind.dialect.name == 'sqlite':
+        with op.batch_alter_table('users') as batch_op:
+            batch_op.drop_column('legacy')
+    else:
+        op.alter_column('users', 'email', nullable=False)
+    if op.get_context().dialect.name != 'postgresql':
+        op.drop_table('pg_only_cache')
+    if some_flag:
+        op.drop_table('maybe')
+
+def downgrade():
+    raise NotImplementedError('irreversible')
+`;
+  void it('PostgreSQL reads the else branch and unknown conditions only', () => {
+    assert.deepEqual(hits(text, { fileName: 'c3_rev.py', dialect: 'postgresql' }).map((h) => h[0]), ['adding-not-nullable-field', 'ban-drop-table']);
+  });
+  void it('SQLite reads its own branch (and != postgresql)', () => {
+    assert.deepEqual(hits(text, { fileName: 'c3_rev.py', dialect: 'sqlite' }).map((h) => [h[0], h[1]]), [
+      ['ban-drop-column', "batch_op.drop_column('legacy')"],
+      ['ban-drop-table', "op.drop_table('pg_only_cache')"],
+      ['ban-drop-table', "op.drop_table('maybe')"],
+    ]);
+  });
+});
