@@ -127,7 +127,10 @@ export async function lintFiles(files: readonly FileInput[], options: LintFilesO
   // Each folder in the order the runner applies it, so every file sees the schema its earlier migrations left.
   for (const folder of inRunnerOrder(kept)) {
     const history = new lint.SchemaHistory();
-    for (const { input, options: opts, text } of folder) {
+    // Files after the last one to lint change nothing it sees.
+    let last = folder.length - 1;
+    while (last >= 0 && folder[last]!.input.lint === false) last--;
+    for (const { input, options: opts, text } of folder.slice(0, last + 1)) {
       const kind = lint.detectSourceKind(text, { fileName: input.path });
       const linted = input.lint !== false;
       const loading = lint.initAnalyzerFor(kind, opts.dialect);
