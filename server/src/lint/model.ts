@@ -406,8 +406,9 @@ export function annotateOperations(ops: Operation[], history?: SchemaHistory): O
       case 'createTable':
         set.add(key);
         for (const c of op.columns) {
-          colTypes.set(`${key}.${c.name.toLowerCase()}`, c.dataType);
-          notNull.set(`${key}.${c.name.toLowerCase()}`, c.notNull === true);
+          const k = `${key}.${c.name.toLowerCase()}`;
+          colTypes.set(k, c.dataType);
+          notNull.set(k, c.notNull === true);
         }
         break;
       case 'setNotNull': {
@@ -428,10 +429,12 @@ export function annotateOperations(ops: Operation[], history?: SchemaHistory): O
       case 'renameTable':
         if (set.has(key)) set.add(op.newName.toLowerCase());
         break;
-      case 'addColumn':
-        colTypes.set(`${key}.${op.column.toLowerCase()}`, op.dataType);
-        notNull.set(`${key}.${op.column.toLowerCase()}`, op.notNull);
+      case 'addColumn': {
+        const k = `${key}.${op.column.toLowerCase()}`;
+        colTypes.set(k, op.dataType);
+        notNull.set(k, op.notNull);
         break;
+      }
       case 'alterColumnType': {
         const k = `${key}.${op.column.toLowerCase()}`;
         const prev = colTypes.has(k) ? colTypes.get(k) : earlier(history, phase, key, op.column)?.type;
