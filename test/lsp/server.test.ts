@@ -275,3 +275,17 @@ test('the server survives garbage and keeps answering', async () => {
   open(sql, 'sql', 'DROP TABLE t;');
   assert.equal((await next).diagnostics[0]?.code, 'ban-drop-table');
 });
+
+test('the editor sees the earlier migrations of the folder on disk: a narrowing of a type they declared is reported (issue 17)', async () => {
+  const dir = path.join(workspace, 'history-sql');
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, '0001_init.sql'), 'CREATE TABLE accounts (id bigint PRIMARY KEY, name varchar(100) NOT NULL);\n');
+  fs.writeFileSync(path.join(dir, '0003_later.sql'), 'DROP TABLE accounts;\n');
+  const file = path.join(dir, '0002_narrow.sql');
+  const text = 'ALTER TABLE accounts ALTER COLUMN name TYPE varchar(40);\nALTER TABLE accounts ALTER COLUMN name TYPE varchar(400);\n';
+  const published = nextDiagnostics(pathToFileURL(file).toString());
+  open(file, 'sql', text);
+  const { diagnostics } = await published;
+  assert.deepEqual(diagnostics.map((d) => [d.code, d.range.start.line]), [['changing-column-type', 0]], JSON.stringify(diagnostics));
+  assert.match(diagnostics[0]!.message, /from varchar\(100\) to varchar\(40\)/);
+});

@@ -72,3 +72,29 @@ test('package.json activates the extension on the same knexfile names', () => {
   const manifest = JSON.parse(fs.readFileSync(path.join(__dirname, '../../package.json'), 'utf8')) as { activationEvents: string[] };
   assert.ok(manifest.activationEvents.includes(`workspaceContains:${KNEXFILE_GLOB}`), JSON.stringify(manifest.activationEvents));
 });
+
+test('no knexfile: the nearest package.json that depends on sqlite3 / better-sqlite3 only makes it SQLite (issue 17)', async () => {
+  const { resolveDialect, dialectFromPackageJson } = await import('../../server/src/config');
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'mg-pkg-dialect-'));
+  try {
+    const file = path.join(root, 'db', 'migrations', '20240101_init.js');
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, 'exports.up = () => {};');
+    assert.equal(resolveDialect('auto', file, root), 'postgresql', 'no package.json: the default');
+    const write = (pkg: object) => fs.writeFileSync(path.join(root, 'package.json'), JSON.stringify(pkg));
+    write({ dependencies: { knex: '^3.1.0', 'better-sqlite3': '^11.0.0' } });
+    assert.equal(resolveDialect('auto', file, root), 'sqlite');
+    write({ dependencies: { knex: '^3.1.0' }, devDependencies: { sqlite3: '^5.1.7' } });
+    assert.equal(resolveDialect('auto', file, root), 'sqlite');
+    write({ dependencies: { knex: '^3.1.0', pg: '^8.11.0' }, devDependencies: { sqlite3: '^5.1.7' } });
+    assert.equal(resolveDialect('auto', file, root), 'postgresql', 'SQLite for tests, PostgreSQL in production: the default stays');
+    write({ dependencies: { 'better-sqlite3': '^11.0.0' } });
+    assert.equal(resolveDialect('postgresql', file, root), 'postgresql', 'an explicit setting wins');
+    fs.writeFileSync(path.join(root, 'knexfile.js'), "module.exports = { client: 'pg' };");
+    assert.equal(resolveDialect('auto', file, root), 'postgresql', 'a knexfile wins over package.json');
+    assert.equal(dialectFromPackageJson('{ not json'), undefined);
+    assert.equal(dialectFromPackageJson('{"dependencies": null}'), undefined);
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+});

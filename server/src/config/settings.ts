@@ -6,7 +6,7 @@
 import picomatch from 'picomatch';
 import type { Dialect } from '../protocol';
 
-/** Dialect setting: `auto` picks SQLite when the nearest knexfile names a SQLite client, else PostgreSQL. */
+/** Dialect setting: `auto` picks SQLite when the nearest knexfile names a SQLite client (without a knexfile: when the nearest package.json depends on sqlite3 / better-sqlite3 and no PostgreSQL driver), else PostgreSQL. */
 export type DialectSetting = Dialect | 'auto';
 
 /** Accepted dialect values, in the editor settings, `.migration-guard.json` and the CLI's `--dialect` alike. */
@@ -41,7 +41,7 @@ export const settingsSchema: Record<keyof Settings, PropertySchema> = {
     type: 'string',
     enum: [...DIALECT_VALUES],
     enumDescriptions: [
-      'SQLite when the nearest knexfile uses a SQLite client, else PostgreSQL.',
+      'SQLite when the nearest knexfile uses a SQLite client (without a knexfile: when the nearest package.json depends on sqlite3 or better-sqlite3 and on no PostgreSQL driver), else PostgreSQL.',
       'PostgreSQL (parsed with PostgreSQL 18\'s own grammar).',
       'SQLite.',
     ],

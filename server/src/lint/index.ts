@@ -6,7 +6,8 @@
  * (tables created in the same file, known column types) → run every rule → drop suppressed findings → sort. A parser or
  * rule that throws becomes an `analyzer-error` finding (fail closed: a crash never reads as "no findings").
  */
-import { annotateOperations, emptyDocument } from './model';
+import { annotateOperations, emptyDocument, markReverts } from './model';
+import type { SchemaHistory } from './history';
 import type { ParsedDocument, Phase, Rule, RuleContext, RuleMeta, SyntaxProblem } from './model';
 import { initPythonParser, isPythonParserReady, parseAlembic } from './parsers/alembic';
 import { initPostgresParser, isPostgresParserReady, parsePostgres } from './parsers/sql-postgres';
@@ -71,6 +72,8 @@ function validFix(fix: Fix, length: number): boolean {
 }
 
 export type { AnalyzeOptions, Finding, Fix, SourceKind, TextEdit } from './types';
+export { SchemaHistory } from './history';
+export type { ColumnFact } from './history';
 export type { RuleMeta, Rule, RuleContext, RuleViolation, ParsedDocument, Operation } from './model';
 export { applyEdits, lineColumnAt } from './text';
 export type { LineColumn, TextRange } from './text';
@@ -138,7 +141,7 @@ export function detectSourceKind(text: string, options: Pick<AnalyzeOptions, 'fi
 }
 
 /** `*.down.sql`, `down.sql`, `0001_x_down.sql`: a rollback script. */
-function isDownFile(fileName: string): boolean {
+export function isDownFile(fileName: string): boolean {
   return /(^|[\\/._-])down\.sql$/i.test(fileName);
 }
 
@@ -170,13 +173,15 @@ function parseKnown(text: string, options: AnalyzeOptions, kind: SourceKind, dia
       for (const op of doc.operations) op.phase = phase;
     }
   } else if (kind === 'knex') {
-    doc = knexModule().parseKnex(text, options.fileName, sqlParser(dialect));
+    doc = knexModule().parseKnex(text, options.fileName, sqlParser(dialect), dialect);
   } else if (kind === 'node-pg-migrate') {
     doc = nodePgMigrateModule().parseNodePgMigrate(text, options.fileName, sqlParser(dialect));
   } else {
-    doc = parseAlembic(text, sqlParser(dialect));
+    doc = parseAlembic(text, sqlParser(dialect), dialect);
   }
-  doc.operations = annotateOperations(doc.operations);
+  doc.operations = annotateOperations(doc.operations, options.history);
+  const counterpart = kind === 'sql' && options.upCounterpart !== undefined && isDownFile(options.fileName) ? sqlParser(dialect)(options.upCounterpart).operations : [];
+  markReverts(doc.operations, counterpart);
   return doc;
 }
 
@@ -269,23 +274,38 @@ function crashingStatement(rule: Rule, ctx: RuleContext): TextRange | undefined 
  * comments: a crash cannot be configured away (docs/rules/analyzer-error.md).
  */
 export function analyze(text: string, options: AnalyzeOptions): Finding[] {
+  return analyzeDocument(text, options).findings;
+}
+
+/**
+ * {@link analyze} for the next migration of a folder, in the order the runner applies them: the rules see `history`
+ * (the earlier migrations), then this file's `up` changes are added to it (when it parsed). Never throws.
+ */
+export function analyzeInFolder(text: string, options: AnalyzeOptions, history: SchemaHistory): Finding[] {
+  const { findings, doc } = analyzeDocument(text, { ...options, history });
+  if (doc) history.apply(doc.operations);
+  return findings;
+}
+
+/** {@link analyze}, and the parsed document when the parser did not crash. */
+function analyzeDocument(text: string, options: AnalyzeOptions): { findings: Finding[]; doc?: ParsedDocument } {
   const crash = (message: string, range: TextRange): Finding => ({ ruleId: ANALYZER_ERROR, severity: 'error', message, start: range.start, end: range.end, help: analyzerError.meta.help });
-  if (typeof text !== 'string') return [crash(parserCrashMessage('the analyzer', new TypeError(`the document text is a ${typeof text}, not a string`)), { start: 0, end: 0 })];
+  if (typeof text !== 'string') return { findings: [crash(parserCrashMessage('the analyzer', new TypeError(`the document text is a ${typeof text}, not a string`)), { start: 0, end: 0 })] };
   try {
     const dialect = options.dialect ?? 'postgresql';
     let kind: SourceKind | undefined;
     try {
       kind = detectSourceKind(text, options);
     } catch (error) {
-      return [crash(parserCrashMessage('the node-pg-migrate detection (a parse of the module)', error), fileStartRange(text))];
+      return { findings: [crash(parserCrashMessage('the node-pg-migrate detection (a parse of the module)', error), fileStartRange(text))] };
     }
-    if (!kind) return [];
+    if (!kind) return { findings: [] };
     // The kind is decided once: detecting node-pg-migrate parses JS/TS, so the parser must not do it again.
     let doc: ParsedDocument;
     try {
       doc = parseKnown(text, { ...options, kind }, kind, dialect);
     } catch (error) {
-      return [crash(parserCrashMessage(parserName(kind, dialect), error), fileStartRange(text))];
+      return { findings: [crash(parserCrashMessage(parserName(kind, dialect), error), fileStartRange(text))] };
     }
     const ctx: RuleContext = { text, fileName: options.fileName, dialect, kind, doc, postgresVersion: options.postgresVersion ?? DEFAULT_POSTGRES_VERSION };
     const suppressions = findSuppressions(text, doc.statements);
@@ -342,9 +362,9 @@ export function analyze(text: string, options: AnalyzeOptions): Finding[] {
         findings.push({ ruleId: UNUSED_IGNORE, severity: unusedSeverity, message, start: s.comment.start, end: s.comment.end, help: unusedRule!.meta.help });
       }
     }
-    return findings.sort((a, b) => a.start - b.start || a.end - b.end || (a.ruleId < b.ruleId ? -1 : a.ruleId > b.ruleId ? 1 : 0));
+    return { findings: findings.sort((a, b) => a.start - b.start || a.end - b.end || (a.ruleId < b.ruleId ? -1 : a.ruleId > b.ruleId ? 1 : 0)), doc };
   } catch (error) {
     // Suppressions, the unused-ignore pass, sorting: not a parser, not a rule, and still no reason to report "safe".
-    return [crash(parserCrashMessage('the analyzer', error), fileStartRange(text))];
+    return { findings: [crash(parserCrashMessage('the analyzer', error), fileStartRange(text))] };
   }
 }

@@ -6,6 +6,7 @@
  */
 import type { Dialect, Fix, Severity, SourceKind } from './types';
 import type { TextRange } from './text';
+import type { ColumnFact, SchemaHistory } from './history';
 
 export type { TextRange };
 
@@ -46,6 +47,12 @@ export interface OperationBase {
    * yet and locks on it hurt nobody. Filled in by {@link annotateOperations}.
    */
   tableIsNew: boolean;
+  /**
+   * In a rollback (`phase: 'down'`): the operation undoes one of `up` (re-creates the index `up` dropped, restores the
+   * type `up` changed, renames back, re-adds the column `up` dropped). Filled in by {@link markReverts}; rules about
+   * locks and breaking changes stay quiet there, since the rollback only returns to the schema the code ran on.
+   */
+  revertsUp?: boolean;
 }
 
 /** Table name as written: `table` is the bare name, `schema` the optional qualifier. */
@@ -56,7 +63,8 @@ export interface TableRef {
 
 export interface CreateTableOp extends OperationBase, TableRef {
   type: 'createTable';
-  columns: { name: string; dataType?: ColumnType }[];
+  /** The declared columns; `notNull` when NOT NULL or PRIMARY KEY is declared (undefined: not known). */
+  columns: { name: string; dataType?: ColumnType; notNull?: boolean }[];
   /** IF NOT EXISTS was written (SQL) / `createTableIfNotExists` (Knex). */
   ifNotExists?: boolean;
 }
@@ -84,6 +92,8 @@ export interface AddColumnOp extends OperationBase, TableRef {
   ifNotExists?: boolean;
   /** Name of a volatile function in the DEFAULT expression (`random`, `gen_random_uuid`, `clock_timestamp`, …), when there is one. */
   volatileDefault?: string;
+  /** `GENERATED ALWAYS AS (…) STORED`: the value is computed and stored for every existing row when the column is added. */
+  generatedStored?: boolean;
 }
 export interface CreateIndexOp extends OperationBase, TableRef {
   type: 'createIndex';
@@ -105,8 +115,13 @@ export interface AlterColumnTypeOp extends OperationBase, TableRef {
   newType?: ColumnType;
   /** A `USING` expression is given (an explicit conversion of every row). */
   hasUsing: boolean;
-  /** The column's type as declared earlier in the same file, when known. Filled in by {@link annotateOperations}. */
+  /**
+   * The column's type as declared earlier in the same file, or in an earlier migration of the folder
+   * ({@link AnalyzeOptions.history}), when known. Filled in by {@link annotateOperations}.
+   */
   previousType?: ColumnType;
+  /** `COLLATE name` was written: the column's collation changes (its indexes are rebuilt). */
+  collation?: string;
 }
 
 /** DROP DATABASE / DROP SCHEMA (and Knex `dropSchema[IfExists]`). `table` holds the database or schema name. */
@@ -140,6 +155,11 @@ export interface DropNotNullOp extends OperationBase, TableRef {
 export interface SetNotNullOp extends OperationBase, TableRef {
   type: 'setNotNull';
   column: string;
+  /**
+   * The column is NOT NULL already (declared so earlier in the same file, or in an earlier migration of the folder:
+   * {@link AnalyzeOptions.history}): SET NOT NULL then checks nothing. Filled in by {@link annotateOperations}.
+   */
+  alreadyNotNull?: boolean;
 }
 /** DROP INDEX (and Knex `t.dropIndex`). `table` is empty for SQL (DROP INDEX names no table). */
 export interface DropIndexOp extends OperationBase, TableRef {
@@ -175,11 +195,13 @@ export interface TransactionControlOp extends OperationBase, TableRef {
   type: 'transactionControl';
   kind: 'begin' | 'commit' | 'rollback';
 }
-/** `SET [LOCAL|SESSION] name = value` (PostgreSQL). `table` is empty. */
+/** `SET [LOCAL|SESSION] name = value` (PostgreSQL), `PRAGMA name = value` (SQLite). `table` is empty. */
 export interface SetVariableOp extends OperationBase, TableRef {
   type: 'setVariable';
   /** Lower-case setting name, e.g. `lock_timeout`. */
   name: string;
+  /** The value as written, lower-case, when the parser reads it (SQLite `PRAGMA foreign_keys = OFF` → `off`). */
+  value?: string;
 }
 
 /** A normalized schema operation. */
@@ -343,13 +365,19 @@ export function displayType(t: ColumnType | undefined): string {
   return t.args.length ? `${t.name}(${t.args.join(', ')})` : t.name;
 }
 
+/** What the earlier migrations left of a column (`up` and plain SQL only: a rollback runs on the schema its `up` made). */
+function earlier(history: SchemaHistory | undefined, phase: string, table: string, column: string): ColumnFact | undefined {
+  return history && phase !== 'down' ? history.column(table, column) : undefined;
+}
+
 /**
- * Sorts operations by position and fills in {@link OperationBase.tableIsNew} and
- * {@link AlterColumnTypeOp.previousType}: walking each phase in document order, a table counts as new
- * after a `createTable` of the same name, and column types are remembered from `createTable`/`addColumn`/
- * earlier type changes. A `dropTable` forgets the table.
+ * Sorts operations by position and fills in {@link OperationBase.tableIsNew}, {@link AlterColumnTypeOp.previousType}
+ * and {@link SetNotNullOp.alreadyNotNull}: walking each phase in document order, a table counts as new after a
+ * `createTable` of the same name, and column types and NOT NULL are remembered from `createTable`/`addColumn`/earlier
+ * changes, else taken from `history` (what the earlier migrations of the folder did; not for `down`). A `dropTable`
+ * forgets the table.
  */
-export function annotateOperations(ops: Operation[]): Operation[] {
+export function annotateOperations(ops: Operation[], history?: SchemaHistory): Operation[] {
   let inOrder = true;
   for (let i = 1; i < ops.length && inOrder; i++) {
     const a = ops[i - 1]!.range;
@@ -359,6 +387,10 @@ export function annotateOperations(ops: Operation[]): Operation[] {
   const sorted = inOrder ? [...ops] : [...ops].sort((a, b) => a.range.start - b.range.start || a.range.end - b.range.end);
   const created = new Map<string, Set<string>>();
   const types = new Map<string, Map<string, ColumnType | undefined>>();
+  /** NOT NULL declared or set earlier in the same phase, by `table.column`. */
+  const notNulls = new Map<string, Map<string, boolean>>();
+  /** The last Knex `.alter()` of each `table.column`: its chain (statement start) and NOT NULL before it. */
+  const knexResets = new Map<string, { statement: number; before: boolean | undefined }>();
   for (const op of sorted) {
     if (NON_TABLE_OPERATIONS.has(op.type)) continue;
     const phase = op.phase ?? '';
@@ -366,12 +398,30 @@ export function annotateOperations(ops: Operation[]): Operation[] {
     if (!set) created.set(phase, (set = new Set()));
     let colTypes = types.get(phase);
     if (!colTypes) types.set(phase, (colTypes = new Map()));
+    let notNull = notNulls.get(phase);
+    if (!notNull) notNulls.set(phase, (notNull = new Map()));
     const key = tableKey(op);
     op.tableIsNew = set.has(key);
     switch (op.type) {
       case 'createTable':
         set.add(key);
-        for (const c of op.columns) colTypes.set(`${key}.${c.name.toLowerCase()}`, c.dataType);
+        for (const c of op.columns) {
+          const k = `${key}.${c.name.toLowerCase()}`;
+          colTypes.set(k, c.dataType);
+          notNull.set(k, c.notNull === true);
+        }
+        break;
+      case 'setNotNull': {
+        const k = `${key}.${op.column.toLowerCase()}`;
+        // `.notNullable().alter()`: judged against the state before the chain's own alter() reset it.
+        const reset = knexResets.get(k);
+        const before = reset?.statement === op.statement.start ? reset.before : (notNull.get(k) ?? earlier(history, phase, key, op.column)?.notNull);
+        if (before) op.alreadyNotNull = true;
+        notNull.set(k, true);
+        break;
+      }
+      case 'dropNotNull':
+        notNull.set(`${key}.${op.column.toLowerCase()}`, false);
         break;
       case 'dropTable':
         set.delete(key);
@@ -379,14 +429,22 @@ export function annotateOperations(ops: Operation[]): Operation[] {
       case 'renameTable':
         if (set.has(key)) set.add(op.newName.toLowerCase());
         break;
-      case 'addColumn':
-        colTypes.set(`${key}.${op.column.toLowerCase()}`, op.dataType);
+      case 'addColumn': {
+        const k = `${key}.${op.column.toLowerCase()}`;
+        colTypes.set(k, op.dataType);
+        notNull.set(k, op.notNull);
         break;
+      }
       case 'alterColumnType': {
         const k = `${key}.${op.column.toLowerCase()}`;
-        const prev = colTypes.get(k);
+        const prev = colTypes.has(k) ? colTypes.get(k) : earlier(history, phase, key, op.column)?.type;
         if (prev) op.previousType = prev;
         colTypes.set(k, op.newType);
+        // Knex's alter() resets nullability (a following setNotNull op of the same chain says NOT NULL again).
+        if (op.origin === 'knex') {
+          knexResets.set(k, { statement: op.statement.start, before: notNull.get(k) ?? earlier(history, phase, key, op.column)?.notNull });
+          notNull.set(k, false);
+        }
         break;
       }
       default:
@@ -394,4 +452,63 @@ export function annotateOperations(ops: Operation[]): Operation[] {
     }
   }
   return sorted;
+}
+
+/** `table.column`, lower-cased (schema ignored, as {@link tableKey}). */
+function columnKey(t: TableRef, column: string): string {
+  return `${tableKey(t)}.${column.toLowerCase()}`;
+}
+
+/**
+ * What the `up` operations let a rollback undo, by key: `index:<name>` / `indexOn:<table>` (an index dropped, or a
+ * column or table dropped with its indexes), `type:<t.c>` (a type changed), `rename:<t.new→old>` (a column renamed),
+ * `column:<t.c>` (a column dropped).
+ */
+function undoableKeys(upOps: readonly Operation[]): Set<string> {
+  const keys = new Set<string>();
+  for (const op of upOps) {
+    switch (op.type) {
+      case 'dropIndex':
+        keys.add(`index:${op.index.toLowerCase()}`);
+        if (op.table) keys.add(`indexOn:${tableKey(op)}`);
+        break;
+      case 'dropColumn':
+        keys.add(`column:${columnKey(op, op.column)}`).add(`indexOn:${tableKey(op)}`);
+        break;
+      case 'dropTable':
+        keys.add(`indexOn:${tableKey(op)}`);
+        break;
+      case 'alterColumnType':
+        keys.add(`type:${columnKey(op, op.column)}`);
+        break;
+      case 'renameColumn':
+        keys.add(`rename:${columnKey(op, op.newName)}>${op.column.toLowerCase()}`);
+        break;
+      default:
+        break;
+    }
+  }
+  return keys;
+}
+
+/**
+ * Sets {@link OperationBase.revertsUp} on the `down` operations of `ops` that undo an `up` operation: of `ops` itself
+ * (a migration module), or of `counterpartUp` (the operations of a `*.up.sql` beside a `*.down.sql`). An index
+ * re-created in `down` reverts a dropped index of the same name, or any index of a table whose index, column or
+ * whole table `up` dropped; a type change reverts a type change of the same column; a rename reverts the opposite
+ * rename; an added column reverts a dropped one. Never throws.
+ */
+export function markReverts(ops: readonly Operation[], counterpartUp: readonly Operation[] = []): void {
+  if (!ops.some((op) => op.phase === 'down')) return;
+  const keys = undoableKeys([...counterpartUp, ...ops.filter((op) => op.phase === 'up')]);
+  if (keys.size === 0) return;
+  for (const op of ops) {
+    if (op.phase !== 'down') continue;
+    let reverts = false;
+    if (op.type === 'createIndex') reverts = (op.index !== undefined && keys.has(`index:${op.index.toLowerCase()}`)) || keys.has(`indexOn:${tableKey(op)}`);
+    else if (op.type === 'alterColumnType') reverts = keys.has(`type:${columnKey(op, op.column)}`);
+    else if (op.type === 'renameColumn') reverts = keys.has(`rename:${columnKey(op, op.column)}>${op.newName.toLowerCase()}`);
+    else if (op.type === 'addColumn') reverts = keys.has(`column:${columnKey(op, op.column)}`);
+    if (reverts) op.revertsUp = true;
+  }
 }

@@ -2,6 +2,7 @@
  * Core types of the pure analyzer. Nothing here imports `vscode` or the LSP libraries.
  */
 import type { Dialect, Severity } from '../protocol';
+import type { SchemaHistory } from './history';
 
 export type { Dialect, Severity };
 
@@ -65,6 +66,18 @@ export interface AnalyzeOptions {
    * default {@link DEFAULT_POSTGRES_VERSION}. Rules whose lock or rewrite behaviour changed between versions use it.
    */
   postgresVersion?: number;
+  /**
+   * For a rollback script (`*.down.sql`): the text of its `*.up.sql`, so that a statement in it that undoes one of
+   * `up` (re-creates a dropped index, restores a changed type, renames back) is known as such. The lint driver reads
+   * it from beside the file; without it those statements are judged alone.
+   */
+  upCounterpart?: string;
+  /**
+   * What the earlier migrations of the folder did (column types, NOT NULL), in the order the runner applies them:
+   * rules then know the old type of a column another file declared (narrowing vs widening) and whether NOT NULL was
+   * there already. Read only; see `analyzeInFolder` to add the file's own changes after it.
+   */
+  history?: SchemaHistory;
 }
 
 /** PostgreSQL major version assumed when none is configured. */

@@ -15,7 +15,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { AnalyzeOptions, Finding } from '../lint';
+import type { AnalyzeOptions, Finding, Operation, SchemaHistory } from '../lint';
 import { analyzeRevisionGraph, type FolderFile } from '../lint/graph';
 import { lineStarts, rangeToCheckPosition, type CheckPosition } from '../lint/text';
 import { ConfigCache, ConfigError, protectFindings, ruleOptionsFor, type EffectiveOptions, type RuleOptions } from '../config';
@@ -123,16 +123,97 @@ export async function lintFiles(files: readonly FileInput[], options: LintFilesO
   const toLint = kept.filter((k) => k.input.lint !== false);
   if (toLint.length === 0) return [];
   const lint = await import('../lint');
-  const out: FileFindings[] = [];
-  for (const { input, options: opts, text } of toLint) {
-    const kind = lint.detectSourceKind(text, { fileName: input.path });
-    const loading = lint.initAnalyzerFor(kind, opts.dialect);
-    await (options.tolerateParserLoadFailure ? loading.catch(() => undefined) : loading);
-    const findings = protectFindings(lint.analyze(text, { fileName: input.path, kind, dialect: opts.dialect, rules: opts.rules, postgresVersion: opts.postgresVersion }), opts.protectedTables);
-    out.push({ input, text, options: opts, findings });
+  const results = new Map<FileInput, FileFindings>();
+  // Each folder in the order the runner applies it, so every file sees the schema its earlier migrations left.
+  for (const folder of inRunnerOrder(kept)) {
+    const history = new lint.SchemaHistory();
+    // Files after the last one to lint change nothing it sees.
+    let last = folder.length - 1;
+    while (last >= 0 && folder[last]!.input.lint === false) last--;
+    for (const { input, options: opts, text } of folder.slice(0, last + 1)) {
+      const kind = lint.detectSourceKind(text, { fileName: input.path });
+      const linted = input.lint !== false;
+      const loading = lint.initAnalyzerFor(kind, opts.dialect);
+      try {
+        await loading;
+      } catch (error) {
+        if (linted && !options.tolerateParserLoadFailure) throw error;
+      }
+      // Alembic revisions apply in revision-graph order, not file-name order: no history there (not covered yet).
+      const ordered = kind !== undefined && kind !== 'alembic' && !lint.isDownFile(input.path);
+      if (!linted) {
+        if (ordered) recordSibling(lint, input.path, text, { fileName: input.path, kind, dialect: opts.dialect }, history);
+        continue;
+      }
+      const upCounterpart = kind === 'sql' ? readUpCounterpart(lint, input.path) : undefined;
+      const analyzeOptions: AnalyzeOptions = { fileName: input.path, kind, dialect: opts.dialect, rules: opts.rules, postgresVersion: opts.postgresVersion, ...(upCounterpart !== undefined ? { upCounterpart } : {}) };
+      const found = ordered ? lint.analyzeInFolder(text, analyzeOptions, history) : lint.analyze(text, analyzeOptions);
+      results.set(input, { input, text, options: opts, findings: protectFindings(found, opts.protectedTables) });
+    }
   }
+  const out = toLint.map((k) => results.get(k.input)).filter((r): r is FileFindings => r !== undefined);
   addFolderFindings(kept, out);
   return out;
+}
+
+/** A kept file of {@link lintFiles}. */
+type KeptFile = { input: FileInput; options: EffectiveOptions; text: string };
+
+/**
+ * `kept` grouped by folder, each folder sorted by file name (the order Knex, node-pg-migrate and SQL-folder runners
+ * apply migrations in); a file named explicitly (`check a.sql`) is a folder of its own, as in the revision graph.
+ */
+function inRunnerOrder(kept: readonly KeptFile[]): KeptFile[][] {
+  const folders = new Map<string, KeptFile[]>();
+  const alone: KeptFile[][] = [];
+  for (const k of kept) {
+    if (k.input.explicit && k.input.inGraph !== true) {
+      alone.push([k]);
+      continue;
+    }
+    const dir = path.dirname(k.input.path);
+    let folder = folders.get(dir);
+    if (!folder) folders.set(dir, (folder = []));
+    folder.push(k);
+  }
+  const byName = (a: KeptFile, b: KeptFile) => {
+    const x = path.basename(a.input.path);
+    const y = path.basename(b.input.path);
+    return x < y ? -1 : x > y ? 1 : 0;
+  };
+  return [...[...folders.values()].map((f) => f.sort(byName)), ...alone];
+}
+
+/** The parsed operations of sibling files (not linted, only read for the history), by path, with the text and dialect they came from. */
+const siblingOperations = new Map<string, { text: string; dialect: Dialect; operations: readonly Operation[] }>();
+
+/**
+ * Adds a sibling's `up` changes to `history`. The editor re-reads the whole folder on every change of a document, so a
+ * sibling is parsed once per text and dialect (at most 5,000 remembered) and its operations reused.
+ */
+function recordSibling(lint: LintModule, file: string, text: string, options: AnalyzeOptions, history: SchemaHistory): void {
+  const dialect = options.dialect ?? 'postgresql';
+  let cached = siblingOperations.get(file);
+  if (!cached || cached.text !== text || cached.dialect !== dialect) {
+    if (siblingOperations.size >= 5000) siblingOperations.clear();
+    siblingOperations.set(file, (cached = { text, dialect, operations: lint.parseDocument(text, options).operations }));
+  }
+  history.apply(cached.operations);
+}
+
+/**
+ * The text of the `up` script beside a rollback script (`0002_x.down.sql` → `0002_x.up.sql`, `down.sql` → `up.sql`,
+ * `0002_x_down.sql` → `0002_x_up.sql`, same letter case), or undefined (not a rollback script, or no readable up file).
+ */
+function readUpCounterpart(lint: LintModule, file: string): string | undefined {
+  if (!lint.isDownFile(file)) return undefined;
+  const base = path.basename(file);
+  const up = path.join(path.dirname(file), base.replace(/(down)(\.sql)$/i, (_m, down: string, ext: string) => (down === 'DOWN' ? 'UP' : down === 'Down' ? 'Up' : 'up') + ext));
+  try {
+    return readFileSync(up, 'utf8');
+  } catch {
+    return undefined;
+  }
 }
 
 /**

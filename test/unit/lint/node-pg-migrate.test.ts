@@ -48,14 +48,14 @@ void describe('node-pg-migrate: detection and parsing', () => {
     for (const text of forms) {
       const doc = parseDocument(text, { ...ts, kind: 'node-pg-migrate' });
       assert.deepEqual(doc.operations.map((o) => [o.type, o.phase]), [['dropTable', 'up']], text);
-      assert.equal(doc.migration?.down?.empty, true, text);
+      assert.equal(doc.migration?.down?.empty, false, text);
     }
   });
 
   void it('reads the fixture with exact ranges after non-ASCII comments', () => {
     const text = readFileSync(path.join(fixtures, '1700000000001_unsafe-changes.js'), 'utf8');
+    // `exports.down = false` declares it irreversible on purpose: no missing-down (issue 17).
     assert.deepEqual(hits(text, js), [
-      ['missing-down', 'up'],
       ['ban-drop-column', "'legacy_id'"],
       ['ban-drop-column', "'old_flag'"],
       ['renaming-column', "pgm.renameColumn('accounts', 'name', 'full_name')"],
@@ -288,11 +288,12 @@ void describe('node-pg-migrate: data-loss rules through pgm.sql', () => {
 });
 
 void describe('node-pg-migrate: down → missing-down', () => {
-  void it('exports.down = false (irreversible) keeps the missing-down warning', () => {
+  void it('exports.down = false (irreversible on purpose: node-pg-migrate refuses the rollback) is not missing-down (issue 17)', () => {
     const text = mig("  pgm.dropColumns('users', 'x');").replace(/exports\.down = \(pgm\) => \{\n[^\n]*\n\};/, 'exports.down = false;');
     assert.match(text, /exports\.down = false;/);
-    const f = of('missing-down', text, js);
-    assert.deepEqual(f.map((x) => [text.slice(x.start, x.end), x.severity]), [['up', 'warning']]);
+    assert.deepEqual(of('missing-down', text, js), []);
+    // `undefined` / `null` still mean "no down" (node-pg-migrate then reverses up, which fails for dropColumns).
+    assert.deepEqual(snippets('missing-down', text.replace('exports.down = false;', 'exports.down = null;'), js), ['up']);
   });
   void it('no down export with an irreversible up (sql, dropColumns) is reported', () => {
     const text = "exports.up = (pgm) => {\n  pgm.sql('UPDATE users SET a = 1 WHERE id = 2');\n};\n";

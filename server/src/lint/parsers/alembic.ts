@@ -32,9 +32,11 @@
  * Source: Alembic docs, "Operation Reference" (alembic.op) and "autocommit_block".
  */
 import type { Node, Parser, Query } from 'web-tree-sitter';
+import { clientFamily } from '../clients';
 import { emptyDocument } from '../model';
 import type { ColumnType, MigrationExport, Operation, OperationBase, ParsedDocument, Phase, TableRef } from '../model';
 import type { TextRange } from '../text';
+import type { Dialect } from '../types';
 import type { DecodedString } from './js-string';
 import { mapDecodedRange } from './js-string';
 import { VOLATILE_FUNCTIONS } from './sql-postgres';
@@ -356,14 +358,14 @@ interface WithContext {
  * Parses an Alembic revision file. `parseSql` analyses SQL found in `op.execute(...)`.
  * Never throws on any input; returns an empty document until {@link initPythonParser} has completed.
  */
-export function parseAlembic(text: string, parseSql: SqlParser): ParsedDocument {
+export function parseAlembic(text: string, parseSql: SqlParser, dialect: Dialect = 'postgresql'): ParsedDocument {
   const doc = emptyDocument();
   if (!parser || !queries) return doc;
   const q = queries;
   const tree = parser.parse(text);
   if (!tree) return doc;
   try {
-    walkModule(tree.rootNode, text, parseSql, doc, q);
+    walkModule(tree.rootNode, text, parseSql, doc, q, dialect);
   } finally {
     tree.delete();
   }
@@ -375,8 +377,9 @@ export function parseAlembic(text: string, parseSql: SqlParser): ParsedDocument 
  * Reads a parsed revision into `doc`: the `upgrade*`/`downgrade*` functions (phases and the migration's exports),
  * the statements, the `with` blocks that matter, then every `op.*` (or batch alias) call inside a phase.
  */
-function walkModule(root: Node, text: string, parseSql: SqlParser, doc: ParsedDocument, q: NonNullable<typeof queries>): void {
+function walkModule(root: Node, text: string, parseSql: SqlParser, doc: ParsedDocument, q: NonNullable<typeof queries>, dialect: Dialect): void {
   const { phases, migration } = phaseFunctions(root);
+  const otherDatabase = otherDialectBranches(root, text, dialect);
 
   // Statements (children of the module or of a block), sorted by start, for suppression comments.
   const statements: TextRange[] = [];
@@ -393,6 +396,7 @@ function walkModule(root: Node, text: string, parseSql: SqlParser, doc: ParsedDo
     const start = call.startIndex;
     const end = call.endIndex;
     if (start < handledEnd) continue;
+    if (otherDatabase.some((r) => start >= r.start && end <= r.end)) continue;
     const phase = phases.find((p) => start >= p.start && end <= p.end)?.phase;
     if (!phase) continue;
     const receiver = obj.text;
@@ -410,6 +414,56 @@ function walkModule(root: Node, text: string, parseSql: SqlParser, doc: ParsedDo
   // A revision whose upgrade() does nothing (a merge revision, an empty base) needs no downgrade either.
   if (migration.up?.empty && migration.down?.empty) migration.down.empty = false;
   if (migration.up || migration.down) doc.migration = migration;
+}
+
+/**
+ * Branches for another database: the bodies of `if` / `elif` / `else` whose condition compares the dialect name
+ * (`op.get_bind().dialect.name == 'mysql'`, `context.get_context().dialect.name in ('mysql', 'mariadb')`,
+ * `bind.engine.name != 'postgresql'`) and is false under `dialect` (Alembic's dialect names; lint/clients.ts).
+ */
+function otherDialectBranches(root: Node, text: string, dialect: Dialect): TextRange[] {
+  const dead: TextRange[] = [];
+  for (const ifNode of root.descendantsOfType('if_statement')) {
+    if (!ifNode) continue;
+    let anyTrue = false;
+    const clauses: { cond: Node | null; body: Node | null }[] = [{ cond: ifNode.childForFieldName('condition'), body: ifNode.childForFieldName('consequence') }];
+    for (const alt of ifNode.childrenForFieldName('alternative')) {
+      if (alt) clauses.push(alt.type === 'elif_clause' ? { cond: alt.childForFieldName('condition'), body: alt.childForFieldName('consequence') } : { cond: null, body: alt.childForFieldName('body') });
+    }
+    for (const { cond, body } of clauses) {
+      const truth = cond ? dialectCondition(cond, text, dialect) : undefined;
+      // After a branch that is certainly taken, the later ones are dead too.
+      if (body && (anyTrue || truth === false)) dead.push(rangeOf(body));
+      if (truth === true) anyTrue = true;
+    }
+  }
+  return dead;
+}
+
+/** A Python condition about the dialect name under `dialect`: true, false, or undefined (unknown). */
+function dialectCondition(n: Node, text: string, dialect: Dialect, depth = 0): boolean | undefined {
+  const c = unparen(n);
+  if (!c || depth > 20) return undefined;
+  if (c.type === 'not_operator') {
+    const v = c.childForFieldName('argument') ? dialectCondition(c.childForFieldName('argument')!, text, dialect, depth + 1) : undefined;
+    return v === undefined ? undefined : !v;
+  }
+  if (c.type === 'boolean_operator') {
+    const a = c.childForFieldName('left') ? dialectCondition(c.childForFieldName('left')!, text, dialect, depth + 1) : undefined;
+    const b = c.childForFieldName('right') ? dialectCondition(c.childForFieldName('right')!, text, dialect, depth + 1) : undefined;
+    if (c.childForFieldName('operator')?.text === 'and') return a === false || b === false ? false : a && b ? true : undefined;
+    return a === true || b === true ? true : a === false && b === false ? false : undefined;
+  }
+  if (c.type !== 'comparison_operator' || c.namedChildCount !== 2) return undefined;
+  const [left, right] = [c.namedChild(0), c.namedChild(1)];
+  const op = c.children.filter((k) => k && !k.isNamed).map((k) => k!.text).join(' ');
+  if (!left || !right || !/(dialect\.name|engine\.name|bind\.name|dialect_name)$/.test(left.text)) return undefined;
+  const names = right.type === 'tuple' || right.type === 'list' || right.type === 'set' ? right.namedChildren.map((e) => stringValue(e ?? undefined, text)) : [stringValue(right, text)];
+  if (names.length === 0 || names.some((x) => x === undefined)) return undefined;
+  const matches = names.some((x) => clientFamily(x!) === dialect);
+  if (op === '==' || op === 'in') return matches;
+  if (op === '!=' || op === 'not in') return !matches;
+  return undefined;
 }
 
 /** The range of a tree-sitter node (UTF-16 offsets for a string input). */

@@ -18,6 +18,8 @@ import ts from 'typescript';
 import type { TextRange } from '../text';
 import { emptyDocument } from '../model';
 import type { ColumnType, MigrationExport, Operation, OperationBase, ParsedDocument, Phase, TableRef } from '../model';
+import type { Dialect } from '../types';
+import { forEachLiveChild } from './dialect-branches';
 import { mapDecodedRange } from './js-string';
 import { VOLATILE_FUNCTIONS } from './sql-postgres';
 import { neutralizeOutsideQuotes } from './sql-split';
@@ -141,6 +143,28 @@ function isOutermostCall(node: ts.CallExpression): boolean {
   return !(p && ts.isPropertyAccessExpression(p) && p.expression === node);
 }
 
+/**
+ * True when the call's value is executed as a query: it is an expression statement, returned, an arrow's body,
+ * awaited (also in an initializer), or an element of the array given to `Promise.all`/`allSettled`. Elsewhere (an
+ * argument of another call, an object property, an operand) `<r>.raw('…')` is an SQL fragment inside a query.
+ */
+function runsAsStatement(call: ts.CallExpression): boolean {
+  let node: ts.Node = call;
+  let awaited = false;
+  while (node.parent && (ts.isParenthesizedExpression(node.parent) || ts.isAwaitExpression(node.parent) || ts.isAsExpression(node.parent) || ts.isNonNullExpression(node.parent))) {
+    if (ts.isAwaitExpression(node.parent)) awaited = true;
+    node = node.parent;
+  }
+  const p = node.parent;
+  if (!p) return true;
+  if (ts.isExpressionStatement(p) || ts.isReturnStatement(p) || (ts.isArrowFunction(p) && p.body === node)) return true;
+  if (ts.isArrayLiteralExpression(p)) {
+    const all = p.parent;
+    return !!all && ts.isCallExpression(all) && /^Promise\.(all|allSettled)$/.test(all.expression.getText());
+  }
+  return awaited;
+}
+
 /** Replaces Knex `?`/`??` bindings outside quotes with same-length SQL so the text can be parsed. */
 function neutralizeBindings(sql: string): string {
   return neutralizeOutsideQuotes(sql, (s, i) => {
@@ -155,13 +179,14 @@ function neutralizeBindings(sql: string): string {
 export type SqlParser = (sql: string) => ParsedDocument;
 
 /**
- * Parses a Knex migration module. `parseSql` analyses SQL found in `raw(...)` calls.
+ * Parses a Knex migration module. `parseSql` analyses SQL found in `raw(...)` calls; code in branches for another
+ * database than `dialect` (`if (client === 'mysql')`, dialect-branches.ts) is skipped.
  * All ranges are UTF-16 offsets into `text`. Never throws on malformed source (the TypeScript parser is
  * error-tolerant); unexpected internal errors are the caller's to catch.
  */
-export function parseKnex(text: string, fileName: string, parseSql: SqlParser): ParsedDocument {
+export function parseKnex(text: string, fileName: string, parseSql: SqlParser, dialect: Dialect = 'postgresql'): ParsedDocument {
   const sf = parseModule(fileName, text, 'migration.ts');
-  const reader = new KnexReader(text, sf, parseSql);
+  const reader = new KnexReader(text, sf, parseSql, dialect);
   const doc = reader.doc;
   // A module that does not parse does not load: Knex (node-pg-migrate) fails on it before any migration runs.
   doc.syntaxErrors.push(...moduleSyntaxErrors(sf));
@@ -206,6 +231,8 @@ function isTransactionFalse(v: ts.Node | undefined, locals: Map<string, ts.Node>
 interface DeclaredColumn {
   name: string;
   dataType?: ColumnType;
+  /** `.notNullable()` / `.primary()` (after any `.nullable()`), or `increments`. */
+  notNull?: boolean;
 }
 
 /** A table-builder callback: `createTable` (columns are collected) or `alterTable`/`table` (each call is an operation). */
@@ -223,6 +250,7 @@ class KnexReader {
     private readonly text: string,
     private readonly sf: ts.SourceFile,
     private readonly parseSql: SqlParser,
+    private readonly dialect: Dialect,
   ) {}
 
   /** Start of `n` without leading trivia (UTF-16 offset). */
@@ -251,7 +279,7 @@ class KnexReader {
     receivers.add(p0 && ts.isIdentifier(p0.name) ? p0.name.text : 'knex');
     const visit = (n: ts.Node): void => {
       if (ts.isCallExpression(n) && isOutermostCall(n)) this.handleChain(n, receivers, phase);
-      ts.forEachChild(n, visit);
+      forEachLiveChild(n, this.dialect, visit);
     };
     visit(fn.body);
   }
@@ -280,6 +308,8 @@ class KnexReader {
     }
     if (chain.rootCall) return;
     if (links[0]?.name === 'raw' && links[0].call) {
+      // `defaultTo(knex.raw('now()'))`, `update({ c: knex.raw('d') })`: an SQL fragment, not a statement to lint.
+      if (!runsAsStatement(outer)) return;
       this.analyzeRaw(links[0].call.arguments[0], links[0].call.arguments.length > 1, phase);
       return;
     }
@@ -402,7 +432,7 @@ class KnexReader {
         const chain = flattenChain(n);
         if (ts.isIdentifier(chain.root) && chain.root.text === builder && !chain.rootCall) this.builderChain(chain, n, ref, mode, phase, columns);
       }
-      ts.forEachChild(n, visit);
+      forEachLiveChild(n, this.dialect, visit);
     };
     visit(f.body);
   }
@@ -429,12 +459,13 @@ class KnexReader {
     const column = stringArg(args[0]);
     if (column === undefined) return;
     const dataType = typeFn(args);
+    const names = chain.links.map((l) => l.name);
     if (mode === 'create') {
-      columns.push({ name: column, dataType });
+      const notNull = names[0] === 'increments' || names[0] === 'bigIncrements' || Math.max(names.lastIndexOf('notNullable'), names.lastIndexOf('primary')) > names.lastIndexOf('nullable');
+      columns.push({ name: column, dataType, ...(notNull ? { notNull } : {}) });
       return;
     }
     const ops = this.doc.operations;
-    const names = chain.links.map((l) => l.name);
     if (names.includes('alter')) {
       ops.push({ ...base, type: 'alterColumnType', column, newType: dataType, hasUsing: false, range });
       // Only an explicit nullable()/notNullable() counts: Knex's alter() also resets nullability, but whether that

@@ -4,8 +4,9 @@
  *
  * Recognised exports: `exports.up/down = …`, `module.exports.up/down = …`, `module.exports = { up, down }`,
  * `export [async] function up/down`, `export const up/down = …`, where the value is a function or the name of a
- * top-level function/const; `exports.down = false` marks the migration irreversible (node-pg-migrate then refuses
- * to roll it back): it is exposed as an empty `down`, so `missing-down` keeps warning about it.
+ * top-level function/const; `exports.down = false` marks the migration irreversible on purpose (node-pg-migrate then
+ * refuses to roll it back with an error, as a Knex `down` that throws does): it is exposed as a non-empty `down`, so
+ * `missing-down` stays quiet.
  * Without a `down` export node-pg-migrate reverses `up` automatically, which works only when every call in `up`
  * is reversible; so a missing `down` is exposed as missing only when `up` makes an irreversible call
  * (`sql`, `dropTable`, `dropColumns`, `alterColumn`, `dropIndex`, …).
@@ -15,8 +16,9 @@
  * `dropColumns/dropColumn(t, c | [c…])`, `renameColumn(t, old, new)`, `alterColumn(t, c, { type, notNull,
  * allowNull, using })`, `createIndex/addIndex(t, cols, { unique, concurrently, name })`,
  * `dropIndex(t, cols, { name, concurrently })`, `addConstraint/createConstraint(t, name, { foreignKeys, check, unique,
- * primaryKey } | 'SQL')`, `dropSchema(name)`, `sql('…')` (SQL analysed with the dialect's parser and mapped
- * back into the literal; template literals with `${}` are uninspectable), and `noTransaction()`
+ * primaryKey } | 'SQL')`, `dropSchema(name)`, `sql('…')` and `db.query('…' | { text: '…' })` / `db.select('…')` (SQL
+ * analysed with the dialect's parser and mapped back into the literal; template literals with `${}` and other
+ * expressions are uninspectable), and `noTransaction()`
  * (sets {@link ParsedDocument.transactionDisabled}). Tables may be `'t'` or `{ schema: 's', name: 't' }`.
  * Source: node-pg-migrate docs, "Defining Migrations", "Tables", "Columns", "Indexes", "Miscellaneous".
  */
@@ -70,11 +72,11 @@ const REVERSIBLE = new Set([
 ]);
 
 /**
- * True when `text` looks like a node-pg-migrate module rather than a Knex one: it calls `pgm.<name>(…)` and
- * either exports `up(pgm…)`, imports from `node-pg-migrate`, or uses the `MigrationBuilder` type.
+ * True when `text` looks like a node-pg-migrate module rather than a Knex one: it calls `pgm.<name>(…)` (or
+ * `pgm.db.query(…)`) and either exports `up(pgm…)`, imports from `node-pg-migrate`, or uses the `MigrationBuilder` type.
  */
 export function looksLikeNodePgMigrate(text: string): boolean {
-  if (!/\bpgm\s*\.\s*[A-Za-z_$][\w$]*\s*\(/.test(text)) return false;
+  if (!/\bpgm\s*\.\s*(?:db\s*\.\s*)?[A-Za-z_$][\w$]*\s*\(/.test(text)) return false;
   return /\bup\b\s*(?:[:=]\s*)?(?:async\s*)?(?:function\s*)?\(\s*pgm\b/.test(text) || /node-pg-migrate|MigrationBuilder/.test(text);
 }
 
@@ -151,6 +153,10 @@ interface ColumnSpec {
   hasDefault: boolean;
   /** A volatile function in `default: pgm.func('…')`, or `nextval` for serial types. */
   volatileDefault?: string;
+  /** `expressionGenerated: '…'`: node-pg-migrate writes `GENERATED ALWAYS AS (…) STORED`. */
+  generatedStored?: boolean;
+  /** `unique: true` / `primaryKey: true`: an inline constraint whose index is built with the column. */
+  inlineIndex?: 'unique' | 'primaryKey';
 }
 
 /** The first volatile function called in a `pgm.func('…')` / `PgLiteral.create('…')` default. */
@@ -179,7 +185,16 @@ function columnSpec(e: ts.Expression | undefined): ColumnSpec | undefined {
   const hasDefault =
     (p.has('default') && !isNullish(p.get('default'))) || p.has('sequenceGenerated') || p.has('generated') || (!!dataType && /serial$/.test(dataType.name));
   const volatileDefault = volatileDefaultOf(p.get('default')) ?? (dataType && /serial$/.test(dataType.name) ? 'nextval' : undefined);
-  return { ...(dataType ? { dataType } : {}), notNull, hasDefault, ...(volatileDefault ? { volatileDefault } : {}) };
+  const generatedStored = p.has('expressionGenerated');
+  const inlineIndex = isTrueLit(p.get('primaryKey')) ? 'primaryKey' : isTrueLit(p.get('unique')) ? 'unique' : undefined;
+  return {
+    ...(dataType ? { dataType } : {}),
+    notNull,
+    hasDefault: hasDefault || generatedStored,
+    ...(volatileDefault ? { volatileDefault } : {}),
+    ...(generatedStored ? { generatedStored } : {}),
+    ...(inlineIndex ? { inlineIndex } : {}),
+  };
 }
 
 /**
@@ -203,7 +218,8 @@ export function parseNodePgMigrate(text: string, fileName: string, parseSql: Sql
   for (const phase of ['up', 'down'] as const) {
     const info = found.get(phase);
     if (!info) continue;
-    migration[phase] = { nameRange: reader.rangeOf(info.nameNode), empty: info.nullish || (info.fn ? isEmptyFunction(info.fn, sf) : false) };
+    const empty = info.declaredIrreversible ? false : info.nullish || (info.fn ? isEmptyFunction(info.fn, sf) : false);
+    migration[phase] = { nameRange: reader.rangeOf(info.nameNode), empty };
     if (info.fn) reader.analyzeFunction(info.fn, phase);
   }
   if (migration.up && !migration.down && [...reader.upCalls].every((m) => REVERSIBLE.has(m))) {
@@ -213,6 +229,16 @@ export function parseNodePgMigrate(text: string, fileName: string, parseSql: Sql
   if (migration.up || migration.down) doc.migration = migration;
   doc.statements.sort((a, b) => a.start - b.start || b.end - a.end);
   return doc;
+}
+
+/**
+ * `<receiver>.db.query(…)` / `<receiver>.db.select(…)`: node-pg-migrate's direct database access, which runs the SQL at
+ * once (node-pg-migrate docs, "Miscellaneous": `pgm.db.query`, `pgm.db.select`).
+ */
+function isDbQuery(callee: ts.Expression, receiver: string): boolean {
+  if (!ts.isPropertyAccessExpression(callee) || (callee.name.text !== 'query' && callee.name.text !== 'select')) return false;
+  const db = unparen(callee.expression);
+  return ts.isPropertyAccessExpression(db) && db.name.text === 'db' && ts.isIdentifier(db.expression) && db.expression.text === receiver;
 }
 
 /** `'t'` or `{ schema: 's', name: 't' }` → the table; undefined when neither. */
@@ -271,6 +297,9 @@ class PgmReader {
           const method = callee.name.text;
           if (phase === 'up') this.upCalls.add(method);
           this.handleCall(n, method, phase, statementOf(n));
+        } else if (isDbQuery(callee, receiver)) {
+          if (phase === 'up') this.upCalls.add('db.query');
+          this.analyzeSql(n, phase, false);
         }
       }
       ts.forEachChild(n, visit);
@@ -281,11 +310,22 @@ class PgmReader {
   /**
    * SQL in `pgm.sql(sql[, args])`: parsed with the dialect's parser and mapped back into the literal (`{name}`
    * placeholders are neutralised first, and syntax errors dropped, when `args` is given); else uninspectable.
+   * Also `pgm.db.query(sql | { text: sql }[, values])` / `pgm.db.select(…)` (`templateArgs` false: node-postgres
+   * `$1` parameters, which the PostgreSQL parser reads as they are).
    */
-  private analyzeSql(call: ts.CallExpression, phase: Phase): void {
+  private analyzeSql(call: ts.CallExpression, phase: Phase, templateArgs = true): void {
     const doc = this.doc;
-    const arg = call.arguments[0];
+    let arg = call.arguments[0];
     if (!arg) return;
+    // node-postgres' query config: `{ text: 'SELECT …', values: [...] }`.
+    if (!templateArgs && ts.isObjectLiteralExpression(unparen(arg))) {
+      const text = props(arg).get('text');
+      if (!text) {
+        doc.uninspectable.push(this.rangeOf(arg));
+        return;
+      }
+      arg = text;
+    }
     const a = unparen(arg);
     if (!ts.isStringLiteral(a) && !ts.isNoSubstitutionTemplateLiteral(a)) {
       doc.uninspectable.push(this.rangeOf(a));
@@ -293,7 +333,7 @@ class PgmReader {
     }
     const decoded = decodeStringLiteral(this.text, a, a.getStart(this.sf));
     // `pgm.sql(sql, args)` substitutes `{name}` placeholders: read them as identifiers of the same length.
-    const hasArgs = call.arguments.length > 1;
+    const hasArgs = templateArgs && call.arguments.length > 1;
     const sql = hasArgs ? decoded.value.replace(/\{(\w+)\}/g, (m) => '_'.repeat(m.length)) : decoded.value;
     const inner = this.parseSql(sql);
     const map = (r: TextRange): TextRange => mapDecodedRange(decoded, r);
@@ -385,7 +425,11 @@ class PgmReader {
         hasDefault: c.hasDefault,
         ...(c.dataType ? { dataType: c.dataType } : {}),
         ...(c.volatileDefault ? { volatileDefault: c.volatileDefault } : {}),
+        ...(c.generatedStored ? { generatedStored: true } : {}),
       });
+      if (c.inlineIndex) {
+        this.doc.operations.push({ ...base(ref), ...(several ? { range: this.rangeOf(p) } : {}), type: 'addConstraint', constraint: c.inlineIndex, notValid: false, usingIndex: false, inline: true });
+      }
     }
   }
 
@@ -433,10 +477,10 @@ class PgmReader {
 
 /** `pgm.createTable(t, { c: spec, … })` with the columns' types. */
 function createTableOp(args: ts.NodeArray<ts.Expression>, base: OperationBase & TableRef): Operation {
-  const columns: { name: string; dataType?: ColumnType }[] = [];
+  const columns: { name: string; dataType?: ColumnType; notNull?: boolean }[] = [];
   for (const [name, spec] of props(args[1])) {
     const c = columnSpec(spec);
-    columns.push(c?.dataType ? { name, dataType: c.dataType } : { name });
+    columns.push({ name, ...(c?.dataType ? { dataType: c.dataType } : {}), ...(c?.notNull ? { notNull: true } : {}) });
   }
   return { ...base, type: 'createTable', columns };
 }

@@ -359,13 +359,18 @@ function createTable(cx: ChunkContext, { stmt, statement }: StatementInfo): void
   const columns = arr(stmt['tableElts'])
     .map(unwrap)
     .filter((e): e is [string, Json] => e?.[0] === 'ColumnDef')
-    .map(([, c]) => ({ name: str(c['colname']) ?? '', dataType: columnType(c['typeName']) }))
-    .map((c) => (c.dataType ? c : { name: c.name }));
+    .map(([, c]) => ({ name: str(c['colname']) ?? '', dataType: columnType(c['typeName']), notNull: declaresNotNull(c) }))
+    .map(({ name, dataType, notNull }) => ({ name, ...(dataType ? { dataType } : {}), ...(notNull ? { notNull } : {}) }));
   const ifNotExists = stmt['if_not_exists'] === true;
   const op: CreateTableOp = { statement, origin: 'sql', tableIsNew: false, type: 'createTable', table: rel.table, columns, range: statement };
   if (rel.schema) op.schema = rel.schema;
   if (ifNotExists) op.ifNotExists = ifNotExists;
   cx.ops.push(op);
+}
+
+/** A ColumnDef that declares NOT NULL or PRIMARY KEY. */
+function declaresNotNull(c: Json): boolean {
+  return c['is_not_null'] === true || arr(c['constraints']).some((k) => ['CONSTR_NOTNULL', 'CONSTR_PRIMARY'].includes(str(obj(obj(k)?.['Constraint'])?.['contype']) ?? ''));
 }
 
 /** CREATE TABLE … AS (a table; not a materialized view). */
@@ -529,6 +534,8 @@ function alterTableCommand(cmd: Json, table: string, common: StatementFields, ra
     const newType = columnType(def?.['typeName']);
     const op: AlterColumnTypeOp = { ...common, table, type: 'alterColumnType', column, hasUsing: def?.['raw_default'] !== undefined, range };
     if (newType) op.newType = newType;
+    const collation = stringItems(obj(def?.['collClause'])?.['collname']).pop();
+    if (collation !== undefined) op.collation = collation;
     add(op);
   } else if (subtype === 'AT_DropNotNull' || subtype === 'AT_SetNotNull') {
     const column = str(cmd['name']);
@@ -547,7 +554,7 @@ function alterTableCommand(cmd: Json, table: string, common: StatementFields, ra
   }
 }
 
-/** ADD COLUMN: NOT NULL, default (volatile or not), and its inline REFERENCES / CHECK constraints (added first). */
+/** ADD COLUMN: NOT NULL, default (volatile or not), STORED generation, and its inline REFERENCES / CHECK / UNIQUE / PRIMARY KEY constraints (added first). */
 function addColumn(cmd: Json, table: string, common: StatementFields, range: TextRange, add: (op: Operation) => void): void {
   const def = obj(obj(cmd['def'])?.['ColumnDef']);
   const column = str(def?.['colname']);
@@ -556,16 +563,21 @@ function addColumn(cmd: Json, table: string, common: StatementFields, range: Tex
   let notNull = false;
   let hasDefault = dataType !== undefined && /^(small|big)?serial[248]?$/.test(dataType.name);
   let volatileDefault: string | undefined;
+  let generatedStored = false;
   for (const c of arr(def['constraints'])) {
     const con = obj(obj(c)?.['Constraint']);
     const contype = str(con?.['contype']);
     if (contype === 'CONSTR_NOTNULL' || contype === 'CONSTR_PRIMARY') notNull = true;
     if (contype === 'CONSTR_DEFAULT' || contype === 'CONSTR_IDENTITY' || contype === 'CONSTR_GENERATED') hasDefault = true;
     if (contype === 'CONSTR_DEFAULT') volatileDefault = findVolatileCall(con?.['raw_expr']);
-    if (contype === 'CONSTR_FOREIGN' || contype === 'CONSTR_CHECK') {
-      // An inline REFERENCES / CHECK is validated at once (NOT VALID cannot be written inline).
+    // GENERATED ALWAYS AS (…) STORED computes every existing row (VIRTUAL, PostgreSQL 18's default, does not).
+    if (contype === 'CONSTR_GENERATED' && str(con?.['generated_kind']) === 's') generatedStored = true;
+    const inlineKind = contype ? INLINE_CONSTRAINTS[contype] : undefined;
+    if (inlineKind) {
+      // An inline REFERENCES / CHECK is validated at once (NOT VALID cannot be written inline); an inline UNIQUE /
+      // PRIMARY KEY builds its index at once (USING INDEX cannot be written inline).
       const name = str(con?.['conname']);
-      const op: AddConstraintOp = { ...common, table, type: 'addConstraint', constraint: contype === 'CONSTR_FOREIGN' ? 'foreignKey' : 'check', notValid: false, usingIndex: false, inline: true, range };
+      const op: AddConstraintOp = { ...common, table, type: 'addConstraint', constraint: inlineKind, notValid: false, usingIndex: false, inline: true, range };
       if (name !== undefined) op.name = name;
       add(op);
     }
@@ -576,8 +588,17 @@ function addColumn(cmd: Json, table: string, common: StatementFields, range: Tex
   if (dataType) op.dataType = dataType;
   if (ifNotExists) op.ifNotExists = ifNotExists;
   if (volatileDefault) op.volatileDefault = volatileDefault;
+  if (generatedStored) op.generatedStored = true;
   add(op);
 }
+
+/** Constraints written on a column being added that become constraint operations of their own. */
+const INLINE_CONSTRAINTS: Readonly<Record<string, AddConstraintOp['constraint']>> = {
+  CONSTR_FOREIGN: 'foreignKey',
+  CONSTR_CHECK: 'check',
+  CONSTR_UNIQUE: 'unique',
+  CONSTR_PRIMARY: 'primaryKey',
+};
 
 /** `DO $$ … $$` and `CREATE FUNCTION … LANGUAGE plpgsql`: the SQL statements of the PL/pgSQL body. */
 function plpgsqlStatement(cx: ChunkContext, { kind, stmt, s16, e16 }: StatementInfo): void {

@@ -95,7 +95,9 @@ function handleStatement(node: unknown, base: number, ops: Operation[], statemen
         .map((c) => {
           const dataType = columnType(c['dataType']);
           const name = identName(c['name']) ?? '';
-          return dataType ? { name, dataType } : { name };
+          const kinds = constraintTypes(c['constraints']);
+          const notNull = kinds.includes('constraint_not_null') || kinds.includes('constraint_primary_key');
+          return { name, ...(dataType ? { dataType } : {}), ...(notNull ? { notNull } : {}) };
         });
       ops.push({ ...common, ...ref, type: 'createTable', columns, ...(stmt['ifNotExistsKw'] ? { ifNotExists: true } : {}), range: statement });
       return;
@@ -124,6 +126,8 @@ function handleStatement(node: unknown, base: number, ops: Operation[], statemen
       ops.push({ ...common, ...ref, type: stmt['type'] === 'delete_stmt' ? 'deleteRows' : 'updateRows', hasWhere, range: statement });
       return;
     }
+    case 'pragma_stmt':
+      return pragma(stmt, common, ops);
     case 'start_transaction_stmt':
       ops.push({ ...common, type: 'transactionControl', kind: 'begin', table: '', range: statement });
       return;
@@ -136,6 +140,17 @@ function handleStatement(node: unknown, base: number, ops: Operation[], statemen
     default:
       return;
   }
+}
+
+/** `PRAGMA [schema.]name = value` / `PRAGMA name(value)` → a setVariable (name and value lower-case); a bare `PRAGMA name` gives none. */
+function pragma(stmt: Json, common: StatementFields, ops: Operation[]): void {
+  const p = obj(stmt['pragma']);
+  const nameNode = obj(p?.['name']);
+  const name = nameNode?.['type'] === 'member_expr' ? identName(nameNode['property']) : identName(nameNode);
+  const valueNode = p?.['type'] === 'pragma_assignment' ? obj(p['value']) : p?.['type'] === 'pragma_func_call' ? obj(obj(p['args'])?.['expr']) : undefined;
+  const value = valueNode?.['text'];
+  if (name === undefined || typeof value !== 'string') return;
+  ops.push({ ...common, type: 'setVariable', name: name.toLowerCase(), value: value.toLowerCase(), table: '', range: common.statement });
 }
 
 /** CREATE [UNIQUE] INDEX [IF NOT EXISTS]. */

@@ -95,6 +95,11 @@ export interface MigrationFunctionExport {
   fn?: FunctionLike;
   /** The exported value is `undefined`/`null` (or `false`, with `falseIsNullish`): no migration in that direction. */
   nullish: boolean;
+  /**
+   * The value is `false` and `falseIsNullish` is set: node-pg-migrate's declared irreversible migration (its runner
+   * then refuses the rollback with "User has disabled down migration on file: …", node-pg-migrate `lib/migration`).
+   */
+  declaredIrreversible?: boolean;
 }
 
 /** Options of {@link findMigrationExports}. */
@@ -112,10 +117,11 @@ export interface MigrationExportOptions {
  * Exported identifiers are resolved through `locals` ({@link topLevelDeclarations}), parentheses and casts.
  */
 export function findMigrationExports(sf: ts.SourceFile, locals: Map<string, ts.Node>, options: MigrationExportOptions = {}): Map<'up' | 'down', MigrationFunctionExport> {
-  const resolve = (n: ts.Node | undefined, depth = 0): { fn?: FunctionLike; nullish: boolean } => {
+  const resolve = (n: ts.Node | undefined, depth = 0): { fn?: FunctionLike; nullish: boolean; declaredIrreversible?: boolean } => {
     if (!n || depth > 5) return { nullish: false };
     if (isFunctionLike(n)) return { fn: n, nullish: false };
-    if (n.kind === ts.SyntaxKind.NullKeyword || (options.falseIsNullish && n.kind === ts.SyntaxKind.FalseKeyword)) return { nullish: true };
+    if (n.kind === ts.SyntaxKind.NullKeyword) return { nullish: true };
+    if (options.falseIsNullish && n.kind === ts.SyntaxKind.FalseKeyword) return { nullish: true, declaredIrreversible: true };
     if (ts.isIdentifier(n)) return n.text === 'undefined' ? { nullish: true } : resolve(locals.get(n.text), depth + 1);
     if (ts.isParenthesizedExpression(n) || ts.isAsExpression(n) || ts.isSatisfiesExpression(n)) return resolve(n.expression, depth + 1);
     return { nullish: false };

@@ -5,8 +5,11 @@
  * metadata-only on PostgreSQL 11+ and are not reported; before 11 (`postgresVersion` < 11) ANY default rewrites the
  * table, so every default is reported there.
  * Knex: `.defaultTo(knex.raw('gen_random_uuid()'))`, `.defaultTo(knex.fn.uuid())`, `t.increments()` in `alterTable`.
+ * A `GENERATED ALWAYS AS (…) STORED` column is the same rewrite (its value is computed and stored for every row);
+ * a VIRTUAL one (PostgreSQL 18) is computed on read and is not reported.
  * Source: PostgreSQL docs, "ALTER TABLE" — Notes ("Adding a column with a volatile DEFAULT … requires the entire
- * table and its indexes to be rewritten"); Squawk `adding-field-with-default`.
+ * table and its indexes to be rewritten"; PostgreSQL 18: "a stored generated column, an identity column, … will cause the
+ * entire table and its indexes to be rewritten"); Squawk `adding-field-with-default`.
  */
 import { displayTable, opsOfType } from '../model';
 import type { Rule } from '../model';
@@ -30,7 +33,9 @@ export const rule: Rule = {
     const violations = [];
     for (const op of opsOfType(ctx.doc, 'addColumn')) {
       if (op.type !== 'addColumn' || op.tableIsNew || op.phase === 'down') continue;
-      if (op.volatileDefault) {
+      if (op.generatedStored) {
+        violations.push(at(op, `Adding stored generated column "${op.column}" computes it for every row: all of ${displayTable(op)} is rewritten under an ACCESS EXCLUSIVE lock.`));
+      } else if (op.volatileDefault) {
         violations.push(at(op, `Adding column "${op.column}" with a volatile default (${op.volatileDefault}()) rewrites all of ${displayTable(op)} under an ACCESS EXCLUSIVE lock.`));
       } else if (op.hasDefault && ctx.postgresVersion < 11) {
         violations.push(at(op, `Before PostgreSQL 11, adding column "${op.column}" with any default rewrites all of ${displayTable(op)} under an ACCESS EXCLUSIVE lock (postgresVersion ${ctx.postgresVersion}).`));

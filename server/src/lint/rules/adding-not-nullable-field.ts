@@ -4,6 +4,8 @@
  * a validated `CHECK (c IS NOT NULL)` constraint lets SET NOT NULL skip the scan.
  * Source: PostgreSQL docs, "ALTER TABLE" — SET/DROP NOT NULL ("… the scan is skipped if a valid CHECK constraint
  * is found which proves no NULL can exist"); Squawk `adding-not-nullable-field`.
+ * Not reported when the column is NOT NULL already (Knex `.notNullable().alter()` restating it), as declared earlier in
+ * the file or by an earlier migration of the folder (lint/history.ts).
  */
 import { displayTable, opsOfType } from '../model';
 import type { Rule } from '../model';
@@ -28,7 +30,8 @@ export const rule: Rule = {
     const validatedChecks = new Set<string>();
     for (const op of opsOfType(ctx.doc, 'validateConstraint', 'setNotNull')) {
       if (op.type === 'validateConstraint') validatedChecks.add(op.table.toLowerCase());
-      if (op.type !== 'setNotNull' || op.tableIsNew || op.phase === 'down') continue;
+      // Already NOT NULL (declared earlier in this file or by an earlier migration): SET NOT NULL checks nothing.
+      if (op.type !== 'setNotNull' || op.tableIsNew || op.phase === 'down' || op.alreadyNotNull) continue;
       // A CHECK validated earlier in this file on the same table is the documented safe pattern.
       if (validatedChecks.has(op.table.toLowerCase())) continue;
       violations.push(at(op, `SET NOT NULL on "${op.column}" scans all of ${displayTable(op)} under an ACCESS EXCLUSIVE lock.`));

@@ -25,7 +25,7 @@ export const rule: Rule = {
   check(ctx) {
     const violations = [];
     for (const op of opsOfType(ctx.doc, 'addColumn')) {
-      if (op.type !== 'addColumn' || !op.notNull || op.hasDefault || op.tableIsNew) continue;
+      if (op.type !== 'addColumn' || !op.notNull || op.hasDefault || op.tableIsNew || op.revertsUp) continue;
       violations.push(at(op, `Adding NOT NULL column "${op.column}" to ${displayTable(op)} without a DEFAULT fails when the table already has rows.`));
     }
     return violations;

@@ -5,6 +5,9 @@
  * Not reported on PostgreSQL for changes that are metadata-only since 9.2: `varchar(n)` → `varchar(m ≥ n)`,
  * `varchar` → `text`, or any change to `varchar`/`text` without `USING` when the old type is not declared in
  * the same file (the usual widening; the analyzer has no catalog to check it against).
+ * The old type may come from an earlier migration of the folder (lint/history.ts): `varchar(100)` → `varchar(40)` and
+ * `bigint` → `integer` are then reported as narrowing. A `COLLATE` change is reported even for text types (the column's
+ * indexes are rebuilt).
  * Source: PostgreSQL docs, "ALTER TABLE" — SET DATA TYPE (ACCESS EXCLUSIVE; "a table rewrite is not needed if
  * the old type is binary coercible to the new type"); PostgreSQL 9.2 release notes; Squawk `changing-column-type`.
  */
@@ -28,6 +31,21 @@ export function isSafeWidening(prev: ColumnType | undefined, next: ColumnType | 
   return before !== undefined && after !== undefined && after >= before;
 }
 
+/** Integer widths, to tell `bigint` → `integer` (narrowing) from the reverse. */
+const INT_WIDTH: Record<string, number> = { int2: 2, smallint: 2, int4: 4, int: 4, integer: 4, int8: 8, bigint: 8 };
+
+/** True when `next` holds fewer values than `prev`: a shorter `varchar(n)` (or text → varchar(n)), or a smaller integer. */
+export function isNarrowing(prev: ColumnType | undefined, next: ColumnType | undefined): boolean {
+  if (!prev || !next) return false;
+  if (next.name === 'varchar' && next.args[0] !== undefined) {
+    if (prev.name === 'text' || (prev.name === 'varchar' && prev.args.length === 0)) return true;
+    return prev.name === 'varchar' && prev.args[0] !== undefined && next.args[0] < prev.args[0];
+  }
+  const a = INT_WIDTH[prev.name];
+  const b = INT_WIDTH[next.name];
+  return a !== undefined && b !== undefined && b < a;
+}
+
 export const rule: Rule = {
   meta: {
     id,
@@ -41,12 +59,18 @@ export const rule: Rule = {
   check(ctx) {
     const violations = [];
     for (const op of opsOfType(ctx.doc, 'alterColumnType')) {
-      if (op.type !== 'alterColumnType' || op.tableIsNew) continue;
+      if (op.type !== 'alterColumnType' || op.tableIsNew || op.revertsUp) continue;
       const o: AlterColumnTypeOp = op;
       // On SQLite, Knex's alter() rebuilds the table: reported by sqlite-table-rebuild; column types there are affinities.
       if (ctx.dialect === 'sqlite') continue;
+      if (o.collation !== undefined) {
+        violations.push(at(o, `Changing the collation of column "${o.column}" of ${displayTable(o)} to "${o.collation}" rebuilds the indexes on it under an ACCESS EXCLUSIVE lock (and can rewrite the table).`));
+        continue;
+      }
       if (isSafeWidening(o.previousType, o.newType, o.hasUsing)) continue;
-      violations.push(at(o, `Changing column "${o.column}" of ${displayTable(o)} to ${displayType(o.newType)} can rewrite the whole table under an ACCESS EXCLUSIVE lock.`));
+      const from = o.previousType ? ` from ${displayType(o.previousType)}` : '';
+      const narrowing = isNarrowing(o.previousType, o.newType) ? ' It narrows the column: the ALTER fails if a longer value is there, after scanning every row.' : '';
+      violations.push(at(o, `Changing column "${o.column}" of ${displayTable(o)}${from} to ${displayType(o.newType)} can rewrite the whole table under an ACCESS EXCLUSIVE lock.${narrowing}`));
     }
     return violations;
   },

@@ -1,6 +1,7 @@
 /**
  * `disallowed-unique-constraint` (PostgreSQL): ADD CONSTRAINT … UNIQUE without USING INDEX builds the unique index
- * while holding ACCESS EXCLUSIVE on an existing table.
+ * while holding ACCESS EXCLUSIVE on an existing table; so does `ADD COLUMN … UNIQUE` / `ADD COLUMN … PRIMARY KEY`
+ * (the index of an inline constraint is built in the same ALTER TABLE; USING INDEX cannot be written there).
  * Source: PostgreSQL docs, "ALTER TABLE" — ADD table_constraint_using_index; Squawk `disallowed-unique-constraint`.
  */
 import { displayTable, opsOfType } from '../model';
@@ -14,7 +15,7 @@ export const rule: Rule = {
     id,
     defaultSeverity: 'warning',
     title: 'Adding a UNIQUE constraint that builds its index under lock',
-    description: 'ADD CONSTRAINT … UNIQUE builds a unique index while holding an ACCESS EXCLUSIVE lock, so every read and write on the table waits for the whole build.',
+    description: 'ADD CONSTRAINT … UNIQUE, and a column added with UNIQUE or PRIMARY KEY, build a unique index while holding an ACCESS EXCLUSIVE lock, so every read and write on the table waits for the whole build.',
     help: 'Build the index first with `CREATE UNIQUE INDEX CONCURRENTLY name ON t (cols)`, then attach it: `ALTER TABLE t ADD CONSTRAINT name UNIQUE USING INDEX name` (instant).',
     lock: 'ACCESS EXCLUSIVE (ALTER TABLE … ADD CONSTRAINT … UNIQUE) during the index build',
     dialects: ['postgresql'],
@@ -24,8 +25,15 @@ export const rule: Rule = {
     if (ctx.dialect !== 'postgresql') return [];
     const violations = [];
     for (const op of opsOfType(ctx.doc, 'addConstraint')) {
-      if (op.type !== 'addConstraint' || op.constraint !== 'unique' || op.usingIndex || op.tableIsNew || op.phase === 'down') continue;
-      violations.push(at(op, `Adding ${op.name ? `UNIQUE constraint "${op.name}"` : 'a UNIQUE constraint'} to ${displayTable(op)} builds its index under an ACCESS EXCLUSIVE lock.`));
+      if (op.type !== 'addConstraint' || op.usingIndex || op.tableIsNew || op.phase === 'down') continue;
+      // An inline PRIMARY KEY on a column being added (`ADD COLUMN id bigint PRIMARY KEY`) builds its index the same way.
+      if (op.constraint !== 'unique' && !(op.constraint === 'primaryKey' && op.inline)) continue;
+      const kind = op.constraint === 'unique' ? 'UNIQUE constraint' : 'PRIMARY KEY';
+      const what = op.name ? `${kind} "${op.name}"` : `a ${kind}`;
+      const message = op.inline
+        ? `Adding a column with ${what} to ${displayTable(op)} builds its unique index under an ACCESS EXCLUSIVE lock. Add the column without it, build the index CONCURRENTLY, then attach it with USING INDEX.`
+        : `Adding ${what} to ${displayTable(op)} builds its index under an ACCESS EXCLUSIVE lock.`;
+      violations.push(at(op, message));
     }
     return violations;
   },

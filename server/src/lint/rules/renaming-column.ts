@@ -22,7 +22,7 @@ export const rule: Rule = {
   check(ctx) {
     const violations = [];
     for (const op of opsOfType(ctx.doc, 'renameColumn')) {
-      if (op.type !== 'renameColumn' || op.tableIsNew) continue;
+      if (op.type !== 'renameColumn' || op.tableIsNew || op.revertsUp) continue;
       violations.push(at(op, `Renaming column "${op.column}" of ${displayTable(op)} to "${op.newName}" breaks code that still uses the old name.`));
     }
     return violations;

@@ -29,7 +29,7 @@ export const rule: Rule = {
     const violations: RuleViolation[] = [];
     const explicit = opsInExplicitTransaction(ctx.doc);
     for (const op of opsOfType(ctx.doc, 'createIndex')) {
-      if (op.type !== 'createIndex' || op.concurrently || op.tableIsNew) continue;
+      if (op.type !== 'createIndex' || op.concurrently || op.tableIsNew || op.revertsUp) continue;
       const what = op.index ? `index "${op.index}"` : op.unique ? 'a unique index' : 'an index';
       const v = at(op, `Creating ${what} on ${displayTable(op)} without CONCURRENTLY blocks writes to the table until the index is built.`);
       // Inside BEGIN … COMMIT, CONCURRENTLY would be rejected: no mechanical fix there.
