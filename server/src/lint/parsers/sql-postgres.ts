@@ -411,40 +411,32 @@ function typeStatement(cx: ChunkContext, { kind, stmt, statement }: StatementInf
   if (restricts) cx.ops.push({ ...common, type: 'domainConstraint', alter: false });
 }
 
-/** CREATE TABLE with its columns' types. */
+/** CREATE TABLE with its columns' types, then one {@link ColumnDefinitionOp} per column (pointing at its definition). */
 function createTable(cx: ChunkContext, { stmt, statement }: StatementInfo): void {
   const rel = relationRef(stmt['relation']);
   if (!rel) return;
-  const columns = arr(stmt['tableElts'])
-    .map(unwrap)
-    .filter((e): e is [string, Json] => e?.[0] === 'ColumnDef')
-    .map(([, c]) => ({ name: str(c['colname']) ?? '', dataType: columnType(c['typeName']) }))
-    .map((c) => (c.dataType ? c : { name: c.name }));
-  const ifNotExists = stmt['if_not_exists'] === true;
-  const op: CreateTableOp = { statement, origin: 'sql', tableIsNew: false, type: 'createTable', table: rel.table, columns, range: statement };
-  if (rel.schema) op.schema = rel.schema;
-  if (ifNotExists) op.ifNotExists = ifNotExists;
-  cx.ops.push(op);
-  columnDefinitions(cx, stmt, op);
-}
-
-/** One {@link ColumnDefinitionOp} per column of a CREATE TABLE, pointing at the column's definition. */
-function columnDefinitions(cx: ChunkContext, stmt: Json, table: CreateTableOp): void {
-  const stmtEnd = table.statement.end - cx.base;
+  const columns: CreateTableOp['columns'] = [];
+  const definitions: ColumnDefinitionOp[] = [];
+  const stmtEnd = statement.end - cx.base;
   for (const e of arr(stmt['tableElts'])) {
     const def = obj(obj(e)?.['ColumnDef']);
-    const column = str(def?.['colname']);
-    const loc = num(def?.['location']);
-    if (!def || column === undefined) continue;
-    const start = loc !== undefined ? cx.toUtf16(loc) : -1;
-    const range = start >= 0 ? { start: cx.base + start, end: cx.base + columnEnd(cx.chunk, start, stmtEnd) } : table.statement;
+    if (!def) continue;
+    const column = str(def['colname']) ?? '';
     const dataType = columnType(def['typeName']);
+    columns.push(dataType ? { name: column, dataType } : { name: column });
+    const loc = num(def['location']);
+    const start = loc !== undefined ? cx.toUtf16(loc) : -1;
+    const range = start >= 0 ? { start: cx.base + start, end: cx.base + columnEnd(cx.chunk, start, stmtEnd) } : statement;
     const primaryKey = arr(def['constraints']).some((c) => str(obj(obj(c)?.['Constraint'])?.['contype']) === 'CONSTR_PRIMARY');
-    const op: ColumnDefinitionOp = { statement: table.statement, origin: 'sql', tableIsNew: false, type: 'columnDefinition', table: table.table, column, primaryKey, range };
-    if (table.schema) op.schema = table.schema;
+    const op: ColumnDefinitionOp = { statement, origin: 'sql', tableIsNew: false, type: 'columnDefinition', table: rel.table, column, primaryKey, range };
+    if (rel.schema) op.schema = rel.schema;
     if (dataType) op.dataType = dataType;
-    cx.ops.push(op);
+    definitions.push(op);
   }
+  const op: CreateTableOp = { statement, origin: 'sql', tableIsNew: false, type: 'createTable', table: rel.table, columns, range: statement };
+  if (rel.schema) op.schema = rel.schema;
+  if (stmt['if_not_exists'] === true) op.ifNotExists = true;
+  cx.ops.push(op, ...definitions);
 }
 
 /**
