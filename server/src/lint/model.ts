@@ -75,6 +75,8 @@ export interface DropTableOp extends OperationBase, TableRef {
 }
 export interface TruncateOp extends OperationBase, TableRef {
   type: 'truncate';
+  /** CASCADE was written (PostgreSQL): every table referencing it by foreign key is emptied too. */
+  cascade?: boolean;
 }
 export interface DropColumnOp extends OperationBase, TableRef {
   type: 'dropColumn';
@@ -94,6 +96,20 @@ export interface AddColumnOp extends OperationBase, TableRef {
   volatileDefault?: string;
   /** `GENERATED ALWAYS AS (…) STORED`: the value is computed and stored for every existing row when the column is added. */
   generatedStored?: boolean;
+  /** PRIMARY KEY is declared on the column (SQL), or it is a Knex `increments()` / `.primary()` column. */
+  primaryKey?: boolean;
+}
+/**
+ * One column declared in a CREATE TABLE (SQL, Knex `createTable`, Alembic `op.create_table`, node-pg-migrate
+ * `pgm.createTable`), emitted right after its {@link CreateTableOp}, with the column's own range, so that rules about
+ * column types and names can point at the column.
+ */
+export interface ColumnDefinitionOp extends OperationBase, TableRef {
+  type: 'columnDefinition';
+  column: string;
+  dataType?: ColumnType;
+  /** PRIMARY KEY is declared on the column. */
+  primaryKey: boolean;
 }
 export interface CreateIndexOp extends OperationBase, TableRef {
   type: 'createIndex';
@@ -204,6 +220,43 @@ export interface SetVariableOp extends OperationBase, TableRef {
   value?: string;
 }
 
+/**
+ * Blocking maintenance commands (PostgreSQL): REINDEX, VACUUM FULL, CLUSTER, REFRESH MATERIALIZED VIEW. `table` is
+ * the relation named (the index for REINDEX INDEX, the view for REFRESH), empty when none is (whole database/schema).
+ */
+export interface MaintenanceOp extends OperationBase, TableRef {
+  type: 'maintenance';
+  command: 'reindex' | 'vacuumFull' | 'cluster' | 'refreshMaterializedView';
+  /** CONCURRENTLY was written (REINDEX, REFRESH MATERIALIZED VIEW). */
+  concurrently: boolean;
+  /** REINDEX: what it rebuilds. */
+  target?: 'index' | 'table' | 'schema' | 'database' | 'system';
+  /** REFRESH MATERIALIZED VIEW … WITH NO DATA (CONCURRENTLY is not allowed with it). */
+  withNoData?: boolean;
+}
+/** ALTER TABLE … SET LOGGED / SET UNLOGGED (PostgreSQL): rewrites the table. */
+export interface SetPersistenceOp extends OperationBase, TableRef {
+  type: 'setPersistence';
+  logged: boolean;
+}
+/** ALTER TABLE parent DETACH PARTITION child [CONCURRENTLY] (PostgreSQL); `table` is the parent. */
+export interface DetachPartitionOp extends OperationBase, TableRef {
+  type: 'detachPartition';
+  partition: string;
+  concurrently: boolean;
+}
+/** ALTER TYPE … ADD VALUE (PostgreSQL enum; node-pg-migrate `addTypeValue`). `table` holds the type name. */
+export interface AddEnumValueOp extends OperationBase, TableRef {
+  type: 'addEnumValue';
+  value: string;
+}
+/** CREATE DOMAIN with a CHECK / NOT NULL constraint, or ALTER DOMAIN … ADD CONSTRAINT. `table` holds the domain name. */
+export interface DomainConstraintOp extends OperationBase, TableRef {
+  type: 'domainConstraint';
+  /** ALTER DOMAIN … ADD CONSTRAINT (else CREATE DOMAIN with a constraint). */
+  alter: boolean;
+}
+
 /** A normalized schema operation. */
 export type Operation =
   | CreateTableOp
@@ -225,10 +278,16 @@ export type Operation =
   | ValidateConstraintOp
   | DropConstraintOp
   | TransactionControlOp
-  | SetVariableOp;
+  | SetVariableOp
+  | ColumnDefinitionOp
+  | MaintenanceOp
+  | SetPersistenceOp
+  | DetachPartitionOp
+  | AddEnumValueOp
+  | DomainConstraintOp;
 
 /** Operation types that name no table (their `table` is empty or not a table); {@link annotateOperations} skips them. */
-export const NON_TABLE_OPERATIONS: ReadonlySet<Operation['type']> = new Set(['dropDatabase', 'transactionControl', 'setVariable']);
+export const NON_TABLE_OPERATIONS: ReadonlySet<Operation['type']> = new Set(['dropDatabase', 'transactionControl', 'setVariable', 'addEnumValue', 'domainConstraint']);
 
 /** A syntax error the parser reported, with a small range (the offending token). */
 export interface SyntaxProblem {

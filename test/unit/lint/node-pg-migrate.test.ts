@@ -68,7 +68,8 @@ void describe('node-pg-migrate: detection and parsing', () => {
 
   void it('reports nothing on a safe migration that creates its own table', () => {
     const text = readFileSync(path.join(fixtures, '1700000000000_create-users.js'), 'utf8');
-    assert.deepEqual(hits(text, js), []);
+    // Only the style hint of prefer-timestamptz (issue 17): node-pg-migrate's 'timestamp' has no time zone.
+    assert.deepEqual(hits(text, js), [['prefer-timestamptz', "createdAt: { type: 'timestamp', notNull: true, default: pgm.func('current_timestamp') }"]]);
   });
 
   void it('never throws on half-typed modules and still finds complete calls', () => {

@@ -569,6 +569,21 @@ interface ColumnInfo {
   notNull: boolean;
   hasDefault: boolean;
   volatileDefault?: string;
+  primaryKey: boolean;
+  /** The `sa.Column(…)` call. */
+  range: TextRange;
+}
+
+/**
+ * The type SQLAlchemy emits on PostgreSQL for an integer primary key column: SERIAL / BIGSERIAL / SMALLSERIAL when
+ * it is the table's autoincrement column (no `sa.Identity()`, no `ForeignKey`, `autoincrement` not False).
+ * Only for a single-column primary key. Source: SQLAlchemy docs, "PostgreSQL dialect — Sequences/SERIAL/IDENTITY",
+ * "Column.autoincrement".
+ */
+function serialFor(dataType: ColumnType | undefined, extra: (string | undefined)[], autoincrement: Node | undefined): ColumnType | undefined {
+  const serial = dataType && ({ int4: 'serial', int8: 'bigserial', int2: 'smallserial' } as Record<string, string>)[dataType.name];
+  if (!serial || isFalse(autoincrement) || extra.includes('Identity') || extra.includes('ForeignKey')) return dataType;
+  return { name: serial, args: [] };
 }
 
 /** A `sa.Column('c', type, …)` call → name, type, NOT NULL, default (and a volatile default). */
@@ -588,7 +603,8 @@ function columnOf(n: Node | undefined, text: string): ColumnInfo | undefined {
   const serverDefault = a.keywords.get('server_default');
   const hasDefault = !isNone(serverDefault) || extra.includes('Identity') || extra.includes('Computed') || isTrue(a.keywords.get('autoincrement'));
   const volatileDefault = serverDefault ? volatileIn(serverDefault, text) : undefined;
-  return { name, ...(dataType ? { dataType } : {}), notNull, hasDefault, ...(volatileDefault ? { volatileDefault } : {}) };
+  const primaryKey = isTrue(a.keywords.get('primary_key'));
+  return { name, ...(dataType ? { dataType } : {}), notNull, hasDefault, ...(volatileDefault ? { volatileDefault } : {}), primaryKey, range: rangeOf(c) };
 }
 
 /** One `op.<method>(…)` call being read: its arguments, seen as written with the table first. */
@@ -711,12 +727,20 @@ class AlembicReader {
 function createTableOps(c: OpCall, text: string): Operation[] {
   const t = tableRef(stringValue(c.args.positional[0] ?? c.kw('table_name'), text), c.kw('schema'), text);
   if (!t) return [];
-  const columns = c.args.positional
+  const cols = c.args.positional
     .slice(1)
-    .map((p) => columnOf(p, text))
-    .filter((col) => !!col)
-    .map((col) => (col.dataType ? { name: col.name, dataType: col.dataType } : { name: col.name }));
-  return [{ ...c.base(t), type: 'createTable', columns }];
+    .map((p) => ({ p, col: columnOf(p, text) }))
+    .filter((x): x is { p: Node; col: ColumnInfo } => !!x.col);
+  const columns = cols.map(({ col }) => (col.dataType ? { name: col.name, dataType: col.dataType } : { name: col.name }));
+  const pkCount = cols.filter(({ col }) => col.primaryKey).length;
+  const definitions: Operation[] = cols.map(({ p, col }) => {
+    const a = argsOf(p);
+    const extra = a.positional.slice(1).map((x) => calleeName(x.type === 'call' ? x.childForFieldName('function') : x));
+    // A composite primary key gets no SERIAL.
+    const dataType = col.primaryKey && pkCount === 1 ? serialFor(col.dataType, extra, a.keywords.get('autoincrement')) : col.dataType;
+    return { ...c.base(t), type: 'columnDefinition', column: col.name, ...(dataType ? { dataType } : {}), primaryKey: col.primaryKey, range: col.range };
+  });
+  return [{ ...c.base(t), type: 'createTable', columns }, ...definitions];
 }
 
 /** `op.alter_column('t', 'c', type_=…, existing_type=…, postgresql_using=…, nullable=…, new_column_name=…)`. */

@@ -23,6 +23,7 @@ import { forEachLiveChild } from './dialect-branches';
 import { mapDecodedRange } from './js-string';
 import { VOLATILE_FUNCTIONS } from './sql-postgres';
 import { neutralizeOutsideQuotes } from './sql-split';
+import { sqlTypeFromString } from './sql-type-name';
 import { decodeStringLiteral, findMigrationExports, moduleSyntaxErrors, isFunctionLike, parseModule, statementRanges, topLevelDeclarations, unparen, type FunctionLike } from './ts-module';
 
 
@@ -46,8 +47,8 @@ const COLUMN_TYPES: Record<string, ColumnTypeOf> = {
   decimal: () => ({ name: 'numeric', args: [] }),
   boolean: () => ({ name: 'bool', args: [] }),
   date: () => ({ name: 'date', args: [] }),
-  datetime: () => ({ name: 'timestamptz', args: [] }),
-  timestamp: () => ({ name: 'timestamptz', args: [] }),
+  datetime: (a) => ({ name: withoutTz(a[1]) ? 'timestamp' : 'timestamptz', args: [] }),
+  timestamp: (a) => ({ name: withoutTz(a[1]) ? 'timestamp' : 'timestamptz', args: [] }),
   time: () => ({ name: 'time', args: [] }),
   binary: () => ({ name: 'bytea', args: [] }),
   enu: () => ({ name: 'text', args: [] }),
@@ -58,13 +59,21 @@ const COLUMN_TYPES: Record<string, ColumnTypeOf> = {
   geometry: () => ({ name: 'geometry', args: [] }),
   geography: () => ({ name: 'geography', args: [] }),
   point: () => ({ name: 'point', args: [] }),
-  specificType: (a) => {
-    const s = (stringArg(a[1]) ?? 'unknown').trim().toLowerCase();
-    const m = /^([a-z_ ]+?)\s*(?:\(([\d,\s]+)\))?$/.exec(s);
-    const name = m?.[1] === 'character varying' ? 'varchar' : (m?.[1] ?? s);
-    return { name, args: m?.[2] ? m[2].split(',').map((x) => Number(x.trim())) : [] };
-  },
+  specificType: (a) => sqlTypeFromString(stringArg(a[1]) ?? 'unknown'),
 };
+
+/**
+ * True when `t.timestamp(name, options)` / `t.datetime(…)` asks for a type without time zone on PostgreSQL:
+ * `{ useTz: false }` or `true` (the older `withoutTz` flag). Source: knex `lib/dialects/postgres/schema/pg-columncompiler.js`
+ * `datetime(withoutTz = false, precision)`: useTz defaults to true (timestamptz).
+ */
+function withoutTz(arg: ts.Expression | undefined): boolean {
+  if (!arg) return false;
+  const e = unparen(arg);
+  if (e.kind === ts.SyntaxKind.TrueKeyword) return true;
+  if (!ts.isObjectLiteralExpression(e)) return false;
+  return e.properties.some((p) => ts.isPropertyAssignment(p) && ts.isIdentifier(p.name) && p.name.text === 'useTz' && unparen(p.initializer).kind === ts.SyntaxKind.FalseKeyword);
+}
 
 /**
  * The volatile function a `.defaultTo(…)` argument calls, if any: `knex.fn.uuid()` (→ `gen_random_uuid()` on
@@ -459,13 +468,15 @@ class KnexReader {
     const column = stringArg(args[0]);
     if (column === undefined) return;
     const dataType = typeFn(args);
+    const ops = this.doc.operations;
     const names = chain.links.map((l) => l.name);
+    const primaryKey = isPrimaryKeyColumn(chain);
     if (mode === 'create') {
       const notNull = names[0] === 'increments' || names[0] === 'bigIncrements' || Math.max(names.lastIndexOf('notNullable'), names.lastIndexOf('primary')) > names.lastIndexOf('nullable');
       columns.push({ name: column, dataType, ...(notNull ? { notNull } : {}) });
+      ops.push({ ...base, type: 'columnDefinition', column, dataType, primaryKey, range });
       return;
     }
-    const ops = this.doc.operations;
     if (names.includes('alter')) {
       ops.push({ ...base, type: 'alterColumnType', column, newType: dataType, hasUsing: false, range });
       // Only an explicit nullable()/notNullable() counts: Knex's alter() also resets nullability, but whether that
@@ -484,7 +495,7 @@ class KnexReader {
     const serial = typeName === 'increments' || typeName === 'bigIncrements';
     const hasDefault = serial || (!!defaultArg && defaultArg.kind !== ts.SyntaxKind.NullKeyword && !(ts.isIdentifier(defaultArg) && defaultArg.text === 'undefined'));
     const volatileDefault = serial ? 'nextval' : volatileIn(defaultArg);
-    ops.push({ ...base, type: 'addColumn', column, notNull, hasDefault, dataType, ...(volatileDefault ? { volatileDefault } : {}), range });
+    ops.push({ ...base, type: 'addColumn', column, notNull, hasDefault, dataType, ...(volatileDefault ? { volatileDefault } : {}), ...(primaryKey ? { primaryKey } : {}), range });
     if (names.includes('references')) ops.push({ ...base, type: 'addConstraint', constraint: 'foreignKey', notValid: false, usingIndex: false, inline: true, range });
     for (const l of chain.links.slice(1)) {
       if ((l.name === 'index' || l.name === 'unique') && l.call) {
@@ -547,6 +558,19 @@ class KnexReader {
         return;
     }
   }
+}
+
+/**
+ * A column chain that declares a primary key: `.primary()`, or `increments()` / `bigIncrements()` unless
+ * `{ primaryKey: false }` is passed. Source: Knex docs, Schema Builder — increments ("primaryKey" option, default true).
+ */
+function isPrimaryKeyColumn(chain: Chain): boolean {
+  const first = chain.links[0]!;
+  if (chain.links.some((l) => l.name === 'primary')) return true;
+  if (first.name !== 'increments' && first.name !== 'bigIncrements') return false;
+  const opts = first.call?.arguments[1] ? unparen(first.call.arguments[1]) : undefined;
+  const off = !!opts && ts.isObjectLiteralExpression(opts) && opts.properties.some((p) => ts.isPropertyAssignment(p) && ts.isIdentifier(p.name) && p.name.text === 'primaryKey' && unparen(p.initializer).kind === ts.SyntaxKind.FalseKeyword);
+  return !off;
 }
 
 /** Fields shared by the operations of one table-builder chain (each adds its `range`). */

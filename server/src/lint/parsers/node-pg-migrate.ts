@@ -16,9 +16,10 @@
  * `dropColumns/dropColumn(t, c | [c…])`, `renameColumn(t, old, new)`, `alterColumn(t, c, { type, notNull,
  * allowNull, using })`, `createIndex/addIndex(t, cols, { unique, concurrently, name })`,
  * `dropIndex(t, cols, { name, concurrently })`, `addConstraint/createConstraint(t, name, { foreignKeys, check, unique,
- * primaryKey } | 'SQL')`, `dropSchema(name)`, `sql('…')` and `db.query('…' | { text: '…' })` / `db.select('…')` (SQL
- * analysed with the dialect's parser and mapped back into the literal; template literals with `${}` and other
- * expressions are uninspectable), and `noTransaction()`
+ * primaryKey } | 'SQL')`, `dropSchema(name)`, `refreshMaterializedView(v, { concurrently })`, `addTypeValue(type, value)`,
+ * `createDomain(d, type, { check, notNull })`, `alterDomain(d, { check })`, `sql('…')` and `db.query('…' | { text: '…' })` /
+ * `db.select('…')` (SQL analysed with the dialect's parser and mapped back into the literal; template literals with `${}`
+ * and other expressions are uninspectable), and `noTransaction()`
  * (sets {@link ParsedDocument.transactionDisabled}). Tables may be `'t'` or `{ schema: 's', name: 't' }`.
  * Source: node-pg-migrate docs, "Defining Migrations", "Tables", "Columns", "Indexes", "Miscellaneous".
  */
@@ -28,6 +29,9 @@ import type { ColumnType, MigrationExport, Operation, OperationBase, ParsedDocum
 import type { TextRange } from '../text';
 import { mapDecodedRange } from './js-string';
 import { VOLATILE_FUNCTIONS } from './sql-postgres';
+import { sqlTypeFromString } from './sql-type-name';
+
+export { sqlTypeFromString };
 import { decodeStringLiteral, findMigrationExports, moduleSyntaxErrors, parseModule, statementRanges, topLevelDeclarations, unparen, type FunctionLike } from './ts-module';
 
 /** Parses the SQL of one dialect (provided by the caller). */
@@ -117,35 +121,6 @@ function isNullish(e: ts.Expression | undefined): boolean {
   return x.kind === ts.SyntaxKind.NullKeyword || (ts.isIdentifier(x) && x.text === 'undefined');
 }
 
-const SQL_TYPE_NAMES: Record<string, string> = {
-  'character varying': 'varchar',
-  character: 'bpchar',
-  char: 'bpchar',
-  integer: 'int4',
-  int: 'int4',
-  smallint: 'int2',
-  bigint: 'int8',
-  boolean: 'bool',
-  'double precision': 'float8',
-  float: 'float8',
-  decimal: 'numeric',
-  'timestamp with time zone': 'timestamptz',
-  'timestamp without time zone': 'timestamp',
-  serial4: 'serial',
-  serial8: 'bigserial',
-};
-
-/** A SQL type string as node-pg-migrate takes it (`'varchar(100)'`, `'integer'`) → {@link ColumnType}. */
-export function sqlTypeFromString(s: string): ColumnType {
-  const t = s.trim().toLowerCase().replace(/\s+/g, ' ');
-  const m = /^([a-z_][a-z0-9_ ]*?)\s*(?:\(([\d,\s]+)\))?(\[\])?$/.exec(t);
-  if (!m) return { name: t, args: [] };
-  const base = m[1]!;
-  const name = ((Object.hasOwn(SQL_TYPE_NAMES, base) ? SQL_TYPE_NAMES[base] : undefined) ?? base) + (m[3] ?? '');
-  const args = m[2] ? m[2].split(',').map((x) => Number(x.trim())).filter((x) => Number.isFinite(x)) : [];
-  return { name, args };
-}
-
 /** A node-pg-migrate column definition: a type string, or `{ type, notNull, primaryKey, default, … }`. */
 interface ColumnSpec {
   dataType?: ColumnType;
@@ -157,6 +132,8 @@ interface ColumnSpec {
   generatedStored?: boolean;
   /** `unique: true` / `primaryKey: true`: an inline constraint whose index is built with the column. */
   inlineIndex?: 'unique' | 'primaryKey';
+  /** `primaryKey: true`, or the `'id'` shorthand. */
+  primaryKey?: boolean;
 }
 
 /** The first volatile function called in a `pgm.func('…')` / `PgLiteral.create('…')` default. */
@@ -173,6 +150,8 @@ function columnSpec(e: ts.Expression | undefined): ColumnSpec | undefined {
   const x = unparen(e);
   const s = stringArg(x);
   if (s !== undefined) {
+    // The default `id` shorthand: `{ type: 'serial', primaryKey: true }` (node-pg-migrate docs, "Column definitions").
+    if (s.trim() === 'id') return { dataType: { name: 'serial', args: [] }, notNull: true, hasDefault: true, volatileDefault: 'nextval', primaryKey: true };
     const dataType = sqlTypeFromString(s);
     const serial = /serial$/.test(dataType.name);
     return { dataType, notNull: false, hasDefault: serial, ...(serial ? { volatileDefault: 'nextval' } : {}) };
@@ -194,6 +173,7 @@ function columnSpec(e: ts.Expression | undefined): ColumnSpec | undefined {
     ...(volatileDefault ? { volatileDefault } : {}),
     ...(generatedStored ? { generatedStored } : {}),
     ...(inlineIndex ? { inlineIndex } : {}),
+    ...(isTrueLit(p.get('primaryKey')) ? { primaryKey: true } : {}),
   };
 }
 
@@ -358,7 +338,19 @@ class PgmReader {
         this.analyzeSql(call, phase);
         return;
       case 'createTable':
-        if (ref) ops.push(createTableOp(args, base(ref)));
+        if (ref) ops.push(...createTableOps(args, base(ref), (n) => this.rangeOf(n)));
+        return;
+      case 'refreshMaterializedView':
+        if (ref) ops.push(refreshOp(args, base(ref)));
+        return;
+      case 'addTypeValue': {
+        const value = stringArg(args[1]);
+        if (ref && value !== undefined) ops.push({ ...base(ref), type: 'addEnumValue', value });
+        return;
+      }
+      case 'createDomain':
+      case 'alterDomain':
+        if (ref && domainRestricts(args[method === 'createDomain' ? 2 : 1], method === 'alterDomain')) ops.push({ ...base(ref), type: 'domainConstraint', alter: method === 'alterDomain' });
         return;
       case 'dropTable':
         if (ref) ops.push({ ...base(ref), type: 'dropTable', ...(isTrueLit(props(args[1]).get('ifExists')) ? { ifExists: true } : {}) });
@@ -426,6 +418,7 @@ class PgmReader {
         ...(c.dataType ? { dataType: c.dataType } : {}),
         ...(c.volatileDefault ? { volatileDefault: c.volatileDefault } : {}),
         ...(c.generatedStored ? { generatedStored: true } : {}),
+        ...(c.primaryKey ? { primaryKey: true } : {}),
       });
       if (c.inlineIndex) {
         this.doc.operations.push({ ...base(ref), ...(several ? { range: this.rangeOf(p) } : {}), type: 'addConstraint', constraint: c.inlineIndex, notValid: false, usingIndex: false, inline: true });
@@ -475,14 +468,32 @@ class PgmReader {
   }
 }
 
-/** `pgm.createTable(t, { c: spec, … })` with the columns' types. */
-function createTableOp(args: ts.NodeArray<ts.Expression>, base: OperationBase & TableRef): Operation {
+/** `pgm.createTable(t, { c: spec, … })` with the columns' types, then one columnDefinition per column (at its property). */
+function createTableOps(args: ts.NodeArray<ts.Expression>, base: OperationBase & TableRef, rangeOf: (n: ts.Node) => TextRange): Operation[] {
   const columns: { name: string; dataType?: ColumnType; notNull?: boolean }[] = [];
+  const definitions: Operation[] = [];
   for (const [name, spec] of props(args[1])) {
     const c = columnSpec(spec);
     columns.push({ name, ...(c?.dataType ? { dataType: c.dataType } : {}), ...(c?.notNull ? { notNull: true } : {}) });
+    const prop = ts.isPropertyAssignment(spec.parent) || ts.isShorthandPropertyAssignment(spec.parent) ? spec.parent : spec;
+    definitions.push({ ...base, type: 'columnDefinition', column: name, ...(c?.dataType ? { dataType: c.dataType } : {}), primaryKey: c?.primaryKey === true, range: rangeOf(prop) });
   }
-  return { ...base, type: 'createTable', columns };
+  return [{ ...base, type: 'createTable', columns }, ...definitions];
+}
+
+/** `pgm.refreshMaterializedView(view, { concurrently, data })`. */
+function refreshOp(args: ts.NodeArray<ts.Expression>, base: OperationBase & TableRef): Operation {
+  const o = props(args[1]);
+  return { ...base, type: 'maintenance', command: 'refreshMaterializedView', concurrently: isTrueLit(o.get('concurrently')), ...(isFalseLit(o.get('data')) ? { withNoData: true } : {}) };
+}
+
+/**
+ * `pgm.createDomain(name, type, options)` with `check` or `notNull: true`; `pgm.alterDomain(name, options)` with `check`
+ * (ADD CONSTRAINT; its `notNull` is SET NOT NULL).
+ */
+function domainRestricts(options: ts.Expression | undefined, alter: boolean): boolean {
+  const o = props(options);
+  return (o.has('check') && !isNullish(o.get('check'))) || (!alter && isTrueLit(o.get('notNull')));
 }
 
 /** `pgm.createIndex(t, cols, { name, unique, concurrently, ifNotExists })`. */

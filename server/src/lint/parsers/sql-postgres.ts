@@ -13,7 +13,7 @@ import type { ScanToken } from 'libpg-query';
 import { byteToUtf16Mapper, isJsWhitespace } from '../text';
 import type { TextRange } from '../text';
 import { emptyDocument } from '../model';
-import type { AddColumnOp, AddConstraintOp, AlterColumnTypeOp, ColumnType, CreateIndexOp, CreateTableOp, DropIndexOp, DropTableOp, Operation, ParsedDocument, RenameColumnOp, RenameTableOp, TableRef, TransactionControlOp, TruncateOp } from '../model';
+import type { AddColumnOp, AddConstraintOp, AlterColumnTypeOp, ColumnDefinitionOp, ColumnType, CreateIndexOp, CreateTableOp, DropIndexOp, DropTableOp, MaintenanceOp, Operation, ParsedDocument, RenameColumnOp, RenameTableOp, TableRef, TransactionControlOp, TruncateOp } from '../model';
 import { neutralizePlaceholders, pieceErrorReporter, recoverStatements, restorePlaceholderNames, skipQualifiedName, splitSqlStatements, splitTopLevelCommas } from './sql-split';
 import type { ChunkError } from './sql-split';
 
@@ -82,7 +82,7 @@ function stringItems(list: unknown): string[] {
 const COMMENT_TOKENS = new Set(['SQL_COMMENT', 'C_COMMENT']);
 
 /** ALTER TABLE sub-commands whose findings point at the sub-command (needs a token scan when there are several). */
-const RANGED_SUBTYPES = new Set(['AT_DropColumn', 'AT_AddColumn', 'AT_AlterColumnType', 'AT_DropNotNull', 'AT_SetNotNull', 'AT_AddConstraint', 'AT_ValidateConstraint']);
+const RANGED_SUBTYPES = new Set(['AT_DropColumn', 'AT_AddColumn', 'AT_AlterColumnType', 'AT_DropNotNull', 'AT_SetNotNull', 'AT_AddConstraint', 'AT_ValidateConstraint', 'AT_SetLogged', 'AT_SetUnLogged', 'AT_DetachPartition']);
 
 /** libpg-query `contype` → {@link AddConstraintOp} kind. */
 const CONSTRAINT_KINDS: Record<string, AddConstraintOp['constraint']> = {
@@ -347,25 +347,116 @@ function handleOperation(cx: ChunkContext, st: StatementInfo): void {
     case 'DoStmt':
     case 'CreateFunctionStmt':
       return plpgsqlStatement(cx, st);
+    case 'ReindexStmt':
+    case 'VacuumStmt':
+    case 'ClusterStmt':
+    case 'RefreshMatViewStmt':
+      return maintenance(cx, st);
+    case 'AlterEnumStmt':
+    case 'CreateDomainStmt':
+    case 'AlterDomainStmt':
+      return typeStatement(cx, st);
     default:
       return;
   }
 }
 
-/** CREATE TABLE with its columns' types. */
+/** libpg-query ReindexStmt `kind` → {@link MaintenanceOp.target}. */
+const REINDEX_TARGETS: Record<string, MaintenanceOp['target']> = {
+  REINDEX_OBJECT_INDEX: 'index',
+  REINDEX_OBJECT_TABLE: 'table',
+  REINDEX_OBJECT_SCHEMA: 'schema',
+  REINDEX_OBJECT_DATABASE: 'database',
+  REINDEX_OBJECT_SYSTEM: 'system',
+};
+
+/** REINDEX, VACUUM FULL (one operation per table, or one for the database), CLUSTER, REFRESH MATERIALIZED VIEW. */
+function maintenance(cx: ChunkContext, { kind, stmt, statement }: StatementInfo): void {
+  const options = arr(stmt[kind === 'VacuumStmt' ? 'options' : 'params']).map((o) => str(obj(obj(o)?.['DefElem'])?.['defname'])?.toLowerCase());
+  const common = { statement, origin: 'sql' as const, tableIsNew: false, range: statement, concurrently: options.includes('concurrently') || stmt['concurrent'] === true };
+  const push = (command: MaintenanceOp['command'], rel: unknown, extra: Partial<MaintenanceOp> = {}): void => {
+    const ref = relationRef(rel);
+    const op: MaintenanceOp = { ...common, ...extra, type: 'maintenance', command, table: ref?.table ?? (kind === 'ReindexStmt' ? (str(stmt['name']) ?? '') : '') };
+    if (ref?.schema) op.schema = ref.schema;
+    cx.ops.push(op);
+  };
+  if (kind === 'ReindexStmt') {
+    const target = REINDEX_TARGETS[str(stmt['kind']) ?? ''];
+    push('reindex', stmt['relation'], target ? { target } : {});
+  } else if (kind === 'ClusterStmt') push('cluster', stmt['relation']);
+  else if (kind === 'RefreshMatViewStmt') push('refreshMaterializedView', stmt['relation'], stmt['skipData'] === true ? { withNoData: true } : {});
+  else if (stmt['is_vacuumcmd'] === true && options.includes('full')) {
+    const rels = arr(stmt['rels']).map((r) => obj(obj(r)?.['VacuumRelation'])?.['relation']);
+    if (rels.length === 0) push('vacuumFull', undefined);
+    for (const rel of rels) push('vacuumFull', rel);
+  }
+}
+
+/** ALTER TYPE … ADD VALUE (not RENAME VALUE); CREATE DOMAIN with CHECK / NOT NULL; ALTER DOMAIN … ADD CONSTRAINT. */
+function typeStatement(cx: ChunkContext, { kind, stmt, statement }: StatementInfo): void {
+  const names = stringItems(stmt[kind === 'CreateDomainStmt' ? 'domainname' : 'typeName']);
+  const name = names[names.length - 1];
+  if (name === undefined) return;
+  const common = { statement, origin: 'sql' as const, tableIsNew: false, range: statement, table: name, ...(names.length > 1 ? { schema: names[names.length - 2]! } : {}) };
+  if (kind === 'AlterEnumStmt') {
+    const value = str(stmt['newVal']);
+    if (value !== undefined && stmt['oldVal'] === undefined) cx.ops.push({ ...common, type: 'addEnumValue', value });
+    return;
+  }
+  if (kind === 'AlterDomainStmt') {
+    if (str(stmt['subtype']) === 'C') cx.ops.push({ ...common, type: 'domainConstraint', alter: true });
+    return;
+  }
+  const restricts = arr(stmt['constraints']).some((c) => ['CONSTR_CHECK', 'CONSTR_NOTNULL'].includes(str(obj(obj(c)?.['Constraint'])?.['contype']) ?? ''));
+  if (restricts) cx.ops.push({ ...common, type: 'domainConstraint', alter: false });
+}
+
+/** CREATE TABLE with its columns' types, then one {@link ColumnDefinitionOp} per column (pointing at its definition). */
 function createTable(cx: ChunkContext, { stmt, statement }: StatementInfo): void {
   const rel = relationRef(stmt['relation']);
   if (!rel) return;
-  const columns = arr(stmt['tableElts'])
-    .map(unwrap)
-    .filter((e): e is [string, Json] => e?.[0] === 'ColumnDef')
-    .map(([, c]) => ({ name: str(c['colname']) ?? '', dataType: columnType(c['typeName']), notNull: declaresNotNull(c) }))
-    .map(({ name, dataType, notNull }) => ({ name, ...(dataType ? { dataType } : {}), ...(notNull ? { notNull } : {}) }));
-  const ifNotExists = stmt['if_not_exists'] === true;
+  const columns: CreateTableOp['columns'] = [];
+  const definitions: ColumnDefinitionOp[] = [];
+  const stmtEnd = statement.end - cx.base;
+  for (const e of arr(stmt['tableElts'])) {
+    const def = obj(obj(e)?.['ColumnDef']);
+    if (!def) continue;
+    const column = str(def['colname']) ?? '';
+    const dataType = columnType(def['typeName']);
+    columns.push({ name: column, ...(dataType ? { dataType } : {}), ...(declaresNotNull(def) ? { notNull: true } : {}) });
+    const loc = num(def['location']);
+    const start = loc !== undefined ? cx.toUtf16(loc) : -1;
+    const range = start >= 0 ? { start: cx.base + start, end: cx.base + columnEnd(cx.chunk, start, stmtEnd) } : statement;
+    const primaryKey = arr(def['constraints']).some((c) => str(obj(obj(c)?.['Constraint'])?.['contype']) === 'CONSTR_PRIMARY');
+    const op: ColumnDefinitionOp = { statement, origin: 'sql', tableIsNew: false, type: 'columnDefinition', table: rel.table, column, primaryKey, range };
+    if (rel.schema) op.schema = rel.schema;
+    if (dataType) op.dataType = dataType;
+    definitions.push(op);
+  }
   const op: CreateTableOp = { statement, origin: 'sql', tableIsNew: false, type: 'createTable', table: rel.table, columns, range: statement };
   if (rel.schema) op.schema = rel.schema;
-  if (ifNotExists) op.ifNotExists = ifNotExists;
-  cx.ops.push(op);
+  if (stmt['if_not_exists'] === true) op.ifNotExists = true;
+  cx.ops.push(op, ...definitions);
+}
+
+/**
+ * End of the table element starting at `start` (UTF-16, in `text`, before `end`): the first comma or unmatched `)`
+ * outside parentheses and quotes, without trailing whitespace. Comments are not skipped (a `,` or `)` in one ends the
+ * range early: only the finding's range is shorter).
+ */
+function columnEnd(text: string, start: number, end: number): number {
+  let depth = 0;
+  let i = start;
+  for (; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 39 /* ' */ || c === 34 /* " */) {
+      const close = text.indexOf(text[i]!, i + 1);
+      i = close < 0 ? end : close;
+    } else if (c === 40) depth++;
+    else if (c === 41 ? --depth < 0 : c === 44 && depth === 0) break;
+  }
+  while (i > start && isJsWhitespace(text.charCodeAt(i - 1))) i--;
+  return i;
 }
 
 /** A ColumnDef that declares NOT NULL or PRIMARY KEY. */
@@ -441,6 +532,7 @@ function truncate(cx: ChunkContext, st: StatementInfo): void {
     const range = rels.length > 1 ? segmentAt(cx, statement, segments, rel.location) : statement;
     const op: TruncateOp = { statement, origin: 'sql', tableIsNew: false, type: 'truncate', table: rel.table, range };
     if (rel.schema) op.schema = rel.schema;
+    if (str(stmt['behavior']) === 'DROP_CASCADE') op.cascade = true;
     cx.ops.push(op);
   }
 }
@@ -551,6 +643,12 @@ function alterTableCommand(cmd: Json, table: string, common: StatementFields, ra
   } else if (subtype === 'AT_ValidateConstraint') {
     const name = str(cmd['name']);
     if (name !== undefined) add({ ...common, table, type: 'validateConstraint', name, range });
+  } else if (subtype === 'AT_SetLogged' || subtype === 'AT_SetUnLogged') {
+    add({ ...common, table, type: 'setPersistence', logged: subtype === 'AT_SetLogged', range });
+  } else if (subtype === 'AT_DetachPartition') {
+    const part = obj(obj(cmd['def'])?.['PartitionCmd']);
+    const partition = relationRef(part?.['name'])?.table;
+    if (partition !== undefined) add({ ...common, table, type: 'detachPartition', partition, concurrently: part?.['concurrent'] === true, range });
   }
 }
 
@@ -561,6 +659,7 @@ function addColumn(cmd: Json, table: string, common: StatementFields, range: Tex
   if (!def || column === undefined) return;
   const dataType = columnType(def['typeName']);
   let notNull = false;
+  let primaryKey = false;
   let hasDefault = dataType !== undefined && /^(small|big)?serial[248]?$/.test(dataType.name);
   let volatileDefault: string | undefined;
   let generatedStored = false;
@@ -568,6 +667,7 @@ function addColumn(cmd: Json, table: string, common: StatementFields, range: Tex
     const con = obj(obj(c)?.['Constraint']);
     const contype = str(con?.['contype']);
     if (contype === 'CONSTR_NOTNULL' || contype === 'CONSTR_PRIMARY') notNull = true;
+    if (contype === 'CONSTR_PRIMARY') primaryKey = true;
     if (contype === 'CONSTR_DEFAULT' || contype === 'CONSTR_IDENTITY' || contype === 'CONSTR_GENERATED') hasDefault = true;
     if (contype === 'CONSTR_DEFAULT') volatileDefault = findVolatileCall(con?.['raw_expr']);
     // GENERATED ALWAYS AS (…) STORED computes every existing row (VIRTUAL, PostgreSQL 18's default, does not).
@@ -589,6 +689,7 @@ function addColumn(cmd: Json, table: string, common: StatementFields, range: Tex
   if (ifNotExists) op.ifNotExists = ifNotExists;
   if (volatileDefault) op.volatileDefault = volatileDefault;
   if (generatedStored) op.generatedStored = true;
+  if (primaryKey) op.primaryKey = true;
   add(op);
 }
 

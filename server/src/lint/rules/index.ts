@@ -33,14 +33,37 @@ import { rule as syntaxError } from './syntax-error';
 import { rule as transactionNesting } from './transaction-nesting';
 import { rule as uninspectableSql } from './uninspectable-sql';
 import { rule as unusedIgnore } from './unused-ignore';
+import { rule as addingEnumValueInTransaction } from './adding-enum-value-in-transaction';
+import { rule as addingSerialPrimaryKeyField } from './adding-serial-primary-key-field';
+import { rule as banAlterDomainWithAddConstraint } from './ban-alter-domain-with-add-constraint';
+import { rule as banCharField } from './ban-char-field';
+import { rule as banCluster } from './ban-cluster';
+import { rule as banCreateDomainWithConstraint } from './ban-create-domain-with-constraint';
+import { rule as banSetLoggedUnlogged } from './ban-set-logged-unlogged';
+import { rule as banTruncateCascade } from './ban-truncate-cascade';
+import { rule as banUncommittedTransaction } from './ban-uncommitted-transaction';
+import { rule as banVacuumFull } from './ban-vacuum-full';
+import { rule as identifierTooLong } from './identifier-too-long';
+import { rule as preferBigintOverInt } from './prefer-bigint-over-int';
+import { rule as preferBigintOverSmallint } from './prefer-bigint-over-smallint';
+import { rule as preferIdentity } from './prefer-identity';
+import { rule as preferJsonb } from './prefer-jsonb';
+import { rule as preferTextField } from './prefer-text-field';
+import { rule as preferTimestamptz } from './prefer-timestamptz';
+import { rule as requireConcurrentPartitionDetach } from './require-concurrent-partition-detach';
+import { rule as requireConcurrentRefresh } from './require-concurrent-refresh';
+import { rule as requireConcurrentReindex } from './require-concurrent-reindex';
+import { rule as requireStatementTimeout } from './require-statement-timeout';
+import { rule as schemaChangeWithBackfill } from './schema-change-with-backfill';
 
-/** All rules, in a stable order: data loss, breaking changes, locks, robustness. */
+/** All rules, in a stable order: data loss, breaking changes, locks, robustness, column types. */
 export const allRules: readonly Rule[] = [
   // Data loss
   banDropTable,
   banDropColumn,
   banDropDatabase,
   banTruncate,
+  banTruncateCascade,
   banDeleteWithoutWhere,
   banUpdateWithoutWhere,
   sqliteTableRebuild,
@@ -49,6 +72,7 @@ export const allRules: readonly Rule[] = [
   renamingColumn,
   changingColumnType,
   banDropNotNull,
+  identifierTooLong,
   // Locks (PostgreSQL)
   requireConcurrentIndexCreation,
   requireConcurrentIndexDeletion,
@@ -59,14 +83,35 @@ export const allRules: readonly Rule[] = [
   disallowedUniqueConstraint,
   addingFieldWithVolatileDefault,
   requireLockTimeout,
+  requireStatementTimeout,
+  addingSerialPrimaryKeyField,
+  requireConcurrentReindex,
+  requireConcurrentPartitionDetach,
+  requireConcurrentRefresh,
+  banVacuumFull,
+  banCluster,
+  banSetLoggedUnlogged,
+  banAlterDomainWithAddConstraint,
+  schemaChangeWithBackfill,
+  addingEnumValueInTransaction,
   // Robustness
   preferRobustStmts,
   transactionNesting,
+  banUncommittedTransaction,
   missingDown,
   syntaxError,
   analyzerError,
   uninspectableSql,
   unusedIgnore,
+  // Column types and design (style: off by default or info)
+  preferTimestamptz,
+  preferJsonb,
+  banCharField,
+  banCreateDomainWithConstraint,
+  preferBigintOverInt,
+  preferBigintOverSmallint,
+  preferIdentity,
+  preferTextField,
   // Revision graph (whole folder: reported by analyzeRevisionGraph in lint/graph, never per document)
   alembicMultipleHeads,
   alembicMissingRevision,
