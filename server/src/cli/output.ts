@@ -3,6 +3,7 @@
  * JSON-or-text output and the exit code ({@link CliOutput}). `check` needs no more than this, so its program
  * (check-main.ts) loads no engine; the engine commands get {@link CliContext} (context.ts), which extends it.
  */
+import { createInterface } from 'node:readline';
 import { ExitCode } from '../protocol';
 
 /** Where the CLI reads and writes; tests pass their own. */
@@ -26,9 +27,6 @@ export function defaultIo(): CliIo {
     cwd: process.cwd(),
     ask: (question) =>
       new Promise((resolve) => {
-        // Required on the first question only (upgrade and the movements on a terminal): `check` never asks.
-        // eslint-disable-next-line @typescript-eslint/no-require-imports
-        const { createInterface } = require('node:readline') as typeof import('node:readline');
         const rl = createInterface({ input: process.stdin, output: process.stderr });
         rl.question(question, (answer) => {
           rl.close();

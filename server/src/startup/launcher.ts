@@ -17,8 +17,8 @@ import type * as CheckCli from '../cli/check-main';
 v8.setFlagsFromString('--liftoff-only');
 
 const argv = process.argv.slice(2);
-// `check` runs as its own program: the engine bundle (commander's other commands, knex glue, backups) costs a one-statement
-// check about 30 ms CPU and 2 MB peak RSS it never uses (bench/startup.ts).
+// `check` runs as its own program: loading the engine bundle (the other commands, the engine) cost a one-statement check
+// about 25 ms CPU and 2.5 MiB peak RSS it never uses (paired whole-process runs, 2 cores; CHANGELOG).
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const cli = require(path.join(__dirname, argv[0] === 'check' ? 'cli-check.js' : 'cli-main.js')) as typeof Cli | typeof CheckCli;
 cli.runAsProgram(argv);
