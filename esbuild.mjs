@@ -64,11 +64,13 @@ const entries = [
   // two-byte string (28 MB). Measured idle (bench/lsp-latency.ts): 120 -> 79 MiB RSS, heap 33 -> 11 MiB
   // (whitespace only: 101 MiB RSS, heap 15 MiB).
   { entryPoints: ['server/src/lsp/main.ts'], outfile: 'dist/server.js', minify: true, plugins: [frontEndsAsSeparateBundles('server')] },
-  // The CLI: a small launcher (dist/cli.js) that sets V8 flags and runs the commands and engine (dist/cli-main.js);
-  // the analyzer (dist/lint.js) is loaded by the commands that lint.
+  // The CLI: a small launcher (dist/cli.js) that sets V8 flags and runs the commands and engine (dist/cli-main.js),
+  // or for `check` the check command alone (dist/cli-check.js: no engine, no other command); the analyzer
+  // (dist/lint.js) is loaded by the commands that lint.
   // Minified like the server: less source to read and hash at every start.
   { entryPoints: ['server/src/startup/launcher.ts'], outfile: 'dist/cli.js', minify: true },
   { entryPoints: ['server/src/cli/main.ts'], outfile: 'dist/cli-main.js', minify: true, plugins: [analyzerAsSeparateBundle] },
+  { entryPoints: ['server/src/cli/check-main.ts'], outfile: 'dist/cli-check.js', minify: true, plugins: [analyzerAsSeparateBundle] },
   { entryPoints: ['server/src/lint/index.ts'], outfile: 'dist/lint.js', minify: true, plugins: [frontEndsAsSeparateBundles('cli')] },
   ...separateFrontEnds.map((name) => ({ entryPoints: [name], outfile: `dist/${name}.js`, minify: true })),
 ];

@@ -8,7 +8,8 @@
  * - `check` of a folder of 500 small PostgreSQL migrations (target <= 0.6 s) and of 500 Knex migrations (<= 0.8 s),
  *   with `node -e 0` as the peer for scale.
  *
- * The CLI as shipped: dist/cli.js with its code cache (a warm-up run fills it, in a folder of the bench's own).
+ * The CLI as shipped: dist/cli.js with its code cache (a warm-up run fills it, in a folder of the bench's own); for
+ * `check` the launcher runs dist/cli-check.js (the check command and the analyzer, no engine).
  *   node esbuild.mjs && node --import tsx bench/startup.ts [rounds=9]
  */
 import { spawnSync } from 'node:child_process';

@@ -223,6 +223,44 @@ void describe('the bundled CLI', () => {
     }
   });
 
+  void it('check runs as its own program (dist/cli-check.js): the same stdout, stderr and exit code as main() from sources', async () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      writeFiles(dir, {
+        'm/001_index.sql': 'CREATE INDEX users_email ON users (email);\n',
+        'm/002_drop.sql': 'DROP TABLE users;\n',
+        'm/003_ok.sql': 'CREATE TABLE t (id bigint PRIMARY KEY);\n',
+        'm/004_bad.sql': 'CREATE TABLE (;\n',
+        'm/005_drop.js': DROP_A,
+      });
+      const m = path.join(dir, 'm');
+      const cases: string[][] = [
+        ['check', m, '--dialect', 'postgresql'],
+        ['check', m, '--format', 'json', '--dialect', 'postgresql'],
+        ['check', m, '--json'],
+        ['check', m, '--format', 'github', '--dialect', 'sqlite'],
+        ['check', m, '--format', 'sarif'],
+        ['check', path.join(m, '003_ok.sql')],
+        ['check', path.join(dir, 'nope.sql')],
+        ['check', path.join(dir, 'nope.sql'), '--json'],
+        ['check', m, '--changed-since', 'main'],
+        ['check', m, '--format', 'xml'],
+        ['check', m, '--no-such-flag'],
+        ['check'],
+        ['check', '--help'],
+      ];
+      for (const args of cases) {
+        let stdout = '';
+        let stderr = '';
+        const code = await main(args, { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), cwd: repoRoot });
+        const r = spawnSync(process.execPath, [cli, ...args], { cwd: repoRoot, encoding: 'utf8', env: { ...process.env, NODE_ENV: undefined, DATABASE_URL: undefined } as NodeJS.ProcessEnv, timeout: 60_000 });
+        assert.deepEqual({ code: r.status, stdout: r.stdout, stderr: r.stderr }, { code, stdout, stderr }, args.join(' '));
+      }
+    } finally {
+      cleanup();
+    }
+  });
+
   void it('MIGRATION_GUARD_CODE_CACHE=off writes no cache', () => {
     const { dir, cleanup } = tempDir();
     try {

@@ -1,65 +1,26 @@
 /**
- * What every CLI command shares: where it reads and writes ({@link CliIo}), the JSON-or-text output and the exit
- * code, progress on stderr, confirmation prompts, and loading the project from the engine flags
- * ({@link EngineFlags}: `--cwd`, `--env`, `--knexfile`, the timeouts). One {@link CliContext} per run of main().
+ * What the engine commands share: the output of every command ({@link CliOutput}, output.ts), progress on stderr,
+ * confirmation prompts, and loading the project from the engine flags ({@link EngineFlags}: `--cwd`, `--env`,
+ * `--knexfile`, the timeouts). One {@link CliContext} per run of main().
  */
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { EngineError, loadProject, maskText, type EngineLog, type LoadedProject } from '../migrations';
 import { getAlembicHistory } from '../migrations/projects/alembic';
 import { nonKnexProjectAt } from '../migrations/projects/discover';
 import { getFolderState } from '../migrations/projects/sql-folders';
 import { parseTimeoutSeconds } from '../migrations/timeouts';
-import { ExitCode, type EngineFlags, type OtherRunnerState } from '../protocol';
+import type { EngineFlags, OtherRunnerState } from '../protocol';
+import { CliOutput, type CliIo } from './output';
 
-/** Where the CLI reads and writes; tests pass their own. */
-export interface CliIo {
-  stdout(text: string): void;
-  stderr(text: string): void;
-  /** Whether stdin is an interactive terminal (upgrade asks y/N only then). */
-  isTTY: boolean;
-  /** Asks a question (on stderr) and returns the typed line. */
-  ask(question: string): Promise<string>;
-  /** Base for relative paths and the default `--cwd`. */
-  cwd: string;
-}
+export { CliOutput, defaultIo, exitCode, wantsJson, type CliIo } from './output';
 
-/** The process's stdio, stdin's terminal state and working folder. */
-export function defaultIo(): CliIo {
-  return {
-    stdout: (t) => void process.stdout.write(t),
-    stderr: (t) => void process.stderr.write(t),
-    isTTY: process.stdin.isTTY === true,
-    cwd: process.cwd(),
-    ask: (question) =>
-      new Promise((resolve) => {
-        const rl = createInterface({ input: process.stdin, output: process.stderr });
-        rl.question(question, (answer) => {
-          rl.close();
-          resolve(answer);
-        });
-        rl.on('close', () => resolve(''));
-      }),
-  };
-}
-
-/** The shared state and services of one CLI run. */
-export class CliContext {
-  /** Whether a failure is printed as an ErrorResult on stdout (the command's `--json`, or its `--format json`). */
-  json: boolean;
-  /** The exit code main() returns when nothing throws: the last command's ({@link ExitCode}). */
-  code: number = ExitCode.ok;
+/** The shared state and services of one run of an engine command: {@link CliOutput}, progress, the project. */
+export class CliContext extends CliOutput {
   /** Progress of the engine on stderr (`warning: ` before warnings; debug dropped; secrets masked). */
   readonly progress: EngineLog;
 
-  constructor(
-    readonly io: CliIo,
-    /** The arguments after the program name. */
-    readonly argv: readonly string[],
-    /** The program's version (`--version`, SARIF). */
-    readonly version: string,
-  ) {
-    this.json = wantsJson(argv);
+  constructor(io: CliIo, argv: readonly string[], version: string) {
+    super(io, argv, version);
     // MIGRATION_GUARD_DEBUG=1 prints the engine's debug steps (a restore's lock, safety copy, overwrite), timed from start.
     const debug = process.env.MIGRATION_GUARD_DEBUG === '1';
     this.progress = (level, message) => {
@@ -69,17 +30,6 @@ export class CliContext {
       }
       io.stderr(`${level === 'warn' ? 'warning: ' : ''}${maskText(message)}\n`);
     };
-  }
-
-  /** Prints `text` on stdout, with a final newline. */
-  out(text: string): void {
-    this.io.stdout(text.endsWith('\n') ? text : `${text}\n`);
-  }
-
-  /** Prints the result as JSON (`options.json`) or as the text; later failures are printed the same way. */
-  emit(options: { json?: boolean }, result: unknown, text: () => string): void {
-    this.json = options.json === true;
-    this.out(options.json ? JSON.stringify(result, null, 2) : text());
   }
 
   /** The project folder: `--cwd` resolved against the CLI's base folder (never an implicit `process.cwd()`), else that folder. */
@@ -124,16 +74,6 @@ export class CliContext {
     const answer = await this.io.ask(`${question} [y/N] `);
     if (!/^y(es)?$/i.test(answer.trim())) throw new EngineError('cancelled', `${command} cancelled: nothing was changed.`);
   }
-}
-
-/** A command's exit code: {@link ExitCode} `failure` when `failed`, else `ok`. */
-export function exitCode(failed: boolean): number {
-  return failed ? ExitCode.failure : ExitCode.ok;
-}
-
-/** Whether the arguments ask for JSON output (`--json`, `--format json`), read before commander has parsed them. */
-export function wantsJson(argv: readonly string[]): boolean {
-  return argv.includes('--json') || argv.includes('--format=json') || argv.join(' ').includes('--format json');
 }
 
 /** Parses `--step N` (a positive integer). @throws EngineError `usage`. */

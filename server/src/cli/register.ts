@@ -5,12 +5,14 @@
 import { Command, Option } from 'commander';
 import { CLI_GROUPS, ExitCode, flagsOf, flagSyntax, type CommandOptions, type CommandSpec, type FlagSpec } from '../protocol';
 import type { CliContext } from './context';
+import type { CliOutput } from './output';
 
 /**
  * Runs one command: receives the parsed arguments and flags, prints through `ctx`, and returns the exit code
- * (nothing = 0). Throws an EngineError (or anything) to fail: main() prints it and picks the exit code.
+ * (nothing = 0). Throws an EngineError (or anything) to fail: main() prints it and picks the exit code. `X` is
+ * the context it needs: {@link CliContext} for the engine commands, only {@link CliOutput} for `check`.
  */
-export type Handler<C extends CommandSpec> = (ctx: CliContext, options: CommandOptions<C>) => Promise<number | void> | number | void;
+export type Handler<C extends CommandSpec, X extends CliOutput = CliContext> = (ctx: X, options: CommandOptions<C>) => Promise<number | void> | number | void;
 
 /** A commander option for one flag of the table. */
 export function toOption(key: string, flag: FlagSpec): Option {
@@ -27,7 +29,7 @@ export function toOption(key: string, flag: FlagSpec): Option {
  * once) and runs `handler` with the parsed input when it is called. Before the handler runs, `ctx.json` follows
  * the command's `--json`; its exit code is kept in `ctx.code`.
  */
-export function registerCommand<C extends CommandSpec>(program: Command, spec: C, handler: Handler<C>, ctx: CliContext): void {
+export function registerCommand<C extends CommandSpec, X extends CliOutput>(program: Command, spec: C, handler: Handler<C, X>, ctx: X): void {
   const words = spec.name.split(' ');
   let parent = program;
   for (const group of words.slice(0, -1)) {

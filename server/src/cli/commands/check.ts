@@ -1,14 +1,14 @@
 /** `migration-guard check <paths...>`: lints migration files (cli/check.ts) and prints the findings as text, JSON, GitHub annotations or SARIF. */
 import type { commands } from '../../protocol';
 import { runCheck } from '../check';
-import { exitCode } from '../context';
-import { formatFindings } from '../format';
+import { formatFindings } from '../format/findings';
 import { formatGithub } from '../format/github';
 import { toSarif } from '../format/sarif';
+import { exitCode, type CliOutput } from '../output';
 import type { Handler } from '../register';
 
-/** Exit 1 when a finding has error severity. */
-export const check: Handler<typeof commands.check> = async (ctx, options) => {
+/** Exit 1 when a finding has error severity. Needs no engine service (the `check` program, check-main.ts, has none). */
+export const check: Handler<typeof commands.check, CliOutput> = async (ctx, options) => {
   const format = options.json === true ? 'json' : options.format;
   ctx.json = format === 'json';
   const { result, files } = await runCheck(options.paths, ctx.io.cwd, { dialect: options.dialect, changedSince: options.changedSince });
