@@ -64,6 +64,7 @@ void describe('config: loadProject', () => {
       });
       const dev = await loadProject({ cwd: dir, processEnv: {} });
       assert.equal(dev.info.environment, 'development');
+      assert.deepEqual(dev.info.environments, ['development', 'staging', 'production'], "the knexfile's environments, in its order");
       assert.equal(dev.sqliteFile, path.join(dir, 'dev.sqlite3'));
       const staging = await loadProject({ cwd: dir, processEnv: { NODE_ENV: 'staging' } });
       assert.equal(staging.info.environment, 'staging');
@@ -76,9 +77,10 @@ void describe('config: loadProject', () => {
       assert.deepEqual(prod.info.migrationDirectories, [path.join(dir, 'a'), path.join(dir, 'b')]);
       const flat = await loadProject({ cwd: path.join(dir, 'flat'), processEnv: { NODE_ENV: 'production' } });
       assert.equal(flat.info.environment, null);
+      assert.deepEqual(flat.info.environments, [], 'not keyed by environment');
       assert.equal(flat.info.knexfile, path.join(dir, 'flat', 'knexfile.cjs'));
       assert.deepEqual(flat.info.migrationDirectories, [path.join(dir, 'flat', 'migrations')]);
-      await assert.rejects(loadProject({ cwd: dir, env: 'nope', processEnv: {} }), (e: unknown) => e instanceof EngineError && e.code === 'knexfile-load' && /nope/.test(e.message));
+      await assert.rejects(loadProject({ cwd: dir, env: 'nope', processEnv: {} }), (e: unknown) => e instanceof EngineError && e.code === 'knexfile-load' && /nope/.test(e.message) && e.environments?.join() === 'development,staging,production');
     } finally {
       cleanup();
     }

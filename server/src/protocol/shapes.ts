@@ -71,6 +71,11 @@ export interface ProjectInfo {
   knexfile: string | null;
   /** Environment name chosen (`--env`, `NODE_ENV`, else `development`); null when the config is not keyed by environment. */
   environment: string | null;
+  /**
+   * The knexfile's environments (keys of its export whose value is an object or a function), in its order; `[]`
+   * when the export is not keyed by environment or there is no knexfile. Absent in older versions.
+   */
+  environments?: string[];
   /** Knex client name, e.g. `sqlite3`, `pg`. */
   client: string;
   /** Human-readable connection target with any password replaced by `****`. */
@@ -463,6 +468,8 @@ export interface ErrorResult {
     message: string;
     /** The next step for the user, when there is one. */
     hint?: string;
+    /** `knexfile-load` for an unknown environment: the knexfile's environments, to pick one from. */
+    environments?: string[];
   };
 }
 
@@ -527,7 +534,19 @@ export interface AlembicRevision {
   isMerge: boolean;
   /** No revision names it as parent. */
   isHead: boolean;
+  /** More than one revision names it as parent (the history branches here). */
+  isBranchPoint: boolean;
+  /** One of `current` (the database is at this revision). */
+  isCurrent: boolean;
+  /**
+   * `applied`: a current revision or one of their ancestors (what `alembic upgrade` ran); `pending`: not applied yet;
+   * `unknown`: `current` could not be read.
+   */
+  state: AlembicRevisionState;
 }
+
+/** See {@link AlembicRevision.state}. */
+export type AlembicRevisionState = 'applied' | 'pending' | 'unknown';
 
 /** Output of `history --json` and `status --json` in an Alembic project (read-only). */
 export interface AlembicHistoryResult {
@@ -538,7 +557,7 @@ export interface AlembicHistoryResult {
   versionLocations: string[];
   /** Head revision ids, sorted. More than one means `alembic upgrade head` fails until they are merged. */
   heads: string[];
-  /** Every revision, newest first (children before parents). */
+  /** Every revision: the heads first (sorted by id), then newest first (children before parents). */
   revisions: AlembicRevision[];
   /**
    * `alembic_version.version_num` rows, sorted; `[]` when the database is reachable and has no such table
