@@ -57,7 +57,7 @@ void describe('config: loadProject', () => {
       writeFiles(dir, {
         'knexfile.js': `module.exports = {
   development: { client: 'sqlite3', connection: { filename: './dev.sqlite3' } },
-  staging: { client: 'sqlite3', connection: { filename: './staging.sqlite3' } },
+  staging: { client: 'sqlite3', connection: { filename: './staging.sqlite3' }, migrationGuard: { protected: true } },
   production: { client: 'pg', connection: 'postgres://app:s3cretpw@db.example:5432/app', migrations: { directory: ['./a', './b'], tableName: 'schema_history' } },
 };`,
         'flat/knexfile.cjs': `module.exports = { client: 'sqlite3', connection: { filename: 'flat.sqlite3' } };`,
@@ -65,6 +65,8 @@ void describe('config: loadProject', () => {
       const dev = await loadProject({ cwd: dir, processEnv: {} });
       assert.equal(dev.info.environment, 'development');
       assert.deepEqual(dev.info.environments, ['development', 'staging', 'production'], "the knexfile's environments, in its order");
+      assert.deepEqual(dev.info.protectedEnvironments, ['staging', 'production'], 'by name, or by migrationGuard.protected');
+      assert.equal(dev.info.protected, false);
       assert.equal(dev.sqliteFile, path.join(dir, 'dev.sqlite3'));
       const staging = await loadProject({ cwd: dir, processEnv: { NODE_ENV: 'staging' } });
       assert.equal(staging.info.environment, 'staging');

@@ -76,6 +76,11 @@ export interface ProjectInfo {
    * when the export is not keyed by environment or there is no knexfile. Absent in older versions.
    */
   environments?: string[];
+  /**
+   * Those of {@link environments} that are protected (`production`, `prod`, or `migrationGuard: { protected: true }`
+   * in the environment's config; an environment written as a function is judged by its name). Absent in older versions.
+   */
+  protectedEnvironments?: string[];
   /** Knex client name, e.g. `sqlite3`, `pg`. */
   client: string;
   /** Human-readable connection target with any password replaced by `****`. */

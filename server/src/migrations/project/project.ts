@@ -164,6 +164,7 @@ export async function loadProject(options: LoadProjectOptions): Promise<LoadedPr
   let raw: Record<string, unknown>;
   let environment: string | null = null;
   let environments: string[] = [];
+  let protectedEnvironments: string[] = [];
   let source: ProjectInfo['source'];
   let root: string;
   const otherTools = knexfile ? [] : detectOtherTools(cwd);
@@ -175,6 +176,8 @@ export async function loadProject(options: LoadProjectOptions): Promise<LoadedPr
     const envName = options.env ?? (processEnv.NODE_ENV || undefined) ?? 'development';
     const keyed = all[envName];
     environments = 'client' in all ? [] : environmentsOf(all);
+    // An environment given as a function is protected by its name only here (it is not called for the list).
+    protectedEnvironments = environments.filter((e) => isProtectedEnvironment(e, typeof all[e] === 'object' ? (all[e] as Record<string, unknown>) : {}));
     if (keyed && typeof keyed === 'object') {
       raw = (await withTimeout(resolveMaybeFunction(keyed, knexfile), timeouts.loadMs, knexfileWait(knexfile))) as Record<string, unknown>;
       environment = envName;
@@ -273,6 +276,7 @@ export async function loadProject(options: LoadProjectOptions): Promise<LoadedPr
       knexfile,
       environment,
       environments,
+      protectedEnvironments,
       client,
       connection: describeConnection(client, connection),
       migrationDirectories: dirs,
