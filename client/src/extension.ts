@@ -89,7 +89,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.commands.registerCommand('migrationGuard.newMigration', () => newMigrationCommand(ctx)),
     vscode.commands.registerCommand('migrationGuard.backup', () => backupCommand(ctx)),
     vscode.commands.registerCommand('migrationGuard.validate', () => validateCommand(ctx)),
-    vscode.commands.registerCommand('migrationGuard.refresh', () => revisions.refresh()),
+    vscode.commands.registerCommand('migrationGuard.refresh', () => revisions.refresh(true)),
     vscode.commands.registerCommand('migrationGuard.showOutput', () => output.show(true)),
     vscode.commands.registerCommand('migrationGuard.openMigration', (uri: vscode.Uri) => vscode.window.showTextDocument(uri)),
   );

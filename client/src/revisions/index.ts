@@ -5,6 +5,7 @@
  * folders or trust change, and after every command (through `refresh`).
  */
 import * as vscode from 'vscode';
+import type { DiscoveredProject } from '../../../server/src/protocol';
 import type { Engine, EngineTarget } from '../engine';
 import { summarizeProjectState } from '../status-summary';
 import { rootFolderLabel, rootView } from './model';
@@ -13,8 +14,8 @@ import { ProtectedRootDecorations, RevisionTreeProvider } from './tree';
 
 /** What the rest of the extension uses of the view. */
 export interface Revisions {
-  /** Reads every project again now (after a command). */
-  refresh(): void;
+  /** Reads every project's state again now (after a command); `rediscover` also looks for projects again (Retry, Refresh). */
+  refresh(rediscover?: boolean): void;
   /** The roots of the last read (empty before the first). */
   roots(): readonly LoadedRoot[];
   /**
@@ -27,6 +28,12 @@ export interface Revisions {
 /** Registers the view, the status-bar items, `migrationGuard.selectEnvironment` and the watchers; disposed with `context`. */
 export function registerRevisions(context: vscode.ExtensionContext, engine: Engine, output: vscode.OutputChannel): Revisions {
   let roots: LoadedRoot[] = [];
+  // Each folder's projects (projects --json), kept until a configuration file or a folder changes.
+  const discovery = new Map<string, DiscoveredProject[]>();
+  const rediscover = () => {
+    discovery.clear();
+    tree.refresh();
+  };
 
   const statusItem = vscode.window.createStatusBarItem('migrationGuard.status', vscode.StatusBarAlignment.Left, 10);
   statusItem.name = 'Migration Guard: Migrations';
@@ -68,7 +75,7 @@ export function registerRevisions(context: vscode.ExtensionContext, engine: Engi
     async () => {
       if (!vscode.workspace.isTrusted) return undefined;
       if ((vscode.workspace.workspaceFolders ?? []).length === 0) return undefined;
-      return loadRoots(engine, (line) => output.appendLine(line));
+      return loadRoots(engine, (line) => output.appendLine(line), discovery);
     },
     (loaded) => {
       roots = loaded ?? [];
@@ -81,21 +88,29 @@ export function registerRevisions(context: vscode.ExtensionContext, engine: Engi
     vscode.window.registerFileDecorationProvider(new ProtectedRootDecorations()),
     vscode.commands.registerCommand('migrationGuard.selectEnvironment', (node?: { root?: LoadedRoot }) => selectEnvironment(roots, node?.root ?? focusedRoot(roots, vscode.window.activeTextEditor?.document.uri), tree)),
     vscode.window.onDidChangeActiveTextEditor(showFocused),
-    vscode.workspace.onDidGrantWorkspaceTrust(() => tree.refresh()),
-    vscode.workspace.onDidChangeWorkspaceFolders(() => tree.refresh()),
+    vscode.workspace.onDidGrantWorkspaceTrust(rediscover),
+    vscode.workspace.onDidChangeWorkspaceFolders(rediscover),
     vscode.workspace.onDidChangeConfiguration((e) => {
-      if (e.affectsConfiguration('migrationGuard')) tree.refresh();
+      if (e.affectsConfiguration('migrationGuard')) rediscover();
     }),
   );
 
-  // Knexfiles, Alembic and node-pg-migrate configuration, and migration files appearing, changing or disappearing.
-  for (const pattern of ['**/{knexfile,knexfile.*}', '**/alembic.ini', '**/package.json', '**/.migration-guard.json', '**/migrations/**', '**/versions/**/*.py', '**/*.sql']) {
+  // Configuration files: any change may move a project or its migrations folder (discovery reads them).
+  for (const pattern of ['**/{knexfile,knexfile.*}', '**/alembic.ini', '**/package.json', '**/.migration-guard.json']) {
     const watcher = vscode.workspace.createFileSystemWatcher(pattern);
-    context.subscriptions.push(watcher, watcher.onDidCreate(() => tree.refresh()), watcher.onDidChange(() => tree.refresh()), watcher.onDidDelete(() => tree.refresh()));
+    context.subscriptions.push(watcher, watcher.onDidCreate(rediscover), watcher.onDidChange(rediscover), watcher.onDidDelete(rediscover));
+  }
+  // Migration files: an edit changes the state (edited after it ran); a new or deleted file may also make or end a folder.
+  for (const pattern of ['**/migrations/**', '**/versions/**/*.py', '**/*.sql']) {
+    const watcher = vscode.workspace.createFileSystemWatcher(pattern);
+    context.subscriptions.push(watcher, watcher.onDidCreate(rediscover), watcher.onDidChange(() => tree.refresh()), watcher.onDidDelete(rediscover));
   }
 
   return {
-    refresh: () => tree.refreshNow(),
+    refresh: (again = false) => {
+      if (again) discovery.clear();
+      tree.refreshNow();
+    },
     roots: () => roots,
     pickKnexProject: async () => {
       const knex = roots.filter((r) => r.project?.runner === 'knex');

@@ -50,14 +50,19 @@ export function targetOf(folder: vscode.WorkspaceFolder, project: DiscoveredProj
   return { folder, project: { root: project.root, ...(project.runner === 'knex' && project.config ? { knexfile: project.config } : {}) } };
 }
 
-/** Every root of every workspace folder, in folder order, then as `projects --json` sorts them. */
-export async function loadRoots(engine: Engine, log: (line: string) => void): Promise<LoadedRoot[]> {
+/**
+ * Every root of every workspace folder, in folder order, then as `projects --json` sorts them. `discovery` keeps
+ * each folder's `projects --json` answer between reads (the caller clears it when a configuration file or a folder
+ * appears, changes or goes), so a refresh after a command costs one `status` per project.
+ */
+export async function loadRoots(engine: Engine, log: (line: string) => void, discovery: Map<string, DiscoveredProject[]>): Promise<LoadedRoot[]> {
   const folders = vscode.workspace.workspaceFolders ?? [];
   const perFolder = await pool(folders, 2, async (folder) => {
     const base = { folderName: folder.name, folderPath: folder.uri.fsPath, folderCount: folders.length };
     let projects: DiscoveredProject[];
     try {
-      projects = (await engine.runTool(commands.projects, { cwd: folder.uri.fsPath }, folder.uri.fsPath)).projects;
+      projects = discovery.get(folder.uri.fsPath) ?? (await engine.runTool(commands.projects, { cwd: folder.uri.fsPath }, folder.uri.fsPath)).projects;
+      discovery.set(folder.uri.fsPath, projects);
     } catch (error) {
       log(`projects failed (${folder.uri.fsPath}): ${error instanceof Error ? error.message : String(error)}`);
       return [{ ...base, project: undefined, target: { folder }, state: asError(error) }];
