@@ -59,9 +59,10 @@ export function registerRevisions(context: vscode.ExtensionContext, engine: Engi
       summary.level === 'error' ? new vscode.ThemeColor('statusBarItem.errorBackground') : summary.level === 'warning' ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
     statusItem.show();
     const envs = environmentChoices(root);
-    if (root.state.kind === 'knex' || envs.length > 0) {
+    const env = root.state.kind === 'knex' ? root.state.status.project.environment : undefined;
+    // A knexfile not keyed by environment has none to pick: no entry then.
+    if (envs.length > 0 || env) {
       const view = rootView(root);
-      const env = root.state.kind === 'knex' ? root.state.status.project.environment : undefined;
       envItem.text = `${view.protected ? '$(warning)' : '$(server-environment)'} ${env ?? (root.state.kind === 'error' ? 'environment?' : 'default')}`;
       envItem.tooltip = `Knex environment of ${rootFolderLabel(root)}${view.protected ? ': PROTECTED, writes ask for the database name' : ''}. Click to select another.`;
       envItem.backgroundColor = view.protected ? new vscode.ThemeColor('statusBarItem.errorBackground') : undefined;
@@ -140,7 +141,7 @@ function environmentChoices(root: LoadedRoot): string[] {
  * to the workspace folder's `migrationGuard.environment` setting, which every engine command of that folder uses.
  */
 async function selectEnvironment(roots: readonly LoadedRoot[], preferred: LoadedRoot | undefined, tree: RevisionTreeProvider): Promise<void> {
-  const knexRoots = roots.filter((r) => r.state.kind === 'knex' || environmentChoices(r).length > 0);
+  const knexRoots = roots.filter((r) => environmentChoices(r).length > 0);
   let root = preferred && knexRoots.includes(preferred) ? preferred : knexRoots.length === 1 ? knexRoots[0] : undefined;
   if (!root && knexRoots.length > 1) {
     const picked = await vscode.window.showQuickPick(
