@@ -23,6 +23,8 @@ export interface CommandContext {
 export interface MigrationNodeArgument {
   kind: 'migration';
   entry: MigrationStatusEntry;
+  /** The project the node belongs to (the view's root); the command acts on it instead of asking. */
+  target?: EngineTarget;
 }
 
 function plural(n: number, word: string): string {
@@ -119,10 +121,10 @@ async function runWrite<C extends WriteCommand>(ctx: CommandContext, title: stri
   }
 }
 
-/** Shared prologue: trust, then the workspace folder. */
-async function begin(ctx: CommandContext): Promise<EngineTarget | undefined> {
+/** Shared prologue: trust, then the project (`target` when a tree node gave it, else asked for). */
+async function begin(ctx: CommandContext, target?: EngineTarget): Promise<EngineTarget | undefined> {
   if (!requireTrust()) return undefined;
-  return ctx.pickTarget();
+  return target ?? ctx.pickTarget();
 }
 
 /** Selection of an upgrade: everything pending, the next N, or up to (and including) a migration. */
@@ -135,8 +137,8 @@ function selectionFlags(selection: UpgradeSelection): { step?: number; to?: stri
 }
 
 /** Migration Guard: Upgrade — plan (dry run with pre-flight), confirm in a modal, then the safe upgrade. */
-export async function upgradeCommand(ctx: CommandContext, selection: UpgradeSelection = { kind: 'latest' }): Promise<void> {
-  const target = await begin(ctx);
+export async function upgradeCommand(ctx: CommandContext, selection: UpgradeSelection = { kind: 'latest' }, on?: EngineTarget): Promise<void> {
+  const target = await begin(ctx, on);
   if (!target) return;
   try {
     const select = selectionFlags(selection);
@@ -198,8 +200,8 @@ export async function upgradeCommand(ctx: CommandContext, selection: UpgradeSele
 }
 
 /** Migration Guard: Downgrade — undo the last applied migration (or down to a chosen one), after a backup. */
-export async function downgradeCommand(ctx: CommandContext, to?: string): Promise<void> {
-  const target = await begin(ctx);
+export async function downgradeCommand(ctx: CommandContext, to?: string, on?: EngineTarget): Promise<void> {
+  const target = await begin(ctx, on);
   if (!target) return;
   try {
     const select = to ? { to } : { step: 1 };
@@ -381,7 +383,7 @@ export async function markCommand(ctx: CommandContext, node: MigrationNodeArgume
     void vscode.window.showInformationMessage('Migration Guard: use this from a migration in the Revisions view.');
     return;
   }
-  const target = await begin(ctx);
+  const target = await begin(ctx, node.target);
   if (!target) return;
   const name = node.entry.name;
   const marking = command === commands.markApplied;

@@ -12,6 +12,8 @@ export class EngineError extends Error {
     message: string,
     readonly code: string,
     readonly hint?: string,
+    /** `knexfile-load` for an unknown environment: the knexfile's environments (ErrorResult `environments`). */
+    readonly environments?: string[],
   ) {
     super(message);
     this.name = 'EngineError';
@@ -20,9 +22,17 @@ export class EngineError extends Error {
 
 /** Arguments common to every engine command, from the settings of a workspace folder. */
 export interface EngineTarget {
-  /** Workspace folder the engine runs in (`--cwd`). */
+  /** Workspace folder whose settings apply; the engine runs in it (`--cwd`) unless `project` says otherwise. */
   folder: vscode.WorkspaceFolder;
+  /**
+   * A project found below the folder (`projects --json`): the engine runs in its `root`, with its `knexfile` (which
+   * overrides the `migrationGuard.knexfile` setting). Other runners' projects pass no knexfile.
+   */
+  project?: { root: string; knexfile?: string };
 }
+
+/** A command of the protocol's table that reads files only (takes neither the engine flags nor a project). */
+export type ToolCommand = CommandSpec & { readonly engine: false };
 
 /** A command of the protocol's table that runs on a project (takes `--cwd`, `--knexfile`, `--env`, `--json`). */
 export type EngineCommand = CommandSpec & { readonly engine: true };
@@ -46,15 +56,26 @@ export class Engine {
    */
   async run<C extends EngineCommand>(command: C, input: CommandInput<C>, target: EngineTarget, token?: vscode.CancellationToken): Promise<ResultOf<C>> {
     const config = vscode.workspace.getConfiguration('migrationGuard', target.folder.uri);
-    const cwd = target.folder.uri.fsPath;
-    const knexfile = config.get<string>('knexfile', '');
+    const cwd = target.project?.root ?? target.folder.uri.fsPath;
+    const knexfile = target.project ? target.project.knexfile : config.get<string>('knexfile', '') || undefined;
     const environment = config.get<string>('environment', '');
     // Every engine command takes these flags (protocol ENGINE_FLAGS); the types cannot see it through the generic C.
     const withEngineFlags = { ...input, json: true, cwd, ...(knexfile ? { knexfile } : {}), ...(environment ? { env: environment } : {}) } as CommandInput<C>;
-    const fullArgs = commandArgv(command, withEngineFlags);
+    return this.spawnJson<ResultOf<C>>(commandArgv(command, withEngineFlags), cwd, token);
+  }
+
+  /**
+   * Runs a command that reads files only (`projects`) as `migration-guard <command> … --json` in `cwd`; results and
+   * failures as {@link run}.
+   */
+  async runTool<C extends ToolCommand>(command: C, input: CommandInput<C>, cwd: string, token?: vscode.CancellationToken): Promise<ResultOf<C>> {
+    return this.spawnJson<ResultOf<C>>(commandArgv(command, { ...input, json: true } as CommandInput<C>), cwd, token);
+  }
+
+  private spawnJson<R>(fullArgs: string[], cwd: string, token?: vscode.CancellationToken): Promise<R> {
     this.log(`$ migration-guard ${fullArgs.join(' ')}`);
 
-    return new Promise<ResultOf<C>>((resolve, reject) => {
+    return new Promise<R>((resolve, reject) => {
       // ELECTRON_RUN_AS_NODE: in desktop VS Code process.execPath is Electron; this makes it plain Node.
       const child = spawn(process.execPath, [this.cliPath, ...fullArgs], {
         cwd,
@@ -86,9 +107,9 @@ export class Engine {
           return reject(new EngineError(`The migration engine ${why}. See the Migration Guard output for details.`, 'engine-crash'));
         }
         const failure = (parsed as Partial<ErrorResult>).error;
-        if (failure) return reject(new EngineError(failure.message, failure.code, failure.hint));
+        if (failure) return reject(new EngineError(failure.message, failure.code, failure.hint, failure.environments));
         if (code !== 0 && code !== 1) return reject(new EngineError(`The migration engine exited with code ${code}.`, 'engine-exit'));
-        resolve(parsed as ResultOf<C>);
+        resolve(parsed as R);
       });
     });
   }

@@ -4,7 +4,7 @@
  */
 import * as vscode from 'vscode';
 import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
-import { commands, SERVER_EXEC_ARGV, type StatusResult } from '../../server/src/protocol';
+import { commands, SERVER_EXEC_ARGV } from '../../server/src/protocol';
 import {
   backupCommand,
   downgradeCommand,
@@ -18,19 +18,23 @@ import {
   type CommandContext,
   type MigrationNodeArgument,
 } from './commands';
-import { Engine, EngineError, type EngineTarget } from './engine';
-import { summarizeStatus } from './status-summary';
-import { RevisionTreeProvider } from './tree';
+import { Engine, type EngineTarget } from './engine';
+import { registerRevisions, type Revisions } from './revisions';
 
 let client: LanguageClient | undefined;
 
-/** Picks the workspace folder to act on: the only one, the active editor's, or the user's choice. */
-async function pickTarget(): Promise<EngineTarget | undefined> {
+/**
+ * Picks the project to act on: the Knex project of the active editor (or the only one) as the Revisions view found
+ * it; else the workspace folder: the only one, the active editor's, or the user's choice.
+ */
+async function pickTarget(revisions: Revisions): Promise<EngineTarget | undefined> {
   const folders = vscode.workspace.workspaceFolders ?? [];
   if (folders.length === 0) {
     void vscode.window.showWarningMessage('Migration Guard: open a folder that holds your knexfile or migrations first.');
     return undefined;
   }
+  const project = await revisions.pickKnexProject();
+  if (project !== undefined) return project ?? undefined;
   if (folders.length === 1) return { folder: folders[0] };
   const active = vscode.window.activeTextEditor?.document.uri;
   const activeFolder = active ? vscode.workspace.getWorkspaceFolder(active) : undefined;
@@ -66,50 +70,17 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   context.subscriptions.push(output);
   const engine = new Engine(context.asAbsolutePath('dist/cli.js'), (line) => output.appendLine(line));
 
-  const statusItem = vscode.window.createStatusBarItem(vscode.StatusBarAlignment.Left, 10);
-  // The Revisions view shows the state, or the error with Retry and Show Output.
-  statusItem.command = 'workbench.view.extension.migrationGuard';
-  context.subscriptions.push(statusItem);
-  const showStatus = (status: StatusResult | Error | undefined) => {
-    if (!status) {
-      statusItem.hide();
-      return;
-    }
-    const summary = summarizeStatus(status);
-    statusItem.text = summary.text;
-    statusItem.tooltip = summary.tooltip;
-    statusItem.backgroundColor =
-      summary.level === 'error' ? new vscode.ThemeColor('statusBarItem.errorBackground') : summary.level === 'warning' ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
-    statusItem.show();
-  };
+  const revisions = registerRevisions(context, engine, output);
 
-  const tree = new RevisionTreeProvider(async () => {
-    if (!vscode.workspace.isTrusted) return undefined;
-    const folders = vscode.workspace.workspaceFolders ?? [];
-    if (folders.length === 0) return undefined;
-    const active = vscode.window.activeTextEditor?.document.uri;
-    const folder = (active && vscode.workspace.getWorkspaceFolder(active)) || folders[0];
-    try {
-      const status = await engine.run(commands.status, {}, { folder });
-      // Another runner's project (Alembic, node-pg-migrate, plain SQL): the tree and the status bar show Knex state only.
-      if ('runner' in status) return new EngineError(`${folder.name} is a ${status.runner} project; the Revisions view shows Knex projects.`, 'not-knex-project', 'Run `migration-guard status` in a terminal for its state.');
-      return status;
-    } catch (error) {
-      output.appendLine(`status failed: ${error instanceof Error ? error.message : String(error)}`);
-      return error instanceof Error ? error : new EngineError(String(error), 'unknown');
-    }
-  }, showStatus);
-  context.subscriptions.push(tree, vscode.window.registerTreeDataProvider('migrationGuard.revisions', tree));
-
-  const ctx: CommandContext = { engine, output, pickTarget, refresh: () => tree.refresh() };
+  const ctx: CommandContext = { engine, output, pickTarget: () => pickTarget(revisions), refresh: () => revisions.refresh() };
   context.subscriptions.push(
     vscode.commands.registerCommand('migrationGuard.upgrade', () => upgradeCommand(ctx)),
     vscode.commands.registerCommand('migrationGuard.upgradeOne', () => upgradeCommand(ctx, { kind: 'step', step: 1 })),
     vscode.commands.registerCommand('migrationGuard.upgradeTo', (node?: MigrationNodeArgument) =>
-      node ? upgradeCommand(ctx, { kind: 'to', name: node.entry.name }) : upgradeCommand(ctx),
+      node ? upgradeCommand(ctx, { kind: 'to', name: node.entry.name }, node.target) : upgradeCommand(ctx),
     ),
     vscode.commands.registerCommand('migrationGuard.downgrade', () => downgradeCommand(ctx)),
-    vscode.commands.registerCommand('migrationGuard.downgradeTo', (node?: MigrationNodeArgument) => downgradeCommand(ctx, node?.entry.name)),
+    vscode.commands.registerCommand('migrationGuard.downgradeTo', (node?: MigrationNodeArgument) => downgradeCommand(ctx, node?.entry.name, node?.target)),
     vscode.commands.registerCommand('migrationGuard.preview', () => previewCommand(ctx)),
     vscode.commands.registerCommand('migrationGuard.restore', () => restoreCommand(ctx)),
     vscode.commands.registerCommand('migrationGuard.unlock', () => unlockCommand(ctx)),
@@ -118,15 +89,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.commands.registerCommand('migrationGuard.newMigration', () => newMigrationCommand(ctx)),
     vscode.commands.registerCommand('migrationGuard.backup', () => backupCommand(ctx)),
     vscode.commands.registerCommand('migrationGuard.validate', () => validateCommand(ctx)),
-    vscode.commands.registerCommand('migrationGuard.refresh', () => tree.refresh()),
+    vscode.commands.registerCommand('migrationGuard.refresh', () => revisions.refresh(true)),
     vscode.commands.registerCommand('migrationGuard.showOutput', () => output.show(true)),
     vscode.commands.registerCommand('migrationGuard.openMigration', (uri: vscode.Uri) => vscode.window.showTextDocument(uri)),
-    vscode.workspace.onDidGrantWorkspaceTrust(() => tree.refresh()),
   );
-
-  // Migration files appearing, changing or disappearing change the status.
-  const watcher = vscode.workspace.createFileSystemWatcher('**/{migrations/**,knexfile.*}');
-  context.subscriptions.push(watcher, watcher.onDidCreate(() => tree.refresh()), watcher.onDidDelete(() => tree.refresh()));
 
   client = startLanguageClient(context, output);
   try {

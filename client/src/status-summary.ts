@@ -4,7 +4,7 @@
  * an engine error (no project, unreadable knexfile, unreachable database) is an error state, never
  * a quiet "up to date" (issue 12, item 4).
  */
-import type { StatusResult } from '../../server/src/protocol';
+import type { AlembicHistoryResult, FolderStateResult, StatusResult } from '../../server/src/protocol';
 
 /** The status bar item's content. */
 export interface StatusSummary {
@@ -48,4 +48,41 @@ export function summarizeStatus(status: StatusResult | (Error & { code?: string;
   if (status.migrations.length === 0) return { text: '$(database) no migrations', tooltip: `Migration Guard: no migration files in ${status.project.migrationDirectories.join(', ')}. ${where}`, level: 'ok' };
   if (pending > 0) return { text: `$(database) ${pending} pending`, tooltip: `Migration Guard: ${plural(pending, 'migration')} to apply. ${where}`, level: 'ok' };
   return { text: '$(database) up to date', tooltip: `Migration Guard: every migration in ${status.project.migrationDirectories.join(', ')} is applied. ${where}`, level: 'ok' };
+}
+
+/**
+ * The status bar for a project of any runner (Knex through {@link summarizeStatus}). Alembic and plain folders say
+ * "state unknown" whenever the engine could not read the database (`current: null`, `stateKnown: false`), never
+ * "up to date"; several Alembic heads and the runner's problems are warnings or errors.
+ */
+export function summarizeProjectState(
+  state:
+    | { kind: 'knex'; status: StatusResult }
+    | { kind: 'alembic'; state: AlembicHistoryResult }
+    | { kind: 'folder'; state: FolderStateResult }
+    | { kind: 'error'; error: { message: string; code: string; hint?: string } },
+): StatusSummary {
+  if (state.kind === 'knex') return summarizeStatus(state.status);
+  if (state.kind === 'error') return summarizeStatus(Object.assign(new Error(state.error.message), { code: state.error.code, ...(state.error.hint ? { hint: state.error.hint } : {}) }));
+  if (state.kind === 'alembic') {
+    const s = state.state;
+    const where = `Alembic ${s.database ?? '(no database configured)'}`;
+    if (s.heads.length > 1) return { text: `$(warning) ${s.heads.length} heads`, tooltip: `Migration Guard: ${s.heads.length} heads (${s.heads.join(', ')}): run alembic merge heads. ${where}`, level: 'warning' };
+    if (s.current === null) return { text: '$(question) state unknown', tooltip: `Migration Guard: which revisions are applied is unknown: ${s.currentUnknownReason ?? 'the database was not read'}. ${where}`, level: 'warning' };
+    if (s.problems.length > 0) return { text: `$(warning) ${plural(s.problems.length, 'problem')}`, tooltip: `Migration Guard: ${s.problems.join(' ')} ${where}`, level: 'warning' };
+    if (s.revisions.length === 0) return { text: '$(database) no revisions', tooltip: `Migration Guard: no revision files in ${s.versionLocations.join(', ')}. ${where}`, level: 'ok' };
+    const pending = s.revisions.filter((r) => r.state === 'pending').length;
+    if (pending > 0) return { text: `$(database) ${pending} pending`, tooltip: `Migration Guard: ${plural(pending, 'revision')} not applied yet. ${where}`, level: 'ok' };
+    return { text: '$(database) up to date', tooltip: `Migration Guard: the database is at the head (${s.heads.join(', ')}). ${where}`, level: 'ok' };
+  }
+  const s = state.state;
+  const where = `${s.runner === 'sql' ? s.flavor ?? 'sql' : s.runner} ${s.database ?? '(no database configured)'}`;
+  const errors = s.problems.filter((p) => p.severity === 'error');
+  if (errors.length > 0) return { text: `$(error) ${errors[0]!.code}`, tooltip: `Migration Guard: ${errors.map((p) => p.message).join(' ')} ${where}`, level: 'error' };
+  if (!s.stateKnown) return { text: '$(question) state unknown', tooltip: `Migration Guard: which migrations are applied is unknown: ${s.stateUnknownReason ?? 'the database was not read'}. ${where}`, level: 'warning' };
+  if (s.problems.length > 0) return { text: `$(warning) ${plural(s.problems.length, 'problem')}`, tooltip: `Migration Guard: ${s.problems.map((p) => p.message).join(' ')} ${where}`, level: 'warning' };
+  if (s.migrations.length === 0) return { text: '$(database) no migrations', tooltip: `Migration Guard: no migration files in ${s.migrationsDirectory}. ${where}`, level: 'ok' };
+  const pending = s.migrations.filter((m) => m.state === 'pending').length;
+  if (pending > 0) return { text: `$(database) ${pending} pending`, tooltip: `Migration Guard: ${plural(pending, 'migration')} to apply. ${where}`, level: 'ok' };
+  return { text: '$(database) up to date', tooltip: `Migration Guard: every migration in ${s.migrationsDirectory} is applied. ${where}`, level: 'ok' };
 }

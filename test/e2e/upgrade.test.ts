@@ -10,14 +10,14 @@
  * MG_E2E_VSIX=<file> tests that .vsix instead. MG_E2E_KEEP=1 keeps the run folder (workspace copy, user data, logs) for inspection.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import test, { type TestContext } from 'node:test';
 import sqlite3 from 'sqlite3';
 import { CodeServer, e2eEnvironment } from './codeServer';
-import { Workbench, type TreeRow } from './workbench';
+import { packagedExtension } from './package';
+import { Workbench, type TreeRowPattern } from './workbench';
 
 const root = path.resolve(import.meta.dirname, '..', '..');
 const resultsDir = path.join(root, 'test-results', 'e2e');
@@ -28,22 +28,6 @@ const dropMigration = '20240515170000_drop_legacy_sessions.js';
 
 const started = Date.now();
 const log = (line: string) => console.log(`[e2e ${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s] ${line}`);
-
-/** MG_E2E_VSIX as is, else dist/migration-guard.vsix, packaged first when missing or older than the bundles or the manifest. */
-function packagedExtension(): string {
-  if (process.env.MG_E2E_VSIX) return path.resolve(process.env.MG_E2E_VSIX);
-  const vsix = path.join(root, 'dist', 'migration-guard.vsix');
-  const inputs = ['dist/client.js', 'dist/server.js', 'dist/cli.js', 'package.json'].map((f) => path.join(root, f));
-  const missing = inputs.filter((f) => !fs.existsSync(f));
-  if (missing.length > 0) throw new Error(`Build first (node esbuild.mjs): missing ${missing.join(', ')}`);
-  const newest = Math.max(...inputs.map((f) => fs.statSync(f).mtimeMs));
-  if (!fs.existsSync(vsix) || fs.statSync(vsix).mtimeMs < newest) {
-    log('packaging dist/migration-guard.vsix (missing or older than the bundles)');
-    const result = spawnSync('npm', ['run', '--silent', 'package'], { cwd: root, encoding: 'utf8' });
-    if (result.status !== 0) throw new Error(`npm run package failed (${result.status ?? result.signal}):\n${result.stdout}\n${result.stderr}`);
-  }
-  return vsix;
-}
 
 /** Copies the demo workspace without any database, backups or lock a local run may have left. */
 function copyDemo(to: string): void {
@@ -75,9 +59,10 @@ function query<T>(file: string, sql: string): Promise<T[]> {
 
 test('Migration Guard in VS Code: lint, Revisions view, modal-confirmed upgrade with backup', { timeout: 300_000 }, async (t: TestContext) => {
   const env = e2eEnvironment();
-  const vsix = packagedExtension();
-  fs.rmSync(resultsDir, { recursive: true, force: true });
+  const vsix = packagedExtension(root, log);
+  // Only this test's files: other end-to-end tests keep theirs in subfolders (revisions/).
   fs.mkdirSync(resultsDir, { recursive: true });
+  for (const f of fs.readdirSync(resultsDir, { withFileTypes: true })) if (f.isFile()) fs.rmSync(path.join(resultsDir, f.name));
   const runDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mg-e2e-'));
   const workspace = path.join(runDir, 'demo');
   const database = path.join(workspace, 'dev.sqlite3');
@@ -162,13 +147,22 @@ test('Migration Guard in VS Code: lint, Revisions view, modal-confirmed upgrade 
   });
 
   const migrations = fs.readdirSync(path.join(demoDir, 'migrations')).filter((f) => f.endsWith('.js')).sort();
-  // The view groups migrations as the engine does (status --json): "Pending" first in run order, then one group per
-  // batch, newest first, a batch's most recently applied first (as `history`); the last applied is marked current.
-  const pendingRows = (): TreeRow[] => [{ label: 'Pending', description: '6 migrations' }, ...migrations.map((label) => ({ label, description: 'pending' }))];
-  const appliedRows = (): TreeRow[] => [
-    { label: 'Batch 1', description: '6 migrations' },
-    ...[...migrations].reverse().map((label, i) => ({ label, description: i === 0 ? 'applied · current' : 'applied' })),
-  ];
+  // One root for the project (folder · environment, runner and database), then the groups as the engine makes them
+  // (status --json): "Pending" first in run order, then one group per batch, newest first, a batch's most recently
+  // applied first (as `history`); the last applied is marked current. A migration shows its short name; its state,
+  // when it was applied (relative: it moves on), and its timestamp prefix are the description.
+  const rootRow: TreeRowPattern = { label: 'demo · development', description: 'knex · sqlite3 dev.sqlite3' };
+  const parts = (file: string) => /^(\d+)_(.+)\.js$/.exec(file) as RegExpExecArray;
+  const shortLabel = (file: string) => parts(file)[2] as string;
+  const recent = '(just now|\\d+ minutes? ago)';
+  const pendingRow = (file: string): TreeRowPattern => ({ label: shortLabel(file), description: `pending · ${parts(file)[1]}` });
+  const appliedRow = (file: string, current: boolean): TreeRowPattern => ({
+    label: shortLabel(file),
+    description: new RegExp(`^applied ${recent}${current ? ' · current' : ''} · ${parts(file)[1]}$`),
+  });
+  const batchRow = (n: number): TreeRowPattern => ({ label: 'Batch 1', description: new RegExp(`^${n} migrations? · ${recent}$`) });
+  const pendingRows = (): TreeRowPattern[] => [rootRow, { label: 'Pending', description: '6 migrations' }, ...migrations.map(pendingRow)];
+  const appliedRows = (): TreeRowPattern[] => [rootRow, batchRow(6), ...[...migrations].reverse().map((file, i) => appliedRow(file, i === 0))];
 
   await step('Revisions view lists the 6 migrations as pending', async () => {
     assert.equal(migrations.length, 6);
@@ -218,11 +212,12 @@ test('Migration Guard in VS Code: lint, Revisions view, modal-confirmed upgrade 
 
   const dropMigrationName = migrations[migrations.length - 1];
   // After the downgrade: the drop migration pending again, the other five applied.
-  const downgradedRows = (): TreeRow[] => [
+  const downgradedRows = (): TreeRowPattern[] => [
+    rootRow,
     { label: 'Pending', description: '1 migration' },
-    { label: dropMigrationName, description: 'pending' },
-    { label: 'Batch 1', description: '5 migrations' },
-    ...migrations.slice(0, 5).reverse().map((label, i) => ({ label, description: i === 0 ? 'applied · current' : 'applied' })),
+    pendingRow(dropMigrationName as string),
+    batchRow(5),
+    ...migrations.slice(0, 5).reverse().map((file, i) => appliedRow(file, i === 0)),
   ];
   await step('Downgrade undoes the most recently applied migration after a confirmation and a backup', async () => {
     await wb.runCommand('Migration Guard: Downgrade (Undo Last Migration)');
@@ -260,11 +255,13 @@ test('Migration Guard in VS Code: lint, Revisions view, modal-confirmed upgrade 
     // What a process killed mid-upgrade leaves: Knex's lock row taken, no migration running.
     await exec(database, 'UPDATE knex_migrations_lock SET is_locked = 1');
     await wb.runCommand('Migration Guard: Refresh');
+    const [root, ...groups] = downgradedRows();
     const rows = await wb.waitForTreeRows(container, [
+      root as TreeRowPattern,
       { label: 'The migrations lock is held', description: 'Another upgrade may be running, or one crashed.' },
-      ...downgradedRows(),
+      ...groups,
     ]);
-    log(`Revisions: ${rows[0]?.label}`);
+    log(`Revisions: ${rows[1]?.label}`);
     await wb.screenshot('revisions-lock-held');
     await wb.runCommand('Migration Guard: Unlock');
     const dialog = await wb.waitForDialog();
@@ -325,10 +322,7 @@ test('Migration Guard in VS Code: lint, Revisions view, modal-confirmed upgrade 
     assert.equal(created.length, 1, `one new file: ${JSON.stringify(created)}`);
     const file = created[0] as string;
     assert.match(file, /^\d{14}_add_status_to_orders\.js$/, 'named as knex migrate:make names it');
-    await wb.waitForTreeRows(container, [
-      { label: 'Pending', description: '7 migrations' },
-      ...[...migrations, file].map((label) => ({ label, description: 'pending' })),
-    ]);
+    await wb.waitForTreeRows(container, [rootRow, { label: 'Pending', description: '7 migrations' }, ...[...migrations, file].map(pendingRow)]);
     const text = fs.readFileSync(path.join(workspace, 'migrations', file), 'utf8');
     assert.match(text, /exports\.down/, 'the template has a down()');
   });
@@ -337,17 +331,18 @@ test('Migration Guard in VS Code: lint, Revisions view, modal-confirmed upgrade 
     // The database is the pre-upgrade one again: no users table. Baselining says "it is already there".
     const first = migrations[0] as string;
     const created = fs.readdirSync(path.join(workspace, 'migrations')).filter((f) => f.endsWith('_add_status_to_orders.js'));
-    const dialog = await wb.treeContextMenuDialog(container, first, 'Mark as Applied (Baseline)');
+    const dialog = await wb.treeContextMenuDialog(container, shortLabel(first), 'Mark as Applied (Baseline)');
     log(`dialog: ${dialog.message} | buttons ${JSON.stringify(dialog.buttons)}`);
     await wb.screenshot('mark-applied-dialog');
     assert.equal(dialog.message, `Mark as Applied ${first}?`);
     assert.match(dialog.detail, /Its code does NOT run/);
     await wb.clickDialogButton('Mark as Applied');
     await wb.waitForTreeRows(container, [
+      rootRow,
       { label: 'Pending', description: '6 migrations' },
-      ...[...migrations.slice(1), ...created].map((label) => ({ label, description: 'pending' })),
-      { label: 'Batch 1', description: '1 migration' },
-      { label: first, description: 'applied · current' },
+      ...[...migrations.slice(1), ...created].map(pendingRow),
+      batchRow(1),
+      appliedRow(first, true),
     ]);
     await wb.screenshot('revisions-after-mark-applied');
     const applied = await query<{ name: string; batch: number }>(database, 'SELECT name, batch FROM knex_migrations ORDER BY id');

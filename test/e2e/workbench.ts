@@ -79,6 +79,24 @@ export interface TreeRow {
   description: string;
 }
 
+/** An expected tree row: the description may be a pattern (a relative time such as "just now" moves on). */
+export interface TreeRowPattern {
+  label: string;
+  description: string | RegExp;
+}
+
+/** Runs in the page: whether `rows` match `expected` (descriptions given as `{ source, flags }` are patterns). */
+function rowsMatch(rows: TreeRow[], expected: { label: string; description: string | { source: string; flags: string } }[]): boolean {
+  return (
+    rows.length === expected.length &&
+    rows.every((row, i) => {
+      const want = expected[i]!;
+      if (row.label !== want.label) return false;
+      return typeof want.description === 'string' ? row.description === want.description : new RegExp(want.description.source, want.description.flags).test(row.description);
+    })
+  );
+}
+
 export interface WorkbenchOptions {
   toolsDir: string;
   chromium: string;
@@ -142,6 +160,54 @@ export class Workbench {
     await this.page.goto(`${baseUrl}/?folder=${encodeURIComponent(folder)}`, { timeout: 60_000 });
     await this.page.locator('.monaco-workbench').waitFor({ timeout: 90_000 });
     await this.page.locator('.explorer-folders-view .monaco-list-row').first().waitFor({ timeout: 90_000 });
+  }
+
+  /** Opens the multi-root workspace `file` (.code-workspace) and waits until the Explorer lists its folders. */
+  async openWorkspace(baseUrl: string, file: string): Promise<void> {
+    await this.page.goto(`${baseUrl}/?workspace=${encodeURIComponent(file)}`, { timeout: 60_000 });
+    await this.page.locator('.monaco-workbench').waitFor({ timeout: 90_000 });
+    await this.page.locator('.explorer-folders-view .monaco-list-row').first().waitFor({ timeout: 90_000 });
+  }
+
+  /**
+   * The colors of the tree row labelled exactly `label` in view container `containerId`: its label's text color, its
+   * icon's classes, and the theme's `--vscode-<colorVariable>` resolved to `rgb(…)` for comparison.
+   */
+  async treeRowColors(containerId: string, label: string, colorVariable: string): Promise<{ labelColor: string; iconClasses: string; themeColor: string }> {
+    return this.page.evaluate(
+      // An expression string: no helper functions in the page (see readTreeRows).
+      `(() => {
+        const container = document.getElementById(${JSON.stringify(`workbench.view.extension.${containerId}`)});
+        const rows = Array.from(container ? container.querySelectorAll('.monaco-list-row') : []);
+        const row = rows.find((r) => (r.querySelector('.label-name')?.textContent ?? '').replace(/\\s+/g, ' ').trim() === ${JSON.stringify(label)});
+        const probe = document.createElement('span');
+        probe.style.color = 'var(--vscode-${colorVariable})';
+        (document.querySelector('.monaco-workbench') ?? document.body).appendChild(probe); // the theme's variables are set on the workbench
+        const themeColor = getComputedStyle(probe).color;
+        probe.remove();
+        if (!row) return { labelColor: '', iconClasses: '', themeColor };
+        const name = row.querySelector('.label-name');
+        const icon = row.querySelector('.custom-view-tree-node-item-icon');
+        return { labelColor: getComputedStyle(name).color, iconClasses: icon ? icon.className : '', themeColor };
+      })()`,
+    );
+  }
+
+  /** The status-bar entry whose text contains `text`: its text, and its background against `--vscode-<colorVariable>`. */
+  async statusBarEntry(text: string, colorVariable: string, timeout = 60_000): Promise<{ text: string; background: string; themeColor: string }> {
+    const entry = this.page.locator('.statusbar-item', { hasText: text }).first();
+    await entry.waitFor({ state: 'visible', timeout });
+    return this.page.evaluate(
+      `(() => {
+        const entry = Array.from(document.querySelectorAll('.statusbar-item')).find((e) => (e.textContent ?? '').includes(${JSON.stringify(text)}));
+        const probe = document.createElement('span');
+        probe.style.backgroundColor = 'var(--vscode-${colorVariable})';
+        (document.querySelector('.monaco-workbench') ?? document.body).appendChild(probe); // the theme's variables are set on the workbench
+        const themeColor = getComputedStyle(probe).backgroundColor;
+        probe.remove();
+        return { text: (entry?.textContent ?? '').replace(/\\s+/g, ' ').trim(), background: entry ? getComputedStyle(entry).backgroundColor : '', themeColor };
+      })()`,
+    );
   }
 
   /** Quick Open (Ctrl+P): types `fileName`, waits for it in the list, opens it; resolves when its editor tab is active. */
@@ -290,12 +356,12 @@ export class Workbench {
    * Waits until the container's tree rows are exactly `expected` (label and description, in order).
    * On timeout the error shows what was rendered last.
    */
-  async waitForTreeRows(containerId: string, expected: TreeRow[], timeout = 60_000): Promise<TreeRow[]> {
-    const want = JSON.stringify(expected.map(({ label, description }) => ({ label, description })));
+  async waitForTreeRows(containerId: string, expected: TreeRowPattern[], timeout = 60_000): Promise<TreeRow[]> {
+    const want = expected.map(({ label, description }) => ({ label, description: typeof description === 'string' ? description : { source: description.source, flags: description.flags } }));
     try {
       await this.page.waitForFunction(
-        // An expression, so readTreeRows can run in the page: JSON of the rendered rows equals JSON of the expected ones.
-        `JSON.stringify((${readTreeRows.toString()})(${JSON.stringify(containerId)})) === ${JSON.stringify(want)}`,
+        // An expression, so readTreeRows and rowsMatch can run in the page.
+        `(${rowsMatch.toString()})((${readTreeRows.toString()})(${JSON.stringify(containerId)}), ${JSON.stringify(want)})`,
         undefined,
         { timeout, polling: 200 },
       );

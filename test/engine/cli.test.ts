@@ -29,6 +29,30 @@ void describe('CLI (spawned: node --import tsx server/src/cli/main.ts)', () => {
     }
   });
 
+  void it("status --json lists the knexfile's environments; an unknown --env is an error that lists them too", async () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      writeFiles(dir, {
+        'knexfile.js': `module.exports = {
+  development: { client: 'sqlite3', connection: { filename: './dev.sqlite3' }, useNullAsDefault: true },
+  production: { client: 'sqlite3', connection: { filename: './prod.sqlite3' }, useNullAsDefault: true },
+};`,
+        'migrations/001_a.js': createTableMigration('a'),
+      });
+      const prod = await runCli(['status', '--json', '--cwd', dir, '--env', 'production']);
+      assert.equal(prod.code, 0, prod.stderr);
+      const s = JSON.parse(prod.stdout) as StatusResult;
+      assert.deepEqual([s.project.environment, s.project.environments, s.project.protected], ['production', ['development', 'production'], true]);
+      const bad = await runCli(['status', '--json', '--cwd', dir, '--env', 'staging']);
+      assert.equal(bad.code, 2);
+      const e = JSON.parse(bad.stdout) as ErrorResult;
+      assert.equal(e.error.code, 'knexfile-load');
+      assert.deepEqual(e.error.environments, ['development', 'production']);
+    } finally {
+      cleanup();
+    }
+  });
+
   void it('upgrade without --yes and without a TTY is a usage error (exit 2, ErrorResult)', async () => {
     const { dir, cleanup } = tempDir();
     try {

@@ -57,13 +57,16 @@ void describe('config: loadProject', () => {
       writeFiles(dir, {
         'knexfile.js': `module.exports = {
   development: { client: 'sqlite3', connection: { filename: './dev.sqlite3' } },
-  staging: { client: 'sqlite3', connection: { filename: './staging.sqlite3' } },
+  staging: { client: 'sqlite3', connection: { filename: './staging.sqlite3' }, migrationGuard: { protected: true } },
   production: { client: 'pg', connection: 'postgres://app:s3cretpw@db.example:5432/app', migrations: { directory: ['./a', './b'], tableName: 'schema_history' } },
 };`,
         'flat/knexfile.cjs': `module.exports = { client: 'sqlite3', connection: { filename: 'flat.sqlite3' } };`,
       });
       const dev = await loadProject({ cwd: dir, processEnv: {} });
       assert.equal(dev.info.environment, 'development');
+      assert.deepEqual(dev.info.environments, ['development', 'staging', 'production'], "the knexfile's environments, in its order");
+      assert.deepEqual(dev.info.protectedEnvironments, ['staging', 'production'], 'by name, or by migrationGuard.protected');
+      assert.equal(dev.info.protected, false);
       assert.equal(dev.sqliteFile, path.join(dir, 'dev.sqlite3'));
       const staging = await loadProject({ cwd: dir, processEnv: { NODE_ENV: 'staging' } });
       assert.equal(staging.info.environment, 'staging');
@@ -76,9 +79,10 @@ void describe('config: loadProject', () => {
       assert.deepEqual(prod.info.migrationDirectories, [path.join(dir, 'a'), path.join(dir, 'b')]);
       const flat = await loadProject({ cwd: path.join(dir, 'flat'), processEnv: { NODE_ENV: 'production' } });
       assert.equal(flat.info.environment, null);
+      assert.deepEqual(flat.info.environments, [], 'not keyed by environment');
       assert.equal(flat.info.knexfile, path.join(dir, 'flat', 'knexfile.cjs'));
       assert.deepEqual(flat.info.migrationDirectories, [path.join(dir, 'flat', 'migrations')]);
-      await assert.rejects(loadProject({ cwd: dir, env: 'nope', processEnv: {} }), (e: unknown) => e instanceof EngineError && e.code === 'knexfile-load' && /nope/.test(e.message));
+      await assert.rejects(loadProject({ cwd: dir, env: 'nope', processEnv: {} }), (e: unknown) => e instanceof EngineError && e.code === 'knexfile-load' && /nope/.test(e.message) && e.environments?.join() === 'development,staging,production');
     } finally {
       cleanup();
     }

@@ -43,16 +43,28 @@ function checkGraph(h: AlembicHistoryResult, dir: string): void {
   assert.deepEqual(h.heads, ['e', 'f', 'g']);
   const byId = new Map(h.revisions.map((r) => [r.id, r]));
   assert.deepEqual([...byId.keys()].sort(), ['a', 'b', 'c', 'd', 'e', 'f', 'g']);
-  assert.deepEqual(byId.get('d'), { id: 'd', parents: ['b', 'c'], message: 'merge b and c', file: path.join(dir, 'alembic', 'versions', '4_d.py'), branchLabels: [], isMerge: true, isHead: false });
+  // state and isCurrent depend on the database: checkStates checks them.
+  const { state: _state, isCurrent: _isCurrent, ...d } = byId.get('d')!;
+  assert.deepEqual(d, { id: 'd', parents: ['b', 'c'], message: 'merge b and c', file: path.join(dir, 'alembic', 'versions', '4_d.py'), branchLabels: [], isMerge: true, isHead: false, isBranchPoint: true });
+  assert.deepEqual(h.revisions.filter((r) => r.isBranchPoint).map((r) => r.id).sort(), ['a', 'd'], 'a (b, c) and d (e, f) branch');
   assert.deepEqual(byId.get('c')?.branchLabels, ['feature']);
   assert.equal(byId.get('a')?.message, 'create users');
   assert.deepEqual(byId.get('a')?.parents, []);
   assert.equal(byId.get('f')?.file, path.join(dir, 'extra', 'versions', '6_f.py'));
-  // Newest first: every revision comes before its parents.
+  // The heads first, then newest first: every revision comes before its parents.
   const order = h.revisions.map((r) => r.id);
+  assert.deepEqual(order.slice(0, 3), ['e', 'f', 'g'], 'the heads are on top, g (whose parent is missing) too');
   for (const r of h.revisions) for (const p of r.parents) if (order.includes(p)) assert.ok(order.indexOf(r.id) < order.indexOf(p), `${r.id} before ${p}`);
   assert.ok(h.problems.some((p) => p.includes('zzz')), 'the missing parent is a problem');
   assert.ok(h.problems.some((p) => p.includes('3 heads')), 'several heads are a problem');
+}
+
+/** Each revision's `state` and `isCurrent` for the database at `current` (null: unknown). */
+function checkStates(h: AlembicHistoryResult, current: string[] | null, applied: string[]): void {
+  for (const r of h.revisions) {
+    assert.equal(r.isCurrent, current?.includes(r.id) ?? false, `${r.id} isCurrent`);
+    assert.equal(r.state, current === null ? 'unknown' : applied.includes(r.id) ? 'applied' : 'pending', `${r.id} state`);
+  }
 }
 
 void describe('Alembic history (SQLite)', () => {
@@ -65,13 +77,16 @@ void describe('Alembic history (SQLite)', () => {
       const missing = await getAlembicHistory(path.join(dir, 'alembic.ini'));
       checkGraph(missing, dir);
       assert.equal(missing.current, null, 'no database file: unknown, not "nothing applied"');
+      checkStates(missing, null, []);
       assert.match(missing.currentUnknownReason ?? '', /does not exist/);
       assert.equal(existsSync(db), false, 'reading must not create the SQLite file');
 
       mkdirSync(path.dirname(db));
       await sqliteAll(db, 'create table users (id integer primary key)');
       const before = sha256(db);
-      assert.deepEqual((await getAlembicHistory(path.join(dir, 'alembic.ini'))).current, [], 'reachable, no alembic_version: nothing applied');
+      const none = await getAlembicHistory(path.join(dir, 'alembic.ini'));
+      assert.deepEqual(none.current, [], 'reachable, no alembic_version: nothing applied');
+      checkStates(none, [], []);
       assert.equal(sha256(db), before, 'reading must not create alembic_version');
 
       await sqliteAll(db, 'create table alembic_version (version_num varchar(32) not null primary key)');
@@ -80,6 +95,7 @@ void describe('Alembic history (SQLite)', () => {
       const h = await getAlembicHistory(path.join(dir, 'alembic.ini'));
       assert.deepEqual(h.current, ['e', 'f']);
       assert.equal(h.currentUnknownReason, undefined);
+      checkStates(h, ['e', 'f'], ['a', 'b', 'c', 'd', 'e', 'f']);
       assert.equal(sha256(db), applied, 'the database file is byte for byte unchanged');
       assert.deepEqual(await sqliteAll(db, "select name from sqlite_master where type = 'table' order by name"), [{ name: 'alembic_version' }, { name: 'users' }]);
 
@@ -121,6 +137,7 @@ void describe('Alembic history (PostgreSQL)', { skip: pgSkip('Alembic current on
       const h = await getAlembicHistory(path.join(dir, 'alembic.ini'));
       checkGraph(h, dir);
       assert.deepEqual(h.current, ['d']);
+      checkStates(h, ['d'], ['a', 'b', 'c', 'd']);
       assert.deepEqual(await tables(), ['alembic_version']);
       assert.deepEqual(await pgdb.query('select version_num from alembic_version'), [{ version_num: 'd' }]);
     } finally {
@@ -150,6 +167,7 @@ void describe('CLI in an Alembic project', () => {
       const h = JSON.parse(history.stdout) as AlembicHistoryResult;
       checkGraph(h, dir);
       assert.deepEqual(h.current, ['b']);
+      checkStates(h, ['b'], ['a', 'b']);
 
       const status = await runCli(['status', '--cwd', dir, '--json'], env);
       assert.equal(status.code, 0, status.stderr);

@@ -56,7 +56,7 @@ function reportError(io: Pick<CliIo, 'stdout' | 'stderr'>, json: boolean, err: u
   const e = isEngineError(err) ? err : new EngineError('migration-failed', `Unexpected error: ${errorMessage(err)}`);
   const code = isEngineError(err) ? err.code : 'internal';
   if (json) {
-    printError(io, { error: { code, message: e.message, ...(e.hint ? { hint: e.hint } : {}) } });
+    printError(io, { error: { code, message: e.message, ...(e.hint ? { hint: e.hint } : {}), ...(e.environments ? { environments: e.environments } : {}) } });
   } else {
     io.stderr(`error: ${e.message}\n${e.hint ? `hint: ${e.hint}\n` : ''}`);
     if (!isEngineError(err) && err instanceof Error && err.stack) io.stderr(`${maskText(err.stack)}\n`);

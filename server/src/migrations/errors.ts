@@ -46,11 +46,14 @@ export class EngineError extends Error {
   override readonly name = 'EngineError';
   readonly code: EngineErrorCode;
   readonly hint: string | undefined;
+  /** `knexfile-load` for an unknown environment: the environments the knexfile has (so an editor can offer them). */
+  readonly environments: string[] | undefined;
 
-  constructor(code: EngineErrorCode, message: string, hint?: string, options?: { cause?: unknown }) {
-    super(maskText(message), options);
+  constructor(code: EngineErrorCode, message: string, hint?: string, options?: { cause?: unknown; environments?: string[] }) {
+    super(maskText(message), options?.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.hint = hint === undefined ? undefined : maskText(hint);
+    this.environments = options?.environments;
   }
 }
 

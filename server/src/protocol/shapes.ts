@@ -71,6 +71,16 @@ export interface ProjectInfo {
   knexfile: string | null;
   /** Environment name chosen (`--env`, `NODE_ENV`, else `development`); null when the config is not keyed by environment. */
   environment: string | null;
+  /**
+   * The knexfile's environments (keys of its export whose value is an object or a function), in its order; `[]`
+   * when the export is not keyed by environment or there is no knexfile. Absent in older versions.
+   */
+  environments?: string[];
+  /**
+   * Those of {@link environments} that are protected (`production`, `prod`, or `migrationGuard: { protected: true }`
+   * in the environment's config; an environment written as a function is judged by its name). Absent in older versions.
+   */
+  protectedEnvironments?: string[];
   /** Knex client name, e.g. `sqlite3`, `pg`. */
   client: string;
   /** Human-readable connection target with any password replaced by `****`. */
@@ -480,6 +490,8 @@ export interface ErrorResult {
     message: string;
     /** The next step for the user, when there is one. */
     hint?: string;
+    /** `knexfile-load` for an unknown environment: the knexfile's environments, to pick one from. */
+    environments?: string[];
   };
 }
 
@@ -544,7 +556,19 @@ export interface AlembicRevision {
   isMerge: boolean;
   /** No revision names it as parent. */
   isHead: boolean;
+  /** More than one revision names it as parent (the history branches here). */
+  isBranchPoint: boolean;
+  /** One of `current` (the database is at this revision). */
+  isCurrent: boolean;
+  /**
+   * `applied`: a current revision or one of their ancestors (what `alembic upgrade` ran); `pending`: not applied yet;
+   * `unknown`: `current` could not be read.
+   */
+  state: AlembicRevisionState;
 }
+
+/** See {@link AlembicRevision.state}. */
+export type AlembicRevisionState = 'applied' | 'pending' | 'unknown';
 
 /** Output of `history --json` and `status --json` in an Alembic project (read-only). */
 export interface AlembicHistoryResult {
@@ -555,7 +579,7 @@ export interface AlembicHistoryResult {
   versionLocations: string[];
   /** Head revision ids, sorted. More than one means `alembic upgrade head` fails until they are merged. */
   heads: string[];
-  /** Every revision, newest first (children before parents). */
+  /** Every revision: the heads first (sorted by id), then newest first (children before parents). */
   revisions: AlembicRevision[];
   /**
    * `alembic_version.version_num` rows, sorted; `[]` when the database is reachable and has no such table

@@ -163,6 +163,8 @@ export async function loadProject(options: LoadProjectOptions): Promise<LoadedPr
 
   let raw: Record<string, unknown>;
   let environment: string | null = null;
+  let environments: string[] = [];
+  let protectedEnvironments: string[] = [];
   let source: ProjectInfo['source'];
   let root: string;
   const otherTools = knexfile ? [] : detectOtherTools(cwd);
@@ -173,17 +175,21 @@ export async function loadProject(options: LoadProjectOptions): Promise<LoadedPr
     const all = (await withTimeout(loadKnexfile(knexfile), timeouts.loadMs, knexfileWait(knexfile))) as Record<string, unknown>;
     const envName = options.env ?? (processEnv.NODE_ENV || undefined) ?? 'development';
     const keyed = all[envName];
+    environments = 'client' in all ? [] : environmentsOf(all);
+    // An environment given as a function is protected by its name only here (it is not called for the list).
+    protectedEnvironments = environments.filter((e) => isProtectedEnvironment(e, typeof all[e] === 'object' ? (all[e] as Record<string, unknown>) : {}));
     if (keyed && typeof keyed === 'object') {
       raw = (await withTimeout(resolveMaybeFunction(keyed, knexfile), timeouts.loadMs, knexfileWait(knexfile))) as Record<string, unknown>;
       environment = envName;
     } else if ('client' in all) {
       raw = all;
     } else {
-      const available = Object.keys(all).filter((k) => all[k] && typeof all[k] === 'object');
+      const available = environmentsOf(all);
       throw new EngineError(
         'knexfile-load',
         `Knexfile ${knexfile} has no environment '${envName}'${available.length ? ` (it has: ${available.join(', ')})` : ''}.`,
         'Pick one with --env NAME (or NODE_ENV).',
+        { environments: available },
       );
     }
   } else if (otherTools.length > 0) {
@@ -269,6 +275,8 @@ export async function loadProject(options: LoadProjectOptions): Promise<LoadedPr
     info: {
       knexfile,
       environment,
+      environments,
+      protectedEnvironments,
       client,
       connection: describeConnection(client, connection),
       migrationDirectories: dirs,
@@ -290,6 +298,14 @@ export async function loadProject(options: LoadProjectOptions): Promise<LoadedPr
     knex,
     timeouts,
   };
+}
+
+/**
+ * The environments of a knexfile export keyed by environment: its keys whose value is an object or a function (an
+ * environment's config may be a function, awaited on use), in the export's order.
+ */
+export function environmentsOf(all: Record<string, unknown>): string[] {
+  return Object.keys(all).filter((k) => k !== 'default' && all[k] !== null && (typeof all[k] === 'object' || typeof all[k] === 'function'));
 }
 
 /** The wait on a knexfile's code (timeouts.ts): its export, an environment's or the connection's function. */

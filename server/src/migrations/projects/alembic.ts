@@ -45,16 +45,31 @@ export function revisionMessage(text: string): string {
 }
 
 /**
- * Revisions newest first: children before parents (a reverse topological order), ties by id, so the output
- * reads like `alembic history`.
+ * Revisions heads first (sorted by id), then newest first: children before parents (a reverse topological order),
+ * ties by id, so the output reads like `alembic history` and every head is on top.
  */
-function newestFirst(revs: readonly AlembicRevision[]): AlembicRevision[] {
+function newestFirst<R extends Pick<AlembicRevision, 'id' | 'parents'>>(revs: readonly R[]): R[] {
   const byId = new Map(revs.map((r) => [r.id, r]));
   const childCount = new Map<string, number>(revs.map((r) => [r.id, 0]));
   for (const r of revs) for (const p of new Set(r.parents)) if (byId.has(p)) childCount.set(p, childCount.get(p)! + 1);
   const ready = revs.filter((r) => childCount.get(r.id) === 0).map((r) => r.id);
-  const out: AlembicRevision[] = [];
+  const out: R[] = [];
   const seen = new Set<string>();
+  // The heads first: placing one before its siblings' descendants keeps children before parents.
+  const release = (r: R) => {
+    for (const p of new Set(r.parents)) {
+      if (!byId.has(p)) continue;
+      const left = childCount.get(p)! - 1;
+      childCount.set(p, left);
+      if (left === 0) ready.push(p);
+    }
+  };
+  const heads = ready.splice(0).sort();
+  for (const id of heads) {
+    seen.add(id);
+    out.push(byId.get(id)!);
+  }
+  for (const id of heads) release(byId.get(id)!);
   while (ready.length > 0) {
     ready.sort((a, b) => (a < b ? 1 : a > b ? -1 : 0));
     const id = ready.pop()!;
@@ -62,16 +77,28 @@ function newestFirst(revs: readonly AlembicRevision[]): AlembicRevision[] {
     seen.add(id);
     const r = byId.get(id)!;
     out.push(r);
-    for (const p of new Set(r.parents)) {
-      if (!byId.has(p)) continue;
-      const left = childCount.get(p)! - 1;
-      childCount.set(p, left);
-      if (left === 0) ready.push(p);
-    }
+    release(r);
   }
   // A cycle leaves revisions unplaced: append them so nothing is hidden.
   for (const r of revs) if (!seen.has(r.id)) out.push(r);
   return out;
+}
+
+/**
+ * The revisions applied when the database is at `current`: each current revision and all its ancestors (Alembic
+ * applies a revision only after its parents, so everything below a current revision ran).
+ */
+export function appliedRevisions(nodes: readonly { id: string; downRevisions: readonly string[] }[], current: readonly string[]): Set<string> {
+  const parents = new Map(nodes.map((n) => [n.id, n.downRevisions]));
+  const applied = new Set<string>();
+  const stack = [...current];
+  while (stack.length > 0) {
+    const id = stack.pop()!;
+    if (applied.has(id) || !parents.has(id)) continue;
+    applied.add(id);
+    stack.push(...parents.get(id)!);
+  }
+  return applied;
 }
 
 /** What {@link readAlembicCurrent} found: the applied revisions, or null and why not. */
@@ -147,6 +174,10 @@ export async function getAlembicHistory(iniFile: string, env: NodeJS.ProcessEnv 
   }
   const text = new Map(files.map((f) => [f.path, f.text]));
   const known = new Set(graph.nodes.map((n) => n.id));
+  const children = new Map<string, number>();
+  for (const n of graph.nodes) for (const p of new Set(n.downRevisions)) children.set(p, (children.get(p) ?? 0) + 1);
+  const db = await readAlembicCurrent(ini.url, path.dirname(ini.file), ini.urlSource === 'none' ? 'no sqlalchemy.url in alembic.ini' : ini.note ?? ini.urlSource);
+  const applied = db.current === null ? null : appliedRevisions(graph.nodes, db.current);
   const revisions: AlembicRevision[] = graph.nodes.map((n) => {
     for (const p of n.downRevisions) if (!known.has(p)) problems.push(`Revision ${n.id} (${n.path}) names the parent ${p}, which no revision file declares.`);
     return {
@@ -157,9 +188,11 @@ export async function getAlembicHistory(iniFile: string, env: NodeJS.ProcessEnv 
       branchLabels: n.branchLabels,
       isMerge: new Set(n.downRevisions).size > 1,
       isHead: heads.has(n.id),
+      isBranchPoint: (children.get(n.id) ?? 0) > 1,
+      isCurrent: db.current?.includes(n.id) ?? false,
+      state: applied === null ? 'unknown' : applied.has(n.id) ? 'applied' : 'pending',
     };
   });
-  const db = await readAlembicCurrent(ini.url, path.dirname(ini.file), ini.urlSource === 'none' ? 'no sqlalchemy.url in alembic.ini' : ini.note ?? ini.urlSource);
   for (const c of db.current ?? []) if (!known.has(c)) problems.push(`The database is at revision ${c}, which no revision file declares.`);
   if (graph.heads.length > 1) problems.push(`${graph.heads.length} heads (${graph.heads.join(', ')}): \`alembic upgrade head\` fails until they are merged.`);
   const notes = [ini.note, db.reason].filter((s): s is string => s !== undefined);

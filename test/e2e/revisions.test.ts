@@ -1,0 +1,196 @@
+/**
+ * End to end in a real VS Code (code-server + headless Chromium): the Revisions view of a multi-root workspace with
+ * a Knex folder (`api`, the demo's migrations, environments development and production) and an Alembic folder
+ * (`py`, a merge of two branches, the database at one of them). Both roots show, labelled by folder, environment,
+ * runner and database; the Alembic graph marks the merge, the branch point, the current revision and what is
+ * pending. "Select Environment" switches `api` to production: its root and the environment's status-bar entry
+ * turn red from then on.
+ *
+ * Needs dist/migration-guard.vsix (packaged here when missing or older than the bundles, as upgrade.test.ts does)
+ * and the environment of install-e2e-env.sh. Screenshots: test-results/e2e/revisions/NN-name.png; on failure also
+ * 99-failure.png and the logs there. MG_E2E_KEEP=1 keeps the run folder.
+ */
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import test, { type TestContext } from 'node:test';
+import sqlite3 from 'sqlite3';
+import { CodeServer, e2eEnvironment } from './codeServer';
+import { packagedExtension } from './package';
+import { Workbench, type TreeRowPattern } from './workbench';
+
+const root = path.resolve(import.meta.dirname, '..', '..');
+const resultsDir = path.join(root, 'test-results', 'e2e', 'revisions');
+const extensionId = 'migration-guard.migration-guard';
+const container = 'migrationGuard';
+
+const started = Date.now();
+const log = (line: string) => console.log(`[e2e revisions ${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s] ${line}`);
+
+/** Runs statements on a SQLite file (created when missing). */
+function exec(file: string, sql: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const db = new sqlite3.Database(file, (openError) => {
+      if (openError) return reject(openError);
+      db.exec(sql, (error) => db.close(() => (error ? reject(error) : resolve())));
+    });
+  });
+}
+
+/** The multi-root workspace: `api` (Knex, two environments) and `py` (Alembic, a merge, the database at 2b0002). */
+async function writeWorkspace(dir: string): Promise<string> {
+  const api = path.join(dir, 'api');
+  fs.mkdirSync(api, { recursive: true });
+  fs.cpSync(path.join(root, 'examples', 'demo', 'migrations'), path.join(api, 'migrations'), { recursive: true });
+  fs.writeFileSync(
+    path.join(api, 'knexfile.js'),
+    `module.exports = {
+  development: { client: 'sqlite3', connection: { filename: './dev.sqlite3' }, useNullAsDefault: true, migrations: { directory: './migrations' } },
+  production: { client: 'sqlite3', connection: { filename: './prod.sqlite3' }, useNullAsDefault: true, migrations: { directory: './migrations' } },
+};
+`,
+  );
+  const py = path.join(dir, 'py');
+  fs.mkdirSync(path.join(py, 'alembic', 'versions'), { recursive: true });
+  fs.cpSync(path.join(root, 'test', 'fixtures', 'alembic', 'merge', 'versions'), path.join(py, 'alembic', 'versions'), { recursive: true });
+  fs.writeFileSync(path.join(py, 'alembic.ini'), '[alembic]\nscript_location = %(here)s/alembic\nsqlalchemy.url = sqlite:///app.db\n');
+  await exec(path.join(py, 'app.db'), "CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL PRIMARY KEY); INSERT INTO alembic_version VALUES ('2b0002');");
+  const workspace = path.join(dir, 'mg.code-workspace');
+  fs.writeFileSync(workspace, JSON.stringify({ folders: [{ path: 'api' }, { path: 'py' }] }, null, 2));
+  return workspace;
+}
+
+const migrations = fs.readdirSync(path.join(root, 'examples', 'demo', 'migrations')).filter((f) => f.endsWith('.js')).sort();
+/** `20240105090000_create_users.js` → label `create_users`, description `pending · 20240105090000` (as model.ts shortName). */
+const pendingRow = (file: string): TreeRowPattern => {
+  const m = /^(\d+)_(.+)\.js$/.exec(file)!;
+  return { label: m[2]!, description: `pending · ${m[1]}` };
+};
+const alembicRows: TreeRowPattern[] = [
+  { label: 'py', description: 'alembic · sqlite:///app.db' },
+  { label: 'merge feature a and b', description: '2b0004 · head · merge of 2b0002 + 2b0003 · pending' },
+  { label: 'feature a', description: '2b0002 · current' },
+  { label: 'feature b', description: '2b0003 · pending' },
+  { label: 'base', description: '2b0001 · branch point · applied' },
+];
+const rows = (environment: string, database: string): TreeRowPattern[] => [
+  { label: `api · ${environment}`, description: `knex · sqlite3 ${database}` },
+  { label: 'Pending', description: '6 migrations' },
+  ...migrations.map(pendingRow),
+  ...alembicRows,
+];
+
+test('Revisions view: multi-root Knex + Alembic roots, the graph, and Select Environment to a protected environment', { timeout: 300_000 }, async (t: TestContext) => {
+  const env = e2eEnvironment();
+  const vsix = packagedExtension(root, log);
+  fs.rmSync(resultsDir, { recursive: true, force: true });
+  fs.mkdirSync(resultsDir, { recursive: true });
+  const runDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mg-e2e-revisions-'));
+  log(`run folder ${runDir}`);
+
+  const server = new CodeServer({ env, runDir });
+  let wb!: Workbench;
+  let failed = false;
+  let passed = false;
+
+  t.after(async () => {
+    if (!passed && !fs.existsSync(path.join(resultsDir, '99-failure.png'))) await wb?.screenshotAs('99-failure.png');
+    await wb?.close();
+    await server.stop();
+    log('browser closed, code-server process group ended');
+    if (!passed) {
+      for (const [from, to] of [[server.logFile, 'code-server.log'], [server.installLogFile, 'install-extension.log']]) {
+        if (fs.existsSync(from)) fs.copyFileSync(from, path.join(resultsDir, to));
+      }
+      const outputs = server.findLogs('Migration Guard');
+      fs.writeFileSync(
+        path.join(resultsDir, 'extension-output.log'),
+        outputs.length ? outputs.map((f) => `==> ${path.relative(runDir, f)}\n${fs.readFileSync(f, 'utf8')}`).join('\n') : '(no Migration Guard output channel log found)\n',
+      );
+      for (const f of server.findLogs('exthost.log')) fs.copyFileSync(f, path.join(resultsDir, path.basename(f)));
+      wb?.saveBrowserErrors(path.join(resultsDir, 'browser-errors.log'));
+      log(`failure artifacts in ${path.relative(root, resultsDir)}; run folder kept: ${runDir}`);
+    } else if (process.env.MG_E2E_KEEP === '1') {
+      log(`run folder kept: ${runDir}`);
+    } else {
+      fs.rmSync(runDir, { recursive: true, force: true });
+    }
+  });
+
+  const step = async (name: string, body: () => Promise<void>) => {
+    if (failed) return t.test(name, { skip: 'an earlier step failed' }, () => {});
+    return t.test(name, async () => {
+      try {
+        await body();
+        log(`✓ ${name}`);
+      } catch (error) {
+        failed = true;
+        await wb?.screenshotAs('99-failure.png');
+        throw error;
+      }
+    });
+  };
+
+  await step('multi-root workspace (Knex api, Alembic py) in code-server with the packaged extension', async () => {
+    const workspace = await writeWorkspace(path.join(runDir, 'ws'));
+    const installed = await server.installExtension(vsix, extensionId);
+    log(`installed ${path.basename(installed)} from ${vsix}`);
+    await server.start();
+    log(`code-server healthy at ${server.url}`);
+    wb = await Workbench.launch({ toolsDir: env.tools, chromium: env.chromium, profileDir: path.join(runDir, 'chromium-profile'), screenshotsDir: resultsDir, log });
+    await wb.openWorkspace(server.url, workspace);
+  });
+
+  await step('both roots: api (Knex, development) with its pending batch, py (Alembic) with the merge, branch point and current revision', async () => {
+    await wb.openViewContainer('Migration Guard', container);
+    await wb.resizeSideBar(560);
+    const shown = await wb.waitForTreeRows(container, rows('development', 'dev.sqlite3'), 90_000);
+    log(`Revisions: ${shown.map((r) => `${r.label} (${r.description})`).join(', ')}`);
+    const current = await wb.treeRowColors(container, 'feature a', 'errorForeground');
+    assert.match(current.iconClasses, /codicon-target/, 'the current revision has the target icon');
+    const merge = await wb.treeRowColors(container, 'merge feature a and b', 'errorForeground');
+    assert.match(merge.iconClasses, /codicon-git-merge/, 'the merge has the merge icon');
+    const dev = await wb.treeRowColors(container, 'api · development', 'errorForeground');
+    assert.notEqual(dev.labelColor, dev.themeColor, 'development is not drawn in red');
+    const status = await wb.statusBarEntry('development', 'statusBarItem-errorBackground');
+    assert.notEqual(status.background, status.themeColor, 'the environment entry is not red for development');
+    await wb.screenshot('revisions-multi-root');
+  });
+
+  await step('Select Environment lists the knexfile environments, production marked protected; picking it turns the root and status bar red', async () => {
+    await wb.runCommand('Migration Guard: Select Environment');
+    const row = await wb.pickQuickItem('Select Environment (api)', 'production');
+    log(`picked: ${row}`);
+    assert.match(row, /protected/, 'the picker says production is protected');
+    const shown = await wb.waitForTreeRows(container, rows('production', 'prod.sqlite3'), 90_000);
+    log(`Revisions: ${shown[0]?.label} (${shown[0]?.description})`);
+    await wb.parkMouse();
+    // The decoration arrives with the row; wait for it rather than reading once.
+    await wb.page.waitForFunction(
+      `(() => {
+        const row = Array.from(document.querySelectorAll('[id="workbench.view.extension.${container}"] .monaco-list-row')).find((r) => (r.querySelector('.label-name')?.textContent ?? '').trim() === 'api · production');
+        const probe = document.createElement('span');
+        probe.style.color = 'var(--vscode-errorForeground)';
+        (document.querySelector('.monaco-workbench') ?? document.body).appendChild(probe); // the theme's variables are set on the workbench
+        const red = getComputedStyle(probe).color;
+        probe.remove();
+        return !!row && getComputedStyle(row.querySelector('.label-name')).color === red;
+      })()`,
+      undefined,
+      { timeout: 30_000, polling: 200 },
+    );
+    const prod = await wb.treeRowColors(container, 'api · production', 'errorForeground');
+    log(`root label color ${prod.labelColor} (errorForeground ${prod.themeColor}), icon ${prod.iconClasses}`);
+    assert.equal(prod.labelColor, prod.themeColor, 'the protected root label is red');
+    assert.match(prod.iconClasses, /codicon-warning/);
+    const status = await wb.statusBarEntry('production', 'statusBarItem-errorBackground');
+    log(`status bar: ${status.text} background ${status.background} (errorBackground ${status.themeColor})`);
+    assert.equal(status.background, status.themeColor, 'the environment entry has the error background');
+    const settings = JSON.parse(fs.readFileSync(path.join(runDir, 'ws', 'api', '.vscode', 'settings.json'), 'utf8')) as Record<string, unknown>;
+    assert.equal(settings['migrationGuard.environment'], 'production', "written to the api folder's settings");
+    await wb.screenshot('revisions-production');
+  });
+
+  passed = !failed;
+});
