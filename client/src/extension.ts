@@ -18,7 +18,12 @@ import {
   type CommandContext,
   type MigrationNodeArgument,
 } from './commands';
+import { registerMigrationCodeLens } from './codelens';
+import { DatabaseFileGuard } from './db-file-guard';
+import { registerMigrationDecorations } from './decorations';
 import { Engine, EngineError, type EngineTarget } from './engine';
+import { PreviewDocuments } from './preview-documents';
+import { StatusStore } from './status-store';
 import { summarizeStatus } from './status-summary';
 import { RevisionTreeProvider } from './tree';
 
@@ -83,25 +88,27 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     statusItem.show();
   };
 
+  // One status read per folder, shared by the tree, the CodeLens, the Explorer badges and the database file guard.
+  const store = new StatusStore(engine, (line) => output.appendLine(line));
+  const previews = new PreviewDocuments();
+  context.subscriptions.push(store, previews);
+
   const tree = new RevisionTreeProvider(async () => {
     if (!vscode.workspace.isTrusted) return undefined;
     const folders = vscode.workspace.workspaceFolders ?? [];
     if (folders.length === 0) return undefined;
     const active = vscode.window.activeTextEditor?.document.uri;
     const folder = (active && vscode.workspace.getWorkspaceFolder(active)) || folders[0];
-    try {
-      const status = await engine.run(commands.status, {}, { folder });
-      // Another runner's project (Alembic, node-pg-migrate, plain SQL): the tree and the status bar show Knex state only.
-      if ('runner' in status) return new EngineError(`${folder.name} is a ${status.runner} project; the Revisions view shows Knex projects.`, 'not-knex-project', 'Run `migration-guard status` in a terminal for its state.');
-      return status;
-    } catch (error) {
-      output.appendLine(`status failed: ${error instanceof Error ? error.message : String(error)}`);
-      return error instanceof Error ? error : new EngineError(String(error), 'unknown');
-    }
+    const status = await store.get(folder);
+    if (status === undefined || status instanceof Error) return status;
+    // Another runner's project (Alembic, node-pg-migrate, plain SQL): the tree and the status bar show Knex state only.
+    if ('runner' in status) return new EngineError(`${folder.name} is a ${status.runner} project; the Revisions view shows Knex projects.`, 'not-knex-project', 'Run `migration-guard status` in a terminal for its state.');
+    return status;
   }, showStatus);
   context.subscriptions.push(tree, vscode.window.registerTreeDataProvider('migrationGuard.revisions', tree));
 
-  const ctx: CommandContext = { engine, output, pickTarget, refresh: () => tree.refresh() };
+  const ctx: CommandContext = { engine, output, pickTarget, refresh: () => store.invalidate(), previews };
+  context.subscriptions.push(store.onDidChange(() => tree.refresh()));
   context.subscriptions.push(
     vscode.commands.registerCommand('migrationGuard.upgrade', () => upgradeCommand(ctx)),
     vscode.commands.registerCommand('migrationGuard.upgradeOne', () => upgradeCommand(ctx, { kind: 'step', step: 1 })),
@@ -110,7 +117,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     ),
     vscode.commands.registerCommand('migrationGuard.downgrade', () => downgradeCommand(ctx)),
     vscode.commands.registerCommand('migrationGuard.downgradeTo', (node?: MigrationNodeArgument) => downgradeCommand(ctx, node?.entry.name)),
-    vscode.commands.registerCommand('migrationGuard.preview', () => previewCommand(ctx)),
+    vscode.commands.registerCommand('migrationGuard.preview', (node?: MigrationNodeArgument) =>
+      previewCommand(ctx, node?.kind === 'migration' ? { kind: 'to', name: node.entry.name } : { kind: 'latest' }),
+    ),
     vscode.commands.registerCommand('migrationGuard.restore', () => restoreCommand(ctx)),
     vscode.commands.registerCommand('migrationGuard.unlock', () => unlockCommand(ctx)),
     vscode.commands.registerCommand('migrationGuard.markApplied', (node?: MigrationNodeArgument) => markCommand(ctx, node, commands.markApplied)),
@@ -118,15 +127,21 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.commands.registerCommand('migrationGuard.newMigration', () => newMigrationCommand(ctx)),
     vscode.commands.registerCommand('migrationGuard.backup', () => backupCommand(ctx)),
     vscode.commands.registerCommand('migrationGuard.validate', () => validateCommand(ctx)),
-    vscode.commands.registerCommand('migrationGuard.refresh', () => tree.refresh()),
+    vscode.commands.registerCommand('migrationGuard.refresh', () => store.invalidate()),
     vscode.commands.registerCommand('migrationGuard.showOutput', () => output.show(true)),
     vscode.commands.registerCommand('migrationGuard.openMigration', (uri: vscode.Uri) => vscode.window.showTextDocument(uri)),
-    vscode.workspace.onDidGrantWorkspaceTrust(() => tree.refresh()),
+    vscode.workspace.onDidGrantWorkspaceTrust(() => store.invalidate()),
+    vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('migrationGuard') && store.invalidate(300)),
+    registerMigrationCodeLens(store),
+    registerMigrationDecorations(store),
+    new DatabaseFileGuard(store, ctx),
   );
 
   // Migration files appearing, changing or disappearing change the status.
   const watcher = vscode.workspace.createFileSystemWatcher('**/{migrations/**,knexfile.*}');
-  context.subscriptions.push(watcher, watcher.onDidCreate(() => tree.refresh()), watcher.onDidDelete(() => tree.refresh()));
+  // Debounced: a checkout or a formatter touches many files at once; one status read answers them.
+  const changed = () => store.invalidate(300);
+  context.subscriptions.push(watcher, watcher.onDidCreate(changed), watcher.onDidDelete(changed), watcher.onDidChange(changed));
 
   client = startLanguageClient(context, output);
   try {

@@ -184,12 +184,15 @@ test('Migration Guard in VS Code: lint, Revisions view, modal-confirmed upgrade 
     const dialog = await wb.waitForDialog();
     log(`dialog: ${dialog.message} | buttons ${JSON.stringify(dialog.buttons)}\n${dialog.detail.replace(/^/gm, '    ')}`);
     await wb.screenshot('upgrade-dialog');
-    assert.match(dialog.message, /^Unsafe: 1 finding of error severity\. 6 pending migrations\. Apply anyway\?$/);
+    // The title names the database and the environment (issue 16).
+    assert.match(dialog.message, /^Upgrade dev\.sqlite3 \(development\)\? Unsafe: 1 finding of error severity\. 6 pending migrations\. Apply anyway\?$/);
     assert.match(dialog.detail, /ban-drop-table/);
     assert.match(dialog.detail, new RegExp(dropMigration.replace('.', '\\.')));
     assert.match(dialog.detail, /legacy_sessions/);
     assert.match(dialog.detail, /A backup is taken before anything is applied\./, 'the database exists, so the plan promises a backup');
     assert.ok(dialog.buttons.includes('Upgrade Anyway'), `buttons: ${JSON.stringify(dialog.buttons)}`);
+    // Enter presses the focused (default) button: the harmless Preview SQL, never the upgrade.
+    assert.equal(await wb.focusedDialogButton(), 'Preview SQL');
     await wb.clickDialogButton('Upgrade Anyway');
   });
 
@@ -229,8 +232,10 @@ test('Migration Guard in VS Code: lint, Revisions view, modal-confirmed upgrade 
     const dialog = await wb.waitForDialog();
     log(`dialog: ${dialog.message} | buttons ${JSON.stringify(dialog.buttons)}`);
     await wb.screenshot('downgrade-dialog');
-    assert.equal(dialog.message, 'Undo 1 migration?');
+    assert.equal(dialog.message, 'Downgrade dev.sqlite3 (development): undo 1 migration?');
     assert.match(dialog.detail, new RegExp(dropMigrationName.replace('.', '\\.')));
+    // What its down() brings back and drops, from the engine's preview (issue 16).
+    assert.match(dialog.detail, /brings back: table legacy_sessions\n\s*drops: no table or column/);
     await wb.clickDialogButton('Downgrade');
     const toast = await wb.waitForToast(/Migration Guard: undid 1 migration\. Backup: backup_/);
     log(`toast: ${toast}`);
@@ -317,7 +322,8 @@ test('Migration Guard in VS Code: lint, Revisions view, modal-confirmed upgrade 
 
   await step('New Migration writes a file from the safe template, opens it, and lists it as pending', async () => {
     await wb.runCommand('Migration Guard: New Migration');
-    await wb.answerInputBox('new migration', 'add_status_to_orders');
+    // Typed as a person says it; the file name is made from it (protocol normalizeMigrationName).
+    await wb.answerInputBox('new migration', 'add status to orders');
     // The command opens the file once the engine has written it.
     await wb.waitForEditorText(/keep each change reversible and safe/);
     await wb.screenshot('new-migration');

@@ -319,6 +319,14 @@ export class Workbench {
     return { message, detail, buttons };
   }
 
+  /** The label of the dialog button that has the keyboard focus (the one Enter presses); '' when none has. */
+  async focusedDialogButton(): Promise<string> {
+    return this.page.evaluate(`(() => {
+      const focused = document.activeElement;
+      return focused && focused.closest && focused.closest('.monaco-dialog-box .dialog-buttons') ? focused.textContent.replace(/\\s+/g, ' ').trim() : '';
+    })()`);
+  }
+
   /** Clicks the dialog button labelled exactly `label` and waits for the dialog to close. */
   async clickDialogButton(label: string): Promise<void> {
     const box = this.page.locator('.monaco-dialog-box');

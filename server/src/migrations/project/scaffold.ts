@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { migrationNameProblem, type NewMigrationResult } from '../../protocol';
+import { migrationNameProblem, normalizeMigrationName, type NewMigrationResult } from '../../protocol';
 import type { LoadedProject } from './project';
 import { EngineError } from '../errors';
 import { listMigrationFiles } from './files';
@@ -58,12 +58,15 @@ ${param}exports.down = async function down(knex) {
 }
 
 /**
- * Creates the migration file (and the directory when missing). Never overwrites.
+ * Creates the migration file (and the directory when missing) for the name `typed`, normalised by protocol
+ * {@link normalizeMigrationName} (`add user email` → `add_user_email`). Never overwrites.
  * @throws EngineError `usage` (name refused by protocol.ts {@link migrationNameProblem}; file exists).
  */
-export async function newMigration(project: LoadedProject, name: string, options: { now?: Date } = {}): Promise<NewMigrationResult> {
+export async function newMigration(project: LoadedProject, typed: string, options: { now?: Date } = {}): Promise<NewMigrationResult> {
+  // "add user email" names add_user_email: the one normalisation (protocol), shared with the editor's input box.
+  const name = normalizeMigrationName(typed);
   const problem = migrationNameProblem(name);
-  if (problem) throw new EngineError('usage', `Invalid migration name '${name}': ${problem}.`, 'Example: migration-guard new add_users_email');
+  if (problem) throw new EngineError('usage', `Invalid migration name '${typed}': ${problem}.`, 'Example: migration-guard new add_users_email');
   const dir = project.migrations.directories[0];
   if (!dir) throw new EngineError('usage', 'No migrations directory is configured.');
   const existing = await listMigrationFiles(project.migrations);
