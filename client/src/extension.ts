@@ -20,6 +20,7 @@ import {
 } from './commands';
 import { registerMigrationCodeLens } from './codelens';
 import { DatabaseFileGuard } from './db-file-guard';
+import { openDemoCommand } from './demo';
 import { registerMigrationDecorations } from './decorations';
 import { Engine, EngineError, type EngineTarget } from './engine';
 import { PreviewDocuments } from './preview-documents';
@@ -129,6 +130,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.commands.registerCommand('migrationGuard.validate', () => validateCommand(ctx)),
     vscode.commands.registerCommand('migrationGuard.refresh', () => store.invalidate()),
     vscode.commands.registerCommand('migrationGuard.showOutput', () => output.show(true)),
+    vscode.commands.registerCommand('migrationGuard.openDemo', () => openDemoCommand(context, engine)),
     vscode.commands.registerCommand('migrationGuard.openMigration', (uri: vscode.Uri) => vscode.window.showTextDocument(uri)),
     vscode.workspace.onDidGrantWorkspaceTrust(() => store.invalidate()),
     vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('migrationGuard') && store.invalidate(300)),

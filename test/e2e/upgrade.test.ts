@@ -10,72 +10,24 @@
  * MG_E2E_VSIX=<file> tests that .vsix instead. MG_E2E_KEEP=1 keeps the run folder (workspace copy, user data, logs) for inspection.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import test, { type TestContext } from 'node:test';
-import sqlite3 from 'sqlite3';
 import { CodeServer, e2eEnvironment } from './codeServer';
+import { copyDemo, demoDir, exec, extensionId, packagedExtension, query, root } from './demo';
 import { Workbench, type TreeRow } from './workbench';
 
-const root = path.resolve(import.meta.dirname, '..', '..');
 const resultsDir = path.join(root, 'test-results', 'e2e');
-const demoDir = path.join(root, 'examples', 'demo');
-const extensionId = 'migration-guard.migration-guard';
 const container = 'migrationGuard';
 const dropMigration = '20240515170000_drop_legacy_sessions.js';
 
 const started = Date.now();
 const log = (line: string) => console.log(`[e2e ${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s] ${line}`);
 
-/** MG_E2E_VSIX as is, else dist/migration-guard.vsix, packaged first when missing or older than the bundles or the manifest. */
-function packagedExtension(): string {
-  if (process.env.MG_E2E_VSIX) return path.resolve(process.env.MG_E2E_VSIX);
-  const vsix = path.join(root, 'dist', 'migration-guard.vsix');
-  const inputs = ['dist/client.js', 'dist/server.js', 'dist/cli.js', 'package.json'].map((f) => path.join(root, f));
-  const missing = inputs.filter((f) => !fs.existsSync(f));
-  if (missing.length > 0) throw new Error(`Build first (node esbuild.mjs): missing ${missing.join(', ')}`);
-  const newest = Math.max(...inputs.map((f) => fs.statSync(f).mtimeMs));
-  if (!fs.existsSync(vsix) || fs.statSync(vsix).mtimeMs < newest) {
-    log('packaging dist/migration-guard.vsix (missing or older than the bundles)');
-    const result = spawnSync('npm', ['run', '--silent', 'package'], { cwd: root, encoding: 'utf8' });
-    if (result.status !== 0) throw new Error(`npm run package failed (${result.status ?? result.signal}):\n${result.stdout}\n${result.stderr}`);
-  }
-  return vsix;
-}
-
-/** Copies the demo workspace without any database, backups or lock a local run may have left. */
-function copyDemo(to: string): void {
-  fs.cpSync(demoDir, to, {
-    recursive: true,
-    filter: (src) => !/\.sqlite3(-journal|-wal|-shm)?$/.test(src) && path.basename(src) !== '.migration-guard',
-  });
-}
-
-/** Runs statements on a SQLite file (created when missing). */
-function exec(file: string, sql: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const db = new sqlite3.Database(file, (openError) => {
-      if (openError) return reject(openError);
-      db.exec(sql, (error) => db.close(() => (error ? reject(error) : resolve())));
-    });
-  });
-}
-
-/** SELECT over a SQLite file, read-only. */
-function query<T>(file: string, sql: string): Promise<T[]> {
-  return new Promise((resolve, reject) => {
-    const db = new sqlite3.Database(file, sqlite3.OPEN_READONLY, (openError) => {
-      if (openError) return reject(openError);
-      db.all(sql, (error, rows) => db.close(() => (error ? reject(error) : resolve(rows as T[]))));
-    });
-  });
-}
-
 test('Migration Guard in VS Code: lint, Revisions view, modal-confirmed upgrade with backup', { timeout: 300_000 }, async (t: TestContext) => {
   const env = e2eEnvironment();
-  const vsix = packagedExtension();
+  const vsix = packagedExtension(log);
   fs.rmSync(resultsDir, { recursive: true, force: true });
   fs.mkdirSync(resultsDir, { recursive: true });
   const runDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mg-e2e-'));
