@@ -133,6 +133,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.commands.registerCommand('migrationGuard.openDemo', () => openDemoCommand(context, engine)),
     vscode.commands.registerCommand('migrationGuard.openMigration', (uri: vscode.Uri) => vscode.window.showTextDocument(uri)),
     vscode.workspace.onDidGrantWorkspaceTrust(() => store.invalidate()),
+    vscode.workspace.onDidChangeWorkspaceFolders(() => store.invalidate()),
     vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('migrationGuard') && store.invalidate(300)),
     registerMigrationCodeLens(store),
     registerMigrationDecorations(store),
