@@ -260,7 +260,7 @@ export async function downgradeCommand(ctx: CommandContext, to?: string): Promis
       : `Downgrade ${where}: undo ${plural(plan.planned.length, 'migration')}?`;
     const choice = await planModal(message, detail, action);
     if (choice === PREVIEW_BUTTON) {
-      await showPreview(ctx, `Downgrade preview ${where}`, plan.preview, plan.preflight, 'down()');
+      await showPreview(ctx, `Downgrade preview ${where}`, plan.preview, plan.preflight, 'the down()s');
       return;
     }
     if (choice !== action) return;
