@@ -6,8 +6,25 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { commands, migrationNameProblem, type CommandInput, type FlagSpec, type MigrationStatusEntry, type PendingFinding, type ResultOf, type UpgradeResult } from '../../server/src/protocol';
+import {
+  commands,
+  migrationNameProblem,
+  normalizeMigrationName,
+  type BackupListEntry,
+  type CommandInput,
+  type FlagSpec,
+  type MigrationPreview,
+  type MigrationStatusEntry,
+  type PendingFinding,
+  type PreflightFinding,
+  type ResultOf,
+  type UpgradeResult,
+} from '../../server/src/protocol';
 import { Engine, EngineError, type EngineCommand, type EngineTarget } from './engine';
+import { downgradeEffectLines, planTarget } from './plan-text';
+import type { PreviewDocuments } from './preview-documents';
+import { formatBytes, relativeTime } from './relative-time';
+import { revealActions } from './reveal-actions';
 
 /** What commands need from the extension. */
 export interface CommandContext {
@@ -17,6 +34,8 @@ export interface CommandContext {
   pickTarget(): Promise<EngineTarget | undefined>;
   /** Refreshes the revision tree and status bar. */
   refresh(): void;
+  /** Opens previews as read-only documents. */
+  previews: PreviewDocuments;
 }
 
 /** A tree node passed to context-menu commands (see tree.ts). */
@@ -45,6 +64,19 @@ function previewLines(plan: Pick<UpgradeResult, 'preflight' | 'preview' | 'prote
     lines.push('', `Protected tables whose data is deleted: ${plan.protectedTables.join(', ')}. You will be asked to type each name.`);
   }
   return lines;
+}
+
+/** The harmless first button of the plan modals: it opens the plan's preview and applies nothing. */
+const PREVIEW_BUTTON = 'Preview SQL';
+
+/**
+ * The upgrade / downgrade consent modal. VS Code focuses a modal's first item (index 0) as its default, so Enter
+ * picks it; the Cancel it adds (or an item marked isCloseAffordance) always comes last, and a second item titled
+ * Cancel would show two. So the first item is the harmless {@link PREVIEW_BUTTON}, then `action`, then Cancel:
+ * Enter never applies. Resolves the title chosen, undefined for Cancel / Escape.
+ */
+async function planModal(message: string, detail: string, action: string): Promise<string | undefined> {
+  return vscode.window.showWarningMessage(message, { modal: true, detail }, PREVIEW_BUTTON, action);
 }
 
 /** Shows a refused result (nothing was written) as a refusal with its reason. */
@@ -157,11 +189,17 @@ export async function upgradeCommand(ctx: CommandContext, selection: UpgradeSele
     lines.push(...previewLines(plan));
     lines.push('', plan.backupPlanned ? 'A backup is taken before anything is applied.' : 'The database does not exist yet: there is nothing to back up.');
     const action = unsafe ? 'Upgrade Anyway' : 'Upgrade';
+    const where = planTarget(plan.project);
     const message = unsafe
-      ? `Unsafe: ${plan.refusedReason ?? `${plural(errorCount, 'unsafe change')}.`} ${plural(plan.pending.length, 'pending migration')}. Apply anyway?`
-      : `Apply ${plural(plan.pending.length, 'pending migration')}?`;
-    ctx.output.appendLine(`Upgrade plan:\n${lines.join('\n')}`);
-    const choice = await vscode.window.showWarningMessage(message, { modal: true, detail: lines.join('\n') }, action);
+      ? `Upgrade ${where}? Unsafe: ${plan.refusedReason ?? `${plural(errorCount, 'unsafe change')}.`} ${plural(plan.pending.length, 'pending migration')}. Apply anyway?`
+      : `Upgrade ${where}: apply ${plural(plan.pending.length, 'pending migration')}?`;
+    ctx.output.appendLine(`Upgrade plan for ${where}:\n${lines.join('\n')}`);
+    const choice = await planModal(message, lines.join('\n'), action);
+    if (choice === PREVIEW_BUTTON) {
+      ctx.output.appendLine('Upgrade not applied: the preview of the plan was opened instead.');
+      await showPreview(ctx, `Upgrade preview ${where}`, plan.preview, plan.preflight);
+      return;
+    }
     if (choice !== action) {
       ctx.output.appendLine('Upgrade cancelled by the user; nothing was applied.');
       return;
@@ -212,14 +250,21 @@ export async function downgradeCommand(ctx: CommandContext, to?: string, on?: En
       void vscode.window.showInformationMessage('Migration Guard: nothing to undo.');
       return;
     }
-    const lines = [`Undone, in this order (${plan.planned.length}):`, ...plan.planned.map((name) => `  • ${name}`), ...previewLines(plan)];
+    const lines = [`Undone, in this order (${plan.planned.length}):`, ...plan.planned.map((name) => `  • ${name}`), '', ...downgradeEffectLines(plan), ...previewLines(plan)];
     lines.push('', "Each migration's down() runs: whatever it drops is gone. A backup is taken first.");
     const detail = lines.join('\n');
-    ctx.output.appendLine(`Downgrade plan:\n${detail}`);
+    const where = planTarget(plan.project);
+    ctx.output.appendLine(`Downgrade plan for ${where}:\n${detail}`);
     const unsafe = plan.refused;
     const action = unsafe ? 'Downgrade Anyway' : 'Downgrade';
-    const message = unsafe ? `Unsafe: ${plan.refusedReason ?? 'the down()s delete data.'} Undo ${plural(plan.planned.length, 'migration')} anyway?` : `Undo ${plural(plan.planned.length, 'migration')}?`;
-    const choice = await vscode.window.showWarningMessage(message, { modal: true, detail }, action);
+    const message = unsafe
+      ? `Downgrade ${where}? Unsafe: ${plan.refusedReason ?? 'the down()s delete data.'} Undo ${plural(plan.planned.length, 'migration')} anyway?`
+      : `Downgrade ${where}: undo ${plural(plan.planned.length, 'migration')}?`;
+    const choice = await planModal(message, detail, action);
+    if (choice === PREVIEW_BUTTON) {
+      await showPreview(ctx, `Downgrade preview ${where}`, plan.preview, plan.preflight, 'the down()s');
+      return;
+    }
     if (choice !== action) return;
     const tables = await confirmProtectedTables(plan.protectedTables);
     if (!tables) {
@@ -242,27 +287,39 @@ export async function downgradeCommand(ctx: CommandContext, to?: string, on?: En
   }
 }
 
-/** Migration Guard: Preview Pending SQL — the SQL a dry run captured, in an untitled SQL editor. */
-export async function previewCommand(ctx: CommandContext): Promise<void> {
-  const target = await begin(ctx);
+/** The preview as SQL text: a header, the pre-flight, then each migration's statements (or why it was not run). */
+function previewText(preview: MigrationPreview[] | undefined, preflight: PreflightFinding[] | undefined, what: string): string {
+  const parts = [`-- Migration Guard preview of ${what}: captured inside one transaction that was rolled back. Nothing was applied.`];
+  for (const p of preflight ?? []) parts.push(`-- ! ${p.migration}: ${p.message}`);
+  for (const p of preview ?? []) {
+    parts.push('', `-- ${p.migration}${p.previewable ? '' : ` (not previewed: ${p.reason ?? 'unknown reason'})`}`);
+    if (p.error) parts.push(`-- failed inside the preview: ${p.error}`);
+    for (const sql of p.sql) parts.push(sql.trimEnd().endsWith(';') ? sql : `${sql};`);
+  }
+  return parts.join('\n') + '\n';
+}
+
+/** Opens a plan's preview as a read-only SQL document (no save prompt on close). */
+async function showPreview(ctx: CommandContext, title: string, preview: MigrationPreview[] | undefined, preflight: PreflightFinding[] | undefined, what = 'the pending up()s'): Promise<void> {
+  await ctx.previews.show(title, previewText(preview, preflight, what));
+}
+
+/**
+ * Migration Guard: Preview Pending SQL — the SQL a dry run captured (everything pending, or up to a migration: the
+ * CodeLens's Preview), in a read-only document.
+ */
+export async function previewCommand(ctx: CommandContext, selection: UpgradeSelection = { kind: 'latest' }, on?: EngineTarget): Promise<void> {
+  const target = await begin(ctx, on);
   if (!target) return;
   try {
     const plan = await withProgress('Migration Guard: previewing pending migrations (rolled back)…', (token) =>
-      ctx.engine.run(commands.upgrade, { dryRun: true }, target, token),
+      ctx.engine.run(commands.upgrade, { dryRun: true, ...selectionFlags(selection) }, target, token),
     );
     if (plan.pending.length === 0) {
       void vscode.window.showInformationMessage('Migration Guard: no pending migrations to preview.');
       return;
     }
-    const parts = ['-- Migration Guard preview: captured inside one transaction that was rolled back. Nothing was applied.'];
-    for (const p of plan.preflight ?? []) parts.push(`-- ! ${p.migration}: ${p.message}`);
-    for (const preview of plan.preview ?? []) {
-      parts.push('', `-- ${preview.migration}${preview.previewable ? '' : ` (not previewed: ${preview.reason ?? 'unknown reason'})`}`);
-      if (preview.error) parts.push(`-- failed inside the preview: ${preview.error}`);
-      for (const sql of preview.sql) parts.push(sql.trimEnd().endsWith(';') ? sql : `${sql};`);
-    }
-    const document = await vscode.workspace.openTextDocument({ language: 'sql', content: parts.join('\n') + '\n' });
-    await vscode.window.showTextDocument(document, { preview: true });
+    await showPreview(ctx, `Preview ${planTarget(plan.project)}`, plan.preview, plan.preflight);
   } catch (error) {
     await reportError(ctx, 'Preview', error);
   }
@@ -277,10 +334,34 @@ export async function backupCommand(ctx: CommandContext): Promise<void> {
       ctx.engine.run(commands.backup, {}, target, token),
     );
     ctx.output.appendLine(`Backup written: ${backup.path} (${backup.bytes} bytes, sha256 ${backup.sha256})`);
-    const pick = await vscode.window.showInformationMessage(`Migration Guard: backup written to ${path.basename(backup.path)}.`, 'Reveal');
-    if (pick === 'Reveal') await vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(backup.path));
+    // Outside the try: a reveal that fails is not a failed backup.
+    void offerReveal(ctx, `Migration Guard: backup written to ${path.basename(backup.path)}.`, backup.path);
   } catch (error) {
     await reportError(ctx, 'Backup', error);
+  }
+}
+
+/**
+ * An information message about `file` with the reveal actions this window has (reveal-actions.ts): the Explorer for a
+ * file in the workspace, the OS file manager only in a local desktop window, and Copy Path everywhere.
+ */
+async function offerReveal(ctx: CommandContext, message: string, file: string): Promise<void> {
+  const uri = vscode.Uri.file(file);
+  const actions = revealActions({
+    desktop: vscode.env.uiKind === vscode.UIKind.Desktop,
+    remoteName: vscode.env.remoteName,
+    inWorkspace: vscode.workspace.getWorkspaceFolder(uri) !== undefined,
+  });
+  const pick = await vscode.window.showInformationMessage(message, ...actions.map((a) => a.label));
+  const action = actions.find((a) => a.label === pick);
+  if (!action) return;
+  try {
+    if (action.command === 'copyPath') await vscode.env.clipboard.writeText(file);
+    else await vscode.commands.executeCommand(action.command, uri);
+  } catch (error) {
+    ctx.output.appendLine(`${action.label} failed: ${error instanceof Error ? error.message : String(error)}`);
+    await vscode.env.clipboard.writeText(file);
+    void vscode.window.showInformationMessage(`Migration Guard: could not reveal the file; its path was copied: ${file}`);
   }
 }
 
@@ -291,30 +372,46 @@ function age(seconds: number): string {
   return `${Math.round(seconds / 86400)} days ago`;
 }
 
+/** Lists the backups (newest first) in a quick pick; undefined when there are none or the user cancelled. */
+async function pickBackup(ctx: CommandContext, target: EngineTarget): Promise<{ backup: BackupListEntry } | undefined> {
+  const list = await withProgress('Migration Guard: listing backups…', (token) => ctx.engine.run(commands.backups, {}, target, token));
+  if (list.backups.length === 0) {
+    void vscode.window.showInformationMessage(`Migration Guard: no backups in ${list.directory}.`);
+    return undefined;
+  }
+  return vscode.window.showQuickPick(
+    list.backups.map((b) => ({
+      label: b.name,
+      description: `${age(b.ageSeconds)} · ${(b.bytes / 1024).toFixed(0)} KiB${b.kind ? ` · ${b.kind}` : ''}${b.label ? ` · ${b.label}` : ''}`,
+      detail: b.problem ?? (b.migrations ? `${plural(b.migrations.length, 'applied migration')}${b.migrations.length ? `, last ${b.migrations[b.migrations.length - 1]}` : ''}` : undefined),
+      backup: b,
+    })),
+    { title: 'Migration Guard: restore which backup?', placeHolder: 'Newest first', matchOnDescription: true },
+  );
+}
+
+/** What Restore is started with: the database file guard names the folder, and the backup for "Restore Latest Backup". */
+export interface RestoreOptions {
+  /** The workspace folder (else the user picks one). */
+  target?: EngineTarget;
+  /** The backup to restore (else the user picks one from `backups`); the confirmation is asked all the same. */
+  backup?: BackupListEntry;
+}
+
 /** Migration Guard: Restore Backup… — pick a backup, confirm, restore (the engine saves the current database first). */
-export async function restoreCommand(ctx: CommandContext): Promise<void> {
-  const target = await begin(ctx);
-  if (!target) return;
+export async function restoreCommand(ctx: CommandContext, options: RestoreOptions = {}): Promise<void> {
+  const target = options.target ?? (await begin(ctx));
+  if (!target || !requireTrust()) return;
   try {
-    const list = await withProgress('Migration Guard: listing backups…', (token) => ctx.engine.run(commands.backups, {}, target, token));
-    if (list.backups.length === 0) {
-      void vscode.window.showInformationMessage(`Migration Guard: no backups in ${list.directory}.`);
-      return;
-    }
-    const picked = await vscode.window.showQuickPick(
-      list.backups.map((b) => ({
-        label: b.name,
-        description: `${age(b.ageSeconds)} · ${(b.bytes / 1024).toFixed(0)} KiB${b.kind ? ` · ${b.kind}` : ''}${b.label ? ` · ${b.label}` : ''}`,
-        detail: b.problem ?? (b.migrations ? `${plural(b.migrations.length, 'applied migration')}${b.migrations.length ? `, last ${b.migrations[b.migrations.length - 1]}` : ''}` : undefined),
-        backup: b,
-      })),
-      { title: 'Migration Guard: restore which backup?', placeHolder: 'Newest first', matchOnDescription: true },
-    );
+    const picked = options.backup ? { backup: options.backup } : await pickBackup(ctx, target);
     if (!picked) return;
     const action = 'Restore';
     const choice = await vscode.window.showWarningMessage(
       `Replace the database with ${picked.backup.name}?`,
-      { modal: true, detail: 'The backup is verified against its checksum first, and the current database is backed up before it is replaced.' },
+      {
+        modal: true,
+        detail: `${picked.backup.name} was taken ${relativeTime(picked.backup.created)} (${picked.backup.created}), ${formatBytes(picked.backup.bytes)}.\nThe backup is verified against its checksum first, and the current database is backed up before it is replaced.`,
+      },
       action,
     );
     if (choice !== action) return;
@@ -407,14 +504,18 @@ export async function markCommand(ctx: CommandContext, node: MigrationNodeArgume
 export async function newMigrationCommand(ctx: CommandContext): Promise<void> {
   const target = await begin(ctx);
   if (!target) return;
-  const name = await vscode.window.showInputBox({
+  const typed = await vscode.window.showInputBox({
     title: 'Migration Guard: new migration',
-    prompt: 'Name (letters, digits, _ and -), e.g. add_status_to_orders',
+    prompt: 'What it does, e.g. add status to orders (the file name is made from it)',
+    // The engine normalises the name the same way (protocol normalizeMigrationName): the input box shows the result.
     validateInput: (value) => {
-      const problem = migrationNameProblem(value);
-      return problem ? `Invalid name: ${problem}` : undefined;
+      const name = normalizeMigrationName(value);
+      const problem = migrationNameProblem(name);
+      if (problem) return value.trim() ? `Invalid name: ${problem}` : undefined;
+      return name === value ? undefined : { message: `File name: <timestamp>_${name}`, severity: vscode.InputBoxValidationSeverity.Info };
     },
   });
+  const name = typed === undefined ? '' : normalizeMigrationName(typed);
   if (!name) return;
   try {
     const result = await ctx.engine.run(commands.new, { name }, target);

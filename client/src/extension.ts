@@ -18,8 +18,14 @@ import {
   type CommandContext,
   type MigrationNodeArgument,
 } from './commands';
+import { registerMigrationCodeLens } from './codelens';
+import { DatabaseFileGuard } from './db-file-guard';
+import { openDemoCommand } from './demo';
+import { registerMigrationDecorations } from './decorations';
 import { Engine, type EngineTarget } from './engine';
+import { PreviewDocuments } from './preview-documents';
 import { registerRevisions, type Revisions } from './revisions';
+import { StatusStore } from './status-store';
 
 let client: LanguageClient | undefined;
 
@@ -72,7 +78,16 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
 
   const revisions = registerRevisions(context, engine, output);
 
-  const ctx: CommandContext = { engine, output, pickTarget: () => pickTarget(revisions), refresh: () => revisions.refresh() };
+  // The Revisions view and status bar read each project (registerRevisions); the CodeLens, the Explorer badges and
+  // the database file guard share one status read per folder (StatusStore).
+  const store = new StatusStore(engine, (line) => output.appendLine(line));
+  const previews = new PreviewDocuments();
+  context.subscriptions.push(store, previews);
+  const refresh = () => {
+    store.invalidate();
+    revisions.refresh();
+  };
+  const ctx: CommandContext = { engine, output, pickTarget: () => pickTarget(revisions), refresh, previews };
   context.subscriptions.push(
     vscode.commands.registerCommand('migrationGuard.upgrade', () => upgradeCommand(ctx)),
     vscode.commands.registerCommand('migrationGuard.upgradeOne', () => upgradeCommand(ctx, { kind: 'step', step: 1 })),
@@ -81,7 +96,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     ),
     vscode.commands.registerCommand('migrationGuard.downgrade', () => downgradeCommand(ctx)),
     vscode.commands.registerCommand('migrationGuard.downgradeTo', (node?: MigrationNodeArgument) => downgradeCommand(ctx, node?.entry.name, node?.target)),
-    vscode.commands.registerCommand('migrationGuard.preview', () => previewCommand(ctx)),
+    vscode.commands.registerCommand('migrationGuard.preview', (node?: MigrationNodeArgument) =>
+      previewCommand(ctx, node?.kind === 'migration' ? { kind: 'to', name: node.entry.name } : { kind: 'latest' }, node?.target),
+    ),
     vscode.commands.registerCommand('migrationGuard.restore', () => restoreCommand(ctx)),
     vscode.commands.registerCommand('migrationGuard.unlock', () => unlockCommand(ctx)),
     vscode.commands.registerCommand('migrationGuard.markApplied', (node?: MigrationNodeArgument) => markCommand(ctx, node, commands.markApplied)),
@@ -89,10 +106,26 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.commands.registerCommand('migrationGuard.newMigration', () => newMigrationCommand(ctx)),
     vscode.commands.registerCommand('migrationGuard.backup', () => backupCommand(ctx)),
     vscode.commands.registerCommand('migrationGuard.validate', () => validateCommand(ctx)),
-    vscode.commands.registerCommand('migrationGuard.refresh', () => revisions.refresh(true)),
+    vscode.commands.registerCommand('migrationGuard.refresh', () => {
+      store.invalidate();
+      revisions.refresh(true);
+    }),
     vscode.commands.registerCommand('migrationGuard.showOutput', () => output.show(true)),
+    vscode.commands.registerCommand('migrationGuard.openDemo', () => openDemoCommand(context, engine)),
     vscode.commands.registerCommand('migrationGuard.openMigration', (uri: vscode.Uri) => vscode.window.showTextDocument(uri)),
+    vscode.workspace.onDidGrantWorkspaceTrust(() => store.invalidate()),
+    vscode.workspace.onDidChangeWorkspaceFolders(() => store.invalidate()),
+    vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('migrationGuard') && store.invalidate(300)),
+    registerMigrationCodeLens(store),
+    registerMigrationDecorations(store),
+    new DatabaseFileGuard(store, ctx),
   );
+
+  // Migration files appearing, changing or disappearing change the status (the Revisions view watches them itself).
+  const watcher = vscode.workspace.createFileSystemWatcher('**/{migrations/**,knexfile.*}');
+  // Debounced: a checkout or a formatter touches many files at once; one status read answers them.
+  const changed = () => store.invalidate(300);
+  context.subscriptions.push(watcher, watcher.onDidCreate(changed), watcher.onDidDelete(changed), watcher.onDidChange(changed));
 
   client = startLanguageClient(context, output);
   try {

@@ -14,52 +14,20 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import test, { type TestContext } from 'node:test';
-import sqlite3 from 'sqlite3';
 import { CodeServer, e2eEnvironment } from './codeServer';
-import { packagedExtension } from './package';
+import { copyDemo, demoDir, exec, extensionId, packagedExtension, query, root } from './demo';
 import { Workbench, type TreeRowPattern } from './workbench';
 
-const root = path.resolve(import.meta.dirname, '..', '..');
 const resultsDir = path.join(root, 'test-results', 'e2e');
-const demoDir = path.join(root, 'examples', 'demo');
-const extensionId = 'migration-guard.migration-guard';
 const container = 'migrationGuard';
 const dropMigration = '20240515170000_drop_legacy_sessions.js';
 
 const started = Date.now();
 const log = (line: string) => console.log(`[e2e ${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s] ${line}`);
 
-/** Copies the demo workspace without any database, backups or lock a local run may have left. */
-function copyDemo(to: string): void {
-  fs.cpSync(demoDir, to, {
-    recursive: true,
-    filter: (src) => !/\.sqlite3(-journal|-wal|-shm)?$/.test(src) && path.basename(src) !== '.migration-guard',
-  });
-}
-
-/** Runs statements on a SQLite file (created when missing). */
-function exec(file: string, sql: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const db = new sqlite3.Database(file, (openError) => {
-      if (openError) return reject(openError);
-      db.exec(sql, (error) => db.close(() => (error ? reject(error) : resolve())));
-    });
-  });
-}
-
-/** SELECT over a SQLite file, read-only. */
-function query<T>(file: string, sql: string): Promise<T[]> {
-  return new Promise((resolve, reject) => {
-    const db = new sqlite3.Database(file, sqlite3.OPEN_READONLY, (openError) => {
-      if (openError) return reject(openError);
-      db.all(sql, (error, rows) => db.close(() => (error ? reject(error) : resolve(rows as T[]))));
-    });
-  });
-}
-
 test('Migration Guard in VS Code: lint, Revisions view, modal-confirmed upgrade with backup', { timeout: 300_000 }, async (t: TestContext) => {
   const env = e2eEnvironment();
-  const vsix = packagedExtension(root, log);
+  const vsix = packagedExtension(log);
   // Only this test's files: other end-to-end tests keep theirs in subfolders (revisions/).
   fs.mkdirSync(resultsDir, { recursive: true });
   for (const f of fs.readdirSync(resultsDir, { withFileTypes: true })) if (f.isFile()) fs.rmSync(path.join(resultsDir, f.name));
@@ -178,12 +146,15 @@ test('Migration Guard in VS Code: lint, Revisions view, modal-confirmed upgrade 
     const dialog = await wb.waitForDialog();
     log(`dialog: ${dialog.message} | buttons ${JSON.stringify(dialog.buttons)}\n${dialog.detail.replace(/^/gm, '    ')}`);
     await wb.screenshot('upgrade-dialog');
-    assert.match(dialog.message, /^Unsafe: 1 finding of error severity\. 6 pending migrations\. Apply anyway\?$/);
+    // The title names the database and the environment (issue 16).
+    assert.match(dialog.message, /^Upgrade dev\.sqlite3 \(development\)\? Unsafe: 1 finding of error severity\. 6 pending migrations\. Apply anyway\?$/);
     assert.match(dialog.detail, /ban-drop-table/);
     assert.match(dialog.detail, new RegExp(dropMigration.replace('.', '\\.')));
     assert.match(dialog.detail, /legacy_sessions/);
     assert.match(dialog.detail, /A backup is taken before anything is applied\./, 'the database exists, so the plan promises a backup');
     assert.ok(dialog.buttons.includes('Upgrade Anyway'), `buttons: ${JSON.stringify(dialog.buttons)}`);
+    // Enter presses the focused (default) button: the harmless Preview SQL, never the upgrade.
+    assert.equal(await wb.focusedDialogButton(), 'Preview SQL');
     await wb.clickDialogButton('Upgrade Anyway');
   });
 
@@ -224,8 +195,10 @@ test('Migration Guard in VS Code: lint, Revisions view, modal-confirmed upgrade 
     const dialog = await wb.waitForDialog();
     log(`dialog: ${dialog.message} | buttons ${JSON.stringify(dialog.buttons)}`);
     await wb.screenshot('downgrade-dialog');
-    assert.equal(dialog.message, 'Undo 1 migration?');
+    assert.equal(dialog.message, 'Downgrade dev.sqlite3 (development): undo 1 migration?');
     assert.match(dialog.detail, new RegExp(dropMigrationName.replace('.', '\\.')));
+    // What its down() brings back and drops, from the engine's preview (issue 16).
+    assert.match(dialog.detail, /brings back: table legacy_sessions\n\s*drops: no table or column/);
     await wb.clickDialogButton('Downgrade');
     const toast = await wb.waitForToast(/Migration Guard: undid 1 migration\. Backup: backup_/);
     log(`toast: ${toast}`);
@@ -314,7 +287,8 @@ test('Migration Guard in VS Code: lint, Revisions view, modal-confirmed upgrade 
 
   await step('New Migration writes a file from the safe template, opens it, and lists it as pending', async () => {
     await wb.runCommand('Migration Guard: New Migration');
-    await wb.answerInputBox('new migration', 'add_status_to_orders');
+    // Typed as a person says it; the file name is made from it (protocol normalizeMigrationName).
+    await wb.answerInputBox('new migration', 'add status to orders');
     // The command opens the file once the engine has written it.
     await wb.waitForEditorText(/keep each change reversible and safe/);
     await wb.screenshot('new-migration');

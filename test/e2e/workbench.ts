@@ -67,6 +67,19 @@ function readTreeRows(id: string): TreeRow[] {
   }));
 }
 
+/**
+ * A page expression: the badges of the Explorer row labelled `name` (null without such a row). VS Code draws file
+ * decoration badges as CSS `::after` content, joining several providers' badges with ", ".
+ */
+function explorerBadgesExpression(name: string): string {
+  return `((name) => {
+    const rows = Array.from(document.querySelectorAll('.explorer-folders-view .monaco-list-row'));
+    const row = rows.find((r) => { const l = r.querySelector('.label-name'); return l && l.textContent.trim() === name; });
+    if (!row) return null;
+    return [row, ...row.querySelectorAll('*')].map((e) => getComputedStyle(e, '::after').content).filter((c) => c && c !== 'none' && c !== 'normal' && c !== '""').flatMap((c) => c.replace(/^"|"$/g, '').split(/,\\s*/));
+  })(${JSON.stringify(name)})`;
+}
+
 /** Loads playwright-core from `<toolsDir>/node_modules`. */
 export function loadChromium(toolsDir: string): Chromium {
   const require = createRequire(path.join(toolsDir, 'package.json'));
@@ -385,6 +398,14 @@ export class Workbench {
     return { message, detail, buttons };
   }
 
+  /** The label of the dialog button that has the keyboard focus (the one Enter presses); '' when none has. */
+  async focusedDialogButton(): Promise<string> {
+    return this.page.evaluate(`(() => {
+      const focused = document.activeElement;
+      return focused && focused.closest && focused.closest('.monaco-dialog-box .dialog-buttons') ? focused.textContent.replace(/\\s+/g, ' ').trim() : '';
+    })()`);
+  }
+
   /** Clicks the dialog button labelled exactly `label` and waits for the dialog to close. */
   async clickDialogButton(label: string): Promise<void> {
     const box = this.page.locator('.monaco-dialog-box');
@@ -415,6 +436,52 @@ export class Workbench {
     }
     const texts = (await this.page.evaluate(read)) as string[];
     return texts.find((t) => pattern.test(t)) ?? '';
+  }
+
+  /** Waits until a CodeLens line of some visible editor contains every one of `texts`; resolves that line's text. */
+  async waitForCodeLens(texts: Array<string | RegExp>, timeout = 60_000): Promise<string> {
+    const read = `Array.from(document.querySelectorAll('.monaco-editor .codelens-decoration')).map((e) => e.textContent.replace(/\\s+/g, ' ').trim())`;
+    const wanted = texts.map((t) => (typeof t === 'string' ? { source: t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), flags: '' } : { source: t.source, flags: t.flags }));
+    try {
+      await this.page.waitForFunction(
+        `${read}.some((line) => ${JSON.stringify(wanted)}.every((w) => new RegExp(w.source, w.flags).test(line)))`,
+        undefined,
+        { timeout, polling: 200 },
+      );
+    } catch (error) {
+      const lines = (await this.page.evaluate(read).catch(() => [])) as string[];
+      throw new Error(`No CodeLens line with ${texts.map(String).join(' + ')} (lines: ${JSON.stringify(lines)}). ${(error as Error).message.split('\n')[0]}`);
+    }
+    const lines = (await this.page.evaluate(read)) as string[];
+    return lines.find((line) => wanted.every((w) => new RegExp(w.source, w.flags).test(line))) ?? '';
+  }
+
+  /**
+   * Waits until the Explorer row labelled `name` shows the decoration badge `badge` (VS Code draws badges as CSS
+   * `::after` content of the row's label elements, the badges of several providers joined by ", ": the Problems
+   * count and ours read `1, P!`); resolves the row's badges.
+   */
+  async waitForExplorerBadge(name: string, badge: string, timeout = 60_000): Promise<string[]> {
+    const read = explorerBadgesExpression(name);
+    try {
+      await this.page.waitForFunction(`(${read} || []).includes(${JSON.stringify(badge)})`, undefined, { timeout, polling: 250 });
+    } catch (error) {
+      const got = await this.page.evaluate(read).catch(() => null);
+      throw new Error(`Explorer row ${name}: no badge ${JSON.stringify(badge)} (badges: ${JSON.stringify(got)}). ${(error as Error).message.split('\n')[0]}`);
+    }
+    return (await this.page.evaluate(read)) as string[];
+  }
+
+  /** The badges of the Explorer row labelled `name` now (see {@link waitForExplorerBadge}); null when no such row is rendered. */
+  async explorerBadges(name: string): Promise<string[] | null> {
+    return this.page.evaluate(explorerBadgesExpression(name));
+  }
+
+  /** Clicks the button `label` of the notification toast containing `text`. */
+  async clickToastButton(text: string | RegExp, label: string): Promise<void> {
+    const toast = this.page.locator('.notifications-toasts .notification-toast', { hasText: text }).first();
+    await toast.locator('.monaco-button', { hasText: new RegExp(`^\\s*${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`) }).click({ timeout: 15_000 });
+    await this.parkMouse();
   }
 
   /** Writes the browser errors collected so far to `file` (when there are any). */

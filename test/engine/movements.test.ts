@@ -133,6 +133,8 @@ async function scenario(tp: TestProject): Promise<void> {
   // The down()s ran in a rolled-back transaction: their SQL, and the rows their DROP TABLE would delete.
   assert.deepEqual(plan.preflight?.map((f) => `${f.migration}: ${f.message}`), ['004_d.js: DROP TABLE d deletes 1 row', '003_c.js: DROP TABLE c deletes 2 rows', '001_a.js: DROP TABLE a deletes 0 rows']);
   assert.deepEqual(plan.preview?.map((p) => [p.migration, p.previewable, p.sql.length, /^drop table\b/i.test(p.sql[0] ?? '')]), [['004_d.js', true, 1, true], ['003_c.js', true, 1, true], ['001_a.js', true, 1, true]]);
+  // What each down() drops, from the tables before and after it in the preview (the editor's Downgrade modal says it).
+  assert.deepEqual(plan.preview?.map((p) => [p.migration, p.effects?.tablesDropped, p.effects?.tablesCreated]), [['004_d.js', ['d'], []], ['003_c.js', ['c'], []], ['001_a.js', ['a'], []]]);
   assert.deepEqual(userTables(await tp.tables()), ['a', 'b', 'c', 'd'], 'a dry run changes nothing');
   assert.deepEqual((await tp.query('select name from c order by name')).map((r) => r.name), ['x', 'y'], 'not a row either');
   assert.deepEqual((await getStatus(project)).migrations.filter((m) => m.state === 'applied').length, 4);

@@ -72,7 +72,15 @@ void describe('preview and pre-flight (SQLite)', () => {
       assert.deepEqual(await getStatus(project), statusBefore);
       const byName = new Map((r.preview ?? []).map((p) => [p.migration, p]));
       assert.deepEqual([...byName.keys()], ['002_add_email.js', '003_drop_exchange.js', '004_drop_legacy.js', '005_backfill.js', '006_no_trx.js', '007_after.js']);
-      assert.deepEqual(byName.get('002_add_email.js'), { migration: '002_add_email.js', sql: ['alter table `users` add column `email` varchar(255)'], previewable: true });
+      assert.deepEqual(byName.get('002_add_email.js'), {
+        migration: '002_add_email.js',
+        sql: ['alter table `users` add column `email` varchar(255)'],
+        previewable: true,
+        effects: { tablesCreated: [], tablesDropped: [], columnsAdded: ['users.email'], columnsDropped: [] },
+      });
+      assert.deepEqual(byName.get('003_drop_exchange.js')?.effects?.tablesDropped, ['exchange_accounts']);
+      assert.deepEqual(byName.get('004_drop_legacy.js')?.effects, { tablesCreated: [], tablesDropped: [], columnsAdded: [], columnsDropped: ['users.legacy'] }, 'a SQLite rebuild is a dropped column, not a new table');
+      assert.equal(byName.get('006_no_trx.js')?.effects, undefined, 'not previewed: no effects');
       assert.deepEqual(byName.get('003_drop_exchange.js')?.sql, ['drop table `exchange_accounts`']);
       const rebuild = byName.get('004_drop_legacy.js')?.sql ?? [];
       assert.equal(rebuild[0], 'PRAGMA table_info(`users`)');

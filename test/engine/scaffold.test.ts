@@ -3,7 +3,7 @@
  * first migrations directory, from a template that Knex can apply and undo.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { downgrade, EngineError, getStatus, loadProject, migrationTimestamp, newMigration, upgrade } from '../../server/src/migrations';
@@ -25,8 +25,13 @@ void describe('new <name>', () => {
       assert.match(text, /exports\.up = async function up\(knex\)/);
       assert.match(text, /exports\.down = async function down\(knex\)/);
       await assert.rejects(newMigration(project, 'add_users', { now }), (e: unknown) => e instanceof EngineError && e.code === 'usage' && /already exists/.test(e.message));
-      await assert.rejects(newMigration(project, '../evil'), (e: unknown) => e instanceof EngineError && e.code === 'usage');
-      await assert.rejects(newMigration(project, '_leading'), (e: unknown) => e instanceof EngineError && e.code === 'usage' && /Invalid migration name '_leading': use letters/.test(e.message));
+      // What a person types is normalised (protocol normalizeMigrationName): words joined by '_', nothing outside the folder.
+      const typed = await newMigration(project, 'add user email', { now });
+      assert.equal(typed.name, '20260102030405_add_user_email.js');
+      const escaped = await newMigration(project, '../evil', { now });
+      assert.equal(escaped.file, path.join(dir, 'db', 'migrations', '20260102030405_evil.js'), 'a path is never followed');
+      await assert.rejects(newMigration(project, ' ./_ '), (e: unknown) => e instanceof EngineError && e.code === 'usage' && /Invalid migration name ' \.\/_ ': use letters/.test(e.message));
+      for (const extra of [typed.file, escaped.file]) rmSync(extra);
       assert.deepEqual((await upgrade(project, { noBackup: true })).applied, [r.name]);
       assert.deepEqual((await downgrade(project, { noBackup: true })).undone, [r.name]);
       assert.equal((await getStatus(project)).migrations[0]?.state, 'pending');

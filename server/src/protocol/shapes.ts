@@ -100,6 +100,11 @@ export interface ProjectInfo {
   protected?: boolean;
   /** Database name to type to confirm a write on a protected environment (PostgreSQL database, SQLite file name). */
   databaseName?: string;
+  /**
+   * Absolute path of the SQLite database file (the file the editor's database file guard watches); null for
+   * `:memory:` and `file:` URIs; absent for other clients and in output of older versions.
+   */
+  sqliteFile?: string | null;
 }
 
 /** `migration-guard status --json` */
@@ -130,6 +135,8 @@ export interface StatusBatch {
  * Each is undone by Knex's `down({ name })` in its own transaction (unless it opts out).
  */
 export interface DowngradeResult {
+  /** The project acted on (database and environment, masked), as `status` gives it: the editor's modal names it. Absent in output of older versions. */
+  project?: ProjectInfo;
   /** Migrations that were to be undone, in the order they are undone. */
   planned: string[];
   /** Migrations actually undone. */
@@ -194,6 +201,21 @@ export interface UnlockResult {
  */
 export function migrationNameProblem(name: string): string | undefined {
   return /^[A-Za-z0-9][A-Za-z0-9_-]*$/.test(name) ? undefined : "use letters, digits, '_' and '-', starting with a letter or a digit";
+}
+
+/**
+ * The migration name for what a person typed: accents dropped (`añadir` → `anadir`), every run of other characters
+ * than letters, digits, `_` and `-` (spaces, dots, slashes) turned into one `_`, and `_`/`-` trimmed at both ends:
+ * `add user email` → `add_user_email`. Letter case is kept. The engine's `new` and the editor's input box both call it,
+ * then {@link migrationNameProblem} on the result (empty when nothing usable was typed).
+ */
+export function normalizeMigrationName(typed: string): string {
+  return typed
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .replace(/[^A-Za-z0-9_-]+/g, '_')
+    .replace(/_{2,}/g, '_')
+    .replace(/^[_-]+|[_-]+$/g, '');
 }
 
 /** `migration-guard new <name> --json` */
@@ -361,6 +383,24 @@ export interface MigrationPreview {
   reason?: string;
   /** Set when the migration threw inside the preview: the error message (the transaction was rolled back). */
   error?: string;
+  /**
+   * What it changed in the schema inside the rolled-back preview (tables and columns before and after it); present
+   * only when it ran to the end. For a downgrade's `down()` this is what it brings back and what it drops.
+   */
+  effects?: SchemaEffects;
+}
+
+/**
+ * Schema changes of one previewed migration, from the tables and columns listed before and after it
+ * (migrations/movements/effects.ts). A rename shows as one dropped and one created name. Sorted.
+ */
+export interface SchemaEffects {
+  tablesCreated: string[];
+  tablesDropped: string[];
+  /** `table.column`, for tables that exist before and after. */
+  columnsAdded: string[];
+  /** `table.column`, for tables that exist before and after. */
+  columnsDropped: string[];
 }
 
 /** A pre-flight observation on the live database, e.g. "DROP TABLE exchange_accounts deletes 12 rows". */
@@ -433,6 +473,8 @@ export interface PendingFinding extends CheckFinding {
  * When unsafe findings stop the upgrade, `refused` is true and the exit code is 1.
  */
 export interface UpgradeResult {
+  /** The project acted on (database and environment, masked), as `status` gives it: the editor's modal names it. Absent in output of older versions. */
+  project?: ProjectInfo;
   /** Pending migrations, in the order they would run / ran. */
   pending: string[];
   /** Findings of the analyzer in the pending migration files. */

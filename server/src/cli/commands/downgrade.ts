@@ -33,7 +33,7 @@ export const downgrade: Handler<typeof commands.downgrade> = async (ctx, flags) 
     if (!ctx.io.isTTY) throw new EngineError('usage', 'downgrade needs confirmation, and stdin is not a terminal.', 'Pass --yes to undo without a prompt (or --dry-run to see the plan).');
     const plan = await downgradeProject(p, { ...opts, dryRun: true });
     if (plan.planned.length === 0 || plan.refused) {
-      ctx.emit(flags, plan, () => formatDowngrade(plan));
+      ctx.emit(flags, { project: p.info, ...plan }, () => formatDowngrade(plan));
       return exitCode(plan.refused);
     }
     const answer = await ctx.io.ask(`${formatDowngradePlan(plan)}${formatPreview(plan.preview)}\n\nUndo ${plan.planned.length} migration${plan.planned.length === 1 ? '' : 's'} on ${p.info.connection}${flags.backup === false ? ' without a backup' : ''}? [y/N] `);
@@ -47,7 +47,8 @@ export const downgrade: Handler<typeof commands.downgrade> = async (ctx, flags) 
     planPrinted = true;
   };
   const result = await downgradeProject(p, { ...opts, dryRun: flags.dryRun === true, ...(onPlan ? { onPlan } : {}) });
-  ctx.emit(flags, result, () => (planPrinted ? formatDowngradeOutcome(result) : formatDowngrade(result)));
+  // The JSON names the project acted on (database, environment), so the editor's modal can say it.
+  ctx.emit(flags, { project: p.info, ...result }, () => (planPrinted ? formatDowngradeOutcome(result) : formatDowngrade(result)));
   const previewFailed = result.dryRun && (result.preview ?? []).some((m) => m.error !== undefined);
   return exitCode(result.refused || previewFailed);
 };

@@ -38,7 +38,7 @@ export const upgrade: Handler<typeof commands.upgrade> = async (ctx, flags) => {
   if (!dryRun && !flags.yes) {
     const plan = await upgradeProject(p, { ...base, dryRun: true });
     if (plan.pending.length === 0 || plan.refused) {
-      ctx.emit(flags, plan, () => formatUpgrade(plan, formatPreview(plan.preview)));
+      ctx.emit(flags, { project: p.info, ...plan }, () => formatUpgrade(plan, formatPreview(plan.preview)));
       return exitCode(plan.refused);
     }
     ctx.io.stderr(`${formatUpgradePlan(plan)}${formatPreview(plan.preview)}\n\n`);
@@ -55,7 +55,8 @@ export const upgrade: Handler<typeof commands.upgrade> = async (ctx, flags) => {
     planPrinted = true;
   };
   const result = await upgradeProject(p, { ...base, dryRun, ...(onPlan ? { onPlan } : {}) });
-  ctx.emit(flags, result, () => (planPrinted ? formatUpgradeOutcome(result) : formatUpgrade(result, formatPreview(result.preview))));
+  // The JSON names the project acted on (database, environment), so the editor's modal can say it.
+  ctx.emit(flags, { project: p.info, ...result }, () => (planPrinted ? formatUpgradeOutcome(result) : formatUpgrade(result, formatPreview(result.preview))));
   const previewFailed = dryRun && (result.preview ?? []).some((m) => m.error !== undefined);
   return exitCode(result.refused || previewFailed || (result.validation !== null && !result.validation.valid));
 };

@@ -19,6 +19,7 @@ import type { LoadedProject } from '../project/project';
 import { silentLog, type EngineLog } from '../db';
 import { errorMessage } from '../errors';
 import { loadAsKnex } from './load-check';
+import { schemaEffects } from './effects';
 import { dropColumnFindings, droppedColumns, emptySnapshot, preflightFromSource, preflightFromSql, snapshotTables, type DroppedColumn, type TableSnapshot } from './preflight';
 
 /** A pending migration to preview: its name (as Knex records it) and absolute file. */
@@ -168,7 +169,7 @@ export async function previewPending(db: Knex | null, project: LoadedProject, ta
           const after = await snapshotTables(trx, project.family, true);
           preflight.push(...preflightFromSql(p.t.name, sql, before, after, live));
           dropped.push(...droppedColumns(p.t.name, sql, before, after));
-          preview.push({ migration: p.t.name, sql, previewable: true });
+          preview.push({ migration: p.t.name, sql, previewable: true, effects: schemaEffects(before, after) });
           before = after;
         }
       } finally {

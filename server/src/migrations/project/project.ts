@@ -283,6 +283,7 @@ export async function loadProject(options: LoadProjectOptions): Promise<LoadedPr
       source,
       protected: isProtected,
       databaseName,
+      ...(family === 'sqlite' ? { sqliteFile } : {}),
       knexVersion: knex.version,
       knexPath: knex.path,
     },

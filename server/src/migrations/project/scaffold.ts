@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { migrationNameProblem, type NewMigrationResult } from '../../protocol';
+import { migrationNameProblem, normalizeMigrationName, type NewMigrationResult } from '../../protocol';
 import type { LoadedProject } from './project';
 import { EngineError } from '../errors';
 import { listMigrationFiles } from './files';
@@ -58,11 +58,13 @@ ${param}exports.down = async function down(knex) {
 }
 
 /**
- * Creates the migration file (and the directory when missing). Never overwrites.
+ * Creates the migration file (and the directory when missing) for the name `typed`, normalised by protocol
+ * {@link normalizeMigrationName} (`add user email` → `add_user_email`). Never overwrites.
  * @throws EngineError `usage` (name refused by protocol.ts {@link migrationNameProblem}; file exists).
  */
-export async function newMigration(project: LoadedProject, name: string, options: { now?: Date } = {}): Promise<NewMigrationResult> {
-  const planned = await plannedMigrationFile(project, name, options.now ?? new Date(), 'Example: migration-guard new add_users_email');
+export async function newMigration(project: LoadedProject, typed: string, options: { now?: Date } = {}): Promise<NewMigrationResult> {
+  // "add user email" names add_user_email: the one normalisation (protocol), shared with the editor's input box.
+  const planned = await plannedMigrationFile(project, normalizeMigrationName(typed), options.now ?? new Date(), 'Example: migration-guard new add_users_email');
   await mkdir(planned.dir, { recursive: true });
   await writeFile(planned.file, migrationTemplate(planned.ext, { knexTypes: findKnexPackage(planned.dir) !== null }), { flag: 'wx' });
   return { file: planned.file, name: planned.fileName };
