@@ -1,9 +1,9 @@
 /**
  * Core types of the pure analyzer. Nothing here imports `vscode` or the LSP libraries.
  */
-import type { Dialect, Severity } from '../protocol';
+import type { Dialect, LockBlocks, LockMode, Severity, TableLock, TableLockEntry } from '../protocol';
 
-export type { Dialect, Severity };
+export type { Dialect, LockBlocks, LockMode, Severity, TableLock, TableLockEntry };
 
 /**
  * What kind of migration source a document is: plain SQL, a Knex module, an Alembic revision (`.py`), or a
@@ -28,6 +28,8 @@ export interface Finding {
   help?: string;
   /** A mechanical fix, when one exists: applying its edits removes this finding without adding a syntax error. */
   fix?: Fix;
+  /** PostgreSQL: the table lock the finding's statement takes, from the one lock table (lint/locks.ts). */
+  lock?: TableLock;
 }
 
 /** One text replacement: `text.slice(0, start) + newText + text.slice(end)`; UTF-16 offsets into the analyzed text. */

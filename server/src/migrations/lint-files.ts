@@ -158,13 +158,13 @@ function addFolderFindings(kept: Array<{ input: FileInput; options: EffectiveOpt
   }
 }
 
-/** A finding with the 1-based positions of the CLI's JSON. */
-export type PositionedFinding = Pick<Finding, 'ruleId' | 'severity' | 'message'> & CheckPosition;
+/** A finding with the 1-based positions of the CLI's JSON, and its statement's lock when it has one. */
+export type PositionedFinding = Pick<Finding, 'ruleId' | 'severity' | 'message' | 'lock'> & CheckPosition;
 
 /** `findings` of `text` with 1-based positions (ESLint's convention; lint/text.ts `rangeToCheckPosition`), the line starts computed once. */
 export function withPositions(text: string, findings: readonly Finding[]): PositionedFinding[] {
   const starts = lineStarts(text);
-  return findings.map((f) => ({ ruleId: f.ruleId, severity: f.severity, message: f.message, ...rangeToCheckPosition(text, f.start, f.end, starts) }));
+  return findings.map((f) => ({ ruleId: f.ruleId, severity: f.severity, message: f.message, ...rangeToCheckPosition(text, f.start, f.end, starts), ...(f.lock ? { lock: f.lock } : {}) }));
 }
 
 /** The part of a lint cache key that stands for a target's options (rule keys sorted: the same options, the same key). */

@@ -540,11 +540,22 @@ function alterTableCommand(cmd: Json, table: string, common: StatementFields, ra
     const name = str(con['conname']);
     const op: AddConstraintOp = { ...common, table, type: 'addConstraint', constraint: CONSTRAINT_KINDS[contype] ?? 'other', notValid: con['skip_validation'] === true, usingIndex: str(con['indexname']) !== undefined, range };
     if (name !== undefined) op.name = name;
+    const references = rangeVarRef(con['pktable']);
+    if (references) op.references = references;
     add(op);
   } else if (subtype === 'AT_ValidateConstraint') {
     const name = str(cmd['name']);
     if (name !== undefined) add({ ...common, table, type: 'validateConstraint', name, range });
   }
+}
+
+/** The table a `RangeVar` node names (a foreign key's `pktable`), or undefined. */
+function rangeVarRef(node: unknown): TableRef | undefined {
+  const rv = obj(node);
+  const table = str(rv?.['relname']);
+  if (table === undefined) return undefined;
+  const schema = str(rv?.['schemaname']);
+  return schema !== undefined ? { table, schema } : { table };
 }
 
 /** ADD COLUMN: NOT NULL, default (volatile or not), and its inline REFERENCES / CHECK constraints (added first). */
@@ -567,6 +578,8 @@ function addColumn(cmd: Json, table: string, common: StatementFields, range: Tex
       const name = str(con?.['conname']);
       const op: AddConstraintOp = { ...common, table, type: 'addConstraint', constraint: contype === 'CONSTR_FOREIGN' ? 'foreignKey' : 'check', notValid: false, usingIndex: false, inline: true, range };
       if (name !== undefined) op.name = name;
+      const references = rangeVarRef(con?.['pktable']);
+      if (references) op.references = references;
       add(op);
     }
   }
