@@ -6,7 +6,7 @@
  * (tables created in the same file, known column types) → run every rule → drop suppressed findings → sort. A parser or
  * rule that throws becomes an `analyzer-error` finding (fail closed: a crash never reads as "no findings").
  */
-import { lockForViolation } from './locks';
+import { lockForViolation, operationTable, violationOperation } from './locks';
 import { annotateOperations, emptyDocument } from './model';
 import type { ParsedDocument, Phase, Rule, RuleContext, RuleMeta, SyntaxProblem } from './model';
 import { initPythonParser, isPythonParserReady, parseAlembic } from './parsers/alembic';
@@ -318,8 +318,11 @@ export function analyze(text: string, options: AnalyzeOptions): Finding[] {
         if (markSuppressions(suppressions, rule.meta.id, start, used)) continue;
         const finding: Finding = { ruleId: rule.meta.id, severity, message: v.message, start, end, help: rule.meta.help };
         if (v.fix && validFix(v.fix, text.length)) finding.fix = v.fix;
+        const op = violationOperation(doc, v);
+        const table = op && operationTable(op);
+        if (table) finding.table = table;
         if (dialect === 'postgresql') {
-          const lock = lockForViolation(doc, rule.meta.id, v);
+          const lock = lockForViolation(doc, rule.meta.id, v, op);
           if (lock) finding.lock = lock;
         }
         findings.push(finding);

@@ -14,6 +14,7 @@
  * Pure: no I/O, no `vscode`.
  */
 import type { LockBlocks, LockMode, TableLock, TableLockEntry } from '../protocol';
+import { NON_TABLE_OPERATIONS } from './model';
 import type { Operation, ParsedDocument, RuleViolation, TableRef } from './model';
 
 /** The eight table lock modes, weakest first: PostgreSQL's lock levels 1–8 (`src/include/storage/lockdefs.h`). */
@@ -252,36 +253,51 @@ export function statementLock(op: Operation, siblings: readonly Operation[] = [o
   return lock;
 }
 
-/** Operations grouped by statement, per document (built on the first lock asked for). */
-const byStatement = new WeakMap<ParsedDocument, Map<string, Operation[]>>();
+/** Per document: operations by statement range and by range (built on the first lookup). */
+interface OpIndex {
+  byStatement: Map<string, Operation[]>;
+  byRange: Map<string, Operation[]>;
+}
+const indexes = new WeakMap<ParsedDocument, OpIndex>();
 
-function statementKey(op: Operation): string {
-  return `${op.statement.start}:${op.statement.end}`;
+function rangeKey(r: { start: number; end: number }): string {
+  return `${r.start}:${r.end}`;
 }
 
-function siblingsOf(doc: ParsedDocument, op: Operation): Operation[] {
-  let groups = byStatement.get(doc);
-  if (!groups) {
-    groups = new Map();
+function push(map: Map<string, Operation[]>, k: string, op: Operation): void {
+  const list = map.get(k);
+  if (list) list.push(op);
+  else map.set(k, [op]);
+}
+
+function indexOf(doc: ParsedDocument): OpIndex {
+  let index = indexes.get(doc);
+  if (!index) {
+    index = { byStatement: new Map(), byRange: new Map() };
     for (const o of doc.operations) {
-      const k = statementKey(o);
-      const g = groups.get(k);
-      if (g) g.push(o);
-      else groups.set(k, [o]);
+      push(index.byStatement, rangeKey(o.statement), o);
+      push(index.byRange, rangeKey(o.range), o);
     }
-    byStatement.set(doc, groups);
+    indexes.set(doc, index);
   }
-  return groups.get(statementKey(op)) ?? [op];
+  return index;
 }
 
-/** The operation a violation reports: `v.op`, else the first one with a lock whose range (then statement) is the violation's. */
-function operationOf(doc: ParsedDocument, v: RuleViolation): Operation | undefined {
+/**
+ * The operation a violation reports: `v.op` (rules/util.ts `at`), else the first operation taking a known lock whose
+ * range, then whose statement, is the violation's range, else the first one there naming a table; undefined when none.
+ */
+export function violationOperation(doc: ParsedDocument, v: RuleViolation): Operation | undefined {
   if (v.op) return v.op;
-  const locked = (o: Operation) => lockKindOf(o) !== undefined;
-  return (
-    doc.operations.find((o) => o.range.start === v.start && o.range.end === v.end && locked(o)) ??
-    doc.operations.find((o) => o.statement.start === v.start && o.statement.end === v.end && locked(o))
-  );
+  const { byRange, byStatement } = indexOf(doc);
+  const k = rangeKey(v);
+  const candidates = [...(byRange.get(k) ?? []), ...(byStatement.get(k) ?? [])];
+  return candidates.find((o) => lockKindOf(o) !== undefined) ?? candidates.find((o) => operationTable(o) !== undefined);
+}
+
+/** The table an operation is about, `schema.table` as written; undefined for operations on no table (DROP SCHEMA, SET, BEGIN, SQL DROP INDEX). */
+export function operationTable(op: Operation): string | undefined {
+  return op.table && !NON_TABLE_OPERATIONS.has(op.type) ? tableName(op) : undefined;
 }
 
 /**
@@ -291,13 +307,13 @@ function operationOf(doc: ParsedDocument, v: RuleViolation): Operation | undefin
 const NO_LOCK_RULES: ReadonlySet<string> = new Set(['concurrently-in-transaction']);
 
 /**
- * The lock to attach to a PostgreSQL finding of `ruleId` reported as `v` in `doc`, or undefined (no operation, or one
- * taking no known table lock). The one place findings get their `lock` (lint/index.ts `analyze`). Never throws.
+ * The lock to attach to a PostgreSQL finding of `ruleId` reported as `v` in `doc` (about `op`, by default the one
+ * {@link violationOperation} finds), or undefined (no operation, or one taking no known table lock). The one place
+ * findings get their `lock` (lint/index.ts `analyze`). Never throws.
  */
-export function lockForViolation(doc: ParsedDocument, ruleId: string, v: RuleViolation): TableLock | undefined {
-  if (NO_LOCK_RULES.has(ruleId)) return undefined;
-  const op = operationOf(doc, v);
-  return op ? statementLock(op, siblingsOf(doc, op)) : undefined;
+export function lockForViolation(doc: ParsedDocument, ruleId: string, v: RuleViolation, op: Operation | undefined = violationOperation(doc, v)): TableLock | undefined {
+  if (NO_LOCK_RULES.has(ruleId) || !op) return undefined;
+  return statementLock(op, indexOf(doc).byStatement.get(rangeKey(op.statement)) ?? [op]);
 }
 
 /**

@@ -1,9 +1,9 @@
 /**
  * Core types of the pure analyzer. Nothing here imports `vscode` or the LSP libraries.
  */
-import type { Dialect, LockBlocks, LockMode, Severity, TableLock, TableLockEntry } from '../protocol';
+import type { Dialect, LockBlocks, LockMode, Severity, TableLock, TableLockEntry, TableSize } from '../protocol';
 
-export type { Dialect, LockBlocks, LockMode, Severity, TableLock, TableLockEntry };
+export type { Dialect, LockBlocks, LockMode, Severity, TableLock, TableLockEntry, TableSize };
 
 /**
  * What kind of migration source a document is: plain SQL, a Knex module, an Alembic revision (`.py`), or a
@@ -30,6 +30,10 @@ export interface Finding {
   fix?: Fix;
   /** PostgreSQL: the table lock the finding's statement takes, from the one lock table (lint/locks.ts). */
   lock?: TableLock;
+  /** The table the finding is about, `schema.table` as written, when it is about one (table sizes are looked up by it). */
+  table?: string;
+  /** The table's size from table statistics (`check --stats`), when given and known for {@link table}. */
+  tableSize?: TableSize;
 }
 
 /** One text replacement: `text.slice(0, start) + newText + text.slice(end)`; UTF-16 offsets into the analyzed text. */

@@ -26,6 +26,27 @@ export interface CheckFinding {
   endColumn: number;
   /** PostgreSQL: the table lock the finding's statement takes (server/src/lint/locks.ts); absent for other findings and dialects. */
   lock?: TableLock;
+  /** With `check --stats FILE`: the size of the table the finding is about, when the file knows it. */
+  tableSize?: TableSize;
+}
+
+/** A table's size: estimated rows and bytes on disk (PostgreSQL: with indexes and TOAST); null when not known. */
+export interface TableSize {
+  /** PostgreSQL `pg_class.reltuples` (an estimate; 0 for a never-analysed empty table); SQLite `count(*)`. Null: not known (never analysed, or the count ran out of time). */
+  rows: number | null;
+  /** PostgreSQL `pg_total_relation_size`; SQLite the table's and its indexes' pages (`dbstat`). Null when not known. */
+  bytes: number | null;
+}
+
+/**
+ * `migration-guard stats [--out FILE]`, read by `check --stats FILE`. Keys: `schema.table` on PostgreSQL (an
+ * unqualified table in a migration matches `defaultSchema`), the table name on SQLite.
+ */
+export interface TableStatsResult {
+  dialect: Dialect;
+  /** PostgreSQL: the connection's `current_schema()`, which unqualified table names mean. */
+  defaultSchema?: string;
+  tables: Record<string, TableSize>;
 }
 
 /**

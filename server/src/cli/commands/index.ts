@@ -16,6 +16,7 @@ import { prune } from './prune';
 import { restore } from './restore';
 import { schemaDiff } from './schema-diff';
 import { schemaSnapshot } from './schema-snapshot';
+import { stats } from './stats';
 import { status } from './status';
 import { unlock } from './unlock';
 import { unmark } from './unmark';
@@ -41,6 +42,7 @@ export const handlers: { [K in keyof Commands]: Handler<Commands[K]> } = {
   unlock,
   new: newMigration,
   history,
+  stats,
   schemaSnapshot,
   schemaDiff,
 };

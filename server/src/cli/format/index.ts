@@ -7,6 +7,6 @@ export { formatDowngrade, formatDowngradeOutcome, formatDowngradePlan } from './
 export { formatFindings } from './findings';
 export { formatMark, formatNewMigration, formatUnlock } from './movements';
 export { formatAlembic, formatFolderState, formatOtherRunner, formatProjects } from './projects';
-export { formatDrift, formatSchemaDiff, formatSnapshotWritten } from './schema';
+export { formatDrift, formatSchemaDiff, formatSnapshotWritten, formatStatsWritten } from './schema';
 export { formatHistory, formatProject, formatStatus, formatValidation } from './status';
 export { formatPreflight, formatPreview, formatUpgrade, formatUpgradeOutcome, formatUpgradePlan } from './upgrade';

@@ -1,5 +1,5 @@
 /** Text of schema drift (`validate`, `schema diff`) and of `schema snapshot --out`. */
-import type { DriftItem, SchemaDiffResult, SchemaModel } from '../../protocol';
+import type { DriftItem, SchemaDiffResult, SchemaModel, TableStatsResult } from '../../protocol';
 
 /** Drift items as text: grouped by table, one line per item with what to do. Empty string without drift. */
 export function formatDrift(drift: readonly DriftItem[] | undefined): string {
@@ -22,4 +22,11 @@ export function formatSnapshotWritten(model: SchemaModel, file: string): string 
 /** `schema diff`: the drift, or that there is none between the two sources. */
 export function formatSchemaDiff(result: SchemaDiffResult): string {
   return formatDrift(result.drift) || `No differences (${result.expected.description} vs ${result.actual.description}).`;
+}
+
+/** What `stats --out FILE` wrote. */
+export function formatStatsWritten(result: TableStatsResult, file: string): string {
+  const n = Object.keys(result.tables).length;
+  const unknown = Object.values(result.tables).filter((t) => t.rows === null).length;
+  return `Wrote the sizes of ${n} table${n === 1 ? '' : 's'} to ${file}${unknown ? ` (${unknown} without a row count: never analysed, or the count ran out of time)` : ''}. Use it with: migration-guard check --stats ${file}`;
 }
