@@ -51,11 +51,12 @@ export function conflicts(a: LockMode, b: LockMode): boolean {
  * ROW EXCLUSIVE (taken by INSERT, UPDATE, DELETE, MERGE). Source: "Explicit Locking", 13.3.1 and Table 13.2.
  */
 export function blocksOf(mode: LockMode): LockBlocks[] {
-  const blocks: LockBlocks[] = [];
-  if (conflicts(mode, 'ACCESS SHARE')) blocks.push('reads');
-  if (conflicts(mode, 'ROW EXCLUSIVE')) blocks.push('writes');
-  return blocks;
+  return [...BLOCKS[mode]];
 }
+
+const BLOCKS = Object.fromEntries(
+  LOCK_MODES.map((mode) => [mode, [...(conflicts(mode, 'ACCESS SHARE') ? ['reads' as const] : []), ...(conflicts(mode, 'ROW EXCLUSIVE') ? ['writes' as const] : [])]]),
+) as unknown as Record<LockMode, readonly LockBlocks[]>;
 
 /** `pg_locks.mode` of a mode: `ACCESS EXCLUSIVE` → `AccessExclusiveLock`. */
 export function pgLocksMode(mode: LockMode): string {
@@ -235,64 +236,84 @@ export function statementLock(op: Operation, siblings: readonly Operation[] = [o
   const target = lockTarget(op);
   if (!kind || !target) return undefined;
   let mode = LOCK_TABLE[kind].mode;
-  const also = new Map<string, LockMode>();
-  const key = target.name.toLowerCase();
+  let also: Map<string, LockMode> | undefined;
+  const key = siblings.length > 1 ? target.name.toLowerCase() : '';
   for (const other of siblings) {
     const k = other === op ? kind : lockKindOf(other);
     if (!k) continue;
-    const t = lockTarget(other);
-    if (t && t.name.toLowerCase() === key && t.onIndex === target.onIndex) mode = stronger(mode, LOCK_TABLE[k].mode);
+    if (other !== op) {
+      const t = lockTarget(other);
+      if (t && t.name.toLowerCase() === key && t.onIndex === target.onIndex) mode = stronger(mode, LOCK_TABLE[k].mode);
+    }
     const referenced = LOCK_TABLE[k].referenced;
     if (referenced && other.type === 'addConstraint' && other.references) {
       const name = tableName(other.references);
-      if (name.toLowerCase() !== key) also.set(name, stronger(also.get(name) ?? 'ACCESS SHARE', referenced));
+      if (name.toLowerCase() !== (key || target.name.toLowerCase())) {
+        also ??= new Map();
+        also.set(name, stronger(also.get(name) ?? 'ACCESS SHARE', referenced));
+      }
     }
   }
   const lock: TableLock = entry(mode, target.name, target.onIndex);
-  if (also.size) lock.alsoLocks = [...also].map(([name, m]) => entry(m, name));
+  if (also) lock.alsoLocks = [...also].map(([name, m]) => entry(m, name));
   return lock;
 }
 
-/** Per document: operations by statement range and by range (built on the first lookup). */
-interface OpIndex {
-  byStatement: Map<string, Operation[]>;
-  byRange: Map<string, Operation[]>;
-}
-const indexes = new WeakMap<ParsedDocument, OpIndex>();
-
-function rangeKey(r: { start: number; end: number }): string {
-  return `${r.start}:${r.end}`;
-}
-
-function push(map: Map<string, Operation[]>, k: string, op: Operation): void {
-  const list = map.get(k);
-  if (list) list.push(op);
-  else map.set(k, [op]);
-}
-
-function indexOf(doc: ParsedDocument): OpIndex {
-  let index = indexes.get(doc);
-  if (!index) {
-    index = { byStatement: new Map(), byRange: new Map() };
-    for (const o of doc.operations) {
-      push(index.byStatement, rangeKey(o.statement), o);
-      push(index.byRange, rangeKey(o.range), o);
-    }
-    indexes.set(doc, index);
+/** Index of the first operation whose range starts at or after `start` (`doc.operations` is sorted by range, model.ts `annotateOperations`). */
+function lowerBound(ops: readonly Operation[], start: number): number {
+  let lo = 0;
+  let hi = ops.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (ops[mid]!.range.start < start) lo = mid + 1;
+    else hi = mid;
   }
-  return index;
+  return lo;
+}
+
+function sameStatement(a: Operation, b: Operation): boolean {
+  return a.statement.start === b.statement.start && a.statement.end === b.statement.end;
+}
+
+/** The operations of `op`'s statement (itself included): those whose range starts inside the statement and share it. */
+function siblingsOf(doc: ParsedDocument, op: Operation): readonly Operation[] {
+  const ops = doc.operations;
+  const from = lowerBound(ops, op.statement.start);
+  let found: Operation[] | undefined;
+  let count = 0;
+  for (let i = from; i < ops.length && ops[i]!.range.start < op.statement.end; i++) {
+    const o = ops[i]!;
+    if (!sameStatement(o, op)) continue;
+    count++;
+    if (o !== op) (found ??= [op]).push(o);
+  }
+  return count > 1 && found ? found : [op];
 }
 
 /**
  * The operation a violation reports: `v.op` (rules/util.ts `at`), else the first operation taking a known lock whose
  * range, then whose statement, is the violation's range, else the first one there naming a table; undefined when none.
+ * A binary search over the sorted operations: no index is built.
  */
 export function violationOperation(doc: ParsedDocument, v: RuleViolation): Operation | undefined {
   if (v.op) return v.op;
-  const { byRange, byStatement } = indexOf(doc);
-  const k = rangeKey(v);
-  const candidates = [...(byRange.get(k) ?? []), ...(byStatement.get(k) ?? [])];
-  return candidates.find((o) => lockKindOf(o) !== undefined) ?? candidates.find((o) => operationTable(o) !== undefined);
+  const ops = doc.operations;
+  let byRange: Operation | undefined;
+  let byStatement: Operation | undefined;
+  let anyTable: Operation | undefined;
+  for (let i = lowerBound(ops, v.start); i < ops.length && ops[i]!.range.start < Math.max(v.end, v.start + 1); i++) {
+    const o = ops[i]!;
+    const rangeHit = o.range.start === v.start && o.range.end === v.end;
+    const statementHit = o.statement.start === v.start && o.statement.end === v.end;
+    if (!rangeHit && !statementHit) continue;
+    if (lockKindOf(o) !== undefined) {
+      if (rangeHit) return o;
+      byStatement ??= o;
+    }
+    if (rangeHit) byRange ??= o;
+    if (operationTable(o) !== undefined) anyTable ??= o;
+  }
+  return byStatement ?? anyTable ?? byRange;
 }
 
 /** The table an operation is about, `schema.table` as written; undefined for operations on no table (DROP SCHEMA, SET, BEGIN, SQL DROP INDEX). */
@@ -312,8 +333,8 @@ const NO_LOCK_RULES: ReadonlySet<string> = new Set(['concurrently-in-transaction
  * findings get their `lock` (lint/index.ts `analyze`). Never throws.
  */
 export function lockForViolation(doc: ParsedDocument, ruleId: string, v: RuleViolation, op: Operation | undefined = violationOperation(doc, v)): TableLock | undefined {
-  if (NO_LOCK_RULES.has(ruleId) || !op) return undefined;
-  return statementLock(op, indexOf(doc).byStatement.get(rangeKey(op.statement)) ?? [op]);
+  if (NO_LOCK_RULES.has(ruleId) || !op || lockKindOf(op) === undefined) return undefined;
+  return statementLock(op, siblingsOf(doc, op));
 }
 
 /**
