@@ -48,6 +48,16 @@ void describe('check formats', () => {
       [path.join('db', '001_drop.sql'), 'ban-drop-table', 2],
       [path.join('db', '002, idx.sql'), 'require-concurrent-index-creation', 1],
     ]);
+    // PostgreSQL (the default dialect here): each finding carries its statement's lock, from the analyzer's lock table.
+    assert.deepEqual(
+      result.findings.map((f) => f.lock),
+      [
+        { mode: 'ACCESS EXCLUSIVE', table: 'users', blocks: ['reads', 'writes'] },
+        { mode: 'SHARE', table: 'users', blocks: ['writes'] },
+      ],
+    );
+    const lite = JSON.parse((await cli(['check', 'db', '--format', 'json', '--dialect', 'sqlite'])).stdout) as CheckResult;
+    assert.ok(lite.findings.length > 0 && lite.findings.every((f) => !('lock' in f)), 'no lock on SQLite');
   });
 
   test('github: one workflow command per finding, severity → command, positions, escaped properties', async () => {

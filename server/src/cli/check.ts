@@ -5,10 +5,10 @@
  * function the language server uses too (`.migration-guard.json` first), so the CLI and the editor agree.
  */
 import { spawnSync } from 'node:child_process';
-import { readdirSync, realpathSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { ConfigCache, ConfigError, effectiveOptions, LINT_EXTENSIONS } from '../config';
-import type { CheckFinding, CheckResult } from '../protocol';
+import { ConfigCache, ConfigError, effectiveOptions, LINT_EXTENSIONS, TableSizeIndex, validateTableStats } from '../config';
+import type { CheckFinding, CheckResult, TableStatsResult } from '../protocol';
 import type { DialectSetting } from '../config';
 import { EngineError } from '../migrations/errors';
 import { invalidConfiguration, lintFiles, withPositions } from '../migrations/lint-files';
@@ -76,6 +76,8 @@ export interface CheckOptions {
   dialect?: DialectSetting;
   /** `--changed-since <ref>`: only files changed since that git ref (see {@link gitChangedFiles}). */
   changedSince?: string;
+  /** `--stats <file>`: table statistics written by `migration-guard stats` (see {@link readTableStats}). */
+  stats?: string;
 }
 
 /** What {@link runCheck} linted and found. */
@@ -100,6 +102,7 @@ export async function runCheck(paths: string[], cwd: string, options: CheckOptio
   const all = collectFiles(paths, cwd);
   const changed = options.changedSince !== undefined ? gitChangedFiles(options.changedSince, cwd) : null;
   const cache = new ConfigCache();
+  const tableSizes = options.stats !== undefined ? new TableSizeIndex(readTableStats(path.resolve(cwd, options.stats))) : undefined;
   let linted;
   try {
     linted = await lintFiles(
@@ -107,7 +110,7 @@ export async function runCheck(paths: string[], cwd: string, options: CheckOptio
         const abs = path.resolve(cwd, file);
         return { path: abs, shown: file, explicit, lint: changed === null || changed.has(realPath(abs)) };
       }),
-      { optionsFor: (filePath) => effectiveOptions({ filePath, dialectOverride: options.dialect, cache }) },
+      { optionsFor: (filePath) => effectiveOptions({ filePath, dialectOverride: options.dialect, cache }), ...(tableSizes ? { tableSizes } : {}) },
     );
   } catch (error) {
     if (error instanceof ConfigError) throw invalidConfiguration(error);
@@ -119,6 +122,23 @@ export async function runCheck(paths: string[], cwd: string, options: CheckOptio
   // Stable: the analyzer's order (by offset) is kept; folder findings move to their line.
   findings.sort((a, b) => (order.get(a.file) ?? 0) - (order.get(b.file) ?? 0) || a.line - b.line || a.column - b.column);
   return { result: { findings }, files };
+}
+
+/**
+ * Reads a table statistics file (`migration-guard stats --out FILE`).
+ * @throws EngineError `usage` when it cannot be read or is not such a file.
+ */
+export function readTableStats(file: string): TableStatsResult {
+  const hint = 'Write one with: migration-guard stats --out FILE';
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new EngineError('usage', `Cannot read the table statistics ${file}: ${error instanceof Error ? error.message : String(error)}`, hint);
+  }
+  const stats = validateTableStats(raw);
+  if (typeof stats === 'string') throw new EngineError('usage', `${file} is not a table statistics file: ${stats}.`, hint);
+  return stats;
 }
 
 /** The file's real path (git reports paths under the resolved top level), or itself when unresolvable. */

@@ -13,6 +13,7 @@ import { DEFAULT_POSTGRES_VERSION } from '../lint/types';
 import { resolveDialect } from './dialect';
 import { configDefaults, ConfigCache, type ProjectConfig, type RuleSetting } from './project-file';
 import { isIncluded, type DialectSetting, type Settings } from './settings';
+import { DEFAULT_LARGE_TABLE_ROWS, DEFAULT_SMALL_TABLE_ROWS, type TableSizeThresholds } from './table-sizes';
 
 /**
  * Extensions of files linted as migrations when found in a folder (`.py`: Alembic revisions). The CLI walks
@@ -47,6 +48,8 @@ export interface EffectiveOptions {
   postgresVersion: number;
   /** Tables whose data may never be lost (see {@link ProjectConfig.protectedTables}). */
   protectedTables: string[];
+  /** `smallTableRows` / `largeTableRows` (with table statistics, table size decides lock findings' severity). */
+  tableSizeThresholds: TableSizeThresholds;
   /** Whether include/exclude select this file. */
   included: boolean;
   /** The config file used, or null when settings/defaults applied. */
@@ -63,6 +66,8 @@ export interface RuleOptions {
   postgresVersion: number;
   /** `protectedTables` of the config file; empty without one. */
   protectedTables: string[];
+  /** `smallTableRows` / `largeTableRows` of the config file; the defaults without one. */
+  tableSizeThresholds: TableSizeThresholds;
 }
 
 /**
@@ -73,11 +78,20 @@ export interface RuleOptions {
  */
 export function ruleOptionsFor(filePath: string, cache: ConfigCache = new ConfigCache()): RuleOptions {
   const configFile = cache.find(path.dirname(path.resolve(filePath)));
-  return configFile ? ruleOptionsOf(cache.load(configFile).config) : { rules: {}, postgresVersion: DEFAULT_POSTGRES_VERSION, protectedTables: [] };
+  return configFile ? ruleOptionsOf(cache.load(configFile).config) : { rules: {}, postgresVersion: DEFAULT_POSTGRES_VERSION, protectedTables: [], tableSizeThresholds: defaultThresholds() };
 }
 
 function ruleOptionsOf(config: ProjectConfig): RuleOptions {
-  return { rules: { ...(config.rules ?? {}) }, postgresVersion: config.postgresVersion ?? DEFAULT_POSTGRES_VERSION, protectedTables: [...(config.protectedTables ?? [])] };
+  return {
+    rules: { ...(config.rules ?? {}) },
+    postgresVersion: config.postgresVersion ?? DEFAULT_POSTGRES_VERSION,
+    protectedTables: [...(config.protectedTables ?? [])],
+    tableSizeThresholds: { smallTableRows: config.smallTableRows ?? DEFAULT_SMALL_TABLE_ROWS, largeTableRows: config.largeTableRows ?? DEFAULT_LARGE_TABLE_ROWS },
+  };
+}
+
+function defaultThresholds(): TableSizeThresholds {
+  return { smallTableRows: DEFAULT_SMALL_TABLE_ROWS, largeTableRows: DEFAULT_LARGE_TABLE_ROWS };
 }
 
 /**
@@ -112,6 +126,7 @@ export function effectiveOptions(input: EffectiveOptionsInput): EffectiveOptions
     rules: {},
     postgresVersion: DEFAULT_POSTGRES_VERSION,
     protectedTables: [],
+    tableSizeThresholds: defaultThresholds(),
     included,
     configFile: null,
   };

@@ -12,6 +12,7 @@ import * as path from 'node:path';
 import type { Severity } from '../protocol';
 import { defaultSettings, DIALECT_VALUES, type DialectSetting } from './settings';
 import { DEFAULT_POSTGRES_VERSION } from '../lint/types';
+import { DEFAULT_LARGE_TABLE_ROWS, DEFAULT_SMALL_TABLE_ROWS } from './table-sizes';
 
 /** File name of the project configuration. */
 export const CONFIG_FILE_NAME = '.migration-guard.json';
@@ -38,6 +39,10 @@ export interface ProjectConfig {
    * touching one is refused even with `--allow-unsafe` unless the table is named with `--allow-unsafe-table`.
    */
   protectedTables?: string[];
+  /** With table statistics (`check --stats`): lock findings on tables with fewer rows are `info`; default 10,000. */
+  smallTableRows?: number;
+  /** With table statistics: lock findings on tables with at least this many rows are errors; default 1,000,000. */
+  largeTableRows?: number;
 }
 
 /** A loaded configuration file. */
@@ -78,6 +83,8 @@ export const configShape = {
   exclude: { type: 'array', items: 'string' },
   postgresVersion: { type: 'number', minimum: 9, maximum: 100 },
   protectedTables: { type: 'array', items: 'string' },
+  smallTableRows: { type: 'number', minimum: 0, maximum: 1e15 },
+  largeTableRows: { type: 'number', minimum: 0, maximum: 1e15 },
 } as const;
 
 /** An invalid or unreadable configuration file. `message` names the file and the offending key. */
@@ -142,6 +149,11 @@ export function validateConfig(raw: unknown, file: string): ProjectConfig {
         break;
       }
     }
+  }
+  const small = input.smallTableRows as number | undefined;
+  const large = input.largeTableRows as number | undefined;
+  if ((small ?? DEFAULT_SMALL_TABLE_ROWS) > (large ?? DEFAULT_LARGE_TABLE_ROWS)) {
+    throw new ConfigError(file, `"smallTableRows" (${small ?? DEFAULT_SMALL_TABLE_ROWS}) must not be above "largeTableRows" (${large ?? DEFAULT_LARGE_TABLE_ROWS}).`);
   }
   return input as ProjectConfig;
 }

@@ -23,6 +23,8 @@ export interface Settings {
   knexfile: string;
   /** Knex environment; empty = `NODE_ENV`, else `development`. */
   environment: string;
+  /** Show the PostgreSQL lock mode of each lock finding as an inlay hint at its statement (editor only). */
+  lockInlayHints: boolean;
 }
 
 interface PropertySchema {
@@ -75,6 +77,12 @@ export const settingsSchema: Record<keyof Settings, PropertySchema> = {
     description: 'Knex environment to use. Empty: NODE_ENV, else "development".',
     scope: 'resource',
   },
+  lockInlayHints: {
+    type: 'boolean',
+    default: false,
+    description: 'Show the PostgreSQL table lock a finding\'s statement takes (e.g. ACCESS EXCLUSIVE) as an inlay hint at the statement. The hover shows it either way.',
+    scope: 'resource',
+  },
 };
 
 /** The section name under which every setting lives. */
@@ -99,6 +107,7 @@ export function normalizeSettings(raw: unknown): Settings {
     if (value === undefined || value === null) continue;
     if (schema.type === 'array' && Array.isArray(value) && value.every((v) => typeof v === 'string')) mutable[key] = value;
     else if (schema.type === 'string' && typeof value === 'string' && (!schema.enum || schema.enum.includes(value))) mutable[key] = value;
+    else if (schema.type === 'boolean' && typeof value === 'boolean') mutable[key] = value;
   }
   return result;
 }

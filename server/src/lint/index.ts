@@ -6,6 +6,7 @@
  * (tables created in the same file, known column types) → run every rule → drop suppressed findings → sort. A parser or
  * rule that throws becomes an `analyzer-error` finding (fail closed: a crash never reads as "no findings").
  */
+import { lockForViolation, operationTable, violationOperation } from './locks';
 import { annotateOperations, emptyDocument, markReverts } from './model';
 import type { SchemaHistory } from './history';
 import type { ParsedDocument, Phase, Rule, RuleContext, RuleMeta, SyntaxProblem } from './model';
@@ -71,7 +72,7 @@ function validFix(fix: Fix, length: number): boolean {
   return edits.length > 0;
 }
 
-export type { AnalyzeOptions, Finding, Fix, SourceKind, TextEdit } from './types';
+export type { AnalyzeOptions, Finding, Fix, LockBlocks, LockMode, SourceKind, TableLock, TableLockEntry, TextEdit } from './types';
 export { SchemaHistory } from './history';
 export type { ColumnFact } from './history';
 export type { RuleMeta, Rule, RuleContext, RuleViolation, ParsedDocument, Operation } from './model';
@@ -79,6 +80,8 @@ export { applyEdits, lineColumnAt } from './text';
 export type { LineColumn, TextRange } from './text';
 export { findSuppressions } from './suppression';
 export { setIncrementalPostgresParsing } from './parsers/sql-postgres';
+export { blocksOf, describeLock, LOCK_DURATION_RULES, LOCK_MODES, LOCK_TABLE, lockKindOf, pgLocksMode, statementLock } from './locks';
+export type { LockEntry, LockKind } from './locks';
 export type { Suppression } from './suppression';
 
 /**
@@ -335,6 +338,13 @@ function analyzeDocument(text: string, options: AnalyzeOptions): { findings: Fin
         if (markSuppressions(suppressions, rule.meta.id, start, used)) continue;
         const finding: Finding = { ruleId: rule.meta.id, severity, message: v.message, start, end, help: rule.meta.help };
         if (v.fix && validFix(v.fix, text.length)) finding.fix = v.fix;
+        const op = violationOperation(doc, v);
+        const table = op && operationTable(op);
+        if (table) finding.table = table;
+        if (dialect === 'postgresql') {
+          const lock = lockForViolation(doc, rule.meta.id, v, op);
+          if (lock) finding.lock = lock;
+        }
         findings.push(finding);
       }
     }

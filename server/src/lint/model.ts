@@ -195,6 +195,8 @@ export interface AddConstraintOp extends OperationBase, TableRef {
   usingIndex: boolean;
   /** Declared on a column being added (`ADD COLUMN c int REFERENCES t`, Knex `.references()`): NOT VALID cannot be written there. */
   inline?: boolean;
+  /** FOREIGN KEY: the referenced table, when the source names it (it is locked too, see lint/locks.ts). */
+  references?: TableRef;
 }
 /** ALTER TABLE … VALIDATE CONSTRAINT. */
 export interface ValidateConstraintOp extends OperationBase, TableRef {
@@ -380,6 +382,11 @@ export interface RuleViolation {
   message: string;
   /** A mechanical fix, when one exists (see {@link Fix}). */
   fix?: Fix;
+  /**
+   * The operation reported (set by `rules/util.ts` `at`): the analyzer reads the statement's lock from it
+   * (lint/locks.ts). Without it, the operation whose range (or statement) is the violation's range is used.
+   */
+  op?: Operation;
 }
 
 /** Static description of a rule, for hovers, docs links and the CLI. */

@@ -1,10 +1,10 @@
 /**
  * Core types of the pure analyzer. Nothing here imports `vscode` or the LSP libraries.
  */
-import type { Dialect, Severity } from '../protocol';
+import type { Dialect, LockBlocks, LockMode, Severity, TableLock, TableLockEntry, TableSize } from '../protocol';
 import type { SchemaHistory } from './history';
 
-export type { Dialect, Severity };
+export type { Dialect, LockBlocks, LockMode, Severity, TableLock, TableLockEntry, TableSize };
 
 /**
  * What kind of migration source a document is: plain SQL, a Knex module, an Alembic revision (`.py`), or a
@@ -29,6 +29,12 @@ export interface Finding {
   help?: string;
   /** A mechanical fix, when one exists: applying its edits removes this finding without adding a syntax error. */
   fix?: Fix;
+  /** PostgreSQL: the table lock the finding's statement takes, from the one lock table (lint/locks.ts). */
+  lock?: TableLock;
+  /** The table the finding is about, `schema.table` as written, when it is about one (table sizes are looked up by it). */
+  table?: string;
+  /** The table's size from table statistics (`check --stats`), when given and known for {@link table}. */
+  tableSize?: TableSize;
 }
 
 /** One text replacement: `text.slice(0, start) + newText + text.slice(end)`; UTF-16 offsets into the analyzed text. */

@@ -11,13 +11,15 @@ import {
   Diagnostic,
   DiagnosticSeverity,
   Hover,
+  InlayHint,
+  InlayHintKind,
   MarkupKind,
   Position,
   Range,
   TextEdit,
 } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
-import { getRuleMeta, type Finding, type Fix } from '../lint';
+import { describeLock, getRuleMeta, type Finding, type Fix, type TableLock } from '../lint';
 import type { Severity } from '../protocol';
 
 /** Diagnostic `source` shown by the editor. */
@@ -58,9 +60,11 @@ export function ruleDocsUri(ruleId: string): string | undefined {
   return uri;
 }
 
-/** What a diagnostic carries in `data`: its fix, already as LSP text edits of the analyzed version. */
+/** What a diagnostic carries in `data`: its fix, already as LSP text edits of the analyzed version, and its statement's lock. */
 export interface DiagnosticData {
   fix?: { title: string; edits: TextEdit[] };
+  /** The PostgreSQL table lock the finding's statement takes (`Finding.lock`), for the hover and the inlay hint. */
+  lock?: TableLock;
 }
 
 /** The finding's fix (the analyzer's `Finding.fix`: UTF-16 offsets into the analyzed text), when well-formed. */
@@ -77,7 +81,7 @@ function fixOf(finding: Finding): Fix | undefined {
 export function toDiagnostic(document: TextDocument, finding: Finding): Diagnostic {
   const href = ruleDocsUri(finding.ruleId);
   const fix = fixOf(finding);
-  const data: DiagnosticData | undefined = fix
+  let data: DiagnosticData | undefined = fix
     ? {
         fix: {
           title: fix.title,
@@ -85,6 +89,7 @@ export function toDiagnostic(document: TextDocument, finding: Finding): Diagnost
         },
       }
     : undefined;
+  if (finding.lock) data = { ...data, lock: finding.lock };
   return {
     range: Range.create(document.positionAt(finding.start), document.positionAt(finding.end)),
     severity: severityMap[finding.severity],
@@ -132,13 +137,31 @@ export function hoverAt(diagnostics: readonly Diagnostic[], position: Position):
     const meta = getRuleMeta(id);
     const lines = [`**${id}**${meta ? ` — ${meta.title}` : ''}`, '', d.message];
     if (meta?.description) lines.push('', meta.description);
-    if (meta?.lock) lines.push('', `**Lock:** ${meta.lock}`);
+    const lock = (d.data as DiagnosticData | undefined)?.lock;
+    if (lock) lines.push('', `**Lock:** ${describeLock(lock)}, until the transaction ends.`);
+    else if (meta?.lock) lines.push('', `**Lock:** ${meta.lock}`);
     if (meta?.help) lines.push('', `**Safer:** ${meta.help}`);
     const href = d.codeDescription?.href;
     if (href) lines.push('', `[Rule documentation](${href})`);
     return lines.join('\n');
   });
   return { contents: { kind: MarkupKind.Markdown, value: sections.join('\n\n---\n\n') }, range: hits[0].range };
+}
+
+/**
+ * Inlay hints naming the lock mode of our diagnostics that carry one (`data.lock`), at the start of each diagnostic's
+ * range (one per position): `ACCESS EXCLUSIVE`, the tooltip saying on which table(s) and what it blocks. Sorted by position.
+ */
+export function lockInlayHints(diagnostics: readonly Diagnostic[]): InlayHint[] {
+  const hints = new Map<string, InlayHint>();
+  for (const d of diagnostics) {
+    const lock = d.source === diagnosticSource ? (d.data as DiagnosticData | undefined)?.lock : undefined;
+    if (!lock) continue;
+    const key = `${d.range.start.line}:${d.range.start.character}`;
+    if (hints.has(key)) continue;
+    hints.set(key, { position: d.range.start, label: `${lock.mode}:`, kind: InlayHintKind.Type, paddingRight: true, tooltip: `Lock: ${describeLock(lock)}` });
+  }
+  return [...hints.values()].sort((a, b) => a.position.line - b.position.line || a.position.character - b.position.character);
 }
 
 /** Comment prefix for ignore comments in a document, by language / file name. */

@@ -25,7 +25,7 @@ import { CONFIG_FILE_NAME, ConfigCache, ConfigError, effectiveOptions, KNEXFILE_
 import { initAnalyzerFor, setIncrementalPostgresParsing } from '../lint';
 import { lintFiles, type FileInput } from '../migrations/lint-files';
 import { normalizeSettings, settingsSection, type Settings } from '../config';
-import { diagnosticSource, fixActions, hoverAt, ignoreActions, toDiagnostic } from './convert';
+import { diagnosticSource, fixActions, hoverAt, ignoreActions, lockInlayHints, toDiagnostic } from './convert';
 import { ServerStatsRequest } from './messages';
 
 // Old-generation growth factor 1.2 instead of V8's default (up to 2x per GC): every analysis leaves megabytes of
@@ -39,6 +39,7 @@ const documents = new TextDocuments(TextDocument);
 
 let supportsConfiguration = false;
 let supportsWatchRegistration = false;
+let supportsInlayHintRefresh = false;
 let analyses = 0;
 /** Config lookups and parsed `.migration-guard.json` files; cleared when one changes. */
 const configCache = new ConfigCache();
@@ -50,6 +51,7 @@ const scheduled = new Set<string>();
 connection.onInitialize(async (params): Promise<InitializeResult> => {
   supportsConfiguration = Boolean(params.capabilities.workspace?.configuration);
   supportsWatchRegistration = Boolean(params.capabilities.workspace?.didChangeWatchedFiles?.dynamicRegistration);
+  supportsInlayHintRefresh = Boolean(params.capabilities.workspace?.inlayHint?.refreshSupport);
   workspaceFolders = params.workspaceFolders ?? [];
   // libpg-query now; the Python grammar (Alembic) only when the first Python document is analysed (see validate).
   await initAnalyzerFor('sql');
@@ -61,6 +63,8 @@ connection.onInitialize(async (params): Promise<InitializeResult> => {
       textDocumentSync: TextDocumentSyncKind.Incremental,
       hoverProvider: true,
       codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
+      // Lock modes at lock findings; empty unless the `lockInlayHints` setting is on.
+      inlayHintProvider: true,
     },
     serverInfo: { name: 'migration-guard' },
   };
@@ -89,7 +93,13 @@ connection.onDidChangeConfiguration(() => {
   settingsCache.clear();
   configCache.clear();
   for (const document of documents.all()) schedule(document.uri);
+  refreshInlayHints();
 });
+
+/** Asks the client to ask for inlay hints again (new diagnostics, or the setting changed), when it can. */
+function refreshInlayHints(): void {
+  if (supportsInlayHintRefresh) connection.languages.inlayHint.refresh().catch(() => undefined);
+}
 
 /** Settings for a document, pulled from the client per resource and cached until they change. */
 function settingsFor(uri: string): Promise<Settings> {
@@ -156,8 +166,15 @@ async function validate(uri: string): Promise<void> {
   }
   // A newer version arrived while settings were pulled: its own run publishes.
   if (documents.get(uri)?.version !== version) return;
+  const hadLocks = (lastDiagnostics.get(uri) ?? []).some(hasLock);
   lastDiagnostics.set(uri, diagnostics);
   await connection.sendDiagnostics({ uri, version, diagnostics });
+  if (settings.lockInlayHints && (hadLocks || diagnostics.some(hasLock))) refreshInlayHints();
+}
+
+/** Whether a diagnostic carries a lock (an inlay hint may show it). */
+function hasLock(d: Diagnostic): boolean {
+  return Boolean((d.data as { lock?: unknown } | undefined)?.lock);
 }
 
 /** Texts of sibling migrations read from disk, with the mtime they were read at. */
@@ -220,6 +237,15 @@ documents.onDidClose((e) => {
 });
 
 connection.onHover((params) => hoverAt(lastDiagnostics.get(params.textDocument.uri) ?? [], params.position));
+
+connection.languages.inlayHint.on(async (params) => {
+  const uri = params.textDocument.uri;
+  if (!(await settingsFor(uri)).lockInlayHints) return [];
+  const { start, end } = params.range;
+  const inRange = (p: { line: number; character: number }) =>
+    (p.line > start.line || (p.line === start.line && p.character >= start.character)) && (p.line < end.line || (p.line === end.line && p.character <= end.character));
+  return lockInlayHints(lastDiagnostics.get(uri) ?? []).filter((h) => inRange(h.position));
+});
 
 connection.onCodeAction((params) => {
   const document = documents.get(params.textDocument.uri);

@@ -18,7 +18,7 @@ import path from 'node:path';
 import type { AnalyzeOptions, Finding, Operation, SchemaHistory } from '../lint';
 import { analyzeRevisionGraph, type FolderFile } from '../lint/graph';
 import { lineStarts, rangeToCheckPosition, type CheckPosition } from '../lint/text';
-import { ConfigCache, ConfigError, protectFindings, ruleOptionsFor, type EffectiveOptions, type RuleOptions } from '../config';
+import { ConfigCache, ConfigError, protectFindings, ruleOptionsFor, sizeFindings, type EffectiveOptions, type RuleOptions, type TableSizeIndex } from '../config';
 import type { Dialect, PendingFinding } from '../protocol';
 import { EngineError } from './errors';
 
@@ -79,6 +79,8 @@ export interface LintFilesOptions {
   optionsFor(file: string): EffectiveOptions;
   /** Lint a file even when its parser (a WASM module) fails to load, as the editor does (the file then yields fewer findings); default: throw. */
   tolerateParserLoadFailure?: boolean;
+  /** Table statistics (`check --stats`): findings get their table's size, lock findings a severity by it (config/table-sizes.ts). */
+  tableSizes?: TableSizeIndex;
 }
 
 /** The findings of one linted file: the analyzer's (UTF-16 offsets into `text`), then its folder's. */
@@ -148,7 +150,8 @@ export async function lintFiles(files: readonly FileInput[], options: LintFilesO
       const upCounterpart = kind === 'sql' ? readUpCounterpart(lint, input.path) : undefined;
       const analyzeOptions: AnalyzeOptions = { fileName: input.path, kind, dialect: opts.dialect, rules: opts.rules, postgresVersion: opts.postgresVersion, ...(upCounterpart !== undefined ? { upCounterpart } : {}) };
       const found = ordered ? lint.analyzeInFolder(text, analyzeOptions, history) : lint.analyze(text, analyzeOptions);
-      results.set(input, { input, text, options: opts, findings: protectFindings(found, opts.protectedTables) });
+      const sizes = options.tableSizes?.dialect === opts.dialect ? options.tableSizes : undefined;
+      results.set(input, { input, text, options: opts, findings: sizeFindings(protectFindings(found, opts.protectedTables), sizes, opts.tableSizeThresholds) });
     }
   }
   const out = toLint.map((k) => results.get(k.input)).filter((r): r is FileFindings => r !== undefined);
@@ -239,13 +242,13 @@ function addFolderFindings(kept: Array<{ input: FileInput; options: EffectiveOpt
   }
 }
 
-/** A finding with the 1-based positions of the CLI's JSON. */
-export type PositionedFinding = Pick<Finding, 'ruleId' | 'severity' | 'message'> & CheckPosition;
+/** A finding with the 1-based positions of the CLI's JSON, and its statement's lock when it has one. */
+export type PositionedFinding = Pick<Finding, 'ruleId' | 'severity' | 'message' | 'lock' | 'tableSize'> & CheckPosition;
 
 /** `findings` of `text` with 1-based positions (ESLint's convention; lint/text.ts `rangeToCheckPosition`), the line starts computed once. */
 export function withPositions(text: string, findings: readonly Finding[]): PositionedFinding[] {
   const starts = lineStarts(text);
-  return findings.map((f) => ({ ruleId: f.ruleId, severity: f.severity, message: f.message, ...rangeToCheckPosition(text, f.start, f.end, starts) }));
+  return findings.map((f) => ({ ruleId: f.ruleId, severity: f.severity, message: f.message, ...rangeToCheckPosition(text, f.start, f.end, starts), ...(f.lock ? { lock: f.lock } : {}), ...(f.tableSize ? { tableSize: f.tableSize } : {}) }));
 }
 
 /** The part of a lint cache key that stands for a target's options (rule keys sorted: the same options, the same key). */

@@ -22,6 +22,7 @@ import type {
   SchemaDiffResult,
   SchemaModel,
   StatusResult,
+  TableStatsResult,
   UnlockResult,
   UpgradeResult,
   ValidateResult,
@@ -39,6 +40,9 @@ export const ExitCode = {
 
 /** Default of `--load-timeout`, in seconds: the limit on loading the knexfile and each migration module. */
 export const DEFAULT_LOAD_TIMEOUT_SECONDS = 30;
+
+/** Default of `stats --count-timeout`, in seconds: the time SQLite row counts may take in all. */
+export const DEFAULT_COUNT_TIMEOUT_SECONDS = 10;
 
 /** Default of `--connect-timeout`, in seconds: the limit on opening the first database connection. */
 export const DEFAULT_CONNECT_TIMEOUT_SECONDS = 10;
@@ -155,6 +159,7 @@ export const commands = {
       json: { kind: 'boolean', description: 'same as --format json' },
       dialect: { kind: 'string', value: 'dialect', description: 'SQL dialect, overriding .migration-guard.json (default: its dialect, else auto: from the nearest knexfile, else postgresql)', choices: ['auto', 'postgresql', 'sqlite'] },
       changedSince: { kind: 'string', value: 'git-ref', description: 'only files changed since this git ref (committed since the merge base, uncommitted or untracked)' },
+      stats: { kind: 'string', value: 'file', description: 'table sizes written by `migration-guard stats`: findings about a table say its size, and lock findings become info below smallTableRows and errors from largeTableRows' },
     },
   },
   status: {
@@ -315,6 +320,17 @@ export const commands = {
     engine: true,
     args: [],
     flags: {},
+  },
+  stats: {
+    name: 'stats',
+    description: 'write the row estimate and size of every table of the database (for check --stats)',
+    result: returns<TableStatsResult>(),
+    engine: true,
+    args: [],
+    flags: {
+      out: { kind: 'string', value: 'file', description: 'write to this file instead of stdout' },
+      countTimeout: { kind: 'number', value: 'seconds', description: `SQLite: give up counting rows after this long in all; later tables get rows null (default ${DEFAULT_COUNT_TIMEOUT_SECONDS})` },
+    },
   },
   schemaSnapshot: {
     name: 'schema snapshot',

@@ -24,6 +24,69 @@ export interface CheckFinding {
   column: number;
   endLine: number;
   endColumn: number;
+  /** PostgreSQL: the table lock the finding's statement takes (server/src/lint/locks.ts); absent for other findings and dialects. */
+  lock?: TableLock;
+  /** With `check --stats FILE`: the size of the table the finding is about, when the file knows it. */
+  tableSize?: TableSize;
+}
+
+/** A table's size: estimated rows and bytes on disk (PostgreSQL: with indexes and TOAST); null when not known. */
+export interface TableSize {
+  /** PostgreSQL `pg_class.reltuples` (an estimate; 0 for a never-analysed empty table); SQLite `count(*)`. Null: not known (never analysed, or the count ran out of time). */
+  rows: number | null;
+  /** PostgreSQL `pg_total_relation_size`; SQLite the table's and its indexes' pages (`dbstat`). Null when not known. */
+  bytes: number | null;
+}
+
+/**
+ * `migration-guard stats [--out FILE]`, read by `check --stats FILE`. Keys: `schema.table` on PostgreSQL (an
+ * unqualified table in a migration matches `defaultSchema`), the table name on SQLite.
+ */
+export interface TableStatsResult {
+  dialect: Dialect;
+  /** PostgreSQL: the connection's `current_schema()`, which unqualified table names mean. */
+  defaultSchema?: string;
+  tables: Record<string, TableSize>;
+}
+
+/**
+ * A PostgreSQL table-level lock mode, named as the documentation names it (PostgreSQL docs, "Explicit Locking",
+ * 13.3.1 Table-Level Lock Modes), weakest first. `pg_locks.mode` spells them `AccessShareLock` … `AccessExclusiveLock`.
+ */
+export type LockMode =
+  | 'ACCESS SHARE'
+  | 'ROW SHARE'
+  | 'ROW EXCLUSIVE'
+  | 'SHARE UPDATE EXCLUSIVE'
+  | 'SHARE'
+  | 'SHARE ROW EXCLUSIVE'
+  | 'EXCLUSIVE'
+  | 'ACCESS EXCLUSIVE';
+
+/**
+ * What a held lock makes other sessions wait for on that table: `reads` (SELECT, which takes ACCESS SHARE) and
+ * `writes` (INSERT/UPDATE/DELETE, which take ROW EXCLUSIVE), from the conflict table (Explicit Locking, Table 13.2).
+ */
+export type LockBlocks = 'reads' | 'writes';
+
+/** One table lock: its mode, the table as the migration names it (`schema.table` or `table`), and what it blocks. */
+export interface TableLockEntry {
+  mode: LockMode;
+  /** The table as written, `schema.table` when qualified. With `onIndex`, the index whose table is locked (DROP INDEX names no table). */
+  table: string;
+  /** Subset of `["reads", "writes"]`, in that order; empty when the lock blocks neither (e.g. SHARE UPDATE EXCLUSIVE). */
+  blocks: LockBlocks[];
+  /** True when `table` names an index: the statement locks that index's table, which it does not name. */
+  onIndex?: true;
+}
+
+/**
+ * The lock a finding's statement takes on its table until the transaction ends, plus the locks on further tables
+ * (`alsoLocks`: the referenced table of a foreign key). In `check --format json`, the upgrade plan and the hovers.
+ */
+export interface TableLock extends TableLockEntry {
+  /** Other tables the same statement locks, e.g. SHARE ROW EXCLUSIVE on the table a new foreign key references. */
+  alsoLocks?: TableLockEntry[];
 }
 
 /** `migration-guard check --format json` */

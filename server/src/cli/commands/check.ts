@@ -11,7 +11,7 @@ import type { Handler } from '../register';
 export const check: Handler<typeof commands.check, CliOutput> = async (ctx, options) => {
   const format = options.json === true ? 'json' : options.format;
   ctx.json = format === 'json';
-  const { result, files } = await runCheck(options.paths, ctx.io.cwd, { dialect: options.dialect, changedSince: options.changedSince });
+  const { result, files } = await runCheck(options.paths, ctx.io.cwd, { dialect: options.dialect, changedSince: options.changedSince, stats: options.stats });
   if (format === 'json') ctx.out(JSON.stringify(result, null, 2));
   else if (format === 'github') ctx.io.stdout(result.findings.length ? `${formatGithub(result.findings)}\n` : '');
   else if (format === 'sarif') {

@@ -17,6 +17,7 @@ import { restore } from './restore';
 import { safetyCheck } from './safety-check';
 import { schemaDiff } from './schema-diff';
 import { schemaSnapshot } from './schema-snapshot';
+import { stats } from './stats';
 import { status } from './status';
 import { unlock } from './unlock';
 import { unmark } from './unmark';
@@ -43,6 +44,7 @@ export const handlers: { [K in keyof Commands]: Handler<Commands[K]> } = {
   unlock,
   new: newMigration,
   history,
+  stats,
   schemaSnapshot,
   schemaDiff,
 };

@@ -8,6 +8,6 @@ export { formatFindings } from './findings';
 export { formatMark, formatNewMigration, formatUnlock } from './movements';
 export { formatAlembic, formatFolderState, formatOtherRunner, formatProjects } from './projects';
 export { formatSafetyCheck } from './safety-check';
-export { formatDrift, formatSchemaDiff, formatSnapshotWritten, formatWrittenMigration } from './schema';
+export { formatDrift, formatSchemaDiff, formatSnapshotWritten, formatStatsWritten, formatWrittenMigration } from './schema';
 export { formatHistory, formatProject, formatStatus, formatValidation } from './status';
 export { formatPreflight, formatPreview, formatUpgrade, formatUpgradeOutcome, formatUpgradePlan } from './upgrade';

@@ -1,5 +1,5 @@
 /** Text of schema drift (`validate`, `schema diff`) and of `schema snapshot --out`. */
-import type { DriftItem, SchemaDiffResult, SchemaModel, WrittenMigration } from '../../protocol';
+import type { DriftItem, SchemaDiffResult, SchemaModel, TableStatsResult, WrittenMigration } from '../../protocol';
 
 /** Drift items as text: grouped by table, one line per item with what to do. Empty string without drift. */
 export function formatDrift(drift: readonly DriftItem[] | undefined): string {
@@ -30,4 +30,11 @@ export function formatWrittenMigration(w: WrittenMigration): string {
   if (w.findings.length) lines.push(`  Lint: ${w.findings.length} finding${w.findings.length === 1 ? '' : 's'} (also as comments at the top of the file):`, ...w.findings.map((f) => `    ${f.line}:${f.column}  ${f.severity}  ${f.ruleId}  ${f.message}`));
   if (w.notes.length) lines.push('  Not written as code (TODO comments in the file):', ...w.notes.map((n) => `    ${n}`));
   return lines.join('\n');
+}
+
+/** What `stats --out FILE` wrote. */
+export function formatStatsWritten(result: TableStatsResult, file: string): string {
+  const n = Object.keys(result.tables).length;
+  const unknown = Object.values(result.tables).filter((t) => t.rows === null).length;
+  return `Wrote the sizes of ${n} table${n === 1 ? '' : 's'} to ${file}${unknown ? ` (${unknown} without a row count: never analysed, or the count ran out of time)` : ''}. Use it with: migration-guard check --stats ${file}`;
 }

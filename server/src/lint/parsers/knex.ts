@@ -127,6 +127,24 @@ interface Chain {
   rootCall?: ts.CallExpression;
   links: Link[];
 }
+/**
+ * The table a Knex foreign key references: `.inTable('t')` / `.on('t')`, else the part before the column in
+ * `.references('t.col')` / `.references('s.t.col')`; undefined when the chain does not name it as a literal.
+ * Source: Knex docs, Schema Builder — references, inTable, foreign.
+ */
+function referencedTable(chain: Chain): TableRef | undefined {
+  const literal = (names: string[]) => {
+    for (const l of chain.links) if (names.includes(l.name) && l.call) return stringArg(l.call.arguments[0]);
+    return undefined;
+  };
+  const qualified = literal(['inTable', 'on']);
+  const parts = qualified !== undefined ? qualified.split('.') : (literal(['references'])?.split('.').slice(0, -1) ?? []);
+  const table = parts[parts.length - 1];
+  if (!table) return undefined;
+  const schema = parts.length > 1 ? parts[parts.length - 2] : undefined;
+  return schema ? { table, schema } : { table };
+}
+
 function flattenChain(expr: ts.Expression): Chain {
   const links: Link[] = [];
   let cur: ts.Expression = expr;
@@ -456,7 +474,7 @@ class KnexReader {
     // Own keys only: `t.hasOwnProperty(…)` or `t.constructor` must not find Object.prototype members.
     const typeFn = Object.hasOwn(COLUMN_TYPES, first.name) ? COLUMN_TYPES[first.name] : undefined;
     if (typeFn) this.columnChain(chain, typeFn, range, base, mode, columns);
-    else if (mode !== 'create') this.tableMethod(first.name, args, ref, range, base);
+    else if (mode !== 'create') this.tableMethod(first.name, args, ref, range, base, chain);
   }
 
   /**
@@ -496,7 +514,10 @@ class KnexReader {
     const hasDefault = serial || (!!defaultArg && defaultArg.kind !== ts.SyntaxKind.NullKeyword && !(ts.isIdentifier(defaultArg) && defaultArg.text === 'undefined'));
     const volatileDefault = serial ? 'nextval' : volatileIn(defaultArg);
     ops.push({ ...base, type: 'addColumn', column, notNull, hasDefault, dataType, ...(volatileDefault ? { volatileDefault } : {}), ...(primaryKey ? { primaryKey } : {}), range });
-    if (names.includes('references')) ops.push({ ...base, type: 'addConstraint', constraint: 'foreignKey', notValid: false, usingIndex: false, inline: true, range });
+    if (names.includes('references')) {
+      const references = referencedTable(chain);
+      ops.push({ ...base, type: 'addConstraint', constraint: 'foreignKey', notValid: false, usingIndex: false, inline: true, ...(references ? { references } : {}), range });
+    }
     for (const l of chain.links.slice(1)) {
       if ((l.name === 'index' || l.name === 'unique') && l.call) {
         ops.push({ ...base, type: 'createIndex', concurrently: false, unique: l.name === 'unique', range });
@@ -505,7 +526,7 @@ class KnexReader {
   }
 
   /** A table-level call in an `alterTable` callback: drop columns/index/constraints, nullability, constraints, renames, indexes. */
-  private tableMethod(method: string, args: ts.NodeArray<ts.Expression>, ref: TableRef, range: TextRange, base: BuilderBase): void {
+  private tableMethod(method: string, args: ts.NodeArray<ts.Expression>, ref: TableRef, range: TextRange, base: BuilderBase, chain: Chain): void {
     const ops = this.doc.operations;
     switch (method) {
       case 'dropColumn':
@@ -534,7 +555,8 @@ class KnexReader {
       case 'primary': {
         const name = stringArg(method === 'check' ? args[2] : args[1]);
         const constraint = method === 'foreign' ? 'foreignKey' : method === 'check' ? 'check' : 'primaryKey';
-        ops.push({ ...base, type: 'addConstraint', constraint, ...(name !== undefined ? { name } : {}), notValid: false, usingIndex: false, range });
+        const references = method === 'foreign' ? referencedTable(chain) : undefined;
+        ops.push({ ...base, type: 'addConstraint', constraint, ...(name !== undefined ? { name } : {}), notValid: false, usingIndex: false, ...(references ? { references } : {}), range });
         return;
       }
       case 'dropForeign':

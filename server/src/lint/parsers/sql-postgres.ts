@@ -646,6 +646,8 @@ function alterTableCommand(cmd: Json, table: string, common: StatementFields, ra
     const name = str(con['conname']);
     const op: AddConstraintOp = { ...common, table, type: 'addConstraint', constraint: CONSTRAINT_KINDS[contype] ?? 'other', notValid: con['skip_validation'] === true, usingIndex: str(con['indexname']) !== undefined, range };
     if (name !== undefined) op.name = name;
+    const references = rangeVarRef(con['pktable']);
+    if (references) op.references = references;
     add(op);
   } else if (subtype === 'AT_ValidateConstraint') {
     const name = str(cmd['name']);
@@ -657,6 +659,15 @@ function alterTableCommand(cmd: Json, table: string, common: StatementFields, ra
     const partition = relationRef(part?.['name'])?.table;
     if (partition !== undefined) add({ ...common, table, type: 'detachPartition', partition, concurrently: part?.['concurrent'] === true, range });
   }
+}
+
+/** The table a `RangeVar` node names (a foreign key's `pktable`), or undefined. */
+function rangeVarRef(node: unknown): TableRef | undefined {
+  const rv = obj(node);
+  const table = str(rv?.['relname']);
+  if (table === undefined) return undefined;
+  const schema = str(rv?.['schemaname']);
+  return schema !== undefined ? { table, schema } : { table };
 }
 
 /** ADD COLUMN: NOT NULL, default (volatile or not), STORED generation, and its inline REFERENCES / CHECK / UNIQUE / PRIMARY KEY constraints (added first). */
@@ -686,6 +697,8 @@ function addColumn(cmd: Json, table: string, common: StatementFields, range: Tex
       const name = str(con?.['conname']);
       const op: AddConstraintOp = { ...common, table, type: 'addConstraint', constraint: inlineKind, notValid: false, usingIndex: false, inline: true, range };
       if (name !== undefined) op.name = name;
+      const references = rangeVarRef(con?.['pktable']);
+      if (references) op.references = references;
       add(op);
     }
   }

@@ -5,7 +5,7 @@ import type { Fix } from '../types';
 
 /** A violation covering an operation's range. */
 export function at(op: Operation, message: string): RuleViolation {
-  return { start: op.range.start, end: op.range.end, message };
+  return { start: op.range.start, end: op.range.end, message, op };
 }
 
 /** Builds the docs path of a rule id: `docs/rules/<id>.md`. */
