@@ -350,7 +350,6 @@ export const LOCK_DURATION_RULES: ReadonlySet<string> = new Set([
   'constraint-missing-not-valid',
   'disallowed-unique-constraint',
   'adding-field-with-volatile-default',
-  'changing-column-type',
   'adding-serial-primary-key-field',
   'require-concurrent-reindex',
   'require-concurrent-refresh',
