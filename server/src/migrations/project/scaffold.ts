@@ -64,7 +64,12 @@ ${param}exports.down = async function down(knex) {
  */
 export async function newMigration(project: LoadedProject, typed: string, options: { now?: Date } = {}): Promise<NewMigrationResult> {
   // "add user email" names add_user_email: the one normalisation (protocol), shared with the editor's input box.
-  const planned = await plannedMigrationFile(project, normalizeMigrationName(typed), options.now ?? new Date(), 'Example: migration-guard new add_users_email');
+  const name = normalizeMigrationName(typed);
+  const example = 'Example: migration-guard new add_users_email';
+  // Refused in the words the user typed (what is left after normalising may be nothing at all).
+  const problem = migrationNameProblem(name);
+  if (problem) throw new EngineError('usage', `Invalid migration name '${typed}': ${problem}.`, example);
+  const planned = await plannedMigrationFile(project, name, options.now ?? new Date(), example);
   await mkdir(planned.dir, { recursive: true });
   await writeFile(planned.file, migrationTemplate(planned.ext, { knexTypes: findKnexPackage(planned.dir) !== null }), { flag: 'wx' });
   return { file: planned.file, name: planned.fileName };
