@@ -16,6 +16,7 @@ import test, { type TestContext } from 'node:test';
 import type { BackupResult, UpgradeResult } from '../../server/src/protocol';
 import { CodeServer, e2eEnvironment } from './codeServer';
 import { cli, copyDemo, extensionId, packagedExtension, query, root } from './demo';
+import { scenario } from './scenario';
 import { Workbench } from './workbench';
 
 const resultsDir = path.join(root, 'test-results', 'e2e-editor');
@@ -38,46 +39,7 @@ test('Migration Guard in VS Code: CodeLens, Explorer badges, database file guard
 
   const server = new CodeServer({ env, runDir });
   let wb!: Workbench;
-  let failed = false;
-  let passed = false;
-
-  t.after(async () => {
-    if (!passed && !fs.existsSync(path.join(resultsDir, '99-failure.png'))) await wb?.screenshotAs('99-failure.png');
-    await wb?.close();
-    await server.stop();
-    log('browser closed, code-server process group ended');
-    if (!passed) {
-      for (const [from, to] of [[server.logFile, 'code-server.log'], [server.installLogFile, 'install-extension.log']]) {
-        if (fs.existsSync(from)) fs.copyFileSync(from, path.join(resultsDir, to));
-      }
-      const outputs = server.findLogs('Migration Guard');
-      fs.writeFileSync(
-        path.join(resultsDir, 'extension-output.log'),
-        outputs.length ? outputs.map((f) => `==> ${path.relative(runDir, f)}\n${fs.readFileSync(f, 'utf8')}`).join('\n') : '(no Migration Guard output channel log found)\n',
-      );
-      for (const f of server.findLogs('exthost.log')) fs.copyFileSync(f, path.join(resultsDir, path.basename(f)));
-      wb?.saveBrowserErrors(path.join(resultsDir, 'browser-errors.log'));
-      log(`failure artifacts in ${path.relative(root, resultsDir)}; run folder kept: ${runDir}`);
-    } else if (process.env.MG_E2E_KEEP === '1') {
-      log(`run folder kept: ${runDir}`);
-    } else {
-      fs.rmSync(runDir, { recursive: true, force: true });
-    }
-  });
-
-  const step = async (name: string, body: () => Promise<void>) => {
-    if (failed) return t.test(name, { skip: 'an earlier step failed' }, () => {});
-    return t.test(name, async () => {
-      try {
-        await body();
-        log(`✓ ${name}`);
-      } catch (error) {
-        failed = true;
-        await wb?.screenshotAs('99-failure.png');
-        throw error;
-      }
-    });
-  };
+  const { step, finish } = scenario(t, { server, runDir, resultsDir, root, log, workbench: () => wb });
 
   let backupName = '';
   await step('demo database with three migrations applied and one backup; code-server with the packaged extension', async () => {
@@ -148,5 +110,5 @@ test('Migration Guard in VS Code: CodeLens, Explorer badges, database file guard
     await wb.screenshot('restored');
   });
 
-  passed = !failed;
+  finish();
 });

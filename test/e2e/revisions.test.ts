@@ -18,6 +18,7 @@ import test, { type TestContext } from 'node:test';
 import sqlite3 from 'sqlite3';
 import { CodeServer, e2eEnvironment } from './codeServer';
 import { packagedExtension } from './package';
+import { scenario } from './scenario';
 import { Workbench, type TreeRowPattern } from './workbench';
 
 const root = path.resolve(import.meta.dirname, '..', '..');
@@ -91,46 +92,7 @@ test('Revisions view: multi-root Knex + Alembic roots, the graph, and Select Env
 
   const server = new CodeServer({ env, runDir });
   let wb!: Workbench;
-  let failed = false;
-  let passed = false;
-
-  t.after(async () => {
-    if (!passed && !fs.existsSync(path.join(resultsDir, '99-failure.png'))) await wb?.screenshotAs('99-failure.png');
-    await wb?.close();
-    await server.stop();
-    log('browser closed, code-server process group ended');
-    if (!passed) {
-      for (const [from, to] of [[server.logFile, 'code-server.log'], [server.installLogFile, 'install-extension.log']]) {
-        if (fs.existsSync(from)) fs.copyFileSync(from, path.join(resultsDir, to));
-      }
-      const outputs = server.findLogs('Migration Guard');
-      fs.writeFileSync(
-        path.join(resultsDir, 'extension-output.log'),
-        outputs.length ? outputs.map((f) => `==> ${path.relative(runDir, f)}\n${fs.readFileSync(f, 'utf8')}`).join('\n') : '(no Migration Guard output channel log found)\n',
-      );
-      for (const f of server.findLogs('exthost.log')) fs.copyFileSync(f, path.join(resultsDir, path.basename(f)));
-      wb?.saveBrowserErrors(path.join(resultsDir, 'browser-errors.log'));
-      log(`failure artifacts in ${path.relative(root, resultsDir)}; run folder kept: ${runDir}`);
-    } else if (process.env.MG_E2E_KEEP === '1') {
-      log(`run folder kept: ${runDir}`);
-    } else {
-      fs.rmSync(runDir, { recursive: true, force: true });
-    }
-  });
-
-  const step = async (name: string, body: () => Promise<void>) => {
-    if (failed) return t.test(name, { skip: 'an earlier step failed' }, () => {});
-    return t.test(name, async () => {
-      try {
-        await body();
-        log(`✓ ${name}`);
-      } catch (error) {
-        failed = true;
-        await wb?.screenshotAs('99-failure.png');
-        throw error;
-      }
-    });
-  };
+  const { step, finish } = scenario(t, { server, runDir, resultsDir, root, log, workbench: () => wb });
 
   await step('multi-root workspace (Knex api, Alembic py) in code-server with the packaged extension', async () => {
     const workspace = await writeWorkspace(path.join(runDir, 'ws'));
@@ -192,5 +154,5 @@ test('Revisions view: multi-root Knex + Alembic roots, the graph, and Select Env
     await wb.screenshot('revisions-production');
   });
 
-  passed = !failed;
+  finish();
 });

@@ -16,6 +16,7 @@ import * as path from 'node:path';
 import test, { type TestContext } from 'node:test';
 import { CodeServer, e2eEnvironment } from './codeServer';
 import { copyDemo, demoDir, exec, extensionId, packagedExtension, query, root } from './demo';
+import { scenario } from './scenario';
 import { Workbench, type TreeRowPattern } from './workbench';
 
 const resultsDir = path.join(root, 'test-results', 'e2e');
@@ -39,48 +40,7 @@ test('Migration Guard in VS Code: lint, Revisions view, modal-confirmed upgrade 
   const server = new CodeServer({ env, runDir });
   // Set by the first step; later steps are skipped when it fails, and the after hook copes with it unset.
   let wb!: Workbench;
-  let failed = false; // a step failed: skip the rest
-  let passed = false; // every step ran and passed (false too when the test timed out)
-
-  t.after(async () => {
-    if (!passed && !fs.existsSync(path.join(resultsDir, '99-failure.png'))) await wb?.screenshotAs('99-failure.png');
-    await wb?.close();
-    await server.stop();
-    log('browser closed, code-server process group ended');
-    // Logs are complete only once code-server is down.
-    if (!passed) {
-      for (const [from, to] of [[server.logFile, 'code-server.log'], [server.installLogFile, 'install-extension.log']]) {
-        if (fs.existsSync(from)) fs.copyFileSync(from, path.join(resultsDir, to));
-      }
-      const outputs = server.findLogs('Migration Guard');
-      fs.writeFileSync(
-        path.join(resultsDir, 'extension-output.log'),
-        outputs.length ? outputs.map((f) => `==> ${path.relative(runDir, f)}\n${fs.readFileSync(f, 'utf8')}`).join('\n') : '(no Migration Guard output channel log found)\n',
-      );
-      for (const f of server.findLogs('exthost.log')) fs.copyFileSync(f, path.join(resultsDir, path.basename(f)));
-      wb?.saveBrowserErrors(path.join(resultsDir, 'browser-errors.log'));
-      log(`failure artifacts in ${path.relative(root, resultsDir)}; run folder kept: ${runDir}`);
-    } else if (process.env.MG_E2E_KEEP === '1') {
-      log(`run folder kept: ${runDir}`);
-    } else {
-      fs.rmSync(runDir, { recursive: true, force: true });
-    }
-  });
-
-  /** One scenario step as a subtest; after a failure the remaining steps are skipped. */
-  const step = async (name: string, body: () => Promise<void>) => {
-    if (failed) return t.test(name, { skip: 'an earlier step failed' }, () => {});
-    return t.test(name, async () => {
-      try {
-        await body();
-        log(`✓ ${name}`);
-      } catch (error) {
-        failed = true;
-        await wb?.screenshotAs('99-failure.png');
-        throw error;
-      }
-    });
-  };
+  const { step, finish } = scenario(t, { server, runDir, resultsDir, root, log, workbench: () => wb });
 
   await step('fresh workspace copy and code-server with the packaged extension', async () => {
     copyDemo(workspace);
@@ -325,5 +285,5 @@ test('Migration Guard in VS Code: lint, Revisions view, modal-confirmed upgrade 
     assert.deepEqual(users, [], 'its up() did not run');
   });
 
-  passed = !failed;
+  finish();
 });
