@@ -64,12 +64,8 @@ ${param}exports.down = async function down(knex) {
  */
 export async function newMigration(project: LoadedProject, typed: string, options: { now?: Date } = {}): Promise<NewMigrationResult> {
   // "add user email" names add_user_email: the one normalisation (protocol), shared with the editor's input box.
-  const name = normalizeMigrationName(typed);
-  const example = 'Example: migration-guard new add_users_email';
   // Refused in the words the user typed (what is left after normalising may be nothing at all).
-  const problem = migrationNameProblem(name);
-  if (problem) throw new EngineError('usage', `Invalid migration name '${typed}': ${problem}.`, example);
-  const planned = await plannedMigrationFile(project, name, options.now ?? new Date(), example);
+  const planned = await plannedMigrationFile(project, normalizeMigrationName(typed), options.now ?? new Date(), 'Example: migration-guard new add_users_email', typed);
   await mkdir(planned.dir, { recursive: true });
   await writeFile(planned.file, migrationTemplate(planned.ext, { knexTypes: findKnexPackage(planned.dir) !== null }), { flag: 'wx' });
   return { file: planned.file, name: planned.fileName };
@@ -88,12 +84,13 @@ export interface PlannedMigrationFile {
 
 /**
  * The file a new migration named `name` gets (as `new` names it), checked before anything is written: the name is
- * valid, a migrations directory is configured, no file has that path.
+ * valid, a migrations directory is configured, no file has that path. `typed`: the name as the user wrote it, for the
+ * error message (default `name`).
  * @throws EngineError `usage` (name refused by protocol.ts {@link migrationNameProblem}; no directory; file exists).
  */
-export async function plannedMigrationFile(project: LoadedProject, name: string, now: Date, example: string): Promise<PlannedMigrationFile> {
+export async function plannedMigrationFile(project: LoadedProject, name: string, now: Date, example: string, typed: string = name): Promise<PlannedMigrationFile> {
   const problem = migrationNameProblem(name);
-  if (problem) throw new EngineError('usage', `Invalid migration name '${name}': ${problem}.`, example);
+  if (problem) throw new EngineError('usage', `Invalid migration name '${typed}': ${problem}.`, example);
   const dir = project.migrations.directories[0];
   if (!dir) throw new EngineError('usage', 'No migrations directory is configured.');
   const existing = await listMigrationFiles(project.migrations);
