@@ -4,7 +4,7 @@
  * connection masked, problems, drift items with their hints, what was checked) or from the engine's error: nothing
  * here recomputes drift, and an error is never shown as "valid".
  */
-import type { DriftItem, ValidateResult } from '../../server/src/protocol';
+import type { DriftItem, ProjectInfo, ValidateResult } from '../../server/src/protocol';
 
 /** An engine failure as the client holds it (engine.ts `EngineError`: message, stable code, next step). */
 export interface ValidateFailure {
@@ -18,6 +18,21 @@ export interface ValidateFailure {
  * or the error that stopped it. `at` is when it finished (ISO-8601, the client's clock).
  */
 export type ValidationRecord = { kind: 'result'; at: string; result: ValidateResult } | { kind: 'error'; at: string; error: ValidateFailure };
+
+/**
+ * Which database a project's answers are about, as the engine names it (`ProjectInfo`: the knexfile or the source, the
+ * environment, the client and the masked connection): a Validate result and a `status` read of the same database give
+ * the same key, wherever the command was started from.
+ */
+export function projectKey(project: Pick<ProjectInfo, 'knexfile' | 'source' | 'environment' | 'client' | 'connection'>): string {
+  return JSON.stringify([project.knexfile ?? project.source, project.environment, project.client, project.connection]);
+}
+
+/** The later of two records (by `at`); undefined when both are. */
+export function latestRecord(a: ValidationRecord | undefined, b: ValidationRecord | undefined): ValidationRecord | undefined {
+  if (!a || !b) return a ?? b;
+  return Date.parse(b.at) > Date.parse(a.at) ? b : a;
+}
 
 /** Where the client ran Validate: the workspace folder's name and the folder the engine ran in. */
 export interface ValidateWhere {

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { driftByTable, driftOf, renderValidateReport, validateVerdict, type ValidationRecord } from '../../client/src/validate-report';
+import { driftByTable, driftOf, latestRecord, projectKey, renderValidateReport, validateVerdict, type ValidationRecord } from '../../client/src/validate-report';
 import type { DriftItem, ProjectInfo, ValidateResult } from '../../server/src/protocol';
 
 const project: ProjectInfo = {
@@ -96,6 +96,18 @@ void describe('Validate report', () => {
     const other = record({ checked: ['migration files', 'checksums', 'lock'] });
     assert.equal(validateVerdict(other), 'Valid: no problems. Schema drift was not checked.');
     assert.match(renderValidateReport(other, where), /## Schema drift\n\nUnknown: Schema drift was not checked/);
+  });
+
+  it('a result is kept under the database it names (status gives the same key); the later record wins', () => {
+    assert.equal(projectKey(project), projectKey({ ...project }));
+    assert.notEqual(projectKey(project), projectKey({ ...project, environment: 'production' }));
+    assert.notEqual(projectKey(project), projectKey({ ...project, connection: 'postgres://app:****@db.internal:5432/other' }));
+    const older = record({});
+    const newer: ValidationRecord = { kind: 'error', at: '2026-12-07T01:41:00.000Z', error: { code: 'connection', message: 'down' } };
+    assert.equal(latestRecord(older, newer), newer);
+    assert.equal(latestRecord(newer, older), newer);
+    assert.equal(latestRecord(undefined, older), older);
+    assert.equal(latestRecord(undefined, undefined), undefined);
   });
 
   it('identifiers holding backticks stay code spans', () => {

@@ -88,7 +88,7 @@ export function registerRevisions(context: vscode.ExtensionContext, engine: Engi
       roots = loaded ?? [];
       showFocused();
     },
-    (root) => validations.get(root.target),
+    (root) => (root.state.kind === 'knex' ? validations.get(root.target, root.state.status.project) : undefined),
   );
   context.subscriptions.push(
     tree,
