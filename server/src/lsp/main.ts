@@ -1,8 +1,9 @@
 /**
  * The Migration Guard language server: thin plumbing from the pure analyzer to LSP.
  * Diagnostics on open migration documents (options from `.migration-guard.json` through the same
- * {@link effectiveOptions} the CLI uses, settings only as a fallback), hovers on them, the analyzer's
- * fixes as preferred quick fixes, and ignore-comment code actions.
+ * {@link effectiveOptions} the CLI uses, settings only as a fallback) and, in the background, on the closed migration
+ * files of the workspace's projects (workspace-lint.ts), hovers on them, the analyzer's fixes as preferred quick
+ * fixes, and ignore-comment code actions.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
