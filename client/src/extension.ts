@@ -133,12 +133,12 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   context.subscriptions.push(watcher, watcher.onDidCreate(changed), watcher.onDidDelete(changed), watcher.onDidChange(changed));
 
   client = startLanguageClient(context, output);
-  try {
-    await client.start();
-  } catch (error) {
+  // Not awaited: activation ends once everything is registered, without waiting for the server process to start and
+  // answer `initialize` (bench/activation.ts: that wait was most of the activation time). Diagnostics come when it is up.
+  client.start().catch((error: unknown) => {
     output.appendLine(`Migration Guard language server failed to start: ${error instanceof Error ? error.message : String(error)}`);
     void vscode.window.showErrorMessage('Migration Guard: the language server failed to start. See the Migration Guard output.');
-  }
+  });
 }
 
 export async function deactivate(): Promise<void> {

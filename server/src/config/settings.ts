@@ -25,6 +25,8 @@ export interface Settings {
   environment: string;
   /** Show the PostgreSQL lock mode of each lock finding as an inlay hint at its statement (editor only). */
   lockInlayHints: boolean;
+  /** Lint every migration file of the workspace's projects, not only open ones (editor only; at most 5,000 files). */
+  lintWorkspace: boolean;
 }
 
 interface PropertySchema {
@@ -81,6 +83,12 @@ export const settingsSchema: Record<keyof Settings, PropertySchema> = {
     type: 'boolean',
     default: false,
     description: 'Show the PostgreSQL table lock a finding\'s statement takes (e.g. ACCESS EXCLUSIVE) as an inlay hint at the statement. The hover shows it either way.',
+    scope: 'resource',
+  },
+  lintWorkspace: {
+    type: 'boolean',
+    default: true,
+    description: 'Show the problems of every migration file in the workspace\'s projects (their migrations folders, as `migration-guard projects` finds them), not only of open files. Linted in the background after start and again when a file changes on disk; at most 5,000 files.',
     scope: 'resource',
   },
 };

@@ -20,6 +20,7 @@ import {
 } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { describeLock, getRuleMeta, type Finding, type Fix, type TableLock } from '../lint';
+import { CONFIG_FILE_NAME } from '../config';
 import type { Severity } from '../protocol';
 
 /** Diagnostic `source` shown by the editor. */
@@ -98,6 +99,17 @@ export function toDiagnostic(document: TextDocument, finding: Finding): Diagnost
     source: diagnosticSource,
     message: finding.message,
     ...(data ? { data } : {}),
+  };
+}
+
+/** The diagnostic of an invalid `.migration-guard.json`, shown where the user looks: on the first line of each affected file. */
+export function invalidConfigDiagnostic(error: Error): Diagnostic {
+  return {
+    range: Range.create(0, 0, 0, 0),
+    severity: DiagnosticSeverity.Error,
+    code: 'invalid-config',
+    source: diagnosticSource,
+    message: `Invalid ${CONFIG_FILE_NAME}: ${error.message}`,
   };
 }
 
