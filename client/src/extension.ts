@@ -11,6 +11,7 @@ import {
   markCommand,
   newMigrationCommand,
   previewCommand,
+  previewDowngradeCommand,
   restoreCommand,
   unlockCommand,
   upgradeCommand,
@@ -25,6 +26,7 @@ import { registerMigrationDecorations } from './decorations';
 import { Engine, type EngineTarget } from './engine';
 import { PreviewDocuments } from './preview-documents';
 import { registerRevisions, type Revisions } from './revisions';
+import { copyCliCommand, copyMigrationName, openMigration, revealMigration, type NodeOrUri } from './revisions/node-commands';
 import { StatusStore } from './status-store';
 
 let client: LanguageClient | undefined;
@@ -97,7 +99,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.commands.registerCommand('migrationGuard.downgrade', () => downgradeCommand(ctx)),
     vscode.commands.registerCommand('migrationGuard.downgradeTo', (node?: MigrationNodeArgument) => downgradeCommand(ctx, node?.entry.name, node?.target)),
     vscode.commands.registerCommand('migrationGuard.preview', (node?: MigrationNodeArgument) =>
-      previewCommand(ctx, node?.kind === 'migration' ? { kind: 'to', name: node.entry.name } : { kind: 'latest' }, node?.target),
+      // An applied node's Preview shows the down()s of its Downgrade to Here; a pending one's, the upgrade up to it.
+      node?.kind === 'migration' && (node.entry.state === 'applied' || node.entry.state === 'edited')
+        ? previewDowngradeCommand(ctx, node.entry.name, node.target)
+        : previewCommand(ctx, node?.kind === 'migration' ? { kind: 'to', name: node.entry.name } : { kind: 'latest' }, node?.target),
     ),
     vscode.commands.registerCommand('migrationGuard.restore', () => restoreCommand(ctx)),
     vscode.commands.registerCommand('migrationGuard.unlock', () => unlockCommand(ctx)),
@@ -112,7 +117,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     }),
     vscode.commands.registerCommand('migrationGuard.showOutput', () => output.show(true)),
     vscode.commands.registerCommand('migrationGuard.openDemo', () => openDemoCommand(context, engine)),
-    vscode.commands.registerCommand('migrationGuard.openMigration', (uri: vscode.Uri) => vscode.window.showTextDocument(uri)),
+    vscode.commands.registerCommand('migrationGuard.openMigration', (arg?: NodeOrUri) => openMigration(arg)),
+    vscode.commands.registerCommand('migrationGuard.copyMigrationName', (node?: MigrationNodeArgument) => copyMigrationName(node)),
+    vscode.commands.registerCommand('migrationGuard.copyCliCommand', (node?: MigrationNodeArgument) => copyCliCommand(node)),
+    vscode.commands.registerCommand('migrationGuard.revealMigration', (node?: MigrationNodeArgument) => revealMigration(node, (line) => output.appendLine(line))),
     vscode.workspace.onDidGrantWorkspaceTrust(() => store.invalidate()),
     vscode.workspace.onDidChangeWorkspaceFolders(() => store.invalidate()),
     vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('migrationGuard') && store.invalidate(300)),

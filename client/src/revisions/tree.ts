@@ -11,6 +11,7 @@ import type { MigrationState, MigrationStatusEntry } from '../../../server/src/p
 import type { EngineTarget } from '../engine';
 import { statusGroups } from '../status-groups';
 import { alembicRows, errorHint, folderRows, relativeTime, rootView, shortName, type Row } from './model';
+import { migrationContextValue } from './node-actions';
 import type { LoadedRoot } from './projects';
 
 /** Scheme of the roots' resource URIs: it lets {@link ProtectedRootDecorations} draw a protected root's label in red. */
@@ -192,7 +193,8 @@ export class RevisionTreeProvider implements vscode.TreeDataProvider<Node>, vsco
     const short = shortName(entry.name);
     const item = new vscode.TreeItem(short.label, vscode.TreeItemCollapsibleState.None);
     item.id = `${rootKey(node.root)}|migration:${entry.name}`;
-    item.contextValue = `migration.${entry.state}`;
+    // package.json's menus show this node's actions by it (node-actions.ts migrationActions).
+    item.contextValue = migrationContextValue(entry.state);
     const when = entry.appliedAt ? relativeTime(entry.appliedAt, Date.now()) : undefined;
     item.description = [stateLabel[entry.state] + (when ? ` ${when}` : ''), node.current ? 'current' : undefined, short.prefix].filter(Boolean).join(' · ');
     item.iconPath =
