@@ -78,17 +78,13 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   context.subscriptions.push(output);
   const engine = new Engine(context.asAbsolutePath('dist/cli.js'), (line) => output.appendLine(line));
 
-  const revisions = registerRevisions(context, engine, output);
-
-  // The Revisions view and status bar read each project (registerRevisions); the CodeLens, the Explorer badges and
-  // the database file guard share one status read per folder (StatusStore).
+  // One read of every project's state per refresh, shared by the Revisions view, the status bar, the CodeLens, the
+  // Explorer badges and the database file guard (StatusStore); registerRevisions watches the files that change it.
   const store = new StatusStore(engine, (line) => output.appendLine(line));
   const previews = new PreviewDocuments();
   context.subscriptions.push(store, previews);
-  const refresh = () => {
-    store.invalidate();
-    revisions.refresh();
-  };
+  const revisions = registerRevisions(context, store);
+  const refresh = () => revisions.refresh();
   const ctx: CommandContext = { engine, output, pickTarget: () => pickTarget(revisions), refresh, previews };
   context.subscriptions.push(
     vscode.commands.registerCommand('migrationGuard.upgrade', () => upgradeCommand(ctx)),
@@ -111,29 +107,17 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.commands.registerCommand('migrationGuard.newMigration', () => newMigrationCommand(ctx)),
     vscode.commands.registerCommand('migrationGuard.backup', () => backupCommand(ctx)),
     vscode.commands.registerCommand('migrationGuard.validate', () => validateCommand(ctx)),
-    vscode.commands.registerCommand('migrationGuard.refresh', () => {
-      store.invalidate();
-      revisions.refresh(true);
-    }),
+    vscode.commands.registerCommand('migrationGuard.refresh', () => revisions.refresh(true)),
     vscode.commands.registerCommand('migrationGuard.showOutput', () => output.show(true)),
     vscode.commands.registerCommand('migrationGuard.openDemo', () => openDemoCommand(context, engine)),
     vscode.commands.registerCommand('migrationGuard.openMigration', (arg?: NodeOrUri) => openMigration(arg)),
     vscode.commands.registerCommand('migrationGuard.copyMigrationName', (node?: MigrationNodeArgument) => copyMigrationName(node)),
     vscode.commands.registerCommand('migrationGuard.copyCliCommand', (node?: MigrationNodeArgument) => copyCliCommand(node)),
     vscode.commands.registerCommand('migrationGuard.revealMigration', (node?: MigrationNodeArgument) => revealMigration(node, (line) => output.appendLine(line))),
-    vscode.workspace.onDidGrantWorkspaceTrust(() => store.invalidate()),
-    vscode.workspace.onDidChangeWorkspaceFolders(() => store.invalidate()),
-    vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('migrationGuard') && store.invalidate(300)),
     registerMigrationCodeLens(store),
     registerMigrationDecorations(store),
     new DatabaseFileGuard(store, ctx),
   );
-
-  // Migration files appearing, changing or disappearing change the status (the Revisions view watches them itself).
-  const watcher = vscode.workspace.createFileSystemWatcher('**/{migrations/**,knexfile.*}');
-  // Debounced: a checkout or a formatter touches many files at once; one status read answers them.
-  const changed = () => store.invalidate(300);
-  context.subscriptions.push(watcher, watcher.onDidCreate(changed), watcher.onDidDelete(changed), watcher.onDidChange(changed));
 
   client = startLanguageClient(context, output);
   try {

@@ -4,7 +4,7 @@
  * is exactly what {@link contributedConfiguration} produces (run `npm run sync-settings` to regenerate).
  */
 import picomatch from 'picomatch';
-import type { Dialect } from '../protocol';
+import { DEFAULT_CONNECT_TIMEOUT_SECONDS, type Dialect } from '../protocol';
 
 /** Dialect setting: `auto` picks SQLite when the nearest knexfile names a SQLite client (without a knexfile: when the nearest package.json depends on sqlite3 / better-sqlite3 and no PostgreSQL driver), else PostgreSQL. */
 export type DialectSetting = Dialect | 'auto';
@@ -25,6 +25,8 @@ export interface Settings {
   environment: string;
   /** Show the PostgreSQL lock mode of each lock finding as an inlay hint at its statement (editor only). */
   lockInlayHints: boolean;
+  /** Seconds the editor's engine commands wait for the database to answer (`--connect-timeout`; editor only, the CLI takes the flag). */
+  connectTimeout: number;
 }
 
 interface PropertySchema {
@@ -34,6 +36,7 @@ interface PropertySchema {
   enum?: string[];
   enumDescriptions?: string[];
   items?: { type: string };
+  minimum?: number;
   scope?: string;
 }
 
@@ -83,6 +86,13 @@ export const settingsSchema: Record<keyof Settings, PropertySchema> = {
     description: 'Show the PostgreSQL table lock a finding\'s statement takes (e.g. ACCESS EXCLUSIVE) as an inlay hint at the statement. The hover shows it either way.',
     scope: 'resource',
   },
+  connectTimeout: {
+    type: 'number',
+    default: DEFAULT_CONNECT_TIMEOUT_SECONDS,
+    minimum: 1,
+    description: 'Seconds to wait for the database to answer before the Revisions view (and every command) reports it unreachable. A read that takes more than 2 s shows a notification with Cancel.',
+    scope: 'resource',
+  },
 };
 
 /** The section name under which every setting lives. */
@@ -108,6 +118,7 @@ export function normalizeSettings(raw: unknown): Settings {
     if (schema.type === 'array' && Array.isArray(value) && value.every((v) => typeof v === 'string')) mutable[key] = value;
     else if (schema.type === 'string' && typeof value === 'string' && (!schema.enum || schema.enum.includes(value))) mutable[key] = value;
     else if (schema.type === 'boolean' && typeof value === 'boolean') mutable[key] = value;
+    else if (schema.type === 'number' && typeof value === 'number' && Number.isFinite(value) && value >= (schema.minimum ?? -Infinity)) mutable[key] = value;
   }
   return result;
 }
