@@ -22,7 +22,7 @@ type Node =
   | { kind: 'group'; root: LoadedRoot; id: string; label: string; description: string; tooltip: string; children: MigrationStatusEntry[]; current: string | null }
   | { kind: 'migration'; root: LoadedRoot; entry: MigrationStatusEntry; current: boolean; target: EngineTarget }
   | { kind: 'row'; root: LoadedRoot; row: Row }
-  | { kind: 'message'; root: LoadedRoot | undefined; text: string; detail?: string; error: boolean; lock?: boolean }
+  | { kind: 'message'; root: LoadedRoot | undefined; text: string; detail?: string; tooltip?: string; error: boolean; lock?: boolean }
   | { kind: 'action'; label: string; command: string; icon: string; args?: unknown[] };
 
 /** Commands of the actions under an error root (registered in extension.ts). */
@@ -108,7 +108,8 @@ export class RevisionTreeProvider implements vscode.TreeDataProvider<Node>, vsco
     if (state.kind === 'error') {
       // Never an empty or "up to date" root for a state that could not be read: the hint, then Retry and Show Output.
       return [
-        { kind: 'message', root, text: state.error.message, detail: errorHint(state.error), error: true },
+        // The first line as the label (Node's "Require stack" lines follow a module error); all of it in the tooltip.
+        { kind: 'message', root, text: state.error.message.split('\n')[0]!, detail: errorHint(state.error), tooltip: state.error.message, error: true },
         ...ERROR_ACTIONS.map((a): Node => ({ kind: 'action', ...a })),
       ];
     }
@@ -136,7 +137,7 @@ export class RevisionTreeProvider implements vscode.TreeDataProvider<Node>, vsco
       case 'message': {
         const item = new vscode.TreeItem(node.text, vscode.TreeItemCollapsibleState.None);
         item.iconPath = new vscode.ThemeIcon(node.error ? 'error' : 'info');
-        item.tooltip = node.detail ? `${node.text}\n${node.detail}` : node.text;
+        item.tooltip = node.detail ? `${node.tooltip ?? node.text}\n${node.detail}` : node.tooltip ?? node.text;
         item.description = node.detail;
         item.contextValue = node.lock ? 'lockHeld' : node.error ? 'engineError' : 'message';
         return item;
