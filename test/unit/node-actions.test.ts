@@ -40,9 +40,9 @@ const byCommand = new Map(Object.entries(ACTION_COMMANDS).map(([action, command]
 
 void describe('migration node actions', () => {
   void it('each state gets its actions: Upgrade to Here only on pending nodes, Downgrade to Here only on applied ones, nothing to open on a missing file', () => {
-    assert.deepEqual(migrationActions('pending'), { inline: ['open', 'preview', 'upgradeTo'], menu: ['markApplied', 'copyName', 'copyCliCommand', 'reveal'] });
+    assert.deepEqual(migrationActions('pending'), { inline: ['open', 'preview', 'upgradeTo'], menu: ['upgradeTo', 'markApplied', 'copyName', 'copyCliCommand', 'reveal'] });
     assert.deepEqual(migrationActions('out-of-order'), migrationActions('pending'));
-    assert.deepEqual(migrationActions('applied'), { inline: ['open', 'preview', 'downgradeTo'], menu: ['unmark', 'copyName', 'copyCliCommand', 'reveal'] });
+    assert.deepEqual(migrationActions('applied'), { inline: ['open', 'preview', 'downgradeTo'], menu: ['downgradeTo', 'unmark', 'copyName', 'copyCliCommand', 'reveal'] });
     assert.deepEqual(migrationActions('edited'), migrationActions('applied'));
     assert.deepEqual(migrationActions('missing'), { inline: [], menu: ['unmark', 'copyName', 'copyCliCommand'] });
   });
@@ -68,6 +68,10 @@ void describe('migration node actions', () => {
       if (['open', 'upgradeTo', 'downgradeTo', 'copyName', 'copyCliCommand', 'reveal', 'markApplied', 'unmark'].includes(action)) assert.ok(hidden.has(command), `${command} hidden from the palette`);
     }
     for (const state of STATES) for (const action of migrationActions(state).inline) assert.ok(contributed.get(ACTION_COMMANDS[action])?.icon, `${action} has an icon`);
+    const upgradeUnlessPending = STATES.filter((st) => st !== 'pending' && st !== 'out-of-order').some((st) => [...migrationActions(st).inline, ...migrationActions(st).menu].includes('upgradeTo'));
+    assert.equal(upgradeUnlessPending, false, 'Upgrade to Here only on pending nodes');
+    const downgradeUnlessApplied = STATES.filter((st) => st !== 'applied' && st !== 'edited').some((st) => [...migrationActions(st).inline, ...migrationActions(st).menu].includes('downgradeTo'));
+    assert.equal(downgradeUnlessApplied, false, 'Downgrade to Here only on applied nodes');
   });
 });
 

@@ -38,12 +38,13 @@ function isPending(state: MigrationState): boolean {
  * - pending / out of order: Open, Preview (the upgrade up to it), Upgrade to Here; Mark as Applied;
  * - applied / edited: Open, Preview (the down()s of Downgrade to Here), Downgrade to Here; Unmark;
  * - missing (recorded, no file): Unmark only — there is no file to open, preview or run.
- * Every node with a name gets Copy Name and Copy CLI Command; a node with a file, Reveal in Explorer.
+ * Every node with a name gets Copy Name and Copy CLI Command; a node with a file, Reveal in Explorer. Upgrade and
+ * Downgrade to Here are in the context menu too: inline buttons need a mouse, the context menu has a key (Shift+F10).
  */
 export function migrationActions(state: MigrationState): { inline: MigrationAction[]; menu: MigrationAction[] } {
   if (state === 'missing') return { inline: [], menu: ['unmark', 'copyName', 'copyCliCommand'] };
-  if (isPending(state)) return { inline: ['open', 'preview', 'upgradeTo'], menu: ['markApplied', 'copyName', 'copyCliCommand', 'reveal'] };
-  return { inline: ['open', 'preview', 'downgradeTo'], menu: ['unmark', 'copyName', 'copyCliCommand', 'reveal'] };
+  if (isPending(state)) return { inline: ['open', 'preview', 'upgradeTo'], menu: ['upgradeTo', 'markApplied', 'copyName', 'copyCliCommand', 'reveal'] };
+  return { inline: ['open', 'preview', 'downgradeTo'], menu: ['downgradeTo', 'unmark', 'copyName', 'copyCliCommand', 'reveal'] };
 }
 
 /** Where the node's project is, as the engine runner gets it (engine.ts `EngineTarget` and the folder's settings). */
