@@ -8,9 +8,10 @@
  * A read waits at most `migrationGuard.connectTimeout` seconds for the database (the engine's `--connect-timeout`);
  * when it takes longer than {@link SLOW_READ_MS} a notification shows it, with Cancel.
  */
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { commands, DEFAULT_CONNECT_TIMEOUT_SECONDS, type DiscoveredProject } from '../../server/src/protocol';
-import type { Engine, EngineTarget } from './engine';
+import { EngineError, type Engine, type EngineTarget } from './engine';
 import { loadRoots, SharedRoots, type LoadedRoot, type StateReader } from './revisions/load';
 
 /** After this long a state read shows a cancellable progress notification. */
@@ -86,10 +87,10 @@ export class StatusStore implements vscode.Disposable {
   }
 }
 
-/** Where a target is, for the progress message: its project folder, else its workspace folder. */
+/** Where a target is, for the progress message: its workspace folder's name, and the project folder below it (`api`, `shop/services/api`). */
 function targetName(target: EngineTarget): string {
-  const root = target.project?.root;
-  return root ? vscode.workspace.asRelativePath(root, true) || target.folder.name : target.folder.name;
+  const below = target.project ? path.relative(target.folder.uri.fsPath, target.project.root) : '';
+  return below && !below.startsWith('..') && !path.isAbsolute(below) ? `${target.folder.name}/${below.split(path.sep).join('/')}` : target.folder.name;
 }
 
 /**
@@ -115,6 +116,11 @@ async function readSlowly<T>(target: EngineTarget, read: (token: vscode.Cancella
   }, SLOW_READ_MS);
   try {
     return await running;
+  } catch (error) {
+    if (error instanceof EngineError && error.code === 'cancelled') {
+      throw new EngineError(`Cancelled while reading the migrations of ${targetName(target)}: the state is unknown.`, 'cancelled');
+    }
+    throw error;
   } finally {
     clearTimeout(slow);
     source.dispose();

@@ -14,6 +14,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import test, { type TestContext } from 'node:test';
@@ -84,7 +85,7 @@ const rows = (environment: string, database: string): TreeRowPattern[] => [
   ...alembicRows,
 ];
 
-test('Revisions view: multi-root Knex + Alembic roots, the graph, and Select Environment to a protected environment', { timeout: 300_000 }, async (t: TestContext) => {
+test('Revisions view: multi-root Knex + Alembic roots, the graph, and Select Environment to a protected environment', { timeout: 420_000 }, async (t: TestContext) => {
   const env = e2eEnvironment();
   const vsix = packagedExtension(root, log);
   fs.rmSync(resultsDir, { recursive: true, force: true });
@@ -210,6 +211,53 @@ test('Revisions view: multi-root Knex + Alembic roots, the graph, and Select Env
     log(`after Retry: ${back[0]?.label} (${back[0]?.description})`);
     await wb.parkMouse();
     await wb.screenshot('revisions-after-retry');
+  });
+
+  // A database that accepts connections and never answers: the read shows a notification with Cancel after 2 s;
+  // Cancel leaves an error root naming the setting; with migrationGuard.connectTimeout 2 the wait ends by itself.
+  await step('a database that does not answer: Cancel in the progress notification, then the connect timeout in words with the setting to change', async () => {
+    const sockets = new Set<net.Socket>();
+    const silent = net.createServer((socket) => {
+      sockets.add(socket);
+      socket.on('error', () => {});
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const port = (silent.address() as net.AddressInfo).port;
+    try {
+      fs.writeFileSync(path.join(api(), 'knexfile.js'), `module.exports = { production: { client: 'pg', connection: 'postgres://app:Quiet@127.0.0.1:${port}/app', migrations: { directory: './migrations' } } };\n`);
+      const progress = await wb.waitForToast(/reading the migrations of api/, 60_000);
+      log(`progress: ${progress}`);
+      await wb.screenshot('revisions-slow-read');
+      await wb.clickToastButton(/reading the migrations of api/, 'Cancel');
+      const cancelled: TreeRowPattern[] = [
+        { label: 'api', description: 'knex · error' },
+        { label: 'Cancelled while reading the migrations of api: the state is unknown.', description: /^Reading the state was cancelled\. Retry reads it again; .*setting migrationGuard\.connectTimeout/ },
+        { label: 'Retry', description: '' },
+        { label: 'Show Output', description: '' },
+        ...alembicRows,
+      ];
+      await wb.waitForTreeRows(container, cancelled, 30_000);
+      await wb.parkMouse();
+      await wb.screenshot('revisions-cancelled');
+
+      const settingsFile = path.join(api(), '.vscode', 'settings.json');
+      const settings = JSON.parse(fs.readFileSync(settingsFile, 'utf8')) as Record<string, unknown>;
+      fs.writeFileSync(settingsFile, JSON.stringify({ ...settings, 'migrationGuard.connectTimeout': 2 }, null, 2));
+      const timedOut: TreeRowPattern[] = [
+        { label: 'api', description: 'knex · error' },
+        { label: `The database at postgres://app:****@127.0.0.1:${port}/app did not answer within 2 s.`, description: /setting migrationGuard\.connectTimeout \(seconds\)\.$/ },
+        { label: 'Retry', description: '' },
+        { label: 'Show Output', description: '' },
+        ...alembicRows,
+      ];
+      await wb.waitForTreeRows(container, timedOut, 60_000);
+      await wb.parkMouse();
+      await wb.screenshot('revisions-connect-timeout');
+      assert.ok(!(await wb.treeRows(container)).some((r) => r.label.includes('Quiet') || r.description.includes('Quiet')), 'no password in the view');
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      silent.close();
+    }
   });
 
   /** The rows below the api root once the state is read again (as after the edit). */
