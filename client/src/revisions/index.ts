@@ -1,8 +1,9 @@
 /**
  * The Revisions view, its two status-bar items and the environment picker, registered in one call from
- * extension.ts. The view reads every project of every workspace folder (projects.ts) and refreshes, debounced, when
- * the environment or another Migration Guard setting, a knexfile, an alembic.ini or a migration file changes, when
- * folders or trust change, and after every command (through `refresh`).
+ * extension.ts. The view shows every project of every workspace folder as the status store read them (one read per
+ * project and environment, shared with the CodeLens, badges and file guard), and the store reads again, debounced,
+ * when the environment or another Migration Guard setting, a knexfile, an alembic.ini or a migration file changes,
+ * when folders or trust change, and at once after every command (through `refresh`).
  */
 import * as vscode from 'vscode';
 import type { EngineTarget } from '../engine';

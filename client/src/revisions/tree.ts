@@ -63,32 +63,18 @@ function rootKey(root: LoadedRoot): string {
 export class RevisionTreeProvider implements vscode.TreeDataProvider<Node>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChangeTreeData = this.changed.event;
-  private timer: ReturnType<typeof setTimeout> | undefined;
 
   /**
-   * @param loadRoots asks the engine for every root (undefined: not read, untrusted workspace or no folder).
+   * @param loadRoots the roots of the shared read (status-store.ts; undefined: not read, untrusted workspace or no folder).
    * @param onRoots receives each read's roots, for the status bar.
-   * @param debounceMs how long {@link refresh} waits for more changes before reading again.
    */
   constructor(
     private readonly loadRoots: () => Promise<LoadedRoot[] | undefined>,
     private readonly onRoots: (roots: LoadedRoot[] | undefined) => void,
-    private readonly debounceMs = 300,
   ) {}
 
-  /** Reads every root again after {@link debounceMs} without a further call (file saves and setting edits come in bursts). */
-  refresh(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.changed.fire();
-    }, this.debounceMs);
-  }
-
-  /** Reads every root again now (after a command, and Retry). */
+  /** Asks for the roots again (the store fired: its read was dropped; it debounces bursts of file and setting events). */
   refreshNow(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
     this.changed.fire();
   }
 
@@ -222,7 +208,6 @@ export class RevisionTreeProvider implements vscode.TreeDataProvider<Node>, vsco
   }
 
   dispose(): void {
-    if (this.timer) clearTimeout(this.timer);
     this.changed.dispose();
   }
 }
