@@ -93,7 +93,7 @@ export function registerRevisions(context: vscode.ExtensionContext, store: Statu
     tree,
     vscode.window.registerTreeDataProvider('migrationGuard.revisions', tree),
     vscode.window.registerFileDecorationProvider(new ProtectedRootDecorations()),
-    vscode.commands.registerCommand('migrationGuard.selectEnvironment', (node?: { root?: LoadedRoot }) => selectEnvironment(roots, node?.root ?? focusedRoot(roots, vscode.window.activeTextEditor?.document.uri), store)),
+    vscode.commands.registerCommand('migrationGuard.selectEnvironment', (node?: { root?: LoadedRoot }) => selectEnvironment(roots, node?.root ?? focusedRoot(roots, vscode.window.activeTextEditor?.document.uri))),
     vscode.window.onDidChangeActiveTextEditor(showFocused),
     store.onDidChange(() => {
       tree.refreshNow();
@@ -102,7 +102,9 @@ export function registerRevisions(context: vscode.ExtensionContext, store: Statu
     vscode.workspace.onDidGrantWorkspaceTrust(() => rediscover(0)),
     vscode.workspace.onDidChangeWorkspaceFolders(() => rediscover(0)),
     vscode.workspace.onDidChangeConfiguration((e) => {
-      if (e.affectsConfiguration('migrationGuard')) rediscover();
+      // Only the knexfile setting changes which projects there are; the others (environment, timeout) change the state.
+      if (e.affectsConfiguration('migrationGuard.knexfile')) rediscover();
+      else if (e.affectsConfiguration('migrationGuard')) store.invalidate(300);
     }),
   );
 
@@ -147,7 +149,7 @@ function environmentChoices(root: LoadedRoot): string[] {
  * Migration Guard: Select Environment — a QuickPick of the knexfile's environments (protected ones marked), written
  * to the workspace folder's `migrationGuard.environment` setting, which every engine command of that folder uses.
  */
-async function selectEnvironment(roots: readonly LoadedRoot[], preferred: LoadedRoot | undefined, store: StatusStore): Promise<void> {
+async function selectEnvironment(roots: readonly LoadedRoot[], preferred: LoadedRoot | undefined): Promise<void> {
   const knexRoots = roots.filter((r) => environmentChoices(r).length > 0);
   let root = preferred && knexRoots.includes(preferred) ? preferred : knexRoots.length === 1 ? knexRoots[0] : undefined;
   if (!root && knexRoots.length > 1) {
@@ -181,6 +183,6 @@ async function selectEnvironment(roots: readonly LoadedRoot[], preferred: Loaded
   if (!picked) return;
   // The workspace folder's setting: the CLI flags of every command in this folder follow it (engine.ts), so the
   // view, the status bar and Upgrade agree on the database.
+  // The setting's change event reads again (index.ts onDidChangeConfiguration): one read, not two.
   await config.update('environment', picked.env || undefined, vscode.ConfigurationTarget.WorkspaceFolder);
-  store.invalidate();
 }
