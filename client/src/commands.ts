@@ -329,6 +329,25 @@ export async function previewCommand(ctx: CommandContext, selection: UpgradeSele
   }
 }
 
+/**
+ * Preview of Downgrade to Here (an applied node's Preview): the down()s a dry run of `downgrade --to <name>` captured,
+ * in a read-only document. Nothing is undone.
+ */
+export async function previewDowngradeCommand(ctx: CommandContext, to: string, on?: EngineTarget): Promise<void> {
+  const target = await begin(ctx, on);
+  if (!target) return;
+  try {
+    const plan = await withProgress('Migration Guard: previewing the downgrade (rolled back)…', (token) => ctx.engine.run(commands.downgrade, { dryRun: true, to }, target, token));
+    if (plan.planned.length === 0) {
+      void vscode.window.showInformationMessage(`Migration Guard: nothing is applied after ${to}; nothing to undo.`);
+      return;
+    }
+    await showPreview(ctx, `Downgrade preview ${planTarget(plan.project)}`, plan.preview, plan.preflight, 'the down()s');
+  } catch (error) {
+    await reportError(ctx, 'Preview', error);
+  }
+}
+
 /** Migration Guard: Backup — a consistent copy of the database, with a manifest. */
 export async function backupCommand(ctx: CommandContext): Promise<void> {
   const target = await begin(ctx);

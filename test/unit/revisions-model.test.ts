@@ -101,6 +101,17 @@ void describe('Revisions roots', () => {
       assert.doesNotMatch(h, /--\w/, `${code}: no CLI flag`);
     }
   });
+
+  it('a database that did not answer in time, or a cancelled read: the hint names migrationGuard.connectTimeout', () => {
+    for (const message of ['The database at postgres://app:****@db:5432/app did not answer within 10 s.', "Cannot reach the database at db:5432 (no connection opened within the knexfile's acquireConnectionTimeout). Connection: postgres://app:****@db:5432/app."]) {
+      const h = errorHint({ code: 'connection', message, hint: 'raise --connect-timeout' });
+      assert.match(h, /setting migrationGuard\.connectTimeout/);
+      assert.doesNotMatch(h, /--\w/);
+    }
+    assert.match(errorHint({ code: 'cancelled', message: 'Cancelled.' }), /Retry .*migrationGuard\.connectTimeout/);
+    // A refused connection is not a matter of time: the hint stays on the connection and the environment.
+    assert.match(errorHint({ code: 'connection', message: 'Cannot reach the database at 127.0.0.1:5432 (connection refused: nothing listens there).' }), /migrationGuard\.environment/);
+  });
 });
 
 void describe('Revisions roots: the last Validate (drift badge)', () => {

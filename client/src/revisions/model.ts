@@ -192,7 +192,12 @@ export function errorHint(error: ProjectError): string {
   if (error.code === 'knexfile-load' && error.environments !== undefined) {
     return `Pick one with "Migration Guard: Select Environment" (setting migrationGuard.environment)${error.environments.length ? `: ${error.environments.join(', ')}` : ''}.`;
   }
+  if (error.code === 'connection' && /did not answer within|timed out|acquireConnectionTimeout/i.test(error.message)) {
+    return 'Check that the database server runs and is reachable from here, or give it longer with the setting migrationGuard.connectTimeout (seconds).';
+  }
   switch (error.code) {
+    case 'cancelled':
+      return 'Reading the state was cancelled. Retry reads it again; for a database that answers slowly, raise the setting migrationGuard.connectTimeout (seconds).';
     case 'knexfile-load':
       return 'Fix the knexfile, or point the setting migrationGuard.knexfile at another one.';
     case 'no-project':
