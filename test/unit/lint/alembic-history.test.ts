@@ -100,6 +100,18 @@ void describe('Alembic revisions feed the history in revision-graph order', () =
     assert.match(found[0]![2], /from int8 to int4.*narrows the column/);
   });
 
+  void it('op.create_table columns with nullable=False (or primary keys) are NOT NULL: alter_column(nullable=False) there adds nothing', async () => {
+    const found = await checkFolder(
+      {
+        'b2.py': revision('b2', "'a1'", "op.alter_column('users', 'name', nullable=False)\nop.alter_column('users', 'bio', nullable=False)"),
+        'a1.py': revision('a1', 'None', createUsers),
+      },
+      (rule) => rule === 'adding-not-nullable-field',
+    );
+    assert.deepEqual(found.map((f) => [f[0], f[1]]), [['b2.py', 'adding-not-nullable-field']]);
+    assert.match(found[0]![2], /"bio"/);
+  });
+
   void it('a branch does not see its sibling branch; a merge revision sees both branches', async () => {
     const found = await checkFolder(
       {
