@@ -3,7 +3,8 @@
  *
  * - {@link lintFiles} (the editor and `check`): each file with its options (`.migration-guard.json` through
  *   config/index.ts `effectiveOptions`), only the parsers its kind and dialect need loaded, protected tables applied,
- *   and the folder rules (`alembic-multiple-heads`, `alembic-missing-revision`, `duplicate-revision`) run over the
+ *   each analysed against the history of the migrations applied before it (lint/history.ts: file-name order, or the
+ *   Alembic revision graph), and the folder rules (`alembic-multiple-heads`, `alembic-missing-revision`, `duplicate-revision`) run over the
  *   revision graph of each folder.
  * - {@link lintTargets} (the upgrade): each pending migration read once and hashed (the checksum recorded on apply is
  *   the checksum of exactly what was linted), its findings taken from a lint-result cache when the caller hands one in
