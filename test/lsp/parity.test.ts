@@ -34,6 +34,8 @@ const files: Record<string, string> = {
   'migrations/versions/bbb222_a.py': "revision = 'bbb222'\ndown_revision = 'abc123'\n\ndef upgrade():\n    op.add_column('t', sa.Column('a', sa.Integer()))\n\ndef downgrade():\n    op.drop_column('t', 'a')\n",
   'migrations/versions/ccc333_b.py': "revision = 'ccc333'\ndown_revision = 'abc123'\n\ndef upgrade():\n    op.add_column('t', sa.Column('b', sa.Integer()))\n\ndef downgrade():\n    op.drop_column('t', 'b')\n",
   'migrations/versions/ddd444_c.py': "revision = 'ddd444'\ndown_revision = 'zzz999'\n\ndef upgrade():\n    op.add_column('t', sa.Column('c', sa.Integer()))\n\ndef downgrade():\n    op.drop_column('t', 'c')\n",
+  // History in revision-graph order (issue 17): "a" is int4 from bbb222 (narrowed here); "b" is on the ccc333 branch only.
+  'migrations/versions/aaa000_d.py': "revision = 'aaa000'\ndown_revision = 'bbb222'\n\ndef upgrade():\n    op.alter_column('t', 'a', type_=sa.SmallInteger())\n    op.alter_column('t', 'b', type_=sa.String(5))\n\ndef downgrade():\n    op.alter_column('t', 'a', type_=sa.Integer())\n",
   'migrations/20240101_other.js': "exports.up = (knex) => knex.schema.createTable('other', (t) => { t.increments(); });\nexports.down = (knex) => knex.schema.dropTable('other');\n",
 };
 
@@ -98,6 +100,9 @@ test('the CLI and the language server report exactly the same findings for the s
   assert.deepEqual(rules('src/app.js'), [], 'not included (not under migrations/)');
   assert.ok(rules('migrations/20240101_drop.js').includes('ban-drop-table:warning'), 'Knex file included');
   assert.ok(rules('lite/db/003.sql').includes('ban-drop-table:error'), 'nested config replaces the root one');
+  const narrowed = cli.filter((f) => f.file === 'migrations/versions/aaa000_d.py' && f.ruleId === 'changing-column-type');
+  assert.deepEqual(narrowed.map((f) => f.line), [5], 'the Alembic history: only "a" (from bbb222), not "b" (another branch)');
+  assert.match(narrowed[0]!.message, /from int4 to int2/);
   const all = new Set(cli.map((f) => f.ruleId));
   for (const id of ['alembic-multiple-heads', 'alembic-missing-revision', 'duplicate-revision']) assert.ok(all.has(id), `folder rule ${id} in both`);
   assert.ok(cli.length >= 8, `enough findings to compare: ${cli.length}`);

@@ -289,3 +289,25 @@ test('the editor sees the earlier migrations of the folder on disk: a narrowing 
   assert.deepEqual(diagnostics.map((d) => [d.code, d.range.start.line]), [['changing-column-type', 0]], JSON.stringify(diagnostics));
   assert.match(diagnostics[0]!.message, /from varchar\(100\) to varchar\(40\)/);
 });
+
+test('Alembic in the editor: the history follows the revision graph (not file names), sibling branches unseen, as `check` reports it (issue 17)', async () => {
+  const dir = path.join(workspace, 'history-alembic', 'versions');
+  fs.mkdirSync(dir, { recursive: true });
+  const rev = (id: string, down: string, body: string) =>
+    `from alembic import op\nimport sqlalchemy as sa\n\nrevision = '${id}'\ndown_revision = ${down}\n\n\ndef upgrade():\n    ${body}\n\n\ndef downgrade():\n    op.execute('SELECT 1')\n`;
+  fs.writeFileSync(path.join(dir, 'zz_a1.py'), rev('a1', 'None', "op.create_table('accounts', sa.Column('id', sa.Integer(), primary_key=True), sa.Column('name', sa.String(100)))"));
+  // Another branch from a1: "code" is declared there only.
+  fs.writeFileSync(path.join(dir, 'mm_side.py'), rev('side', "'a1'", "op.add_column('accounts', sa.Column('code', sa.String(100)))"));
+  const file = path.join(dir, 'aa_b2.py');
+  const text = rev('b2', "'a1'", "op.alter_column('accounts', 'name', type_=sa.String(40))\n    op.alter_column('accounts', 'code', type_=sa.String(10))");
+  const published = nextDiagnostics(pathToFileURL(file).toString());
+  open(file, 'python', text);
+  const { diagnostics } = await published;
+  const types = diagnostics.filter((d) => d.code === 'changing-column-type');
+  assert.deepEqual(types.map((d) => d.range.start.line), [8], JSON.stringify(diagnostics));
+  assert.match(types[0]!.message, /"name" of "accounts" from varchar\(100\) to varchar\(40\)/);
+  const { runCheck } = await import('../../server/src/cli/check');
+  const { result } = await runCheck(['.'], dir);
+  const checked = result.findings.filter((f) => f.file === 'aa_b2.py').map((f) => `${f.line - 1} ${f.ruleId} ${f.message}`);
+  assert.deepEqual(checked.sort(), diagnostics.map((d) => `${d.range.start.line} ${String(d.code)} ${d.message}`).sort());
+});

@@ -9,7 +9,7 @@
 import { lockForViolation, operationTable, violationOperation } from './locks';
 import { annotateOperations, emptyDocument, markReverts } from './model';
 import type { SchemaHistory } from './history';
-import type { ParsedDocument, Phase, Rule, RuleContext, RuleMeta, SyntaxProblem } from './model';
+import type { Operation, ParsedDocument, Phase, Rule, RuleContext, RuleMeta, SyntaxProblem } from './model';
 import { initPythonParser, isPythonParserReady, parseAlembic } from './parsers/alembic';
 import { initPostgresParser, isPostgresParserReady, parsePostgres } from './parsers/sql-postgres';
 import { rule as analyzerError, parserCrashMessage, ruleCrashMessage } from './rules/analyzer-error';
@@ -288,6 +288,16 @@ export function analyzeInFolder(text: string, options: AnalyzeOptions, history: 
   const { findings, doc } = analyzeDocument(text, { ...options, history });
   if (doc) history.apply(doc.operations);
   return findings;
+}
+
+/**
+ * {@link analyze} with `history` as the schema the earlier migrations left (read only), and the document's operations
+ * (empty when the parser crashed) for the caller to fold into the histories of the migrations applied after it: the
+ * lint driver's way for Alembic, where revisions on different branches start from different histories. Never throws.
+ */
+export function analyzeWithOperations(text: string, options: AnalyzeOptions, history: SchemaHistory): { findings: Finding[]; operations: readonly Operation[] } {
+  const { findings, doc } = analyzeDocument(text, { ...options, history });
+  return { findings, operations: doc?.operations ?? [] };
 }
 
 /** {@link analyze}, and the parsed document when the parser did not crash. */

@@ -3,7 +3,8 @@
  *
  * - {@link lintFiles} (the editor and `check`): each file with its options (`.migration-guard.json` through
  *   config/index.ts `effectiveOptions`), only the parsers its kind and dialect need loaded, protected tables applied,
- *   and the folder rules (`alembic-multiple-heads`, `alembic-missing-revision`, `duplicate-revision`) run over the
+ *   each analysed against the history of the migrations applied before it (lint/history.ts: file-name order, or the
+ *   Alembic revision graph), and the folder rules (`alembic-multiple-heads`, `alembic-missing-revision`, `duplicate-revision`) run over the
  *   revision graph of each folder.
  * - {@link lintTargets} (the upgrade): each pending migration read once and hashed (the checksum recorded on apply is
  *   the checksum of exactly what was linted), its findings taken from a lint-result cache when the caller hands one in
@@ -15,8 +16,8 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { AnalyzeOptions, Finding, Operation, SchemaHistory } from '../lint';
-import { analyzeRevisionGraph, type FolderFile } from '../lint/graph';
+import type { AnalyzeOptions, Finding, Operation, SchemaHistory, SourceKind } from '../lint';
+import { analyzeRevisionGraph, applyOrder, buildRevisionGraph, type FolderFile, type RevisionNode } from '../lint/graph';
 import { lineStarts, rangeToCheckPosition, type CheckPosition } from '../lint/text';
 import { ConfigCache, ConfigError, protectFindings, ruleOptionsFor, sizeFindings, type EffectiveOptions, type RuleOptions, type TableSizeIndex } from '../config';
 import type { Dialect, PendingFinding } from '../protocol';
@@ -131,35 +132,22 @@ export async function lintFiles(files: readonly FileInput[], options: LintFilesO
   if (toLint.length === 0) return [];
   const lint = await import('../lint');
   const results = new Map<FileInput, FileFindings>();
+  const record = (file: FolderEntry, found: Finding[]): void => {
+    const { input, text, options: opts } = file;
+    const sizes = options.tableSizes?.dialect === opts.dialect ? options.tableSizes : undefined;
+    results.set(input, { input, text, options: opts, findings: sizeFindings(protectFindings(found, opts.protectedTables), sizes, opts.tableSizeThresholds) });
+  };
+  // `between` before each file analysed after the first (the language server's workspace pass yields there).
   let analyzed = 0;
-  // Each folder in the order the runner applies it, so every file sees the schema its earlier migrations left.
+  const between = async (): Promise<void> => {
+    if (analyzed++ > 0 && options.between) await options.between();
+  };
+  const paced: LintFilesOptions = { ...options, between };
   for (const folder of inRunnerOrder(kept)) {
-    const history = new lint.SchemaHistory();
-    // Files after the last one to lint change nothing it sees.
-    let last = folder.length - 1;
-    while (last >= 0 && folder[last]!.input.lint === false) last--;
-    for (const { input, options: opts, text } of folder.slice(0, last + 1)) {
-      const kind = lint.detectSourceKind(text, { fileName: input.path });
-      const linted = input.lint !== false;
-      const loading = lint.initAnalyzerFor(kind, opts.dialect);
-      try {
-        await loading;
-      } catch (error) {
-        if (linted && !options.tolerateParserLoadFailure) throw error;
-      }
-      // Alembic revisions apply in revision-graph order, not file-name order: no history there (not covered yet).
-      const ordered = kind !== undefined && kind !== 'alembic' && !lint.isDownFile(input.path);
-      if (!linted) {
-        if (ordered) recordSibling(lint, input.path, text, { fileName: input.path, kind, dialect: opts.dialect }, history);
-        continue;
-      }
-      if (analyzed++ > 0 && options.between) await options.between();
-      const upCounterpart = kind === 'sql' ? readUpCounterpart(lint, input.path) : undefined;
-      const analyzeOptions: AnalyzeOptions = { fileName: input.path, kind, dialect: opts.dialect, rules: opts.rules, postgresVersion: opts.postgresVersion, ...(upCounterpart !== undefined ? { upCounterpart } : {}) };
-      const found = ordered ? lint.analyzeInFolder(text, analyzeOptions, history) : lint.analyze(text, analyzeOptions);
-      const sizes = options.tableSizes?.dialect === opts.dialect ? options.tableSizes : undefined;
-      results.set(input, { input, text, options: opts, findings: sizeFindings(protectFindings(found, opts.protectedTables), sizes, opts.tableSizeThresholds) });
-    }
+    const entries = folder.map((k): FolderEntry => ({ ...k, kind: lint.detectSourceKind(k.text, { fileName: k.input.path }) }));
+    // Alembic revisions apply in revision-graph order, the others in file-name order: two histories.
+    await lintInNameOrder(lint, entries.filter((e) => e.kind !== 'alembic'), paced, record);
+    await lintInGraphOrder(lint, entries.filter((e) => e.kind === 'alembic'), paced, record);
   }
   const out = toLint.map((k) => results.get(k.input)).filter((r): r is FileFindings => r !== undefined);
   addFolderFindings(kept, out);
@@ -168,6 +156,141 @@ export async function lintFiles(files: readonly FileInput[], options: LintFilesO
 
 /** A kept file of {@link lintFiles}. */
 type KeptFile = { input: FileInput; options: EffectiveOptions; text: string };
+
+/** A kept file with its kind (lint/index.ts `detectSourceKind`; undefined: not a migration the analyzer reads). */
+type FolderEntry = KeptFile & { kind: SourceKind | undefined };
+
+/** Where {@link lintFiles} keeps the analyzer's findings of a file to lint. */
+type RecordFindings = (file: FolderEntry, found: Finding[]) => void;
+
+/** Loads the parser of `file` (its kind and dialect). @throws its load error for a file to lint, unless tolerated. */
+async function loadParser(lint: LintModule, file: FolderEntry, options: LintFilesOptions): Promise<void> {
+  try {
+    await lint.initAnalyzerFor(file.kind, file.options.dialect);
+  } catch (error) {
+    if (file.input.lint !== false && !options.tolerateParserLoadFailure) throw error;
+  }
+}
+
+/** The analyzer's options for a file to lint. */
+function analyzeOptionsOf(lint: LintModule, file: FolderEntry): AnalyzeOptions {
+  const { input, options: opts, kind } = file;
+  const upCounterpart = kind === 'sql' ? readUpCounterpart(lint, input.path) : undefined;
+  return { fileName: input.path, kind, dialect: opts.dialect, rules: opts.rules, postgresVersion: opts.postgresVersion, ...(upCounterpart !== undefined ? { upCounterpart } : {}) };
+}
+
+/**
+ * Lints the files of one folder that are not Alembic revisions in file-name order (as Knex, node-pg-migrate and SQL
+ * folder runners apply them), each against the history of the files before it. Rollback scripts (`*.down.sql`) and
+ * files of no known kind neither see nor change the history.
+ */
+async function lintInNameOrder(lint: LintModule, folder: readonly FolderEntry[], options: LintFilesOptions, record: RecordFindings): Promise<void> {
+  const history = new lint.SchemaHistory();
+  // Files after the last one to lint change nothing it sees.
+  let last = folder.length - 1;
+  while (last >= 0 && folder[last]!.input.lint === false) last--;
+  for (const file of folder.slice(0, last + 1)) {
+    const { input, text, options: opts, kind } = file;
+    await loadParser(lint, file, options);
+    const ordered = kind !== undefined && !lint.isDownFile(input.path);
+    if (input.lint === false) {
+      if (ordered) history.apply(siblingOperations(lint, input.path, text, { fileName: input.path, kind, dialect: opts.dialect }));
+      continue;
+    }
+    const analyzeOptions = analyzeOptionsOf(lint, file);
+    await options.between?.();
+    record(file, ordered ? lint.analyzeInFolder(text, analyzeOptions, history) : lint.analyze(text, analyzeOptions));
+  }
+}
+
+/**
+ * Lints the Alembic revisions of one folder, each against the history of its own ancestors in the revision graph
+ * (lint/graph `buildRevisionGraph`, `down_revision` chains, tuple `down_revision`s of merges): a revision sees what
+ * the revisions below it did, never what a sibling branch did. The ancestors are folded parents first in
+ * {@link applyOrder} order; at a merge, when two branches changed the same column, the one later in that order (ties by
+ * revision id) wins, which is an approximation (Alembic picks its own order there). Only the revisions to lint and
+ * their ancestors are read. Along a chain the parent's history is handed on and extended; a revision after a branch
+ * point (not its parent's last child to be read) or a merge folds its ancestors' operations again into a new one.
+ * A revision outside the graph (no `revision = '…'`, a duplicated id, on or below a cycle) is analysed without
+ * history; a `down_revision` naming a missing file makes the revision a base (empty history).
+ */
+async function lintInGraphOrder(lint: LintModule, revisions: readonly FolderEntry[], options: LintFilesOptions, record: RecordFindings): Promise<void> {
+  if (!revisions.some((r) => r.input.lint !== false)) return;
+  const byPath = new Map(revisions.map((r) => [r.input.path, r]));
+  const graph = buildRevisionGraph(revisions.map((r) => ({ path: r.input.path, text: r.text })));
+  const nodes = new Map(graph.nodes.map((n) => [n.id, n]));
+  /** The parents of a revision that are in the graph, each once. */
+  const parentsOf = (n: RevisionNode): string[] => [...new Set(n.downRevisions)].filter((p) => nodes.has(p));
+  // The revisions to read: those to lint and their ancestors.
+  const needed = new Set<string>();
+  const stack = graph.nodes.filter((n) => byPath.get(n.path)!.input.lint !== false).map((n) => n.id);
+  while (stack.length > 0) {
+    const id = stack.pop()!;
+    if (needed.has(id)) continue;
+    needed.add(id);
+    stack.push(...parentsOf(nodes.get(id)!));
+  }
+  const order = applyOrder(graph).filter((n) => needed.has(n.id));
+  const position = new Map(order.map((n, i) => [n.id, i]));
+  /** Children still to be read, by revision: the last one may take its parent's history. */
+  const childrenLeft = new Map<string, number>();
+  for (const n of order) for (const p of parentsOf(n)) childrenLeft.set(p, (childrenLeft.get(p) ?? 0) + 1);
+  const histories = new Map<string, SchemaHistory>();
+  const operations = new Map<string, readonly Operation[]>();
+  const analysed = new Set<FolderEntry>();
+  for (const node of order) {
+    const file = byPath.get(node.path)!;
+    const parents = parentsOf(node);
+    let history: SchemaHistory | undefined;
+    if (parents.length === 1 && childrenLeft.get(parents[0]!) === 1) history = histories.get(parents[0]!);
+    if (!history) history = replay(lint, ancestorsOf(node.id, nodes, parentsOf), position, operations);
+    for (const p of parents) {
+      const left = childrenLeft.get(p)! - 1;
+      childrenLeft.set(p, left);
+      if (left === 0) histories.delete(p);
+    }
+    await loadParser(lint, file, options);
+    let ops: readonly Operation[];
+    if (file.input.lint === false) {
+      ops = siblingOperations(lint, file.input.path, file.text, { fileName: file.input.path, kind: file.kind, dialect: file.options.dialect });
+    } else {
+      await options.between?.();
+      const result = lint.analyzeWithOperations(file.text, analyzeOptionsOf(lint, file), history);
+      record(file, result.findings);
+      analysed.add(file);
+      ops = result.operations;
+    }
+    history.apply(ops);
+    operations.set(node.id, ops);
+    if ((childrenLeft.get(node.id) ?? 0) > 0) histories.set(node.id, history);
+  }
+  for (const file of revisions) {
+    if (file.input.lint === false || analysed.has(file)) continue;
+    await loadParser(lint, file, options);
+    await options.between?.();
+    record(file, lint.analyze(file.text, analyzeOptionsOf(lint, file)));
+  }
+}
+
+/** The ancestors of revision `id` in the graph (itself excluded). */
+function ancestorsOf(id: string, nodes: ReadonlyMap<string, RevisionNode>, parentsOf: (n: RevisionNode) => string[]): Set<string> {
+  const seen = new Set<string>();
+  const stack = parentsOf(nodes.get(id)!);
+  while (stack.length > 0) {
+    const p = stack.pop()!;
+    if (seen.has(p)) continue;
+    seen.add(p);
+    stack.push(...parentsOf(nodes.get(p)!));
+  }
+  return seen;
+}
+
+/** A new history with the operations of `ids` folded in apply order (`position`; all of them already read). */
+function replay(lint: LintModule, ids: ReadonlySet<string>, position: ReadonlyMap<string, number>, operations: ReadonlyMap<string, readonly Operation[]>): SchemaHistory {
+  const history = new lint.SchemaHistory();
+  for (const id of [...ids].sort((a, b) => position.get(a)! - position.get(b)!)) history.apply(operations.get(id) ?? []);
+  return history;
+}
 
 /**
  * `kept` grouped by folder, each folder sorted by file name (the order Knex, node-pg-migrate and SQL-folder runners
@@ -195,20 +318,20 @@ function inRunnerOrder(kept: readonly KeptFile[]): KeptFile[][] {
 }
 
 /** The parsed operations of sibling files (not linted, only read for the history), by path, with the text and dialect they came from. */
-const siblingOperations = new Map<string, { text: string; dialect: Dialect; operations: readonly Operation[] }>();
+const siblingCache = new Map<string, { text: string; dialect: Dialect; operations: readonly Operation[] }>();
 
 /**
- * Adds a sibling's `up` changes to `history`. The editor re-reads the whole folder on every change of a document, so a
+ * A sibling's operations, for the history. The editor re-reads the whole folder on every change of a document, so a
  * sibling is parsed once per text and dialect (at most 5,000 remembered) and its operations reused.
  */
-function recordSibling(lint: LintModule, file: string, text: string, options: AnalyzeOptions, history: SchemaHistory): void {
+function siblingOperations(lint: LintModule, file: string, text: string, options: AnalyzeOptions): readonly Operation[] {
   const dialect = options.dialect ?? 'postgresql';
-  let cached = siblingOperations.get(file);
+  let cached = siblingCache.get(file);
   if (!cached || cached.text !== text || cached.dialect !== dialect) {
-    if (siblingOperations.size >= 5000) siblingOperations.clear();
-    siblingOperations.set(file, (cached = { text, dialect, operations: lint.parseDocument(text, options).operations }));
+    if (siblingCache.size >= 5000) siblingCache.clear();
+    siblingCache.set(file, (cached = { text, dialect, operations: lint.parseDocument(text, options).operations }));
   }
-  history.apply(cached.operations);
+  return cached.operations;
 }
 
 /**

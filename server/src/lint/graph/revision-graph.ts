@@ -193,6 +193,39 @@ export function buildRevisionGraph(files: readonly FolderFile[]): RevisionGraph 
   return graphOf(readAll(files));
 }
 
+/**
+ * The revisions of `graph` parents first: an order Alembic may apply them in (a topological order of its edges; among
+ * revisions ready at the same time, the smallest id first, so the order is stable). Revisions on a cycle, and their
+ * descendants, are left out (Alembic refuses such a graph). Pure.
+ */
+export function applyOrder(graph: RevisionGraph): RevisionNode[] {
+  const byId = new Map(graph.nodes.map((n) => [n.id, n]));
+  const waiting = new Map(graph.nodes.map((n) => [n.id, 0]));
+  const children = new Map<string, string[]>();
+  for (const { from, to } of graph.edges) {
+    waiting.set(to, waiting.get(to)! + 1);
+    let list = children.get(from);
+    if (!list) children.set(from, (list = []));
+    list.push(to);
+  }
+  // Ids sorted descending: pop() gives the smallest.
+  const ready = graph.nodes.filter((n) => waiting.get(n.id) === 0).map((n) => n.id).reverse();
+  const out: RevisionNode[] = [];
+  while (ready.length > 0) {
+    const id = ready.pop()!;
+    out.push(byId.get(id)!);
+    for (const child of children.get(id) ?? []) {
+      const left = waiting.get(child)! - 1;
+      waiting.set(child, left);
+      if (left > 0) continue;
+      let i = ready.length;
+      while (i > 0 && ready[i - 1]! < child) i--;
+      ready.splice(i, 0, child);
+    }
+  }
+  return out;
+}
+
 /** Directory part of a path (`/` or `\` separated); `''` for a bare name. */
 function dirOf(p: string): string {
   const i = Math.max(p.lastIndexOf('/'), p.lastIndexOf('\\'));

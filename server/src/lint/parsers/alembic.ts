@@ -723,7 +723,7 @@ class AlembicReader {
   }
 }
 
-/** `op.create_table('t', sa.Column(…), …)`: the table with its columns' types. */
+/** `op.create_table('t', sa.Column(…), …)`: the table with its columns' types and NOT NULL (`nullable=False`, `primary_key=True`). */
 function createTableOps(c: OpCall, text: string): Operation[] {
   const t = tableRef(stringValue(c.args.positional[0] ?? c.kw('table_name'), text), c.kw('schema'), text);
   if (!t) return [];
@@ -731,7 +731,7 @@ function createTableOps(c: OpCall, text: string): Operation[] {
     .slice(1)
     .map((p) => ({ p, col: columnOf(p, text) }))
     .filter((x): x is { p: Node; col: ColumnInfo } => !!x.col);
-  const columns = cols.map(({ col }) => (col.dataType ? { name: col.name, dataType: col.dataType } : { name: col.name }));
+  const columns = cols.map(({ col }) => ({ name: col.name, ...(col.dataType ? { dataType: col.dataType } : {}), ...(col.notNull ? { notNull: true } : {}) }));
   const pkCount = cols.filter(({ col }) => col.primaryKey).length;
   const definitions: Operation[] = cols.map(({ p, col }) => {
     const a = argsOf(p);
