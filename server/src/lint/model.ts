@@ -61,10 +61,24 @@ export interface TableRef {
   schema?: string;
 }
 
+/** A foreign key declared in a CREATE TABLE (inline `REFERENCES`, table-level `FOREIGN KEY`, Knex `.references()`). */
+export interface ForeignKeyDecl {
+  /** The referencing columns, in order. */
+  columns: string[];
+  /** The referenced table, when named. */
+  references?: TableRef;
+  /** Where a finding about it points (the column or constraint). */
+  range: TextRange;
+}
+
 export interface CreateTableOp extends OperationBase, TableRef {
   type: 'createTable';
   /** The declared columns; `notNull` when NOT NULL or PRIMARY KEY is declared (undefined: not known). */
   columns: { name: string; dataType?: ColumnType; notNull?: boolean }[];
+  /** Column lists of the PRIMARY KEY and UNIQUE constraints declared with the table (each backed by a B-tree index). */
+  keys?: string[][];
+  /** Foreign keys declared with the table. */
+  foreignKeys?: ForeignKeyDecl[];
   /** IF NOT EXISTS was written (SQL) / `createTableIfNotExists` (Knex). */
   ifNotExists?: boolean;
 }
@@ -116,6 +130,11 @@ export interface CreateIndexOp extends OperationBase, TableRef {
   index?: string;
   concurrently: boolean;
   unique: boolean;
+  /**
+   * The key columns in order (an expression element is `''`, matching no column); `[]` when the index cannot serve
+   * equality lookups on its leading columns (not a B-tree, or partial: WHERE); undefined when the parser cannot tell.
+   */
+  columns?: string[];
   /** IF NOT EXISTS was written. */
   ifNotExists?: boolean;
 }
@@ -197,6 +216,8 @@ export interface AddConstraintOp extends OperationBase, TableRef {
   inline?: boolean;
   /** FOREIGN KEY: the referenced table, when the source names it (it is locked too, see lint/locks.ts). */
   references?: TableRef;
+  /** FOREIGN KEY: the referencing columns; UNIQUE / PRIMARY KEY: the key columns (in order), when known. */
+  columns?: string[];
 }
 /** ALTER TABLE … VALIDATE CONSTRAINT. */
 export interface ValidateConstraintOp extends OperationBase, TableRef {
@@ -373,6 +394,8 @@ export interface RuleContext {
   doc: ParsedDocument;
   /** Major PostgreSQL version the migrations target (AnalyzeOptions.postgresVersion, default 15). */
   postgresVersion: number;
+  /** What the earlier migrations of the folder did (AnalyzeOptions.history), when the driver knows it. */
+  history?: SchemaHistory;
 }
 
 /** One problem a rule reports; the registry adds rule id, severity and help. */

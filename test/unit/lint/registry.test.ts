@@ -55,6 +55,7 @@ const EXPECTED: Record<string, 'error' | 'warning' | 'info' | 'off'> = {
   'prefer-jsonb': 'info',
   'adding-enum-value-in-transaction': 'error',
   'schema-change-with-backfill': 'warning',
+  'foreign-key-missing-index': 'warning',
 };
 
 void describe('rule registry', () => {

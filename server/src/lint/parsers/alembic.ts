@@ -317,6 +317,20 @@ function nameValue(node: Node | undefined, text: string): string | undefined {
   return stringValue(n, text);
 }
 
+/** A list or tuple of plain strings (`['a', 'b']`), else `undefined` (a column expression, a variable, …). */
+function stringList(node: Node | undefined, text: string): string[] | undefined {
+  const n = unparen(node);
+  if (!n || (n.type !== 'list' && n.type !== 'tuple')) return undefined;
+  const out: string[] = [];
+  for (const e of n.namedChildren) {
+    if (e?.type === 'comment') continue;
+    const v = stringValue(e ?? undefined, text);
+    if (v === undefined) return undefined;
+    out.push(v);
+  }
+  return out;
+}
+
 function isTrue(n: Node | undefined): boolean {
   return unparen(n)?.type === 'true';
 }
@@ -674,7 +688,11 @@ class AlembicReader {
       case 'create_index': {
         const index = nameValue(a.positional[0] ?? kw('index_name'), text);
         const t = batchTable ?? tableRef(stringValue(a.positional[1] ?? kw('table_name'), text), kw('schema'), text);
-        return t ? [{ ...base(t), type: 'createIndex', ...(index !== undefined ? { index } : {}), concurrently: isTrue(kw('postgresql_concurrently')), unique: isTrue(kw('unique')) }] : [];
+        // A partial (postgresql_where) or non-B-tree (postgresql_using) index serves no lookup on all rows.
+        const using = stringValue(kw('postgresql_using'), text);
+        const lookups = isNone(kw('postgresql_where')) && (using === undefined ? isNone(kw('postgresql_using')) : using.toLowerCase() === 'btree');
+        const columns = lookups ? stringList(pos(2) ?? kw('columns'), text) : [];
+        return t ? [{ ...base(t), type: 'createIndex', ...(index !== undefined ? { index } : {}), concurrently: isTrue(kw('postgresql_concurrently')), unique: isTrue(kw('unique')), ...(columns ? { columns } : {}) }] : [];
       }
       case 'create_foreign_key':
       case 'create_check_constraint':
@@ -780,5 +798,10 @@ function createConstraintOps(c: OpCall, text: string): Operation[] {
   const t = batchTable ?? tableRef(stringValue(tableNode, text), kw(method === 'create_foreign_key' ? 'source_schema' : 'schema'), text);
   if (!t) return [];
   const constraint = method === 'create_foreign_key' ? 'foreignKey' : method === 'create_check_constraint' ? 'check' : method === 'create_unique_constraint' ? 'unique' : 'primaryKey';
-  return [{ ...c.base(t), type: 'addConstraint', constraint, ...(name !== undefined ? { name } : {}), notValid: isTrue(kw('postgresql_not_valid')), usingIndex: false }];
+  // Columns: create_foreign_key(name, source, referent, local_cols, …) (batch: (name, referent, local_cols, …));
+  // create_unique_constraint / create_primary_key(name, table, columns) (batch: (name, columns)).
+  const fk = method === 'create_foreign_key';
+  const colsAt = (fk ? 3 : 2) - (batchTable ? 1 : 0);
+  const columns = constraint === 'check' ? undefined : stringList(a.positional[colsAt] ?? kw(fk ? 'local_cols' : 'columns'), text);
+  return [{ ...c.base(t), type: 'addConstraint', constraint, ...(name !== undefined ? { name } : {}), notValid: isTrue(kw('postgresql_not_valid')), usingIndex: false, ...(columns ? { columns } : {}) }];
 }

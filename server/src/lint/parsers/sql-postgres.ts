@@ -13,7 +13,7 @@ import type { ScanToken } from 'libpg-query';
 import { byteToUtf16Mapper, isJsWhitespace } from '../text';
 import type { TextRange } from '../text';
 import { emptyDocument } from '../model';
-import type { AddColumnOp, AddConstraintOp, AlterColumnTypeOp, ColumnDefinitionOp, ColumnType, CreateIndexOp, CreateTableOp, DropIndexOp, DropTableOp, MaintenanceOp, Operation, ParsedDocument, RenameColumnOp, RenameTableOp, TableRef, TransactionControlOp, TruncateOp } from '../model';
+import type { AddColumnOp, AddConstraintOp, AlterColumnTypeOp, ColumnDefinitionOp, ColumnType, CreateIndexOp, CreateTableOp, DropIndexOp, ForeignKeyDecl, DropTableOp, MaintenanceOp, Operation, ParsedDocument, RenameColumnOp, RenameTableOp, TableRef, TransactionControlOp, TruncateOp } from '../model';
 import { neutralizePlaceholders, pieceErrorReporter, recoverStatements, restorePlaceholderNames, skipQualifiedName, splitSqlStatements, splitTopLevelCommas } from './sql-split';
 import type { ChunkError } from './sql-split';
 
@@ -425,16 +425,21 @@ function createTable(cx: ChunkContext, { stmt, statement }: StatementInfo): void
   const columns: CreateTableOp['columns'] = [];
   const definitions: ColumnDefinitionOp[] = [];
   const stmtEnd = statement.end - cx.base;
+  const keys: string[][] = [];
+  const foreignKeys: ForeignKeyDecl[] = [];
   for (const e of arr(stmt['tableElts'])) {
     const def = obj(obj(e)?.['ColumnDef']);
-    if (!def) continue;
+    if (!def) {
+      tableConstraint(obj(obj(e)?.['Constraint']), statement, keys, foreignKeys);
+      continue;
+    }
     const column = str(def['colname']) ?? '';
     const dataType = columnType(def['typeName']);
     columns.push({ name: column, ...(dataType ? { dataType } : {}), ...(declaresNotNull(def) ? { notNull: true } : {}) });
     const loc = num(def['location']);
     const start = loc !== undefined ? cx.toUtf16(loc) : -1;
     const range = start >= 0 ? { start: cx.base + start, end: cx.base + columnEnd(cx.chunk, start, stmtEnd) } : statement;
-    const primaryKey = arr(def['constraints']).some((c) => str(obj(obj(c)?.['Constraint'])?.['contype']) === 'CONSTR_PRIMARY');
+    const primaryKey = columnKeys(def, column, range, keys, foreignKeys);
     const op: ColumnDefinitionOp = { statement, origin: 'sql', tableIsNew: false, type: 'columnDefinition', table: rel.table, column, primaryKey, range };
     if (rel.schema) op.schema = rel.schema;
     if (dataType) op.dataType = dataType;
@@ -443,7 +448,39 @@ function createTable(cx: ChunkContext, { stmt, statement }: StatementInfo): void
   const op: CreateTableOp = { statement, origin: 'sql', tableIsNew: false, type: 'createTable', table: rel.table, columns, range: statement };
   if (rel.schema) op.schema = rel.schema;
   if (stmt['if_not_exists'] === true) op.ifNotExists = true;
+  if (keys.length) op.keys = keys;
+  if (foreignKeys.length) op.foreignKeys = foreignKeys;
   cx.ops.push(op, ...definitions);
+}
+
+/** A column's inline PRIMARY KEY / UNIQUE (into `keys`) and REFERENCES (into `foreignKeys`); true when it is the primary key. */
+function columnKeys(def: Json, column: string, range: TextRange, keys: string[][], foreignKeys: ForeignKeyDecl[]): boolean {
+  let primaryKey = false;
+  for (const c of arr(def['constraints'])) {
+    const con = obj(obj(c)?.['Constraint']);
+    const contype = str(con?.['contype']);
+    if (contype === 'CONSTR_PRIMARY') primaryKey = true;
+    if (contype === 'CONSTR_PRIMARY' || contype === 'CONSTR_UNIQUE') keys.push([column]);
+    if (contype === 'CONSTR_FOREIGN') {
+      const references = rangeVarRef(con?.['pktable']);
+      foreignKeys.push({ columns: [column], ...(references ? { references } : {}), range });
+    }
+  }
+  return primaryKey;
+}
+
+/** A table-level PRIMARY KEY / UNIQUE (into `keys`) or FOREIGN KEY (into `foreignKeys`, pointing at the statement). */
+function tableConstraint(con: Json | undefined, statement: TextRange, keys: string[][], foreignKeys: ForeignKeyDecl[]): void {
+  const contype = str(con?.['contype']);
+  if (!con || !contype) return;
+  if (contype === 'CONSTR_PRIMARY' || contype === 'CONSTR_UNIQUE') {
+    const columns = stringItems(con['keys']);
+    if (columns.length) keys.push(columns);
+  } else if (contype === 'CONSTR_FOREIGN') {
+    const columns = stringItems(con['fk_attrs']);
+    const references = rangeVarRef(con['pktable']);
+    if (columns.length) foreignKeys.push({ columns, ...(references ? { references } : {}), range: statement });
+  }
 }
 
 /**
@@ -551,6 +588,9 @@ function createIndex(cx: ChunkContext, { stmt, statement }: StatementInfo): void
   const index = str(stmt['idxname']);
   const op: CreateIndexOp = { statement, origin: 'sql', tableIsNew: false, type: 'createIndex', table: rel.table, concurrently: stmt['concurrent'] === true, unique: stmt['unique'] === true, range: statement };
   if (rel.schema) op.schema = rel.schema;
+  // Only a B-tree without WHERE serves lookups on its leading columns (a foreign key's referencing columns).
+  const lookups = (str(stmt['accessMethod']) ?? 'btree') === 'btree' && stmt['whereClause'] === undefined;
+  op.columns = lookups ? arr(stmt['indexParams']).map((p) => str(obj(obj(p)?.['IndexElem'])?.['name']) ?? '') : [];
   if (index) op.index = index;
   if (stmt['if_not_exists'] === true) op.ifNotExists = true;
   cx.ops.push(op);
@@ -648,6 +688,8 @@ function alterTableCommand(cmd: Json, table: string, common: StatementFields, ra
     if (name !== undefined) op.name = name;
     const references = rangeVarRef(con['pktable']);
     if (references) op.references = references;
+    const columns = stringItems(con[contype === 'CONSTR_FOREIGN' ? 'fk_attrs' : 'keys']);
+    if (columns.length) op.columns = columns;
     add(op);
   } else if (subtype === 'AT_ValidateConstraint') {
     const name = str(cmd['name']);
@@ -699,6 +741,7 @@ function addColumn(cmd: Json, table: string, common: StatementFields, range: Tex
       if (name !== undefined) op.name = name;
       const references = rangeVarRef(con?.['pktable']);
       if (references) op.references = references;
+      op.columns = [column];
       add(op);
     }
   }

@@ -55,6 +55,7 @@ import { rule as requireConcurrentRefresh } from './require-concurrent-refresh';
 import { rule as requireConcurrentReindex } from './require-concurrent-reindex';
 import { rule as requireStatementTimeout } from './require-statement-timeout';
 import { rule as schemaChangeWithBackfill } from './schema-change-with-backfill';
+import { rule as foreignKeyMissingIndex } from './foreign-key-missing-index';
 
 /** All rules, in a stable order: data loss, breaking changes, locks, robustness, column types. */
 export const allRules: readonly Rule[] = [
@@ -94,6 +95,7 @@ export const allRules: readonly Rule[] = [
   banAlterDomainWithAddConstraint,
   schemaChangeWithBackfill,
   addingEnumValueInTransaction,
+  foreignKeyMissingIndex,
   // Robustness
   preferRobustStmts,
   transactionNesting,
