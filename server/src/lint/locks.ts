@@ -273,6 +273,20 @@ function relatedTable(op: Operation): TableRef | undefined {
   return undefined;
 }
 
+/**
+ * The mode `op` takes on its table when that mode blocks the application's reads or writes (SHARE and stronger:
+ * conflicts with ACCESS SHARE or ROW EXCLUSIVE, Table 13.2), else undefined. Such a statement, while it waits for its
+ * lock behind a long transaction, makes every later query on the table that conflicts with it wait too
+ * ("Explicit Locking" 13.3.1: lock requests queue). The one source for rules asking "does this statement lock the
+ * table against the application" (require-lock-timeout, require-statement-timeout, schema-change-with-backfill).
+ */
+export function blockingMode(op: Operation): LockMode | undefined {
+  const kind = lockKindOf(op);
+  if (!kind) return undefined;
+  const mode = LOCK_TABLE[kind].mode;
+  return BLOCKS[mode].length > 0 ? mode : undefined;
+}
+
 /** `schema.table` or `table`, as written (no quotes). */
 function tableName(t: TableRef): string {
   return t.schema ? `${t.schema}.${t.table}` : t.table;

@@ -234,13 +234,20 @@ export interface TransactionControlOp extends OperationBase, TableRef {
   type: 'transactionControl';
   kind: 'begin' | 'commit' | 'rollback';
 }
-/** `SET [LOCAL|SESSION] name = value` (PostgreSQL), `PRAGMA name = value` (SQLite). `table` is empty. */
+/** `SET [LOCAL|SESSION] name = value` / `RESET name` (PostgreSQL), `PRAGMA name = value` (SQLite). `table` is empty. */
 export interface SetVariableOp extends OperationBase, TableRef {
   type: 'setVariable';
   /** Lower-case setting name, e.g. `lock_timeout`. */
   name: string;
-  /** The value as written, lower-case, when the parser reads it (SQLite `PRAGMA foreign_keys = OFF` → `off`). */
+  /**
+   * The value as written, lower-case, when the parser reads it (SQLite `PRAGMA foreign_keys = OFF` → `off`;
+   * PostgreSQL `SET lock_timeout = '5s'` → `5s`, `= 0` → `0`).
+   */
   value?: string;
+  /** PostgreSQL `SET LOCAL`: in effect until the end of the current transaction only (none outside a transaction). */
+  local?: boolean;
+  /** PostgreSQL `RESET name`, `SET name TO DEFAULT`, `RESET ALL` (name `all`): back to the server's default. */
+  reset?: boolean;
 }
 
 /**

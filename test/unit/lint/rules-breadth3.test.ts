@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import { analyzeInFolder, initAnalyzer, SchemaHistory } from '../../../server/src/lint';
+import { analyze, analyzeInFolder, initAnalyzer, SchemaHistory } from '../../../server/src/lint';
 import type { AnalyzeOptions } from '../../../server/src/lint';
 import { knexPg, knexUp, lite, pg, snippets } from './helpers';
 
@@ -97,3 +97,62 @@ void describe('foreign-key-missing-index', () => {
     assert.deepEqual(snippets(rule, 'CREATE TABLE o (id integer PRIMARY KEY, c integer REFERENCES u (id));', lite), []);
   });
 });
+
+void describe('require-lock-timeout: flow-sensitive', () => {
+  const rule = 'require-lock-timeout';
+  const on: AnalyzeOptions = { ...pg, rules: { [rule]: 'warning' } };
+  const knexOn: AnalyzeOptions = { ...knexPg, rules: { [rule]: 'warning' } };
+  void it('a timeout counts from where it is set: a statement before it is reported', () => {
+    assert.deepEqual(snippets(rule, "ALTER TABLE a ADD COLUMN x int;\nSET lock_timeout = '5s';\nALTER TABLE b ADD COLUMN y int;", on), ['ALTER TABLE a ADD COLUMN x int']);
+  });
+  void it('RESET, SET … TO DEFAULT, RESET ALL and SET lock_timeout = 0 end it: the next blocking statement is reported', () => {
+    for (const end of ['RESET lock_timeout', 'SET lock_timeout TO DEFAULT', 'RESET ALL', 'SET lock_timeout = 0', "SET lock_timeout = '0s'"]) {
+      const text = `SET lock_timeout = '5s';\nALTER TABLE a ADD COLUMN x int;\n${end};\nALTER TABLE b ADD COLUMN y int;\nALTER TABLE c ADD COLUMN z int;`;
+      assert.deepEqual(snippets(rule, text, on), ['ALTER TABLE b ADD COLUMN y int'], end);
+    }
+  });
+  void it('SET LOCAL lasts until COMMIT; outside a transaction block it does nothing; ROLLBACK undoes a SET', () => {
+    assert.deepEqual(snippets(rule, "BEGIN;\nSET LOCAL lock_timeout = '5s';\nALTER TABLE a ADD COLUMN x int;\nCOMMIT;\nALTER TABLE b ADD COLUMN y int;", on), ['ALTER TABLE b ADD COLUMN y int']);
+    assert.deepEqual(snippets(rule, "SET LOCAL lock_timeout = '5s';\nALTER TABLE a ADD COLUMN x int;", on), ['ALTER TABLE a ADD COLUMN x int']);
+    assert.deepEqual(snippets(rule, "BEGIN;\nSET lock_timeout = '5s';\nROLLBACK;\nALTER TABLE a ADD COLUMN x int;", on), ['ALTER TABLE a ADD COLUMN x int']);
+    assert.deepEqual(snippets(rule, "BEGIN;\nSET lock_timeout = '5s';\nCOMMIT;\nALTER TABLE a ADD COLUMN x int;", on), []);
+  });
+  void it('Knex: SET LOCAL in the runner transaction covers the migration; not with config.transaction = false', () => {
+    const body = "  await knex.raw(\"SET LOCAL lock_timeout = '5s'\");\n  await knex.schema.alterTable('users', (t) => { t.dropColumn('a'); });";
+    const text = `exports.up = async (knex) => {\n${body}\n};\nexports.down = async (knex) => {\n  await knex.raw("SET LOCAL lock_timeout = '5s'");\n  await knex.schema.alterTable('users', (t) => { t.string('a'); });\n};\n`;
+    assert.deepEqual(snippets(rule, text, knexOn), []);
+    assert.deepEqual(snippets(rule, `${text}exports.config = { transaction: false };\n`, knexOn), ["t.dropColumn('a')", "t.string('a')"]);
+  });
+  void it('the lock mode comes from the lock table: CREATE INDEX (SHARE) and a foreign key (SHARE ROW EXCLUSIVE) count, CONCURRENTLY and VALIDATE do not', () => {
+    assert.deepEqual(snippets(rule, 'CREATE INDEX i ON t (a);', on), ['CREATE INDEX i ON t (a)']);
+    assert.match(of1(rule, 'CREATE INDEX i ON t (a);', on), /SHARE lock/);
+    assert.deepEqual(snippets(rule, 'ALTER TABLE t ADD CONSTRAINT f FOREIGN KEY (u) REFERENCES u (id) NOT VALID;', on).length, 1);
+    assert.deepEqual(snippets(rule, 'CREATE INDEX CONCURRENTLY i ON t (a);\nALTER TABLE t VALIDATE CONSTRAINT f;\nUPDATE t SET a = 1;', on), []);
+    assert.deepEqual(snippets(rule, 'REINDEX TABLE t;', on), ['REINDEX TABLE t']);
+  });
+  void it('Alembic and node-pg-migrate: SQL SET in op.execute / pgm.sql covers what follows', () => {
+    const alembic = "    op.execute(\"SET lock_timeout = '5s'\")\n    op.add_column('t', sa.Column('c', sa.Text()))";
+    assert.deepEqual(snippets(rule, rev(alembic), { ...py, rules: { [rule]: 'warning' } }), []);
+    assert.equal(snippets(rule, rev("    op.add_column('t', sa.Column('c', sa.Text()))"), { ...py, rules: { [rule]: 'warning' } }).length, 1);
+    assert.deepEqual(snippets(rule, npm("  pgm.sql(\"SET lock_timeout = '5s'\");\n  pgm.addColumns('t', { c: 'text' });"), { ...pgm, rules: { [rule]: 'warning' } }), []);
+  });
+});
+
+void describe('require-statement-timeout and schema-change-with-backfill read the lock table', () => {
+  void it('require-statement-timeout: flow-sensitive too; REFRESH … CONCURRENTLY (EXCLUSIVE, blocks writes) counts', () => {
+    const on: AnalyzeOptions = { ...pg, rules: { 'require-statement-timeout': 'warning' } };
+    assert.deepEqual(snippets('require-statement-timeout', "SET statement_timeout = '1min';\nCREATE INDEX i ON t (a);\nRESET statement_timeout;\nALTER TABLE t ADD COLUMN b int;", on), ['ALTER TABLE t ADD COLUMN b int']);
+    assert.deepEqual(snippets('require-statement-timeout', 'REFRESH MATERIALIZED VIEW CONCURRENTLY v;', on), ['REFRESH MATERIALIZED VIEW CONCURRENTLY v']);
+  });
+  void it('schema-change-with-backfill: TRUNCATE or REFRESH in the transaction count as locking changes; a DELETE does not', () => {
+    assert.equal(snippets('schema-change-with-backfill', 'BEGIN;\nREFRESH MATERIALIZED VIEW v;\nUPDATE t SET a = 1 WHERE b;\nCOMMIT;', pg).length, 1);
+    assert.deepEqual(snippets('schema-change-with-backfill', 'BEGIN;\nDELETE FROM t WHERE a;\nUPDATE t SET a = 1 WHERE b;\nCOMMIT;', pg), []);
+  });
+});
+
+/** The message of the only finding of `rule`. */
+function of1(rule: string, text: string, options: AnalyzeOptions): string {
+  const found = analyze(text, options).filter((f) => f.ruleId === rule);
+  assert.equal(found.length, 1);
+  return found[0]!.message;
+}

@@ -13,7 +13,7 @@ import type { ScanToken } from 'libpg-query';
 import { byteToUtf16Mapper, isJsWhitespace } from '../text';
 import type { TextRange } from '../text';
 import { emptyDocument } from '../model';
-import type { AddColumnOp, AddConstraintOp, AlterColumnTypeOp, ColumnDefinitionOp, ColumnType, CreateIndexOp, CreateTableOp, DropIndexOp, ForeignKeyDecl, DropTableOp, MaintenanceOp, Operation, ParsedDocument, RenameColumnOp, RenameTableOp, TableRef, TransactionControlOp, TruncateOp } from '../model';
+import type { AddColumnOp, AddConstraintOp, AlterColumnTypeOp, ColumnDefinitionOp, ColumnType, CreateIndexOp, CreateTableOp, DropIndexOp, ForeignKeyDecl, DropTableOp, MaintenanceOp, Operation, ParsedDocument, RenameColumnOp, RenameTableOp, SetVariableOp, TableRef, TransactionControlOp, TruncateOp } from '../model';
 import { neutralizePlaceholders, pieceErrorReporter, recoverStatements, restorePlaceholderNames, skipQualifiedName, splitSqlStatements, splitTopLevelCommas } from './sql-split';
 import type { ChunkError } from './sql-split';
 
@@ -346,11 +346,8 @@ function handleOperation(cx: ChunkContext, st: StatementInfo): void {
       if (k) cx.ops.push({ statement, origin: 'sql', tableIsNew: false, type: 'transactionControl', kind: k, table: '', range: statement });
       return;
     }
-    case 'VariableSetStmt': {
-      const name = str(stmt['name']);
-      if (name !== undefined && str(stmt['kind']) !== 'VAR_RESET') cx.ops.push({ statement, origin: 'sql', tableIsNew: false, type: 'setVariable', name: name.toLowerCase(), table: '', range: statement });
-      return;
-    }
+    case 'VariableSetStmt':
+      return setVariable(cx, st);
     case 'DoStmt':
     case 'CreateFunctionStmt':
       return plpgsqlStatement(cx, st);
@@ -376,6 +373,23 @@ const REINDEX_TARGETS: Record<string, MaintenanceOp['target']> = {
   REINDEX_OBJECT_DATABASE: 'database',
   REINDEX_OBJECT_SYSTEM: 'system',
 };
+
+/** SET [LOCAL] name = value, SET name TO DEFAULT, RESET name, RESET ALL (name `all`). */
+function setVariable(cx: ChunkContext, { stmt, statement }: StatementInfo): void {
+  const kind = str(stmt['kind']);
+  const name = kind === 'VAR_RESET_ALL' ? 'all' : str(stmt['name']);
+  if (name === undefined || (kind !== 'VAR_SET_VALUE' && kind !== 'VAR_SET_DEFAULT' && kind !== 'VAR_RESET' && kind !== 'VAR_RESET_ALL')) return;
+  const op: SetVariableOp = { statement, origin: 'sql', tableIsNew: false, type: 'setVariable', name: name.toLowerCase(), table: '', range: statement };
+  if (stmt['is_local'] === true) op.local = true;
+  if (kind === 'VAR_SET_VALUE') {
+    // One value: a string ('5s'), an integer (0 parses as `ival: {}`), a float; lists are left unread.
+    const args = arr(stmt['args']);
+    const c = args.length === 1 ? obj(obj(args[0])?.['A_Const']) : undefined;
+    const value = c ? (str(obj(c['sval'])?.['sval']) ?? (c['ival'] !== undefined ? String(num(obj(c['ival'])?.['ival']) ?? 0) : str(obj(c['fval'])?.['fval']))) : undefined;
+    if (value !== undefined) op.value = value.toLowerCase();
+  } else op.reset = true;
+  cx.ops.push(op);
+}
 
 /** REINDEX, VACUUM FULL (one operation per table, or one for the database), CLUSTER, REFRESH MATERIALIZED VIEW. */
 function maintenance(cx: ChunkContext, { kind, stmt, statement }: StatementInfo): void {
