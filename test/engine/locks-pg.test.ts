@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import knexFactory, { type Knex } from 'knex';
 import pg from 'pg';
-import { conflicts } from '../../server/src/lint/locks';
+import { conflicts, modeOf } from '../../server/src/lint/locks';
 import { initAnalyzer, LOCK_MODES, LOCK_TABLE, lockKindOf, parseDocument, pgLocksMode, statementLock } from '../../server/src/lint';
 import type { LockKind, LockMode, Operation, TableLock } from '../../server/src/lint';
 import { createPgDatabase, pgSkip } from './helpers';
@@ -31,6 +31,7 @@ CREATE UNIQUE INDEX item_ids_id ON item_ids (id);
 CREATE TABLE events (id int, at date) PARTITION BY RANGE (at);
 CREATE TABLE events_2024 PARTITION OF events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
 CREATE UNLOGGED TABLE scratch (id int);
+CREATE SCHEMA archive;
 INSERT INTO users SELECT g, 'u' || g FROM generate_series(1, 50) g;
 INSERT INTO orders SELECT g, g, g, '' FROM generate_series(1, 50) g;`;
 
@@ -83,8 +84,12 @@ const CASES: Case[] = [
   { kind: 'setPersistence', sql: 'ALTER TABLE orders SET UNLOGGED' },
   { kind: 'setPersistence', sql: 'ALTER TABLE scratch SET LOGGED' },
   { kind: 'detachPartition', sql: 'ALTER TABLE events DETACH PARTITION events_2024' },
+  { kind: 'lockTable', sql: 'LOCK TABLE orders' },
+  { kind: 'lockTable', sql: 'LOCK TABLE orders IN SHARE ROW EXCLUSIVE MODE' },
+  { kind: 'setSchema', sql: 'ALTER TABLE orders SET SCHEMA archive' },
   // Refused in a transaction block: seen waiting (the mode asked first, on the statement's table).
   { kind: 'vacuumFull', sql: 'VACUUM FULL orders', concurrently: { restore: 'SELECT 1' } },
+  { kind: 'vacuum', sql: 'VACUUM ANALYZE orders', concurrently: { restore: 'SELECT 1' } },
   { kind: 'reindexConcurrently', sql: 'REINDEX INDEX CONCURRENTLY orders_qty_idx', concurrently: { restore: 'SELECT 1' } },
   {
     kind: 'detachPartitionConcurrently',
@@ -128,7 +133,7 @@ function analyzerLock(sql: string, kind: LockKind): TableLock {
   assert.ok(op, `the analyzer sees a ${kind} in: ${sql}`);
   const lock = statementLock(op, doc.operations.filter((o: Operation) => o.statement.start === op.statement.start));
   assert.ok(lock, `a lock for: ${sql}`);
-  if (doc.operations.length === 1) assert.equal(lock.mode, LOCK_TABLE[kind].mode);
+  if (doc.operations.length === 1) assert.equal(lock.mode, modeOf(op, kind));
   return lock;
 }
 

@@ -101,7 +101,10 @@ export type LockKind =
   | 'refreshMaterializedViewConcurrently'
   | 'setPersistence'
   | 'detachPartition'
-  | 'detachPartitionConcurrently';
+  | 'detachPartitionConcurrently'
+  | 'vacuum'
+  | 'lockTable'
+  | 'setSchema';
 
 /** One entry of {@link LOCK_TABLE}. */
 export interface LockEntry {
@@ -175,6 +178,12 @@ export const LOCK_TABLE: Readonly<Record<LockKind, LockEntry>> = {
     mode: 'SHARE UPDATE EXCLUSIVE',
     source: 'PostgreSQL docs, Explicit Locking 13.3.1: SHARE UPDATE EXCLUSIVE is acquired by "REINDEX CONCURRENTLY"; REINDEX, Rebuilding Indexes Concurrently (not in a transaction block)',
   },
+  vacuum: { mode: 'SHARE UPDATE EXCLUSIVE', source: 'PostgreSQL docs, Explicit Locking 13.3.1: SHARE UPDATE EXCLUSIVE is "Acquired by VACUUM (without FULL), ANALYZE, …" (not in a transaction block)' },
+  lockTable: {
+    mode: 'ACCESS EXCLUSIVE',
+    source: 'PostgreSQL docs, LOCK (sql-lock.html): the mode written; "If no lock mode is specified, then ACCESS EXCLUSIVE, the most restrictive mode, is used" (the entry is the default; statementLock uses the mode of the statement)',
+  },
+  setSchema: { mode: 'ACCESS EXCLUSIVE', source: `${ALTER_TABLE} (SET SCHEMA)` },
   vacuumFull: { mode: 'ACCESS EXCLUSIVE', source: 'PostgreSQL docs, Explicit Locking 13.3.1: ACCESS EXCLUSIVE is acquired by "VACUUM FULL"; VACUUM (sql-vacuum.html): FULL "requires an ACCESS EXCLUSIVE lock on each table while it is being processed" (not in a transaction block)' },
   cluster: { mode: 'ACCESS EXCLUSIVE', source: 'PostgreSQL docs, Explicit Locking 13.3.1: ACCESS EXCLUSIVE is acquired by "CLUSTER"; CLUSTER (sql-cluster.html): "an ACCESS EXCLUSIVE lock is acquired on it"' },
   refreshMaterializedView: {
@@ -244,7 +253,9 @@ export function lockKindOf(op: Operation): LockKind | undefined {
     case 'maintenance':
       return maintenanceKind(op);
     case 'setPersistence':
-      return 'setPersistence';
+    case 'lockTable':
+    case 'setSchema':
+      return op.type;
     case 'detachPartition':
       return op.concurrently ? 'detachPartitionConcurrently' : 'detachPartition';
     default:
@@ -283,8 +294,13 @@ function relatedTable(op: Operation): TableRef | undefined {
 export function blockingMode(op: Operation): LockMode | undefined {
   const kind = lockKindOf(op);
   if (!kind) return undefined;
-  const mode = LOCK_TABLE[kind].mode;
+  const mode = modeOf(op, kind);
   return BLOCKS[mode].length > 0 ? mode : undefined;
+}
+
+/** The mode an operation of `kind` takes: the table's entry, or for LOCK TABLE the mode written. */
+export function modeOf(op: Operation, kind: LockKind): LockMode {
+  return op.type === 'lockTable' ? op.mode : LOCK_TABLE[kind].mode;
 }
 
 /** `schema.table` or `table`, as written (no quotes). */
@@ -318,7 +334,7 @@ export function statementLock(op: Operation, siblings: readonly Operation[] = [o
   const kind = lockKindOf(op);
   const target = lockTarget(op);
   if (!kind || !target) return undefined;
-  let mode = LOCK_TABLE[kind].mode;
+  let mode = modeOf(op, kind);
   let also: Map<string, LockMode> | undefined;
   const key = siblings.length > 1 ? target.name.toLowerCase() : '';
   for (const other of siblings) {
@@ -326,7 +342,7 @@ export function statementLock(op: Operation, siblings: readonly Operation[] = [o
     if (!k) continue;
     if (other !== op) {
       const t = lockTarget(other);
-      if (t && t.name.toLowerCase() === key && t.onIndex === target.onIndex) mode = stronger(mode, LOCK_TABLE[k].mode);
+      if (t && t.name.toLowerCase() === key && t.onIndex === target.onIndex) mode = stronger(mode, modeOf(other, k));
     }
     const referenced = LOCK_TABLE[k].referenced;
     const related = referenced ? relatedTable(other) : undefined;
@@ -409,7 +425,7 @@ export function operationTable(op: Operation): string | undefined {
  * Rules whose findings carry no lock although their operation has one: the statement as written is rejected
  * (CONCURRENTLY inside a transaction), so it takes no lock.
  */
-const NO_LOCK_RULES: ReadonlySet<string> = new Set(['concurrently-in-transaction']);
+const NO_LOCK_RULES: ReadonlySet<string> = new Set(['concurrently-in-transaction', 'statement-not-allowed-in-transaction']);
 
 /**
  * The lock to attach to a PostgreSQL finding of `ruleId` reported as `v` in `doc` (about `op`, by default the one

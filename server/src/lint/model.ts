@@ -79,6 +79,8 @@ export interface CreateTableOp extends OperationBase, TableRef {
   keys?: string[][];
   /** Foreign keys declared with the table. */
   foreignKeys?: ForeignKeyDecl[];
+  /** A PRIMARY KEY is declared (on a column or for the table); undefined when not known. */
+  primaryKey?: boolean;
   /** IF NOT EXISTS was written (SQL) / `createTableIfNotExists` (Knex). */
   ifNotExists?: boolean;
 }
@@ -256,7 +258,8 @@ export interface SetVariableOp extends OperationBase, TableRef {
  */
 export interface MaintenanceOp extends OperationBase, TableRef {
   type: 'maintenance';
-  command: 'reindex' | 'vacuumFull' | 'cluster' | 'refreshMaterializedView';
+  /** `vacuum`: VACUUM without FULL (VACUUM ANALYZE too; a bare ANALYZE is not VACUUM). */
+  command: 'reindex' | 'vacuumFull' | 'vacuum' | 'cluster' | 'refreshMaterializedView';
   /** CONCURRENTLY was written (REINDEX, REFRESH MATERIALIZED VIEW). */
   concurrently: boolean;
   /** REINDEX: what it rebuilds. */
@@ -287,6 +290,34 @@ export interface DomainConstraintOp extends OperationBase, TableRef {
   alter: boolean;
 }
 
+/** LOCK [TABLE] t IN mode MODE (PostgreSQL): one operation per table. */
+export interface LockTableOp extends OperationBase, TableRef {
+  type: 'lockTable';
+  /** The mode written (ACCESS EXCLUSIVE when none is). */
+  mode: 'ACCESS SHARE' | 'ROW SHARE' | 'ROW EXCLUSIVE' | 'SHARE UPDATE EXCLUSIVE' | 'SHARE' | 'SHARE ROW EXCLUSIVE' | 'EXCLUSIVE' | 'ACCESS EXCLUSIVE';
+  nowait: boolean;
+}
+/**
+ * A DROP written with CASCADE (PostgreSQL): `DROP <object> … CASCADE`, `ALTER TABLE … DROP COLUMN / CONSTRAINT …
+ * CASCADE`, node-pg-migrate `{ cascade: true }`, Knex `dropSchema(name, true)`. `table` holds the object's name;
+ * `object` what it is (`table`, `view`, `type`, `function`, `schema`, `column`, `constraint`, …).
+ */
+export interface DropCascadeOp extends OperationBase, TableRef {
+  type: 'dropCascade';
+  object: string;
+}
+/** ALTER TABLE … SET SCHEMA s (and node-pg-migrate `pgm.alterTable`-less `setSchema` forms via SQL). */
+export interface SetSchemaOp extends OperationBase, TableRef {
+  type: 'setSchema';
+  newSchema: string;
+}
+/** ALTER TYPE … RENAME VALUE 'a' TO 'b' (PostgreSQL enum; node-pg-migrate `renameTypeValue`). `table` holds the type. */
+export interface RenameEnumValueOp extends OperationBase, TableRef {
+  type: 'renameEnumValue';
+  value: string;
+  newValue: string;
+}
+
 /** A normalized schema operation. */
 export type Operation =
   | CreateTableOp
@@ -314,10 +345,14 @@ export type Operation =
   | SetPersistenceOp
   | DetachPartitionOp
   | AddEnumValueOp
-  | DomainConstraintOp;
+  | DomainConstraintOp
+  | LockTableOp
+  | DropCascadeOp
+  | SetSchemaOp
+  | RenameEnumValueOp;
 
 /** Operation types that name no table (their `table` is empty or not a table); {@link annotateOperations} skips them. */
-export const NON_TABLE_OPERATIONS: ReadonlySet<Operation['type']> = new Set(['dropDatabase', 'transactionControl', 'setVariable', 'addEnumValue', 'domainConstraint']);
+export const NON_TABLE_OPERATIONS: ReadonlySet<Operation['type']> = new Set(['dropDatabase', 'transactionControl', 'setVariable', 'addEnumValue', 'domainConstraint', 'dropCascade', 'renameEnumValue']);
 
 /** A syntax error the parser reported, with a small range (the offending token). */
 export interface SyntaxProblem {

@@ -156,3 +156,91 @@ function of1(rule: string, text: string, options: AnalyzeOptions): string {
   assert.equal(found.length, 1);
   return found[0]!.message;
 }
+
+void describe('ban-lock-table', () => {
+  void it('fires on LOCK TABLE in a blocking mode (SQL, knex.raw, op.execute), with the mode written as its lock; not ACCESS SHARE, new tables, SQLite', () => {
+    assert.deepEqual(snippets('ban-lock-table', 'LOCK TABLE a IN SHARE MODE;\nLOCK b;\nLOCK c IN ACCESS SHARE MODE;', pg), ['LOCK TABLE a IN SHARE MODE', 'LOCK b']);
+    assert.deepEqual(analyze('LOCK TABLE a IN SHARE ROW EXCLUSIVE MODE;', pg).find((f) => f.ruleId === 'ban-lock-table')?.lock, { mode: 'SHARE ROW EXCLUSIVE', table: 'a', blocks: ['writes'] });
+    assert.deepEqual(snippets('ban-lock-table', knexUp("  await knex.raw('LOCK TABLE orders');"), knexPg), ['LOCK TABLE orders']);
+    assert.deepEqual(snippets('ban-lock-table', rev("    op.execute('LOCK TABLE orders IN EXCLUSIVE MODE')"), py), ['LOCK TABLE orders IN EXCLUSIVE MODE']);
+    assert.deepEqual(snippets('ban-lock-table', 'CREATE TABLE n (a int);\nLOCK n;', pg), []);
+  });
+});
+
+void describe('ban-drop-cascade', () => {
+  void it('fires on DROP … CASCADE of any object and DROP COLUMN / CONSTRAINT … CASCADE (SQL, knex.raw, node-pg-migrate); not TRUNCATE / SCHEMA, RESTRICT, down', () => {
+    const text = 'DROP VIEW v CASCADE;\nDROP TYPE t CASCADE;\nALTER TABLE x DROP COLUMN c CASCADE, DROP CONSTRAINT k CASCADE;\nDROP FUNCTION f(int) CASCADE;\nDROP TABLE r;\nTRUNCATE q CASCADE;\nDROP SCHEMA s CASCADE;';
+    assert.deepEqual(snippets('ban-drop-cascade', text, pg), ['DROP VIEW v CASCADE', 'DROP TYPE t CASCADE', 'DROP COLUMN c CASCADE', 'DROP CONSTRAINT k CASCADE', 'DROP FUNCTION f(int) CASCADE']);
+    assert.deepEqual(snippets('ban-drop-cascade', knexUp("  await knex.raw('DROP VIEW v CASCADE');"), knexPg), ['DROP VIEW v CASCADE']);
+    assert.deepEqual(snippets('ban-drop-cascade', npm("  pgm.dropType('status', { cascade: true });\n  pgm.dropTable('t', { ifExists: true });"), pgm), ["pgm.dropType('status', { cascade: true })"]);
+    const down = "exports.up = (knex) => knex.raw('SELECT 1');\nexports.down = (knex) => knex.raw('DROP VIEW v CASCADE');";
+    assert.deepEqual(snippets('ban-drop-cascade', down, knexPg), []);
+  });
+});
+
+void describe('ban-alter-table-set-schema', () => {
+  void it('fires on ALTER TABLE … SET SCHEMA of an existing table (SQL, op.execute); renaming-table does not', () => {
+    const found = analyze('ALTER TABLE public.events SET SCHEMA archive;', pg).map((f) => f.ruleId);
+    assert.ok(found.includes('ban-alter-table-set-schema') && !found.includes('renaming-table'));
+    assert.equal(analyze('ALTER TABLE events SET SCHEMA archive;', pg).find((f) => f.ruleId === 'ban-alter-table-set-schema')?.lock?.mode, 'ACCESS EXCLUSIVE');
+    assert.deepEqual(snippets('ban-alter-table-set-schema', rev("    op.execute('ALTER TABLE events SET SCHEMA archive')"), py), ['ALTER TABLE events SET SCHEMA archive']);
+    assert.deepEqual(snippets('ban-alter-table-set-schema', 'CREATE TABLE n (a int);\nALTER TABLE n SET SCHEMA archive;', pg), []);
+    assert.deepEqual(snippets('ban-alter-table-set-schema', 'ALTER TABLE events SET SCHEMA archive;', lite), []);
+  });
+});
+
+void describe('ban-add-exclusion-constraint', () => {
+  void it('fires on ADD CONSTRAINT … EXCLUDE on an existing table (SQL, node-pg-migrate); no other rule reports it', () => {
+    const text = 'ALTER TABLE b ADD CONSTRAINT no_overlap EXCLUDE USING gist (room WITH =, during WITH &&);';
+    const found = analyze(text, pg).map((f) => f.ruleId);
+    assert.ok(found.includes('ban-add-exclusion-constraint'));
+    assert.ok(!found.includes('disallowed-unique-constraint') && !found.includes('constraint-missing-not-valid'));
+    assert.equal(snippets('ban-add-exclusion-constraint', npm("  pgm.addConstraint('b', 'no_overlap', { exclude: 'USING gist (room WITH =)' });"), pgm).length, 1);
+    assert.deepEqual(snippets('ban-add-exclusion-constraint', `CREATE TABLE b (room int, during tstzrange);\n${text}`, pg), []);
+  });
+});
+
+void describe('ban-rename-enum-value', () => {
+  void it("fires on ALTER TYPE … RENAME VALUE (SQL, knex.raw, node-pg-migrate renameTypeValue); not ADD VALUE", () => {
+    assert.deepEqual(snippets('ban-rename-enum-value', "ALTER TYPE s RENAME VALUE 'a' TO 'b';\nALTER TYPE s ADD VALUE 'c';", pg), ["ALTER TYPE s RENAME VALUE 'a' TO 'b'"]);
+    assert.deepEqual(snippets('ban-rename-enum-value', knexUp("  await knex.raw(\"ALTER TYPE s RENAME VALUE 'a' TO 'b'\");"), knexPg), ["ALTER TYPE s RENAME VALUE 'a' TO 'b'"]);
+    assert.deepEqual(snippets('ban-rename-enum-value', npm("  pgm.renameTypeValue('s', 'a', 'b');"), pgm), ["pgm.renameTypeValue('s', 'a', 'b')"]);
+    assert.equal(analyze("ALTER TYPE s ADD VALUE 'c';", pg).some((f) => f.ruleId === 'ban-rename-enum-value'), false);
+  });
+});
+
+void describe('statement-not-allowed-in-transaction', () => {
+  const rule = 'statement-not-allowed-in-transaction';
+  void it('fires on VACUUM, REINDEX CONCURRENTLY / SCHEMA, CLUSTER without a table, DETACH … CONCURRENTLY inside BEGIN … COMMIT; not outside, not ANALYZE', () => {
+    const text = 'BEGIN;\nVACUUM ANALYZE t;\nREINDEX SCHEMA s;\nCLUSTER;\nREINDEX TABLE CONCURRENTLY t;\nALTER TABLE p DETACH PARTITION c CONCURRENTLY;\nANALYZE t;\nREINDEX TABLE t;\nCOMMIT;\nVACUUM t;';
+    assert.deepEqual(snippets(rule, text, pg), ['VACUUM ANALYZE t', 'REINDEX SCHEMA s', 'CLUSTER', 'REINDEX TABLE CONCURRENTLY t', 'DETACH PARTITION c CONCURRENTLY']);
+    assert.ok(analyze(text, pg).filter((f) => f.ruleId === rule).every((f) => f.lock === undefined && f.severity === 'error'));
+  });
+  void it('Knex in its transaction (fix: config.transaction = false), Alembic outside autocommit_block, node-pg-migrate without noTransaction', () => {
+    const knex = knexUp("  await knex.raw('VACUUM ANALYZE events');");
+    assert.deepEqual(snippets(rule, knex, knexPg), ['VACUUM ANALYZE events']);
+    assert.deepEqual(snippets(rule, `${knex}exports.config = { transaction: false };\n`, knexPg), []);
+    assert.equal(snippets(rule, rev("    op.execute('VACUUM events')"), py).length, 1);
+    assert.deepEqual(snippets(rule, rev("    with op.get_context().autocommit_block():\n        op.execute('VACUUM events')"), py), []);
+    assert.equal(snippets(rule, npm("  pgm.sql('VACUUM events');"), pgm).length, 1);
+    assert.deepEqual(snippets(rule, npm("  pgm.noTransaction();\n  pgm.sql('VACUUM events');"), pgm), []);
+  });
+});
+
+void describe('require-primary-key', () => {
+  const rule = 'require-primary-key';
+  void it('info on CREATE TABLE without a primary key (SQL); not with a column or table PRIMARY KEY, LIKE, PARTITION OF, CTAS', () => {
+    const text = 'CREATE TABLE a (x int);\nCREATE TABLE b (id int PRIMARY KEY);\nCREATE TABLE c (x int, y int, PRIMARY KEY (x, y));\nCREATE TABLE d PARTITION OF p FOR VALUES IN (1);\nCREATE TABLE e (LIKE a INCLUDING ALL);\nCREATE TABLE f AS SELECT 1 AS x;';
+    assert.deepEqual(snippets(rule, text, pg), ['CREATE TABLE a (x int)']);
+    assert.equal(analyze(text, pg).find((f) => f.ruleId === rule)?.severity, 'info');
+    assert.deepEqual(snippets(rule, text, lite), []);
+  });
+  void it('Knex (increments, .primary(), t.primary; not when the builder goes to a helper), Alembic, node-pg-migrate', () => {
+    const knex = knexUp("  await knex.schema.createTable('a', (t) => { t.text('x'); });\n  await knex.schema.createTable('b', (t) => { t.increments(); });\n  await knex.schema.createTable('c', (t) => { t.uuid('id').primary(); });\n  await knex.schema.createTable('d', (t) => { t.integer('x'); t.integer('y'); t.primary(['x', 'y']); });\n  await knex.schema.createTable('e', (t) => { addColumns(t); });");
+    assert.deepEqual(snippets(rule, knex, knexPg), ["knex.schema.createTable('a', (t) => { t.text('x'); })"]);
+    const alembic = rev("    op.create_table('a', sa.Column('x', sa.Text()))\n    op.create_table('b', sa.Column('id', sa.Integer(), primary_key=True))\n    op.create_table('c', sa.Column('x', sa.Integer()), sa.PrimaryKeyConstraint('x'))\n    op.create_table('d', *cols)");
+    assert.deepEqual(snippets(rule, alembic, py), ["op.create_table('a', sa.Column('x', sa.Text()))"]);
+    const npmText = npm("  pgm.createTable('a', { x: 'text' });\n  pgm.createTable('b', { id: 'id' });\n  pgm.createTable('c', { x: 'int' }, { constraints: { primaryKey: 'x' } });\n  pgm.createTable('d', { ...common });");
+    assert.deepEqual(snippets(rule, npmText, pgm), ["pgm.createTable('a', { x: 'text' })"]);
+  });
+});

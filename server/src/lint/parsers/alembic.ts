@@ -34,7 +34,7 @@
 import type { Node, Parser, Query } from 'web-tree-sitter';
 import { clientFamily } from '../clients';
 import { emptyDocument } from '../model';
-import type { ColumnType, MigrationExport, Operation, OperationBase, ParsedDocument, Phase, TableRef } from '../model';
+import type { ColumnType, CreateTableOp, MigrationExport, Operation, OperationBase, ParsedDocument, Phase, TableRef } from '../model';
 import type { TextRange } from '../text';
 import type { Dialect } from '../types';
 import type { DecodedString } from './js-string';
@@ -258,19 +258,23 @@ function calleeName(n: Node | null): string | undefined {
 interface Args {
   positional: Node[];
   keywords: Map<string, Node>;
+  /** A `*args` / `**kwargs` argument was passed (its contents are not known). */
+  splat?: boolean;
 }
 function argsOf(call: Node): Args {
   const positional: Node[] = [];
   const keywords = new Map<string, Node>();
   const list = call.childForFieldName('arguments');
+  let splat = false;
   for (const a of list?.namedChildren ?? []) {
+    if (a.type === 'list_splat' || a.type === 'dictionary_splat') splat = true;
     if (a.type === 'keyword_argument') {
       const name = a.childForFieldName('name')?.text;
       const value = a.childForFieldName('value');
       if (name && value) keywords.set(name, value);
     } else if (a.type !== 'comment' && a.type !== 'list_splat' && a.type !== 'dictionary_splat') positional.push(a);
   }
-  return { positional, keywords };
+  return splat ? { positional, keywords, splat } : { positional, keywords };
 }
 
 function unparen(n: Node | undefined): Node | undefined {
@@ -758,7 +762,14 @@ function createTableOps(c: OpCall, text: string): Operation[] {
     const dataType = col.primaryKey && pkCount === 1 ? serialFor(col.dataType, extra, a.keywords.get('autoincrement')) : col.dataType;
     return { ...c.base(t), type: 'columnDefinition', column: col.name, ...(dataType ? { dataType } : {}), primaryKey: col.primaryKey, range: col.range };
   });
-  return [{ ...c.base(t), type: 'createTable', columns }, ...definitions];
+  // A primary key: a column's primary_key=True or sa.PrimaryKeyConstraint(…); unknown when a positional argument is
+  // neither a Column nor a constraint call (a variable, `*columns`): it may hold one.
+  const others = c.args.positional.slice(1).filter((p) => !cols.some((x) => x.p === p));
+  const otherNames = others.map((p) => (p.type === 'call' ? calleeName(p.childForFieldName('function')) : undefined));
+  const primaryKey = pkCount > 0 || otherNames.includes('PrimaryKeyConstraint') ? true : c.args.splat ? undefined : otherNames.every((n) => n !== undefined && (n.endsWith('Constraint') || n === 'Index')) ? false : undefined;
+  const op: CreateTableOp = { ...c.base(t), type: 'createTable', columns };
+  if (primaryKey !== undefined) op.primaryKey = primaryKey;
+  return [op, ...definitions];
 }
 
 /** `op.alter_column('t', 'c', type_=…, existing_type=…, postgresql_using=…, nullable=…, new_column_name=…)`. */

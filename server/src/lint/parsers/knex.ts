@@ -267,11 +267,15 @@ interface TableDecl {
   columns: DeclaredColumn[];
   keys: string[][];
   foreignKeys: ForeignKeyDecl[];
+  /** A primary key was declared (a `.primary()` column, `increments`, `t.primary(…)`). */
+  primaryKey: boolean;
+  /** The callback contains a statement that is not a builder chain on its parameter (a helper call, a loop): it may declare more. */
+  opaque: boolean;
 }
 
 /** A fresh {@link TableDecl} (for `alterTable`, a sink nobody reads). */
 function tableDecl(): TableDecl {
-  return { columns: [], keys: [], foreignKeys: [] };
+  return { columns: [], keys: [], foreignKeys: [], primaryKey: false, opaque: false };
 }
 
 /** A table-builder callback: `createTable` (columns are collected) or `alterTable`/`table` (each call is an operation). */
@@ -422,6 +426,8 @@ class KnexReader {
         this.tableCallback(args[1], ref, 'create', phase, decl);
         if (decl.keys.length) op.keys = decl.keys;
         if (decl.foreignKeys.length) op.foreignKeys = decl.foreignKeys;
+        if (decl.primaryKey) op.primaryKey = true;
+        else if (!decl.opaque && decl.columns.length > 0) op.primaryKey = false;
         return;
       }
       case 'alterTable':
@@ -474,6 +480,8 @@ class KnexReader {
         const chain = flattenChain(n);
         if (ts.isIdentifier(chain.root) && chain.root.text === builder && !chain.rootCall) this.builderChain(chain, n, ref, mode, phase, decl);
       }
+      // The builder handed to a helper (`addAuditColumns(t)`): it may declare columns and keys we do not see.
+      if (ts.isCallExpression(n) && n.arguments.some((a) => ts.isIdentifier(a) && a.text === builder)) decl.opaque = true;
       forEachLiveChild(n, this.dialect, visit);
     };
     visit(f.body);
@@ -500,6 +508,9 @@ class KnexReader {
   private columnChain(chain: Chain, typeFn: ColumnTypeOf, range: TextRange, base: BuilderBase, mode: TableMode, decl: TableDecl): void {
     const args = chain.links[0]!.call!.arguments;
     const column = stringArg(args[0]);
+    // `t.increments()` names its column `id` (Knex docs, increments): a primary key for require-primary-key; the
+    // column itself is left to the rules as before (unnamed columns give no operation).
+    if (column === undefined && mode === 'create' && args.length === 0 && isPrimaryKeyColumn(chain)) decl.primaryKey = true;
     if (column === undefined) return;
     const dataType = typeFn(args);
     const ops = this.doc.operations;
@@ -509,6 +520,7 @@ class KnexReader {
       const notNull = names[0] === 'increments' || names[0] === 'bigIncrements' || Math.max(names.lastIndexOf('notNullable'), names.lastIndexOf('primary')) > names.lastIndexOf('nullable');
       decl.columns.push({ name: column, dataType, ...(notNull ? { notNull } : {}) });
       ops.push({ ...base, type: 'columnDefinition', column, dataType, primaryKey, range });
+      if (primaryKey) decl.primaryKey = true;
       if (primaryKey || chain.links.some((l, i) => i > 0 && (l.name === 'unique' || l.name === 'index') && l.call)) decl.keys.push([column]);
       if (names.includes('references')) {
         const references = referencedTable(chain);
@@ -626,6 +638,7 @@ function knexIndexColumns(method: string, args: ts.NodeArray<ts.Expression>): st
 
 /** A table-level key in a `createTable` callback: `t.primary(cols)`, `t.unique(cols)`, `t.index(cols)`, `t.foreign(cols).references(…)`. */
 function declaredKey(method: string, args: ts.NodeArray<ts.Expression>, range: TextRange, chain: Chain, decl: TableDecl): void {
+  if (method === 'primary') decl.primaryKey = true;
   if (method === 'primary' || method === 'unique' || method === 'index') {
     const columns = method === 'primary' ? columnList(args[0]) : knexIndexColumns(method, args);
     if (columns) decl.keys.push(columns);

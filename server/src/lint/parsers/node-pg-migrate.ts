@@ -365,7 +365,12 @@ class PgmReader {
     const range = this.rangeOf(call);
     const ref = tableOf(args[0]);
     const base: BaseOf = (t) => ({ ...t, range, statement, phase, origin: 'node-pg-migrate', tableIsNew: false });
+    const cascade = dropCascadeOp(method, args, base({ table: stringArg(args[0]) ?? ref?.table ?? '' }));
+    if (cascade) ops.push(cascade);
     switch (method) {
+      case 'renameTypeValue':
+        if (ref && stringArg(args[1]) !== undefined && stringArg(args[2]) !== undefined) ops.push({ ...base(ref), type: 'renameEnumValue', value: stringArg(args[1])!, newValue: stringArg(args[2])! });
+        return;
       case 'noTransaction':
         this.doc.transactionDisabled = true;
         return;
@@ -526,6 +531,10 @@ function createTableOps(args: ts.NodeArray<ts.Expression>, base: OperationBase &
   }
   foreignKeys.push(...foreignKeySpecs(constraints.get('foreignKeys')).map((f) => ({ ...f, range: base.range })));
   const op: CreateTableOp = { ...base, type: 'createTable', columns };
+  const spec = args[1] ? unparen(args[1]) : undefined;
+  // Known only for a literal column object without spreads (`{ ...common }` may hold the key).
+  if (definitions.some((d) => d.type === 'columnDefinition' && d.primaryKey) || columnNames(options.get('primaryKey')) || columnNames(constraints.get('primaryKey'))) op.primaryKey = true;
+  else if (spec && ts.isObjectLiteralExpression(spec) && !spec.properties.some(ts.isSpreadAssignment) && !options.has('like') && !options.has('inherits') && !options.has('partitionOf')) op.primaryKey = false;
   if (keys.length) op.keys = keys;
   if (foreignKeys.length) op.foreignKeys = foreignKeys;
   return [op, ...definitions];
@@ -544,6 +553,13 @@ function foreignKeySpecs(e: ts.Expression | undefined): { columns: string[]; ref
     if (columns) out.push({ columns, ...(references ? { references } : {}) });
   }
   return out;
+}
+
+/** `pgm.dropX(…, { cascade: true })` (dropTable, dropColumns, dropType, dropSchema, dropConstraint, …) → a dropCascade. */
+function dropCascadeOp(method: string, args: ts.NodeArray<ts.Expression>, base: OperationBase & TableRef): Operation | undefined {
+  if (!method.startsWith('drop') || !args.some((a) => isTrueLit(props(a).get('cascade')))) return undefined;
+  const object = method.slice(4).replace(/s$/, '').replace(/[A-Z]/g, (c, i: number) => (i ? ' ' : '') + c.toLowerCase());
+  return { ...base, type: 'dropCascade', object };
 }
 
 /** `pgm.refreshMaterializedView(view, { concurrently, data })`. */

@@ -13,7 +13,7 @@ import type { ScanToken } from 'libpg-query';
 import { byteToUtf16Mapper, isJsWhitespace } from '../text';
 import type { TextRange } from '../text';
 import { emptyDocument } from '../model';
-import type { AddColumnOp, AddConstraintOp, AlterColumnTypeOp, ColumnDefinitionOp, ColumnType, CreateIndexOp, CreateTableOp, DropIndexOp, ForeignKeyDecl, DropTableOp, MaintenanceOp, Operation, ParsedDocument, RenameColumnOp, RenameTableOp, SetVariableOp, TableRef, TransactionControlOp, TruncateOp } from '../model';
+import type { AddColumnOp, AddConstraintOp, AlterColumnTypeOp, ColumnDefinitionOp, ColumnType, CreateIndexOp, CreateTableOp, DropIndexOp, ForeignKeyDecl, DropTableOp, MaintenanceOp, Operation, ParsedDocument, RenameColumnOp, LockTableOp, RenameTableOp, SetSchemaOp, SetVariableOp, TableRef, TransactionControlOp, TruncateOp } from '../model';
 import { neutralizePlaceholders, pieceErrorReporter, recoverStatements, restorePlaceholderNames, skipQualifiedName, splitSqlStatements, splitTopLevelCommas } from './sql-split';
 import type { ChunkError } from './sql-split';
 
@@ -322,7 +322,19 @@ function handleOperation(cx: ChunkContext, st: StatementInfo): void {
       return;
     }
     case 'DropStmt':
+      dropCascade(cx, st);
       return drop(cx, st);
+    case 'LockStmt':
+      return lockTable(cx, st);
+    case 'AlterObjectSchemaStmt': {
+      const rel = relationRef(stmt['relation']);
+      const newSchema = str(stmt['newschema']);
+      if (!rel || newSchema === undefined || str(stmt['objectType']) !== 'OBJECT_TABLE') return;
+      const op: SetSchemaOp = { statement, origin: 'sql', tableIsNew: false, type: 'setSchema', table: rel.table, newSchema, range: statement };
+      if (rel.schema) op.schema = rel.schema;
+      cx.ops.push(op);
+      return;
+    }
     case 'TruncateStmt':
       return truncate(cx, st);
     case 'IndexStmt':
@@ -406,10 +418,11 @@ function maintenance(cx: ChunkContext, { kind, stmt, statement }: StatementInfo)
     push('reindex', stmt['relation'], target ? { target } : {});
   } else if (kind === 'ClusterStmt') push('cluster', stmt['relation']);
   else if (kind === 'RefreshMatViewStmt') push('refreshMaterializedView', stmt['relation'], stmt['skipData'] === true ? { withNoData: true } : {});
-  else if (stmt['is_vacuumcmd'] === true && options.includes('full')) {
+  else if (stmt['is_vacuumcmd'] === true) {
+    const command = options.includes('full') ? 'vacuumFull' : 'vacuum';
     const rels = arr(stmt['rels']).map((r) => obj(obj(r)?.['VacuumRelation'])?.['relation']);
-    if (rels.length === 0) push('vacuumFull', undefined);
-    for (const rel of rels) push('vacuumFull', rel);
+    if (rels.length === 0) push(command, undefined);
+    for (const rel of rels) push(command, rel);
   }
 }
 
@@ -421,7 +434,9 @@ function typeStatement(cx: ChunkContext, { kind, stmt, statement }: StatementInf
   const common = { statement, origin: 'sql' as const, tableIsNew: false, range: statement, table: name, ...(names.length > 1 ? { schema: names[names.length - 2]! } : {}) };
   if (kind === 'AlterEnumStmt') {
     const value = str(stmt['newVal']);
-    if (value !== undefined && stmt['oldVal'] === undefined) cx.ops.push({ ...common, type: 'addEnumValue', value });
+    const old = str(stmt['oldVal']);
+    if (value !== undefined && old === undefined) cx.ops.push({ ...common, type: 'addEnumValue', value });
+    if (value !== undefined && old !== undefined) cx.ops.push({ ...common, type: 'renameEnumValue', value: old, newValue: value });
     return;
   }
   if (kind === 'AlterDomainStmt') {
@@ -464,6 +479,9 @@ function createTable(cx: ChunkContext, { stmt, statement }: StatementInfo): void
   if (stmt['if_not_exists'] === true) op.ifNotExists = true;
   if (keys.length) op.keys = keys;
   if (foreignKeys.length) op.foreignKeys = foreignKeys;
+  if (definitions.some((d) => d.primaryKey) || arr(stmt['tableElts']).some((e) => str(obj(obj(e)?.['Constraint'])?.['contype']) === 'CONSTR_PRIMARY')) op.primaryKey = true;
+  // Unknown for partitions, inheritance and LIKE (which may copy a primary key with INCLUDING INDEXES).
+  else if (definitions.length > 0 && stmt['partbound'] === undefined && arr(stmt['inhRelations']).length === 0 && !arr(stmt['tableElts']).some((e) => obj(e)?.['TableLikeClause'] !== undefined)) op.primaryKey = false;
   cx.ops.push(op, ...definitions);
 }
 
@@ -530,6 +548,30 @@ function createTableAs(cx: ChunkContext, { stmt, statement }: StatementInfo): vo
   if (rel.schema) op.schema = rel.schema;
   cx.ops.push(op);
 }
+
+/** `DROP <object> … CASCADE`: one {@link DropCascadeOp} naming the first object. */
+function dropCascade(cx: ChunkContext, { stmt, statement }: StatementInfo): void {
+  if (str(stmt['behavior']) !== 'DROP_CASCADE') return;
+  const object = (str(stmt['removeType']) ?? 'OBJECT_UNKNOWN').replace(/^OBJECT_/, '').toLowerCase().replace(/_/g, ' ');
+  const first = obj(arr(stmt['objects'])[0]);
+  const names = first ? [...stringItems(obj(first['List'])?.['items']), ...stringItems(obj(first['TypeName'])?.['names']), ...stringItems(obj(first['ObjectWithArgs'])?.['objname']), ...(str(obj(first['String'])?.['sval']) !== undefined ? [str(obj(first['String'])?.['sval'])!] : [])] : [];
+  cx.ops.push({ statement, origin: 'sql', tableIsNew: false, type: 'dropCascade', object, table: names[names.length - 1] ?? '', range: statement });
+}
+
+/** LOCK [TABLE] a, b IN mode MODE [NOWAIT]: one operation per table (`mode` 1–8 is PostgreSQL's lock level). */
+function lockTable(cx: ChunkContext, { stmt, statement }: StatementInfo): void {
+  const mode = LOCK_LEVELS[(num(stmt['mode']) ?? 8) - 1] ?? 'ACCESS EXCLUSIVE';
+  for (const r of arr(stmt['relations'])) {
+    const rel = relationRef(obj(r)?.['RangeVar']);
+    if (!rel) continue;
+    const op: LockTableOp = { statement, origin: 'sql', tableIsNew: false, type: 'lockTable', table: rel.table, mode, nowait: stmt['nowait'] === true, range: statement };
+    if (rel.schema) op.schema = rel.schema;
+    cx.ops.push(op);
+  }
+}
+
+/** PostgreSQL's lock levels 1–8 (`lockdefs.h`), as LOCK … IN … MODE names them. */
+const LOCK_LEVELS: readonly LockTableOp['mode'][] = ['ACCESS SHARE', 'ROW SHARE', 'ROW EXCLUSIVE', 'SHARE UPDATE EXCLUSIVE', 'SHARE', 'SHARE ROW EXCLUSIVE', 'EXCLUSIVE', 'ACCESS EXCLUSIVE'];
 
 /** DROP SCHEMA, DROP INDEX and DROP TABLE (other DROPs give no operation). */
 function drop(cx: ChunkContext, st: StatementInfo): void {
@@ -675,6 +717,9 @@ type StatementFields = Pick<Operation, 'statement' | 'origin' | 'tableIsNew'>;
 /** One ALTER TABLE sub-command (`AlterTableCmd`) on `table` at `range`; `add` records an operation. */
 function alterTableCommand(cmd: Json, table: string, common: StatementFields, range: TextRange, add: (op: Operation) => void): void {
   const subtype = str(cmd['subtype']);
+  if ((subtype === 'AT_DropColumn' || subtype === 'AT_DropConstraint') && str(cmd['behavior']) === 'DROP_CASCADE') {
+    add({ ...common, table, type: 'dropCascade', object: subtype === 'AT_DropColumn' ? 'column' : 'constraint', range });
+  }
   if (subtype === 'AT_DropColumn') {
     const column = str(cmd['name']);
     if (column !== undefined) add({ ...common, table, type: 'dropColumn', column, range });
