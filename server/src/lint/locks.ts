@@ -457,6 +457,7 @@ export const LOCK_DURATION_RULES: ReadonlySet<string> = new Set([
   'ban-vacuum-full',
   'ban-cluster',
   'ban-set-logged-unlogged',
+  'ban-add-exclusion-constraint',
 ]);
 
 /** `ACCESS EXCLUSIVE on "orders" (blocks reads and writes)`, for hovers and messages. */
