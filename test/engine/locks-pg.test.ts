@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import knexFactory, { type Knex } from 'knex';
 import pg from 'pg';
-import { conflicts } from '../../server/src/lint/locks';
+import { conflicts, modeOf } from '../../server/src/lint/locks';
 import { initAnalyzer, LOCK_MODES, LOCK_TABLE, lockKindOf, parseDocument, pgLocksMode, statementLock } from '../../server/src/lint';
 import type { LockKind, LockMode, Operation, TableLock } from '../../server/src/lint';
 import { createPgDatabase, pgSkip } from './helpers';
@@ -26,14 +26,25 @@ CREATE UNIQUE INDEX orders_id_uidx ON orders (id);
 ALTER TABLE orders ADD CONSTRAINT orders_qty_check CHECK (qty > 0) NOT VALID;
 CREATE TABLE payments (id int, user_id int CONSTRAINT payments_user_id_foreign REFERENCES users (id));
 CREATE TABLE items (id int PRIMARY KEY);
+CREATE MATERIALIZED VIEW item_ids AS SELECT id FROM items;
+CREATE UNIQUE INDEX item_ids_id ON item_ids (id);
+CREATE TABLE events (id int, at date) PARTITION BY RANGE (at);
+CREATE TABLE events_2024 PARTITION OF events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+CREATE UNLOGGED TABLE scratch (id int);
+CREATE SCHEMA archive;
 INSERT INTO users SELECT g, 'u' || g FROM generate_series(1, 50) g;
 INSERT INTO orders SELECT g, g, g, '' FROM generate_series(1, 50) g;`;
 
-/** One statement per lock kind; `concurrently` ones run outside a transaction; `restore` undoes what they did. */
+/**
+ * One statement per lock kind; `concurrently` ones (and the others PostgreSQL refuses in a transaction block: VACUUM)
+ * run outside a transaction, seen waiting from another session; `restore` undoes what they did. `reads`: tables the
+ * statement reads under ACCESS SHARE that the analyzer does not name (a materialized view's source).
+ */
 interface Case {
   kind: LockKind;
   sql: string;
   concurrently?: { restore: string };
+  reads?: string[];
 }
 
 const CASES: Case[] = [
@@ -63,6 +74,28 @@ const CASES: Case[] = [
   { kind: 'updateRows', sql: 'UPDATE orders SET qty = 2 WHERE id = 1' },
   // Several sub-commands: the statement's strongest lock on the table, and the referenced table's.
   { kind: 'addForeignKey', sql: 'ALTER TABLE orders ADD COLUMN buyer_id int REFERENCES users (id)' },
+  // Maintenance, persistence, partitions (REINDEX / VACUUM FULL / CLUSTER / REFRESH / SET LOGGED / DETACH PARTITION).
+  { kind: 'reindex', sql: 'REINDEX TABLE orders' },
+  { kind: 'reindex', sql: 'REINDEX INDEX orders_qty_idx' },
+  { kind: 'cluster', sql: 'CLUSTER orders USING orders_qty_idx' },
+  { kind: 'refreshMaterializedView', sql: 'REFRESH MATERIALIZED VIEW item_ids', reads: ['items'] },
+  // Unlike CREATE INDEX CONCURRENTLY, REFRESH … CONCURRENTLY may run in a transaction block.
+  { kind: 'refreshMaterializedViewConcurrently', sql: 'REFRESH MATERIALIZED VIEW CONCURRENTLY item_ids', reads: ['items'] },
+  { kind: 'setPersistence', sql: 'ALTER TABLE orders SET UNLOGGED' },
+  { kind: 'setPersistence', sql: 'ALTER TABLE scratch SET LOGGED' },
+  { kind: 'detachPartition', sql: 'ALTER TABLE events DETACH PARTITION events_2024' },
+  { kind: 'lockTable', sql: 'LOCK TABLE orders' },
+  { kind: 'lockTable', sql: 'LOCK TABLE orders IN SHARE ROW EXCLUSIVE MODE' },
+  { kind: 'setSchema', sql: 'ALTER TABLE orders SET SCHEMA archive' },
+  // Refused in a transaction block: seen waiting (the mode asked first, on the statement's table).
+  { kind: 'vacuumFull', sql: 'VACUUM FULL orders', concurrently: { restore: 'SELECT 1' } },
+  { kind: 'vacuum', sql: 'VACUUM ANALYZE orders', concurrently: { restore: 'SELECT 1' } },
+  { kind: 'reindexConcurrently', sql: 'REINDEX INDEX CONCURRENTLY orders_qty_idx', concurrently: { restore: 'SELECT 1' } },
+  {
+    kind: 'detachPartitionConcurrently',
+    sql: 'ALTER TABLE events DETACH PARTITION events_2024 CONCURRENTLY',
+    concurrently: { restore: "ALTER TABLE events ATTACH PARTITION events_2024 FOR VALUES FROM ('2024-01-01') TO ('2025-01-01')" },
+  },
 ];
 
 /** Knex schema-builder calls (run as the SQL Knex generates for PostgreSQL), for the kinds only Knex produces too. */
@@ -100,7 +133,7 @@ function analyzerLock(sql: string, kind: LockKind): TableLock {
   assert.ok(op, `the analyzer sees a ${kind} in: ${sql}`);
   const lock = statementLock(op, doc.operations.filter((o: Operation) => o.statement.start === op.statement.start));
   assert.ok(lock, `a lock for: ${sql}`);
-  if (doc.operations.length === 1) assert.equal(lock.mode, LOCK_TABLE[kind].mode);
+  if (doc.operations.length === 1) assert.equal(lock.mode, modeOf(op, kind));
   return lock;
 }
 
@@ -142,7 +175,7 @@ void describe('lock table against PostgreSQL pg_locks (MG_TEST_PG_URL)', { skip 
     db = await createPgDatabase('locks');
     main = await connect();
     await main.query(SETUP);
-    const rows = (await main.query<{ name: string; oid: string }>("SELECT c.relname AS name, c.oid::text AS oid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' AND c.relkind = 'r'")).rows;
+    const rows = (await main.query<{ name: string; oid: string }>("SELECT c.relname AS name, c.oid::text AS oid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' AND c.relkind IN ('r', 'm', 'p')")).rows;
     oids = new Map(rows.map((r) => [r.name, r.oid]));
   });
   after(async () => {
@@ -172,7 +205,9 @@ void describe('lock table against PostgreSQL pg_locks (MG_TEST_PG_URL)', { skip 
         for (const also of lock.alsoLocks ?? []) assert.equal(held.get(oidOf(also.table)), also.mode, `mode on ${also.table}`);
         // No other table of the schema is locked unless the analyzer says so.
         const named = new Set([oidOf(lockedTable(lock)), ...(lock.alsoLocks ?? []).map((a) => oidOf(a.table))]);
-        for (const [name, oid] of oids) if (!named.has(oid)) assert.equal(held.get(oid), undefined, `no lock on ${name}`);
+        for (const read of c.reads ?? []) assert.equal(held.get(oidOf(read)), 'ACCESS SHARE', `reads ${read}`);
+        const reads = new Set((c.reads ?? []).map(oidOf));
+        for (const [name, oid] of oids) if (!named.has(oid) && !reads.has(oid)) assert.equal(held.get(oid), undefined, `no lock on ${name}`);
       } finally {
         await main.query('ROLLBACK');
       }
@@ -187,7 +222,7 @@ void describe('lock table against PostgreSQL pg_locks (MG_TEST_PG_URL)', { skip 
       const table = oidOf(lockedTable(lock));
       // A holds EXCLUSIVE, which conflicts with every mode but ACCESS SHARE: B must wait for whatever it asks.
       await a.query('BEGIN');
-      await a.query('LOCK TABLE orders IN EXCLUSIVE MODE');
+      await a.query(`LOCK TABLE ${lockedTable(lock)} IN EXCLUSIVE MODE`);
       const running = b.query(c.sql);
       let waiting: LockMode | undefined;
       const deadline = Date.now() + 20_000;

@@ -32,9 +32,9 @@ async function cli(args: string[], cwd = dir): Promise<{ code: number; stdout: s
 before(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mg-format-'));
   // A message with a comma and a colon, a file name with a comma: escaping matters.
-  write('db/001_drop.sql', 'CREATE TABLE a (id int);\nDROP TABLE users;\n');
+  write('db/001_drop.sql', 'CREATE TABLE a (id int PRIMARY KEY);\nDROP TABLE users;\n');
   write('db/002, idx.sql', 'CREATE INDEX users_email ON users (email);\n');
-  write('db/003_ok.sql', 'CREATE TABLE b (id int);\n');
+  write('db/003_ok.sql', 'CREATE TABLE b (id int PRIMARY KEY);\n');
 });
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
 

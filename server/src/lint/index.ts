@@ -320,7 +320,7 @@ function analyzeDocument(text: string, options: AnalyzeOptions): { findings: Fin
     } catch (error) {
       return { findings: [crash(parserCrashMessage(parserName(kind, dialect), error), fileStartRange(text))] };
     }
-    const ctx: RuleContext = { text, fileName: options.fileName, dialect, kind, doc, postgresVersion: options.postgresVersion ?? DEFAULT_POSTGRES_VERSION };
+    const ctx: RuleContext = { text, fileName: options.fileName, dialect, kind, doc, postgresVersion: options.postgresVersion ?? DEFAULT_POSTGRES_VERSION, ...(options.history ? { history: options.history } : {}) };
     const suppressions = findSuppressions(text, doc.statements);
     const used = new Set<Suppression>();
     const findings: Finding[] = [];

@@ -15,7 +15,7 @@
  */
 import type { LockBlocks, LockMode, TableLock, TableLockEntry } from '../protocol';
 import { NON_TABLE_OPERATIONS } from './model';
-import type { Operation, ParsedDocument, RuleViolation, TableRef } from './model';
+import type { MaintenanceOp, Operation, ParsedDocument, RuleViolation, TableRef } from './model';
 
 /** The eight table lock modes, weakest first: PostgreSQL's lock levels 1–8 (`src/include/storage/lockdefs.h`). */
 export const LOCK_MODES: readonly LockMode[] = [
@@ -92,13 +92,25 @@ export type LockKind =
   | 'dropTable'
   | 'truncate'
   | 'deleteRows'
-  | 'updateRows';
+  | 'updateRows'
+  | 'reindex'
+  | 'reindexConcurrently'
+  | 'vacuumFull'
+  | 'cluster'
+  | 'refreshMaterializedView'
+  | 'refreshMaterializedViewConcurrently'
+  | 'setPersistence'
+  | 'detachPartition'
+  | 'detachPartitionConcurrently'
+  | 'vacuum'
+  | 'lockTable'
+  | 'setSchema';
 
 /** One entry of {@link LOCK_TABLE}. */
 export interface LockEntry {
   /** Mode taken on the table the statement changes (for DROP INDEX: the index's table). */
   mode: LockMode;
-  /** Mode also taken on the referenced table (foreign keys). */
+  /** Mode also taken on the referenced table (foreign keys) or the detached partition. */
   referenced?: LockMode;
   /** Where PostgreSQL documents it. */
   source: string;
@@ -157,6 +169,43 @@ export const LOCK_TABLE: Readonly<Record<LockKind, LockEntry>> = {
   truncate: { mode: 'ACCESS EXCLUSIVE', source: 'PostgreSQL docs, Explicit Locking 13.3.1 (TRUNCATE); TRUNCATE (sql-truncate.html): "TRUNCATE acquires an ACCESS EXCLUSIVE lock on each table it operates on"' },
   deleteRows: { mode: 'ROW EXCLUSIVE', source: 'PostgreSQL docs, Explicit Locking 13.3.1: ROW EXCLUSIVE — "The commands UPDATE, DELETE, INSERT, and MERGE acquire this lock mode on the target table"' },
   updateRows: { mode: 'ROW EXCLUSIVE', source: 'PostgreSQL docs, Explicit Locking 13.3.1: ROW EXCLUSIVE — "The commands UPDATE, DELETE, INSERT, and MERGE acquire this lock mode on the target table"' },
+  reindex: {
+    mode: 'SHARE',
+    source:
+      'PostgreSQL docs, REINDEX (sql-reindex.html): "REINDEX … locks out writes but not reads of the index\'s parent table. It also takes an ACCESS EXCLUSIVE lock on the specific index being processed, which will block reads that attempt to use that index" (pg_locks: ShareLock on the table, AccessExclusiveLock on each index; Explicit Locking lists REINDEX under ACCESS EXCLUSIVE for the index)',
+  },
+  reindexConcurrently: {
+    mode: 'SHARE UPDATE EXCLUSIVE',
+    source: 'PostgreSQL docs, Explicit Locking 13.3.1: SHARE UPDATE EXCLUSIVE is acquired by "REINDEX CONCURRENTLY"; REINDEX, Rebuilding Indexes Concurrently (not in a transaction block)',
+  },
+  vacuum: { mode: 'SHARE UPDATE EXCLUSIVE', source: 'PostgreSQL docs, Explicit Locking 13.3.1: SHARE UPDATE EXCLUSIVE is "Acquired by VACUUM (without FULL), ANALYZE, …" (not in a transaction block)' },
+  lockTable: {
+    mode: 'ACCESS EXCLUSIVE',
+    source: 'PostgreSQL docs, LOCK (sql-lock.html): the mode written; "If no lock mode is specified, then ACCESS EXCLUSIVE, the most restrictive mode, is used" (the entry is the default; statementLock uses the mode of the statement)',
+  },
+  setSchema: { mode: 'ACCESS EXCLUSIVE', source: `${ALTER_TABLE} (SET SCHEMA)` },
+  vacuumFull: { mode: 'ACCESS EXCLUSIVE', source: 'PostgreSQL docs, Explicit Locking 13.3.1: ACCESS EXCLUSIVE is acquired by "VACUUM FULL"; VACUUM (sql-vacuum.html): FULL "requires an ACCESS EXCLUSIVE lock on each table while it is being processed" (not in a transaction block)' },
+  cluster: { mode: 'ACCESS EXCLUSIVE', source: 'PostgreSQL docs, Explicit Locking 13.3.1: ACCESS EXCLUSIVE is acquired by "CLUSTER"; CLUSTER (sql-cluster.html): "an ACCESS EXCLUSIVE lock is acquired on it"' },
+  refreshMaterializedView: {
+    mode: 'ACCESS EXCLUSIVE',
+    source: 'PostgreSQL docs, Explicit Locking 13.3.1: ACCESS EXCLUSIVE is acquired by "REFRESH MATERIALIZED VIEW (without CONCURRENTLY)" (the view\'s source tables get ACCESS SHARE while its query runs)',
+  },
+  refreshMaterializedViewConcurrently: {
+    mode: 'EXCLUSIVE',
+    source: 'PostgreSQL docs, Explicit Locking 13.3.1: EXCLUSIVE — "Acquired by REFRESH MATERIALIZED VIEW CONCURRENTLY" (blocks writes to the view, not reads; allowed in a transaction block)',
+  },
+  setPersistence: { mode: 'ACCESS EXCLUSIVE', source: `${ALTER_TABLE} (SET LOGGED / SET UNLOGGED rewrite the table)` },
+  detachPartition: {
+    mode: 'ACCESS EXCLUSIVE',
+    referenced: 'ACCESS EXCLUSIVE',
+    source: `${ALTER_TABLE} (DETACH PARTITION without CONCURRENTLY; PostgreSQL 15 pg_locks: AccessExclusiveLock on the parent and the partition)`,
+  },
+  detachPartitionConcurrently: {
+    mode: 'SHARE UPDATE EXCLUSIVE',
+    referenced: 'SHARE UPDATE EXCLUSIVE',
+    source:
+      'PostgreSQL docs, ALTER TABLE: DETACH PARTITION … CONCURRENTLY — "During the first transaction, a SHARE UPDATE EXCLUSIVE lock is taken on both parent table and partition" (PostgreSQL 14+, not in a transaction block)',
+  },
 };
 
 /**
@@ -201,9 +250,57 @@ export function lockKindOf(op: Operation): LockKind | undefined {
       return op.concurrently ? 'createIndexConcurrently' : 'createIndex';
     case 'dropIndex':
       return op.concurrently ? 'dropIndexConcurrently' : 'dropIndex';
+    case 'maintenance':
+      return maintenanceKind(op);
+    case 'setPersistence':
+    case 'lockTable':
+    case 'setSchema':
+      return op.type;
+    case 'detachPartition':
+      return op.concurrently ? 'detachPartitionConcurrently' : 'detachPartition';
     default:
       return undefined;
   }
+}
+
+/** REINDEX of one index or table, VACUUM FULL / CLUSTER of one table, REFRESH of one view; undefined for a whole schema or database (no single table). */
+function maintenanceKind(op: MaintenanceOp): LockKind | undefined {
+  if (!op.table) return undefined;
+  switch (op.command) {
+    case 'reindex':
+      if (op.target !== 'index' && op.target !== 'table') return undefined;
+      return op.concurrently ? 'reindexConcurrently' : 'reindex';
+    case 'refreshMaterializedView':
+      return op.concurrently ? 'refreshMaterializedViewConcurrently' : 'refreshMaterializedView';
+    default:
+      return op.command;
+  }
+}
+
+/** The other table a statement locks by itself: a foreign key's referenced table, a detached partition. */
+function relatedTable(op: Operation): TableRef | undefined {
+  if (op.type === 'addConstraint') return op.references;
+  if (op.type === 'detachPartition') return { table: op.partition };
+  return undefined;
+}
+
+/**
+ * The mode `op` takes on its table when that mode blocks the application's reads or writes (SHARE and stronger:
+ * conflicts with ACCESS SHARE or ROW EXCLUSIVE, Table 13.2), else undefined. Such a statement, while it waits for its
+ * lock behind a long transaction, makes every later query on the table that conflicts with it wait too
+ * ("Explicit Locking" 13.3.1: lock requests queue). The one source for rules asking "does this statement lock the
+ * table against the application" (require-lock-timeout, require-statement-timeout, schema-change-with-backfill).
+ */
+export function blockingMode(op: Operation): LockMode | undefined {
+  const kind = lockKindOf(op);
+  if (!kind) return undefined;
+  const mode = modeOf(op, kind);
+  return BLOCKS[mode].length > 0 ? mode : undefined;
+}
+
+/** The mode an operation of `kind` takes: the table's entry, or for LOCK TABLE the mode written. */
+export function modeOf(op: Operation, kind: LockKind): LockMode {
+  return op.type === 'lockTable' ? op.mode : LOCK_TABLE[kind].mode;
 }
 
 /** `schema.table` or `table`, as written (no quotes). */
@@ -222,6 +319,8 @@ function stronger(a: LockMode, b: LockMode): LockMode {
 /** The lock's table and whether it is named through an index (SQL DROP INDEX names no table). */
 function lockTarget(op: Operation): { name: string; onIndex: boolean } | undefined {
   if (op.type === 'dropIndex' && !op.table) return { name: op.schema ? `${op.schema}.${op.index}` : op.index, onIndex: true };
+  // REINDEX INDEX names the index: the lock is on its table.
+  if (op.type === 'maintenance' && op.command === 'reindex' && op.target === 'index') return op.table ? { name: tableName(op), onIndex: true } : undefined;
   return op.table ? { name: tableName(op), onIndex: false } : undefined;
 }
 
@@ -235,7 +334,7 @@ export function statementLock(op: Operation, siblings: readonly Operation[] = [o
   const kind = lockKindOf(op);
   const target = lockTarget(op);
   if (!kind || !target) return undefined;
-  let mode = LOCK_TABLE[kind].mode;
+  let mode = modeOf(op, kind);
   let also: Map<string, LockMode> | undefined;
   const key = siblings.length > 1 ? target.name.toLowerCase() : '';
   for (const other of siblings) {
@@ -243,11 +342,12 @@ export function statementLock(op: Operation, siblings: readonly Operation[] = [o
     if (!k) continue;
     if (other !== op) {
       const t = lockTarget(other);
-      if (t && t.name.toLowerCase() === key && t.onIndex === target.onIndex) mode = stronger(mode, LOCK_TABLE[k].mode);
+      if (t && t.name.toLowerCase() === key && t.onIndex === target.onIndex) mode = stronger(mode, modeOf(other, k));
     }
     const referenced = LOCK_TABLE[k].referenced;
-    if (referenced && other.type === 'addConstraint' && other.references) {
-      const name = tableName(other.references);
+    const related = referenced ? relatedTable(other) : undefined;
+    if (referenced && related) {
+      const name = tableName(related);
       if (name.toLowerCase() !== (key || target.name.toLowerCase())) {
         also ??= new Map();
         also.set(name, stronger(also.get(name) ?? 'ACCESS SHARE', referenced));
@@ -325,7 +425,7 @@ export function operationTable(op: Operation): string | undefined {
  * Rules whose findings carry no lock although their operation has one: the statement as written is rejected
  * (CONCURRENTLY inside a transaction), so it takes no lock.
  */
-const NO_LOCK_RULES: ReadonlySet<string> = new Set(['concurrently-in-transaction']);
+const NO_LOCK_RULES: ReadonlySet<string> = new Set(['concurrently-in-transaction', 'statement-not-allowed-in-transaction']);
 
 /**
  * The lock to attach to a PostgreSQL finding of `ruleId` reported as `v` in `doc` (about `op`, by default the one
@@ -357,6 +457,7 @@ export const LOCK_DURATION_RULES: ReadonlySet<string> = new Set([
   'ban-vacuum-full',
   'ban-cluster',
   'ban-set-logged-unlogged',
+  'ban-add-exclusion-constraint',
 ]);
 
 /** `ACCESS EXCLUSIVE on "orders" (blocks reads and writes)`, for hovers and messages. */

@@ -61,10 +61,26 @@ export interface TableRef {
   schema?: string;
 }
 
+/** A foreign key declared in a CREATE TABLE (inline `REFERENCES`, table-level `FOREIGN KEY`, Knex `.references()`). */
+export interface ForeignKeyDecl {
+  /** The referencing columns, in order. */
+  columns: string[];
+  /** The referenced table, when named. */
+  references?: TableRef;
+  /** Where a finding about it points (the column or constraint). */
+  range: TextRange;
+}
+
 export interface CreateTableOp extends OperationBase, TableRef {
   type: 'createTable';
   /** The declared columns; `notNull` when NOT NULL or PRIMARY KEY is declared (undefined: not known). */
   columns: { name: string; dataType?: ColumnType; notNull?: boolean }[];
+  /** Column lists of the PRIMARY KEY and UNIQUE constraints declared with the table (each backed by a B-tree index). */
+  keys?: string[][];
+  /** Foreign keys declared with the table. */
+  foreignKeys?: ForeignKeyDecl[];
+  /** A PRIMARY KEY is declared (on a column or for the table); undefined when not known. */
+  primaryKey?: boolean;
   /** IF NOT EXISTS was written (SQL) / `createTableIfNotExists` (Knex). */
   ifNotExists?: boolean;
 }
@@ -116,6 +132,11 @@ export interface CreateIndexOp extends OperationBase, TableRef {
   index?: string;
   concurrently: boolean;
   unique: boolean;
+  /**
+   * The key columns in order (an expression element is `''`, matching no column); `[]` when the index cannot serve
+   * equality lookups on its leading columns (not a B-tree, or partial: WHERE); undefined when the parser cannot tell.
+   */
+  columns?: string[];
   /** IF NOT EXISTS was written. */
   ifNotExists?: boolean;
   /**
@@ -204,6 +225,8 @@ export interface AddConstraintOp extends OperationBase, TableRef {
   inline?: boolean;
   /** FOREIGN KEY: the referenced table, when the source names it (it is locked too, see lint/locks.ts). */
   references?: TableRef;
+  /** FOREIGN KEY: the referencing columns; UNIQUE / PRIMARY KEY: the key columns (in order), when known. */
+  columns?: string[];
 }
 /** ALTER TABLE … VALIDATE CONSTRAINT. */
 export interface ValidateConstraintOp extends OperationBase, TableRef {
@@ -220,13 +243,20 @@ export interface TransactionControlOp extends OperationBase, TableRef {
   type: 'transactionControl';
   kind: 'begin' | 'commit' | 'rollback';
 }
-/** `SET [LOCAL|SESSION] name = value` (PostgreSQL), `PRAGMA name = value` (SQLite). `table` is empty. */
+/** `SET [LOCAL|SESSION] name = value` / `RESET name` (PostgreSQL), `PRAGMA name = value` (SQLite). `table` is empty. */
 export interface SetVariableOp extends OperationBase, TableRef {
   type: 'setVariable';
   /** Lower-case setting name, e.g. `lock_timeout`. */
   name: string;
-  /** The value as written, lower-case, when the parser reads it (SQLite `PRAGMA foreign_keys = OFF` → `off`). */
+  /**
+   * The value as written, lower-case, when the parser reads it (SQLite `PRAGMA foreign_keys = OFF` → `off`;
+   * PostgreSQL `SET lock_timeout = '5s'` → `5s`, `= 0` → `0`).
+   */
   value?: string;
+  /** PostgreSQL `SET LOCAL`: in effect until the end of the current transaction only (none outside a transaction). */
+  local?: boolean;
+  /** PostgreSQL `RESET name`, `SET name TO DEFAULT`, `RESET ALL` (name `all`): back to the server's default. */
+  reset?: boolean;
 }
 
 /**
@@ -235,7 +265,8 @@ export interface SetVariableOp extends OperationBase, TableRef {
  */
 export interface MaintenanceOp extends OperationBase, TableRef {
   type: 'maintenance';
-  command: 'reindex' | 'vacuumFull' | 'cluster' | 'refreshMaterializedView';
+  /** `vacuum`: VACUUM without FULL (VACUUM ANALYZE too; a bare ANALYZE is not VACUUM). */
+  command: 'reindex' | 'vacuumFull' | 'vacuum' | 'cluster' | 'refreshMaterializedView';
   /** CONCURRENTLY was written (REINDEX, REFRESH MATERIALIZED VIEW). */
   concurrently: boolean;
   /** REINDEX: what it rebuilds. */
@@ -266,6 +297,34 @@ export interface DomainConstraintOp extends OperationBase, TableRef {
   alter: boolean;
 }
 
+/** LOCK [TABLE] t IN mode MODE (PostgreSQL): one operation per table. */
+export interface LockTableOp extends OperationBase, TableRef {
+  type: 'lockTable';
+  /** The mode written (ACCESS EXCLUSIVE when none is). */
+  mode: 'ACCESS SHARE' | 'ROW SHARE' | 'ROW EXCLUSIVE' | 'SHARE UPDATE EXCLUSIVE' | 'SHARE' | 'SHARE ROW EXCLUSIVE' | 'EXCLUSIVE' | 'ACCESS EXCLUSIVE';
+  nowait: boolean;
+}
+/**
+ * A DROP written with CASCADE (PostgreSQL): `DROP <object> … CASCADE`, `ALTER TABLE … DROP COLUMN / CONSTRAINT …
+ * CASCADE`, node-pg-migrate `{ cascade: true }`, Knex `dropSchema(name, true)`. `table` holds the object's name;
+ * `object` what it is (`table`, `view`, `type`, `function`, `schema`, `column`, `constraint`, …).
+ */
+export interface DropCascadeOp extends OperationBase, TableRef {
+  type: 'dropCascade';
+  object: string;
+}
+/** ALTER TABLE … SET SCHEMA s (and node-pg-migrate `pgm.alterTable`-less `setSchema` forms via SQL). */
+export interface SetSchemaOp extends OperationBase, TableRef {
+  type: 'setSchema';
+  newSchema: string;
+}
+/** ALTER TYPE … RENAME VALUE 'a' TO 'b' (PostgreSQL enum; node-pg-migrate `renameTypeValue`). `table` holds the type. */
+export interface RenameEnumValueOp extends OperationBase, TableRef {
+  type: 'renameEnumValue';
+  value: string;
+  newValue: string;
+}
+
 /** A normalized schema operation. */
 export type Operation =
   | CreateTableOp
@@ -293,10 +352,14 @@ export type Operation =
   | SetPersistenceOp
   | DetachPartitionOp
   | AddEnumValueOp
-  | DomainConstraintOp;
+  | DomainConstraintOp
+  | LockTableOp
+  | DropCascadeOp
+  | SetSchemaOp
+  | RenameEnumValueOp;
 
 /** Operation types that name no table (their `table` is empty or not a table); {@link annotateOperations} skips them. */
-export const NON_TABLE_OPERATIONS: ReadonlySet<Operation['type']> = new Set(['dropDatabase', 'transactionControl', 'setVariable', 'addEnumValue', 'domainConstraint']);
+export const NON_TABLE_OPERATIONS: ReadonlySet<Operation['type']> = new Set(['dropDatabase', 'transactionControl', 'setVariable', 'addEnumValue', 'domainConstraint', 'dropCascade', 'renameEnumValue']);
 
 /** A syntax error the parser reported, with a small range (the offending token). */
 export interface SyntaxProblem {
@@ -380,6 +443,8 @@ export interface RuleContext {
   doc: ParsedDocument;
   /** Major PostgreSQL version the migrations target (AnalyzeOptions.postgresVersion, default 15). */
   postgresVersion: number;
+  /** What the earlier migrations of the folder did (AnalyzeOptions.history), when the driver knows it. */
+  history?: SchemaHistory;
 }
 
 /** One problem a rule reports; the registry adds rule id, severity and help. */

@@ -71,6 +71,25 @@ void describe('locks on findings', () => {
     assert.equal(lockOf('syntax-error', 'SELEC 1;'), undefined);
   });
 
+  void it('maintenance, persistence and partition findings carry their lock (REINDEX INDEX on the index\'s table, DETACH also on the partition)', () => {
+    assert.deepEqual(lockOf('ban-vacuum-full', 'VACUUM FULL orders;'), { mode: 'ACCESS EXCLUSIVE', table: 'orders', blocks: ['reads', 'writes'] });
+    assert.equal(lockOf('ban-vacuum-full', 'VACUUM FULL;'), undefined);
+    assert.deepEqual(lockOf('ban-cluster', 'CLUSTER orders USING orders_pkey;'), { mode: 'ACCESS EXCLUSIVE', table: 'orders', blocks: ['reads', 'writes'] });
+    assert.deepEqual(lockOf('require-concurrent-reindex', 'REINDEX TABLE orders;'), { mode: 'SHARE', table: 'orders', blocks: ['writes'] });
+    assert.deepEqual(lockOf('require-concurrent-reindex', 'REINDEX INDEX orders_pkey;'), { mode: 'SHARE', table: 'orders_pkey', blocks: ['writes'], onIndex: true });
+    assert.equal(lockOf('require-concurrent-reindex', 'REINDEX SCHEMA app;'), undefined);
+    assert.deepEqual(lockOf('require-concurrent-refresh', 'REFRESH MATERIALIZED VIEW totals;'), { mode: 'ACCESS EXCLUSIVE', table: 'totals', blocks: ['reads', 'writes'] });
+    assert.deepEqual(lockOf('ban-set-logged-unlogged', 'ALTER TABLE orders SET UNLOGGED;'), { mode: 'ACCESS EXCLUSIVE', table: 'orders', blocks: ['reads', 'writes'] });
+    assert.deepEqual(lockOf('require-concurrent-partition-detach', 'ALTER TABLE events DETACH PARTITION events_2024;'), {
+      mode: 'ACCESS EXCLUSIVE',
+      table: 'events',
+      blocks: ['reads', 'writes'],
+      alsoLocks: [{ mode: 'ACCESS EXCLUSIVE', table: 'events_2024', blocks: ['reads', 'writes'] }],
+    });
+    assert.equal(LOCK_TABLE.refreshMaterializedViewConcurrently.mode, 'EXCLUSIVE');
+    assert.deepEqual(blocksOf(LOCK_TABLE.refreshMaterializedViewConcurrently.mode), ['writes']);
+  });
+
   void it('blocks follows the conflict table: reads only for ACCESS EXCLUSIVE, writes from SHARE up', () => {
     assert.deepEqual(
       LOCK_MODES.map((m) => [m, blocksOf(m)]),

@@ -38,7 +38,7 @@ void describe('PL/pgSQL bodies are analysed', () => {
 
 void describe('template placeholders read as identifiers', () => {
   void it('{{ .Schema }} and ${schema} do not cause syntax errors and keep their text in messages (PostgreSQL)', () => {
-    const text = 'CREATE TABLE {{ .Schema }}.users (id int);\nINSERT INTO {{ .Schema }}.users VALUES (1);\nDROP TABLE ${schema}.legacy;\nALTER TABLE ${schema}.orders DROP COLUMN note;\n';
+    const text = 'CREATE TABLE {{ .Schema }}.users (id int PRIMARY KEY);\nINSERT INTO {{ .Schema }}.users VALUES (1);\nDROP TABLE ${schema}.legacy;\nALTER TABLE ${schema}.orders DROP COLUMN note;\n';
     const found = analyze(text, pg);
     assert.deepEqual(found.map((f) => [f.ruleId, text.slice(f.start, f.end)]), [
       ['ban-drop-table', 'DROP TABLE ${schema}.legacy'],
@@ -77,7 +77,7 @@ describe('unterminated block comments', () => {
   before(() => initAnalyzer());
   for (const dialect of ['postgresql', 'sqlite'] as const) {
     it(`are a syntax error at the comment, after the findings before it (${dialect})`, () => {
-      const text = 'DROP TABLE a;\nCREATE TABLE b (id int);\n/* unterminated\nDROP TABLE c;';
+      const text = 'DROP TABLE a;\nCREATE TABLE b (id int PRIMARY KEY);\n/* unterminated\nDROP TABLE c;';
       const findings = analyze(text, { fileName: 'x.sql', dialect });
       assert.deepEqual(findings.map((f) => f.ruleId), ['ban-drop-table', 'syntax-error']);
       assert.equal(findings[1]!.start, text.indexOf('/*'));

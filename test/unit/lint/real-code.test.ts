@@ -181,7 +181,7 @@ def downgrade():
 
 void describe('risks missed on real code: stored generated columns and inline UNIQUE / PRIMARY KEY', () => {
   void it('SQL: a STORED generated column on an existing table is a rewrite; VIRTUAL and new tables are quiet', () => {
-    const text = 'ALTER TABLE orders ADD COLUMN total_cents bigint GENERATED ALWAYS AS (total * 100) STORED;\nALTER TABLE orders ADD COLUMN total_v bigint GENERATED ALWAYS AS (total * 100) VIRTUAL;\nCREATE TABLE fresh (a int);\nALTER TABLE fresh ADD COLUMN c int GENERATED ALWAYS AS (a + 1) STORED;\n';
+    const text = 'ALTER TABLE orders ADD COLUMN total_cents bigint GENERATED ALWAYS AS (total * 100) STORED;\nALTER TABLE orders ADD COLUMN total_v bigint GENERATED ALWAYS AS (total * 100) VIRTUAL;\nCREATE TABLE fresh (a int PRIMARY KEY);\nALTER TABLE fresh ADD COLUMN c int GENERATED ALWAYS AS (a + 1) STORED;\n';
     const found = analyze(text, { fileName: '0003_totals.sql', dialect: 'postgresql' });
     assert.deepEqual(found.map((f) => [f.ruleId, text.slice(f.start, f.end)]), [['adding-field-with-volatile-default', 'ADD COLUMN total_cents bigint GENERATED ALWAYS AS (total * 100) STORED']]);
     assert.match(found[0]!.message, /stored generated column "total_cents".*rewritten under an ACCESS EXCLUSIVE lock/);

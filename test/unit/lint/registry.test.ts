@@ -55,6 +55,14 @@ const EXPECTED: Record<string, 'error' | 'warning' | 'info' | 'off'> = {
   'prefer-jsonb': 'info',
   'adding-enum-value-in-transaction': 'error',
   'schema-change-with-backfill': 'warning',
+  'foreign-key-missing-index': 'warning',
+  'ban-lock-table': 'warning',
+  'ban-drop-cascade': 'warning',
+  'ban-alter-table-set-schema': 'warning',
+  'ban-add-exclusion-constraint': 'warning',
+  'ban-rename-enum-value': 'warning',
+  'statement-not-allowed-in-transaction': 'error',
+  'require-primary-key': 'info',
 };
 
 void describe('rule registry', () => {

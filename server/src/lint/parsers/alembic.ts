@@ -34,7 +34,7 @@
 import type { Node, Parser, Query } from 'web-tree-sitter';
 import { clientFamily } from '../clients';
 import { emptyDocument } from '../model';
-import type { ColumnType, MigrationExport, Operation, OperationBase, ParsedDocument, Phase, TableRef } from '../model';
+import type { ColumnType, CreateTableOp, MigrationExport, Operation, OperationBase, ParsedDocument, Phase, TableRef } from '../model';
 import type { TextRange } from '../text';
 import type { Dialect } from '../types';
 import type { DecodedString } from './js-string';
@@ -258,19 +258,23 @@ function calleeName(n: Node | null): string | undefined {
 interface Args {
   positional: Node[];
   keywords: Map<string, Node>;
+  /** A `*args` / `**kwargs` argument was passed (its contents are not known). */
+  splat?: boolean;
 }
 function argsOf(call: Node): Args {
   const positional: Node[] = [];
   const keywords = new Map<string, Node>();
   const list = call.childForFieldName('arguments');
+  let splat = false;
   for (const a of list?.namedChildren ?? []) {
+    if (a.type === 'list_splat' || a.type === 'dictionary_splat') splat = true;
     if (a.type === 'keyword_argument') {
       const name = a.childForFieldName('name')?.text;
       const value = a.childForFieldName('value');
       if (name && value) keywords.set(name, value);
     } else if (a.type !== 'comment' && a.type !== 'list_splat' && a.type !== 'dictionary_splat') positional.push(a);
   }
-  return { positional, keywords };
+  return splat ? { positional, keywords, splat } : { positional, keywords };
 }
 
 function unparen(n: Node | undefined): Node | undefined {
@@ -315,6 +319,20 @@ function nameValue(node: Node | undefined, text: string): string | undefined {
   const n = unparen(node);
   if (n?.type === 'call' && calleeName(n.childForFieldName('function')) === 'f') return stringValue(argsOf(n).positional[0], text);
   return stringValue(n, text);
+}
+
+/** A list or tuple of plain strings (`['a', 'b']`), else `undefined` (a column expression, a variable, …). */
+function stringList(node: Node | undefined, text: string): string[] | undefined {
+  const n = unparen(node);
+  if (!n || (n.type !== 'list' && n.type !== 'tuple')) return undefined;
+  const out: string[] = [];
+  for (const e of n.namedChildren) {
+    if (e?.type === 'comment') continue;
+    const v = stringValue(e ?? undefined, text);
+    if (v === undefined) return undefined;
+    out.push(v);
+  }
+  return out;
 }
 
 function isTrue(n: Node | undefined): boolean {
@@ -674,7 +692,11 @@ class AlembicReader {
       case 'create_index': {
         const index = nameValue(a.positional[0] ?? kw('index_name'), text);
         const t = batchTable ?? tableRef(stringValue(a.positional[1] ?? kw('table_name'), text), kw('schema'), text);
-        return t ? [{ ...base(t), type: 'createIndex', ...(index !== undefined ? { index } : {}), concurrently: isTrue(kw('postgresql_concurrently')), unique: isTrue(kw('unique')) }] : [];
+        // A partial (postgresql_where) or non-B-tree (postgresql_using) index serves no lookup on all rows.
+        const using = stringValue(kw('postgresql_using'), text);
+        const lookups = isNone(kw('postgresql_where')) && (using === undefined ? isNone(kw('postgresql_using')) : using.toLowerCase() === 'btree');
+        const columns = lookups ? stringList(pos(2) ?? kw('columns'), text) : [];
+        return t ? [{ ...base(t), type: 'createIndex', ...(index !== undefined ? { index } : {}), concurrently: isTrue(kw('postgresql_concurrently')), unique: isTrue(kw('unique')), ...(columns ? { columns } : {}) }] : [];
       }
       case 'create_foreign_key':
       case 'create_check_constraint':
@@ -740,7 +762,14 @@ function createTableOps(c: OpCall, text: string): Operation[] {
     const dataType = col.primaryKey && pkCount === 1 ? serialFor(col.dataType, extra, a.keywords.get('autoincrement')) : col.dataType;
     return { ...c.base(t), type: 'columnDefinition', column: col.name, ...(dataType ? { dataType } : {}), primaryKey: col.primaryKey, range: col.range };
   });
-  return [{ ...c.base(t), type: 'createTable', columns }, ...definitions];
+  // A primary key: a column's primary_key=True or sa.PrimaryKeyConstraint(…); unknown when a positional argument is
+  // neither a Column nor a constraint call (a variable, `*columns`): it may hold one.
+  const others = c.args.positional.slice(1).filter((p) => !cols.some((x) => x.p === p));
+  const otherNames = others.map((p) => (p.type === 'call' ? calleeName(p.childForFieldName('function')) : undefined));
+  const primaryKey = pkCount > 0 || otherNames.includes('PrimaryKeyConstraint') ? true : c.args.splat ? undefined : otherNames.every((n) => n !== undefined && (n.endsWith('Constraint') || n === 'Index')) ? false : undefined;
+  const op: CreateTableOp = { ...c.base(t), type: 'createTable', columns };
+  if (primaryKey !== undefined) op.primaryKey = primaryKey;
+  return [op, ...definitions];
 }
 
 /** `op.alter_column('t', 'c', type_=…, existing_type=…, postgresql_using=…, nullable=…, new_column_name=…)`. */
@@ -780,5 +809,10 @@ function createConstraintOps(c: OpCall, text: string): Operation[] {
   const t = batchTable ?? tableRef(stringValue(tableNode, text), kw(method === 'create_foreign_key' ? 'source_schema' : 'schema'), text);
   if (!t) return [];
   const constraint = method === 'create_foreign_key' ? 'foreignKey' : method === 'create_check_constraint' ? 'check' : method === 'create_unique_constraint' ? 'unique' : 'primaryKey';
-  return [{ ...c.base(t), type: 'addConstraint', constraint, ...(name !== undefined ? { name } : {}), notValid: isTrue(kw('postgresql_not_valid')), usingIndex: false }];
+  // Columns: create_foreign_key(name, source, referent, local_cols, …) (batch: (name, referent, local_cols, …));
+  // create_unique_constraint / create_primary_key(name, table, columns) (batch: (name, columns)).
+  const fk = method === 'create_foreign_key';
+  const colsAt = (fk ? 3 : 2) - (batchTable ? 1 : 0);
+  const columns = constraint === 'check' ? undefined : stringList(a.positional[colsAt] ?? kw(fk ? 'local_cols' : 'columns'), text);
+  return [{ ...c.base(t), type: 'addConstraint', constraint, ...(name !== undefined ? { name } : {}), notValid: isTrue(kw('postgresql_not_valid')), usingIndex: false, ...(columns ? { columns } : {}) }];
 }

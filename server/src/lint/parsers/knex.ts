@@ -17,7 +17,7 @@
 import ts from 'typescript';
 import type { TextRange } from '../text';
 import { emptyDocument } from '../model';
-import type { ColumnType, MigrationExport, Operation, OperationBase, ParsedDocument, Phase, TableRef } from '../model';
+import type { ColumnType, CreateTableOp, ForeignKeyDecl, MigrationExport, OperationBase, ParsedDocument, Phase, TableRef } from '../model';
 import type { Dialect } from '../types';
 import { forEachLiveChild } from './dialect-branches';
 import { mapDecodedRange } from './js-string';
@@ -262,6 +262,22 @@ interface DeclaredColumn {
   notNull?: boolean;
 }
 
+/** What a `createTable` callback declares: columns, key column lists (primary, unique, indexes), foreign keys. */
+interface TableDecl {
+  columns: DeclaredColumn[];
+  keys: string[][];
+  foreignKeys: ForeignKeyDecl[];
+  /** A primary key was declared (a `.primary()` column, `increments`, `t.primary(…)`). */
+  primaryKey: boolean;
+  /** The callback contains a statement that is not a builder chain on its parameter (a helper call, a loop): it may declare more. */
+  opaque: boolean;
+}
+
+/** A fresh {@link TableDecl} (for `alterTable`, a sink nobody reads). */
+function tableDecl(): TableDecl {
+  return { columns: [], keys: [], foreignKeys: [], primaryKey: false, opaque: false };
+}
+
 /** A table-builder callback: `createTable` (columns are collected) or `alterTable`/`table` (each call is an operation). */
 type TableMode = 'create' | 'alter';
 
@@ -406,14 +422,19 @@ class KnexReader {
       case 'createTable':
       case 'createTableIfNotExists': {
         if (table === undefined) return;
-        const op: Operation = { ...base, type: 'createTable', columns: [], ...(method === 'createTableIfNotExists' ? { ifNotExists: true } : {}) };
+        const decl = tableDecl();
+        const op: CreateTableOp = { ...base, type: 'createTable', columns: decl.columns, ...(method === 'createTableIfNotExists' ? { ifNotExists: true } : {}) };
         ops.push(op);
-        this.tableCallback(args[1], ref, 'create', phase, op.columns);
+        this.tableCallback(args[1], ref, 'create', phase, decl);
+        if (decl.keys.length) op.keys = decl.keys;
+        if (decl.foreignKeys.length) op.foreignKeys = decl.foreignKeys;
+        if (decl.primaryKey) op.primaryKey = true;
+        else if (!decl.opaque && decl.columns.length > 0) op.primaryKey = false;
         return;
       }
       case 'alterTable':
       case 'table':
-        if (table !== undefined) this.tableCallback(args[1], ref, 'alter', phase, [], whole);
+        if (table !== undefined) this.tableCallback(args[1], ref, 'alter', phase, tableDecl(), whole);
         return;
       case 'raw':
         this.analyzeRaw(args[0], args.length > 1, phase);
@@ -453,7 +474,7 @@ class KnexReader {
    * schema call holding the callback is alone in its expression; then a chain that is the callback's only statement
    * may be told so ({@link CreateIndexOp.knexAlone}).
    */
-  private tableCallback(fn: ts.Expression | undefined, ref: TableRef, mode: TableMode, phase: Phase, columns: DeclaredColumn[], whole?: WholeSchemaCall): void {
+  private tableCallback(fn: ts.Expression | undefined, ref: TableRef, mode: TableMode, phase: Phase, decl: TableDecl, whole?: WholeSchemaCall): void {
     if (!fn) return;
     const f = unparen(fn);
     if (!isFunctionLike(f) || !f.body) return;
@@ -465,15 +486,17 @@ class KnexReader {
     const visit = (n: ts.Node): void => {
       if (ts.isCallExpression(n) && isOutermostCall(n)) {
         const chain = flattenChain(n);
-        if (ts.isIdentifier(chain.root) && chain.root.text === builder && !chain.rootCall) this.builderChain(chain, n, ref, mode, phase, columns, n === only ? whole : undefined);
+        if (ts.isIdentifier(chain.root) && chain.root.text === builder && !chain.rootCall) this.builderChain(chain, n, ref, mode, phase, decl, n === only ? whole : undefined);
       }
+      // The builder handed to a helper (`addAuditColumns(t)`): it may declare columns and keys we do not see.
+      if (ts.isCallExpression(n) && n.arguments.some((a) => ts.isIdentifier(a) && a.text === builder)) decl.opaque = true;
       forEachLiveChild(n, this.dialect, visit);
     };
     visit(f.body);
   }
 
   /** One `t.<method>(…)…` chain of a table-builder callback: a column (a type method) or a table-level call. */
-  private builderChain(chain: Chain, outer: ts.CallExpression, ref: TableRef, mode: TableMode, phase: Phase, columns: DeclaredColumn[], alone?: WholeSchemaCall): void {
+  private builderChain(chain: Chain, outer: ts.CallExpression, ref: TableRef, mode: TableMode, phase: Phase, decl: TableDecl, alone?: WholeSchemaCall): void {
     const first = chain.links[0];
     if (!first?.call) return;
     const args = first.call.arguments;
@@ -481,17 +504,21 @@ class KnexReader {
     const base = { ...ref, statement: range, origin: 'knex' as const, phase, tableIsNew: false };
     // Own keys only: `t.hasOwnProperty(…)` or `t.constructor` must not find Object.prototype members.
     const typeFn = Object.hasOwn(COLUMN_TYPES, first.name) ? COLUMN_TYPES[first.name] : undefined;
-    if (typeFn) this.columnChain(chain, typeFn, range, base, mode, columns);
+    if (typeFn) this.columnChain(chain, typeFn, range, base, mode, decl);
     else if (mode !== 'create') this.tableMethod(first.name, args, ref, range, base, chain, alone);
+    else declaredKey(first.name, args, range, chain, decl);
   }
 
   /**
    * `t.<type>('col')…` (type from `typeFn`): a declared column in `createTable`; in `alterTable`, with `.alter()` a
    * type change (and an explicit nullability change), else an added column (NOT NULL, default, inline FK, index).
    */
-  private columnChain(chain: Chain, typeFn: ColumnTypeOf, range: TextRange, base: BuilderBase, mode: TableMode, columns: DeclaredColumn[]): void {
+  private columnChain(chain: Chain, typeFn: ColumnTypeOf, range: TextRange, base: BuilderBase, mode: TableMode, decl: TableDecl): void {
     const args = chain.links[0]!.call!.arguments;
     const column = stringArg(args[0]);
+    // `t.increments()` names its column `id` (Knex docs, increments): a primary key for require-primary-key; the
+    // column itself is left to the rules as before (unnamed columns give no operation).
+    if (column === undefined && mode === 'create' && args.length === 0 && isPrimaryKeyColumn(chain)) decl.primaryKey = true;
     if (column === undefined) return;
     const dataType = typeFn(args);
     const ops = this.doc.operations;
@@ -499,8 +526,14 @@ class KnexReader {
     const primaryKey = isPrimaryKeyColumn(chain);
     if (mode === 'create') {
       const notNull = names[0] === 'increments' || names[0] === 'bigIncrements' || Math.max(names.lastIndexOf('notNullable'), names.lastIndexOf('primary')) > names.lastIndexOf('nullable');
-      columns.push({ name: column, dataType, ...(notNull ? { notNull } : {}) });
+      decl.columns.push({ name: column, dataType, ...(notNull ? { notNull } : {}) });
       ops.push({ ...base, type: 'columnDefinition', column, dataType, primaryKey, range });
+      if (primaryKey) decl.primaryKey = true;
+      if (primaryKey || chain.links.some((l, i) => i > 0 && (l.name === 'unique' || l.name === 'index') && l.call)) decl.keys.push([column]);
+      if (names.includes('references')) {
+        const references = referencedTable(chain);
+        decl.foreignKeys.push({ columns: [column], ...(references ? { references } : {}), range });
+      }
       return;
     }
     if (names.includes('alter')) {
@@ -524,11 +557,11 @@ class KnexReader {
     ops.push({ ...base, type: 'addColumn', column, notNull, hasDefault, dataType, ...(volatileDefault ? { volatileDefault } : {}), ...(primaryKey ? { primaryKey } : {}), range });
     if (names.includes('references')) {
       const references = referencedTable(chain);
-      ops.push({ ...base, type: 'addConstraint', constraint: 'foreignKey', notValid: false, usingIndex: false, inline: true, ...(references ? { references } : {}), range });
+      ops.push({ ...base, type: 'addConstraint', constraint: 'foreignKey', notValid: false, usingIndex: false, inline: true, ...(references ? { references } : {}), columns: [column], range });
     }
     for (const l of chain.links.slice(1)) {
       if ((l.name === 'index' || l.name === 'unique') && l.call) {
-        ops.push({ ...base, type: 'createIndex', concurrently: false, unique: l.name === 'unique', range });
+        ops.push({ ...base, type: 'createIndex', concurrently: false, unique: l.name === 'unique', columns: [column], range });
       }
     }
   }
@@ -564,7 +597,8 @@ class KnexReader {
         const name = stringArg(method === 'check' ? args[2] : args[1]);
         const constraint = method === 'foreign' ? 'foreignKey' : method === 'check' ? 'check' : 'primaryKey';
         const references = method === 'foreign' ? referencedTable(chain) : undefined;
-        ops.push({ ...base, type: 'addConstraint', constraint, ...(name !== undefined ? { name } : {}), notValid: false, usingIndex: false, ...(references ? { references } : {}), range });
+        const columns = method === 'check' ? undefined : columnList(args[0]);
+        ops.push({ ...base, type: 'addConstraint', constraint, ...(name !== undefined ? { name } : {}), notValid: false, usingIndex: false, ...(references ? { references } : {}), ...(columns ? { columns } : {}), range });
         return;
       }
       case 'dropForeign':
@@ -581,17 +615,50 @@ class KnexReader {
       case 'index':
       case 'unique': {
         const index = indexNameArg(args[1]);
+        const columns = knexIndexColumns(method, args);
         // `t.index(cols[, 'name'])` alone in the callback of a schema call alone: what a `knex.raw` equivalent needs.
         const cols = columnList(args[0]);
         const plain = method === 'index' && alone && chain.links.length === 1 && cols && cols.length > 0 && args.length <= 2 && (args[1] === undefined || stringArg(args[1]) !== undefined);
         const name = index ?? (cols ? `${ref.table}_${cols.join('_')}_index`.toLowerCase().replace(/[-.]/g, '_') : undefined);
         const knexAlone = plain && name !== undefined ? { call: alone.call, receiver: alone.receiver, columns: cols, name } : undefined;
-        ops.push({ ...base, type: 'createIndex', ...(index !== undefined ? { index } : {}), concurrently: false, unique: method === 'unique', range, ...(knexAlone ? { knexAlone } : {}) });
+        ops.push({ ...base, type: 'createIndex', ...(index !== undefined ? { index } : {}), concurrently: false, unique: method === 'unique', ...(columns ? { columns } : {}), range, ...(knexAlone ? { knexAlone } : {}) });
         return;
       }
       default:
         return;
     }
+  }
+}
+
+/**
+ * The key columns of `t.index(cols, name?, options?)` / `t.unique(cols, …)`: `[]` when the index cannot serve lookups
+ * on its leading columns (`indexType` other than btree, a `predicate`), undefined when the columns are not literal.
+ * Source: Knex docs, Schema Builder — index (indexName, options: indexType, storageEngineIndexType, predicate).
+ */
+function knexIndexColumns(method: string, args: ts.NodeArray<ts.Expression>): string[] | undefined {
+  const second = args[1] ? unparen(args[1]) : undefined;
+  const opts = args[2] ? unparen(args[2]) : second && ts.isObjectLiteralExpression(second) ? second : undefined;
+  if (opts) {
+    // `t.index(cols, name, 'hash')` (the index type as a string) or `{ indexType, predicate }`.
+    const fields = ts.isObjectLiteralExpression(opts) ? opts.properties.filter(ts.isPropertyAssignment) : [];
+    const field = (name: string) => fields.find((p) => ts.isIdentifier(p.name) && p.name.text === name)?.initializer;
+    if (field('predicate')) return [];
+    const type = ts.isObjectLiteralExpression(opts) ? field('indexType') : opts;
+    if (method === 'index' && type && stringArg(type)?.toLowerCase() !== 'btree') return [];
+  }
+  return columnList(args[0]);
+}
+
+/** A table-level key in a `createTable` callback: `t.primary(cols)`, `t.unique(cols)`, `t.index(cols)`, `t.foreign(cols).references(…)`. */
+function declaredKey(method: string, args: ts.NodeArray<ts.Expression>, range: TextRange, chain: Chain, decl: TableDecl): void {
+  if (method === 'primary') decl.primaryKey = true;
+  if (method === 'primary' || method === 'unique' || method === 'index') {
+    const columns = method === 'primary' ? columnList(args[0]) : knexIndexColumns(method, args);
+    if (columns) decl.keys.push(columns);
+  } else if (method === 'foreign') {
+    const columns = columnList(args[0]);
+    const references = referencedTable(chain);
+    if (columns) decl.foreignKeys.push({ columns, ...(references ? { references } : {}), range });
   }
 }
 

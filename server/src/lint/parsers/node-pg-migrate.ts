@@ -25,7 +25,7 @@
  */
 import ts from 'typescript';
 import { emptyDocument } from '../model';
-import type { ColumnType, MigrationExport, Operation, OperationBase, ParsedDocument, Phase, TableRef } from '../model';
+import type { ColumnType, CreateTableOp, ForeignKeyDecl, MigrationExport, Operation, OperationBase, ParsedDocument, Phase, TableRef } from '../model';
 import type { TextRange } from '../text';
 import { mapDecodedRange } from './js-string';
 import { VOLATILE_FUNCTIONS } from './sql-postgres';
@@ -134,6 +134,39 @@ interface ColumnSpec {
   inlineIndex?: 'unique' | 'primaryKey';
   /** `primaryKey: true`, or the `'id'` shorthand. */
   primaryKey?: boolean;
+  /** `references: 'table'` (or `{ schema, name }`): an inline foreign key. */
+  references?: TableRef;
+}
+
+/** `'c'` or `['a', 'b']` (node-pg-migrate column lists; `{ name }` elements of createIndex too), else undefined. */
+function columnNames(e: ts.Expression | undefined): string[] | undefined {
+  if (!e) return undefined;
+  const x = unparen(e);
+  const one = stringArg(x) ?? stringArg(props(x).get('name'));
+  if (one !== undefined) return [one];
+  if (!ts.isArrayLiteralExpression(x)) return undefined;
+  const out: string[] = [];
+  for (const el of x.elements) {
+    const c = stringArg(el) ?? stringArg(props(el).get('name'));
+    if (c === undefined) return undefined;
+    out.push(c);
+  }
+  return out;
+}
+
+/** `references: 'schema.table'` / `'table'` / `{ schema, name }` of a column spec. */
+function referencesOf(e: ts.Expression | undefined): TableRef | undefined {
+  const s = stringArg(e);
+  if (s !== undefined) {
+    const parts = s.replace(/\s*\(.*$/, '').split('.');
+    const table = parts[parts.length - 1];
+    return table ? (parts.length > 1 ? { table, schema: parts[parts.length - 2]! } : { table }) : undefined;
+  }
+  const o = props(e);
+  const table = stringArg(o.get('name'));
+  if (table === undefined) return undefined;
+  const schema = stringArg(o.get('schema'));
+  return schema !== undefined ? { table, schema } : { table };
 }
 
 /** The first volatile function called in a `pgm.func('…')` / `PgLiteral.create('…')` default. */
@@ -166,7 +199,9 @@ function columnSpec(e: ts.Expression | undefined): ColumnSpec | undefined {
   const volatileDefault = volatileDefaultOf(p.get('default')) ?? (dataType && /serial$/.test(dataType.name) ? 'nextval' : undefined);
   const generatedStored = p.has('expressionGenerated');
   const inlineIndex = isTrueLit(p.get('primaryKey')) ? 'primaryKey' : isTrueLit(p.get('unique')) ? 'unique' : undefined;
+  const references = p.has('references') ? referencesOf(p.get('references')) : undefined;
   return {
+    ...(references ? { references } : {}),
     ...(dataType ? { dataType } : {}),
     notNull,
     hasDefault: hasDefault || generatedStored,
@@ -330,7 +365,12 @@ class PgmReader {
     const range = this.rangeOf(call);
     const ref = tableOf(args[0]);
     const base: BaseOf = (t) => ({ ...t, range, statement, phase, origin: 'node-pg-migrate', tableIsNew: false });
+    const cascade = dropCascadeOp(method, args, base({ table: stringArg(args[0]) ?? ref?.table ?? '' }));
+    if (cascade) ops.push(cascade);
     switch (method) {
+      case 'renameTypeValue':
+        if (ref && stringArg(args[1]) !== undefined && stringArg(args[2]) !== undefined) ops.push({ ...base(ref), type: 'renameEnumValue', value: stringArg(args[1])!, newValue: stringArg(args[2])! });
+        return;
       case 'noTransaction':
         this.doc.transactionDisabled = true;
         return;
@@ -421,7 +461,7 @@ class PgmReader {
         ...(c.primaryKey ? { primaryKey: true } : {}),
       });
       if (c.inlineIndex) {
-        this.doc.operations.push({ ...base(ref), ...(several ? { range: this.rangeOf(p) } : {}), type: 'addConstraint', constraint: c.inlineIndex, notValid: false, usingIndex: false, inline: true });
+        this.doc.operations.push({ ...base(ref), ...(several ? { range: this.rangeOf(p) } : {}), type: 'addConstraint', constraint: c.inlineIndex, notValid: false, usingIndex: false, inline: true, columns: [name] });
       }
     }
   }
@@ -472,13 +512,54 @@ class PgmReader {
 function createTableOps(args: ts.NodeArray<ts.Expression>, base: OperationBase & TableRef, rangeOf: (n: ts.Node) => TextRange): Operation[] {
   const columns: { name: string; dataType?: ColumnType; notNull?: boolean }[] = [];
   const definitions: Operation[] = [];
+  const keys: string[][] = [];
+  const foreignKeys: ForeignKeyDecl[] = [];
   for (const [name, spec] of props(args[1])) {
     const c = columnSpec(spec);
     columns.push({ name, ...(c?.dataType ? { dataType: c.dataType } : {}), ...(c?.notNull ? { notNull: true } : {}) });
     const prop = ts.isPropertyAssignment(spec.parent) || ts.isShorthandPropertyAssignment(spec.parent) ? spec.parent : spec;
     definitions.push({ ...base, type: 'columnDefinition', column: name, ...(c?.dataType ? { dataType: c.dataType } : {}), primaryKey: c?.primaryKey === true, range: rangeOf(prop) });
+    if (c?.primaryKey || c?.inlineIndex) keys.push([name]);
+    if (c?.references) foreignKeys.push({ columns: [name], references: c.references, range: rangeOf(prop) });
   }
-  return [{ ...base, type: 'createTable', columns }, ...definitions];
+  // Table options (third argument): `primaryKey: ['a', 'b']`, `constraints: { unique, primaryKey, foreignKeys }`.
+  const options = props(args[2]);
+  const constraints = props(options.get('constraints'));
+  for (const k of [options.get('primaryKey'), constraints.get('primaryKey'), constraints.get('unique')]) {
+    const cols = columnNames(k);
+    if (cols) keys.push(cols);
+  }
+  foreignKeys.push(...foreignKeySpecs(constraints.get('foreignKeys')).map((f) => ({ ...f, range: base.range })));
+  const op: CreateTableOp = { ...base, type: 'createTable', columns };
+  const spec = args[1] ? unparen(args[1]) : undefined;
+  // Known only for a literal column object without spreads (`{ ...common }` may hold the key).
+  if (definitions.some((d) => d.type === 'columnDefinition' && d.primaryKey) || columnNames(options.get('primaryKey')) || columnNames(constraints.get('primaryKey'))) op.primaryKey = true;
+  else if (spec && ts.isObjectLiteralExpression(spec) && !spec.properties.some(ts.isSpreadAssignment) && !options.has('like') && !options.has('inherits') && !options.has('partitionOf')) op.primaryKey = false;
+  if (keys.length) op.keys = keys;
+  if (foreignKeys.length) op.foreignKeys = foreignKeys;
+  return [op, ...definitions];
+}
+
+/** `foreignKeys: { columns, references } | [{ … }, …]` → the referencing columns and referenced table of each. */
+function foreignKeySpecs(e: ts.Expression | undefined): { columns: string[]; references?: TableRef }[] {
+  if (!e) return [];
+  const x = unparen(e);
+  const specs = ts.isArrayLiteralExpression(x) ? [...x.elements] : [x];
+  const out: { columns: string[]; references?: TableRef }[] = [];
+  for (const spec of specs) {
+    const o = props(spec);
+    const columns = columnNames(o.get('columns'));
+    const references = referencesOf(o.get('references'));
+    if (columns) out.push({ columns, ...(references ? { references } : {}) });
+  }
+  return out;
+}
+
+/** `pgm.dropX(…, { cascade: true })` (dropTable, dropColumns, dropType, dropSchema, dropConstraint, …) → a dropCascade. */
+function dropCascadeOp(method: string, args: ts.NodeArray<ts.Expression>, base: OperationBase & TableRef): Operation | undefined {
+  if (!method.startsWith('drop') || !args.some((a) => isTrueLit(props(a).get('cascade')))) return undefined;
+  const object = method.slice(4).replace(/s$/, '').replace(/[A-Z]/g, (c, i: number) => (i ? ' ' : '') + c.toLowerCase());
+  return { ...base, type: 'dropCascade', object };
 }
 
 /** `pgm.refreshMaterializedView(view, { concurrently, data })`. */
@@ -500,7 +581,11 @@ function domainRestricts(options: ts.Expression | undefined, alter: boolean): bo
 function createIndexOp(args: ts.NodeArray<ts.Expression>, base: OperationBase & TableRef): Operation {
   const o = props(args[2]);
   const index = stringArg(o.get('name'));
-  return { ...base, type: 'createIndex', ...(index !== undefined ? { index } : {}), concurrently: isTrueLit(o.get('concurrently')), unique: isTrueLit(o.get('unique')), ...(isTrueLit(o.get('ifNotExists')) ? { ifNotExists: true } : {}) };
+  // A partial (`where`) or non-B-tree (`method`) index serves no lookup on all rows.
+  const method = stringArg(o.get('method'));
+  const lookups = !o.has('where') && (!o.has('method') || method?.toLowerCase() === 'btree');
+  const columns = lookups ? columnNames(args[1]) : [];
+  return { ...base, type: 'createIndex', ...(index !== undefined ? { index } : {}), concurrently: isTrueLit(o.get('concurrently')), unique: isTrueLit(o.get('unique')), ...(isTrueLit(o.get('ifNotExists')) ? { ifNotExists: true } : {}), ...(columns ? { columns } : {}) };
 }
 
 /** `pgm.addConstraint(t, name | null, { foreignKeys | references, check, unique, primaryKey, exclude } | 'SQL')`. */
@@ -511,6 +596,11 @@ function addConstraintOp(args: ts.NodeArray<ts.Expression>, base: OperationBase 
   if (spec && ts.isObjectLiteralExpression(spec)) {
     const o = props(spec);
     constraint = o.has('foreignKeys') || o.has('references') ? 'foreignKey' : o.has('check') ? 'check' : o.has('unique') ? 'unique' : o.has('primaryKey') ? 'primaryKey' : o.has('exclude') ? 'exclusion' : 'other';
+    // One foreign key per call is modelled: several (`foreignKeys: [a, b]`) keep no columns (not checked).
+    const fks = constraint === 'foreignKey' ? foreignKeySpecs(o.get('foreignKeys')) : [];
+    const columns = constraint === 'foreignKey' ? (fks.length === 1 ? fks[0]!.columns : undefined) : constraint === 'unique' || constraint === 'primaryKey' ? columnNames(o.get(constraint)) : undefined;
+    const references = fks.length === 1 ? fks[0]!.references : undefined;
+    return { ...base, type: 'addConstraint', constraint, ...(name !== undefined ? { name } : {}), notValid: false, usingIndex: false, ...(columns ? { columns } : {}), ...(references ? { references } : {}) };
   } else {
     const sqlText = stringArg(spec) ?? '';
     constraint = /^\s*foreign\s+key/i.test(sqlText) ? 'foreignKey' : /^\s*check\b/i.test(sqlText) ? 'check' : /^\s*unique\b/i.test(sqlText) ? 'unique' : /^\s*primary\s+key/i.test(sqlText) ? 'primaryKey' : 'other';

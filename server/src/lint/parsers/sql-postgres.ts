@@ -13,7 +13,7 @@ import type { ScanToken } from 'libpg-query';
 import { byteToUtf16Mapper, isJsWhitespace } from '../text';
 import type { TextRange } from '../text';
 import { emptyDocument } from '../model';
-import type { AddColumnOp, AddConstraintOp, AlterColumnTypeOp, ColumnDefinitionOp, ColumnType, CreateIndexOp, CreateTableOp, DropIndexOp, DropTableOp, MaintenanceOp, Operation, ParsedDocument, RenameColumnOp, RenameTableOp, TableRef, TransactionControlOp, TruncateOp } from '../model';
+import type { AddColumnOp, AddConstraintOp, AlterColumnTypeOp, ColumnDefinitionOp, ColumnType, CreateIndexOp, CreateTableOp, DropIndexOp, ForeignKeyDecl, DropTableOp, MaintenanceOp, Operation, ParsedDocument, RenameColumnOp, LockTableOp, RenameTableOp, SetSchemaOp, SetVariableOp, TableRef, TransactionControlOp, TruncateOp } from '../model';
 import { neutralizePlaceholders, pieceErrorReporter, recoverStatements, restorePlaceholderNames, skipQualifiedName, splitSqlStatements, splitTopLevelCommas } from './sql-split';
 import type { ChunkError } from './sql-split';
 
@@ -329,7 +329,19 @@ function handleOperation(cx: ChunkContext, st: StatementInfo): void {
       return;
     }
     case 'DropStmt':
+      dropCascade(cx, st);
       return drop(cx, st);
+    case 'LockStmt':
+      return lockTable(cx, st);
+    case 'AlterObjectSchemaStmt': {
+      const rel = relationRef(stmt['relation']);
+      const newSchema = str(stmt['newschema']);
+      if (!rel || newSchema === undefined || str(stmt['objectType']) !== 'OBJECT_TABLE') return;
+      const op: SetSchemaOp = { statement, origin: 'sql', tableIsNew: false, type: 'setSchema', table: rel.table, newSchema, range: statement };
+      if (rel.schema) op.schema = rel.schema;
+      cx.ops.push(op);
+      return;
+    }
     case 'TruncateStmt':
       return truncate(cx, st);
     case 'IndexStmt':
@@ -353,11 +365,8 @@ function handleOperation(cx: ChunkContext, st: StatementInfo): void {
       if (k) cx.ops.push({ statement, origin: 'sql', tableIsNew: false, type: 'transactionControl', kind: k, table: '', range: statement });
       return;
     }
-    case 'VariableSetStmt': {
-      const name = str(stmt['name']);
-      if (name !== undefined && str(stmt['kind']) !== 'VAR_RESET') cx.ops.push({ statement, origin: 'sql', tableIsNew: false, type: 'setVariable', name: name.toLowerCase(), table: '', range: statement });
-      return;
-    }
+    case 'VariableSetStmt':
+      return setVariable(cx, st);
     case 'DoStmt':
     case 'CreateFunctionStmt':
       return plpgsqlStatement(cx, st);
@@ -384,6 +393,23 @@ const REINDEX_TARGETS: Record<string, MaintenanceOp['target']> = {
   REINDEX_OBJECT_SYSTEM: 'system',
 };
 
+/** SET [LOCAL] name = value, SET name TO DEFAULT, RESET name, RESET ALL (name `all`). */
+function setVariable(cx: ChunkContext, { stmt, statement }: StatementInfo): void {
+  const kind = str(stmt['kind']);
+  const name = kind === 'VAR_RESET_ALL' ? 'all' : str(stmt['name']);
+  if (name === undefined || (kind !== 'VAR_SET_VALUE' && kind !== 'VAR_SET_DEFAULT' && kind !== 'VAR_RESET' && kind !== 'VAR_RESET_ALL')) return;
+  const op: SetVariableOp = { statement, origin: 'sql', tableIsNew: false, type: 'setVariable', name: name.toLowerCase(), table: '', range: statement };
+  if (stmt['is_local'] === true) op.local = true;
+  if (kind === 'VAR_SET_VALUE') {
+    // One value: a string ('5s'), an integer (0 parses as `ival: {}`), a float; lists are left unread.
+    const args = arr(stmt['args']);
+    const c = args.length === 1 ? obj(obj(args[0])?.['A_Const']) : undefined;
+    const value = c ? (str(obj(c['sval'])?.['sval']) ?? (c['ival'] !== undefined ? String(num(obj(c['ival'])?.['ival']) ?? 0) : str(obj(c['fval'])?.['fval']))) : undefined;
+    if (value !== undefined) op.value = value.toLowerCase();
+  } else op.reset = true;
+  cx.ops.push(op);
+}
+
 /** REINDEX, VACUUM FULL (one operation per table, or one for the database), CLUSTER, REFRESH MATERIALIZED VIEW. */
 function maintenance(cx: ChunkContext, { kind, stmt, statement }: StatementInfo): void {
   const options = arr(stmt[kind === 'VacuumStmt' ? 'options' : 'params']).map((o) => str(obj(obj(o)?.['DefElem'])?.['defname'])?.toLowerCase());
@@ -399,10 +425,11 @@ function maintenance(cx: ChunkContext, { kind, stmt, statement }: StatementInfo)
     push('reindex', stmt['relation'], target ? { target } : {});
   } else if (kind === 'ClusterStmt') push('cluster', stmt['relation']);
   else if (kind === 'RefreshMatViewStmt') push('refreshMaterializedView', stmt['relation'], stmt['skipData'] === true ? { withNoData: true } : {});
-  else if (stmt['is_vacuumcmd'] === true && options.includes('full')) {
+  else if (stmt['is_vacuumcmd'] === true) {
+    const command = options.includes('full') ? 'vacuumFull' : 'vacuum';
     const rels = arr(stmt['rels']).map((r) => obj(obj(r)?.['VacuumRelation'])?.['relation']);
-    if (rels.length === 0) push('vacuumFull', undefined);
-    for (const rel of rels) push('vacuumFull', rel);
+    if (rels.length === 0) push(command, undefined);
+    for (const rel of rels) push(command, rel);
   }
 }
 
@@ -414,7 +441,9 @@ function typeStatement(cx: ChunkContext, { kind, stmt, statement }: StatementInf
   const common = { statement, origin: 'sql' as const, tableIsNew: false, range: statement, table: name, ...(names.length > 1 ? { schema: names[names.length - 2]! } : {}) };
   if (kind === 'AlterEnumStmt') {
     const value = str(stmt['newVal']);
-    if (value !== undefined && stmt['oldVal'] === undefined) cx.ops.push({ ...common, type: 'addEnumValue', value });
+    const old = str(stmt['oldVal']);
+    if (value !== undefined && old === undefined) cx.ops.push({ ...common, type: 'addEnumValue', value });
+    if (value !== undefined && old !== undefined) cx.ops.push({ ...common, type: 'renameEnumValue', value: old, newValue: value });
     return;
   }
   if (kind === 'AlterDomainStmt') {
@@ -432,16 +461,21 @@ function createTable(cx: ChunkContext, { stmt, statement }: StatementInfo): void
   const columns: CreateTableOp['columns'] = [];
   const definitions: ColumnDefinitionOp[] = [];
   const stmtEnd = statement.end - cx.base;
+  const keys: string[][] = [];
+  const foreignKeys: ForeignKeyDecl[] = [];
   for (const e of arr(stmt['tableElts'])) {
     const def = obj(obj(e)?.['ColumnDef']);
-    if (!def) continue;
+    if (!def) {
+      tableConstraint(obj(obj(e)?.['Constraint']), statement, keys, foreignKeys);
+      continue;
+    }
     const column = str(def['colname']) ?? '';
     const dataType = columnType(def['typeName']);
     columns.push({ name: column, ...(dataType ? { dataType } : {}), ...(declaresNotNull(def) ? { notNull: true } : {}) });
     const loc = num(def['location']);
     const start = loc !== undefined ? cx.toUtf16(loc) : -1;
     const range = start >= 0 ? { start: cx.base + start, end: cx.base + columnEnd(cx.chunk, start, stmtEnd) } : statement;
-    const primaryKey = arr(def['constraints']).some((c) => str(obj(obj(c)?.['Constraint'])?.['contype']) === 'CONSTR_PRIMARY');
+    const primaryKey = columnKeys(def, column, range, keys, foreignKeys);
     const op: ColumnDefinitionOp = { statement, origin: 'sql', tableIsNew: false, type: 'columnDefinition', table: rel.table, column, primaryKey, range };
     if (rel.schema) op.schema = rel.schema;
     if (dataType) op.dataType = dataType;
@@ -450,7 +484,42 @@ function createTable(cx: ChunkContext, { stmt, statement }: StatementInfo): void
   const op: CreateTableOp = { statement, origin: 'sql', tableIsNew: false, type: 'createTable', table: rel.table, columns, range: statement };
   if (rel.schema) op.schema = rel.schema;
   if (stmt['if_not_exists'] === true) op.ifNotExists = true;
+  if (keys.length) op.keys = keys;
+  if (foreignKeys.length) op.foreignKeys = foreignKeys;
+  if (definitions.some((d) => d.primaryKey) || arr(stmt['tableElts']).some((e) => str(obj(obj(e)?.['Constraint'])?.['contype']) === 'CONSTR_PRIMARY')) op.primaryKey = true;
+  // Unknown for partitions, inheritance and LIKE (which may copy a primary key with INCLUDING INDEXES).
+  else if (definitions.length > 0 && stmt['partbound'] === undefined && arr(stmt['inhRelations']).length === 0 && !arr(stmt['tableElts']).some((e) => obj(e)?.['TableLikeClause'] !== undefined)) op.primaryKey = false;
   cx.ops.push(op, ...definitions);
+}
+
+/** A column's inline PRIMARY KEY / UNIQUE (into `keys`) and REFERENCES (into `foreignKeys`); true when it is the primary key. */
+function columnKeys(def: Json, column: string, range: TextRange, keys: string[][], foreignKeys: ForeignKeyDecl[]): boolean {
+  let primaryKey = false;
+  for (const c of arr(def['constraints'])) {
+    const con = obj(obj(c)?.['Constraint']);
+    const contype = str(con?.['contype']);
+    if (contype === 'CONSTR_PRIMARY') primaryKey = true;
+    if (contype === 'CONSTR_PRIMARY' || contype === 'CONSTR_UNIQUE') keys.push([column]);
+    if (contype === 'CONSTR_FOREIGN') {
+      const references = rangeVarRef(con?.['pktable']);
+      foreignKeys.push({ columns: [column], ...(references ? { references } : {}), range });
+    }
+  }
+  return primaryKey;
+}
+
+/** A table-level PRIMARY KEY / UNIQUE (into `keys`) or FOREIGN KEY (into `foreignKeys`, pointing at the statement). */
+function tableConstraint(con: Json | undefined, statement: TextRange, keys: string[][], foreignKeys: ForeignKeyDecl[]): void {
+  const contype = str(con?.['contype']);
+  if (!con || !contype) return;
+  if (contype === 'CONSTR_PRIMARY' || contype === 'CONSTR_UNIQUE') {
+    const columns = stringItems(con['keys']);
+    if (columns.length) keys.push(columns);
+  } else if (contype === 'CONSTR_FOREIGN') {
+    const columns = stringItems(con['fk_attrs']);
+    const references = rangeVarRef(con['pktable']);
+    if (columns.length) foreignKeys.push({ columns, ...(references ? { references } : {}), range: statement });
+  }
 }
 
 /**
@@ -486,6 +555,30 @@ function createTableAs(cx: ChunkContext, { stmt, statement }: StatementInfo): vo
   if (rel.schema) op.schema = rel.schema;
   cx.ops.push(op);
 }
+
+/** `DROP <object> … CASCADE`: one {@link DropCascadeOp} naming the first object. */
+function dropCascade(cx: ChunkContext, { stmt, statement }: StatementInfo): void {
+  if (str(stmt['behavior']) !== 'DROP_CASCADE') return;
+  const object = (str(stmt['removeType']) ?? 'OBJECT_UNKNOWN').replace(/^OBJECT_/, '').toLowerCase().replace(/_/g, ' ');
+  const first = obj(arr(stmt['objects'])[0]);
+  const names = first ? [...stringItems(obj(first['List'])?.['items']), ...stringItems(obj(first['TypeName'])?.['names']), ...stringItems(obj(first['ObjectWithArgs'])?.['objname']), ...(str(obj(first['String'])?.['sval']) !== undefined ? [str(obj(first['String'])?.['sval'])!] : [])] : [];
+  cx.ops.push({ statement, origin: 'sql', tableIsNew: false, type: 'dropCascade', object, table: names[names.length - 1] ?? '', range: statement });
+}
+
+/** LOCK [TABLE] a, b IN mode MODE [NOWAIT]: one operation per table (`mode` 1–8 is PostgreSQL's lock level). */
+function lockTable(cx: ChunkContext, { stmt, statement }: StatementInfo): void {
+  const mode = LOCK_LEVELS[(num(stmt['mode']) ?? 8) - 1] ?? 'ACCESS EXCLUSIVE';
+  for (const r of arr(stmt['relations'])) {
+    const rel = relationRef(obj(r)?.['RangeVar']);
+    if (!rel) continue;
+    const op: LockTableOp = { statement, origin: 'sql', tableIsNew: false, type: 'lockTable', table: rel.table, mode, nowait: stmt['nowait'] === true, range: statement };
+    if (rel.schema) op.schema = rel.schema;
+    cx.ops.push(op);
+  }
+}
+
+/** PostgreSQL's lock levels 1–8 (`lockdefs.h`), as LOCK … IN … MODE names them. */
+const LOCK_LEVELS: readonly LockTableOp['mode'][] = ['ACCESS SHARE', 'ROW SHARE', 'ROW EXCLUSIVE', 'SHARE UPDATE EXCLUSIVE', 'SHARE', 'SHARE ROW EXCLUSIVE', 'EXCLUSIVE', 'ACCESS EXCLUSIVE'];
 
 /** DROP SCHEMA, DROP INDEX and DROP TABLE (other DROPs give no operation). */
 function drop(cx: ChunkContext, st: StatementInfo): void {
@@ -558,6 +651,9 @@ function createIndex(cx: ChunkContext, { stmt, statement }: StatementInfo): void
   const index = str(stmt['idxname']);
   const op: CreateIndexOp = { statement, origin: 'sql', tableIsNew: false, type: 'createIndex', table: rel.table, concurrently: stmt['concurrent'] === true, unique: stmt['unique'] === true, range: statement };
   if (rel.schema) op.schema = rel.schema;
+  // Only a B-tree without WHERE serves lookups on its leading columns (a foreign key's referencing columns).
+  const lookups = (str(stmt['accessMethod']) ?? 'btree') === 'btree' && stmt['whereClause'] === undefined;
+  op.columns = lookups ? arr(stmt['indexParams']).map((p) => str(obj(obj(p)?.['IndexElem'])?.['name']) ?? '') : [];
   if (index) op.index = index;
   if (stmt['if_not_exists'] === true) op.ifNotExists = true;
   cx.ops.push(op);
@@ -628,6 +724,9 @@ type StatementFields = Pick<Operation, 'statement' | 'origin' | 'tableIsNew'>;
 /** One ALTER TABLE sub-command (`AlterTableCmd`) on `table` at `range`; `add` records an operation. */
 function alterTableCommand(cmd: Json, table: string, common: StatementFields, range: TextRange, add: (op: Operation) => void): void {
   const subtype = str(cmd['subtype']);
+  if ((subtype === 'AT_DropColumn' || subtype === 'AT_DropConstraint') && str(cmd['behavior']) === 'DROP_CASCADE') {
+    add({ ...common, table, type: 'dropCascade', object: subtype === 'AT_DropColumn' ? 'column' : 'constraint', range });
+  }
   if (subtype === 'AT_DropColumn') {
     const column = str(cmd['name']);
     if (column !== undefined) add({ ...common, table, type: 'dropColumn', column, range });
@@ -655,6 +754,8 @@ function alterTableCommand(cmd: Json, table: string, common: StatementFields, ra
     if (name !== undefined) op.name = name;
     const references = rangeVarRef(con['pktable']);
     if (references) op.references = references;
+    const columns = stringItems(con[contype === 'CONSTR_FOREIGN' ? 'fk_attrs' : 'keys']);
+    if (columns.length) op.columns = columns;
     add(op);
   } else if (subtype === 'AT_ValidateConstraint') {
     const name = str(cmd['name']);
@@ -706,6 +807,7 @@ function addColumn(cmd: Json, table: string, common: StatementFields, range: Tex
       if (name !== undefined) op.name = name;
       const references = rangeVarRef(con?.['pktable']);
       if (references) op.references = references;
+      op.columns = [column];
       add(op);
     }
   }

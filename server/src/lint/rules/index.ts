@@ -55,6 +55,14 @@ import { rule as requireConcurrentRefresh } from './require-concurrent-refresh';
 import { rule as requireConcurrentReindex } from './require-concurrent-reindex';
 import { rule as requireStatementTimeout } from './require-statement-timeout';
 import { rule as schemaChangeWithBackfill } from './schema-change-with-backfill';
+import { rule as foreignKeyMissingIndex } from './foreign-key-missing-index';
+import { rule as banLockTable } from './ban-lock-table';
+import { rule as banDropCascade } from './ban-drop-cascade';
+import { rule as banAlterTableSetSchema } from './ban-alter-table-set-schema';
+import { rule as banAddExclusionConstraint } from './ban-add-exclusion-constraint';
+import { rule as banRenameEnumValue } from './ban-rename-enum-value';
+import { rule as statementNotAllowedInTransaction } from './statement-not-allowed-in-transaction';
+import { rule as requirePrimaryKey } from './require-primary-key';
 
 /** All rules, in a stable order: data loss, breaking changes, locks, robustness, column types. */
 export const allRules: readonly Rule[] = [
@@ -67,12 +75,15 @@ export const allRules: readonly Rule[] = [
   banDeleteWithoutWhere,
   banUpdateWithoutWhere,
   sqliteTableRebuild,
+  banDropCascade,
   // Breaking running code
   renamingTable,
   renamingColumn,
   changingColumnType,
   banDropNotNull,
   identifierTooLong,
+  banAlterTableSetSchema,
+  banRenameEnumValue,
   // Locks (PostgreSQL)
   requireConcurrentIndexCreation,
   requireConcurrentIndexDeletion,
@@ -94,9 +105,13 @@ export const allRules: readonly Rule[] = [
   banAlterDomainWithAddConstraint,
   schemaChangeWithBackfill,
   addingEnumValueInTransaction,
+  foreignKeyMissingIndex,
+  banLockTable,
+  banAddExclusionConstraint,
   // Robustness
   preferRobustStmts,
   transactionNesting,
+  statementNotAllowedInTransaction,
   banUncommittedTransaction,
   missingDown,
   syntaxError,
@@ -106,6 +121,7 @@ export const allRules: readonly Rule[] = [
   // Column types and design (style: off by default or info)
   preferTimestamptz,
   preferJsonb,
+  requirePrimaryKey,
   banCharField,
   banCreateDomainWithConstraint,
   preferBigintOverInt,

@@ -1,61 +1,53 @@
 /**
- * `require-lock-timeout` (PostgreSQL, off by default): a migration that takes an ACCESS EXCLUSIVE lock on an existing
- * table without first running `SET lock_timeout = …` can queue behind a long query, and then every other query on the
- * table queues behind it. Reported once per file (per phase), at the first such statement.
+ * `require-lock-timeout` (PostgreSQL, off by default): a statement that takes a lock blocking the application (SHARE or
+ * stronger: ACCESS EXCLUSIVE for most ALTER TABLE forms, SHARE for CREATE INDEX, SHARE ROW EXCLUSIVE for a foreign
+ * key — the mode comes from the lock table, lint/locks.ts) on an existing table while no `lock_timeout` is in effect.
+ * Waiting for its lock behind a long query, it makes every later query on the table wait behind it.
+ * Flow-sensitive (lint/settings-flow.ts): `SET lock_timeout` counts from where it runs; `SET LOCAL` until its
+ * transaction ends; `RESET`, `SET … TO DEFAULT` and `SET lock_timeout = 0` end it. Reported at the first such statement
+ * of each stretch without a timeout (once per file when none is ever set).
  * Enable with `rules: { 'require-lock-timeout': 'warning' }` (config `severities`).
- * Source: PostgreSQL docs, "Client Connection Defaults" — lock_timeout; "Explicit Locking" — lock queueing.
+ * Source: PostgreSQL docs, "Client Connection Defaults" — lock_timeout; "Explicit Locking" — lock queueing; SET.
  */
-import type { Operation, Rule, RuleViolation } from '../model';
+import { blockingMode } from '../locks';
+import type { Rule, RuleViolation } from '../model';
+import { followSetting } from '../settings-flow';
 import { docsPath } from './util';
 
 export const id = 'require-lock-timeout';
-
-/** Operations that take ACCESS EXCLUSIVE on an existing table. */
-function takesAccessExclusive(op: Operation): boolean {
-  switch (op.type) {
-    case 'dropTable':
-    case 'truncate':
-    case 'dropColumn':
-    case 'addColumn':
-    case 'renameColumn':
-    case 'renameTable':
-    case 'alterColumnType':
-    case 'setNotNull':
-    case 'dropNotNull':
-      return true;
-    case 'addConstraint':
-      return op.constraint !== 'foreignKey';
-    case 'dropIndex':
-      return !op.concurrently;
-    default:
-      return false;
-  }
-}
 
 export const rule: Rule = {
   meta: {
     id,
     defaultSeverity: 'off',
-    title: 'ACCESS EXCLUSIVE lock without lock_timeout',
-    description: 'While a statement waits for an ACCESS EXCLUSIVE lock (behind any running query on the table), every later query on that table waits behind it: a migration without lock_timeout can stall the application.',
-    help: "Start the migration with `SET lock_timeout = '5s';` (in Knex: `await knex.raw(\"SET lock_timeout = '5s'\")`) and retry the migration when it times out.",
-    lock: 'ACCESS EXCLUSIVE (ALTER TABLE, DROP TABLE, TRUNCATE, DROP INDEX)',
+    title: 'Blocking lock without lock_timeout',
+    description: 'While a statement waits for a lock that blocks reads or writes (behind any running query on the table), every later query on that table that conflicts with it waits behind it: a migration without lock_timeout can stall the application.',
+    help: "Run `SET lock_timeout = '5s';` before the statement (in Knex: `await knex.raw(\"SET lock_timeout = '5s'\")`; `SET LOCAL` inside the migration's transaction) and retry the migration when it times out.",
+    lock: 'SHARE or stronger (ALTER TABLE, CREATE INDEX, foreign keys, DROP TABLE, TRUNCATE, DROP INDEX, REINDEX, …)',
     dialects: ['postgresql'],
     docsPath: docsPath(id),
   },
   check(ctx) {
     if (ctx.dialect !== 'postgresql') return [];
     const violations: RuleViolation[] = [];
-    const timeoutSet = new Set<string>();
-    const reported = new Set<string>();
-    for (const op of ctx.doc.operations) {
-      const phase = op.phase ?? '';
-      if (op.type === 'setVariable' && op.name === 'lock_timeout') timeoutSet.add(phase);
-      if (timeoutSet.has(phase) || reported.has(phase) || op.tableIsNew || !takesAccessExclusive(op)) continue;
-      reported.add(phase);
-      violations.push({ start: op.statement.start, end: op.statement.end, message: 'This takes an ACCESS EXCLUSIVE lock without a lock_timeout set earlier in the migration; if it has to wait, all queries on the table wait behind it.' });
-    }
+    /** A finding was made since the timeout was last in effect (one per uncovered stretch). */
+    let reported = false;
+    let phase: string | undefined;
+    followSetting(ctx, 'lock_timeout', (op, inEffect) => {
+      if (op.phase !== phase) {
+        phase = op.phase;
+        reported = false;
+      }
+      if (inEffect) {
+        reported = false;
+        return;
+      }
+      if (reported || op.tableIsNew) return;
+      const mode = blockingMode(op);
+      if (!mode) return;
+      reported = true;
+      violations.push({ start: op.statement.start, end: op.statement.end, op, message: `This takes a ${mode} lock with no lock_timeout in effect; if it has to wait, the queries on the table that conflict with it wait behind it.` });
+    });
     return violations;
   },
 };
-

@@ -8,32 +8,19 @@
  * transaction"); strong_migrations, "Backfilling data" ("… backfilling in the same transaction that alters a table keeps
  * the table locked for the duration of the backfill").
  */
+import { blockingMode } from '../locks';
 import { displayTable, opsOfType } from '../model';
 import type { Operation, Rule, RuleContext, RuleViolation } from '../model';
 import { at, docsPath, inRunnerTransaction } from './util';
 
 export const id = 'schema-change-with-backfill';
 
-/** Schema changes that lock an existing table until the transaction ends. */
+/**
+ * Schema changes that lock an existing table against the application until the transaction ends: a mode (lint/locks.ts)
+ * blocking reads or writes; row changes (ROW EXCLUSIVE) are not schema changes.
+ */
 function locksTable(op: Operation): boolean {
-  switch (op.type) {
-    case 'dropColumn':
-    case 'addColumn':
-    case 'renameColumn':
-    case 'renameTable':
-    case 'alterColumnType':
-    case 'setNotNull':
-    case 'dropNotNull':
-    case 'addConstraint':
-    case 'setPersistence':
-    case 'dropTable':
-      return true;
-    case 'createIndex':
-    case 'dropIndex':
-      return !op.concurrently;
-    default:
-      return false;
-  }
+  return op.type !== 'updateRows' && op.type !== 'deleteRows' && blockingMode(op) !== undefined;
 }
 
 /** Transaction groups: `phase:runner` for a migration's runner transaction, `phase:block:n` for the n-th BEGIN … COMMIT. */
