@@ -139,6 +139,17 @@ void describe('adding-required-field: the rewriting fix', () => {
     assert.deepEqual(errorsOf(fix.files), []);
   });
 
+  void it('Flyway: V<n>__ versions after the highest; a folder with undo scripts (U<n>__) gets no fix', () => {
+    const text = 'ALTER TABLE orders ADD COLUMN total int NOT NULL;\n';
+    const fix = fixFor(text, 'V7__total.sql', { siblings: ['V3__a.sql', 'V7__total.sql'] });
+    assert.ok(fix);
+    assert.deepEqual(fix.files.map((f) => f.fileName.slice(0, 5)), ['V8__a', 'V9__b', 'V10__', 'V11__']);
+    assert.match(fix.title, /\(4 new files\)$/);
+    assert.equal(fixFor(text, 'V7__total.sql', { siblings: ['V7__total.sql', 'U7__total.sql'] }), undefined);
+    // Without the folder listing the file's own version still counts.
+    assert.equal(fixFor(text, 'V7__total.sql', { siblings: [] })?.files[0]?.fileName, 'V8__add_total_to_orders.sql');
+  });
+
   void it('no fix: SQLite, other sub-commands in the statement, code sharing the line, a PRIMARY KEY column, unknown naming', () => {
     assert.equal(fixFor('ALTER TABLE t ADD COLUMN c int NOT NULL;\n', '001_a.sql', { dialect: 'sqlite' }), undefined);
     assert.equal(fixFor('ALTER TABLE t ADD COLUMN a int, ADD COLUMN c int NOT NULL;\n', '001_a.sql'), undefined);

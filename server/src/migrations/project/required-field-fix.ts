@@ -119,13 +119,13 @@ function nextVersions(current: string, siblings: readonly string[], now: Date, c
   }
   const flyway = /^V(\d+)__/.exec(current);
   if (flyway) {
-    const max = Math.max(...siblings.map((s) => Number(/^V(\d+)/.exec(s)?.[1] ?? 0)));
+    const max = Math.max(Number(flyway[1]), ...siblings.map((s) => Number(/^V(\d+)/.exec(s)?.[1] ?? 0)));
     return { prefix: (i) => `V${max + 1 + i}__` };
   }
   const numbered = /^(\d+)_/.exec(current);
   if (numbered) {
     const width = numbered[1]!.length;
-    const max = Math.max(...siblings.map((s) => (/^\d+_/.test(s) && /^(\d+)_/.exec(s)![1]!.length === width ? Number(/^(\d+)_/.exec(s)![1]) : 0)));
+    const max = Math.max(Number(numbered[1]), ...siblings.map((s) => (/^\d+_/.test(s) && /^(\d+)_/.exec(s)![1]!.length === width ? Number(/^(\d+)_/.exec(s)![1]) : 0)));
     if (!Number.isSafeInteger(max + count)) return undefined;
     return { prefix: (i) => `${String(max + 1 + i).padStart(width, '0')}_` };
   }
@@ -403,5 +403,5 @@ export function requiredFieldFix(input: RequiredFieldFixInput): RequiredFieldFix
       return [{ fileName: `${names[i]}.sql`, text: `${up}\n-- To roll back:\n${down.split('\n').filter(Boolean).map((l) => `--   ${l}`).join('\n')}\n` }];
     });
   }
-  return { title: `Rewrite as safe migrations: add "${op.column}" nullable, backfill, then SET NOT NULL (4 new files)`, files, edits, downEdits };
+  return { title: `Rewrite as safe migrations: add "${op.column}" nullable, backfill, then SET NOT NULL (${files.length} new files)`, files, edits, downEdits };
 }
