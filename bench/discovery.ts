@@ -3,10 +3,12 @@
  * each with a source folder of 80 files and one of 20 runners' projects (Knex with a moved directory, Alembic,
  * node-pg-migrate, golang-migrate, Flyway, dbmate) holding its migrations, plus a `node_modules` of 1,000 files
  * that must be skipped. Measures `discoverProjects` in-process (the tree was just written, so the file-system cache is warm from the first run on),
- * prints every run, the median and the machine.
+ * prints every run, the median and the machine. Peer, measured in the same runs: `find` walking the same tree for the
+ * same files (knexfiles, `alembic.ini`, `package.json`, `*.sql`, pruning `node_modules` and `.git`), a process of its own.
  *
  *   node --import tsx bench/discovery.ts [runs=9]
  */
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -54,19 +56,28 @@ function main(): void {
   try {
     const files = generate(dir);
     const times: number[] = [];
+    const peer: number[] = [];
     let found = 0;
+    const findArgs = [dir, '(', '-name', 'node_modules', '-o', '-name', '.git', ')', '-prune', '-o', '-type', 'f', '(', '-name', 'knexfile.*', '-o', '-name', 'alembic.ini', '-o', '-name', 'package.json', '-o', '-name', '*.sql', ')', '-print'];
     for (let r = 0; r < runs; r++) {
       const t0 = performance.now();
       found = discoverProjects(dir).projects.length;
       const ms = performance.now() - t0;
       times.push(ms);
-      console.log(`run ${r + 1}: ${ms.toFixed(1)} ms (${found} projects)`);
+      const t1 = performance.now();
+      const listed = spawnSync('find', findArgs, { encoding: 'utf8' });
+      const findMs = performance.now() - t1;
+      if (listed.status !== 0) throw new Error(`find failed: ${listed.stderr}`);
+      peer.push(findMs);
+      console.log(`run ${r + 1}: ${ms.toFixed(1)} ms (${found} projects); find ${findMs.toFixed(1)} ms (${listed.stdout.split('\n').filter(Boolean).length} files)`);
     }
     const sorted = [...times].sort((a, b) => a - b);
     const median = sorted[Math.floor(sorted.length / 2)]!;
+    const findMedian = [...peer].sort((a, b) => a - b)[Math.floor(peer.length / 2)]!;
     const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
     console.log(`\n${files} files, ${found} projects found (expected ${SERVICES}). Median ${median.toFixed(1)} ms, first run ${times[0]!.toFixed(1)} ms; target ≤ 500 ms: ${median <= 500 ? 'met' : 'NOT met'}.`);
-    console.log(`Machine: ${cpu}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}.`);
+    console.log(`Peer find (same walk, own process): median ${findMedian.toFixed(1)} ms; ratio ${(median / findMedian).toFixed(2)}x.`);
+    console.log(`Machine: ${cpu}, load average ${os.loadavg()[0]!.toFixed(1)}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}.`);
     if (found !== SERVICES) process.exitCode = 1;
   } finally {
     rmSync(dir, { recursive: true, force: true });

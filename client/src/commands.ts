@@ -25,6 +25,8 @@ import { downgradeEffectLines, planTarget } from './plan-text';
 import type { PreviewDocuments } from './preview-documents';
 import { formatBytes, relativeTime } from './relative-time';
 import { revealActions } from './reveal-actions';
+import { renderValidateReport, validateVerdict, type ValidateWhere, type ValidationRecord } from './validate-report';
+import type { ValidationStore } from './validate-store';
 
 /** What commands need from the extension. */
 export interface CommandContext {
@@ -34,8 +36,10 @@ export interface CommandContext {
   pickTarget(): Promise<EngineTarget | undefined>;
   /** Refreshes the revision tree and status bar. */
   refresh(): void;
-  /** Opens previews as read-only documents. */
+  /** Opens previews and reports as read-only documents. */
   previews: PreviewDocuments;
+  /** The last Validate of each project, for the Revisions view's drift badge. */
+  validations: ValidationStore;
 }
 
 /** A tree node passed to context-menu commands (see tree.ts). */
@@ -427,29 +431,40 @@ export async function restoreCommand(ctx: CommandContext, options: RestoreOption
   }
 }
 
-/** Migration Guard: Validate — migration state, lock and database integrity. */
-export async function validateCommand(ctx: CommandContext): Promise<void> {
-  const target = await begin(ctx);
+/**
+ * Migration Guard: Validate — migration files, lock, integrity and schema drift, on `on` (the Revisions view's root)
+ * or the picked project. The engine's answer (or its error, never shown as valid) opens as a read-only Markdown
+ * report (validate-report.ts) and is kept for the view's drift badge (ValidationStore).
+ */
+export async function validateCommand(ctx: CommandContext, on?: EngineTarget): Promise<void> {
+  const target = await begin(ctx, on);
   if (!target) return;
+  const where: ValidateWhere = { folder: target.folder.name, root: target.project?.root ?? target.folder.uri.fsPath };
+  let record: ValidationRecord;
   try {
-    const result = await withProgress('Migration Guard: validating…', (token) => ctx.engine.run(commands.validate, {}, target, token));
-    ctx.refresh();
-    ctx.output.appendLine(`Validate: checked ${result.checked.join(', ')}: ${result.valid ? 'valid' : 'INVALID'}`);
+    const result = await withProgress('Migration Guard: validating (the applied migrations are replayed in a scratch database)…', (token) =>
+      ctx.engine.run(commands.validate, {}, target, token),
+    );
+    record = { kind: 'result', at: new Date().toISOString(), result };
+    ctx.output.appendLine(`Validate ${planTarget(result.project)}: ${validateVerdict(record)} Checked: ${result.checked.join(', ')}.`);
     for (const problem of result.problems) ctx.output.appendLine(`  ${problem.severity ?? 'error'} ${problem.code}: ${problem.message}`);
-    const drift = result.drift ?? [];
-    for (const item of drift) ctx.output.appendLine(`  drift ${item.kind} ${item.table}: ${item.message} ${item.hint}`);
-    if (result.valid) {
-      void vscode.window.showInformationMessage(`Migration Guard: valid (${result.checked.join(', ')}).`);
-    } else {
-      const parts = [...result.problems.map((p) => p.message), ...(drift.length > 0 ? [`${plural(drift.length, 'schema drift item')} (see the output)`] : [])];
-      const pick = await vscode.window.showErrorMessage(
-        `Migration Guard: invalid: ${parts.join('; ')}`,
-        'Show Output',
-      );
-      if (pick === 'Show Output') ctx.output.show(true);
-    }
+    for (const item of result.drift ?? []) ctx.output.appendLine(`  drift ${item.kind} ${item.table}: ${item.message} ${item.hint}`);
   } catch (error) {
-    await reportError(ctx, 'Validate', error);
+    if (error instanceof EngineError && error.code === 'cancelled') {
+      ctx.output.appendLine('Validate cancelled.');
+      return;
+    }
+    const failure = error instanceof EngineError ? { message: error.message, code: error.code, ...(error.hint ? { hint: error.hint } : {}) } : { message: error instanceof Error ? error.message : String(error), code: 'unknown' };
+    record = { kind: 'error', at: new Date().toISOString(), error: failure };
+    void reportError(ctx, 'Validate', error);
+  }
+  ctx.validations.set(target, record);
+  ctx.refresh();
+  const title = record.kind === 'result' ? `Validate ${planTarget(record.result.project)}` : `Validate ${target.folder.name} (failed)`;
+  try {
+    await ctx.previews.show(title, renderValidateReport(record, where), 'markdown');
+  } catch (error) {
+    ctx.output.appendLine(`The Validate report could not be opened: ${error instanceof Error ? error.message : String(error)}`);
   }
 }
 

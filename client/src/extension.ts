@@ -24,8 +24,9 @@ import { openDemoCommand } from './demo';
 import { registerMigrationDecorations } from './decorations';
 import { Engine, type EngineTarget } from './engine';
 import { PreviewDocuments } from './preview-documents';
-import { registerRevisions, type Revisions } from './revisions';
+import { registerRevisions, type Revisions, type RootNodeArgument } from './revisions';
 import { StatusStore } from './status-store';
+import { ValidationStore } from './validate-store';
 
 let client: LanguageClient | undefined;
 
@@ -76,7 +77,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   context.subscriptions.push(output);
   const engine = new Engine(context.asAbsolutePath('dist/cli.js'), (line) => output.appendLine(line));
 
-  const revisions = registerRevisions(context, engine, output);
+  // The last Validate of each project: the Validate command fills it, the Revisions view draws its drift badge from it.
+  const validations = new ValidationStore();
+  context.subscriptions.push(validations);
+  const revisions = registerRevisions(context, engine, output, validations);
 
   // The Revisions view and status bar read each project (registerRevisions); the CodeLens, the Explorer badges and
   // the database file guard share one status read per folder (StatusStore).
@@ -87,7 +91,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     store.invalidate();
     revisions.refresh();
   };
-  const ctx: CommandContext = { engine, output, pickTarget: () => pickTarget(revisions), refresh, previews };
+  const ctx: CommandContext = { engine, output, pickTarget: () => pickTarget(revisions), refresh, previews, validations };
   context.subscriptions.push(
     vscode.commands.registerCommand('migrationGuard.upgrade', () => upgradeCommand(ctx)),
     vscode.commands.registerCommand('migrationGuard.upgradeOne', () => upgradeCommand(ctx, { kind: 'step', step: 1 })),
@@ -105,7 +109,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.commands.registerCommand('migrationGuard.unmark', (node?: MigrationNodeArgument) => markCommand(ctx, node, commands.unmark)),
     vscode.commands.registerCommand('migrationGuard.newMigration', () => newMigrationCommand(ctx)),
     vscode.commands.registerCommand('migrationGuard.backup', () => backupCommand(ctx)),
-    vscode.commands.registerCommand('migrationGuard.validate', () => validateCommand(ctx)),
+    // From a Knex root of the Revisions view (inline action): that project; from the palette or the view's menu: the picked one.
+    vscode.commands.registerCommand('migrationGuard.validate', (node?: RootNodeArgument) => validateCommand(ctx, node?.kind === 'root' ? node.root.target : undefined)),
     vscode.commands.registerCommand('migrationGuard.refresh', () => {
       store.invalidate();
       revisions.refresh(true);
@@ -128,12 +133,12 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   context.subscriptions.push(watcher, watcher.onDidCreate(changed), watcher.onDidDelete(changed), watcher.onDidChange(changed));
 
   client = startLanguageClient(context, output);
-  try {
-    await client.start();
-  } catch (error) {
+  // Not awaited: activation ends once everything is registered, without waiting for the server process to start and
+  // answer `initialize` (bench/activation.ts: that wait was most of the activation time). Diagnostics come when it is up.
+  client.start().catch((error: unknown) => {
     output.appendLine(`Migration Guard language server failed to start: ${error instanceof Error ? error.message : String(error)}`);
     void vscode.window.showErrorMessage('Migration Guard: the language server failed to start. See the Migration Guard output.');
-  }
+  });
 }
 
 export async function deactivate(): Promise<void> {

@@ -170,7 +170,7 @@ void describe('schema drift on SQLite', () => {
     const r = await runCli(['validate', '--json', '--cwd', dir], { TMPDIR: scratchDir });
     assert.equal(r.code, 1, r.stderr);
     const v = JSON.parse(r.stdout) as ValidateResult;
-    assert.deepEqual(Object.keys(v).sort(), ['checked', 'drift', 'problems', 'valid']);
+    assert.deepEqual(Object.keys(v).sort(), ['checked', 'drift', 'problems', 'project', 'valid']);
     assert.deepEqual(kinds(v.drift), [{ kind: 'extra-table', table: 'audit' }, { kind: 'extra-column', table: 'users', column: 'nickname' }]);
     const text = await runCli(['validate', '--cwd', dir], { TMPDIR: scratchDir });
     assert.equal(text.code, 1);

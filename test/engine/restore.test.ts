@@ -7,8 +7,10 @@ import { createHash } from 'node:crypto';
 import { appendFileSync, existsSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import sqlite3 from 'sqlite3';
 import { backup, EngineError, loadProject, type LoadedProject } from '../../server/src/migrations';
 import { listBackups } from '../../server/src/migrations/backups/manifest';
+import { sqliteBackupStep } from '../../server/src/migrations/backups/backup';
 import { restore } from '../../server/src/migrations/backups/restore';
 import type { RestoreResult } from '../../server/src/protocol';
 import { dumpSqlite, pgSkip, runCli, sqliteAll, sqliteKnexfile, tempDir, usePgDatabase, writeFiles } from './helpers';
@@ -143,6 +145,55 @@ void describe('restore (SQLite)', () => {
       const r = JSON.parse(json.stdout) as RestoreResult;
       assert.equal(r.restored.name, name);
       assert.ok(r.safetyBackup?.path);
+    } finally {
+      cleanup();
+    }
+  });
+
+  void it('copies into the live database while the verification runs, and commits only after it passed (a failed one rolls the copy back)', { timeout: 60_000 }, async () => {
+    const { dir, cleanup } = tempDir();
+    const open = (file: string) => new Promise<sqlite3.Database>((resolve, reject) => { const d = new sqlite3.Database(file, (err) => (err ? reject(err) : resolve(d))); });
+    const exec = (d: sqlite3.Database, sql: string) => new Promise<void>((resolve, reject) => d.exec(sql, (err) => (err ? reject(err) : resolve())));
+    const close = (d: sqlite3.Database) => new Promise<void>((resolve) => d.close(() => resolve()));
+    try {
+      const source = path.join(dir, 'source.sqlite3');
+      const live = path.join(dir, 'live.sqlite3');
+      await sqliteAll(source, 'create table t (id integer primary key, v blob)');
+      await sqliteAll(source, 'insert into t (v) select randomblob(3000) from (with recursive n(i) as (select 1 union all select i + 1 from n where i < 400) select i from n)');
+      await sqliteAll(live, 'create table old (x)');
+      await sqliteAll(live, "insert into old values ('before')");
+      const before = await dumpSqlite(live);
+
+      // A gate that tells when the copy waits on it: the copy has written all pages but the last by then.
+      const gated = (): { gate: Promise<void>; reached: Promise<void>; settle: (err?: Error) => void } => {
+        let settle!: (err?: Error) => void;
+        let reachedResolve!: () => void;
+        const reached = new Promise<void>((r) => (reachedResolve = r));
+        const gate = new Promise<void>((resolve, reject) => (settle = (err) => (err ? reject(err) : resolve())));
+        const observed = Object.assign(gate, { catch: (fn: (e: unknown) => unknown) => (reachedResolve(), Promise.prototype.catch.call(gate, fn)) });
+        return { gate: observed, reached, settle };
+      };
+
+      const db = await open(live);
+      await exec(db, 'PRAGMA cache_size = 20'); // spill pages into the file before the commit: the rollback is real
+      const refused = gated();
+      const copy = sqliteBackupStep(db, source, false, 1000, refused.gate);
+      await refused.reached;
+      const failure = new Error('sha256 differs');
+      refused.settle(failure);
+      await assert.rejects(copy, (e: unknown) => e === failure, 'rejects with the gate\'s own error');
+      await close(db);
+      assert.deepEqual(await dumpSqlite(live), before, 'the copy was rolled back');
+      assert.equal(existsSync(`${live}-journal`), false, 'no journal left');
+
+      const db2 = await open(live);
+      const passed = gated();
+      const copy2 = sqliteBackupStep(db2, source, false, 1000, passed.gate);
+      await passed.reached;
+      passed.settle();
+      await copy2;
+      await close(db2);
+      assert.deepEqual(await dumpSqlite(live), await dumpSqlite(source), 'committed once the gate passed');
     } finally {
       cleanup();
     }

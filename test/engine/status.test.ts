@@ -84,7 +84,7 @@ void describe('validate', () => {
     try {
       writeFiles(dir, { 'knexfile.js': sqliteKnexfile(), 'db/migrations/001_a.js': createTableMigration('a'), 'db/migrations/002_b.js': createTableMigration('b') });
       const project = await loadProject({ cwd: dir, processEnv: {} });
-      assert.deepEqual(await validate(project), { valid: true, problems: [], checked: ['migration files', 'checksums', 'lock', 'schema drift'], drift: [] }, 'an absent database is valid');
+      assert.deepEqual(await validate(project), { project: project.info, valid: true, problems: [], checked: ['migration files', 'checksums', 'lock', 'schema drift'], drift: [] }, 'an absent database is valid');
       await upgrade(project);
       const ok = await validate(project);
       assert.equal(ok.valid, true);

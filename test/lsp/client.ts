@@ -30,6 +30,8 @@ export interface TestServer {
   child: ChildProcessWithoutNullStreams;
   /** Next diagnostics for `uri` matching `predicate` (any by default); rejects after `timeoutMs` (20 s). */
   nextDiagnostics(uri: string, predicate?: (p: PublishDiagnosticsParams) => boolean, timeoutMs?: number): Promise<PublishDiagnosticsParams>;
+  /** Every publishDiagnostics received, in order. */
+  published: PublishDiagnosticsParams[];
   /** Sends didOpen for a file already on disk (its current text); returns the URI. */
   openFile(file: string, languageId?: string): string;
   /** Shutdown, exit, wait for the process. */
@@ -57,7 +59,9 @@ export async function startServer(workspace: string, capabilities: Record<string
   child.stderr.on('data', (chunk) => process.stderr.write(`[server] ${chunk}`));
   const connection = createProtocolConnection(new StreamMessageReader(child.stdout), new StreamMessageWriter(child.stdin));
   const waiters = new Map<string, { predicate: (p: PublishDiagnosticsParams) => boolean; resolve: (p: PublishDiagnosticsParams) => void }[]>();
+  const published: PublishDiagnosticsParams[] = [];
   connection.onNotification(PublishDiagnosticsNotification.type, (params) => {
+    published.push(params);
     const list = waiters.get(params.uri) ?? [];
     const index = list.findIndex((w) => w.predicate(params));
     if (index >= 0) list.splice(index, 1)[0].resolve(params);
@@ -74,6 +78,7 @@ export async function startServer(workspace: string, capabilities: Record<string
   return {
     connection,
     child,
+    published,
     nextDiagnostics(uri, predicate = () => true, timeoutMs = 20_000) {
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`no matching diagnostics for ${uri} within ${timeoutMs} ms`)), timeoutMs);

@@ -6,9 +6,10 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { alembicRows, errorHint, folderRows, relativeTime, rootFolderLabel, rootView, shortName, type ProjectRoot } from '../../client/src/revisions/model';
+import { alembicRows, errorHint, folderRows, relativeTime, rootFolderLabel, rootView, shortName, TOOLTIP_DRIFT_ITEMS, type ProjectRoot } from '../../client/src/revisions/model';
+import type { ValidationRecord } from '../../client/src/validate-report';
 import { summarizeProjectState } from '../../client/src/status-summary';
-import type { AlembicHistoryResult, AlembicRevision, FolderStateResult, StatusResult } from '../../server/src/protocol';
+import type { AlembicHistoryResult, AlembicRevision, DriftItem, FolderStateResult, StatusResult } from '../../server/src/protocol';
 
 const knexStatus = (environment: string, prot: boolean): StatusResult => ({
   project: {
@@ -99,6 +100,65 @@ void describe('Revisions roots', () => {
       assert.match(h, /migrationGuard\.(knexfile|environment)/, code);
       assert.doesNotMatch(h, /--\w/, `${code}: no CLI flag`);
     }
+  });
+});
+
+void describe('Revisions roots: the last Validate (drift badge)', () => {
+  const dev = root({ kind: 'knex', status: knexStatus('development', false) });
+  const now = Date.parse('2026-12-07T02:00:00Z');
+  const at = '2026-12-07T01:55:00.000Z';
+  const validated = (result: Partial<Extract<ValidationRecord, { kind: 'result' }>['result']>): ValidationRecord => ({
+    kind: 'result',
+    at,
+    result: { valid: true, problems: [], checked: ['migration files', 'checksums', 'lock', 'schema drift', 'PRAGMA foreign_key_check'], drift: [], ...result },
+  });
+  const item = (table: string, n: number): DriftItem => ({ kind: 'extra-column', table, column: `c${n}`, message: `Column ${table}.c${n} exists but no migration creates it.`, hint: 'Write a migration.' });
+
+  it('never validated: nothing about drift (no badge, no "no drift"), the view as before', () => {
+    const view = rootView(dev, undefined, now);
+    assert.deepEqual(view, rootView(dev));
+    assert.equal(view.description, 'knex · sqlite3 dev.sqlite3');
+    assert.equal(view.validation, undefined);
+    assert.equal(view.level, 'ok');
+    assert.doesNotMatch(view.tooltip, /drift/i);
+  });
+
+  it('drift found: "· drift: N" in the description, a warning, the first items in the tooltip with the time', () => {
+    const drift = [item('users', 1), item('orders', 2), item('users', 3), item('a', 4), item('b', 5), item('c', 6), item('d', 7)];
+    const view = rootView(dev, validated({ valid: false, drift }), now);
+    assert.equal(view.label, 'api · development');
+    assert.equal(view.description, 'knex · sqlite3 dev.sqlite3 · drift: 7');
+    assert.equal(view.validation, 'found');
+    assert.equal(view.level, 'warning');
+    assert.match(view.tooltip, /Schema drift: 7 items \(Validate 5 minutes ago, 2026-12-07T01:55:00\.000Z\):\n {2}• users: Column users\.c1 exists/);
+    assert.equal(view.tooltip.match(/ {2}• /g)?.length, TOOLTIP_DRIFT_ITEMS);
+    assert.match(view.tooltip, /… and 2 more\nRun Validate for the report\.$/);
+    assert.match(view.tooltip, /^api: Knex project\n/, 'the project lines stay first');
+  });
+
+  it('no drift: said only because a Validate said so, with its time; no badge in the description', () => {
+    const view = rootView(dev, validated({}), now);
+    assert.equal(view.description, 'knex · sqlite3 dev.sqlite3');
+    assert.equal(view.validation, 'none');
+    assert.equal(view.level, 'ok');
+    assert.match(view.tooltip, /\nNo schema drift: Validate found none \(5 minutes ago, 2026-12-07T01:55:00\.000Z\)\.$/);
+  });
+
+  it('a failed Validate, unchecked drift and other problems are never "no drift"', () => {
+    const failed = rootView(dev, { kind: 'error', at, error: { code: 'connection', message: 'Could not open the database.' } }, now);
+    assert.deepEqual([failed.description, failed.validation, failed.level], ['knex · sqlite3 dev.sqlite3 · validate failed', 'failed', 'warning']);
+    assert.match(failed.tooltip, /Validate failed \(5 minutes ago, .*\): Could not open the database\.\nSchema drift is unknown\./);
+    const unchecked = rootView(dev, validated({ valid: false, problems: [{ code: 'drift-unchecked', message: 'Schema drift was not checked: 004_x.js failed.' }] }), now);
+    assert.deepEqual([unchecked.description, unchecked.validation], ['knex · sqlite3 dev.sqlite3 · drift: unknown', 'unknown']);
+    const edited = rootView(dev, validated({ valid: false, problems: [{ code: 'edited', severity: 'warning', message: 'x' }] }), now);
+    assert.deepEqual([edited.description, edited.validation, edited.level], ['knex · sqlite3 dev.sqlite3 · validate: 1 problem', 'problems', 'warning']);
+    for (const view of [failed, unchecked, edited]) assert.doesNotMatch(view.tooltip, /No schema drift:/);
+  });
+
+  it('an error root ignores a Validate record (its state could not be read)', () => {
+    const view = rootView(root({ kind: 'error', error: { code: 'connection', message: 'down' } }), validated({ valid: false, drift: [item('users', 1)] }), now);
+    assert.equal(view.level, 'error');
+    assert.equal(view.validation, undefined);
   });
 });
 

@@ -11,6 +11,9 @@ import { summarizeProjectState } from '../status-summary';
 import { rootFolderLabel, rootView } from './model';
 import { focusedRoot, loadRoots, rootContaining, type LoadedRoot } from './projects';
 import { ProtectedRootDecorations, RevisionTreeProvider } from './tree';
+import type { ValidationStore } from '../validate-store';
+
+export type { RootNodeArgument } from './tree';
 
 /** What the rest of the extension uses of the view. */
 export interface Revisions {
@@ -25,8 +28,11 @@ export interface Revisions {
   pickKnexProject(): Promise<EngineTarget | null | undefined>;
 }
 
-/** Registers the view, the status-bar items, `migrationGuard.selectEnvironment` and the watchers; disposed with `context`. */
-export function registerRevisions(context: vscode.ExtensionContext, engine: Engine, output: vscode.OutputChannel): Revisions {
+/**
+ * Registers the view, the status-bar items, `migrationGuard.selectEnvironment` and the watchers; disposed with `context`.
+ * Knex roots show the drift of their last Validate from `validations` (redrawn when it changes; the view never runs Validate).
+ */
+export function registerRevisions(context: vscode.ExtensionContext, engine: Engine, output: vscode.OutputChannel, validations: ValidationStore): Revisions {
   let roots: LoadedRoot[] = [];
   // Each folder's projects (projects --json), kept until a configuration file or a folder changes.
   const discovery = new Map<string, DiscoveredProject[]>();
@@ -82,9 +88,11 @@ export function registerRevisions(context: vscode.ExtensionContext, engine: Engi
       roots = loaded ?? [];
       showFocused();
     },
+    (root) => (root.state.kind === 'knex' ? validations.get(root.target, root.state.status.project) : undefined),
   );
   context.subscriptions.push(
     tree,
+    validations.onDidChange(() => tree.redrawRoots()),
     vscode.window.registerTreeDataProvider('migrationGuard.revisions', tree),
     vscode.window.registerFileDecorationProvider(new ProtectedRootDecorations()),
     vscode.commands.registerCommand('migrationGuard.selectEnvironment', (node?: { root?: LoadedRoot }) => selectEnvironment(roots, node?.root ?? focusedRoot(roots, vscode.window.activeTextEditor?.document.uri), tree)),

@@ -5,6 +5,7 @@
  * (`status --json`, Alembic `state`/`isCurrent`/`isBranchPoint`, a folder's `stateKnown`).
  */
 import type { AlembicHistoryResult, AlembicRevision, DiscoveredProject, FolderMigration, FolderStateResult, ProjectRunner, StatusResult } from '../../../server/src/protocol';
+import { driftOf, isValid, type ValidationRecord } from '../validate-report';
 
 /** An engine failure as the client holds it (engine.ts `EngineError`). */
 export interface ProjectError {
@@ -44,8 +45,61 @@ export interface RootView {
   tooltip: string;
   /** The environment is protected (writes need the database name typed): drawn in red. */
   protected: boolean;
-  /** `error`: nothing could be read; `warning`: read, but the state is unknown or needs a look; `ok`. */
+  /** `error`: nothing could be read; `warning`: read, but the state is unknown or needs a look (or the last Validate found drift or problems); `ok`. */
   level: 'ok' | 'warning' | 'error';
+  /** What the last Validate of this project said ({@link validationView}); absent when it was never validated in this window. */
+  validation?: ValidationView['badge'];
+}
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+/** What a Knex root shows of the last Validate of its project (folder and environment). */
+export interface ValidationView {
+  /** `found`: drift items; `problems`: no drift, but other problems; `none`: validated, no drift, no problem; `unknown`: drift not checked; `failed`: Validate failed. */
+  badge: 'found' | 'problems' | 'none' | 'unknown' | 'failed';
+  /** Added to the root's description (` · drift: 3`); absent when there is nothing to flag. */
+  description?: string;
+  /** Lines added to the root's tooltip: the verdict with its time, and the first drift items. */
+  tooltip: string[];
+  level: 'ok' | 'warning';
+}
+
+/** How many drift items the root's tooltip lists before "and N more". */
+export const TOOLTIP_DRIFT_ITEMS = 5;
+
+/**
+ * What the root shows of the last Validate (`record`), as the engine answered it: the drift count in the description
+ * and the first items in the tooltip, "no schema drift" only when Validate checked it and found none (with its time);
+ * undefined when never validated (nothing is shown: drift is then unknown, and the view does not run Validate itself).
+ * @param now ms since the epoch, for the relative time
+ */
+export function validationView(record: ValidationRecord | undefined, now: number): ValidationView | undefined {
+  if (!record) return undefined;
+  const when = `${relativeTime(record.at, now)}, ${record.at}`;
+  if (record.kind === 'error') {
+    return { badge: 'failed', description: 'validate failed', tooltip: [`Validate failed (${when}): ${record.error.message}`, 'Schema drift is unknown.'], level: 'warning' };
+  }
+  const { result } = record;
+  const drift = driftOf(result);
+  const problems = result.problems.filter((p) => p.code !== 'drift-unchecked');
+  const problemLine = problems.length ? [`Validate also found ${plural(problems.length, 'problem')}: ${problems.map((p) => p.code).join(', ')}.`] : [];
+  if (!drift.checked) {
+    return { badge: 'unknown', description: 'drift: unknown', tooltip: [`Schema drift unknown (Validate ${when}): ${drift.why}`, ...problemLine], level: 'warning' };
+  }
+  if (drift.items.length > 0) {
+    const shown = drift.items.slice(0, TOOLTIP_DRIFT_ITEMS).map((d) => `  • ${d.table}: ${d.message}`);
+    const more = drift.items.length > TOOLTIP_DRIFT_ITEMS ? [`  … and ${drift.items.length - TOOLTIP_DRIFT_ITEMS} more`] : [];
+    return {
+      badge: 'found',
+      description: `drift: ${drift.items.length}`,
+      tooltip: [`Schema drift: ${plural(drift.items.length, 'item')} (Validate ${when}):`, ...shown, ...more, ...problemLine, 'Run Validate for the report.'],
+      level: 'warning',
+    };
+  }
+  if (!isValid(result)) {
+    return { badge: 'problems', description: `validate: ${plural(problems.length, 'problem')}`, tooltip: [`No schema drift, but Validate (${when}) found ${plural(problems.length, 'problem')}: ${problems.map((p) => p.code).join(', ')}.`], level: 'warning' };
+  }
+  return { badge: 'none', tooltip: [`No schema drift: Validate found none (${when}).`], level: 'ok' };
 }
 
 /** `a/b` with `/` separators: the project's folder relative to its workspace folder. */
@@ -71,8 +125,12 @@ export function runnerOf(root: Pick<ProjectRoot, 'project' | 'state'>): ProjectR
   return 'knex';
 }
 
-/** The root's label, description, tooltip, protection and level. */
-export function rootView(root: ProjectRoot): RootView {
+/**
+ * The root's label, description, tooltip, protection and level; a Knex root also shows its last Validate
+ * (`validation`, see {@link validationView}).
+ * @param now ms since the epoch, for the Validate's relative time
+ */
+export function rootView(root: ProjectRoot, validation?: ValidationRecord, now: number = Date.now()): RootView {
   const folder = rootFolderLabel(root);
   const runner = runnerOf(root);
   const where = root.project?.config ?? root.project?.migrationsDirectory ?? root.folderPath;
@@ -89,7 +147,16 @@ export function rootView(root: ProjectRoot): RootView {
       `Knexfile: ${p.knexfile ?? p.source}`,
       `Migrations: ${p.migrationDirectories.join(', ')}`,
     ];
-    return { label: env ? `${folder} · ${env}` : folder, description: `knex · ${database}`, tooltip: lines.join('\n'), protected: prot, level: 'ok' };
+    const view: RootView = { label: env ? `${folder} · ${env}` : folder, description: `knex · ${database}`, tooltip: lines.join('\n'), protected: prot, level: 'ok' };
+    const validated = validationView(validation, now);
+    if (!validated) return view;
+    return {
+      ...view,
+      description: validated.description ? `${view.description} · ${validated.description}` : view.description,
+      tooltip: [view.tooltip, '', ...validated.tooltip].join('\n'),
+      level: validated.level,
+      validation: validated.badge,
+    };
   }
   if (state.kind === 'alembic') {
     const s = state.state;
@@ -160,8 +227,6 @@ export interface Row {
   /** The file the row opens. */
   file?: string;
 }
-
-const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 /** The revision's role in the graph, as words: `head`, `merge of b + c`, `branch point`, `current`. */
 function revisionMarks(r: AlembicRevision): string[] {

@@ -12,12 +12,19 @@ import type { EngineTarget } from '../engine';
 import { statusGroups } from '../status-groups';
 import { alembicRows, errorHint, folderRows, relativeTime, rootView, shortName, type Row } from './model';
 import type { LoadedRoot } from './projects';
+import type { ValidationRecord } from '../validate-report';
+
+/** A root node as commands of its context menu and inline actions receive it (Validate). */
+export interface RootNodeArgument {
+  kind: 'root';
+  root: LoadedRoot;
+}
 
 /** Scheme of the roots' resource URIs: it lets {@link ProtectedRootDecorations} draw a protected root's label in red. */
 export const ROOT_SCHEME = 'migration-guard-root';
 
 type Node =
-  | { kind: 'root'; root: LoadedRoot }
+  | RootNodeArgument
   | { kind: 'group'; root: LoadedRoot; id: string; label: string; description: string; tooltip: string; children: MigrationStatusEntry[]; current: string | null }
   | { kind: 'migration'; root: LoadedRoot; entry: MigrationStatusEntry; current: boolean; target: EngineTarget }
   | { kind: 'row'; root: LoadedRoot; row: Row }
@@ -60,18 +67,22 @@ function rootKey(root: LoadedRoot): string {
 
 /** Tree data provider for `migrationGuard.revisions`. */
 export class RevisionTreeProvider implements vscode.TreeDataProvider<Node>, vscode.Disposable {
-  private readonly changed = new vscode.EventEmitter<void>();
+  private readonly changed = new vscode.EventEmitter<Node[] | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
   private timer: ReturnType<typeof setTimeout> | undefined;
+  /** The root nodes of the last read: {@link redrawRoots} redraws these objects (the tree knows its nodes by identity). */
+  private rootNodes: RootNodeArgument[] = [];
 
   /**
    * @param loadRoots asks the engine for every root (undefined: not read, untrusted workspace or no folder).
    * @param onRoots receives each read's roots, for the status bar.
+   * @param validation the last Validate of a root's project (ValidationStore), for its drift badge; never runs Validate.
    * @param debounceMs how long {@link refresh} waits for more changes before reading again.
    */
   constructor(
     private readonly loadRoots: () => Promise<LoadedRoot[] | undefined>,
     private readonly onRoots: (roots: LoadedRoot[] | undefined) => void,
+    private readonly validation: (root: LoadedRoot) => ValidationRecord | undefined = () => undefined,
     private readonly debounceMs = 300,
   ) {}
 
@@ -80,7 +91,7 @@ export class RevisionTreeProvider implements vscode.TreeDataProvider<Node>, vsco
     if (this.timer) clearTimeout(this.timer);
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      this.changed.fire();
+      this.changed.fire(undefined);
     }, this.debounceMs);
   }
 
@@ -88,14 +99,20 @@ export class RevisionTreeProvider implements vscode.TreeDataProvider<Node>, vsco
   refreshNow(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    this.changed.fire();
+    this.changed.fire(undefined);
+  }
+
+  /** Redraws the roots without reading any state again (a Validate result arrived: only the badge changes). */
+  redrawRoots(): void {
+    if (this.rootNodes.length > 0) this.changed.fire([...this.rootNodes]);
   }
 
   async getChildren(element?: Node): Promise<Node[]> {
     if (!element) {
       const roots = await this.loadRoots();
       this.onRoots(roots);
-      return (roots ?? []).map((root) => ({ kind: 'root', root }));
+      this.rootNodes = (roots ?? []).map((root) => ({ kind: 'root', root }));
+      return this.rootNodes;
     }
     if (element.kind === 'root') return this.rootChildren(element.root);
     if (element.kind === 'group') return element.children.map((entry) => ({ kind: 'migration', root: element.root, entry, current: entry.name === element.current, target: element.root.target }));
@@ -158,21 +175,24 @@ export class RevisionTreeProvider implements vscode.TreeDataProvider<Node>, vsco
   }
 
   private rootItem(root: LoadedRoot): vscode.TreeItem {
-    const view = rootView(root);
+    const view = rootView(root, root.state.kind === 'knex' ? this.validation(root) : undefined, Date.now());
     const item = new vscode.TreeItem(view.label, vscode.TreeItemCollapsibleState.Expanded);
     item.id = `root:${rootKey(root)}`;
     item.description = view.description;
     item.tooltip = view.protected ? `${view.tooltip}\nProtected environment: writes ask for the database name.` : view.tooltip;
-    item.contextValue = `root.${root.project?.runner ?? 'folder'}${root.state.kind === 'error' ? '.error' : ''}${view.protected ? '.protected' : ''}`;
+    // `.validate`: a Knex project was read, so its inline and context menus offer Validate.
+    item.contextValue = `root.${root.project?.runner ?? 'folder'}${root.state.kind === 'error' ? '.error' : ''}${view.protected ? '.protected' : ''}${root.state.kind === 'knex' ? '.validate' : ''}`;
     // The decoration provider colors the label of a protected root (a tree label has no color of its own).
     item.resourceUri = vscode.Uri.from({ scheme: ROOT_SCHEME, path: `/${encodeURIComponent(rootKey(root))}`, query: view.protected ? 'protected' : '' });
     item.iconPath = view.protected
       ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('errorForeground'))
       : view.level === 'error'
         ? new vscode.ThemeIcon('error', new vscode.ThemeColor('problemsErrorIcon.foreground'))
-        : view.level === 'warning'
-          ? new vscode.ThemeIcon('database', new vscode.ThemeColor('problemsWarningIcon.foreground'))
-          : new vscode.ThemeIcon('database');
+        : view.validation === 'found'
+          ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground'))
+          : view.level === 'warning'
+            ? new vscode.ThemeIcon('database', new vscode.ThemeColor('problemsWarningIcon.foreground'))
+            : new vscode.ThemeIcon('database');
     return item;
   }
 

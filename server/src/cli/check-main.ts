@@ -12,7 +12,7 @@ import { registerCommand } from './register';
 
 /** Runs `migration-guard check …` (`argv` starts with `check`) and returns the exit code. Never calls `process.exit`. */
 export async function main(argv: string[], ioOverrides: Partial<CliIo> = {}): Promise<number> {
-  const ctx = new CliOutput({ ...defaultIo(), ...ioOverrides }, argv, VERSION);
+  const ctx = new CliOutput(defaultIo(ioOverrides), argv, VERSION);
   return runProgram(argv, ctx, (program) => registerCommand(program, commands.check, check, ctx));
 }
 

@@ -20,7 +20,7 @@ export type { CliIo } from './context';
  * returns the exit code. Never calls `process.exit`.
  */
 export async function main(argv: string[], ioOverrides: Partial<CliIo> = {}): Promise<number> {
-  const ctx = new CliContext({ ...defaultIo(), ...ioOverrides }, argv, VERSION);
+  const ctx = new CliContext(defaultIo(ioOverrides), argv, VERSION);
   return runProgram(argv, ctx, (program) => {
     const register = <K extends keyof typeof commands>(key: K) => registerCommand(program, commands[key], handlers[key], ctx);
     for (const key of Object.keys(commands) as Array<keyof typeof commands>) register(key);

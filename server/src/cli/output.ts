@@ -3,7 +3,6 @@
  * JSON-or-text output and the exit code ({@link CliOutput}). `check` needs no more than this, so its program
  * (check-main.ts) loads no engine; the engine commands get {@link CliContext} (context.ts), which extends it.
  */
-import { createInterface } from 'node:readline';
 import { ExitCode } from '../protocol';
 
 /** Where the CLI reads and writes; tests pass their own. */
@@ -18,15 +17,23 @@ export interface CliIo {
   cwd: string;
 }
 
-/** The process's stdio, stdin's terminal state and working folder. */
-export function defaultIo(): CliIo {
-  return {
+/**
+ * The process's stdio, stdin's terminal state and working folder. `process.stdin` and node:readline are touched
+ * only when read: opening stdin loads Node's stream, net and tty modules, which `check` (no prompt) never needs.
+ * `overrides` replace members (tests); merged without reading the getter, which a spread would.
+ */
+export function defaultIo(overrides: Partial<CliIo> = {}): CliIo {
+  const io: CliIo = {
     stdout: (t) => void process.stdout.write(t),
     stderr: (t) => void process.stderr.write(t),
-    isTTY: process.stdin.isTTY === true,
+    get isTTY() {
+      return process.stdin.isTTY === true;
+    },
     cwd: process.cwd(),
     ask: (question) =>
       new Promise((resolve) => {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const { createInterface } = require('node:readline') as typeof import('node:readline');
         const rl = createInterface({ input: process.stdin, output: process.stderr });
         rl.question(question, (answer) => {
           rl.close();
@@ -35,6 +42,7 @@ export function defaultIo(): CliIo {
         rl.on('close', () => resolve(''));
       }),
   };
+  return Object.defineProperties(io, Object.getOwnPropertyDescriptors(overrides));
 }
 
 /** The output state of one CLI run: JSON or text, the exit code, the printing helpers. */

@@ -27,6 +27,8 @@ export interface Settings {
   lockInlayHints: boolean;
   /** Table statistics file (`migration-guard stats --out FILE`), relative to the workspace folder; empty = none (editor only). */
   statsFile: string;
+  /** Lint every migration file of the workspace's projects, not only open ones (editor only; at most 5,000 files). */
+  lintWorkspace: boolean;
 }
 
 interface PropertySchema {
@@ -89,6 +91,12 @@ export const settingsSchema: Record<keyof Settings, PropertySchema> = {
     type: 'string',
     default: '',
     description: 'Table statistics file written by `migration-guard stats --out FILE`, relative to the workspace folder. With it, findings about a table show its size, and lock findings become information below smallTableRows and errors from largeTableRows (.migration-guard.json), as `check --stats` does. Empty: none.',
+    scope: 'resource',
+  },
+  lintWorkspace: {
+    type: 'boolean',
+    default: true,
+    description: 'Show the problems of every migration file in the workspace\'s projects (their migrations folders, as `migration-guard projects` finds them), not only of open files. Linted in the background after start and again when a file changes on disk; at most 5,000 files.',
     scope: 'resource',
   },
 };

@@ -118,6 +118,13 @@ export interface CreateIndexOp extends OperationBase, TableRef {
   unique: boolean;
   /** IF NOT EXISTS was written. */
   ifNotExists?: boolean;
+  /**
+   * Knex `<r>.schema.alterTable('t', (t) => { t.index(cols[, 'name']) })`, the index call alone in the callback and the
+   * schema call alone in its expression: that call's range, the receiver `<r>`, the column names and the index name
+   * Knex gives (`name`, else `<table>_<cols>_index` lower-cased, as Knex's `_indexCommand`). A quick fix may replace the
+   * call by one `<r>.raw('CREATE INDEX CONCURRENTLY …')`.
+   */
+  knexAlone?: { call: TextRange; receiver: string; columns: string[]; name: string };
 }
 export interface RenameColumnOp extends OperationBase, TableRef {
   type: 'renameColumn';

@@ -24,7 +24,7 @@ import {
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { describeLock, getRuleMeta, type Finding, type Fix, type TableLock } from '../lint';
 import type { RequiredFieldFix } from '../migrations/project/required-field-fix';
-import { describeSize } from '../config';
+import { CONFIG_FILE_NAME, describeSize } from '../config';
 import type { Severity, TableSize } from '../protocol';
 
 /** Diagnostic `source` shown by the editor. */
@@ -107,6 +107,17 @@ export function toDiagnostic(document: TextDocument, finding: Finding): Diagnost
     source: diagnosticSource,
     message: finding.message,
     ...(data ? { data } : {}),
+  };
+}
+
+/** The diagnostic of an invalid `.migration-guard.json`, shown where the user looks: on the first line of each affected file. */
+export function invalidConfigDiagnostic(error: Error): Diagnostic {
+  return {
+    range: Range.create(0, 0, 0, 0),
+    severity: DiagnosticSeverity.Error,
+    code: 'invalid-config',
+    source: diagnosticSource,
+    message: `Invalid ${CONFIG_FILE_NAME}: ${error.message}`,
   };
 }
 

@@ -1,8 +1,9 @@
 /**
  * The Migration Guard language server: thin plumbing from the pure analyzer to LSP.
  * Diagnostics on open migration documents (options from `.migration-guard.json` through the same
- * {@link effectiveOptions} the CLI uses, settings only as a fallback), hovers on them, the analyzer's
- * fixes as preferred quick fixes, and ignore-comment code actions.
+ * {@link effectiveOptions} the CLI uses, settings only as a fallback) and, in the background, on the closed migration
+ * files of the workspace's projects (workspace-lint.ts), hovers on them, the analyzer's fixes as preferred quick
+ * fixes, and ignore-comment code actions.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -13,11 +14,14 @@ import {
   createConnection,
   DidChangeConfigurationNotification,
   DidChangeWatchedFilesNotification,
+  FileChangeType,
   ProposedFeatures,
   TextDocuments,
   TextDocumentSyncKind,
   type CodeAction,
   type Diagnostic,
+  type Disposable,
+  type FileSystemWatcher,
   type InitializeResult,
   type WorkspaceFolder,
 } from 'vscode-languageserver/node';
@@ -27,7 +31,8 @@ import { initAnalyzerFor, setIncrementalPostgresParsing } from '../lint';
 import { lintFiles, type FileInput } from '../migrations/lint-files';
 import { normalizeSettings, settingsSection, type Settings } from '../config';
 import { requiredFieldFix } from '../migrations/project/required-field-fix';
-import { diagnosticSource, fixActions, hoverAt, ignoreActions, lockInlayHints, rewriteAction, toDiagnostic } from './convert';
+import { diagnosticSource, fixActions, hoverAt, ignoreActions, invalidConfigDiagnostic, lockInlayHints, rewriteAction, toDiagnostic } from './convert';
+import { WorkspaceLinter } from './workspace-lint';
 import { ServerStatsRequest } from './messages';
 
 // Old-generation growth factor 1.2 instead of V8's default (up to 2x per GC): every analysis leaves megabytes of
@@ -44,6 +49,8 @@ let supportsWatchRegistration = false;
 let supportsInlayHintRefresh = false;
 /** The client applies workspace edits that create files (needed by the rewriting fix of adding-required-field). */
 let supportsCreateFiles = false;
+let supportsRelativePatterns = false;
+let supportsWorkspaceFolders = false;
 let analyses = 0;
 /** Config lookups and parsed `.migration-guard.json` files; cleared when one changes. */
 const configCache = new ConfigCache();
@@ -51,6 +58,27 @@ let workspaceFolders: WorkspaceFolder[] = [];
 const settingsCache = new Map<string, Promise<Settings>>();
 const lastDiagnostics = new Map<string, Diagnostic[]>();
 const scheduled = new Set<string>();
+/** Analyses of open documents running now (the workspace pass waits for them: see {@link idle}). */
+let inFlight = 0;
+const idleWaiters: Array<() => void> = [];
+/** The registration watching the migrations folders the workspace pass lints, replaced when they change. */
+let migrationWatch: Promise<Disposable | undefined> = Promise.resolve(undefined);
+/** Extensions of the files the lint driver takes, as one glob alternative (`{sql,js,…}`). */
+const lintGlob = `*.{${LINT_EXTENSIONS.map((e) => e.slice(1)).join(',')}}`;
+
+/** Every migration file of the workspace's projects, linted in the background (workspace-lint.ts). */
+const workspace = new WorkspaceLinter({
+  folders: () => workspaceFolders.map((f) => filePathOf(f.uri)).filter((p): p is string => p !== null),
+  settingsFor: (folder) => settingsFor(pathToFileURL(folder).toString()),
+  optionsFor: (file, stopDir, settings) => effectiveOptions({ filePath: file, stopDir, settings, cache: configCache }),
+  tableSizesFor: (folder, settings) => statsFor(settings.statsFile, folder),
+  isOpen: (file) => documents.get(pathToFileURL(file).toString()) !== undefined,
+  textOf: siblingText,
+  publish: (file, diagnostics) => void connection.sendDiagnostics({ uri: pathToFileURL(file).toString(), diagnostics }),
+  idle,
+  watch: watchMigrationFolders,
+  log: (message) => connection.console.info(message),
+});
 
 connection.onInitialize(async (params): Promise<InitializeResult> => {
   supportsConfiguration = Boolean(params.capabilities.workspace?.configuration);
@@ -58,6 +86,8 @@ connection.onInitialize(async (params): Promise<InitializeResult> => {
   supportsInlayHintRefresh = Boolean(params.capabilities.workspace?.inlayHint?.refreshSupport);
   const workspaceEdit = params.capabilities.workspace?.workspaceEdit;
   supportsCreateFiles = Boolean(workspaceEdit?.documentChanges && workspaceEdit.resourceOperations?.includes('create'));
+  supportsWorkspaceFolders = Boolean(params.capabilities.workspace?.workspaceFolders);
+  supportsRelativePatterns = Boolean(params.capabilities.workspace?.didChangeWatchedFiles?.relativePatternSupport);
   workspaceFolders = params.workspaceFolders ?? [];
   // libpg-query now; the Python grammar (Alembic) only when the first Python document is analysed (see validate).
   await initAnalyzerFor('sql');
@@ -71,6 +101,7 @@ connection.onInitialize(async (params): Promise<InitializeResult> => {
       codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
       // Lock modes at lock findings; empty unless the `lockInlayHints` setting is on.
       inlayHintProvider: true,
+      workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
     },
     serverInfo: { name: 'migration-guard' },
   };
@@ -82,17 +113,62 @@ connection.onInitialized(() => {
   }
   if (supportsWatchRegistration) {
     void connection.client.register(DidChangeWatchedFilesNotification.type, {
-      watchers: [{ globPattern: `**/${CONFIG_FILE_NAME}` }, { globPattern: KNEXFILE_GLOB }],
+      watchers: [{ globPattern: `**/${CONFIG_FILE_NAME}` }, { globPattern: KNEXFILE_GLOB }, { globPattern: '**/alembic.ini' }],
     });
   }
+  if (supportsWorkspaceFolders) {
+    connection.workspace.onDidChangeWorkspaceFolders((e) => {
+      const removed = new Set(e.removed.map((f) => f.uri));
+      workspaceFolders = [...workspaceFolders.filter((f) => !removed.has(f.uri)), ...e.added];
+      void workspace.discover();
+    });
+  }
+  // The workspace pass starts once the documents the editor restores have been opened and analysed (it waits for
+  // their analysis; the delay lets their didOpen arrive first).
+  setTimeout(() => void workspace.discover(), 250);
 });
 
-/** A `.migration-guard.json` (or a knexfile, which decides the `auto` dialect) changed: re-read and re-analyze. */
+/** Watches the migrations folders the workspace pass lints (replacing the previous registration), when the client lets the server register watchers. */
+function watchMigrationFolders(dirs: readonly string[]): void {
+  if (!supportsWatchRegistration) return;
+  const watchers: FileSystemWatcher[] = supportsRelativePatterns
+    ? dirs.map((dir) => ({ globPattern: { baseUri: pathToFileURL(dir).toString(), pattern: lintGlob } }))
+    : dirs.length > 0
+      ? [{ globPattern: `**/${lintGlob}` }]
+      : [];
+  const previous = migrationWatch;
+  migrationWatch = (async () => {
+    (await previous)?.dispose();
+    return watchers.length > 0 ? connection.client.register(DidChangeWatchedFilesNotification.type, { watchers }) : undefined;
+  })().catch(() => undefined);
+}
+
+/** Whether a watched file is configuration: a `.migration-guard.json`, a knexfile (it decides the `auto` dialect and where migrations are) or an `alembic.ini`. */
+function isConfigFile(uri: string): boolean {
+  return uri.endsWith(`/${CONFIG_FILE_NAME}`) || /\/knexfile\.[cm]?[jt]s$/.test(uri) || uri.endsWith('/alembic.ini');
+}
+
+/**
+ * Configuration changed: re-read it, re-analyze the open documents and discover the workspace's projects again. A
+ * migration file created, changed or deleted: its folder is linted again (deleted: its diagnostics cleared), and the
+ * open documents of that folder re-analysed (their earlier migrations and revision graph changed).
+ */
 connection.onDidChangeWatchedFiles((params) => {
-  const relevant = params.changes.some((c) => c.uri.endsWith(`/${CONFIG_FILE_NAME}`) || /\/knexfile\.[cm]?[jt]s$/.test(c.uri));
-  if (!relevant) return;
-  configCache.clear();
-  for (const document of documents.all()) schedule(document.uri);
+  if (params.changes.some((c) => isConfigFile(c.uri))) {
+    configCache.clear();
+    for (const document of documents.all()) schedule(document.uri);
+    void workspace.discover();
+    return;
+  }
+  const files = params.changes.flatMap((c) => {
+    const file = filePathOf(c.uri);
+    return file ? [{ file, deleted: c.type === FileChangeType.Deleted }] : [];
+  });
+  const folders = new Set(workspace.filesChanged(files));
+  for (const document of documents.all()) {
+    const file = filePathOf(document.uri);
+    if (file && folders.has(path.dirname(file))) schedule(document.uri);
+  }
 });
 
 connection.onDidChangeConfiguration(() => {
@@ -100,6 +176,7 @@ connection.onDidChangeConfiguration(() => {
   configCache.clear();
   for (const document of documents.all()) schedule(document.uri);
   refreshInlayHints();
+  void workspace.discover();
 });
 
 /** Asks the client to ask for inlay hints again (new diagnostics, or the setting changed), when it can. */
@@ -161,16 +238,7 @@ async function validate(uri: string): Promise<void> {
     }
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    // An invalid config file is shown where the user looks: on the first line of each affected document.
-    diagnostics = [
-      {
-        range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
-        severity: 1,
-        code: 'invalid-config',
-        source: diagnosticSource,
-        message: `Invalid ${CONFIG_FILE_NAME}: ${error.message}`,
-      },
-    ];
+    diagnostics = [invalidConfigDiagnostic(error)];
   }
   // A newer version arrived while settings were pulled: its own run publishes.
   if (documents.get(uri)?.version !== version) return;
@@ -262,8 +330,20 @@ function schedule(uri: string): void {
   scheduled.add(uri);
   setImmediate(() => {
     scheduled.delete(uri);
-    validate(uri).catch((error: unknown) => connection.console.error(`migration-guard: analysis failed for ${uri}: ${String(error)}`));
+    inFlight++;
+    validate(uri)
+      .catch((error: unknown) => connection.console.error(`migration-guard: analysis failed for ${uri}: ${String(error)}`))
+      .finally(() => {
+        inFlight--;
+        if (scheduled.size === 0 && inFlight === 0) for (const resolve of idleWaiters.splice(0)) resolve();
+      });
   });
+}
+
+/** Resolves when no analysis of an open document is scheduled or running. */
+function idle(): Promise<void> {
+  if (scheduled.size === 0 && inFlight === 0) return Promise.resolve();
+  return new Promise((resolve) => idleWaiters.push(resolve));
 }
 
 documents.onDidOpen((e) => schedule(e.document.uri));
@@ -271,6 +351,9 @@ documents.onDidChangeContent((e) => schedule(e.document.uri));
 documents.onDidClose((e) => {
   lastDiagnostics.delete(e.document.uri);
   settingsCache.delete(e.document.uri);
+  // A migration file of the workspace's projects keeps diagnostics: those of its text on disk, from the workspace pass.
+  const file = filePathOf(e.document.uri);
+  if (file && workspace.documentClosed(file)) return;
   void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
 });
 
@@ -329,7 +412,8 @@ async function rewriteActions(document: TextDocument, diagnostics: readonly Diag
 
 connection.onRequest(ServerStatsRequest, () => {
   const memory = process.memoryUsage();
-  return { rss: memory.rss, heapUsed: memory.heapUsed, openDocuments: documents.all().length, analyses };
+  const pass = workspace.stats();
+  return { rss: memory.rss, heapUsed: memory.heapUsed, openDocuments: documents.all().length, analyses, workspaceFiles: pass.files, workspaceSettled: pass.settled };
 });
 
 documents.listen(connection);

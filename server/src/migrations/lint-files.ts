@@ -81,6 +81,11 @@ export interface LintFilesOptions {
   tolerateParserLoadFailure?: boolean;
   /** Table statistics (`check --stats`): findings get their table's size, lock findings a severity by it (config/table-sizes.ts). */
   tableSizes?: TableSizeIndex;
+  /**
+   * Awaited before each file to lint after the first: the language server's background pass over the workspace yields
+   * to the editor there (and may throw to abandon a run whose files changed meanwhile; the error propagates).
+   */
+  between?: () => Promise<void>;
 }
 
 /** The findings of one linted file: the analyzer's (UTF-16 offsets into `text`), then its folder's. */
@@ -126,6 +131,7 @@ export async function lintFiles(files: readonly FileInput[], options: LintFilesO
   if (toLint.length === 0) return [];
   const lint = await import('../lint');
   const results = new Map<FileInput, FileFindings>();
+  let analyzed = 0;
   // Each folder in the order the runner applies it, so every file sees the schema its earlier migrations left.
   for (const folder of inRunnerOrder(kept)) {
     const history = new lint.SchemaHistory();
@@ -147,6 +153,7 @@ export async function lintFiles(files: readonly FileInput[], options: LintFilesO
         if (ordered) recordSibling(lint, input.path, text, { fileName: input.path, kind, dialect: opts.dialect }, history);
         continue;
       }
+      if (analyzed++ > 0 && options.between) await options.between();
       const upCounterpart = kind === 'sql' ? readUpCounterpart(lint, input.path) : undefined;
       const analyzeOptions: AnalyzeOptions = { fileName: input.path, kind, dialect: opts.dialect, rules: opts.rules, postgresVersion: opts.postgresVersion, ...(upCounterpart !== undefined ? { upCounterpart } : {}) };
       const found = ordered ? lint.analyzeInFolder(text, analyzeOptions, history) : lint.analyze(text, analyzeOptions);

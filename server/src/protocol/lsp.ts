@@ -23,6 +23,10 @@ export interface ServerStats {
   openDocuments: number;
   /** Analyses run since start. */
   analyses: number;
+  /** Migration files of the workspace's projects that the background pass covers (lsp/workspace-lint.ts). */
+  workspaceFiles: number;
+  /** Whether the background pass has discovered the projects and has nothing left to lint. */
+  workspaceSettled: boolean;
 }
 
 /**

@@ -503,6 +503,11 @@ export interface ValidationProblem {
 
 /** `migration-guard validate --json` */
 export interface ValidateResult {
+  /**
+   * `validate` only (not the validation after an upgrade): the project validated (environment and database, the
+   * connection masked), as `status` gives it; the editor's report names it. Absent in output of older versions.
+   */
+  project?: ProjectInfo;
   /** False when any problem was found, of either severity (exit code 1). */
   valid: boolean;
   problems: ValidationProblem[];

@@ -380,12 +380,14 @@ class KnexReader {
       const table = this.tableName(args[0]);
       const ref: TableRef = table !== undefined ? (schema ? { table, schema } : { table }) : { table: '' };
       const base = { ...ref, range, statement: this.rangeOf(outer), origin: 'knex' as const, phase, tableIsNew: false };
-      this.schemaCall(l.name, args, table, ref, base, phase);
+      // `<r>.schema.<call>(…)` and nothing chained: the whole call may be replaced by one `<r>.raw(…)` (a quick fix).
+      const whole = links.length === 2 && links[0]!.name === 'schema' && !links[0]!.call && ts.isIdentifier(chain.root) && !chain.rootCall ? { call: this.rangeOf(outer), receiver: chain.root.text } : undefined;
+      this.schemaCall(l.name, args, table, ref, base, phase, whole);
     });
   }
 
   /** One `schema.<method>(…)` call on `table` (undefined when no argument; only `raw` needs none). */
-  private schemaCall(method: string, args: ts.NodeArray<ts.Expression>, table: string | undefined, ref: TableRef, base: OperationBase & TableRef, phase: Phase): void {
+  private schemaCall(method: string, args: ts.NodeArray<ts.Expression>, table: string | undefined, ref: TableRef, base: OperationBase & TableRef, phase: Phase, whole?: WholeSchemaCall): void {
     const ops = this.doc.operations;
     switch (method) {
       case 'dropTable':
@@ -411,7 +413,7 @@ class KnexReader {
       }
       case 'alterTable':
       case 'table':
-        if (table !== undefined) this.tableCallback(args[1], ref, 'alter', phase, []);
+        if (table !== undefined) this.tableCallback(args[1], ref, 'alter', phase, [], whole);
         return;
       case 'raw':
         this.analyzeRaw(args[0], args.length > 1, phase);
@@ -446,18 +448,24 @@ class KnexReader {
     if (!hasBindings) for (const e of inner.syntaxErrors) doc.syntaxErrors.push({ ...e, range: map(e.range) });
   }
 
-  /** The body of a table-builder callback `(t) => { … }` for `ref`: every outermost call chain on `t`. */
-  private tableCallback(fn: ts.Expression | undefined, ref: TableRef, mode: TableMode, phase: Phase, columns: DeclaredColumn[]): void {
+  /**
+   * The body of a table-builder callback `(t) => { … }` for `ref`: every outermost call chain on `t`. `whole`: the
+   * schema call holding the callback is alone in its expression; then a chain that is the callback's only statement
+   * may be told so ({@link CreateIndexOp.knexAlone}).
+   */
+  private tableCallback(fn: ts.Expression | undefined, ref: TableRef, mode: TableMode, phase: Phase, columns: DeclaredColumn[], whole?: WholeSchemaCall): void {
     if (!fn) return;
     const f = unparen(fn);
     if (!isFunctionLike(f) || !f.body) return;
     const p0 = f.parameters[0];
     if (!p0 || !ts.isIdentifier(p0.name)) return;
     const builder = p0.name.text;
+    const body = f.body;
+    const only = ts.isBlock(body) ? (body.statements.length === 1 && ts.isExpressionStatement(body.statements[0]!) ? unparen(body.statements[0].expression) : undefined) : unparen(body);
     const visit = (n: ts.Node): void => {
       if (ts.isCallExpression(n) && isOutermostCall(n)) {
         const chain = flattenChain(n);
-        if (ts.isIdentifier(chain.root) && chain.root.text === builder && !chain.rootCall) this.builderChain(chain, n, ref, mode, phase, columns);
+        if (ts.isIdentifier(chain.root) && chain.root.text === builder && !chain.rootCall) this.builderChain(chain, n, ref, mode, phase, columns, n === only ? whole : undefined);
       }
       forEachLiveChild(n, this.dialect, visit);
     };
@@ -465,7 +473,7 @@ class KnexReader {
   }
 
   /** One `t.<method>(…)…` chain of a table-builder callback: a column (a type method) or a table-level call. */
-  private builderChain(chain: Chain, outer: ts.CallExpression, ref: TableRef, mode: TableMode, phase: Phase, columns: DeclaredColumn[]): void {
+  private builderChain(chain: Chain, outer: ts.CallExpression, ref: TableRef, mode: TableMode, phase: Phase, columns: DeclaredColumn[], alone?: WholeSchemaCall): void {
     const first = chain.links[0];
     if (!first?.call) return;
     const args = first.call.arguments;
@@ -474,7 +482,7 @@ class KnexReader {
     // Own keys only: `t.hasOwnProperty(…)` or `t.constructor` must not find Object.prototype members.
     const typeFn = Object.hasOwn(COLUMN_TYPES, first.name) ? COLUMN_TYPES[first.name] : undefined;
     if (typeFn) this.columnChain(chain, typeFn, range, base, mode, columns);
-    else if (mode !== 'create') this.tableMethod(first.name, args, ref, range, base, chain);
+    else if (mode !== 'create') this.tableMethod(first.name, args, ref, range, base, chain, alone);
   }
 
   /**
@@ -526,7 +534,7 @@ class KnexReader {
   }
 
   /** A table-level call in an `alterTable` callback: drop columns/index/constraints, nullability, constraints, renames, indexes. */
-  private tableMethod(method: string, args: ts.NodeArray<ts.Expression>, ref: TableRef, range: TextRange, base: BuilderBase, chain: Chain): void {
+  private tableMethod(method: string, args: ts.NodeArray<ts.Expression>, ref: TableRef, range: TextRange, base: BuilderBase, chain: Chain, alone?: WholeSchemaCall): void {
     const ops = this.doc.operations;
     switch (method) {
       case 'dropColumn':
@@ -573,7 +581,12 @@ class KnexReader {
       case 'index':
       case 'unique': {
         const index = indexNameArg(args[1]);
-        ops.push({ ...base, type: 'createIndex', ...(index !== undefined ? { index } : {}), concurrently: false, unique: method === 'unique', range });
+        // `t.index(cols[, 'name'])` alone in the callback of a schema call alone: what a `knex.raw` equivalent needs.
+        const cols = columnList(args[0]);
+        const plain = method === 'index' && alone && chain.links.length === 1 && cols && cols.length > 0 && args.length <= 2 && (args[1] === undefined || stringArg(args[1]) !== undefined);
+        const name = index ?? (cols ? `${ref.table}_${cols.join('_')}_index`.toLowerCase().replace(/[-.]/g, '_') : undefined);
+        const knexAlone = plain && name !== undefined ? { call: alone.call, receiver: alone.receiver, columns: cols, name } : undefined;
+        ops.push({ ...base, type: 'createIndex', ...(index !== undefined ? { index } : {}), concurrently: false, unique: method === 'unique', range, ...(knexAlone ? { knexAlone } : {}) });
         return;
       }
       default:
@@ -593,6 +606,12 @@ function isPrimaryKeyColumn(chain: Chain): boolean {
   const opts = first.call?.arguments[1] ? unparen(first.call.arguments[1]) : undefined;
   const off = !!opts && ts.isObjectLiteralExpression(opts) && opts.properties.some((p) => ts.isPropertyAssignment(p) && ts.isIdentifier(p.name) && p.name.text === 'primaryKey' && unparen(p.initializer).kind === ts.SyntaxKind.FalseKeyword);
   return !off;
+}
+
+/** A `<receiver>.schema.<call>(…)` call with nothing chained after it: its range and receiver (`knex`). */
+interface WholeSchemaCall {
+  call: TextRange;
+  receiver: string;
 }
 
 /** Fields shared by the operations of one table-builder chain (each adds its `range`). */

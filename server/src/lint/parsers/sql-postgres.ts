@@ -75,15 +75,20 @@ function num(v: unknown): number | undefined {
 function unwrap(node: unknown): [string, Json] | undefined {
   const o = obj(node);
   if (!o) return undefined;
-  const key = Object.keys(o)[0];
-  if (!key) return undefined;
-  const inner = obj(o[key]);
-  return inner ? [key, inner] : undefined;
+  // The first key without Object.keys(): this runs for every node of every statement.
+  for (const key in o) {
+    const inner = obj(o[key]);
+    return inner ? [key, inner] : undefined;
+  }
+  return undefined;
 }
 function stringItems(list: unknown): string[] {
-  return arr(list)
-    .map((n) => str(obj(obj(n)?.['String'])?.['sval']))
-    .filter((s): s is string => s !== undefined);
+  const out: string[] = [];
+  for (const n of arr(list)) {
+    const s = str(obj(obj(n)?.['String'])?.['sval']);
+    if (s !== undefined) out.push(s);
+  }
+  return out;
 }
 
 const COMMENT_TOKENS = new Set(['SQL_COMMENT', 'C_COMMENT']);
@@ -162,9 +167,11 @@ function columnType(typeName: unknown): ColumnType | undefined {
   let name = names[names.length - 1];
   if (!name) return undefined;
   name = name.toLowerCase();
-  const args = arr(t['typmods'])
-    .map((m) => num(obj(obj(obj(m)?.['A_Const'])?.['ival'])?.['ival']))
-    .filter((x): x is number => x !== undefined);
+  const args: number[] = [];
+  for (const m of arr(t['typmods'])) {
+    const x = num(obj(obj(obj(m)?.['A_Const'])?.['ival'])?.['ival']);
+    if (x !== undefined) args.push(x);
+  }
   if (arr(t['arrayBounds']).length > 0) name += '[]';
   return { name, args };
 }

@@ -3,11 +3,13 @@
  * PostgreSQL fails with `column "x" of relation "t" contains null values` as soon as the table has a row;
  * SQLite refuses outright: `Cannot add a NOT NULL column with default value NULL`.
  * Knex: `t.<type>('x').notNullable()` without `.defaultTo(…)` inside `alterTable`/`table`.
+ * Fix (Knex, Alembic): add the column nullable (`.nullable()`, `nullable=True`), to backfill before NOT NULL (runner-fixes.ts).
  * Source: PostgreSQL docs, "ALTER TABLE" — ADD COLUMN (ACCESS EXCLUSIVE); SQLite docs "ALTER TABLE" (ADD COLUMN restrictions);
  * Squawk `adding-required-field`.
  */
 import { displayTable, opsOfType } from '../model';
 import type { Rule } from '../model';
+import { knexNullableFix, alembicNullableFix } from './runner-fixes';
 import { at, docsPath } from './util';
 
 export const id = 'adding-required-field';
@@ -26,7 +28,10 @@ export const rule: Rule = {
     const violations = [];
     for (const op of opsOfType(ctx.doc, 'addColumn')) {
       if (op.type !== 'addColumn' || !op.notNull || op.hasDefault || op.tableIsNew || op.revertsUp) continue;
-      violations.push(at(op, `Adding NOT NULL column "${op.column}" to ${displayTable(op)} without a DEFAULT fails when the table already has rows.`));
+      const v = at(op, `Adding NOT NULL column "${op.column}" to ${displayTable(op)} without a DEFAULT fails when the table already has rows.`);
+      const fix = op.origin === 'knex' ? knexNullableFix(ctx, op) : op.origin === 'alembic' ? alembicNullableFix(ctx, op) : undefined;
+      if (fix) v.fix = fix;
+      violations.push(v);
     }
     return violations;
   },

@@ -3,12 +3,15 @@
  * table holds a SHARE lock for the whole build, blocking INSERT/UPDATE/DELETE. Knex `t.index()`/`t.unique()`
  * in `alterTable` always builds the index this way. Tables created earlier in the same file are exempt.
  * Fix (SQL, `knex.raw`): insert CONCURRENTLY; in a Knex migration that runs in a transaction also append
- * `exports.config = { transaction: false };`.
+ * `exports.config = { transaction: false };`. Alembic `op.create_index`: add `postgresql_concurrently=True` and wrap the call
+ * in `with op.get_context().autocommit_block():`; Knex `alterTable` holding only `t.index(…)`: the same index through
+ * `knex.raw('CREATE INDEX CONCURRENTLY …')` (runner-fixes.ts).
  * Source: PostgreSQL docs, "CREATE INDEX" — Building Indexes Concurrently; Squawk `require-concurrent-index-creation`.
  */
 import { displayTable, opsOfType } from '../model';
 import type { Rule, RuleViolation } from '../model';
 import type { Fix } from '../types';
+import { alembicConcurrentIndexFix, knexRawIndexFix } from './runner-fixes';
 import { afterLeading, at, docsPath, inKnexTransaction, knexNoTransactionEdit, opsInExplicitTransaction } from './util';
 
 export const id = 'require-concurrent-index-creation';
@@ -45,6 +48,10 @@ export const rule: Rule = {
           // Without the config edit, CONCURRENTLY would fail in Knex's transaction: then offer no fix.
           if (edit || !(op.origin === 'knex-raw' && inKnexTransaction(ctx))) v.fix = fix;
         }
+      }
+      if (op.origin === 'alembic' || op.origin === 'knex') {
+        const fix = op.origin === 'alembic' ? alembicConcurrentIndexFix(ctx, op) : knexRawIndexFix(ctx, op);
+        if (fix) v.fix = fix;
       }
       violations.push(v);
     }

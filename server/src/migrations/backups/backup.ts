@@ -147,6 +147,8 @@ interface SqliteBackupHandle {
   finish(cb?: (err: Error | null) => void): void;
   completed: boolean;
   failed: boolean;
+  /** Pages in the source, known after the first step. */
+  pageCount: number;
 }
 
 function openSqlite(file: string, mode: number): Promise<sqlite3.Database> {
@@ -165,30 +167,62 @@ function closeSqlite(db: sqlite3.Database): Promise<void> {
  * step (`step(-1)`: one read transaction on the source, so the copy is one snapshot), then `finish()`.
  * A step that meets a busy database (SQLITE_BUSY / SQLITE_LOCKED: another connection is committing)
  * is retried (1 ms, doubling to {@link BUSY_RETRY_MAX_MS}) until `busyTimeoutMs` has passed; the driver keeps the backup
- * open on those codes (`retryErrors`). Source: sqlite.org/backup.html, sqlite.org/c3ref/backup_finish.html;
- * node-sqlite3 `Database#backup`. @throws the driver's error.
+ * open on those codes (`retryErrors`).
+ *
+ * `commitGate` (restore): the copy runs while the gate is pending, but the destination is committed only after
+ * it resolves. The pages but the last are copied first; the destination's write transaction stays open between
+ * steps and is committed by the step that returns SQLITE_DONE; a backup finished before that is rolled back. So
+ * a rejected gate rolls the copy back and rejects with the gate's error, and a process killed meanwhile leaves a
+ * hot journal that restores the old content at the next open. Source: sqlite.org/backup.html,
+ * sqlite.org/c3ref/backup_finish.html ("any active write-transaction on the destination database is rolled back");
+ * node-sqlite3 `Database#backup`. @throws the driver's error, or the gate's.
  */
-export function sqliteBackupStep(db: sqlite3.Database, file: string, filenameIsDest: boolean, busyTimeoutMs: number = SQLITE_BUSY_TIMEOUT_MS): Promise<void> {
+export function sqliteBackupStep(db: sqlite3.Database, file: string, filenameIsDest: boolean, busyTimeoutMs: number = SQLITE_BUSY_TIMEOUT_MS, commitGate?: Promise<void>): Promise<void> {
   const handle = (db as unknown as { backup(file: string, destName: string, sourceName: string, filenameIsDest: boolean): SqliteBackupHandle }).backup(file, 'main', 'main', filenameIsDest);
   const deadline = Date.now() + busyTimeoutMs;
   let delay = 1;
-  return new Promise<void>((resolve, reject) => {
-    const step = () =>
-      handle.step(-1, (err) => {
-        if (err) {
+  let gateFailed = false;
+  const finish = (): Promise<void> => new Promise((resolve, reject) => handle.finish((err) => (err ? reject(err) : resolve())));
+  /** One `step(pages)`, retried while busy; true once the copy is complete (SQLITE_DONE: committed). */
+  const step = (pages: number): Promise<boolean> =>
+    new Promise((resolve, reject) => {
+      const attempt = () =>
+        handle.step(pages, (err) => {
+          if (!err) return resolve(handle.completed);
           if (isBusy(err) && !handle.failed && Date.now() < deadline) {
-            setTimeout(step, delay);
+            setTimeout(attempt, delay);
             delay = Math.min(delay * 2, BUSY_RETRY_MAX_MS);
             return;
           }
-          handle.finish(() => reject(err));
-          return;
-        }
-        const ok = handle.completed && !handle.failed;
-        handle.finish((err2) => (err2 ? reject(err2) : ok ? resolve() : reject(new Error('the backup did not complete'))));
-      });
-    step();
-  });
+          reject(err);
+        });
+      attempt();
+    });
+  const run = async (): Promise<void> => {
+    if (commitGate) {
+      // step(0) opens both transactions and reads the page count; then everything but the last page.
+      if (!(await step(0)) && !(await step(Math.max(0, handle.pageCount - 1)))) {
+        await commitGate.catch((err: unknown) => {
+          gateFailed = true;
+          throw err;
+        });
+      }
+    }
+    if (!handle.completed && !(await step(-1))) throw new Error('the backup did not complete');
+    if (handle.failed) throw new Error('the backup did not complete');
+  };
+  return run().then(
+    () => finish(),
+    async (err: unknown) => {
+      const rollback = await finish().then(
+        () => null,
+        (e: unknown) => e,
+      );
+      // The caller tells a rolled-back copy by the gate's own error: a failed rollback must not look like one.
+      if (rollback !== null && gateFailed) throw new Error(`${errorMessage(err)}; finishing the backup (rolling the copy back) failed too: ${errorMessage(rollback)}`);
+      throw err;
+    },
+  );
 }
 
 /**

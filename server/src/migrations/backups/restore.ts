@@ -322,10 +322,11 @@ type ResolvedRestoreOptions = RestoreOptions & { log: EngineLog; directory: stri
 
 /**
  * The SQLite part of {@link restore}. `verified` is the backup's sha256 + quick_check, already running:
- * it is awaited before anything is written into the live database; meanwhile the lock is taken and the
- * safety backup is written (both only read the live database), and discarded if the verification fails.
- * Any refusal waits for the verification, and a damaged backup is reported first, as when the
- * verification ran before everything else.
+ * meanwhile the lock is taken, the safety backup is written (reading the live database only), and the backup is
+ * copied into the live database, whose write transaction commits only after `verified` has passed
+ * ({@link sqliteBackupStep}'s `commitGate`; measured on 531 MB, bench/restore-sqlite.ts: the verification no
+ * longer adds its ~1 s before the copy). A failed verification rolls the copy back and discards the safety
+ * backup; any refusal waits for the verification, and a damaged backup is reported first.
  */
 async function restoreSqlite(project: LoadedProject, file: string, manifest: BackupManifest, verified: Promise<void>, options: ResolvedRestoreOptions): Promise<RestoreResult> {
   const { log, directory, waitMs } = options;
@@ -352,15 +353,13 @@ async function restoreSqlite(project: LoadedProject, file: string, manifest: Bac
       if (await sqliteLockFlag(db, tableName)) {
         throw new EngineError('lock-held', `The migration lock is held (${tableName}_lock.is_locked = 1): a migration may be running, and restoring under it would mix both; nothing was restored.`, "If no migration is running (a crash left the lock), free it with 'migration-guard unlock' (it checks first), then restore.");
       }
-      // The safety backup (disk-bound: a file copy and its fsync) while the backup is verified (CPU).
-      const [checked, safety] = await Promise.allSettled([verified, backup(project, { log, directory, kind: 'pre-restore', label: 'pre-restore', sqliteSource: db, sqliteSourceLocked: true })]);
+      // The safety backup (disk-bound: a file copy and its fsync) while the backup is verified (CPU); the
+      // verification goes on during the copy below, which commits only once it has passed.
+      const safety = await backup(project, { log, directory, kind: 'pre-restore', label: 'pre-restore', sqliteSource: db, sqliteSourceLocked: true }).catch(async (err: unknown) => {
+        throw (await verified.then(() => null, (e: unknown) => e)) ?? err;
+      });
       log('debug', 'restore: safety backup done');
-      if (checked.status === 'rejected') {
-        if (safety.status === 'fulfilled') await discardBackup(safety.value.backup);
-        throw checked.reason;
-      }
-      if (safety.status === 'rejected') throw safety.reason;
-      safetyBackup = safety.value.backup;
+      safetyBackup = safety.backup;
       log('info', `Safety backup of the current database (taken under the restore's exclusive lock): ${safetyBackup.path}`);
     }
     try {
@@ -368,13 +367,20 @@ async function restoreSqlite(project: LoadedProject, file: string, manifest: Bac
       // the default 2 MB cache meant ~630 fsyncs for 531 MB; with 32 MB, ~40 and the copy took 13–31%
       // less here (sqlite.org/pragma.html#pragma_cache_size). The memory is freed when the connection closes.
       await sqliteExec(db, `PRAGMA cache_size = ${RESTORE_CACHE_KIB}`);
-      await sqliteBackupStep(db, file, false);
+      await sqliteBackupStep(db, file, false, undefined, verified);
       log('debug', 'restore: backup copied into the live database');
       await sqliteExec(db, `PRAGMA mmap_size = ${QUICK_CHECK_MMAP_BYTES}`);
       const check = await sqliteQuickCheck(db);
       log('debug', 'restore: quick_check of the result done');
       if (check !== 'ok') throw new Error(`PRAGMA quick_check after the restore: ${check}`);
     } catch (err) {
+      const refused = await verified.then(() => null, (e: unknown) => e);
+      if (refused !== null && err === refused && safetyBackup) {
+        // The copy was rolled back (sqliteBackupStep rejects with the gate's own error only then): nothing changed.
+        await discardBackup(safetyBackup);
+        safetyBackup = null;
+      }
+      if (refused !== null) throw refused;
       throw new EngineError('backup-failed', `Restoring ${path.basename(file)} into ${live} failed: ${errorMessage(err)}`, safetyBackup ? `The database before the restore is saved in ${safetyBackup.path}.` : undefined, { cause: err });
     }
     migrations = await sqliteMigrationNames(db, tableName);

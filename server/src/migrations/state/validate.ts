@@ -89,7 +89,7 @@ export interface ValidateOptions extends OperationOptions {
 async function withSchemaCheck(result: ValidateResult, db: Knex | null, project: LoadedProject, options: OperationOptions, planned: PlannedMigrationFile | null): Promise<ValidateResult> {
   const schema = await checkSchema(db, project, options.log ?? silentLog, { keepSides: planned !== null });
   const problems = [...result.problems, ...schema.problems];
-  const out: ValidateResult = { ...result, valid: problems.length === 0 && schema.drift.length === 0, problems, checked: [...result.checked, ...schema.checked], drift: schema.drift };
+  const out: ValidateResult = { project: project.info, ...result, valid: problems.length === 0 && schema.drift.length === 0, problems, checked: [...result.checked, ...schema.checked], drift: schema.drift };
   if (!planned) return out;
   if (!schema.sides) {
     const why = schema.problems.find((p) => p.code === 'drift-unchecked')?.message ?? 'The database does not exist yet: nothing is applied, so there is no drift.';

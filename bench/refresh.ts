@@ -1,0 +1,144 @@
+/**
+ * A Revisions refresh for 1,000 migrations (target: ≤ 300 ms, issue 16). Workload: a Knex project on a SQLite file
+ * with 1,000 migration files, all 1,000 recorded as applied (100 batches) with their checksums.
+ *
+ * Counted, per run: what the view does for one project after a command (the projects list is cached then) —
+ * the engine's `migration-guard status --json` run exactly as the extension runs it (client/src/engine.ts: a Node
+ * process on dist/cli.js, the argv from the protocol's command table, its JSON parsed), then the client's pure model
+ * for the tree: the root's label (revisions/model.ts `rootView`), the batch groups (`statusGroups`) and each
+ * migration row's label, description and tooltip text (`shortName`, `relativeTime`, as tree.ts builds them).
+ * Not counted: VS Code drawing the tree (TreeItem objects, the renderer), which only draws the visible rows.
+ *
+ * Peer, measured in the same run: `knex migrate:list` (the knex CLI, node_modules/knex/bin/cli.js) on the same
+ * project, which reads the same table and folder and prints the list.
+ *
+ *   node esbuild.mjs && node --import tsx bench/refresh.ts [runs=9]
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import sqlite3 from 'sqlite3';
+import { relativeTime, rootView, shortName } from '../client/src/revisions/model';
+import { statusGroups } from '../client/src/status-groups';
+import { sha256File } from '../server/src/migrations';
+import { commandArgv, commands, type StatusResult } from '../server/src/protocol';
+
+const COUNT = 1000;
+const runs = Number(process.argv[2] ?? 9);
+const root = path.resolve(__dirname, '..');
+const cli = path.join(root, 'dist', 'cli.js');
+const knexCli = path.join(root, 'node_modules', 'knex', 'bin', 'cli.js');
+
+function exec(db: sqlite3.Database, sql: string): Promise<void> {
+  return new Promise((resolve, reject) => db.exec(sql, (err) => (err ? reject(err) : resolve())));
+}
+
+/** `migration-guard status --json --cwd dir` as client/src/engine.ts spawns it; resolves with the parsed result. */
+function engineStatus(dir: string): Promise<StatusResult> {
+  const argv = commandArgv(commands.status, { json: true, cwd: dir });
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [cli, ...argv], { cwd: dir, env: { ...process.env, ELECTRON_RUN_AS_NODE: '1', FORCE_COLOR: '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
+    child.on('error', reject);
+    child.on('close', () => {
+      try {
+        resolve(JSON.parse(stdout) as StatusResult);
+      } catch {
+        reject(new Error(`status gave no JSON: ${stdout.slice(0, 500)}`));
+      }
+    });
+  });
+}
+
+/** The tree's text for every row, as tree.ts builds it from the model (without vscode's TreeItem objects). */
+function buildTree(dir: string, status: StatusResult): number {
+  const now = Date.now();
+  const view = rootView({ folderName: 'app', folderPath: dir, project: undefined, folderCount: 1, state: { kind: 'knex', status } });
+  let rows = view.label.length > 0 ? 1 : 0;
+  for (const group of statusGroups(status)) {
+    rows++;
+    for (const entry of group.migrations) {
+      const short = shortName(entry.name);
+      const when = entry.appliedAt ? relativeTime(entry.appliedAt, now) : undefined;
+      const description = [entry.state + (when ? ` ${when}` : ''), short.prefix].filter(Boolean).join(' · ');
+      const tooltip = `**${entry.name}**\n\n${entry.state}${entry.batch !== null ? `\n\nBatch: ${entry.batch}` : ''}${entry.appliedAt ? `\n\nApplied: ${entry.appliedAt} (${when})` : ''}`;
+      if (description && tooltip && short.label) rows++;
+    }
+  }
+  return rows;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'mg-bench-refresh-'));
+  try {
+    const migrations = path.join(dir, 'migrations');
+    mkdirSync(migrations);
+    // The knex CLI insists on a local knex install, found from the project folder.
+    symlinkSync(path.join(root, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
+    writeFileSync(path.join(dir, 'knexfile.js'), `module.exports = { client: 'sqlite3', connection: { filename: './app.sqlite3' }, useNullAsDefault: true };\n`);
+    const names: string[] = [];
+    for (let i = 0; i < COUNT; i++) {
+      const name = `${String(20240101000000 + i)}_create_t${i}.js`;
+      names.push(name);
+      writeFileSync(path.join(migrations, name), `exports.up = (knex) => knex.schema.createTable('t${i}', (t) => { t.increments('id'); t.string('name'); });\nexports.down = (knex) => knex.schema.dropTable('t${i}');\n`);
+    }
+    const db = new sqlite3.Database(path.join(dir, 'app.sqlite3'));
+    const now = Date.now();
+    const rows: string[] = [];
+    const sums: string[] = [];
+    for (const [i, n] of names.entries()) {
+      rows.push(`(${i + 1}, '${n}', ${Math.floor(i / 10) + 1}, ${now - (COUNT - i) * 60_000})`);
+      sums.push(`('${n}', '${await sha256File(path.join(migrations, n))}', ${now})`);
+    }
+    await exec(db, `create table knex_migrations (id integer primary key autoincrement, name varchar(255), batch integer, migration_time datetime);
+      create table knex_migrations_lock ("index" integer primary key autoincrement, is_locked integer);
+      insert into knex_migrations_lock (is_locked) values (0);
+      create table migration_guard_checksums (name varchar(255) primary key, sha256 varchar(64) not null, applied_at datetime);
+      insert into knex_migrations (id, name, batch, migration_time) values ${rows.join(',')};
+      insert into migration_guard_checksums (name, sha256, applied_at) values ${sums.join(',')};`);
+    await new Promise<void>((r) => db.close(() => r()));
+
+    const ours: number[] = [];
+    const model: number[] = [];
+    const peer: number[] = [];
+    for (let r = 0; r <= runs; r++) {
+      const t0 = performance.now();
+      const status = await engineStatus(dir);
+      const tModel = performance.now();
+      const treeRows = buildTree(dir, status);
+      const ms = performance.now() - t0;
+      const modelMs = performance.now() - tModel;
+      if (status.migrations.length !== COUNT || status.migrations.some((m) => m.state !== 'applied') || treeRows !== COUNT + 101) throw new Error(`unexpected status (${status.migrations.length} migrations, ${treeRows} rows)`);
+      const t1 = performance.now();
+      const list = spawnSync(process.execPath, [knexCli, 'migrate:list', '--knexfile', path.join(dir, 'knexfile.js')], { cwd: dir, encoding: 'utf8' });
+      const knexMs = performance.now() - t1;
+      if (list.status !== 0 || !list.stdout.includes(`Found ${COUNT} Completed Migration file/files.`)) throw new Error(`knex migrate:list failed: ${list.stdout.slice(0, 300)}${list.stderr.slice(0, 300)}`);
+      if (r === 0) {
+        console.log(`warm-up: ${ms.toFixed(1)} ms; knex migrate:list ${knexMs.toFixed(1)} ms`);
+        continue;
+      }
+      ours.push(ms);
+      model.push(modelMs);
+      peer.push(knexMs);
+      console.log(`run ${r}: refresh ${ms.toFixed(1)} ms (of which the tree's model ${modelMs.toFixed(1)} ms); knex migrate:list ${knexMs.toFixed(1)} ms; ratio ${(ms / knexMs).toFixed(2)}`);
+    }
+    const m = median(ours);
+    const k = median(peer);
+    const ratios = ours.map((o, i) => o / peer[i]!);
+    console.log(`\nWorkload: Knex project, SQLite, ${COUNT} migration files, ${COUNT} applied rows in 100 batches (with checksums); ${ours.length} runs (medians).`);
+    console.log(`Refresh (status --json through dist/cli.js + the tree's model, the model alone ${median(model).toFixed(1)} ms): ${m.toFixed(1)} ms; peer knex migrate:list: ${k.toFixed(1)} ms; ratio ${(m / k).toFixed(2)}x (median of per-run ratios ${median(ratios).toFixed(2)}x).`);
+    console.log(`Target ≤ 300 ms: ${m <= 300 ? 'met' : 'NOT met'}. Machine: ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores, load average ${os.loadavg()[0]!.toFixed(1)}, Node ${process.version}.`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+void main();
