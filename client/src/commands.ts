@@ -329,6 +329,25 @@ export async function previewCommand(ctx: CommandContext, selection: UpgradeSele
   }
 }
 
+/**
+ * Preview of Downgrade to Here (an applied node's Preview): the down()s a dry run of `downgrade --to <name>` captured,
+ * in a read-only document. Nothing is undone.
+ */
+export async function previewDowngradeCommand(ctx: CommandContext, to: string, on?: EngineTarget): Promise<void> {
+  const target = await begin(ctx, on);
+  if (!target) return;
+  try {
+    const plan = await withProgress('Migration Guard: previewing the downgrade (rolled back)…', (token) => ctx.engine.run(commands.downgrade, { dryRun: true, to }, target, token));
+    if (plan.planned.length === 0) {
+      void vscode.window.showInformationMessage(`Migration Guard: nothing is applied after ${to}; nothing to undo.`);
+      return;
+    }
+    await showPreview(ctx, `Downgrade preview ${planTarget(plan.project)}`, plan.preview, plan.preflight, 'the down()s');
+  } catch (error) {
+    await reportError(ctx, 'Preview', error);
+  }
+}
+
 /** Migration Guard: Backup — a consistent copy of the database, with a manifest. */
 export async function backupCommand(ctx: CommandContext): Promise<void> {
   const target = await begin(ctx);
@@ -369,13 +388,6 @@ async function offerReveal(ctx: CommandContext, message: string, file: string): 
   }
 }
 
-function age(seconds: number): string {
-  if (seconds < 90) return `${Math.round(seconds)} s ago`;
-  if (seconds < 5400) return `${Math.round(seconds / 60)} min ago`;
-  if (seconds < 129600) return `${Math.round(seconds / 3600)} h ago`;
-  return `${Math.round(seconds / 86400)} days ago`;
-}
-
 /** Lists the backups (newest first) in a quick pick; undefined when there are none or the user cancelled. */
 async function pickBackup(ctx: CommandContext, target: EngineTarget): Promise<{ backup: BackupListEntry } | undefined> {
   const list = await withProgress('Migration Guard: listing backups…', (token) => ctx.engine.run(commands.backups, {}, target, token));
@@ -386,7 +398,7 @@ async function pickBackup(ctx: CommandContext, target: EngineTarget): Promise<{ 
   return vscode.window.showQuickPick(
     list.backups.map((b) => ({
       label: b.name,
-      description: `${age(b.ageSeconds)} · ${(b.bytes / 1024).toFixed(0)} KiB${b.kind ? ` · ${b.kind}` : ''}${b.label ? ` · ${b.label}` : ''}`,
+      description: `${relativeTime(b.created)} · ${(b.bytes / 1024).toFixed(0)} KiB${b.kind ? ` · ${b.kind}` : ''}${b.label ? ` · ${b.label}` : ''}`,
       detail: b.problem ?? (b.migrations ? `${plural(b.migrations.length, 'applied migration')}${b.migrations.length ? `, last ${b.migrations[b.migrations.length - 1]}` : ''}` : undefined),
       backup: b,
     })),

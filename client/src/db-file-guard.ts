@@ -11,7 +11,8 @@ import * as vscode from 'vscode';
 import { commands } from '../../server/src/protocol';
 import { restoreCommand, type CommandContext } from './commands';
 import { databaseFileLoss, latestRestorable, lossMessage, SQLITE_HEADER, type DatabaseFileFacts, type DatabaseFileLoss } from './db-file-state';
-import { isKnexStatus, type StatusStore } from './status-store';
+import type { EngineTarget } from './engine';
+import type { StatusStore } from './status-store';
 
 /** Size and header of `file`; undefined when it does not exist (or cannot be read). */
 export async function readDatabaseFileFacts(file: string): Promise<DatabaseFileFacts | undefined> {
@@ -30,7 +31,8 @@ export async function readDatabaseFileFacts(file: string): Promise<DatabaseFileF
 }
 
 interface Watched {
-  folder: vscode.WorkspaceFolder;
+  /** The project whose database it is (the Restore command acts on it). */
+  target: EngineTarget;
   databaseName: string;
   watcher: vscode.FileSystemWatcher;
   /** Last facts seen (undefined: no file). */
@@ -56,21 +58,22 @@ export class DatabaseFileGuard implements vscode.Disposable {
     this.subscriptions.push({ dispose: () => clearTimeout(timer) });
   }
 
-  /** Starts watching the database file of each folder's project (as the engine reports it); stops for files no longer reported. */
+  /** Starts watching the database file of each Knex project (as the engine reports it); stops for files no longer reported. */
   async sync(): Promise<void> {
-    const folders = vscode.workspace.workspaceFolders ?? [];
-    const statuses = await Promise.all(folders.map(async (folder) => ({ folder, status: await this.store.get(folder) })));
+    const roots = (await this.store.roots()) ?? [];
     const files = new Set<string>();
-    for (const { folder, status } of statuses) {
+    const same = (a: EngineTarget, b: EngineTarget) => a.folder.uri.toString() === b.folder.uri.toString() && a.project?.root === b.project?.root;
+    for (const root of roots) {
       // An error read (e.g. the database just vanished) keeps the watch it had.
-      if (status instanceof Error) {
-        for (const [file, w] of this.watched) if (w.folder.uri.toString() === folder.uri.toString()) files.add(file);
+      if (root.state.kind === 'error') {
+        for (const [file, w] of this.watched) if (same(w.target, root.target)) files.add(file);
         continue;
       }
-      if (!isKnexStatus(status) || !status.project.sqliteFile) continue;
-      const file = status.project.sqliteFile;
+      if (root.state.kind !== 'knex' || !root.state.status.project.sqliteFile) continue;
+      const { project } = root.state.status;
+      const file = project.sqliteFile!;
       files.add(file);
-      if (!this.watched.has(file)) await this.watch(folder, file, status.project.databaseName ?? path.basename(file));
+      if (!this.watched.has(file)) await this.watch(root.target, file, project.databaseName ?? path.basename(file));
     }
     for (const [file, w] of this.watched) {
       if (files.has(file)) continue;
@@ -79,9 +82,9 @@ export class DatabaseFileGuard implements vscode.Disposable {
     }
   }
 
-  private async watch(folder: vscode.WorkspaceFolder, file: string, databaseName: string): Promise<void> {
+  private async watch(target: EngineTarget, file: string, databaseName: string): Promise<void> {
     const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(path.dirname(file)), path.basename(file)));
-    const entry: Watched = { folder, databaseName, watcher, facts: await readDatabaseFileFacts(file), warned: false, queue: Promise.resolve() };
+    const entry: Watched = { target, databaseName, watcher, facts: await readDatabaseFileFacts(file), warned: false, queue: Promise.resolve() };
     this.watched.set(file, entry);
     const check = () => {
       entry.queue = entry.queue.then(() => this.check(file, entry)).catch((error: unknown) => this.ctx.output.appendLine(`database file guard: ${String(error)}`));
@@ -107,7 +110,7 @@ export class DatabaseFileGuard implements vscode.Disposable {
   }
 
   private async warn(entry: Watched, loss: DatabaseFileLoss): Promise<void> {
-    const target = { folder: entry.folder };
+    const { target } = entry;
     let backup;
     try {
       backup = latestRestorable(await this.ctx.engine.run(commands.backups, {}, target));

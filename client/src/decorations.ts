@@ -5,7 +5,7 @@
  */
 import * as vscode from 'vscode';
 import { migrationDecorations, type DecorationSpec, type DecorationTone } from './decoration-map';
-import { isKnexStatus, type StatusStore } from './status-store';
+import type { StatusStore } from './status-store';
 
 /** Colors contributed in package.json (`contributes.colors`). */
 const TONE_COLOR: Record<DecorationTone, string> = {
@@ -25,7 +25,7 @@ class MigrationDecorationProvider implements vscode.FileDecorationProvider, vsco
 
   constructor(private readonly store: StatusStore) {}
 
-  /** Reads the state of every folder (shared, cached) and the current diagnostics, and redraws the badges that changed. */
+  /** Reads the state of every project (shared, cached) and the current diagnostics, and redraws the badges that changed. */
   async update(): Promise<void> {
     const generation = ++this.generation;
     const errorFindings = new Map<string, number>();
@@ -33,10 +33,10 @@ class MigrationDecorationProvider implements vscode.FileDecorationProvider, vsco
       const errors = diagnostics.filter((d) => d.source === SOURCE && d.severity === vscode.DiagnosticSeverity.Error).length;
       if (errors > 0 && uri.scheme === 'file') errorFindings.set(uri.fsPath, errors);
     }
-    const folders = vscode.workspace.workspaceFolders ?? [];
-    const statuses = await Promise.all(folders.map((folder) => this.store.get(folder)));
+    const roots = (await this.store.roots()) ?? [];
     if (generation !== this.generation) return; // a newer update is under way
-    const next = migrationDecorations(statuses.filter(isKnexStatus), errorFindings);
+    const statuses = roots.flatMap((r) => (r.state.kind === 'knex' ? [r.state.status] : []));
+    const next = migrationDecorations(statuses, errorFindings);
     const touched = new Set([...this.decorations.keys(), ...next.keys()]);
     const differs = [...touched].filter((file) => JSON.stringify(this.decorations.get(file)) !== JSON.stringify(next.get(file)));
     this.decorations = next;

@@ -4,7 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 import * as vscode from 'vscode';
-import { commandArgv, type CommandInput, type CommandSpec, type ErrorResult, type ResultOf } from '../../server/src/protocol';
+import { commandArgv, DEFAULT_CONNECT_TIMEOUT_SECONDS, type CommandInput, type CommandSpec, type ErrorResult, type ResultOf } from '../../server/src/protocol';
 
 /** A failure the engine reported (ErrorResult) or a crash of the engine process. */
 export class EngineError extends Error {
@@ -50,7 +50,8 @@ export class Engine {
 
   /**
    * Runs `command` with `input` (its arguments and flags, e.g. `{ dryRun: true, step: 1 }`) as
-   * `migration-guard <command> … --json --cwd <folder>` (and the folder's `knexfile` / `environment` settings)
+   * `migration-guard <command> … --json --cwd <folder>` (and the folder's `knexfile` / `environment` /
+   * `connectTimeout` settings)
    * and returns the parsed result, typed by the protocol's table. Exit codes 0 and 1 carry a result
    * (1 = findings / invalid / refused); an `error` object or exit code 2 throws {@link EngineError}.
    */
@@ -59,8 +60,10 @@ export class Engine {
     const cwd = target.project?.root ?? target.folder.uri.fsPath;
     const knexfile = target.project ? target.project.knexfile : config.get<string>('knexfile', '') || undefined;
     const environment = config.get<string>('environment', '');
+    const timeout = config.get<number>('connectTimeout', DEFAULT_CONNECT_TIMEOUT_SECONDS);
+    const connectTimeout = typeof timeout === 'number' && timeout > 0 ? timeout : DEFAULT_CONNECT_TIMEOUT_SECONDS;
     // Every engine command takes these flags (protocol ENGINE_FLAGS); the types cannot see it through the generic C.
-    const withEngineFlags = { ...input, json: true, cwd, ...(knexfile ? { knexfile } : {}), ...(environment ? { env: environment } : {}) } as CommandInput<C>;
+    const withEngineFlags = { ...input, json: true, cwd, ...(knexfile ? { knexfile } : {}), ...(environment ? { env: environment } : {}), connectTimeout } as CommandInput<C>;
     return this.spawnJson<ResultOf<C>>(commandArgv(command, withEngineFlags), cwd, token);
   }
 

@@ -11,6 +11,7 @@ import {
   markCommand,
   newMigrationCommand,
   previewCommand,
+  previewDowngradeCommand,
   restoreCommand,
   unlockCommand,
   upgradeCommand,
@@ -25,6 +26,7 @@ import { registerMigrationDecorations } from './decorations';
 import { Engine, type EngineTarget } from './engine';
 import { PreviewDocuments } from './preview-documents';
 import { registerRevisions, type Revisions, type RootNodeArgument } from './revisions';
+import { copyCliCommand, copyMigrationName, openMigration, revealMigration, type NodeOrUri } from './revisions/node-commands';
 import { StatusStore } from './status-store';
 import { ValidationStore } from './validate-store';
 
@@ -77,20 +79,15 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   context.subscriptions.push(output);
   const engine = new Engine(context.asAbsolutePath('dist/cli.js'), (line) => output.appendLine(line));
 
-  // The last Validate of each project: the Validate command fills it, the Revisions view draws its drift badge from it.
-  const validations = new ValidationStore();
-  context.subscriptions.push(validations);
-  const revisions = registerRevisions(context, engine, output, validations);
-
-  // The Revisions view and status bar read each project (registerRevisions); the CodeLens, the Explorer badges and
-  // the database file guard share one status read per folder (StatusStore).
+  // One read of every project's state per refresh, shared by the Revisions view, the status bar, the CodeLens, the
+  // Explorer badges and the database file guard (StatusStore); registerRevisions watches the files that change it.
   const store = new StatusStore(engine, (line) => output.appendLine(line));
   const previews = new PreviewDocuments();
-  context.subscriptions.push(store, previews);
-  const refresh = () => {
-    store.invalidate();
-    revisions.refresh();
-  };
+  // The last Validate of each project: the Validate command fills it, the Revisions view draws its drift badge from it.
+  const validations = new ValidationStore();
+  context.subscriptions.push(store, previews, validations);
+  const revisions = registerRevisions(context, store, validations);
+  const refresh = () => revisions.refresh();
   const ctx: CommandContext = { engine, output, pickTarget: () => pickTarget(revisions), refresh, previews, validations };
   context.subscriptions.push(
     vscode.commands.registerCommand('migrationGuard.upgrade', () => upgradeCommand(ctx)),
@@ -101,7 +98,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.commands.registerCommand('migrationGuard.downgrade', () => downgradeCommand(ctx)),
     vscode.commands.registerCommand('migrationGuard.downgradeTo', (node?: MigrationNodeArgument) => downgradeCommand(ctx, node?.entry.name, node?.target)),
     vscode.commands.registerCommand('migrationGuard.preview', (node?: MigrationNodeArgument) =>
-      previewCommand(ctx, node?.kind === 'migration' ? { kind: 'to', name: node.entry.name } : { kind: 'latest' }, node?.target),
+      // An applied node's Preview shows the down()s of its Downgrade to Here; a pending one's, the upgrade up to it.
+      node?.kind === 'migration' && (node.entry.state === 'applied' || node.entry.state === 'edited')
+        ? previewDowngradeCommand(ctx, node.entry.name, node.target)
+        : previewCommand(ctx, node?.kind === 'migration' ? { kind: 'to', name: node.entry.name } : { kind: 'latest' }, node?.target),
     ),
     vscode.commands.registerCommand('migrationGuard.restore', () => restoreCommand(ctx)),
     vscode.commands.registerCommand('migrationGuard.unlock', () => unlockCommand(ctx)),
@@ -111,26 +111,17 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.commands.registerCommand('migrationGuard.backup', () => backupCommand(ctx)),
     // From a Knex root of the Revisions view (inline action): that project; from the palette or the view's menu: the picked one.
     vscode.commands.registerCommand('migrationGuard.validate', (node?: RootNodeArgument) => validateCommand(ctx, node?.kind === 'root' ? node.root.target : undefined)),
-    vscode.commands.registerCommand('migrationGuard.refresh', () => {
-      store.invalidate();
-      revisions.refresh(true);
-    }),
+    vscode.commands.registerCommand('migrationGuard.refresh', () => revisions.refresh(true)),
     vscode.commands.registerCommand('migrationGuard.showOutput', () => output.show(true)),
     vscode.commands.registerCommand('migrationGuard.openDemo', () => openDemoCommand(context, engine)),
-    vscode.commands.registerCommand('migrationGuard.openMigration', (uri: vscode.Uri) => vscode.window.showTextDocument(uri)),
-    vscode.workspace.onDidGrantWorkspaceTrust(() => store.invalidate()),
-    vscode.workspace.onDidChangeWorkspaceFolders(() => store.invalidate()),
-    vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('migrationGuard') && store.invalidate(300)),
+    vscode.commands.registerCommand('migrationGuard.openMigration', (arg?: NodeOrUri) => openMigration(arg)),
+    vscode.commands.registerCommand('migrationGuard.copyMigrationName', (node?: MigrationNodeArgument) => copyMigrationName(node)),
+    vscode.commands.registerCommand('migrationGuard.copyCliCommand', (node?: MigrationNodeArgument) => copyCliCommand(node)),
+    vscode.commands.registerCommand('migrationGuard.revealMigration', (node?: MigrationNodeArgument) => revealMigration(node, (line) => output.appendLine(line))),
     registerMigrationCodeLens(store),
     registerMigrationDecorations(store),
     new DatabaseFileGuard(store, ctx),
   );
-
-  // Migration files appearing, changing or disappearing change the status (the Revisions view watches them itself).
-  const watcher = vscode.workspace.createFileSystemWatcher('**/{migrations/**,knexfile.*}');
-  // Debounced: a checkout or a formatter touches many files at once; one status read answers them.
-  const changed = () => store.invalidate(300);
-  context.subscriptions.push(watcher, watcher.onDidCreate(changed), watcher.onDidDelete(changed), watcher.onDidChange(changed));
 
   client = startLanguageClient(context, output);
   // Not awaited: activation ends once everything is registered, without waiting for the server process to start and

@@ -1,25 +1,38 @@
-/** Relative times for people ("2 days ago"), shared by the CodeLens, the database file guard and the restore pick. No `vscode` import. */
+/** Relative times ("2 days ago") and sizes for people, shared by the Revisions view, the CodeLens, the database file guard and the backup picks. No `vscode` import. */
 
 /**
- * `then` relative to `now`: "just now", "5 min ago", "3 h ago", "yesterday", "2 days ago", "5 weeks ago", "2 years ago";
- * a time in the future (a clock skew) reads "just now". Unparseable input is returned as given.
+ * `then` relative to `now` for people: "just now", "1 minute ago", "3 hours ago", "2 days ago", "2 months ago",
+ * "2 years ago"; a time in the future (clock skew) reads "in 2 hours". The one wording of the Revisions view, the
+ * CodeLens, the database file guard and the backup picks; the exact time belongs in a tooltip or beside it.
+ * Unparseable input is returned as given.
  * @param then ISO-8601 time (as the engine prints it) or a Date
+ * @param now a Date or milliseconds since the epoch
  */
-export function relativeTime(then: string | Date, now: Date = new Date()): string {
+export function relativeTime(then: string | Date, now: Date | number = Date.now()): string {
   const t = then instanceof Date ? then.getTime() : Date.parse(then);
   if (Number.isNaN(t)) return String(then);
-  const seconds = Math.max(0, (now.getTime() - t) / 1000);
-  if (seconds < 45) return 'just now';
-  const minutes = Math.round(seconds / 60);
-  if (minutes < 60) return `${Math.max(1, minutes)} min ago`;
-  const hours = Math.round(seconds / 3600);
-  if (hours < 24) return `${hours} h ago`;
-  const days = Math.round(seconds / 86400);
-  if (days === 1) return 'yesterday';
-  if (days < 14) return `${days} days ago`;
-  if (days < 60) return `${Math.round(days / 7)} weeks ago`;
-  if (days < 730) return `${Math.round(days / 30.44)} months ago`;
-  return `${Math.round(days / 365.25)} years ago`;
+  const seconds = Math.round(((typeof now === 'number' ? now : now.getTime()) - t) / 1000);
+  const s = Math.abs(seconds);
+  if (s < 45) return 'just now';
+  const units: [number, string][] = [
+    [60, 'minute'],
+    [3600, 'hour'],
+    [86400, 'day'],
+    [86400 * 30, 'month'],
+    [86400 * 365, 'year'],
+  ];
+  let value = 0;
+  let unit = 'minute';
+  for (let i = 0; i < units.length; i++) {
+    const [size, name] = units[i]!;
+    const next = units[i + 1];
+    value = Math.round(s / size);
+    unit = name;
+    // The next unit from 95% of it on ("1 hour ago", not "58 minutes ago").
+    if (!next || s < next[0] * 0.95) break;
+  }
+  const text = `${value} ${unit}${value === 1 ? '' : 's'}`;
+  return seconds < 0 ? `in ${text}` : `${text} ago`;
 }
 
 /** Bytes for people: "812 B", "24 KiB", "3.1 MiB", "1.2 GiB". */

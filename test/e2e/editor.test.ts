@@ -70,7 +70,7 @@ test('Migration Guard in VS Code: CodeLens, Explorer badges, database file guard
 
   await step('CodeLens on the last applied migration: Applied · batch 1 · <when> · current', async () => {
     await wb.quickOpen(lastApplied);
-    const line = await wb.waitForCodeLens([/Applied · batch 1 · (just now|\d+ min ago) · current/]);
+    const line = await wb.waitForCodeLens([/Applied · batch 1 · (just now|\d+ minutes? ago) · current/]);
     log(`CodeLens: ${line}`);
     await wb.screenshot('codelens-applied');
   });
@@ -91,7 +91,7 @@ test('Migration Guard in VS Code: CodeLens, Explorer badges, database file guard
     fs.rmSync(database);
     const toast = await wb.waitForToast(/the database dev\.sqlite3 was deleted/, 30_000);
     log(`toast: ${toast}`);
-    assert.match(toast, new RegExp(`Latest backup: ${backupName}, taken (just now|\\d+ min ago) \\(\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d UTC\\), \\d+(\\.\\d)? KiB\\.`));
+    assert.match(toast, new RegExp(`Latest backup: ${backupName}, taken (just now|\\d+ minutes? ago) \\(\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d UTC\\), \\d+(\\.\\d)? KiB\\.`));
     assert.match(toast, /Restore Latest Backup/);
     assert.match(toast, /Show Backups/);
     await wb.screenshot('database-deleted-warning');

@@ -20,6 +20,8 @@ export interface Locator {
   innerText(options?: { timeout?: number }): Promise<string>;
   allInnerTexts(): Promise<string[]>;
   click(options?: { timeout?: number; button?: 'left' | 'right' | 'middle' }): Promise<void>;
+  hover(options?: { timeout?: number }): Promise<void>;
+  getAttribute(name: string): Promise<string | null>;
   count(): Promise<number>;
   boundingBox(): Promise<{ x: number; y: number; width: number; height: number } | null>;
 }
@@ -92,21 +94,28 @@ export interface TreeRow {
   description: string;
 }
 
-/** An expected tree row: the description may be a pattern (a relative time such as "just now" moves on). */
+/**
+ * An expected tree row: the description may be a pattern (a relative time such as "just now" moves on), and so may
+ * the label (an error message naming a temporary path).
+ */
 export interface TreeRowPattern {
-  label: string;
+  label: string | RegExp;
   description: string | RegExp;
 }
 
-/** Runs in the page: whether `rows` match `expected` (descriptions given as `{ source, flags }` are patterns). */
-function rowsMatch(rows: TreeRow[], expected: { label: string; description: string | { source: string; flags: string } }[]): boolean {
+type Wanted = string | { source: string; flags: string };
+
+/** Runs in the page: whether `rows` match `expected` (labels and descriptions given as `{ source, flags }` are patterns). */
+function rowsMatch(rows: TreeRow[], expected: { label: Wanted; description: Wanted }[]): boolean {
+  // No named helper inside: the function runs in the page as its source text, where tsx's `__name` does not exist.
   return (
     rows.length === expected.length &&
-    rows.every((row, i) => {
-      const want = expected[i]!;
-      if (row.label !== want.label) return false;
-      return typeof want.description === 'string' ? row.description === want.description : new RegExp(want.description.source, want.description.flags).test(row.description);
-    })
+    rows.every((row, i) =>
+      [
+        [row.label, expected[i]!.label],
+        [row.description, expected[i]!.description],
+      ].every(([text, want]) => (typeof want === 'string' ? text === want : new RegExp((want as { source: string }).source, (want as { flags: string }).flags).test(text as string))),
+    )
   );
 }
 
@@ -334,6 +343,28 @@ export class Workbench {
     await entry.first().click({ timeout: 15_000 });
   }
 
+  /** The tree row labelled exactly `label` in view container `containerId`. */
+  private treeRow(containerId: string, label: string): Locator {
+    const exact = new RegExp(`^\\s*${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`);
+    return this.page.locator(`[id="workbench.view.extension.${containerId}"] .monaco-list-row`).filter({ has: this.page.locator('.label-name', { hasText: exact }) }).first();
+  }
+
+  /** Clicks the tree row labelled exactly `label` (runs its command, e.g. an error root's Retry). */
+  async clickTreeRow(containerId: string, label: string): Promise<void> {
+    await this.treeRow(containerId, label).click({ timeout: 30_000 });
+  }
+
+  /** Hovers the tree row labelled exactly `label` and resolves the titles of its inline action buttons, left to right. */
+  async treeRowInlineActions(containerId: string, label: string): Promise<string[]> {
+    const row = this.treeRow(containerId, label);
+    await row.hover({ timeout: 30_000 });
+    const actions = row.locator('.actions .action-label');
+    await actions.first().waitFor({ state: 'visible', timeout: 15_000 });
+    const titles: string[] = [];
+    for (let i = 0; i < (await actions.count()); i++) titles.push((await actions.nth(i).getAttribute('aria-label')) ?? (await actions.nth(i).getAttribute('title')) ?? '');
+    return titles;
+  }
+
   /** Clicks the activity-bar entry whose label starts with `title` and waits for its view container. */
   async openViewContainer(title: string, containerId: string): Promise<void> {
     await this.page.locator(`.activitybar .action-item a[aria-label^="${title}"]`).first().click({ timeout: 30_000 });
@@ -370,7 +401,8 @@ export class Workbench {
    * On timeout the error shows what was rendered last.
    */
   async waitForTreeRows(containerId: string, expected: TreeRowPattern[], timeout = 60_000): Promise<TreeRow[]> {
-    const want = expected.map(({ label, description }) => ({ label, description: typeof description === 'string' ? description : { source: description.source, flags: description.flags } }));
+    const wanted = (w: string | RegExp): Wanted => (typeof w === 'string' ? w : { source: w.source, flags: w.flags });
+    const want = expected.map(({ label, description }) => ({ label: wanted(label), description: wanted(description) }));
     try {
       await this.page.waitForFunction(
         // An expression, so readTreeRows and rowsMatch can run in the page.

@@ -208,6 +208,43 @@ void describe('consent bound to the plan, and data-loss downgrades, on SQLite', 
   });
 });
 
+void describe('Upgrade to here (the Revisions view and CodeLens: upgrade --to), on SQLite', () => {
+  void it('the plan lists exactly the pending migrations up to and including the target; consent binds that plan, with a backup first', async () => {
+    const tp = sqliteProject({ '001_a.js': createTableMigration('a'), '002_b.js': createTableMigration('b'), '003_c.js': createTableMigration('c'), '004_d.js': createTableMigration('d') });
+    try {
+      const project = await tp.load();
+      await upgrade(project, { noBackup: true, step: 1 });
+      const shown = await upgrade(project, { dryRun: true, to: '003_c.js' });
+      assert.deepEqual(shown.pending, ['002_b.js', '003_c.js']);
+      assert.deepEqual(shown.planMigrations.map((m) => m.name), ['002_b.js', '003_c.js']);
+      assert.deepEqual(shown.preview?.map((p) => p.migration), ['002_b.js', '003_c.js']);
+      assert.equal(shown.backupPlanned, true);
+      assert.notEqual(shown.planId, (await upgrade(project, { dryRun: true })).planId, 'everything pending is another plan');
+
+      // The id of the plan up to 003 does not apply everything pending (the user never saw 004) ...
+      await rejectsWith(upgrade(project, { plan: shown.planId }), 'plan-changed', /Nothing was written/);
+      assert.equal(backupFiles(tp.dir), 0);
+      // ... nor up to 003 once another migration before it appeared.
+      writeFileSync(path.join(tp.migrations, '002a_x.js'), createTableMigration('x'));
+      await rejectsWith(upgrade(project, { plan: shown.planId, to: '003_c.js' }), 'plan-changed', /002a_x\.js/);
+      assert.equal(backupFiles(tp.dir), 0);
+      assert.deepEqual((await tp.tables()).filter((t) => ['b', 'c', 'd', 'x'].includes(t)), []);
+
+      // The plan as shown now applies exactly it, after a backup.
+      const again = await upgrade(project, { dryRun: true, to: '003_c.js' });
+      assert.deepEqual(again.pending, ['002_b.js', '002a_x.js', '003_c.js']);
+      const cli = await runCli(['upgrade', '--yes', '--to', '003_c.js', '--plan', again.planId, '--json', '--cwd', tp.dir]);
+      assert.equal(cli.code, 0, cli.stdout + cli.stderr);
+      const result = JSON.parse(cli.stdout) as UpgradeResult;
+      assert.deepEqual(result.applied, ['002_b.js', '002a_x.js', '003_c.js']);
+      assert.ok(result.backup, 'a backup was taken first');
+      assert.ok(!(await tp.tables()).includes('d'), '004 not applied');
+    } finally {
+      await tp.cleanup();
+    }
+  });
+});
+
 void describe('consent bound to the plan, and data-loss downgrades, on PostgreSQL (MG_TEST_PG_URL)', { skip: pgSkip('PostgreSQL consent tests') }, () => {
   void it('plan-changed: a new file, an edited file, a migration applied meanwhile (downgrade)', async () => {
     const tp = await pgProject({ '001_a.js': createTableMigration('a') });

@@ -10,6 +10,7 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import type { ErrorResult, StatusResult, UpgradeResult } from '../../server/src/protocol';
@@ -62,7 +63,8 @@ void describe('errors through the CLI: one message, the next step, no password',
     writeFiles(d, { 'knexfile.js': `module.exports = { client: 'pg', connection: 'postgres://app:${SECRET}@127.0.0.1:1/app' };\n` });
     const { e } = await both(['status', '--cwd', d], 2);
     assert.equal(e.code, 'connection');
-    assert.match(e.message, /^Cannot connect to postgres:\/\/app:\*\*\*\*@127\.0\.0\.1:1\/app/);
+    // In words (issue 16), with the masked connection after it.
+    assert.equal(e.message, 'Cannot reach the database at 127.0.0.1:1 (connection refused: nothing listens there). Connection: postgres://app:****@127.0.0.1:1/app.');
     assert.match(e.hint ?? '', /database server is running/);
   });
 
@@ -193,6 +195,35 @@ void describe('errors through the CLI: one message, the next step, no password',
       const right = await runCli(['status', '--json', '--cwd', d2], { PGPASSWORD: RIGHT_PASSWORD });
       assert.equal(right.code, 0, right.stdout + right.stderr);
       assertNoSecret(right);
+    });
+
+    void it("the cluster's host on a closed port, and a wrong password: in words, never Knex's pool message, within the connect timeout", async () => {
+      const u = new URL(db.url());
+      // A port nothing listens on, on the same host as the cluster: bind an ephemeral port, then free it.
+      const port = await new Promise<number>((resolve) => {
+        const s = net.createServer().listen(0, u.hostname, () => {
+          const p = (s.address() as net.AddressInfo).port;
+          s.close(() => resolve(p));
+        });
+      });
+      const closed = new URL(db.url());
+      closed.port = String(port);
+      closed.password = SECRET;
+      const d = dir();
+      writeFiles(d, { 'knexfile.js': `module.exports = { client: 'pg', connection: ${JSON.stringify(closed.toString())} };\n` });
+      const started = Date.now();
+      const refused = await both(['status', '--connect-timeout', '5', '--cwd', d], 2);
+      assert.ok(Date.now() - started < 20_000, 'both runs end within the connect timeout');
+      assert.equal(refused.e.code, 'connection');
+      assert.equal(refused.e.message, `Cannot reach the database at ${u.hostname}:${port} (connection refused: nothing listens there). Connection: ${closed.toString().replace(SECRET, '****')}.`);
+      assert.doesNotMatch(refused.e.message + refused.text.stderr, /pool is probably full|ECONNREFUSED/);
+
+      const d2 = dir();
+      writeFiles(d2, { 'knexfile.js': `module.exports = { client: 'pg', connection: ${JSON.stringify(roleUrl(WRONG_PASSWORD))}, acquireConnectionTimeout: 3000 };\n` });
+      const wrong = await both(['status', '--connect-timeout', '5', '--cwd', d2], 2);
+      assert.equal(wrong.e.code, 'auth');
+      assert.equal(wrong.e.message, `The database server rejected the password for user "${PASSWORD_ROLE}" (${roleUrl('****')}).`);
+      assert.doesNotMatch(wrong.e.message + wrong.text.stderr, /pool is probably full/);
     });
 
     void it('unknown role (SQLSTATE 28000) and unknown database (3D000) → connection with the server reason, masked', async () => {

@@ -427,7 +427,7 @@ void describe('safety-check on PostgreSQL (MG_TEST_PG_URL)', { skip: pgSkip('Pos
     const { r, run } = await cliCheck(d);
     const c = checkOf(r, 'connection');
     assert.equal(c.status, 'fail');
-    assert.match(c.message, /^Cannot connect to postgres:\/\/app:\*\*\*\*@127\.0\.0\.1:1\/app/);
+    assert.match(c.message, /^Cannot reach the database at 127\.0\.0\.1:1 \(connection refused: nothing listens there\)\. Connection: postgres:\/\/app:\*\*\*\*@127\.0\.0\.1:1\/app\.$/);
     assert.match(c.hint ?? '', /database server is running/);
     assert.ok(r.checks.slice(1).every((x) => x.status === 'skipped'));
     assert.ok(!run.stdout.includes(secret) && !run.stderr.includes(secret), 'password never printed');

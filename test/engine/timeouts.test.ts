@@ -145,6 +145,27 @@ void describe('no silent exit', () => {
     }
   });
 
+  void it("the knexfile's acquireConnectionTimeout ends the wait first: said in words, not Knex's \"pool is probably full\", without waiting on the pool", { timeout: 60_000 }, async () => {
+    const server = await silentServer();
+    const { dir, cleanup } = tempDir();
+    try {
+      writeFiles(dir, { 'knexfile.js': `module.exports = { client: 'pg', connection: 'postgres://app:Quiet@127.0.0.1:${server.port}/appdb', acquireConnectionTimeout: 1000 };\n` });
+      const started = Date.now();
+      const json = await runCli(['status', '--json', '--connect-timeout', '30', '--cwd', dir]);
+      const took = Date.now() - started;
+      assert.equal(json.code, 2, json.stdout + json.stderr);
+      const e = JSON.parse(json.stdout) as ErrorResult;
+      assert.equal(e.error.code, 'connection');
+      assert.equal(e.error.message, `Cannot reach the database at 127.0.0.1:${server.port} (no connection opened within the knexfile's acquireConnectionTimeout). Connection: postgres://app:****@127.0.0.1:${server.port}/appdb.`);
+      assert.doesNotMatch(json.stdout + json.stderr, /pool is probably full|Quiet/);
+      // Knex's pool would hold the half-open connection for its createTimeoutMillis (30 s) on destroy(); not waited for.
+      assert.ok(took < 20_000, `took ${took} ms`);
+    } finally {
+      cleanup();
+      await server.close();
+    }
+  });
+
   void it('a connection failure with unencoded @ : % in the URL password prints no part of it (status, text and --json)', async () => {
     const port = await closedPort();
     const { dir, cleanup } = tempDir();

@@ -57,7 +57,7 @@ const titles = (file: string, s = status()) => knexLenses(s, file, NOW).map((l) 
 void describe('CodeLens text', () => {
   void it('applied: batch and relative time; the current one says so; the exact time in the tooltip', () => {
     assert.deepEqual(titles('/p/migrations/004_d.js'), ['$(pass) Applied · batch 3 · 2 days ago · current [showRevisions]']);
-    assert.deepEqual(titles('/p/migrations/001_a.js'), ['$(pass) Applied · batch 2 · 2 weeks ago [showRevisions]']);
+    assert.deepEqual(titles('/p/migrations/001_a.js'), ['$(pass) Applied · batch 2 · 16 days ago [showRevisions]']);
     assert.match(knexLenses(status(), '/p/migrations/004_d.js', NOW)[0]?.tooltip ?? '', /Applied 2026-12-04T12:00:00\.000Z in batch 3/);
   });
 
@@ -163,7 +163,7 @@ void describe('database file guard', () => {
     assert.equal(offered?.name, 'backup_ok', 'an incomplete backup (killed midway) is never offered');
     assert.equal(
       lossMessage('dev.sqlite3', 'deleted', offered, NOW),
-      'Migration Guard: the database dev.sqlite3 was deleted. Latest backup: backup_ok, taken 12 min ago (2026-12-06 11:48:00 UTC), 24 KiB.',
+      'Migration Guard: the database dev.sqlite3 was deleted. Latest backup: backup_ok, taken 12 minutes ago (2026-12-06 11:48:00 UTC), 24 KiB.',
     );
     assert.equal(lossMessage('dev.sqlite3', 'truncated', undefined, NOW), 'Migration Guard: the database dev.sqlite3 was truncated (it is no longer a SQLite database). There is no complete backup to restore.');
     assert.equal(latestRestorable({ directory: '/d', backups: [] }), undefined);
@@ -212,18 +212,21 @@ void describe('plan modals', () => {
 void describe('relative times and sizes', () => {
   void it('read like a person says them', () => {
     const ago = (seconds: number) => relativeTime(new Date(NOW.getTime() - seconds * 1000), NOW);
-    assert.deepEqual([ago(10), ago(100), ago(3 * 3600), ago(30 * 3600), ago(2 * 86400), ago(20 * 86400), ago(90 * 86400), ago(800 * 86400), ago(-60)], [
+    assert.deepEqual([ago(10), ago(60), ago(100), ago(50 * 60), ago(58 * 60), ago(3 * 3600), ago(30 * 3600), ago(3 * 86400), ago(60 * 86400), ago(800 * 86400), ago(-2 * 3600)], [
       'just now',
-      '2 min ago',
-      '3 h ago',
-      'yesterday',
-      '2 days ago',
-      '3 weeks ago',
-      '3 months ago',
+      '1 minute ago',
+      '2 minutes ago',
+      '50 minutes ago',
+      '1 hour ago',
+      '3 hours ago',
+      '1 day ago',
+      '3 days ago',
+      '2 months ago',
       '2 years ago',
-      'just now',
+      'in 2 hours',
     ]);
     assert.equal(relativeTime('not a time', NOW), 'not a time');
+    assert.equal(relativeTime(new Date(NOW.getTime() - 120_000).toISOString(), NOW.getTime()), '2 minutes ago', 'an ISO time and a number for now');
     assert.deepEqual([formatBytes(812), formatBytes(24_576), formatBytes(3_250_000), formatBytes(5 * 1024 ** 3)], ['812 B', '24 KiB', '3.1 MiB', '5.0 GiB']);
   });
 });

@@ -1,15 +1,16 @@
 /**
  * The Revisions view, its two status-bar items and the environment picker, registered in one call from
- * extension.ts. The view reads every project of every workspace folder (projects.ts) and refreshes, debounced, when
- * the environment or another Migration Guard setting, a knexfile, an alembic.ini or a migration file changes, when
- * folders or trust change, and after every command (through `refresh`).
+ * extension.ts. The view shows every project of every workspace folder as the status store read them (one read per
+ * project and environment, shared with the CodeLens, badges and file guard), and the store reads again, debounced,
+ * when the environment or another Migration Guard setting, a knexfile, an alembic.ini or a migration file changes,
+ * when folders or trust change, and at once after every command (through `refresh`).
  */
 import * as vscode from 'vscode';
-import type { DiscoveredProject } from '../../../server/src/protocol';
-import type { Engine, EngineTarget } from '../engine';
+import type { EngineTarget } from '../engine';
+import type { StatusStore } from '../status-store';
 import { summarizeProjectState } from '../status-summary';
 import { rootFolderLabel, rootView } from './model';
-import { focusedRoot, loadRoots, rootContaining, type LoadedRoot } from './projects';
+import { focusedRoot, rootContaining, type LoadedRoot } from './projects';
 import { ProtectedRootDecorations, RevisionTreeProvider } from './tree';
 import type { ValidationStore } from '../validate-store';
 
@@ -29,17 +30,15 @@ export interface Revisions {
 }
 
 /**
- * Registers the view, the status-bar items, `migrationGuard.selectEnvironment` and the watchers; disposed with `context`.
- * Knex roots show the drift of their last Validate from `validations` (redrawn when it changes; the view never runs Validate).
+ * Registers the view, the status-bar items, `migrationGuard.selectEnvironment` and the watchers; disposed with
+ * `context`. The view and the status bar read through `store` (one read per project and environment, shared with
+ * the CodeLens, badges and file guard); the watchers here refresh the store, debounced. Knex roots show the drift
+ * of their last Validate from `validations` (redrawn when it changes; the view never runs Validate).
  */
-export function registerRevisions(context: vscode.ExtensionContext, engine: Engine, output: vscode.OutputChannel, validations: ValidationStore): Revisions {
+export function registerRevisions(context: vscode.ExtensionContext, store: StatusStore, validations: ValidationStore): Revisions {
   let roots: LoadedRoot[] = [];
-  // Each folder's projects (projects --json), kept until a configuration file or a folder changes.
-  const discovery = new Map<string, DiscoveredProject[]>();
-  const rediscover = () => {
-    discovery.clear();
-    tree.refresh();
-  };
+  // A configuration file, folder, trust or setting change may move a project: look for projects again.
+  const rediscover = (delayMs = 300) => store.invalidate(delayMs, true);
 
   const statusItem = vscode.window.createStatusBarItem('migrationGuard.status', vscode.StatusBarAlignment.Left, 10);
   statusItem.name = 'Migration Guard: Migrations';
@@ -78,12 +77,17 @@ export function registerRevisions(context: vscode.ExtensionContext, engine: Engi
     }
   };
 
+  // The status bar follows the shared read even while the view is hidden (the read is the store's: no extra engine call).
+  const followStore = () =>
+    void store.roots().then((loaded) => {
+      roots = loaded ?? [];
+      showFocused();
+    });
+  const first = setTimeout(followStore, 0);
+  context.subscriptions.push({ dispose: () => clearTimeout(first) });
+
   const tree = new RevisionTreeProvider(
-    async () => {
-      if (!vscode.workspace.isTrusted) return undefined;
-      if ((vscode.workspace.workspaceFolders ?? []).length === 0) return undefined;
-      return loadRoots(engine, (line) => output.appendLine(line), discovery);
-    },
+    () => store.roots(),
     (loaded) => {
       roots = loaded ?? [];
       showFocused();
@@ -95,31 +99,34 @@ export function registerRevisions(context: vscode.ExtensionContext, engine: Engi
     validations.onDidChange(() => tree.redrawRoots()),
     vscode.window.registerTreeDataProvider('migrationGuard.revisions', tree),
     vscode.window.registerFileDecorationProvider(new ProtectedRootDecorations()),
-    vscode.commands.registerCommand('migrationGuard.selectEnvironment', (node?: { root?: LoadedRoot }) => selectEnvironment(roots, node?.root ?? focusedRoot(roots, vscode.window.activeTextEditor?.document.uri), tree)),
+    vscode.commands.registerCommand('migrationGuard.selectEnvironment', (node?: { root?: LoadedRoot }) => selectEnvironment(roots, node?.root ?? focusedRoot(roots, vscode.window.activeTextEditor?.document.uri))),
     vscode.window.onDidChangeActiveTextEditor(showFocused),
-    vscode.workspace.onDidGrantWorkspaceTrust(rediscover),
-    vscode.workspace.onDidChangeWorkspaceFolders(rediscover),
+    store.onDidChange(() => {
+      tree.refreshNow();
+      followStore();
+    }),
+    vscode.workspace.onDidGrantWorkspaceTrust(() => rediscover(0)),
+    vscode.workspace.onDidChangeWorkspaceFolders(() => rediscover(0)),
     vscode.workspace.onDidChangeConfiguration((e) => {
-      if (e.affectsConfiguration('migrationGuard')) rediscover();
+      // Only the knexfile setting changes which projects there are; the others (environment, timeout) change the state.
+      if (e.affectsConfiguration('migrationGuard.knexfile')) rediscover();
+      else if (e.affectsConfiguration('migrationGuard')) store.invalidate(300);
     }),
   );
 
   // Configuration files: any change may move a project or its migrations folder (discovery reads them).
   for (const pattern of ['**/{knexfile,knexfile.*}', '**/alembic.ini', '**/package.json', '**/.migration-guard.json']) {
     const watcher = vscode.workspace.createFileSystemWatcher(pattern);
-    context.subscriptions.push(watcher, watcher.onDidCreate(rediscover), watcher.onDidChange(rediscover), watcher.onDidDelete(rediscover));
+    context.subscriptions.push(watcher, watcher.onDidCreate(() => rediscover()), watcher.onDidChange(() => rediscover()), watcher.onDidDelete(() => rediscover()));
   }
   // Migration files: an edit changes the state (edited after it ran); a new or deleted file may also make or end a folder.
   for (const pattern of ['**/migrations/**', '**/versions/**/*.py', '**/*.sql']) {
     const watcher = vscode.workspace.createFileSystemWatcher(pattern);
-    context.subscriptions.push(watcher, watcher.onDidCreate(rediscover), watcher.onDidChange(() => tree.refresh()), watcher.onDidDelete(rediscover));
+    context.subscriptions.push(watcher, watcher.onDidCreate(() => rediscover()), watcher.onDidChange(() => store.invalidate(300)), watcher.onDidDelete(() => rediscover()));
   }
 
   return {
-    refresh: (again = false) => {
-      if (again) discovery.clear();
-      tree.refreshNow();
-    },
+    refresh: (again = false) => store.invalidate(0, again),
     roots: () => roots,
     pickKnexProject: async () => {
       const knex = roots.filter((r) => r.project?.runner === 'knex');
@@ -148,7 +155,7 @@ function environmentChoices(root: LoadedRoot): string[] {
  * Migration Guard: Select Environment — a QuickPick of the knexfile's environments (protected ones marked), written
  * to the workspace folder's `migrationGuard.environment` setting, which every engine command of that folder uses.
  */
-async function selectEnvironment(roots: readonly LoadedRoot[], preferred: LoadedRoot | undefined, tree: RevisionTreeProvider): Promise<void> {
+async function selectEnvironment(roots: readonly LoadedRoot[], preferred: LoadedRoot | undefined): Promise<void> {
   const knexRoots = roots.filter((r) => environmentChoices(r).length > 0);
   let root = preferred && knexRoots.includes(preferred) ? preferred : knexRoots.length === 1 ? knexRoots[0] : undefined;
   if (!root && knexRoots.length > 1) {
@@ -182,6 +189,6 @@ async function selectEnvironment(roots: readonly LoadedRoot[], preferred: Loaded
   if (!picked) return;
   // The workspace folder's setting: the CLI flags of every command in this folder follow it (engine.ts), so the
   // view, the status bar and Upgrade agree on the database.
+  // The setting's change event reads again (index.ts onDidChangeConfiguration): one read, not two.
   await config.update('environment', picked.env || undefined, vscode.ConfigurationTarget.WorkspaceFolder);
-  tree.refreshNow();
 }

@@ -6,6 +6,7 @@
  */
 import type { AlembicHistoryResult, AlembicRevision, DiscoveredProject, FolderMigration, FolderStateResult, ProjectRunner, StatusResult } from '../../../server/src/protocol';
 import { driftOf, isValid, type ValidationRecord } from '../validate-report';
+import { relativeTime } from '../relative-time';
 
 /** An engine failure as the client holds it (engine.ts `EngineError`). */
 export interface ProjectError {
@@ -192,7 +193,12 @@ export function errorHint(error: ProjectError): string {
   if (error.code === 'knexfile-load' && error.environments !== undefined) {
     return `Pick one with "Migration Guard: Select Environment" (setting migrationGuard.environment)${error.environments.length ? `: ${error.environments.join(', ')}` : ''}.`;
   }
+  if (error.code === 'connection' && /did not answer within|timed out|acquireConnectionTimeout/i.test(error.message)) {
+    return 'Check that the database server runs and is reachable from here, or give it longer with the setting migrationGuard.connectTimeout (seconds).';
+  }
   switch (error.code) {
+    case 'cancelled':
+      return 'Reading the state was cancelled. Retry reads it again; for a database that answers slowly, raise the setting migrationGuard.connectTimeout (seconds).';
     case 'knexfile-load':
       return 'Fix the knexfile, or point the setting migrationGuard.knexfile at another one.';
     case 'no-project':
@@ -318,35 +324,4 @@ export function shortName(name: string): { label: string; prefix?: string } {
   // Flyway `V1_1__name` / `R__name`, else a number or timestamp and `_` or `-`.
   const m = /^([VUR]\d*(?:[._]\d+)*)__(.+)$/.exec(base) ?? /^(\d+)[_-](.+)$/.exec(base);
   return m && m[2] ? { label: m[2], prefix: m[1]! } : { label: base };
-}
-
-/**
- * "3 days ago", "just now", "in 2 hours" (clock skew), from an ISO time and `now` (ms since the epoch); the exact
- * time belongs in the tooltip. Unparseable input is returned as it is.
- */
-export function relativeTime(iso: string, now: number): string {
-  const t = Date.parse(iso);
-  if (Number.isNaN(t)) return iso;
-  const seconds = Math.round((now - t) / 1000);
-  const future = seconds < 0;
-  const s = Math.abs(seconds);
-  if (s < 45) return 'just now';
-  const units: [number, string][] = [
-    [60, 'minute'],
-    [3600, 'hour'],
-    [86400, 'day'],
-    [86400 * 30, 'month'],
-    [86400 * 365, 'year'],
-  ];
-  let value = Math.round(s / 60);
-  let unit = 'minute';
-  for (let i = 0; i < units.length; i++) {
-    const [size, name] = units[i]!;
-    const next = units[i + 1];
-    value = Math.round(s / size);
-    unit = name;
-    if (!next || s < next[0] * 0.95) break;
-  }
-  const text = `${value} ${unit}${value === 1 ? '' : 's'}`;
-  return future ? `in ${text}` : `${text} ago`;
 }

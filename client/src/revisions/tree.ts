@@ -10,7 +10,9 @@ import * as vscode from 'vscode';
 import type { MigrationState, MigrationStatusEntry } from '../../../server/src/protocol';
 import type { EngineTarget } from '../engine';
 import { statusGroups } from '../status-groups';
-import { alembicRows, errorHint, folderRows, relativeTime, rootView, shortName, type Row } from './model';
+import { relativeTime } from '../relative-time';
+import { alembicRows, errorHint, folderRows, rootView, shortName, type Row } from './model';
+import { migrationContextValue } from './node-actions';
 import type { LoadedRoot } from './projects';
 import type { ValidationRecord } from '../validate-report';
 
@@ -28,7 +30,7 @@ type Node =
   | { kind: 'group'; root: LoadedRoot; id: string; label: string; description: string; tooltip: string; children: MigrationStatusEntry[]; current: string | null }
   | { kind: 'migration'; root: LoadedRoot; entry: MigrationStatusEntry; current: boolean; target: EngineTarget }
   | { kind: 'row'; root: LoadedRoot; row: Row }
-  | { kind: 'message'; root: LoadedRoot | undefined; text: string; detail?: string; error: boolean; lock?: boolean }
+  | { kind: 'message'; root: LoadedRoot | undefined; text: string; detail?: string; tooltip?: string; error: boolean; lock?: boolean }
   | { kind: 'action'; label: string; command: string; icon: string; args?: unknown[] };
 
 /** Commands of the actions under an error root (registered in extension.ts). */
@@ -69,36 +71,22 @@ function rootKey(root: LoadedRoot): string {
 export class RevisionTreeProvider implements vscode.TreeDataProvider<Node>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<Node[] | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
-  private timer: ReturnType<typeof setTimeout> | undefined;
   /** The root nodes of the last read: {@link redrawRoots} redraws these objects (the tree knows its nodes by identity). */
   private rootNodes: RootNodeArgument[] = [];
 
   /**
-   * @param loadRoots asks the engine for every root (undefined: not read, untrusted workspace or no folder).
+   * @param loadRoots the roots of the shared read (status-store.ts; undefined: not read, untrusted workspace or no folder).
    * @param onRoots receives each read's roots, for the status bar.
    * @param validation the last Validate of a root's project (ValidationStore), for its drift badge; never runs Validate.
-   * @param debounceMs how long {@link refresh} waits for more changes before reading again.
    */
   constructor(
     private readonly loadRoots: () => Promise<LoadedRoot[] | undefined>,
     private readonly onRoots: (roots: LoadedRoot[] | undefined) => void,
     private readonly validation: (root: LoadedRoot) => ValidationRecord | undefined = () => undefined,
-    private readonly debounceMs = 300,
   ) {}
 
-  /** Reads every root again after {@link debounceMs} without a further call (file saves and setting edits come in bursts). */
-  refresh(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.changed.fire(undefined);
-    }, this.debounceMs);
-  }
-
-  /** Reads every root again now (after a command, and Retry). */
+  /** Asks for the roots again (the store fired: its read was dropped; it debounces bursts of file and setting events). */
   refreshNow(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
     this.changed.fire(undefined);
   }
 
@@ -124,7 +112,8 @@ export class RevisionTreeProvider implements vscode.TreeDataProvider<Node>, vsco
     if (state.kind === 'error') {
       // Never an empty or "up to date" root for a state that could not be read: the hint, then Retry and Show Output.
       return [
-        { kind: 'message', root, text: state.error.message, detail: errorHint(state.error), error: true },
+        // The first line as the label (Node's "Require stack" lines follow a module error); all of it in the tooltip.
+        { kind: 'message', root, text: state.error.message.split('\n')[0]!, detail: errorHint(state.error), tooltip: state.error.message, error: true },
         ...ERROR_ACTIONS.map((a): Node => ({ kind: 'action', ...a })),
       ];
     }
@@ -152,7 +141,7 @@ export class RevisionTreeProvider implements vscode.TreeDataProvider<Node>, vsco
       case 'message': {
         const item = new vscode.TreeItem(node.text, vscode.TreeItemCollapsibleState.None);
         item.iconPath = new vscode.ThemeIcon(node.error ? 'error' : 'info');
-        item.tooltip = node.detail ? `${node.text}\n${node.detail}` : node.text;
+        item.tooltip = node.detail ? `${node.tooltip ?? node.text}\n${node.detail}` : node.tooltip ?? node.text;
         item.description = node.detail;
         item.contextValue = node.lock ? 'lockHeld' : node.error ? 'engineError' : 'message';
         return item;
@@ -212,7 +201,8 @@ export class RevisionTreeProvider implements vscode.TreeDataProvider<Node>, vsco
     const short = shortName(entry.name);
     const item = new vscode.TreeItem(short.label, vscode.TreeItemCollapsibleState.None);
     item.id = `${rootKey(node.root)}|migration:${entry.name}`;
-    item.contextValue = `migration.${entry.state}`;
+    // package.json's menus show this node's actions by it (node-actions.ts migrationActions).
+    item.contextValue = migrationContextValue(entry.state);
     const when = entry.appliedAt ? relativeTime(entry.appliedAt, Date.now()) : undefined;
     item.description = [stateLabel[entry.state] + (when ? ` ${when}` : ''), node.current ? 'current' : undefined, short.prefix].filter(Boolean).join(' · ');
     item.iconPath =
@@ -239,7 +229,6 @@ export class RevisionTreeProvider implements vscode.TreeDataProvider<Node>, vsco
   }
 
   dispose(): void {
-    if (this.timer) clearTimeout(this.timer);
     this.changed.dispose();
   }
 }

@@ -4,7 +4,7 @@
  * is exactly what {@link contributedConfiguration} produces (run `npm run sync-settings` to regenerate).
  */
 import picomatch from 'picomatch';
-import type { Dialect } from '../protocol';
+import { DEFAULT_CONNECT_TIMEOUT_SECONDS, type Dialect } from '../protocol';
 
 /** Dialect setting: `auto` picks SQLite when the nearest knexfile names a SQLite client (without a knexfile: when the nearest package.json depends on sqlite3 / better-sqlite3 and no PostgreSQL driver), else PostgreSQL. */
 export type DialectSetting = Dialect | 'auto';
@@ -29,6 +29,8 @@ export interface Settings {
   statsFile: string;
   /** Lint every migration file of the workspace's projects, not only open ones (editor only; at most 5,000 files). */
   lintWorkspace: boolean;
+  /** Seconds the editor's engine commands wait for the database to answer (`--connect-timeout`; editor only, the CLI takes the flag). */
+  connectTimeout: number;
 }
 
 interface PropertySchema {
@@ -38,6 +40,7 @@ interface PropertySchema {
   enum?: string[];
   enumDescriptions?: string[];
   items?: { type: string };
+  minimum?: number;
   scope?: string;
 }
 
@@ -99,6 +102,13 @@ export const settingsSchema: Record<keyof Settings, PropertySchema> = {
     description: 'Show the problems of every migration file in the workspace\'s projects (their migrations folders, as `migration-guard projects` finds them), not only of open files. Linted in the background after start and again when a file changes on disk; at most 5,000 files.',
     scope: 'resource',
   },
+  connectTimeout: {
+    type: 'number',
+    default: DEFAULT_CONNECT_TIMEOUT_SECONDS,
+    minimum: 1,
+    description: 'Seconds to wait for the database to answer before the Revisions view (and every command) reports it unreachable. A read that takes more than 2 s shows a notification with Cancel.',
+    scope: 'resource',
+  },
 };
 
 /** The section name under which every setting lives. */
@@ -124,6 +134,7 @@ export function normalizeSettings(raw: unknown): Settings {
     if (schema.type === 'array' && Array.isArray(value) && value.every((v) => typeof v === 'string')) mutable[key] = value;
     else if (schema.type === 'string' && typeof value === 'string' && (!schema.enum || schema.enum.includes(value))) mutable[key] = value;
     else if (schema.type === 'boolean' && typeof value === 'boolean') mutable[key] = value;
+    else if (schema.type === 'number' && typeof value === 'number' && Number.isFinite(value) && value >= (schema.minimum ?? -Infinity)) mutable[key] = value;
   }
   return result;
 }

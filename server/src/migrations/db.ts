@@ -63,7 +63,8 @@ export async function openKnex(project: LoadedProject, log: EngineLog = silentLo
     // After a timeout the pool may wait forever on the half-open connection: do not wait for destroy() then.
     const destroyed = db.destroy().catch(() => {});
     if (isEngineError(err)) throw err;
-    await destroyed;
+    // Knex's own pool timeout (acquireConnectionTimeout) leaves the same half-open connection behind.
+    if (!/timeout acquiring a connection/i.test(String((err as Error | undefined)?.message ?? err))) await destroyed;
     throw classifySetupError(err, target) ?? new EngineError('connection', `Cannot query ${target}: ${String((err as Error).message ?? err)}`, undefined, { cause: err });
   }
   return db;

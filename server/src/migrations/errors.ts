@@ -120,6 +120,44 @@ function classifyAuthError(err: unknown, code: string | undefined, message: stri
   return null;
 }
 
+/** Socket-level failures in words (Node's `code`s, node-postgres's and Knex's pool messages); null for the others. */
+function unreachableReason(code: string | undefined, message: string): string | null {
+  switch (code) {
+    case 'ECONNREFUSED':
+      return 'connection refused: nothing listens there';
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return 'host name not found';
+    case 'ETIMEDOUT':
+      return 'the connection attempt timed out';
+    case 'EHOSTUNREACH':
+      return 'host unreachable';
+    case 'ENETUNREACH':
+      return 'network unreachable';
+    case 'ECONNRESET':
+      return 'the connection was reset';
+  }
+  if (/Connection terminated unexpectedly/i.test(message)) return 'the connection was closed before the server answered';
+  // Knex's pool gave up (the knexfile's acquireConnectionTimeout): "Knex: Timeout acquiring a connection. The pool is
+  // probably full. Are you missing a .transacting(trx) call?" — misleading for a first connection that never opened.
+  if (/timeout acquiring a connection/i.test(message)) return "no connection opened within the knexfile's acquireConnectionTimeout";
+  return null;
+}
+
+/** `host:port` of the failed connection: the socket error's own address, else the (masked) target URL's; undefined for neither. */
+function hostPort(err: unknown, target: string): string | undefined {
+  const e = err as { address?: unknown; port?: unknown; hostname?: unknown } | null;
+  if (typeof e?.address === 'string' && typeof e.port === 'number') return `${e.address}:${e.port}`;
+  try {
+    const u = new URL(target);
+    if (!u.hostname) return undefined;
+    const port = u.port || (/^postgres(ql)?:$/.test(u.protocol) ? '5432' : /^mysql2?:$/.test(u.protocol) ? '3306' : '');
+    return port ? `${u.hostname}:${port}` : u.hostname;
+  } catch {
+    return typeof e?.hostname === 'string' ? e.hostname : undefined;
+  }
+}
+
 /**
  * Turns a driver error raised while connecting or querying into an {@link EngineError}
  * (`auth`, `connection` or `driver-missing`), or returns null when it is not a setup problem.
@@ -142,6 +180,18 @@ export function classifySetupError(err: unknown, target: string): EngineError | 
   }
   const auth = classifyAuthError(err, code, message, target);
   if (auth) return auth;
+  const unreachable = unreachableReason(code, message);
+  if (unreachable) {
+    const where = hostPort(err, target);
+    return new EngineError(
+      'connection',
+      `Cannot reach the database${where ? ` at ${where}` : ''} (${unreachable}). Connection: ${target}.`,
+      code === 'ENOTFOUND' || code === 'EAI_AGAIN'
+        ? 'Check the host name in the knexfile\'s connection (or DATABASE_URL).'
+        : 'Check that the database server is running and listens on that host and port, and that the connection settings in the knexfile (or DATABASE_URL) are right.',
+      { cause: err },
+    );
+  }
   if ((code && CONNECTION_CODES.has(code)) || /connect|timeout acquiring a connection/i.test(message)) {
     let hint = 'Check that the database server is running and that the connection settings in the knexfile (or DATABASE_URL) are right.';
     if (code === '28000') hint = "The server does not accept this user (unknown role, or no pg_hba.conf entry for it): check the user name in the knexfile's connection (or DATABASE_URL).";
