@@ -74,7 +74,10 @@ void describe('the bundled CLI', () => {
         assert.equal(r.code, 1, `run ${run}: ${r.stderr}`);
         const refused = JSON.parse(r.stdout) as UpgradeResult;
         assert.equal(refused.refused, true);
-        assert.deepEqual(refused.findings, expected, `run ${run}`);
+        // The plan adds what the linter cannot know: the sizes of the tables, read from the database it migrates.
+        assert.deepEqual(refused.findings.find((f) => f.table === 't3')?.tableSize?.rows, 0, `run ${run}`);
+        const unsized = refused.findings.map(({ tableSize, ...f }) => (tableSize ? { ...f, message: f.message.replace(/ \("[^"]*": [^)]*\.\)$/, '') } : f));
+        assert.deepEqual(unsized, expected, `run ${run}`);
       }
       const db = project.sqliteFile as string;
       assert.deepEqual((await sqliteAll(db, "select name from knex_migrations where name like '2%'")).length, 0, 'refused: nothing applied');

@@ -25,6 +25,8 @@ export interface Settings {
   environment: string;
   /** Show the PostgreSQL lock mode of each lock finding as an inlay hint at its statement (editor only). */
   lockInlayHints: boolean;
+  /** Table statistics file (`migration-guard stats --out FILE`), relative to the workspace folder; empty = none (editor only). */
+  statsFile: string;
   /** Lint every migration file of the workspace's projects, not only open ones (editor only; at most 5,000 files). */
   lintWorkspace: boolean;
   /** Seconds the editor's engine commands wait for the database to answer (`--connect-timeout`; editor only, the CLI takes the flag). */
@@ -86,6 +88,12 @@ export const settingsSchema: Record<keyof Settings, PropertySchema> = {
     type: 'boolean',
     default: false,
     description: 'Show the PostgreSQL table lock a finding\'s statement takes (e.g. ACCESS EXCLUSIVE) as an inlay hint at the statement. The hover shows it either way.',
+    scope: 'resource',
+  },
+  statsFile: {
+    type: 'string',
+    default: '',
+    description: 'Table statistics file written by `migration-guard stats --out FILE`, relative to the workspace folder. With it, findings about a table show its size, and lock findings become information below smallTableRows and errors from largeTableRows (.migration-guard.json), as `check --stats` does. Empty: none.',
     scope: 'resource',
   },
   lintWorkspace: {

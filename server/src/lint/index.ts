@@ -166,6 +166,18 @@ function parserName(kind: SourceKind, dialect: Dialect): string {
   }
 }
 
+/**
+ * dbmate keeps both halves in one file: `-- migrate:up` then `-- migrate:down` (dbmate README, "Creating
+ * Migrations"). Operations after the down marker are the rollback (`phase: 'down'`), those before it `up`, as in a
+ * Knex module, so drop rules read the rollback as such and {@link markReverts} pairs the halves.
+ */
+function markDbmateSections(text: string, doc: ParsedDocument): void {
+  const up = /^[ \t]*--[ \t]*migrate:up\b/m.exec(text);
+  const down = /^[ \t]*--[ \t]*migrate:down\b/m.exec(text);
+  if (!up || !down || down.index < up.index) return;
+  for (const op of doc.operations) op.phase = op.range.start > down.index ? 'down' : 'up';
+}
+
 /** Parses a document of a known kind into the normalized model. @throws whatever the parser throws. */
 function parseKnown(text: string, options: AnalyzeOptions, kind: SourceKind, dialect: Dialect): ParsedDocument {
   let doc: ParsedDocument;
@@ -174,6 +186,8 @@ function parseKnown(text: string, options: AnalyzeOptions, kind: SourceKind, dia
     if (isDownFile(options.fileName)) {
       const phase: Phase = 'down';
       for (const op of doc.operations) op.phase = phase;
+    } else {
+      markDbmateSections(text, doc);
     }
   } else if (kind === 'knex') {
     doc = knexModule().parseKnex(text, options.fileName, sqlParser(dialect), dialect);

@@ -8,6 +8,7 @@ import { pathToFileURL } from 'node:url';
 import {
   CodeAction,
   CodeActionKind,
+  CreateFile,
   Diagnostic,
   DiagnosticSeverity,
   Hover,
@@ -16,12 +17,15 @@ import {
   MarkupKind,
   Position,
   Range,
+  TextDocumentEdit,
   TextEdit,
+  type WorkspaceEdit,
 } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { describeLock, getRuleMeta, type Finding, type Fix, type TableLock } from '../lint';
-import { CONFIG_FILE_NAME } from '../config';
-import type { Severity } from '../protocol';
+import type { RequiredFieldFix } from '../migrations/project/required-field-fix';
+import { CONFIG_FILE_NAME, describeSize } from '../config';
+import type { Severity, TableSize } from '../protocol';
 
 /** Diagnostic `source` shown by the editor. */
 export const diagnosticSource = 'migration-guard';
@@ -66,6 +70,9 @@ export interface DiagnosticData {
   fix?: { title: string; edits: TextEdit[] };
   /** The PostgreSQL table lock the finding's statement takes (`Finding.lock`), for the hover and the inlay hint. */
   lock?: TableLock;
+  /** The size of the finding's table (`Finding.tableSize`, with the `statsFile` setting), for the hover. */
+  table?: string;
+  tableSize?: TableSize;
 }
 
 /** The finding's fix (the analyzer's `Finding.fix`: UTF-16 offsets into the analyzed text), when well-formed. */
@@ -91,6 +98,7 @@ export function toDiagnostic(document: TextDocument, finding: Finding): Diagnost
       }
     : undefined;
   if (finding.lock) data = { ...data, lock: finding.lock };
+  if (finding.tableSize && finding.table !== undefined) data = { ...data, table: finding.table, tableSize: finding.tableSize };
   return {
     range: Range.create(document.positionAt(finding.start), document.positionAt(finding.end)),
     severity: severityMap[finding.severity],
@@ -134,6 +142,24 @@ export function fixActions(document: TextDocument, diagnostics: readonly Diagnos
   return actions;
 }
 
+/**
+ * The rewriting quick fix of `adding-required-field` ({@link RequiredFieldFix}) as one code action: CreateFile plus an
+ * insert for each new migration in `dir` (never overwriting: applying fails if a file appeared meanwhile), the edits
+ * commenting the statement out of `document` (at its analyzed version), and those of its `.down.sql` (`down`), if any.
+ */
+export function rewriteAction(document: TextDocument, diagnostic: Diagnostic, fix: RequiredFieldFix, dir: string, down?: { uri: string; document: TextDocument }): CodeAction {
+  const documentChanges: NonNullable<WorkspaceEdit['documentChanges']> = [];
+  for (const file of fix.files) {
+    const uri = pathToFileURL(path.join(dir, file.fileName)).toString();
+    documentChanges.push(CreateFile.create(uri, { overwrite: false, ignoreIfExists: false }));
+    documentChanges.push(TextDocumentEdit.create({ uri, version: null }, [TextEdit.insert(Position.create(0, 0), file.text)]));
+  }
+  const lspEdits = (doc: TextDocument, edits: RequiredFieldFix['edits']) => edits.map((e) => TextEdit.replace(Range.create(doc.positionAt(e.start), doc.positionAt(e.end)), e.newText));
+  documentChanges.push(TextDocumentEdit.create({ uri: document.uri, version: document.version }, lspEdits(document, fix.edits)));
+  if (down && fix.downEdits.length > 0) documentChanges.push(TextDocumentEdit.create({ uri: down.uri, version: null }, lspEdits(down.document, fix.downEdits)));
+  return { title: fix.title, kind: CodeActionKind.QuickFix, diagnostics: [diagnostic], edit: { documentChanges } };
+}
+
 function contains(range: Range, position: Position): boolean {
   const afterStart = position.line > range.start.line || (position.line === range.start.line && position.character >= range.start.character);
   const beforeEnd = position.line < range.end.line || (position.line === range.end.line && position.character <= range.end.character);
@@ -152,6 +178,8 @@ export function hoverAt(diagnostics: readonly Diagnostic[], position: Position):
     const lock = (d.data as DiagnosticData | undefined)?.lock;
     if (lock) lines.push('', `**Lock:** ${describeLock(lock)}, until the transaction ends.`);
     else if (meta?.lock) lines.push('', `**Lock:** ${meta.lock}`);
+    const sized = d.data as DiagnosticData | undefined;
+    if (sized?.tableSize && sized.table !== undefined) lines.push('', `**Table size:** "${sized.table}": ${describeSize(sized.tableSize)} (table statistics).`);
     if (meta?.help) lines.push('', `**Safer:** ${meta.help}`);
     const href = d.codeDescription?.href;
     if (href) lines.push('', `[Rule documentation](${href})`);

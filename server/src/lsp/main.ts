@@ -18,6 +18,7 @@ import {
   ProposedFeatures,
   TextDocuments,
   TextDocumentSyncKind,
+  type CodeAction,
   type Diagnostic,
   type Disposable,
   type FileSystemWatcher,
@@ -25,11 +26,12 @@ import {
   type WorkspaceFolder,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { CONFIG_FILE_NAME, ConfigCache, ConfigError, effectiveOptions, KNEXFILE_GLOB, LINT_EXTENSIONS } from '../config';
+import { CONFIG_FILE_NAME, ConfigCache, ConfigError, effectiveOptions, KNEXFILE_GLOB, LINT_EXTENSIONS, TableSizeIndex, validateTableStats } from '../config';
 import { initAnalyzerFor, setIncrementalPostgresParsing } from '../lint';
 import { lintFiles, type FileInput } from '../migrations/lint-files';
 import { normalizeSettings, settingsSection, type Settings } from '../config';
-import { fixActions, hoverAt, ignoreActions, invalidConfigDiagnostic, lockInlayHints, toDiagnostic } from './convert';
+import { requiredFieldFix } from '../migrations/project/required-field-fix';
+import { diagnosticSource, fixActions, hoverAt, ignoreActions, invalidConfigDiagnostic, lockInlayHints, rewriteAction, toDiagnostic } from './convert';
 import { WorkspaceLinter } from './workspace-lint';
 import { ServerStatsRequest } from './messages';
 
@@ -45,6 +47,8 @@ const documents = new TextDocuments(TextDocument);
 let supportsConfiguration = false;
 let supportsWatchRegistration = false;
 let supportsInlayHintRefresh = false;
+/** The client applies workspace edits that create files (needed by the rewriting fix of adding-required-field). */
+let supportsCreateFiles = false;
 let supportsRelativePatterns = false;
 let supportsWorkspaceFolders = false;
 let analyses = 0;
@@ -67,6 +71,7 @@ const workspace = new WorkspaceLinter({
   folders: () => workspaceFolders.map((f) => filePathOf(f.uri)).filter((p): p is string => p !== null),
   settingsFor: (folder) => settingsFor(pathToFileURL(folder).toString()),
   optionsFor: (file, stopDir, settings) => effectiveOptions({ filePath: file, stopDir, settings, cache: configCache }),
+  tableSizesFor: (folder, settings) => statsFor(settings.statsFile, folder),
   isOpen: (file) => documents.get(pathToFileURL(file).toString()) !== undefined,
   textOf: siblingText,
   publish: (file, diagnostics) => void connection.sendDiagnostics({ uri: pathToFileURL(file).toString(), diagnostics }),
@@ -79,6 +84,8 @@ connection.onInitialize(async (params): Promise<InitializeResult> => {
   supportsConfiguration = Boolean(params.capabilities.workspace?.configuration);
   supportsWatchRegistration = Boolean(params.capabilities.workspace?.didChangeWatchedFiles?.dynamicRegistration);
   supportsInlayHintRefresh = Boolean(params.capabilities.workspace?.inlayHint?.refreshSupport);
+  const workspaceEdit = params.capabilities.workspace?.workspaceEdit;
+  supportsCreateFiles = Boolean(workspaceEdit?.documentChanges && workspaceEdit.resourceOperations?.includes('create'));
   supportsWorkspaceFolders = Boolean(params.capabilities.workspace?.workspaceFolders);
   supportsRelativePatterns = Boolean(params.capabilities.workspace?.didChangeWatchedFiles?.relativePatternSupport);
   workspaceFolders = params.workspaceFolders ?? [];
@@ -217,9 +224,11 @@ async function validate(uri: string): Promise<void> {
     // The lint driver (migrations/lint-files.ts), as `check` runs it on a walked folder: the folder rules see every
     // included migration file beside this one, open documents with their unsaved text. If a parser (the Python
     // grammar, loaded with the first Python document) cannot load, the document is still analyzed.
+    const tableSizes = statsFor(settings.statsFile, stopDir);
     const [linted] = await lintFiles(filePathOf(uri) ? folderOf(self) : [self], {
       optionsFor: (file) => effectiveOptions({ filePath: file, stopDir, settings, cache: configCache }),
       tolerateParserLoadFailure: true,
+      ...(tableSizes ? { tableSizes } : {}),
     });
     // A newer version arrived meanwhile: its own run publishes.
     if (documents.get(uri)?.version !== version) return;
@@ -237,6 +246,36 @@ async function validate(uri: string): Promise<void> {
   lastDiagnostics.set(uri, diagnostics);
   await connection.sendDiagnostics({ uri, version, diagnostics });
   if (settings.lockInlayHints && (hadLocks || diagnostics.some(hasLock))) refreshInlayHints();
+}
+
+/** The statistics file last read: absolute path, mtime, and its index or why it is not usable. */
+let statsCache: { file: string; mtimeMs: number; index: TableSizeIndex | string } | undefined;
+
+/**
+ * The table sizes of the `statsFile` setting (relative to the workspace folder), re-read when the file changes;
+ * undefined when the setting is empty or the file is unusable (then told once per file version, findings unsized).
+ */
+function statsFor(setting: string, workspaceDir: string | undefined): TableSizeIndex | undefined {
+  if (!setting.trim()) return undefined;
+  const file = path.resolve(workspaceDir ?? process.cwd(), setting);
+  let mtimeMs = -1;
+  try {
+    mtimeMs = fs.statSync(file).mtimeMs;
+  } catch {
+    // Reported below as unreadable.
+  }
+  if (statsCache?.file !== file || statsCache.mtimeMs !== mtimeMs) {
+    let index: TableSizeIndex | string;
+    try {
+      const stats = validateTableStats(JSON.parse(fs.readFileSync(file, 'utf8')));
+      index = typeof stats === 'string' ? `not a table statistics file: ${stats}` : new TableSizeIndex(stats);
+    } catch (error) {
+      index = `cannot be read: ${error instanceof Error ? error.message : String(error)}`;
+    }
+    statsCache = { file, mtimeMs, index };
+    if (typeof index === 'string') void connection.window.showWarningMessage(`Migration Guard: migrationGuard.statsFile ${file} ${index}. Write one with: migration-guard stats --out FILE`);
+  }
+  return typeof statsCache.index === 'string' ? undefined : statsCache.index;
 }
 
 /** Whether a diagnostic carries a lock (an inlay hint may show it). */
@@ -329,11 +368,47 @@ connection.languages.inlayHint.on(async (params) => {
   return lockInlayHints(lastDiagnostics.get(uri) ?? []).filter((h) => inRange(h.position));
 });
 
-connection.onCodeAction((params) => {
+connection.onCodeAction(async (params) => {
   const document = documents.get(params.textDocument.uri);
   if (!document) return [];
-  return [...fixActions(document, params.context.diagnostics), ...ignoreActions(document, params.context.diagnostics)];
+  const rewrites = await rewriteActions(document, params.context.diagnostics);
+  return [...fixActions(document, params.context.diagnostics), ...rewrites, ...ignoreActions(document, params.context.diagnostics)];
 });
+
+/**
+ * The rewriting fix of `adding-required-field` (new migration files beside the document), for a client that can
+ * create files, on a migration file on disk. Computed on request (the file names carry the time); a diagnostic of an
+ * older version gets none, since the fix looks for the ADD COLUMN at exactly the diagnostic's offset.
+ */
+async function rewriteActions(document: TextDocument, diagnostics: readonly Diagnostic[]): Promise<CodeAction[]> {
+  const filePath = filePathOf(document.uri);
+  const wanted = diagnostics.filter((d) => d.source === diagnosticSource && d.code === 'adding-required-field');
+  if (!supportsCreateFiles || !filePath || wanted.length === 0) return [];
+  const dir = path.dirname(filePath);
+  let siblings: string[];
+  try {
+    siblings = fs.readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const settings = await settingsFor(document.uri);
+  let dialect;
+  try {
+    dialect = effectiveOptions({ filePath, stopDir: workspaceFolderOf(filePath), settings, cache: configCache }).dialect;
+  } catch {
+    return [];
+  }
+  const downPath = /\.up\.sql$/i.test(filePath) ? filePath.replace(/\.up\.sql$/i, '.down.sql') : undefined;
+  const downText = downPath ? siblingText(downPath) : undefined;
+  const actions: CodeAction[] = [];
+  for (const diagnostic of wanted) {
+    const fix = requiredFieldFix({ text: document.getText(), fileName: filePath, dialect, offset: document.offsetAt(diagnostic.range.start), siblings, now: new Date(), downText });
+    if (!fix || fix.files.some((f) => siblings.includes(f.fileName))) continue;
+    const down = downPath && downText !== undefined ? { uri: pathToFileURL(downPath).toString(), document: TextDocument.create(pathToFileURL(downPath).toString(), 'sql', 0, downText) } : undefined;
+    actions.push(rewriteAction(document, diagnostic, fix, dir, down));
+  }
+  return actions;
+}
 
 connection.onRequest(ServerStatsRequest, () => {
   const memory = process.memoryUsage();

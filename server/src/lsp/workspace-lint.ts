@@ -14,7 +14,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Diagnostic } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { ConfigError, LINT_EXTENSIONS, type EffectiveOptions, type Settings } from '../config';
+import { ConfigError, LINT_EXTENSIONS, type EffectiveOptions, type Settings, type TableSizeIndex } from '../config';
 import { lintFiles, type FileInput } from '../migrations/lint-files';
 import { discoverProjects } from '../migrations/projects/discover';
 import { invalidConfigDiagnostic, toDiagnostic } from './convert';
@@ -30,6 +30,8 @@ export interface WorkspaceLintHost {
   settingsFor(folder: string): Promise<Settings>;
   /** A file's options (config/index.ts `effectiveOptions`, `stopDir` its workspace folder). @throws ConfigError */
   optionsFor(file: string, stopDir: string, settings: Settings): EffectiveOptions;
+  /** Table sizes for the files of a workspace folder (the `statsFile` setting), as open documents get them. */
+  tableSizesFor?(folder: string, settings: Settings): TableSizeIndex | undefined;
   /** Whether the file is open in the editor (then the server's own analysis publishes it). */
   isOpen(file: string): boolean;
   /** The file's text: the open document's, else the file's on disk; undefined when it cannot be read. */
@@ -211,9 +213,11 @@ export class WorkspaceLinter {
     }
     let results: Map<string, () => Diagnostic[]>;
     try {
+      const tableSizes = this.host.tableSizesFor?.(root, settings);
       const linted = await lintFiles(inputs, {
         optionsFor: (file) => this.host.optionsFor(file, root, settings),
         tolerateParserLoadFailure: true,
+        ...(tableSizes ? { tableSizes } : {}),
         between: async () => {
           await this.host.idle();
           await nextTurn();

@@ -378,7 +378,7 @@ export type PositionedFinding = Pick<Finding, 'ruleId' | 'severity' | 'message' 
 /** `findings` of `text` with 1-based positions (ESLint's convention; lint/text.ts `rangeToCheckPosition`), the line starts computed once. */
 export function withPositions(text: string, findings: readonly Finding[]): PositionedFinding[] {
   const starts = lineStarts(text);
-  return findings.map((f) => ({ ruleId: f.ruleId, severity: f.severity, message: f.message, ...rangeToCheckPosition(text, f.start, f.end, starts), ...(f.lock ? { lock: f.lock } : {}), ...(f.tableSize ? { tableSize: f.tableSize } : {}) }));
+  return findings.map((f) => ({ ruleId: f.ruleId, severity: f.severity, message: f.message, ...rangeToCheckPosition(text, f.start, f.end, starts), ...(f.lock ? { lock: f.lock } : {}), ...(f.table !== undefined ? { table: f.table } : {}), ...(f.tableSize ? { tableSize: f.tableSize } : {}) }));
 }
 
 /** The part of a lint cache key that stands for a target's options (rule keys sorted: the same options, the same key). */

@@ -26,7 +26,12 @@ export interface CheckFinding {
   endColumn: number;
   /** PostgreSQL: the table lock the finding's statement takes (server/src/lint/locks.ts); absent for other findings and dialects. */
   lock?: TableLock;
-  /** With `check --stats FILE`: the size of the table the finding is about, when the file knows it. */
+  /** The table the finding is about, `schema.table` or `table` as the migration writes it (no quotes); table sizes are matched by it. */
+  table?: string;
+  /**
+   * The size of {@link table}: with `check --stats FILE` when the file knows it; in the upgrade's plan, read from the
+   * database it is about to migrate.
+   */
   tableSize?: TableSize;
 }
 

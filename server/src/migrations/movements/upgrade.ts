@@ -15,7 +15,8 @@ import { lintTargets, withRuleOptions, type LintedFile, type LintResultCache, ty
 import { needsPreflight } from './preflight';
 import { refuseDriftConflicts } from './drift-conflict';
 import { assertSamePlan, dataLossFindings, planRecord, protectedRefusal, protectedTablesTouched, rememberPlan, unsafeReason } from './plan';
-import { protectFindings } from '../../config';
+import { protectFindings, ruleOptionsFor, sizeFindings, TableSizeIndex } from '../../config';
+import { tableStatsOn } from '../schema/stats';
 import { previewPending } from './preview';
 import { requireConfirmation } from '../project/guard';
 import { isAppliedState, isPendingState, readStatus, type OperationOptions } from '../state/status';
@@ -83,11 +84,42 @@ function lintTargetsOf(migrations: MigrationStatusEntry[]): LintTarget[] {
  * files made errors (as `check` and the editor do). `hashes` receives each linted file's sha256 by migration name.
  * @throws EngineError `usage` (an invalid config file); the `readFile` error of a file that cannot be read.
  */
-export async function lintPlanned(migrations: MigrationStatusEntry[], project: LoadedProject, cache: LintResultCache | null = null, hashes?: Map<string, string>): Promise<{ findings: PendingFinding[]; protectedTables: string[] }> {
+export async function lintPlanned(
+  migrations: MigrationStatusEntry[],
+  project: LoadedProject,
+  cache: LintResultCache | null = null,
+  hashes?: Map<string, string>,
+  sizesOf?: (tables: string[]) => Promise<TableSizeIndex | undefined>,
+): Promise<{ findings: PendingFinding[]; protectedTables: string[] }> {
   const targets = lintTargetsOf(migrations);
   const protectedTables = [...new Set(targets.flatMap((t) => t.options?.protectedTables ?? []))];
-  return { findings: protectFindings(collectLinted(await lintTargets(targets, project.dialect, cache), hashes), protectedTables), protectedTables };
+  const findings = protectFindings(collectLinted(await lintTargets(targets, project.dialect, cache), hashes), protectedTables);
+  const tables = [...new Set(findings.flatMap((f) => (f.table !== undefined ? [f.table] : [])))];
+  const sizes = sizesOf && tables.length > 0 ? await sizesOf(tables) : undefined;
+  if (!sizes) return { findings, protectedTables };
+  // Each file's findings sized with the thresholds of its own config file, as `check --stats` does (the one function).
+  const thresholds = new Map(targets.map((t) => [t.file, t.options?.tableSizeThresholds ?? ruleOptionsFor(t.file).tableSizeThresholds]));
+  return { findings: findings.map((f) => sizeFindings([f], sizes, thresholds.get(f.file) ?? ruleOptionsFor(f.file).tableSizeThresholds)[0]!), protectedTables };
 }
+
+/**
+ * The sizes of `tables` in the database the upgrade is about to migrate, read through its open connection (stats.ts
+ * `tableStatsOn`: PostgreSQL reltuples and pg_total_relation_size; SQLite `count(*)` bounded by
+ * {@link PLAN_COUNT_TIMEOUT_MS} in all). Undefined without a connection or for another client. Never throws: the
+ * plan is then shown without sizes (severities unchanged), and the reason goes to the log.
+ */
+async function liveTableSizes(db: Knex | null, project: LoadedProject, tables: string[], log: EngineLog): Promise<TableSizeIndex | undefined> {
+  if (!db || project.family === 'other') return undefined;
+  try {
+    return new TableSizeIndex(await tableStatsOn(db, project.family, PLAN_COUNT_TIMEOUT_MS, tables));
+  } catch (error) {
+    log('warn', `Table sizes not read (${errorMessage(error)}): the plan's severities stay as the analyzer gives them.`);
+    return undefined;
+  }
+}
+
+/** SQLite: how long the plan's row counts may take in all, in milliseconds (tables not counted by then: size unknown). */
+export const PLAN_COUNT_TIMEOUT_MS = 2000;
 
 function collectLinted(linted: LintedFile[], hashes?: Map<string, string>): PendingFinding[] {
   for (const l of linted) hashes?.set(l.name, l.sha256);
@@ -239,7 +271,8 @@ function pendingNames(status: StatusResult): string[] {
 async function lintAndPlan(run: UpgradeRun): Promise<void> {
   const { project, result } = run;
   run.log('info', `Linting ${result.pending.length} pending migration(s) (${project.dialect})…`);
-  const linted = await lintPlanned(run.targeted, project, run.options.lintCache ?? null, run.hashes);
+  // Table sizes from the database about to be migrated: lock findings on small tables become info, on large ones errors.
+  const linted = await lintPlanned(run.targeted, project, run.options.lintCache ?? null, run.hashes, (tables) => liveTableSizes(run.db, project, tables, run.log));
   run.protectedTables = linted.protectedTables;
   result.findings = linted.findings;
   for (const m of run.targeted) result.planMigrations.push({ name: m.name, sha256: run.hashes.get(m.name) ?? (m.file ? await sha256File(m.file) : null) });

@@ -33,10 +33,24 @@ export async function tableStats(project: LoadedProject, options: TableStatsOpti
   if (databaseAbsent(project)) return { dialect: 'sqlite', tables: {} };
   const db = await openKnex(project, options.log ?? silentLog);
   try {
-    return project.family === 'sqlite' ? await sqliteStats(db, options.countTimeoutMs) : await postgresStats(db);
+    return await tableStatsOn(db, project.family, options.countTimeoutMs);
   } finally {
     await db.destroy();
   }
+}
+
+/**
+ * The table sizes read through an open connection `db` (the upgrade's own, before it migrates): every table, or only
+ * those named in `only` (`t` or `schema.t`, any case) — SQLite then counts the rows of those tables alone.
+ */
+export async function tableStatsOn(db: Knex, family: 'sqlite' | 'postgresql', countTimeoutMs: number, only?: readonly string[]): Promise<TableStatsResult> {
+  const wanted = only ? new Set(only.map((t) => t.toLowerCase())) : undefined;
+  if (family === 'sqlite') return sqliteStats(db, countTimeoutMs, wanted);
+  const stats = await postgresStats(db);
+  if (!wanted) return stats;
+  const schema = (stats.defaultSchema ?? 'public').toLowerCase();
+  const keep = (key: string) => wanted.has(key.toLowerCase()) || (key.toLowerCase().startsWith(`${schema}.`) && wanted.has(key.toLowerCase().slice(schema.length + 1)));
+  return { ...stats, tables: Object.fromEntries(Object.entries(stats.tables).filter(([key]) => keep(key))) };
 }
 
 /** A count or size as a number (pg returns int8 as text), or null. */
@@ -76,10 +90,11 @@ function all(conn: SqliteConnection, sql: string, params: unknown[] = []): Promi
   return new Promise((resolve, reject) => conn.all(sql, params, (err, rows) => (err ? reject(err) : resolve(rows))));
 }
 
-async function sqliteStats(db: Knex, countTimeoutMs: number): Promise<TableStatsResult> {
+async function sqliteStats(db: Knex, countTimeoutMs: number, wanted?: ReadonlySet<string>): Promise<TableStatsResult> {
   const conn = (await db.client.acquireConnection()) as SqliteConnection;
   try {
-    const names = (await all(conn, "select name from sqlite_schema where type = 'table' and name not like 'sqlite\\_%' escape '\\' order by name")).map((r) => String(r.name));
+    const names = (await all(conn, "select name from sqlite_schema where type = 'table' and name not like 'sqlite\\_%' escape '\\' order by name")).map((r) => String(r.name))
+      .filter((name) => !wanted || wanted.has(name.toLowerCase()) || wanted.has(`main.${name.toLowerCase()}`));
     const bytes = new Map<string, number>();
     try {
       // Each b-tree (table or index) with the table it belongs to.
