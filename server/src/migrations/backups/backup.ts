@@ -71,6 +71,12 @@ export interface BackupOptions extends OperationOptions {
    * the backup API is used.
    */
   sqliteSourceLocked?: boolean;
+  /**
+   * SQLite: called once the source database has been read completely (the copy is written; what is left is its
+   * sha256, fsync and manifest). restore.ts starts writing into the live database from then on, and commits only
+   * after the whole backup has resolved.
+   */
+  onSourceRead?: () => void;
 }
 
 /** `backup_YYYYMMDD_HHMMSS` in UTC. */
@@ -458,6 +464,7 @@ export async function backup(project: LoadedProject, options: BackupOptions = {}
       if (!copied && sqliteSource) await sqliteBackupStep(sqliteSource, tmp, true);
       else if (!copied) await backupSqliteFile(source, tmp, { verify: false, durable: false, ...(options.busyTimeoutMs !== undefined ? { busyTimeoutMs: options.busyTimeoutMs } : {}) });
       log('debug', `backup: copied (${copied ? 'cp of the locked file' : 'backup API'})`);
+      options.onSourceRead?.();
       // The fsync (disk-bound) and the checks (driver threads) run while the main thread hashes the
       // finished copy; nothing writes to it any more, so the sha256 is that of the final bytes.
       const [facts, check, digest] = await Promise.all([

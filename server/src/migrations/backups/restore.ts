@@ -11,7 +11,7 @@ import { stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type sqlite3 from 'sqlite3';
 import { sqlite3Driver } from '../drivers';
-import type { BackupInfo, BackupListEntry, BackupManifest, RestoreResult } from '../../protocol';
+import type { BackupInfo, BackupListEntry, BackupManifest, BackupResult, RestoreResult } from '../../protocol';
 import { backup, closeSqlite, defaultBackupDirectory, hashFile, openSqlite, QUICK_CHECK_MMAP_BYTES, quickCheckFile, sqliteBackupStep, sqliteQuickCheck } from './backup';
 import type { LoadedProject } from '../project/project';
 import type { Knex } from 'knex';
@@ -321,12 +321,14 @@ export async function restore(project: LoadedProject, ref: string, options: Rest
 type ResolvedRestoreOptions = RestoreOptions & { log: EngineLog; directory: string; waitMs: number };
 
 /**
- * The SQLite part of {@link restore}. `verified` is the backup's sha256 + quick_check, already running:
- * meanwhile the lock is taken, the safety backup is written (reading the live database only), and the backup is
- * copied into the live database, whose write transaction commits only after `verified` has passed
- * ({@link sqliteBackupStep}'s `commitGate`; measured on 531 MB, bench/restore-sqlite.ts: the verification no
- * longer adds its ~1 s before the copy). A failed verification rolls the copy back and discards the safety
- * backup; any refusal waits for the verification, and a damaged backup is reported first.
+ * The SQLite part of {@link restore}. `verified` is the backup's sha256 + quick_check, already running: meanwhile
+ * the lock is taken and the safety backup copies the live file; then the backup is copied into the live database
+ * while the verification and the safety backup's sha256, fsync and manifest go on, in one write transaction that
+ * commits only after both have finished ({@link sqliteBackupStep}'s `commitGate`). Measured on 531 MB
+ * (bench/restore-sqlite.ts, MIGRATION_GUARD_DEBUG=1): the verification (~1 s) and the safety backup's hashing and
+ * fsync (~0.8 s) no longer come before the copy. A failed verification or safety backup rolls the copy back (a
+ * failed verification also discards the safety backup); any refusal waits for the verification, and a damaged
+ * backup is reported first.
  */
 async function restoreSqlite(project: LoadedProject, file: string, manifest: BackupManifest, verified: Promise<void>, options: ResolvedRestoreOptions): Promise<RestoreResult> {
   const { log, directory, waitMs } = options;
@@ -336,6 +338,11 @@ async function restoreSqlite(project: LoadedProject, file: string, manifest: Bac
   let safetyBackup: RestoreResult['safetyBackup'] = null;
   let db: sqlite3.Database | null = null;
   const live = project.sqliteFile;
+  // What the copy into the live database waits for before it commits (see below).
+  let gate: Promise<void> = verified;
+  // Read through a function: the safety backup is recorded in a callback, which narrowing does not see.
+  const savedSafety = (): RestoreResult['safetyBackup'] => safetyBackup;
+  let safety: Promise<BackupResult> | undefined;
   try {
     if (live === null) throw new EngineError('usage', 'Cannot restore into an in-memory SQLite database.');
     if (databaseAbsent(project)) {
@@ -353,35 +360,56 @@ async function restoreSqlite(project: LoadedProject, file: string, manifest: Bac
       if (await sqliteLockFlag(db, tableName)) {
         throw new EngineError('lock-held', `The migration lock is held (${tableName}_lock.is_locked = 1): a migration may be running, and restoring under it would mix both; nothing was restored.`, "If no migration is running (a crash left the lock), free it with 'migration-guard unlock' (it checks first), then restore.");
       }
-      // The safety backup (disk-bound: a file copy and its fsync) while the backup is verified (CPU); the
-      // verification goes on during the copy below, which commits only once it has passed.
-      const safety = await backup(project, { log, directory, kind: 'pre-restore', label: 'pre-restore', sqliteSource: db, sqliteSourceLocked: true }).catch(async (err: unknown) => {
+      // The safety backup's copy of the file (disk-bound) while the backup is verified (CPU); once the live file is
+      // read, the copy into it starts while the verification and the safety backup's sha256, fsync and manifest go
+      // on: it commits only after both have finished (the gate), so a committed restore always has its verified
+      // backup and a complete safety backup.
+      let sourceRead!: () => void;
+      const liveRead = new Promise<void>((resolve) => (sourceRead = resolve));
+      safety = backup(project, { log, directory, kind: 'pre-restore', label: 'pre-restore', sqliteSource: db, sqliteSourceLocked: true, onSourceRead: sourceRead });
+      safety.catch(() => {}); // awaited below
+      await Promise.race([liveRead, safety]).catch(async (err: unknown) => {
         throw (await verified.then(() => null, (e: unknown) => e)) ?? err;
       });
-      log('debug', 'restore: safety backup done');
-      safetyBackup = safety.backup;
-      log('info', `Safety backup of the current database (taken under the restore's exclusive lock): ${safetyBackup.path}`);
+      const safetyDone = safety.then((b) => {
+        safetyBackup = b.backup;
+        log('debug', 'restore: safety backup done');
+        log('info', `Safety backup of the current database (taken under the restore's exclusive lock): ${b.backup.path}`);
+      });
+      safetyDone.catch(() => {}); // awaited below
+      gate = verified.then(() => safetyDone);
+      gate.catch(() => {}); // awaited by the copy
     }
     try {
       // A bigger page cache for the copy: the journal is synced before each spill of dirty pages, so
       // the default 2 MB cache meant ~630 fsyncs for 531 MB; with 32 MB, ~40 and the copy took 13–31%
       // less here (sqlite.org/pragma.html#pragma_cache_size). The memory is freed when the connection closes.
       await sqliteExec(db, `PRAGMA cache_size = ${RESTORE_CACHE_KIB}`);
-      await sqliteBackupStep(db, file, false, undefined, verified);
+      await sqliteBackupStep(db, file, false, undefined, gate);
       log('debug', 'restore: backup copied into the live database');
       await sqliteExec(db, `PRAGMA mmap_size = ${QUICK_CHECK_MMAP_BYTES}`);
       const check = await sqliteQuickCheck(db);
       log('debug', 'restore: quick_check of the result done');
       if (check !== 'ok') throw new Error(`PRAGMA quick_check after the restore: ${check}`);
     } catch (err) {
-      const refused = await verified.then(() => null, (e: unknown) => e);
-      if (refused !== null && err === refused && safetyBackup) {
+      const gateError = await gate.then(() => null, (e: unknown) => e);
+      if (gateError !== null && err === gateError) {
         // The copy was rolled back (sqliteBackupStep rejects with the gate's own error only then): nothing changed.
-        await discardBackup(safetyBackup);
-        safetyBackup = null;
+        const refused = await verified.then(() => null, (e: unknown) => e);
+        if (refused !== null) {
+          // A backup that failed its verification needs no safety backup: remove it once it is written.
+          const written = await safety?.then((b) => b.backup, () => null);
+          if (written) await discardBackup(written);
+          safetyBackup = null;
+        }
+        throw gateError;
       }
-      if (refused !== null) throw refused;
-      throw new EngineError('backup-failed', `Restoring ${path.basename(file)} into ${live} failed: ${errorMessage(err)}`, safetyBackup ? `The database before the restore is saved in ${safetyBackup.path}.` : undefined, { cause: err });
+      await safety?.then(
+        () => {},
+        () => {},
+      ); // the safety backup, when it is written, is named in the hint
+      const saved = savedSafety();
+      throw new EngineError('backup-failed', `Restoring ${path.basename(file)} into ${live} failed: ${errorMessage(err)}`, saved ? `The database before the restore is saved in ${saved.path}.` : undefined, { cause: err });
     }
     migrations = await sqliteMigrationNames(db, tableName);
   } catch (err) {
