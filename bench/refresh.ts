@@ -15,16 +15,15 @@
  *   node esbuild.mjs && node --import tsx bench/refresh.ts [runs=9]
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import sqlite3 from 'sqlite3';
 import { relativeTime } from '../client/src/relative-time';
 import { rootView, shortName } from '../client/src/revisions/model';
 import { statusGroups } from '../client/src/status-groups';
-import { sha256File } from '../server/src/migrations';
 import { commandArgv, commands, type StatusResult } from '../server/src/protocol';
+import { writeAppliedKnexProject } from './knex-project';
 
 const COUNT = 1000;
 const runs = Number(process.argv[2] ?? 9);
@@ -32,9 +31,6 @@ const root = path.resolve(__dirname, '..');
 const cli = path.join(root, 'dist', 'cli.js');
 const knexCli = path.join(root, 'node_modules', 'knex', 'bin', 'cli.js');
 
-function exec(db: sqlite3.Database, sql: string): Promise<void> {
-  return new Promise((resolve, reject) => db.exec(sql, (err) => (err ? reject(err) : resolve())));
-}
 
 /** `migration-guard status --json --cwd dir` as client/src/engine.ts spawns it; resolves with the parsed result. */
 function engineStatus(dir: string): Promise<StatusResult> {
@@ -80,32 +76,10 @@ function median(values: number[]): number {
 async function main(): Promise<void> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'mg-bench-refresh-'));
   try {
-    const migrations = path.join(dir, 'migrations');
-    mkdirSync(migrations);
     // The knex CLI insists on a local knex install, found from the project folder.
     symlinkSync(path.join(root, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
-    writeFileSync(path.join(dir, 'knexfile.js'), `module.exports = { client: 'sqlite3', connection: { filename: './app.sqlite3' }, useNullAsDefault: true };\n`);
-    const names: string[] = [];
-    for (let i = 0; i < COUNT; i++) {
-      const name = `${String(20240101000000 + i)}_create_t${i}.js`;
-      names.push(name);
-      writeFileSync(path.join(migrations, name), `exports.up = (knex) => knex.schema.createTable('t${i}', (t) => { t.increments('id'); t.string('name'); });\nexports.down = (knex) => knex.schema.dropTable('t${i}');\n`);
-    }
-    const db = new sqlite3.Database(path.join(dir, 'app.sqlite3'));
     const now = Date.now();
-    const rows: string[] = [];
-    const sums: string[] = [];
-    for (const [i, n] of names.entries()) {
-      rows.push(`(${i + 1}, '${n}', ${Math.floor(i / 10) + 1}, ${now - (COUNT - i) * 60_000})`);
-      sums.push(`('${n}', '${await sha256File(path.join(migrations, n))}', ${now})`);
-    }
-    await exec(db, `create table knex_migrations (id integer primary key autoincrement, name varchar(255), batch integer, migration_time datetime);
-      create table knex_migrations_lock ("index" integer primary key autoincrement, is_locked integer);
-      insert into knex_migrations_lock (is_locked) values (0);
-      create table migration_guard_checksums (name varchar(255) primary key, sha256 varchar(64) not null, applied_at datetime);
-      insert into knex_migrations (id, name, batch, migration_time) values ${rows.join(',')};
-      insert into migration_guard_checksums (name, sha256, applied_at) values ${sums.join(',')};`);
-    await new Promise<void>((r) => db.close(() => r()));
+    await writeAppliedKnexProject(dir, COUNT, (i) => now - (COUNT - i) * 60_000);
 
     const ours: number[] = [];
     const model: number[] = [];

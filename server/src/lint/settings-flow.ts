@@ -13,6 +13,7 @@
  * transaction"; "If SET (or equivalently SET SESSION) is issued within a transaction that is later aborted, the
  * effects of the SET command disappear when the transaction is rolled back".
  */
+import { blockingMode } from './locks';
 import type { Operation, SetVariableOp } from './model';
 import type { RuleContext } from './model';
 import { inRunnerTransaction } from './rules/util';
@@ -60,4 +61,33 @@ export function followSetting(ctx: RuleContext, name: string, visit: (op: Operat
     }
     visit(op, now);
   }
+}
+
+/**
+ * The statements that take a blocking lock (lint/locks.ts {@link blockingMode}: SHARE or stronger) on a table that
+ * exists before the migration while `name` is not in effect: the first of each stretch without it (a stretch ends
+ * where the setting comes into effect, and at each phase), in document order, with the lock mode. What
+ * `require-lock-timeout` and `require-statement-timeout` report.
+ */
+export function uncoveredBlockingStatements(ctx: RuleContext, name: string): Array<{ op: Operation; mode: string }> {
+  const found: Array<{ op: Operation; mode: string }> = [];
+  /** A statement was reported since the setting was last in effect. */
+  let reported = false;
+  let phase: string | undefined;
+  followSetting(ctx, name, (op, inEffect) => {
+    if (op.phase !== phase) {
+      phase = op.phase;
+      reported = false;
+    }
+    if (inEffect) {
+      reported = false;
+      return;
+    }
+    if (reported || op.tableIsNew) return;
+    const mode = blockingMode(op);
+    if (!mode) return;
+    reported = true;
+    found.push({ op, mode });
+  });
+  return found;
 }

@@ -9,9 +9,8 @@
  * Enable with `rules: { 'require-lock-timeout': 'warning' }` (config `severities`).
  * Source: PostgreSQL docs, "Client Connection Defaults" — lock_timeout; "Explicit Locking" — lock queueing; SET.
  */
-import { blockingMode } from '../locks';
 import type { Rule, RuleViolation } from '../model';
-import { followSetting } from '../settings-flow';
+import { uncoveredBlockingStatements } from '../settings-flow';
 import { docsPath } from './util';
 
 export const id = 'require-lock-timeout';
@@ -29,25 +28,6 @@ export const rule: Rule = {
   },
   check(ctx) {
     if (ctx.dialect !== 'postgresql') return [];
-    const violations: RuleViolation[] = [];
-    /** A finding was made since the timeout was last in effect (one per uncovered stretch). */
-    let reported = false;
-    let phase: string | undefined;
-    followSetting(ctx, 'lock_timeout', (op, inEffect) => {
-      if (op.phase !== phase) {
-        phase = op.phase;
-        reported = false;
-      }
-      if (inEffect) {
-        reported = false;
-        return;
-      }
-      if (reported || op.tableIsNew) return;
-      const mode = blockingMode(op);
-      if (!mode) return;
-      reported = true;
-      violations.push({ start: op.statement.start, end: op.statement.end, op, message: `This takes a ${mode} lock with no lock_timeout in effect; if it has to wait, the queries on the table that conflict with it wait behind it.` });
-    });
-    return violations;
+    return uncoveredBlockingStatements(ctx, 'lock_timeout').map(({ op, mode }): RuleViolation => ({ start: op.statement.start, end: op.statement.end, op, message: `This takes a ${mode} lock with no lock_timeout in effect; if it has to wait, the queries on the table that conflict with it wait behind it.` }));
   },
 };

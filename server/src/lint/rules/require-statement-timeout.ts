@@ -9,9 +9,8 @@
  * Source: PostgreSQL docs, "Client Connection Defaults" — statement_timeout; "Explicit Locking"; Squawk
  * `require-timeout-settings`.
  */
-import { blockingMode } from '../locks';
 import type { Rule, RuleViolation } from '../model';
-import { followSetting } from '../settings-flow';
+import { uncoveredBlockingStatements } from '../settings-flow';
 import { docsPath } from './util';
 
 export const id = 'require-statement-timeout';
@@ -29,22 +28,6 @@ export const rule: Rule = {
   },
   check(ctx) {
     if (ctx.dialect !== 'postgresql') return [];
-    const violations: RuleViolation[] = [];
-    let reported = false;
-    let phase: string | undefined;
-    followSetting(ctx, 'statement_timeout', (op, inEffect) => {
-      if (op.phase !== phase) {
-        phase = op.phase;
-        reported = false;
-      }
-      if (inEffect) {
-        reported = false;
-        return;
-      }
-      if (reported || op.tableIsNew || !blockingMode(op)) return;
-      reported = true;
-      violations.push({ start: op.statement.start, end: op.statement.end, op, message: 'This locks the table without a statement_timeout in effect; if it runs long, the lock is held as long.' });
-    });
-    return violations;
+    return uncoveredBlockingStatements(ctx, 'statement_timeout').map(({ op }): RuleViolation => ({ start: op.statement.start, end: op.statement.end, op, message: 'This locks the table without a statement_timeout in effect; if it runs long, the lock is held as long.' }));
   },
 };
