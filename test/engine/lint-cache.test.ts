@@ -39,17 +39,17 @@ void describe('the lint cache', () => {
       const k1 = cache.key('sqlite', '001_drop.js', SHA);
       const k2 = cache.key('sqlite', '002_ok.js', SHA);
       assert.equal(cache.get(k1), undefined);
-      cache.set(k1, [finding]);
-      cache.set(k2, []);
-      assert.deepEqual(cache.get(k1), [finding], 'readable before it is written');
+      cache.set(k1, { findings: [finding], createdTables: ['users'] });
+      cache.set(k2, { findings: [], createdTables: [] });
+      assert.deepEqual(cache.get(k1), { findings: [finding], createdTables: ['users'] }, 'readable before it is written');
       cache.flush();
       const [file] = readdirSync(folder);
       assert.match(file as string, /^lint-results-a{16}\.json$/);
       assert.equal(statSync(path.join(folder, file as string)).mode & 0o777, 0o600);
       assert.equal(statSync(folder).mode & 0o777, 0o700);
       const reopened = LintCache.open(folder, BUILD) as LintCache;
-      assert.deepEqual(reopened.get(k1), [finding]);
-      assert.deepEqual(reopened.get(k2), []);
+      assert.deepEqual(reopened.get(k1), { findings: [finding], createdTables: ['users'] });
+      assert.deepEqual(reopened.get(k2), { findings: [], createdTables: [] });
       assert.equal(LintCache.open(folder, 'c'.repeat(64))?.get(k1), undefined, 'another build does not see them');
     } finally {
       cleanup();
@@ -63,16 +63,16 @@ void describe('the lint cache', () => {
       const b = LintCache.open(dir, BUILD) as LintCache;
       const ka = a.key('sqlite', 'a.js', SHA);
       const kb = b.key('sqlite', 'b.js', SHA);
-      a.set(ka, [finding]);
-      b.set(kb, []);
+      a.set(ka, { findings: [finding], createdTables: [] });
+      b.set(kb, { findings: [], createdTables: [] });
       a.flush();
       b.flush();
       const both = LintCache.open(dir, BUILD) as LintCache;
-      assert.deepEqual([both.get(ka), both.get(kb)], [[finding], []]);
+      assert.deepEqual([both.get(ka)?.findings, both.get(kb)?.findings], [[finding], []]);
 
       const capped = LintCache.open(dir, BUILD, 3) as LintCache;
       const keys = ['c.js', 'd.js', 'e.js'].map((n) => capped.key('sqlite', n, SHA));
-      for (const k of keys) capped.set(k, []);
+      for (const k of keys) capped.set(k, { findings: [], createdTables: [] });
       capped.flush();
       const after = LintCache.open(dir, BUILD) as LintCache;
       assert.deepEqual(
@@ -92,8 +92,10 @@ void describe('the lint cache', () => {
       const broken = LintCache.open(dir, BUILD) as LintCache;
       const key = broken.key('sqlite', 'x.js', SHA);
       assert.equal(broken.get(key), undefined);
-      writeFileSync(file, JSON.stringify({ analyzer: BUILD, entries: { [key]: [{ ...finding, severity: 'fatal' }], other: 'x' } }), { mode: 0o600 });
+      writeFileSync(file, JSON.stringify({ analyzer: BUILD, entries: { [key]: { findings: [{ ...finding, severity: 'fatal' }], createdTables: [] }, other: 'x' } }), { mode: 0o600 });
       assert.equal((LintCache.open(dir, BUILD) as LintCache).get(key), undefined, 'an unknown severity is not trusted');
+      writeFileSync(file, JSON.stringify({ analyzer: BUILD, entries: { [key]: [finding] } }), { mode: 0o600 });
+      assert.equal((LintCache.open(dir, BUILD) as LintCache).get(key), undefined, 'an entry of an earlier version (bare findings) is a miss');
 
       const recent = path.join(dir, 'lint-results-1111111111111111.json');
       const old = path.join(dir, 'lint-results-2222222222222222.json');
@@ -102,10 +104,10 @@ void describe('the lint cache', () => {
       const eightDaysAgo = (Date.now() - 8 * 24 * 3600 * 1000) / 1000;
       utimesSync(old, eightDaysAgo, eightDaysAgo);
       const cache = LintCache.open(dir, BUILD) as LintCache;
-      cache.set(key, [finding]);
+      cache.set(key, { findings: [finding], createdTables: [] });
       cache.flush();
       assert.deepEqual(readdirSync(dir).sort(), [path.basename(recent), path.basename(file)].sort());
-      assert.deepEqual((LintCache.open(dir, BUILD) as LintCache).get(key), [finding]);
+      assert.deepEqual((LintCache.open(dir, BUILD) as LintCache).get(key), { findings: [finding], createdTables: [] });
     } finally {
       cleanup();
     }

@@ -390,6 +390,12 @@ function optionsKey(options: RuleOptions | undefined): string {
 /** A finding as a lint-result cache stores it: without the migration name and path, which the reader puts back. */
 export type CachedFinding = Omit<PendingFinding, 'migration' | 'file'>;
 
+/** What a lint-result cache keeps of one file: its findings and the tables its `up` creates ({@link LintedFile}). */
+export interface CachedLint {
+  findings: CachedFinding[];
+  createdTables: string[];
+}
+
 /**
  * A cache of lint results the upgrade may be given (the CLI's is startup/lint-cache.ts), keyed by what decides the
  * findings. Never throws: a storage problem only costs a miss or a lost write.
@@ -397,19 +403,20 @@ export type CachedFinding = Omit<PendingFinding, 'migration' | 'file'>;
 export interface LintResultCache {
   /** The key of a file's results: its dialect, path (only the base name counts), the hex sha256 of its bytes and a canonical text of its rule options. */
   key(dialect: Dialect, fileName: string, sha256: string, options?: string): string;
-  /** The findings under `key`, or undefined. */
-  get(key: string): CachedFinding[] | undefined;
-  /** Records findings under `key` (written by {@link flush}). */
-  set(key: string, findings: CachedFinding[]): void;
+  /** The lint under `key`, or undefined. */
+  get(key: string): CachedLint | undefined;
+  /** Records a file's lint under `key` (written by {@link flush}). */
+  set(key: string, lint: CachedLint): void;
   /** Writes what was recorded. */
   flush(): void;
 }
 
-/** What linting one file gave: the sha256 (hex) of the bytes read and the findings (1-based positions). */
+/** What linting one file gave: the sha256 (hex) of the bytes read, the findings (1-based positions) and the tables its `up` creates (`schema.table` or `table` as written). */
 export interface LintedFile {
   name: string;
   sha256: string;
   findings: PendingFinding[];
+  createdTables: string[];
 }
 
 /** Loads the parsers documents in `dialect` need (Knex runs JavaScript/TypeScript modules only, never Alembic revisions). */
@@ -425,7 +432,7 @@ function sha256Of(bytes: Buffer): string {
 /** The cached lint of a file whose bytes hash to `sha256`, or undefined (no cache, or a miss). Needs no analyzer. */
 function cachedLint(cache: LintResultCache | null, target: LintTarget, sha256: string, dialect: Dialect): LintedFile | undefined {
   const cached = cache?.get(cache.key(dialect, target.file, sha256, optionsKey(target.options)));
-  return cached && { name: target.name, sha256, findings: cached.map((f) => ({ migration: target.name, file: target.file, ...f })) };
+  return cached && { name: target.name, sha256, findings: cached.findings.map((f) => ({ migration: target.name, file: target.file, ...f })), createdTables: cached.createdTables };
 }
 
 /**
@@ -437,9 +444,10 @@ function cachedLint(cache: LintResultCache | null, target: LintTarget, sha256: s
 export function lintBytes(lint: LintModule, target: LintTarget, bytes: Buffer, dialect: Dialect, cache: LintResultCache | null = null, sha256 = sha256Of(bytes)): LintedFile {
   const text = bytes.toString('utf8');
   const options: AnalyzeOptions = { fileName: target.file, dialect, ...(lint.inferSourceKind(target.file) === 'knex' ? { kind: 'knex' } : {}), ...(target.options ?? {}) };
-  const findings = withPositions(text, lint.analyze(text, options));
-  cache?.set(cache.key(dialect, target.file, sha256, optionsKey(target.options)), findings);
-  return { name: target.name, sha256, findings: findings.map((f) => ({ migration: target.name, file: target.file, ...f })) };
+  const analyzed = lint.analyzeWithCreatedTables(text, options);
+  const findings = withPositions(text, analyzed.findings);
+  cache?.set(cache.key(dialect, target.file, sha256, optionsKey(target.options)), { findings, createdTables: analyzed.createdTables });
+  return { name: target.name, sha256, findings: findings.map((f) => ({ migration: target.name, file: target.file, ...f })), createdTables: analyzed.createdTables };
 }
 
 /** A migration file read and hashed, with its lint when the cache has it. */

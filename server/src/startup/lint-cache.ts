@@ -24,10 +24,10 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Dialect, Severity } from '../protocol';
-import type { CachedFinding, LintResultCache } from '../migrations/lint-files';
+import type { CachedFinding, CachedLint, LintResultCache } from '../migrations/lint-files';
 import { cacheFolder, isPrivateFolder, writePrivateFile } from './private-folder';
 
-export type { CachedFinding };
+export type { CachedFinding, CachedLint };
 
 /** Entries kept per file (~100 bytes each without findings): enough for every migration of several projects. */
 export const MAX_ENTRIES = 20_000;
@@ -58,6 +58,12 @@ function isCachedFinding(f: unknown): f is CachedFinding {
   );
 }
 
+function isCachedLint(v: unknown): v is CachedLint {
+  if (typeof v !== 'object' || v === null) return false;
+  const o = v as Record<string, unknown>;
+  return Array.isArray(o.findings) && o.findings.every(isCachedFinding) && Array.isArray(o.createdTables) && o.createdTables.every((t) => typeof t === 'string');
+}
+
 function readEntries(file: string): Map<string, unknown> {
   try {
     const parsed = JSON.parse(readFileSync(file, 'utf8')) as { entries?: unknown };
@@ -71,7 +77,7 @@ function readEntries(file: string): Map<string, unknown> {
 /** The lint results of one analyzer build. Never throws: any storage problem only costs a miss or a lost write. */
 export class LintCache implements LintResultCache {
   private readonly entries: Map<string, unknown>;
-  private readonly added = new Map<string, CachedFinding[]>();
+  private readonly added = new Map<string, CachedLint>();
 
   private constructor(
     private readonly dir: string,
@@ -102,15 +108,15 @@ export class LintCache implements LintResultCache {
     return createHash('sha256').update(`${this.build}\0${dialect}\0${path.basename(fileName)}\0${sha256}\0${options}`).digest('hex');
   }
 
-  /** The cached findings under `key`, or undefined (none, or an entry that is not well-formed). */
-  get(key: string): CachedFinding[] | undefined {
+  /** The cached lint under `key`, or undefined (none, or an entry that is not well-formed, as the bare findings arrays of earlier versions). */
+  get(key: string): CachedLint | undefined {
     const hit = this.added.get(key) ?? this.entries.get(key);
-    return Array.isArray(hit) && hit.every(isCachedFinding) ? hit : undefined;
+    return isCachedLint(hit) ? hit : undefined;
   }
 
-  /** Records findings under `key`; written by {@link flush}. */
-  set(key: string, findings: CachedFinding[]): void {
-    this.added.set(key, findings);
+  /** Records a file's lint under `key`; written by {@link flush}. */
+  set(key: string, lint: CachedLint): void {
+    this.added.set(key, lint);
   }
 
   /**

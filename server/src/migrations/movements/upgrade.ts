@@ -121,9 +121,31 @@ async function liveTableSizes(db: Knex | null, project: LoadedProject, tables: s
 /** SQLite: how long the plan's row counts may take in all, in milliseconds (tables not counted by then: size unknown). */
 export const PLAN_COUNT_TIMEOUT_MS = 2000;
 
+/**
+ * The findings of the migrations about to be applied, in the order they run. A lock finding (one that carries `lock`)
+ * on a table that an earlier migration of the same upgrade creates is made `info` and says so: that table is new and
+ * empty when the lock is taken, and nothing else uses it yet (issue 17, "new in this batch: no lock concern"; within
+ * one file the rules already skip tables it created). `hashes` receives each file's sha256 by migration name.
+ */
 function collectLinted(linted: LintedFile[], hashes?: Map<string, string>): PendingFinding[] {
-  for (const l of linted) hashes?.set(l.name, l.sha256);
-  return linted.flatMap((l) => l.findings);
+  const created = new Map<string, string>(); // table (lower case) → the migration that creates it
+  const findings: PendingFinding[] = [];
+  for (const l of linted) {
+    hashes?.set(l.name, l.sha256);
+    for (const f of l.findings) {
+      const by = f.lock && f.table !== undefined ? createdBy(created, f.table) : undefined;
+      findings.push(by ? { ...f, severity: 'info', message: `${f.message} (${by}, earlier in this upgrade, creates the table: it is still empty and unused when this runs.)` } : f);
+    }
+    for (const t of l.createdTables) if (!created.has(t.toLowerCase())) created.set(t.toLowerCase(), l.name);
+  }
+  return findings;
+}
+
+/** The migration in `created` that creates `table` (`schema.table` or `table`; an unqualified name matches either way). */
+function createdBy(created: ReadonlyMap<string, string>, table: string): string | undefined {
+  const key = table.toLowerCase();
+  const bare = (t: string) => t.slice(t.lastIndexOf('.') + 1);
+  return created.get(key) ?? [...created].find(([t]) => (t.includes('.') !== key.includes('.')) && bare(t) === bare(key))?.[1];
 }
 
 /** Whether a migration module opts out of transactions (`export const config = { transaction: false }`). Uses the require cache Knex just filled. */
