@@ -23,7 +23,7 @@ import {
 import { Engine, EngineError, type EngineCommand, type EngineTarget } from './engine';
 import { downgradeEffectLines, planTarget } from './plan-text';
 import type { PreviewDocuments } from './preview-documents';
-import { formatBytes, relativeTime } from './relative-time';
+import { formatBytes, plural, relativeTime } from './relative-time';
 import { revealActions } from './reveal-actions';
 import { renderValidateReport, validateVerdict, type ValidateWhere, type ValidationRecord } from './validate-report';
 import type { ValidationStore } from './validate-store';
@@ -48,10 +48,6 @@ export interface MigrationNodeArgument {
   entry: MigrationStatusEntry;
   /** The project the node belongs to (the view's root); the command acts on it instead of asking. */
   target?: EngineTarget;
-}
-
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
 function describeFinding(f: PendingFinding): string {

@@ -3,6 +3,7 @@
  * (no `vscode` import, so it is unit-tested). Applied files stay undecorated: only what needs a look gets a badge.
  */
 import type { MigrationState, StatusResult } from '../../server/src/protocol';
+import { plural } from './relative-time';
 
 /** Which theme color a decoration uses (decorations.ts maps it to a contributed color). */
 export type DecorationTone = 'pending' | 'warning' | 'error';
@@ -19,10 +20,6 @@ const STATE_DECORATION: Partial<Record<MigrationState, DecorationSpec>> = {
   'out-of-order': { badge: 'P', tooltip: 'Pending, out of order: it sorts before the last applied migration', tone: 'warning' },
   edited: { badge: 'E', tooltip: 'Edited after it ran: the database does not have what the file now says', tone: 'warning' },
 };
-
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
-}
 
 /**
  * Decorations by absolute path:

@@ -4,7 +4,7 @@
  * engine's (StatusResult); Alembic's head, current and merge marks are the engine's AlembicHistoryResult.
  */
 import type { AlembicHistoryResult, MigrationStatusEntry, StatusResult } from '../../server/src/protocol';
-import { relativeTime } from './relative-time';
+import { plural, relativeTime } from './relative-time';
 
 /** What clicking a lens does (codelens.ts maps it to a command). */
 export type LensAction = 'showRevisions' | 'upgradeTo' | 'preview';
@@ -14,10 +14,6 @@ export interface LensSpec {
   title: string;
   tooltip: string;
   action?: LensAction;
-}
-
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
 /** "batch 3 · 2 days ago" for an applied entry (the exact time goes in the tooltip). */

@@ -1,4 +1,4 @@
-/** Relative times ("2 days ago") and sizes for people, shared by the Revisions view, the CodeLens, the database file guard and the backup picks. No `vscode` import. */
+/** Words for people — relative times ("2 days ago"), sizes, counted nouns — shared by the Revisions view, the status bar, the CodeLens, the Explorer badges, the database file guard and the backup picks. No `vscode` import. */
 
 /**
  * `then` relative to `now` for people: "just now", "1 minute ago", "3 hours ago", "2 days ago", "2 months ago",
@@ -46,4 +46,9 @@ export function formatBytes(bytes: number): string {
     unit += 1;
   }
   return `${value < 10 ? value.toFixed(1) : Math.round(value)} ${units[unit]}`;
+}
+
+/** `n` and the noun, plural unless `n` is 1: "1 migration", "3 migrations". */
+export function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
 }

@@ -4,6 +4,7 @@
  * recounted here: the engine (server/src/migrations/state/status.ts) decides what is pending and how batches are ordered.
  */
 import type { MigrationStatusEntry, StatusResult } from '../../server/src/protocol';
+import { plural } from './relative-time';
 
 /** One top-level group of the tree. */
 export interface StatusGroup {
@@ -15,10 +16,6 @@ export interface StatusGroup {
   tooltip: string;
   /** The group's entries of `status.migrations`, in the engine's order. */
   migrations: MigrationStatusEntry[];
-}
-
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
 /** The groups of a status: "Pending" (when anything is), then one per batch, as the engine ordered them. */

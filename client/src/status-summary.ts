@@ -5,6 +5,7 @@
  * a quiet "up to date" (issue 12, item 4).
  */
 import type { AlembicHistoryResult, FolderStateResult, StatusResult } from '../../server/src/protocol';
+import { plural } from './relative-time';
 
 /** The status bar item's content. */
 export interface StatusSummary {
@@ -14,10 +15,6 @@ export interface StatusSummary {
   tooltip: string;
   /** `error`: the state could not be read or Knex refuses to run; `warning`: runs, but needs a look; `ok`: up to date or pending only. */
   level: 'ok' | 'warning' | 'error';
-}
-
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
 /**
