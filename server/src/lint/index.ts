@@ -305,23 +305,22 @@ export function analyzeInFolder(text: string, options: AnalyzeOptions, history: 
 }
 
 /**
- * {@link analyze}, and the tables the document's `up` creates (`schema.table` or `table` as written, as findings name
- * them in `table`): the upgrade's plan tells from them that a later migration of the same upgrade works on a table
- * that is still new and empty (issue 17). Empty when the parser crashed. Never throws.
+ * The tables `operations` create in `up` (`schema.table` or `table` as written, as findings name them in `table`): the
+ * upgrade's plan tells from them that a later migration of the same upgrade works on a table that is still new and
+ * empty (issue 17).
  */
-export function analyzeWithCreatedTables(text: string, options: AnalyzeOptions): { findings: Finding[]; createdTables: string[] } {
-  const { findings, doc } = analyzeDocument(text, options);
-  const createdTables = (doc?.operations ?? []).flatMap((op) => (op.type === 'createTable' && op.phase !== 'down' ? [operationTable(op)].filter((t): t is string => t !== undefined) : []));
-  return { findings, createdTables: [...new Set(createdTables)] };
+export function tablesCreatedBy(operations: readonly Operation[]): string[] {
+  return [...new Set(operations.flatMap((op) => (op.type === 'createTable' && op.phase !== 'down' ? [operationTable(op)].filter((t): t is string => t !== undefined) : [])))];
 }
 
 /**
- * {@link analyze} with `history` as the schema the earlier migrations left (read only), and the document's operations
- * (empty when the parser crashed) for the caller to fold into the histories of the migrations applied after it: the
- * lint driver's way for Alembic, where revisions on different branches start from different histories. Never throws.
+ * {@link analyze} with `history` as the schema the earlier migrations left (read only; none: as {@link analyze}), and
+ * the document's operations (empty when the parser crashed) for the caller to fold into the histories of the
+ * migrations applied after it — the lint driver's way for Alembic, where revisions on different branches start from
+ * different histories — or to read what they create ({@link tablesCreatedBy}, the upgrade). Never throws.
  */
-export function analyzeWithOperations(text: string, options: AnalyzeOptions, history: SchemaHistory): { findings: Finding[]; operations: readonly Operation[] } {
-  const { findings, doc } = analyzeDocument(text, { ...options, history });
+export function analyzeWithOperations(text: string, options: AnalyzeOptions, history?: SchemaHistory): { findings: Finding[]; operations: readonly Operation[] } {
+  const { findings, doc } = analyzeDocument(text, history ? { ...options, history } : options);
   return { findings, operations: doc?.operations ?? [] };
 }
 

@@ -446,10 +446,11 @@ function cachedLint(cache: LintResultCache | null, target: LintTarget, sha256: s
 export function lintBytes(lint: LintModule, target: LintTarget, bytes: Buffer, dialect: Dialect, cache: LintResultCache | null = null, sha256 = sha256Of(bytes)): LintedFile {
   const text = bytes.toString('utf8');
   const options: AnalyzeOptions = { fileName: target.file, dialect, ...(lint.inferSourceKind(target.file) === 'knex' ? { kind: 'knex' } : {}), ...(target.options ?? {}) };
-  const analyzed = lint.analyzeWithCreatedTables(text, options);
+  const analyzed = lint.analyzeWithOperations(text, options);
   const findings = withPositions(text, analyzed.findings);
-  cache?.set(cache.key(dialect, target.file, sha256, optionsKey(target.options)), { findings, createdTables: analyzed.createdTables });
-  return { name: target.name, sha256, findings: findings.map((f) => ({ migration: target.name, file: target.file, ...f })), createdTables: analyzed.createdTables };
+  const createdTables = lint.tablesCreatedBy(analyzed.operations);
+  cache?.set(cache.key(dialect, target.file, sha256, optionsKey(target.options)), { findings, createdTables });
+  return { name: target.name, sha256, findings: findings.map((f) => ({ migration: target.name, file: target.file, ...f })), createdTables };
 }
 
 /** A migration file read and hashed, with its lint when the cache has it. */
