@@ -28,7 +28,7 @@ export async function writeAppliedKnexProject(dir: string, count: number, applie
   const sums: string[] = [];
   for (const [i, n] of names.entries()) {
     rows.push(`(${i + 1}, '${n}', ${Math.floor(i / 10) + 1}, ${appliedAt(i)})`);
-    sums.push(`('${n}', '${await sha256File(path.join(migrations, n))}', ${now})`);
+    sums.push(`('${n}', '${sha256File(path.join(migrations, n))}', ${now})`);
   }
   const db = new sqlite3.Database(path.join(dir, 'app.sqlite3'));
   await new Promise<void>((resolve, reject) =>

@@ -87,7 +87,7 @@ void describe('the bundled CLI', () => {
       assert.deepEqual((JSON.parse(forced.stdout) as UpgradeResult).applied, ['200_drop.js', '201_raw.js', '202_ok.js']);
       // The checksum recorded is the sha256 of the bytes linted.
       const rows = await sqliteAll(db, "select name, sha256 from migration_guard_checksums where name like '20%' order by name");
-      assert.deepEqual(rows, await Promise.all(['200_drop.js', '201_raw.js', '202_ok.js'].map(async (name) => ({ name, sha256: await sha256File(path.join(dir, 'db', 'migrations', name)) }))));
+      assert.deepEqual(rows, ['200_drop.js', '201_raw.js', '202_ok.js'].map((name) => ({ name, sha256: sha256File(path.join(dir, 'db', 'migrations', name)) })));
 
       // Only the TypeScript compiler goes through the code cache (the one place it pays, bench/plumbing.ts).
       const cached = readdirSync(cache).sort();
@@ -149,7 +149,7 @@ void describe('the bundled CLI', () => {
       assert.equal(applied.code, 0, applied.stderr);
       assert.equal(applied.analyzed, false, applied.stderr);
       const db = path.join(app, 'db', 'app.sqlite3');
-      assert.deepEqual(await sqliteAll(db, "select sha256 from migration_guard_checksums where name = '200_drop.js'"), [{ sha256: await sha256File(path.join(app, 'db', 'migrations', '200_drop.js')) }]);
+      assert.deepEqual(await sqliteAll(db, "select sha256 from migration_guard_checksums where name = '200_drop.js'"), [{ sha256: sha256File(path.join(app, 'db', 'migrations', '200_drop.js')) }]);
     } finally {
       cleanup();
     }

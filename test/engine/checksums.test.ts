@@ -70,7 +70,7 @@ void describe('checksums and states', () => {
       // mark-applied is a write: it creates the table and records the file's sha256.
       await markApplied(project, '002_b.js');
       const rows = await sqliteAll(db, 'select name, sha256 from migration_guard_checksums');
-      assert.deepEqual(rows, [{ name: '002_b.js', sha256: await sha256File(path.join(dir, 'db', 'migrations', '002_b.js')) }]);
+      assert.deepEqual(rows, [{ name: '002_b.js', sha256: sha256File(path.join(dir, 'db', 'migrations', '002_b.js')) }]);
       writeFileSync(path.join(dir, 'db', 'migrations', '002_b.js'), `${createTableMigration('b')}// changed\n`);
       const after = await getStatus(project);
       assert.deepEqual(after.migrations.map((m) => [m.name, m.state, m.checksum]), [
@@ -102,7 +102,7 @@ module.exports = { client: 'sqlite3', connection: { filename: './db/app.sqlite3'
       const db = project.sqliteFile as string;
       const rows = await sqliteAll(db, 'select name, sha256 from migration_guard_checksums order by name');
       assert.equal(rows.length, 301);
-      assert.deepEqual(rows[300], { name: '1300_t300.js', sha256: await sha256File(path.join(dir, 'db', 'migrations', '1300_t300.js')) });
+      assert.deepEqual(rows[300], { name: '1300_t300.js', sha256: sha256File(path.join(dir, 'db', 'migrations', '1300_t300.js')) });
       const log = readFileSync(path.join(dir, 'hooks.log'), 'utf8').trim().split('\n');
       assert.deepEqual([log[0], log[1], log.at(-1), log.length], ['beforeAll 301 true', 'afterEach 1 true', 'afterAll 301 true', 303]);
       const status = await getStatus(project);

@@ -124,7 +124,7 @@ export async function downgrade(project: LoadedProject, options: DowngradeOption
     const files = new Map((await listMigrationFiles(project.migrations)).map((f) => [f.name, f.file]));
     for (const name of result.planned) {
       const file = files.get(name);
-      result.planMigrations.push({ name, sha256: file ? await sha256File(file) : null });
+      result.planMigrations.push({ name, sha256: file ? sha256File(file) : null });
     }
     // The plan the user consented to (--plan) is checked before anything runs or is written.
     bind();
@@ -260,7 +260,7 @@ export async function markApplied(project: LoadedProject, name: string, options:
   const file = (await listMigrationFiles(project.migrations)).find((f) => f.name === name);
   if (!file) throw new EngineError('unknown-migration', `No migration file named '${name}' in ${project.migrations.directories.join(', ')}.`, "Run 'migration-guard status' to see the names.");
   requireConfirmation(project, options.confirm, 'mark-applied');
-  const sha256 = await sha256File(file.file);
+  const sha256 = sha256File(file.file);
   const db = await openKnex(project, options.log ?? silentLog);
   try {
     await ensureMigrationTables(db, project);

@@ -297,7 +297,7 @@ async function lintAndPlan(run: UpgradeRun): Promise<void> {
   const linted = await lintPlanned(run.targeted, project, run.options.lintCache ?? null, run.hashes, (tables) => liveTableSizes(run.db, project, tables, run.log));
   run.protectedTables = linted.protectedTables;
   result.findings = linted.findings;
-  for (const m of run.targeted) result.planMigrations.push({ name: m.name, sha256: run.hashes.get(m.name) ?? (m.file ? await sha256File(m.file) : null) });
+  for (const m of run.targeted) result.planMigrations.push({ name: m.name, sha256: run.hashes.get(m.name) ?? (m.file ? sha256File(m.file) : null) });
   bindPlan(run);
   await checkMigrationModules(run.targeted, project.timeouts.loadMs);
 }
@@ -437,7 +437,7 @@ async function applyTargets(db: Knex, project: LoadedProject, status: StatusResu
   const hashes = new Map<string, string>();
   const wanted = new Set(targets);
   for (const m of status.migrations) {
-    if (m.file && wanted.has(m.name)) hashes.set(m.name, linted.get(m.name) ?? (await sha256File(m.file)));
+    if (m.file && wanted.has(m.name)) hashes.set(m.name, linted.get(m.name) ?? (sha256File(m.file)));
   }
   // checksumHooks: the table is created under Knex's lock; the rows are written in the batch's transaction.
   const config = { directory: directories, ...checksumHooks('up', schemaName, hashes, project.knexConfig.migrations as object | undefined) };

@@ -92,7 +92,13 @@ function statusBatches(rows: ReadonlyArray<{ name: string; batch: number; id: nu
 /** sha256 of the files of recorded migrations that have a checksum (missing files are skipped). */
 async function hashRecorded(files: Array<{ name: string; file: string }>, checksums: ReadonlyMap<string, string>): Promise<Map<string, string>> {
   const wanted = files.filter((f) => checksums.has(f.name));
-  const hashes = await Promise.all(wanted.map((f) => sha256File(f.file).catch(() => undefined)));
+  const hashes = wanted.map((f) => {
+    try {
+      return sha256File(f.file);
+    } catch {
+      return undefined;
+    }
+  });
   const out = new Map<string, string>();
   wanted.forEach((f, i) => {
     const h = hashes[i];
