@@ -5,6 +5,7 @@
 import { spawn } from 'node:child_process';
 import * as vscode from 'vscode';
 import { commandArgv, DEFAULT_CONNECT_TIMEOUT_SECONDS, type CommandInput, type CommandSpec, type ErrorResult, type ResultOf } from '../../server/src/protocol';
+import { EngineHost, EngineHostGone } from './engine-host';
 
 /** A failure the engine reported (ErrorResult) or a crash of the engine process. */
 export class EngineError extends Error {
@@ -38,15 +39,25 @@ export type ToolCommand = CommandSpec & { readonly engine: false };
 export type EngineCommand = CommandSpec & { readonly engine: true };
 
 /**
- * Spawns the CLI and calls it with JSON output.
+ * Runs CLI commands with JSON output: read-only ones (protocol `readOnly`) in the warm engine host (engine-host.ts),
+ * falling back to a process of their own when the host cannot answer; every other command in a process of its own.
  * @param cliPath absolute path of dist/cli.js
  * @param log receives every stderr line (the engine's progress) and the command line.
  */
 export class Engine {
+  private readonly host: EngineHost;
+
   constructor(
     private readonly cliPath: string,
     private readonly log: (line: string) => void,
-  ) {}
+  ) {
+    this.host = new EngineHost(cliPath, log);
+  }
+
+  /** Stops the engine host. */
+  dispose(): void {
+    this.host.dispose();
+  }
 
   /**
    * Runs `command` with `input` (its arguments and flags, e.g. `{ dryRun: true, step: 1 }`) as
@@ -64,7 +75,7 @@ export class Engine {
     const connectTimeout = typeof timeout === 'number' && timeout > 0 ? timeout : DEFAULT_CONNECT_TIMEOUT_SECONDS;
     // Every engine command takes these flags (protocol ENGINE_FLAGS); the types cannot see it through the generic C.
     const withEngineFlags = { ...input, json: true, cwd, ...(knexfile ? { knexfile } : {}), ...(environment ? { env: environment } : {}), connectTimeout } as CommandInput<C>;
-    return this.spawnJson<ResultOf<C>>(commandArgv(command, withEngineFlags), cwd, token);
+    return this.runJson<ResultOf<C>>(command, commandArgv(command, withEngineFlags), cwd, token);
   }
 
   /**
@@ -72,7 +83,27 @@ export class Engine {
    * failures as {@link run}.
    */
   async runTool<C extends ToolCommand>(command: C, input: CommandInput<C>, cwd: string, token?: vscode.CancellationToken): Promise<ResultOf<C>> {
-    return this.spawnJson<ResultOf<C>>(commandArgv(command, { ...input, json: true } as CommandInput<C>), cwd, token);
+    return this.runJson<ResultOf<C>>(command, commandArgv(command, { ...input, json: true } as CommandInput<C>), cwd, token);
+  }
+
+  /** A read-only command through the host (a process of its own when the host cannot answer), any other in a process. */
+  private async runJson<R>(command: CommandSpec, fullArgs: string[], cwd: string, token?: vscode.CancellationToken): Promise<R> {
+    if (!command.readOnly) return this.spawnJson<R>(fullArgs, cwd, token);
+    if (token?.isCancellationRequested) throw new EngineError('Cancelled.', 'cancelled');
+    // A cancelled read stops the host (it runs one command at a time); the next read starts it again.
+    const cancel = token?.onCancellationRequested(() => this.host.stop('a read was cancelled'));
+    this.log(`$ migration-guard ${fullArgs.join(' ')} (engine host)`);
+    try {
+      const answer = await this.host.request(fullArgs, cwd);
+      return engineResult<R>(answer.stdout, answer.exitCode, null);
+    } catch (error) {
+      if (token?.isCancellationRequested) throw new EngineError('Cancelled.', 'cancelled');
+      if (!(error instanceof EngineHostGone)) throw error;
+      this.log(`${error.message}; running it as its own process`);
+      return this.spawnJson<R>(fullArgs, cwd, token);
+    } finally {
+      cancel?.dispose();
+    }
   }
 
   private spawnJson<R>(fullArgs: string[], cwd: string, token?: vscode.CancellationToken): Promise<R> {
@@ -102,18 +133,31 @@ export class Engine {
         cancel?.dispose();
         if (stderrRest.trim()) this.log(stderrRest);
         if (token?.isCancellationRequested) return reject(new EngineError('Cancelled.', 'cancelled'));
-        let parsed: unknown;
         try {
-          parsed = JSON.parse(stdout);
-        } catch {
-          const why = signal ? `was stopped by ${signal}` : `exited with code ${code} without a result`;
-          return reject(new EngineError(`The migration engine ${why}. See the Migration Guard output for details.`, 'engine-crash'));
+          resolve(engineResult<R>(stdout, code, signal));
+        } catch (error) {
+          reject(error as Error);
         }
-        const failure = (parsed as Partial<ErrorResult>).error;
-        if (failure) return reject(new EngineError(failure.message, failure.code, failure.hint, failure.environments));
-        if (code !== 0 && code !== 1) return reject(new EngineError(`The migration engine exited with code ${code}.`, 'engine-exit'));
-        resolve(parsed as R);
       });
     });
   }
+}
+
+/**
+ * The result of one CLI run from its stdout and exit code: the parsed JSON on exit codes 0 and 1.
+ * @throws EngineError with the engine's `error` (its code, hint, environments), `engine-crash` without JSON output,
+ *   `engine-exit` for another exit code.
+ */
+function engineResult<R>(stdout: string, code: number | null, signal: NodeJS.Signals | null): R {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(stdout);
+  } catch {
+    const why = signal ? `was stopped by ${signal}` : `exited with code ${code} without a result`;
+    throw new EngineError(`The migration engine ${why}. See the Migration Guard output for details.`, 'engine-crash');
+  }
+  const failure = (parsed as Partial<ErrorResult>).error;
+  if (failure) throw new EngineError(failure.message, failure.code, failure.hint, failure.environments);
+  if (code !== 0 && code !== 1) throw new EngineError(`The migration engine exited with code ${code}.`, 'engine-exit');
+  return parsed as R;
 }

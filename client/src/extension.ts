@@ -78,6 +78,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   const output = vscode.window.createOutputChannel('Migration Guard');
   context.subscriptions.push(output);
   const engine = new Engine(context.asAbsolutePath('dist/cli.js'), (line) => output.appendLine(line));
+  context.subscriptions.push(engine);
 
   // One read of every project's state per refresh, shared by the Revisions view, the status bar, the CodeLens, the
   // Explorer badges and the database file guard (StatusStore); registerRevisions watches the files that change it.

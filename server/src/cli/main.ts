@@ -7,9 +7,10 @@
  * 1 findings/invalid/failed/refused, 2 usage or setup error). `check` alone also runs as its own smaller program
  * (check-main.ts), with the same output.
  */
-import { commands } from '../protocol';
+import { commands, ENGINE_HOST_ARG } from '../protocol';
 import { handlers } from './commands';
 import { CliContext, defaultIo, type CliIo } from './context';
+import { runEngineHost } from './engine-host';
 import { runAsProgram as run, runProgram, VERSION } from './program';
 import { registerCommand } from './register';
 
@@ -28,11 +29,13 @@ export async function main(argv: string[], ioOverrides: Partial<CliIo> = {}): Pr
 }
 
 /**
- * Runs the CLI as the program (program.ts `runAsProgram`: exit code, open handles, a promise nothing settles).
+ * Runs the CLI as the program (program.ts `runAsProgram`: exit code, open handles, a promise nothing settles), or as
+ * the extension's engine host when the first argument is protocol `ENGINE_HOST_ARG` (engine-host.ts).
  * Called by the launcher (dist/cli.js, see startup/launcher.ts) and when this file is run from source.
  */
 export function runAsProgram(argv: string[]): void {
-  run(main, argv);
+  if (argv[0] === ENGINE_HOST_ARG) runEngineHost(main);
+  else run(main, argv);
 }
 
 // Run from source (node --import tsx server/src/cli/main.ts …). Importing main() from a test does not run it;

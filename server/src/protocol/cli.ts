@@ -105,6 +105,11 @@ export interface CommandSpec {
   readonly result: Returns<unknown>;
   /** Whether it takes {@link ENGINE_FLAGS} (listed before its own flags). */
   readonly engine: boolean;
+  /**
+   * It writes nothing (no file, no database row, no backup): the extension may run it in its warm engine host
+   * ({@link ENGINE_HOST_ARG}), which refuses every other command.
+   */
+  readonly readOnly?: true;
   readonly args: readonly ArgSpec[];
   /** Its own flags, in help order. */
   readonly flags: { readonly [key: string]: FlagSpec };
@@ -138,6 +143,28 @@ const ALLOW_UNSAFE_TABLE = {
 } as const satisfies FlagSpec;
 const SCHEMA_SOURCE = "'database' (the live database), 'migrations' (the migration files replayed in a scratch database) or a snapshot file";
 
+/**
+ * The first argument that starts `dist/cli.js` as the extension's engine host: a process that stays up and runs
+ * read-only commands ({@link CommandSpec.readOnly}) one at a time, each exactly as the CLI would with the same
+ * arguments, so that a refresh of the Revisions view does not pay Node's start and Knex's load each time.
+ * Messages go over Node's IPC channel: {@link EngineHostRequest} in, {@link EngineHostMessage} out.
+ */
+export const ENGINE_HOST_ARG = '--engine-host';
+
+/** One command for the engine host: the CLI's arguments (`['status', '--json', '--cwd', dir]`) and its base folder. */
+export interface EngineHostRequest {
+  id: number;
+  argv: string[];
+  cwd: string;
+}
+
+/**
+ * What the engine host sends: a progress line of request `id` (the CLI's stderr), or its end with what the CLI would
+ * have printed on stdout and its exit code (protocol `ExitCode`). `restart`: the host exits after this answer (it
+ * loaded an ES module of the project, which Node never unloads, or it was idle too long).
+ */
+export type EngineHostMessage = { id: number; stderr: string } | { id: number; exitCode: number; stdout: string; restart?: true };
+
 /** Descriptions of the command groups (the first word of a two-word command name). */
 export const CLI_GROUPS: Readonly<Record<string, string>> = {
   schema: 'normalised schema: snapshot it, or diff two of: a snapshot file, the database, the migrations',
@@ -167,6 +194,7 @@ export const commands = {
     description: 'show applied, pending and missing migrations (read-only)',
     result: returns<StatusResult | OtherRunnerState>(),
     engine: true,
+    readOnly: true,
     args: [],
     flags: {},
   },
@@ -256,6 +284,7 @@ export const commands = {
     description: 'list every migration project under a folder: Knex, Alembic, node-pg-migrate, plain SQL (reads files only)',
     result: returns<ProjectsResult>(),
     engine: false,
+    readOnly: true,
     args: [],
     flags: {
       cwd: { kind: 'string', value: 'dir', description: 'folder to search (default: the current folder)' },
@@ -318,6 +347,7 @@ export const commands = {
     description: 'applied migrations by batch, newest first, then pending (read-only)',
     result: returns<HistoryResult | OtherRunnerState>(),
     engine: true,
+    readOnly: true,
     args: [],
     flags: {},
   },

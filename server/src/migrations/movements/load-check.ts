@@ -15,6 +15,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { importProjectModule } from '../project/es-modules';
 import vm from 'node:vm';
 import { EngineError, errorMessage, isEngineError } from '../errors';
 import { DEFAULT_LOAD_TIMEOUT_MS, withTimeout } from '../timeouts';
@@ -60,7 +61,7 @@ function isModuleType(file: string): boolean {
  */
 export async function loadAsKnex(file: string, timeoutMs: number): Promise<unknown> {
   if (!isModuleType(file)) return createRequire(file)(file);
-  return withTimeout(import(pathToFileURL(file).href) as Promise<unknown>, timeoutMs, {
+  return withTimeout(importProjectModule(pathToFileURL(file).href), timeoutMs, {
     code: 'knexfile-load',
     what: `The migration module ${file}`,
     verb: 'settle',

@@ -13,6 +13,7 @@ import type { Dialect, ProjectInfo } from '../../protocol';
 import { assertProjectFolder, detectOtherTools, noProjectError } from './discover';
 import { EngineError, errorMessage, isEngineError } from '../errors';
 import { databaseNameOf, isProtectedEnvironment } from './guard';
+import { importProjectModule } from './es-modules';
 import { ensureTypeScriptLoader, resolveKnex, type KnexModule } from './knex-loader';
 import { describeConnection, registerSecret } from '../mask';
 import { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_LOAD_TIMEOUT_MS, withTimeout, type EngineTimeouts, type Wait } from '../timeouts';
@@ -124,8 +125,7 @@ export async function loadKnexfile(file: string): Promise<unknown> {
 
 async function importFresh(file: string): Promise<unknown> {
   const url = `${pathToFileURL(file).href}?mtime=${statSync(file).mtimeMs}`;
-  // A computed specifier keeps bundlers from rewriting this into require().
-  return (await import(url)) as unknown;
+  return importProjectModule(url);
 }
 
 /**
