@@ -10,8 +10,9 @@
  * else. What ours adds (the shell does none of it): loading the knexfile, the manifest, size + sha256 and
  * `PRAGMA quick_check` of the backup, the running-migration probe, the exclusive lock, the SAFETY BACKUP of
  * the current database (a copy of the locked file + fsync + sha256 + manifest; run while the backup is
- * verified), the copy into the live file (with a 32 MB page cache), `PRAGMA quick_check` of the result,
- * and reading the migrations table. Both start after `sync` (not timed).
+ * verified), the copy into the live file (with a 32 MB page cache; it commits only after both the
+ * verification and the safety backup are done), a check that the result holds exactly the backup's bytes, and
+ * reading the migrations table. Both start after `sync` (not timed).
  *
  * Phases: run one restore by hand with MIGRATION_GUARD_DEBUG=1 (its steps are printed on stderr, timed).
  *

@@ -258,7 +258,7 @@ async function retryWhileBusy<T>(attempt: () => Promise<T>, deadline: number): P
 }
 
 /** `PRAGMA quick_check` on an open database: 'ok' or the problems joined by '; '. */
-export function sqliteQuickCheck(db: sqlite3.Database): Promise<string> {
+function sqliteQuickCheck(db: sqlite3.Database): Promise<string> {
   return new Promise<string>((resolve, reject) =>
     db.all('PRAGMA quick_check', (err, rows: Array<Record<string, unknown>>) => (err ? reject(err) : resolve(rows.map((r) => String(Object.values(r)[0])).join('; ')))),
   );
@@ -271,7 +271,7 @@ export function sqliteQuickCheck(db: sqlite3.Database): Promise<string> {
  * file nobody truncates meanwhile (a backup file, or the live database under the restore's exclusive
  * lock): an I/O error while mapped is a SIGBUS, not an error code (sqlite.org/mmap.html).
  */
-export const QUICK_CHECK_MMAP_BYTES = 0x7fff0000;
+const QUICK_CHECK_MMAP_BYTES = 0x7fff0000;
 
 /** `PRAGMA quick_check` on an SQLite file opened read-only, memory-mapped ({@link QUICK_CHECK_MMAP_BYTES}): 'ok' or the problems joined by '; '. */
 export async function quickCheckFile(file: string): Promise<string> {

@@ -12,7 +12,7 @@ import path from 'node:path';
 import type sqlite3 from 'sqlite3';
 import { sqlite3Driver } from '../drivers';
 import type { BackupInfo, BackupListEntry, BackupManifest, BackupResult, RestoreResult } from '../../protocol';
-import { backup, closeSqlite, defaultBackupDirectory, hashFile, openSqlite, QUICK_CHECK_MMAP_BYTES, quickCheckFile, sqliteBackupStep, sqliteQuickCheck } from './backup';
+import { backup, closeSqlite, defaultBackupDirectory, hashFile, openSqlite, quickCheckFile, sqliteBackupStep } from './backup';
 import type { LoadedProject } from '../project/project';
 import type { Knex } from 'knex';
 import { databaseAbsent, openKnex, readMigrationRows, runningMigration, silentLog, sqliteTryBegin, sqliteWriterActive, type EngineLog } from '../db';
@@ -219,6 +219,12 @@ export async function lockSqliteExclusively(file: string, waitMs: number, log: E
   }
 }
 
+/** `page_count × page_size` of an open SQLite database: its size in bytes as SQLite sees it (sqlite.org/pragma.html). */
+async function sqliteLogicalBytes(db: sqlite3.Database): Promise<number> {
+  const one = (sql: string) => new Promise<number>((resolve, reject) => db.get(sql, (err, row: Record<string, unknown> | undefined) => (err ? reject(err) : resolve(Number(Object.values(row ?? {})[0])))));
+  return (await one('PRAGMA page_count')) * (await one('PRAGMA page_size'));
+}
+
 function sqliteExec(db: sqlite3.Database, sql: string): Promise<void> {
   return new Promise((resolve, reject) => db.exec(sql, (err) => (err ? reject(err) : resolve())));
 }
@@ -282,7 +288,7 @@ async function clearPgSessions(knex: Knex, force: boolean, waitMs: number, log: 
  * - SQLite: one connection takes the live database's EXCLUSIVE lock ({@link lockSqliteExclusively}) and
  *   keeps it from before the safety backup (a copy of the locked file, or the online backup API with
  *   this connection as the source: backup.ts `sqliteSourceLocked`) until the backup is written INTO it
- *   (online backup API, this connection as the destination) and `PRAGMA quick_check` passed: nothing
+ *   (online backup API, this connection as the destination) and holds exactly the backup's bytes: nothing
  *   commits in between (issue 13), and a kill leaves the old or the restored content (SQLite's journal).
  *   Other connections wait (busy timeout) or get SQLITE_BUSY. The content verification runs while the
  *   lock is taken and the safety backup written (both only read the live database); the safety backup
@@ -387,10 +393,12 @@ async function restoreSqlite(project: LoadedProject, file: string, manifest: Bac
       await sqliteExec(db, `PRAGMA cache_size = ${RESTORE_CACHE_KIB}`);
       await sqliteBackupStep(db, file, false, undefined, gate);
       log('debug', 'restore: backup copied into the live database');
-      await sqliteExec(db, `PRAGMA mmap_size = ${QUICK_CHECK_MMAP_BYTES}`);
-      const check = await sqliteQuickCheck(db);
-      log('debug', 'restore: quick_check of the result done');
-      if (check !== 'ok') throw new Error(`PRAGMA quick_check after the restore: ${check}`);
+      // The copy took every page of a backup that passed its sha256 and PRAGMA quick_check above; a quick_check of
+      // the result would read the same pages again, from the page cache (0.4 s of a 531 MB restore, 8% of it), and
+      // could not see a bad disk write either. What is checked is that the copy is whole: the database now holds
+      // exactly the backup's bytes.
+      const bytes = await sqliteLogicalBytes(db);
+      if (bytes !== manifest.bytes) throw new Error(`after the copy the database holds ${bytes} bytes, the backup ${manifest.bytes}`);
     } catch (err) {
       const gateError = await gate.then(() => null, (e: unknown) => e);
       if (gateError !== null && err === gateError) {
