@@ -12,7 +12,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { EngineHost, EngineHostGone } from '../../client/src/engine-host';
 import { commandArgv, commands, type StatusResult } from '../../server/src/protocol';
-import { createTableMigration, repoRoot, sqliteAll, sqliteKnexfile, sqliteTables, tempDir, writeFiles } from './helpers';
+import { createTableMigration, pgSkip, repoRoot, sqliteAll, sqliteKnexfile, sqliteTables, tempDir, usePgDatabase, writeFiles } from './helpers';
 
 const cli = path.join(repoRoot, 'dist', 'cli.js');
 
@@ -130,6 +130,36 @@ module.exports = { development: { client: 'sqlite3', useNullAsDefault: true, con
       const answer = await host.request(statusArgv(dir), dir);
       assert.equal(answer.exitCode, 0, answer.stdout);
       assert.deepEqual((JSON.parse(answer.stdout) as StatusResult).migrations.map((m) => m.state), ['pending']);
+    } finally {
+      cleanup();
+    }
+  });
+});
+
+void describe('engine host on PostgreSQL (MG_TEST_PG_URL)', { skip: pgSkip('PostgreSQL engine host tests') }, () => {
+  const db = usePgDatabase('host');
+  let host: EngineHost;
+  before(() => (host = new EngineHost(cli, () => undefined)));
+  after(() => host.dispose());
+
+  void it('answers status as the CLI does, sees the next migration applied, and leaves no session behind', async () => {
+    const { dir, cleanup } = tempDir('mg-host-pg-');
+    try {
+      writeFiles(dir, {
+        'knexfile.js': `module.exports = { client: 'pg', connection: ${JSON.stringify(db.url())}, migrations: { directory: './db/migrations' } };\n`,
+        'db/migrations/001_a.js': createTableMigration('a'),
+        'db/migrations/002_b.js': createTableMigration('b'),
+      });
+      assert.equal(cliRun(['upgrade', '--yes', '--json', '--to', '001_a.js', '--cwd', dir], dir).code, 0);
+      const hosted = await host.request(statusArgv(dir), dir);
+      assert.equal(hosted.exitCode, 0, hosted.stdout);
+      assert.deepEqual(JSON.parse(hosted.stdout), JSON.parse(cliRun(statusArgv(dir), dir).stdout));
+      assert.equal(cliRun(['upgrade', '--yes', '--json', '--cwd', dir], dir).code, 0);
+      const after = JSON.parse((await host.request(statusArgv(dir), dir)).stdout) as StatusResult;
+      assert.deepEqual(after.migrations.map((m) => m.state), ['applied', 'applied']);
+      // The host keeps no connection open between reads (its pool is destroyed with each command, as in the CLI).
+      const sessions = await db.query<{ n: string }>('select count(*) as n from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()');
+      assert.equal(Number(sessions[0]?.n), 0);
     } finally {
       cleanup();
     }
