@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import {
   commands,
+  formatBytes,
   migrationNameProblem,
   normalizeMigrationName,
   type BackupListEntry,
@@ -23,7 +24,7 @@ import {
 import { Engine, EngineError, type EngineCommand, type EngineTarget } from './engine';
 import { downgradeEffectLines, planTarget } from './plan-text';
 import type { PreviewDocuments } from './preview-documents';
-import { formatBytes, plural, relativeTime } from './relative-time';
+import { plural, relativeTime } from './relative-time';
 import { revealActions } from './reveal-actions';
 import { renderValidateReport, validateVerdict, type ValidateWhere, type ValidationRecord } from './validate-report';
 import type { ValidationStore } from './validate-store';

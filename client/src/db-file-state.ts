@@ -3,8 +3,8 @@
  * was lost (deleted, or truncated to something that is no longer a database), and which backup to offer, from the
  * engine's `backups --json`.
  */
-import type { BackupListEntry, BackupListResult } from '../../server/src/protocol';
-import { formatBytes, relativeTime } from './relative-time';
+import { formatBytes, type BackupListEntry, type BackupListResult } from '../../server/src/protocol';
+import { relativeTime } from './relative-time';
 
 /** What the guard knows of a database file: its size and whether it starts with the SQLite header. */
 export interface DatabaseFileFacts {

@@ -35,18 +35,6 @@ export function relativeTime(then: string | Date, now: Date | number = Date.now(
   return seconds < 0 ? `in ${text}` : `${text} ago`;
 }
 
-/** Bytes for people: "812 B", "24 KiB", "3.1 MiB", "1.2 GiB". */
-export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes / 1024;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  return `${value < 10 ? value.toFixed(1) : Math.round(value)} ${units[unit]}`;
-}
 
 /** `n` and the noun, plural unless `n` is 1: "1 migration", "3 migrations". */
 export function plural(n: number, word: string): string {

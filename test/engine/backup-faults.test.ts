@@ -136,7 +136,7 @@ void describe('a full disk', { skip: tmpfsSkip }, () => {
           assert.equal(e.code, 'backup-failed');
           assert.match(e.message, new RegExp(`No space left in ${folder.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} for the backup: it needs about \\d`));
         } else {
-          assert.match(r.stderr, /^error: No space left in .* for the backup: it needs about [\d.]+ KB \(the size of the database\)/m);
+          assert.match(r.stderr, /^error: No space left in .* for the backup: it needs about [\d.]+ KiB \(the size of the database\)/m);
           assert.doesNotMatch(r.stderr, /^\s+at /m, 'no stack trace');
           assert.doesNotMatch(r.stderr, /Unexpected error/);
         }
@@ -161,7 +161,7 @@ void describe('a full disk', { skip: tmpfsSkip }, () => {
       const project = await loadProject({ cwd: dir, processEnv: {} });
       await assert.rejects(
         upgrade(project, { backupDirectory: folder, log: () => {} }),
-        (e: unknown) => e instanceof EngineError && e.code === 'backup-failed' && /^Not enough free space in .*small-disk for the backup: it needs about [\d.]+ KB \(the size of the database\), 16\.0 KB free/.test(e.message),
+        (e: unknown) => e instanceof EngineError && e.code === 'backup-failed' && /^Not enough free space in .*small-disk for the backup: it needs about [\d.]+ KiB \(the size of the database\), 16 KiB free/.test(e.message),
       );
       assert.deepEqual(await sqliteAll(db, "select name from sqlite_master where name = 'users'"), [], 'nothing was applied');
       assert.deepEqual(readdirSync(folder), [], 'no backup was started');
@@ -186,7 +186,7 @@ void describe('a full disk under pg_dump (PostgreSQL, MG_TEST_PG_URL)', { skip: 
       const project = await loadProject({ cwd: dir, processEnv: {} });
       await assert.rejects(
         backup(project, { directory: folder }),
-        (e: unknown) => e instanceof EngineError && e.code === 'backup-failed' && /^No space left in .*small-disk for the backup: it needs about [\d.]+ (KB|MB) \(the size of the database\), [\d.]+ (B|KB) free/.test(e.message),
+        (e: unknown) => e instanceof EngineError && e.code === 'backup-failed' && /^No space left in .*small-disk for the backup: it needs about [\d.]+ (KiB|MiB) \(the size of the database\), [\d.]+ (B|KiB) free/.test(e.message),
       );
       assert.deepEqual(readdirSync(folder), [], 'no partial archive, no manifest, no temporary file');
     } finally {

@@ -129,7 +129,7 @@ void describe('backup', () => {
       assert.deepEqual(parsed.backups.map((b) => b.name), [...names].reverse());
       assert.deepEqual(parsed.backups.map((b) => b.label), ['n3', 'n2', 'n1', 'n0']);
       const text = await runCli(['backups', '--cwd', dir]);
-      assert.match(text.stdout, /backup_20250101_000003_n3\s+\d+\.\d KB\s+\d+ d\s+manual\s+n3\s+none/);
+      assert.match(text.stdout, /backup_20250101_000003_n3\s+\d+(\.\d)? KiB\s+\d+ d\s+manual\s+n3\s+none/);
 
       await assert.rejects(prune(project, 0), (e: unknown) => e instanceof EngineError && e.code === 'usage');
       const refused = await runCli(['prune', '--keep', '2', '--cwd', dir]);

@@ -31,7 +31,7 @@ void describe('table sizes in the upgrade plan on SQLite', () => {
       const renames = plan.findings.filter((f) => f.ruleId === 'renaming-column');
       assert.deepEqual(renames.map((f) => [f.table, f.tableSize?.rows, f.severity]), [['big', 12000, 'warning'], ['small', 2, 'warning']]);
       assert.ok((renames[0]!.tableSize?.bytes ?? 0) > (renames[1]!.tableSize?.bytes ?? 0));
-      assert.match(renames[0]!.message, /\("big": about 12,000 rows, [\d.]+ kB\.\)$/);
+      assert.match(renames[0]!.message, /\("big": about 12,000 rows, [\d.]+ KiB\.\)$/);
       // SQLite has no table locks (the analyzer gives lock modes for PostgreSQL only): no finding here is a lock
       // finding, so the thresholds change no severity — the same rule as check --stats.
       assert.ok(renames.every((f) => f.lock === undefined));
@@ -67,7 +67,7 @@ void describe('table sizes in the upgrade plan on PostgreSQL (MG_TEST_PG_URL)', 
       const indexes = () => first.findings.filter((f) => f.ruleId === 'require-concurrent-index-creation');
       assert.deepEqual(indexes().map((f) => [f.table, f.severity, f.tableSize?.rows]), [['orders', 'warning', 20000], ['tiny', 'info', 3]]);
       assert.equal(first.refused, false);
-      assert.match(indexes()[1]!.message, /\("tiny": about 3 rows, [\d.]+ kB\.\) Info: below smallTableRows \(10,000\), the lock is brief\.$/);
+      assert.match(indexes()[1]!.message, /\("tiny": about 3 rows, [\d.]+ KiB\.\) Info: below smallTableRows \(10,000\), the lock is brief\.$/);
 
       writeFiles(dir, { '.migration-guard.json': JSON.stringify({ largeTableRows: 15000 }) });
       const second = await plan();

@@ -44,7 +44,7 @@ void describe('stats on SQLite', () => {
       const findings = (JSON.parse(check.stdout) as CheckResult).findings;
       const [orders, nowhere] = findings.filter((f) => f.ruleId === 'ban-drop-table');
       assert.deepEqual(orders?.tableSize, stats.tables.orders);
-      assert.match(orders!.message, /\("orders": about 2,500 rows, [\d.]+ kB\.\)$/);
+      assert.match(orders!.message, /\("orders": about 2,500 rows, [\d.]+ KiB\.\)$/);
       assert.equal(orders!.severity, 'error', 'data loss stays an error');
       assert.equal(nowhere?.tableSize, undefined, 'a table the statistics do not know');
     } finally {

@@ -46,11 +46,11 @@ void describe('table sizes in the language server', () => {
       diagnostics.map((d) => d.severity),
       [DiagnosticSeverity.Error, DiagnosticSeverity.Information, DiagnosticSeverity.Warning],
     );
-    assert.match(diagnostics[0]!.message, /\("orders": about 2,000,000 rows, 250\.0 MB\.\) Error: at or above largeTableRows \(1,000,000\)\.$/);
-    assert.match(diagnostics[1]!.message, /\("tiny": about 3 rows, 16\.4 kB\.\) Info: below smallTableRows \(10,000\), the lock is brief\.$/);
+    assert.match(diagnostics[0]!.message, /\("orders": about 2,000,000 rows, 238 MiB\.\) Error: at or above largeTableRows \(1,000,000\)\.$/);
+    assert.match(diagnostics[1]!.message, /\("tiny": about 3 rows, 16 KiB\.\) Info: below smallTableRows \(10,000\), the lock is brief\.$/);
     const hover = await server.connection.sendRequest(HoverRequest.type, { textDocument: { uri }, position: diagnostics[0]!.range.start });
     const value = hover && typeof hover.contents === 'object' && 'value' in hover.contents ? hover.contents.value : '';
-    assert.match(value, /\*\*Table size:\*\* "orders": about 2,000,000 rows, 250\.0 MB \(table statistics\)\./);
+    assert.match(value, /\*\*Table size:\*\* "orders": about 2,000,000 rows, 238 MiB \(table statistics\)\./);
   });
 
   void it('without the setting, severities and messages stay as the analyzer gives them', async () => {

@@ -9,7 +9,8 @@ import { migrationDecorations } from '../../client/src/decoration-map';
 import { databaseFileLoss, latestRestorable, lossMessage } from '../../client/src/db-file-state';
 import { alembicLenses, knexLenses } from '../../client/src/lens-text';
 import { downgradeEffectLines, planTarget } from '../../client/src/plan-text';
-import { formatBytes, relativeTime } from '../../client/src/relative-time';
+import { relativeTime } from '../../client/src/relative-time';
+import { formatBytes } from '../../server/src/protocol';
 import { revealActions } from '../../client/src/reveal-actions';
 import type { AlembicHistoryResult, BackupListEntry, MigrationStatusEntry, StatusResult } from '../../server/src/protocol';
 

@@ -46,10 +46,10 @@ void describe('table sizes', () => {
     assert.deepEqual(
       out.map((x) => [x.severity, x.message]),
       [
-        ['error', 'M. ("orders": about 12,000,000 rows, 2.4 GB.) Error: at or above largeTableRows (1,000,000).'],
+        ['error', 'M. ("orders": about 12,000,000 rows, 2.2 GiB.) Error: at or above largeTableRows (1,000,000).'],
         ['info', 'M. ("billing.invoices": about 10,000 rows.) Info: below smallTableRows (10,001), the lock is brief.'],
-        ['error', 'M. ("orders": about 12,000,000 rows, 2.4 GB.)'],
-        ['warning', 'M. ("fresh": rows unknown, 8.2 kB.)'],
+        ['error', 'M. ("orders": about 12,000,000 rows, 2.2 GiB.)'],
+        ['warning', 'M. ("fresh": rows unknown, 8.0 KiB.)'],
         ['warning', 'M.'],
       ],
     );

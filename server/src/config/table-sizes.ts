@@ -6,7 +6,7 @@
  * they do not know, nothing changes. Pure: no I/O.
  */
 import { LOCK_DURATION_RULES } from '../lint/locks';
-import type { Dialect, Severity, TableSize, TableStatsResult } from '../protocol';
+import { formatBytes, type Dialect, type Severity, type TableSize, type TableStatsResult } from '../protocol';
 
 /** Default `smallTableRows`: below it a lock finding is `info`. */
 export const DEFAULT_SMALL_TABLE_ROWS = 10_000;
@@ -63,17 +63,6 @@ export function describeSize(size: TableSize): string {
   const parts = [size.rows === null ? 'rows unknown' : `about ${size.rows.toLocaleString('en-US')} row${size.rows === 1 ? '' : 's'}`];
   if (size.bytes !== null) parts.push(formatBytes(size.bytes));
   return parts.join(', ');
-}
-
-function formatBytes(bytes: number): string {
-  const units = ['bytes', 'kB', 'MB', 'GB', 'TB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1000 && unit < units.length - 1) {
-    value /= 1000;
-    unit++;
-  }
-  return unit === 0 ? `${bytes} bytes` : `${value.toFixed(1)} ${units[unit]}`;
 }
 
 /** The severity table size gives a lock-duration finding with `rows` rows; undefined: unchanged. */

@@ -9,3 +9,4 @@ export * from './shapes';
 export * from './cli';
 export * from './argv';
 export * from './lsp';
+export * from './units';

@@ -1,5 +1,6 @@
 /** Text of `backup`, `backups`, `prune` and `restore`. */
-import { formatAge, formatBytes } from '../../migrations/backups/manifest';
+import { formatAge } from '../../migrations/backups/manifest';
+import { formatBytes } from '../../protocol';
 import type { BackupListResult, BackupResult, PruneResult, RestoreResult } from '../../protocol';
 import { table } from './table';
 

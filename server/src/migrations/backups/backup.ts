@@ -15,12 +15,12 @@ import path from 'node:path';
 import type { Knex } from 'knex';
 import type sqlite3 from 'sqlite3';
 import { sqlite3Driver } from '../drivers';
-import type { BackupInfo, BackupKind, BackupManifest, BackupResult, PruneResult } from '../../protocol';
+import { formatBytes, type BackupInfo, type BackupKind, type BackupManifest, type BackupResult, type PruneResult } from '../../protocol';
 import type { LoadedProject } from '../project/project';
 import { openKnex, readMigrationRows } from '../db';
 import { EngineError, errorMessage, isEngineError } from '../errors';
 import { maskText } from '../mask';
-import { backupName, formatBytes, hashFile, manifestPath, MIGRATION_GUARD_VERSION, pruneBackups, sanitizeLabel, tempPath, writeManifest } from './manifest';
+import { backupName, hashFile, manifestPath, MIGRATION_GUARD_VERSION, pruneBackups, sanitizeLabel, tempPath, writeManifest } from './manifest';
 import { assertToolNotOlder, pgConnectionArgs, serverVersion, startPgTool, toolVersion } from './pgtools';
 import type { OperationOptions } from '../state/status';
 

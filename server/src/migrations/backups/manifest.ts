@@ -308,14 +308,3 @@ export function formatAge(seconds: number): string {
   return `${Math.floor(seconds / 86400)} d`;
 }
 
-/** `1.2 MB`-style size (powers of 1024). */
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
-  let v = bytes;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return i === 0 ? `${bytes} B` : `${v.toFixed(1)} ${units[i]}`;
-}

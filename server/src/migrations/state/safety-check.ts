@@ -13,9 +13,8 @@
  * `knexfile-load`) are thrown, as every command throws them.
  */
 import type { Knex } from 'knex';
-import type { SafetyCheck, SafetyCheckId, SafetyCheckResult, StatusResult } from '../../protocol';
+import { formatBytes, type SafetyCheck, type SafetyCheckId, type SafetyCheckResult, type StatusResult } from '../../protocol';
 import { assertWritableFolder, backupSpace, defaultBackupDirectory } from '../backups/backup';
-import { formatBytes } from '../backups/manifest';
 import { assertToolNotOlder, serverVersion, toolVersion } from '../backups/pgtools';
 import { databaseAbsent, openKnex, runningMigration, silentLog, SQLITE_WRITER_WAIT_MS, type EngineLog } from '../db';
 import { classifySetupError, errorMessage, isEngineError } from '../errors';
