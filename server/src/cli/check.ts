@@ -116,7 +116,7 @@ export async function runCheck(paths: string[], cwd: string, options: CheckOptio
     throw error;
   }
   const files = linted.map((l) => l.input.shown as string);
-  const findings: CheckFinding[] = linted.flatMap((l) => withPositions(l.text, l.findings).map((f) => ({ file: l.input.shown as string, ...f })));
+  const findings: CheckFinding[] = linted.flatMap((l) => withPositions(l.text, l.findings, l.input.shown as string));
   const order = new Map(files.map((f, i) => [f, i]));
   // Stable: the analyzer's order (by offset) is kept; folder findings move to their line.
   findings.sort((a, b) => (order.get(a.file) ?? 0) - (order.get(b.file) ?? 0) || a.line - b.line || a.column - b.column);
