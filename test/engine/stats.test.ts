@@ -118,7 +118,7 @@ void describe('stats on PostgreSQL (MG_TEST_PG_URL)', { skip: pgSkip('PostgreSQL
           ['ban-drop-table', 'error'],
         ],
       );
-      assert.match(withConfig[0]!.message, /\("orders": about 20,000 rows, [\d.]+ [kM]B\.\) Error: at or above largeTableRows \(15,000\)\.$/);
+      assert.match(withConfig[0]!.message, /\("orders": about 20,000 rows, [\d.]+ [KM]iB\.\) Error: at or above largeTableRows \(15,000\)\.$/);
     } finally {
       cleanup();
     }
