@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { EngineHost, EngineHostGone } from '../../client/src/engine-host';
@@ -118,6 +118,27 @@ module.exports = { development: { client: 'sqlite3', useNullAsDefault: true, con
       assert.match(String((JSON.parse(second.stdout) as StatusResult).project.sqliteFile), /two\.sqlite3$/);
     } finally {
       cleanup();
+    }
+  });
+
+  void it("restarts after registering a project's TypeScript loader: another project's .ts knexfile gets the CLI's answer, not that loader", async () => {
+    const withTsx = tempDir('mg-host-ts-');
+    const without = tempDir('mg-host-ts-');
+    try {
+      const tsKnexfile = "const config: Record<string, object> = { development: { client: 'sqlite3', connection: { filename: './app.sqlite3' }, useNullAsDefault: true, migrations: { directory: './migrations' } } };\nexport default config;\n";
+      for (const dir of [withTsx.dir, without.dir]) writeFiles(dir, { 'knexfile.ts': tsKnexfile, 'migrations/001_a.js': createTableMigration('a') });
+      mkdirSync(path.join(withTsx.dir, 'node_modules'));
+      symlinkSync(path.join(repoRoot, 'node_modules', 'tsx'), path.join(withTsx.dir, 'node_modules', 'tsx'), 'dir');
+      const loaded = await host.request(statusArgv(withTsx.dir), withTsx.dir);
+      assert.equal(loaded.exitCode, 0, loaded.stdout);
+      const alone = cliRun(statusArgv(without.dir), without.dir);
+      assert.equal(alone.code, 2, 'the CLI has no TypeScript loader for this project');
+      const hosted = await host.request(statusArgv(without.dir), without.dir);
+      assert.equal(hosted.exitCode, alone.code, hosted.stdout);
+      assert.deepEqual(JSON.parse(hosted.stdout), JSON.parse(alone.stdout));
+    } finally {
+      withTsx.cleanup();
+      without.cleanup();
     }
   });
 

@@ -7,11 +7,12 @@
  * Before each command the process is as the CLI would find it for what matters to a read: the environment variables
  * it started with (a knexfile's dotenv sees a `.env` edited since), the command's folder as working folder, no module of the
  * project in `require.cache` (the knexfile, what it requires, migrations): only packages under `node_modules` and
- * the host's own code stay loaded. An ES module of the project cannot be dropped (Node keeps it), so after a command
- * that imported one the host answers with `restart` and exits; it also exits when idle, or when its parent goes.
+ * the host's own code stay loaded. An ES module of the project cannot be dropped (Node keeps it), and a TypeScript
+ * loader registered from one project would serve the next (migrations/project/lasting-state.ts), so after a command
+ * that did either the host answers with `restart` and exits; it also exits when idle, or when its parent goes.
  */
 import path from 'node:path';
-import { projectModuleImports } from '../migrations';
+import { projectStateLeft } from '../migrations';
 import { commands, ExitCode, type EngineHostMessage, type EngineHostRequest, type ErrorResult } from '../protocol';
 import type { CliIo } from './context';
 
@@ -42,7 +43,7 @@ export function runEngineHost(main: Main): void {
     clearTimeout(idle);
     queue = queue.then(async () => {
       const answer = await serve(main, message, (line) => send({ id: message.id, stderr: line } satisfies EngineHostMessage), fresh);
-      const restart = projectModuleImports() > 0;
+      const restart = projectStateLeft();
       send({ ...answer, ...(restart ? { restart: true } : {}) } satisfies EngineHostMessage, undefined, {}, () => {
         if (restart) process.exit(0);
       });

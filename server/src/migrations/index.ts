@@ -5,7 +5,7 @@
  */
 export { loadProject, loadKnexfile, DEFAULT_LOAD_EXTENSIONS } from './project/project';
 export type { LoadProjectOptions, LoadedProject, MigrationSettings } from './project/project';
-export { projectModuleImports } from './project/es-modules';
+export { projectStateLeft } from './project/lasting-state';
 export { getStatus, readStatus, mergeStatus, isPendingState, isAppliedState } from './state/status';
 export { downgrade, planDowngrade, markApplied, unmark, unlock, ensureMigrationTables, withKnexLock } from './movements/movements';
 export type { DowngradeOptions, WriteOptions } from './movements/movements';

@@ -161,7 +161,7 @@ export interface EngineHostRequest {
 /**
  * What the engine host sends: a progress line of request `id` (the CLI's stderr), or its end with what the CLI would
  * have printed on stdout and its exit code (protocol `ExitCode`). `restart`: the host exits after this answer (it
- * loaded an ES module of the project, which Node never unloads, or it was idle too long).
+ * imported an ES module of the project, which Node never unloads, or registered a project's TypeScript loader).
  */
 export type EngineHostMessage = { id: number; stderr: string } | { id: number; exitCode: number; stdout: string; restart?: true };
 

@@ -15,7 +15,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { importProjectModule } from '../project/es-modules';
+import { importProjectModule } from '../project/lasting-state';
 import vm from 'node:vm';
 import { EngineError, errorMessage, isEngineError } from '../errors';
 import { DEFAULT_LOAD_TIMEOUT_MS, withTimeout } from '../timeouts';

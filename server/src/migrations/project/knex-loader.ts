@@ -17,6 +17,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { Knex } from 'knex';
 import { EngineError, errorMessage } from '../errors';
+import { noteProjectLoaderRegistered } from './lasting-state';
 
 /** The Knex a project uses. */
 export interface KnexModule {
@@ -122,6 +123,7 @@ export function ensureTypeScriptLoader(root: string, what: string): TsLoader {
     const api = req(req.resolve('tsx/cjs/api')) as { register?: () => unknown };
     if (typeof api.register === 'function') {
       api.register();
+      noteProjectLoaderRegistered();
       return 'tsx';
     }
   } catch {
@@ -129,6 +131,7 @@ export function ensureTypeScriptLoader(root: string, what: string): TsLoader {
   }
   try {
     req(req.resolve('ts-node/register'));
+    noteProjectLoaderRegistered();
     return 'ts-node';
   } catch {
     // not installed either

@@ -13,7 +13,7 @@ import type { Dialect, ProjectInfo } from '../../protocol';
 import { assertProjectFolder, detectOtherTools, noProjectError } from './discover';
 import { EngineError, errorMessage, isEngineError } from '../errors';
 import { databaseNameOf, isProtectedEnvironment } from './guard';
-import { importProjectModule } from './es-modules';
+import { importProjectModule } from './lasting-state';
 import { ensureTypeScriptLoader, resolveKnex, type KnexModule } from './knex-loader';
 import { describeConnection, registerSecret } from '../mask';
 import { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_LOAD_TIMEOUT_MS, withTimeout, type EngineTimeouts, type Wait } from '../timeouts';
