@@ -54,6 +54,14 @@ export class Engine {
     this.host = new EngineHost(cliPath, log);
   }
 
+  /**
+   * Stops the engine host; the next read starts a new one. For a change of project code the host may have kept
+   * loaded (a knexfile, package.json, a lock file): a read under way falls back to a process of its own.
+   */
+  restartHost(): void {
+    this.host.stop('a knexfile, package.json or lock file changed');
+  }
+
   /** Stops the engine host. */
   dispose(): void {
     this.host.dispose();

@@ -87,7 +87,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   // The last Validate of each project: the Validate command fills it, the Revisions view draws its drift badge from it.
   const validations = new ValidationStore();
   context.subscriptions.push(store, previews, validations);
-  const revisions = registerRevisions(context, store, validations);
+  const revisions = registerRevisions(context, store, validations, () => engine.restartHost());
   const refresh = () => revisions.refresh();
   const ctx: CommandContext = { engine, output, pickTarget: () => pickTarget(revisions), refresh, previews, validations };
   context.subscriptions.push(

@@ -35,7 +35,7 @@ export interface Revisions {
  * the CodeLens, badges and file guard); the watchers here refresh the store, debounced. Knex roots show the drift
  * of their last Validate from `validations` (redrawn when it changes; the view never runs Validate).
  */
-export function registerRevisions(context: vscode.ExtensionContext, store: StatusStore, validations: ValidationStore): Revisions {
+export function registerRevisions(context: vscode.ExtensionContext, store: StatusStore, validations: ValidationStore, onProjectCodeChange: () => void = () => undefined): Revisions {
   let roots: LoadedRoot[] = [];
   // A configuration file, folder, trust or setting change may move a project: look for projects again.
   const rediscover = (delayMs = 300) => store.invalidate(delayMs, true);
@@ -114,11 +114,21 @@ export function registerRevisions(context: vscode.ExtensionContext, store: Statu
     }),
   );
 
-  // Configuration files: any change may move a project or its migrations folder (discovery reads them).
-  for (const pattern of ['**/{knexfile,knexfile.*}', '**/alembic.ini', '**/package.json', '**/.migration-guard.json']) {
+  const watch = (pattern: string, onEvent: () => void) => {
     const watcher = vscode.workspace.createFileSystemWatcher(pattern);
-    context.subscriptions.push(watcher, watcher.onDidCreate(() => rediscover()), watcher.onDidChange(() => rediscover()), watcher.onDidDelete(() => rediscover()));
+    context.subscriptions.push(watcher, watcher.onDidCreate(onEvent), watcher.onDidChange(onEvent), watcher.onDidDelete(onEvent));
+  };
+  // Configuration files: any change may move a project or its migrations folder (discovery reads them). A knexfile
+  // or package.json change also calls onProjectCodeChange (the engine host starts afresh: nothing the old knexfile
+  // set on a loaded package is kept), and so does a lock file's (the packages it loaded may have changed).
+  for (const pattern of ['**/alembic.ini', '**/.migration-guard.json']) watch(pattern, () => rediscover());
+  for (const pattern of ['**/{knexfile,knexfile.*}', '**/package.json']) {
+    watch(pattern, () => {
+      onProjectCodeChange();
+      rediscover();
+    });
   }
+  watch('**/{package-lock.json,yarn.lock,pnpm-lock.yaml,npm-shrinkwrap.json}', onProjectCodeChange);
   // Migration files: an edit changes the state (edited after it ran); a new or deleted file may also make or end a folder.
   for (const pattern of ['**/migrations/**', '**/versions/**/*.py', '**/*.sql']) {
     const watcher = vscode.workspace.createFileSystemWatcher(pattern);
