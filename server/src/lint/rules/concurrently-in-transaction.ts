@@ -9,7 +9,7 @@
  */
 import { opsOfType } from '../model';
 import type { Rule, RuleViolation } from '../model';
-import { at, docsPath, inRunnerTransaction, knexNoTransactionEdit, opsInExplicitTransaction, runnerName } from './util';
+import { docsPath, opsInExplicitTransaction, runnerName, transactionBlockViolation } from './util';
 
 export const id = 'concurrently-in-transaction';
 
@@ -31,22 +31,14 @@ export const rule: Rule = {
     for (const op of opsOfType(ctx.doc, 'createIndex', 'dropIndex')) {
       if ((op.type !== 'createIndex' && op.type !== 'dropIndex') || !op.concurrently) continue;
       const verb = op.type === 'createIndex' ? 'CREATE INDEX CONCURRENTLY' : 'DROP INDEX CONCURRENTLY';
-      if (op.inPlpgsqlBody) {
-        violations.push(at(op, `${verb} cannot run inside a DO block or function: PostgreSQL rejects it there.`));
-      } else if (explicit.has(op)) {
-        violations.push(at(op, `${verb} cannot run inside the BEGIN … COMMIT block around it; PostgreSQL rejects it.`));
-      } else if (inRunnerTransaction(ctx, op)) {
-        const how =
-          ctx.kind === 'alembic'
-            ? 'unless it is inside `with op.get_context().autocommit_block():`'
-            : ctx.kind === 'node-pg-migrate'
-              ? 'unless the migration calls pgm.noTransaction()'
-              : 'unless the migration exports config = { transaction: false }';
-        const v = at(op, `${verb} fails in this ${runnerName(ctx)} migration: ${runnerName(ctx)} runs it in a transaction ${how}.`);
-        const edit = ctx.kind === 'knex' ? knexNoTransactionEdit(ctx.text) : undefined;
-        if (edit) v.fix = { title: 'Run this migration outside a transaction (config.transaction = false)', edits: [edit] };
-        violations.push(v);
-      }
+      const how =
+        ctx.kind === 'alembic'
+          ? 'unless it is inside `with op.get_context().autocommit_block():`'
+          : ctx.kind === 'node-pg-migrate'
+            ? 'unless the migration calls pgm.noTransaction()'
+            : 'unless the migration exports config = { transaction: false }';
+      const v = transactionBlockViolation(ctx, op, explicit, verb, `${verb} fails in this ${runnerName(ctx)} migration: ${runnerName(ctx)} runs it in a transaction ${how}.`);
+      if (v) violations.push(v);
     }
     return violations;
   },

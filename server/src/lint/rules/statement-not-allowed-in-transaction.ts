@@ -12,7 +12,7 @@
  * PARTITION CONCURRENTLY "cannot be run in a transaction block"), DROP DATABASE; checked on PostgreSQL 15.
  */
 import type { Operation, Rule, RuleViolation } from '../model';
-import { at, docsPath, inRunnerTransaction, knexNoTransactionEdit, opsInExplicitTransaction, runnerName } from './util';
+import { docsPath, opsInExplicitTransaction, runnerName, transactionBlockViolation } from './util';
 
 export const id = 'statement-not-allowed-in-transaction';
 
@@ -48,14 +48,8 @@ export const rule: Rule = {
     for (const op of ctx.doc.operations) {
       const what = refusedInTransaction(op);
       if (!what) continue;
-      if (op.inPlpgsqlBody) violations.push(at(op, `${what} cannot run inside a DO block or function: PostgreSQL rejects it there.`));
-      else if (explicit.has(op)) violations.push(at(op, `${what} cannot run inside the BEGIN … COMMIT block around it; PostgreSQL rejects it.`));
-      else if (inRunnerTransaction(ctx, op)) {
-        const v = at(op, `${what} fails in this ${runnerName(ctx)} migration: ${runnerName(ctx)} runs it in a transaction block, where PostgreSQL refuses it.`);
-        const edit = ctx.kind === 'knex' ? knexNoTransactionEdit(ctx.text) : undefined;
-        if (edit) v.fix = { title: 'Run this migration outside a transaction (config.transaction = false)', edits: [edit] };
-        violations.push(v);
-      }
+      const v = transactionBlockViolation(ctx, op, explicit, what, `${what} fails in this ${runnerName(ctx)} migration: ${runnerName(ctx)} runs it in a transaction block, where PostgreSQL refuses it.`);
+      if (v) violations.push(v);
     }
     return violations;
   },

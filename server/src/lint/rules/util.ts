@@ -91,6 +91,22 @@ export function inRunnerTransaction(ctx: RuleContext, op: Operation): boolean {
   return ctx.kind !== 'sql' && op.origin !== 'sql' && ctx.doc.transactionDisabled !== true && op.outsideTransaction !== true;
 }
 
+/**
+ * The finding on a statement PostgreSQL refuses inside a transaction block ("cannot run inside a transaction
+ * block"), by the block it is in: a DO block or function body, an explicit `BEGIN … COMMIT` (`explicit`, from
+ * {@link opsInExplicitTransaction}), or the runner's own transaction ({@link inRunnerTransaction}: `runnerMessage`,
+ * with the Knex fix that turns the transaction off); undefined outside all three. `what` names the statement.
+ */
+export function transactionBlockViolation(ctx: RuleContext, op: Operation, explicit: Set<object>, what: string, runnerMessage: string): RuleViolation | undefined {
+  if (op.inPlpgsqlBody) return at(op, `${what} cannot run inside a DO block or function: PostgreSQL rejects it there.`);
+  if (explicit.has(op)) return at(op, `${what} cannot run inside the BEGIN … COMMIT block around it; PostgreSQL rejects it.`);
+  if (!inRunnerTransaction(ctx, op)) return undefined;
+  const v = at(op, runnerMessage);
+  const edit = ctx.kind === 'knex' ? knexNoTransactionEdit(ctx.text) : undefined;
+  if (edit) v.fix = { title: 'Run this migration outside a transaction (config.transaction = false)', edits: [edit] };
+  return v;
+}
+
 /** The runner's name for messages. */
 export function runnerName(ctx: RuleContext): string {
   return ctx.kind === 'alembic' ? 'Alembic' : ctx.kind === 'node-pg-migrate' ? 'node-pg-migrate' : 'Knex';
