@@ -17,6 +17,25 @@ export class EngineHostGone extends Error {
   }
 }
 
+/**
+ * A writer for a child's stderr chunks that calls `log` once per non-blank line (a line split across chunks is
+ * kept until its end); `flush()` logs what is left when the stream ends.
+ */
+export function lineLogger(log: (line: string) => void): { write(chunk: string): void; flush(): void } {
+  let rest = '';
+  return {
+    write(chunk) {
+      const lines = (rest + chunk).split('\n');
+      rest = lines.pop() ?? '';
+      for (const line of lines) if (line.trim()) log(line);
+    },
+    flush() {
+      if (rest.trim()) log(rest);
+      rest = '';
+    },
+  };
+}
+
 /** What the CLI printed on stdout for one command, and its exit code. */
 export interface HostAnswer {
   exitCode: number;
@@ -84,9 +103,9 @@ export class EngineHost {
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     });
     this.child = child;
-    child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
-      for (const line of chunk.split('\n')) if (line.trim()) this.log(line);
-    });
+    const stderr = lineLogger(this.log);
+    child.stderr?.setEncoding('utf8').on('data', (chunk: string) => stderr.write(chunk));
+    child.stderr?.on('end', () => stderr.flush());
     child.on('message', (message: EngineHostMessage) => {
       if ('stderr' in message) {
         if (message.stderr.trim()) this.log(message.stderr);

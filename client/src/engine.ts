@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import * as vscode from 'vscode';
 import { commandArgv, DEFAULT_CONNECT_TIMEOUT_SECONDS, type CommandInput, type CommandSpec, type ErrorResult, type ResultOf } from '../../server/src/protocol';
-import { EngineHost, EngineHostGone } from './engine-host';
+import { EngineHost, EngineHostGone, lineLogger } from './engine-host';
 
 /** A failure the engine reported (ErrorResult) or a crash of the engine process. */
 export class EngineError extends Error {
@@ -125,13 +125,9 @@ export class Engine {
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let stdout = '';
-      let stderrRest = '';
+      const stderr = lineLogger(this.log);
       child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-      child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-        const lines = (stderrRest + chunk).split('\n');
-        stderrRest = lines.pop() ?? '';
-        for (const line of lines) if (line.trim()) this.log(line);
-      });
+      child.stderr.setEncoding('utf8').on('data', (chunk: string) => stderr.write(chunk));
       const cancel = token?.onCancellationRequested(() => child.kill('SIGTERM'));
       child.on('error', (error) => {
         cancel?.dispose();
@@ -139,7 +135,7 @@ export class Engine {
       });
       child.on('close', (code, signal) => {
         cancel?.dispose();
-        if (stderrRest.trim()) this.log(stderrRest);
+        stderr.flush();
         if (token?.isCancellationRequested) return reject(new EngineError('Cancelled.', 'cancelled'));
         try {
           resolve(engineResult<R>(stdout, code, signal));

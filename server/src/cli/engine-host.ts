@@ -37,7 +37,8 @@ export function runEngineHost(main: Main): void {
   }
   const fresh = freshStateKeeper();
   let queue = Promise.resolve();
-  let idle = setTimeout(() => process.exit(0), ENGINE_HOST_IDLE_MS);
+  const exitWhenIdle = () => setTimeout(() => process.exit(0), ENGINE_HOST_IDLE_MS);
+  let idle = exitWhenIdle();
   process.on('disconnect', () => process.exit(0));
   process.on('message', (message: EngineHostRequest) => {
     clearTimeout(idle);
@@ -47,7 +48,7 @@ export function runEngineHost(main: Main): void {
       send({ ...answer, ...(restart ? { restart: true } : {}) } satisfies EngineHostMessage, undefined, {}, () => {
         if (restart) process.exit(0);
       });
-      idle = setTimeout(() => process.exit(0), ENGINE_HOST_IDLE_MS);
+      idle = exitWhenIdle();
     });
   });
 }
@@ -56,15 +57,13 @@ export function runEngineHost(main: Main): void {
 async function serve(main: Main, request: EngineHostRequest, progress: (line: string) => void, fresh: (cwd: string) => void): Promise<Extract<EngineHostMessage, { exitCode: number }>> {
   const name = request.argv[0] ?? '';
   if (!HOSTED_COMMANDS.has(name)) {
-    const refusal: ErrorResult = { error: { code: 'usage', message: `The engine host runs read-only commands only (${[...HOSTED_COMMANDS].join(', ')}), not '${name}'.` } };
-    return { id: request.id, exitCode: ExitCode.setup, stdout: `${JSON.stringify(refusal, null, 2)}\n` };
+    return setupError(request.id, { code: 'usage', message: `The engine host runs read-only commands only (${[...HOSTED_COMMANDS].join(', ')}), not '${name}'.` });
   }
   try {
     fresh(request.cwd);
   } catch (error) {
     // The folder is gone or unreadable: what the CLI would say when started there.
-    const failure: ErrorResult = { error: { code: 'no-project', message: `Cannot run in ${request.cwd}: ${error instanceof Error ? error.message : String(error)}` } };
-    return { id: request.id, exitCode: ExitCode.setup, stdout: `${JSON.stringify(failure, null, 2)}\n` };
+    return setupError(request.id, { code: 'no-project', message: `Cannot run in ${request.cwd}: ${error instanceof Error ? error.message : String(error)}` });
   }
   let stdout = '';
   let rest = '';
@@ -81,6 +80,11 @@ async function serve(main: Main, request: EngineHostRequest, progress: (line: st
   });
   if (rest) progress(rest);
   return { id: request.id, exitCode, stdout };
+}
+
+/** The answer of a request the host did not run: an ErrorResult printed as the CLI prints one, exit code 2. */
+function setupError(id: number, error: ErrorResult['error']): Extract<EngineHostMessage, { exitCode: number }> {
+  return { id, exitCode: ExitCode.setup, stdout: `${JSON.stringify({ error } satisfies ErrorResult, null, 2)}\n` };
 }
 
 /**
