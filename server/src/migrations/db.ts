@@ -226,6 +226,17 @@ export async function sqliteWriterActive(file: string, waitMs: number = SQLITE_W
   }
 }
 
+/** The rows of one query on an open SQLite connection (the driver's `all`, as a promise). @throws the driver's error. */
+export function sqliteRows(db: sqlite3.Database, sql: string, params: unknown[] = []): Promise<Array<Record<string, unknown>>> {
+  return new Promise((resolve, reject) => db.all(sql, params, (err, rows: Array<Record<string, unknown>>) => (err ? reject(err) : resolve(rows))));
+}
+
+/** The first column of the first row of one query (a PRAGMA's value), or undefined without a row. */
+export async function sqliteValue(db: sqlite3.Database, sql: string): Promise<unknown> {
+  const [row] = await sqliteRows(db, sql);
+  return row ? Object.values(row)[0] : undefined;
+}
+
 /**
  * One `BEGIN IMMEDIATE` or `BEGIN EXCLUSIVE` on an SQLite connection, not waiting (busy timeout 0):
  * true when the transaction began, false on a lock conflict (SQLITE_BUSY / SQLITE_LOCKED).

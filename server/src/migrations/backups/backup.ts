@@ -17,7 +17,7 @@ import type sqlite3 from 'sqlite3';
 import { sqlite3Driver } from '../drivers';
 import { formatBytes, type BackupInfo, type BackupKind, type BackupManifest, type BackupResult, type PruneResult } from '../../protocol';
 import type { LoadedProject } from '../project/project';
-import { openKnex, readMigrationRows } from '../db';
+import { openKnex, readMigrationRows, sqliteRows, sqliteValue } from '../db';
 import { EngineError, errorMessage, isEngineError } from '../errors';
 import { maskText } from '../mask';
 import { backupName, hashFile, manifestPath, MIGRATION_GUARD_VERSION, pruneBackups, sanitizeLabel, tempPath, writeManifest } from './manifest';
@@ -258,10 +258,8 @@ async function retryWhileBusy<T>(attempt: () => Promise<T>, deadline: number): P
 }
 
 /** `PRAGMA quick_check` on an open database: 'ok' or the problems joined by '; '. */
-function sqliteQuickCheck(db: sqlite3.Database): Promise<string> {
-  return new Promise<string>((resolve, reject) =>
-    db.all('PRAGMA quick_check', (err, rows: Array<Record<string, unknown>>) => (err ? reject(err) : resolve(rows.map((r) => String(Object.values(r)[0])).join('; ')))),
-  );
+async function sqliteQuickCheck(db: sqlite3.Database): Promise<string> {
+  return (await sqliteRows(db, 'PRAGMA quick_check')).map((r) => String(Object.values(r)[0])).join('; ');
 }
 
 /**
@@ -347,7 +345,7 @@ export async function backupSqliteFile(source: string, dest: string, options: { 
  */
 export async function copyLockedSqliteFile(db: sqlite3.Database, source: string, dest: string): Promise<boolean> {
   if (process.platform === 'win32') return false;
-  const mode = await new Promise<string>((resolve, reject) => db.get('PRAGMA journal_mode', (err, row: Record<string, unknown> | undefined) => (err ? reject(err) : resolve(String(Object.values(row ?? {})[0] ?? '')))));
+  const mode = String((await sqliteValue(db, 'PRAGMA journal_mode')) ?? '');
   if (mode.toLowerCase() === 'wal') return false;
   try {
     await startPgTool('cp', ['--', source, dest], {}, { stdout: false }).done;
@@ -384,8 +382,7 @@ function pgDumpError(exe: string, err: unknown): EngineError {
 /** Applied migrations (`name`, `batch` in `id` order) read from an SQLite file with the driver; [] without the table. */
 async function sqliteFacts(file: string, tableName: string): Promise<{ migrations: Array<{ name: string; batch: number }>; version: string }> {
   const db = await openSqlite(file, sqlite3Driver().OPEN_READONLY);
-  const all = (sql: string, params: unknown[] = []) =>
-    new Promise<Array<Record<string, unknown>>>((resolve, reject) => db.all(sql, params, (err, rows: Array<Record<string, unknown>>) => (err ? reject(err) : resolve(rows))));
+  const all = (sql: string, params: unknown[] = []) => sqliteRows(db, sql, params);
   try {
     const version = String(Object.values((await all('select sqlite_version() as v'))[0] ?? { v: '' })[0]);
     const exists = await all("select 1 from sqlite_master where type = 'table' and name = ?", [tableName]);

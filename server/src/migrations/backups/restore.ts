@@ -15,7 +15,7 @@ import type { BackupInfo, BackupListEntry, BackupManifest, BackupResult, Restore
 import { backup, closeSqlite, defaultBackupDirectory, hashFile, openSqlite, quickCheckFile, sqliteBackupStep } from './backup';
 import type { LoadedProject } from '../project/project';
 import type { Knex } from 'knex';
-import { databaseAbsent, openKnex, readMigrationRows, runningMigration, silentLog, sqliteTryBegin, sqliteWriterActive, type EngineLog } from '../db';
+import { databaseAbsent, openKnex, readMigrationRows, runningMigration, silentLog, sqliteRows, sqliteTryBegin, sqliteValue, sqliteWriterActive, type EngineLog } from '../db';
 import { EngineError, errorMessage } from '../errors';
 import { backupName, listBackups, manifestPath, readManifest } from './manifest';
 import { assertToolNotOlder, parseToolVersion, pgConnectionArgs, runPgTool, serverVersion, toolVersion } from './pgtools';
@@ -172,9 +172,8 @@ function migrationRunningSqlite(file: string, waitMs: number): EngineError {
 
 /** Names in the migrations table (`id` order) read on an open SQLite connection; [] without the table. */
 async function sqliteMigrationNames(db: sqlite3.Database, tableName: string): Promise<string[]> {
-  const all = (sql: string, params: unknown[] = []) => new Promise<Array<Record<string, unknown>>>((resolve, reject) => db.all(sql, params, (err, rows: Array<Record<string, unknown>>) => (err ? reject(err) : resolve(rows))));
-  if ((await all("select 1 from sqlite_master where type = 'table' and name = ?", [tableName])).length === 0) return [];
-  return (await all(`select name from "${tableName.replace(/"/g, '""')}" order by id`)).map((r) => String(r.name));
+  if ((await sqliteRows(db, "select 1 from sqlite_master where type = 'table' and name = ?", [tableName])).length === 0) return [];
+  return (await sqliteRows(db, `select name from "${tableName.replace(/"/g, '""')}" order by id`)).map((r) => String(r.name));
 }
 
 /**
@@ -221,8 +220,7 @@ export async function lockSqliteExclusively(file: string, waitMs: number, log: E
 
 /** `page_count × page_size` of an open SQLite database: its size in bytes as SQLite sees it (sqlite.org/pragma.html). */
 async function sqliteLogicalBytes(db: sqlite3.Database): Promise<number> {
-  const one = (sql: string) => new Promise<number>((resolve, reject) => db.get(sql, (err, row: Record<string, unknown> | undefined) => (err ? reject(err) : resolve(Number(Object.values(row ?? {})[0])))));
-  return (await one('PRAGMA page_count')) * (await one('PRAGMA page_size'));
+  return Number(await sqliteValue(db, 'PRAGMA page_count')) * Number(await sqliteValue(db, 'PRAGMA page_size'));
 }
 
 function sqliteExec(db: sqlite3.Database, sql: string): Promise<void> {
@@ -232,9 +230,8 @@ function sqliteExec(db: sqlite3.Database, sql: string): Promise<void> {
 /** Whether Knex's committed lock flag is set, read on an open SQLite connection. */
 async function sqliteLockFlag(db: sqlite3.Database, tableName: string): Promise<boolean> {
   const lockTable = `${tableName}_lock`;
-  const all = (sql: string, params: unknown[] = []) => new Promise<Array<Record<string, unknown>>>((resolve, reject) => db.all(sql, params, (err, rows: Array<Record<string, unknown>>) => (err ? reject(err) : resolve(rows))));
-  if ((await all("select 1 from sqlite_master where type = 'table' and name = ?", [lockTable])).length === 0) return false;
-  return (await all(`select is_locked from "${lockTable.replace(/"/g, '""')}"`)).some((r) => Number(r.is_locked) === 1);
+  if ((await sqliteRows(db, "select 1 from sqlite_master where type = 'table' and name = ?", [lockTable])).length === 0) return false;
+  return (await sqliteRows(db, `select is_locked from "${lockTable.replace(/"/g, '""')}"`)).some((r) => Number(r.is_locked) === 1);
 }
 
 /** The other client sessions connected to the current PostgreSQL database (pg_stat_activity). */

@@ -6,6 +6,7 @@
  */
 import * as fs from 'node:fs';
 import type sqlite3 from 'sqlite3';
+import { sqliteRows } from '../db';
 import { sqlite3Driver, pgDriver } from '../drivers';
 
 /** Where to read: an SQLite file (absolute) or a PostgreSQL connection string. */
@@ -36,8 +37,7 @@ export async function openReadOnly(target: ReadOnlyTarget): Promise<ReadOnlyDb> 
   if (target.kind === 'sqlite') {
     if (!fs.existsSync(target.file)) throw new Error(`The SQLite database ${target.file} does not exist.`);
     const db = await sqliteOpen(target.file);
-    const all = (sql: string, params: unknown[] = []) =>
-      new Promise<Array<Record<string, unknown>>>((resolve, reject) => db.all(sql, params, (err, rows: Array<Record<string, unknown>>) => (err ? reject(err) : resolve(rows))));
+    const all = (sql: string, params: unknown[] = []) => sqliteRows(db, sql, params);
     return {
       all: (sql) => all(sql),
       tableExists: async (name) => (await all("select 1 from sqlite_master where type = 'table' and name = ?", [name])).length > 0,
