@@ -437,7 +437,7 @@ async function applyTargets(db: Knex, project: LoadedProject, status: StatusResu
   const hashes = new Map<string, string>();
   const wanted = new Set(targets);
   for (const m of status.migrations) {
-    if (m.file && wanted.has(m.name)) hashes.set(m.name, linted.get(m.name) ?? (sha256File(m.file)));
+    if (m.file && wanted.has(m.name)) hashes.set(m.name, linted.get(m.name) ?? sha256File(m.file));
   }
   // checksumHooks: the table is created under Knex's lock; the rows are written in the batch's transaction.
   const config = { directory: directories, ...checksumHooks('up', schemaName, hashes, project.knexConfig.migrations as object | undefined) };
